@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian package this project needs. Idempotent: packages that
+# are already installed are left alone, and the script says what it installs.
+# Run as root (or with sudo) on Debian 12.
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap     # Bazel 4.2.3
+  bazel-rules-java    # rules_java that Bazel 4.2.3 loads (offline)
+  g++
+  libeigen3-dev       # Eigen 3.4
+  libabsl-dev         # Abseil
+  libprotobuf-dev     # Protobuf runtime
+  protobuf-compiler   # protoc
+  libhdf5-dev         # HDF5 C++ API
+  libgtest-dev
+  libgmock-dev
+  libbenchmark-dev    # Google Benchmark
+  libboost-dev        # Boost headers (odeint, used by tests)
+  gnuplot-nox         # plots in the report
+  python3-h5py        # for users reading datasets from Python
+  python3-numpy
+)
+
+missing=()
+for pkg in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#packages[@]} packages already installed."
+  exit 0
+fi
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+
+echo "setup: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}"
+echo "setup: done."
