@@ -1,0 +1,108 @@
+// The simulated dataset: generating it from an Experiment config, and its
+// one on-disk form, an HDF5 file whose layout is the contract between the
+// generator and every reader (C++ here, h5py elsewhere).
+//
+// In memory (batch-major; rows are time samples):
+//   t [T]; q[k], p[k] [T, n] for trajectory k = 0..K-1; energy [K, T];
+//   parameters: masses [n], k_wall [n], k_pair, amplitudes [K, n],
+//   phases [K, n]; normal_modes: frequencies [n] (ascending),
+//   eigenvectors [n, n] (column k = mode k).
+//
+// HDF5 layout (format_version 1). Every dataset is float64 (IEEE, 8 bytes);
+// shapes are HDF5's row-major dimensions, i.e. what h5py's .shape shows:
+//   /q, /p                     [K, T, n]
+//   /t                         [T]        t = 0, dt, ..., (T-1) dt
+//   /energy                    [K, T]     Hamiltonian of each stored sample
+//   /parameters/masses         [n]
+//   /parameters/k_wall         [n]
+//   /parameters/k_pair         scalar dataspace
+//   /parameters/amplitudes     [K, n]     per normal mode
+//   /parameters/phases         [K, n]     per normal mode
+//   /normal_modes/frequencies  [n]        ascending
+//   /normal_modes/eigenvectors [n, n]     eigenvectors[:, k] is mode k
+//   root attributes: system = "harmonic" (variable-length UTF-8 string),
+//     format_version = 1 (int64), config = the text-format Experiment config
+//     that produced the file (variable-length UTF-8 string).
+//
+// HDF5 (serial build) is not thread-safe: do not call WriteDataset or
+// ReadDataset from several threads at once.
+#ifndef AANET_DATA_GEN_DATASET_H_
+#define AANET_DATA_GEN_DATASET_H_
+
+#include <string>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "data_gen/harmonic.h"
+#include "proto/experiment.pb.h"
+
+namespace aanet::data_gen {
+
+// The version written to, and the only one accepted from, the
+// `format_version` attribute.
+inline constexpr int kFormatVersion = 1;
+
+// Largest K * T * n accepted when generating or reading (2 GiB per array of
+// float64), so that a typo in a config or a corrupt file header fails with an
+// error rather than exhausting memory.
+inline constexpr long long kMaxValuesPerArray = 1LL << 28;
+
+struct Dataset {
+  std::string system;                 // "harmonic"
+  std::string config_text;            // text-format Experiment config
+  Eigen::VectorXd t;                  // [T]
+  std::vector<Eigen::MatrixXd> q, p;  // K entries, each [T, n]
+  Eigen::MatrixXd energy;             // [K, T]
+  HarmonicParameters parameters;      // see harmonic.h
+  NormalModes normal_modes;           // frequencies [n], eigenvectors [n, n]
+
+  int num_trajectories() const { return static_cast<int>(q.size()); }
+  int num_samples() const { return static_cast<int>(t.size()); }
+  int num_particles() const {
+    return static_cast<int>(parameters.masses.size());
+  }
+};
+
+// Checks a SimulationConfig: a system must be set ("simulation: no system
+// set (expected 'harmonic')"), the harmonic config must pass
+// ValidateHarmonicConfig, num_samples >= 2, time_step > 0 (finite),
+// num_trajectories >= 1 (all three required), and K * T * n <=
+// kMaxValuesPerArray. seed defaults to 0. Errors name field paths, e.g.
+// "simulation.num_samples: must be >= 2, got 1"; all problems are reported,
+// separated by "; ".
+absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config);
+
+// Checks that the members of `dataset` have the shapes documented above
+// (K, T, n >= 1, from q, t and parameters.masses) and system == "harmonic".
+absl::Status ValidateDataset(const Dataset& dataset);
+
+// Simulates experiment.simulation() in closed form (harmonic.h) and records
+// `config_text` (the text the experiment was parsed from). InvalidArgument if
+// the config is invalid.
+absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
+                                        std::string config_text);
+
+// Writes `dataset` to `path` in the layout above, atomically: the file is
+// written to `path + ".tmp-<pid>"` in the same directory and renamed over
+// `path` once complete, so readers never see a partial file. Creates the
+// parent directory if missing. On failure the temporary is removed and the
+// error names `path`.
+absl::Status WriteDataset(const Dataset& dataset, const std::string& path);
+
+// Reads and fully validates a file written by WriteDataset (presence, dtype,
+// rank and mutually consistent shapes of every item, attributes, finite
+// values, a valid system). Errors name the file and the item, e.g.
+//   /x/d.h5: no such file                       (NotFound)
+//   /x/d.h5: not an HDF5 file (or truncated)
+//   /x/d.h5: missing dataset 'energy'
+//   /x/d.h5: dataset 'q' has shape [1,1000,3], expected [K,T,n] =
+//     [1,1000,2] to match 'p'
+// (K, T, n are taken from 'p'; every other item is checked against them).
+// Never crashes on malformed input.
+absl::StatusOr<Dataset> ReadDataset(const std::string& path);
+
+}  // namespace aanet::data_gen
+
+#endif  // AANET_DATA_GEN_DATASET_H_

@@ -1,0 +1,321 @@
+#include "data_gen/harmonic.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "Eigen/Eigenvalues"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "rng/random.h"
+
+namespace aanet::data_gen {
+namespace {
+
+// Largest accepted num_particles: normal modes cost O(n^3) time and O(n^2)
+// memory, so a typo such as 100000 should fail fast instead of thrashing.
+constexpr int kMaxParticles = 4096;
+
+// Collects every validation problem of a config into one error.
+class Problems {
+ public:
+  void Add(std::string problem) { problems_.push_back(std::move(problem)); }
+  absl::Status ToStatus() const {
+    if (problems_.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrJoin(problems_, "; "));
+  }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+enum class Bound { kAny, kPositive };
+
+// Checks one end (min or max) of a ParameterRange.
+void CheckRangeEnd(bool present, double value, const std::string& path,
+                   Bound bound, Problems* problems) {
+  if (!present) {
+    problems->Add(absl::StrCat(path, ": required"));
+  } else if (!std::isfinite(value)) {
+    problems->Add(absl::StrCat(path, ": must be finite, got ", value));
+  } else if (bound == Bound::kPositive && !(value > 0.0)) {
+    problems->Add(absl::StrCat(path, ": must be > 0, got ", value));
+  }
+}
+
+void CheckRange(bool present, const aanet::ParameterRange& range,
+                const std::string& path, Bound bound, Problems* problems) {
+  if (!present) {
+    problems->Add(absl::StrCat(path, ": required"));
+    return;
+  }
+  CheckRangeEnd(range.has_min(), range.min(), path + ".min", bound, problems);
+  CheckRangeEnd(range.has_max(), range.max(), path + ".max", bound, problems);
+  if (range.has_min() && range.has_max() && range.max() < range.min()) {
+    problems->Add(absl::StrCat(path, ": max must be >= min, got min ",
+                               range.min(), ", max ", range.max()));
+  } else if (std::isfinite(range.min()) && std::isfinite(range.max()) &&
+             !std::isfinite(range.max() - range.min())) {
+    problems->Add(absl::StrCat(path, ": max - min overflows, got min ",
+                               range.min(), ", max ", range.max()));
+  }
+}
+
+// x[i] = values[perm[i]].
+Eigen::VectorXd Gather(const Eigen::VectorXd& values,
+                       const std::vector<int>& perm) {
+  Eigen::VectorXd out(values.size());
+  for (Eigen::Index i = 0; i < values.size(); ++i) out(i) = values(perm[i]);
+  return out;
+}
+
+}  // namespace
+
+Eigen::VectorXd Linspace(double min, double max, int n) {
+  // numpy.linspace: start + i * step, with the last value exactly `max`.
+  Eigen::VectorXd values(n);
+  if (n <= 0) return values;
+  if (n == 1) {
+    values(0) = min;
+    return values;
+  }
+  const double step = (max - min) / (n - 1);
+  for (int i = 0; i < n; ++i) values(i) = static_cast<double>(i) * step + min;
+  values(n - 1) = max;
+  return values;
+}
+
+absl::Status ValidateSystem(const HarmonicSystem& system) {
+  const Eigen::Index n = system.masses.size();
+  if (n < 1) {
+    return absl::InvalidArgumentError(
+        "masses: must have at least one entry (n >= 1), got 0");
+  }
+  if (system.k_wall.size() != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("k_wall: must have ", n, " entries (one per mass), got ",
+                     system.k_wall.size()));
+  }
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const double m = system.masses(i);
+    if (!std::isfinite(m) || !(m > 0.0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("masses[", i, "]: must be finite and > 0, got ", m));
+    }
+    const double k = system.k_wall(i);
+    if (!std::isfinite(k) || !(k > 0.0)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("k_wall[", i, "]: must be finite and > 0, got ", k));
+    }
+  }
+  if (!std::isfinite(system.k_pair) || !(system.k_pair >= 0.0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("k_pair: must be finite and >= 0, got ", system.k_pair));
+  }
+  return absl::OkStatus();
+}
+
+Eigen::MatrixXd StiffnessMatrix(const HarmonicSystem& system) {
+  const Eigen::Index n = system.masses.size();
+  Eigen::MatrixXd k = Eigen::MatrixXd::Constant(n, n, -system.k_pair);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    k(i, i) = system.k_wall(i) + static_cast<double>(n - 1) * system.k_pair;
+  }
+  return k;
+}
+
+Eigen::MatrixXd DynamicsMatrix(const HarmonicSystem& system) {
+  const Eigen::Index n = system.masses.size();
+  Eigen::MatrixXd m(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    for (Eigen::Index j = 0; j < n; ++j) {
+      m(i, j) = i == j ? -(system.k_wall(i) +
+                           static_cast<double>(n - 1) * system.k_pair) /
+                             system.masses(i)
+                       : system.k_pair / system.masses(i);
+    }
+  }
+  return m;
+}
+
+absl::StatusOr<NormalModes> ComputeNormalModes(const HarmonicSystem& system) {
+  if (absl::Status status = ValidateSystem(system); !status.ok()) {
+    return status;
+  }
+  const Eigen::Index n = system.masses.size();
+  const Eigen::VectorXd inv_sqrt_m = system.masses.cwiseSqrt().cwiseInverse();
+  const Eigen::MatrixXd s = inv_sqrt_m.asDiagonal() * StiffnessMatrix(system) *
+                            inv_sqrt_m.asDiagonal();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver(s);
+  if (solver.info() != Eigen::Success) {
+    return absl::InternalError(
+        "normal modes: symmetric eigensolver did not converge");
+  }
+  NormalModes modes;
+  modes.frequencies.resize(n);
+  modes.eigenvectors = inv_sqrt_m.asDiagonal() * solver.eigenvectors();
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const double omega_squared = solver.eigenvalues()(k);
+    if (!std::isfinite(omega_squared) || !(omega_squared > 0.0)) {
+      return absl::InternalError(absl::StrCat(
+          "normal modes: squared frequency ", k, " is ", omega_squared,
+          ", expected > 0 (system too ill-conditioned)"));
+    }
+    modes.frequencies(k) = std::sqrt(omega_squared);
+    auto column = modes.eigenvectors.col(k);
+    column /= column.norm();
+    Eigen::Index largest = 0;
+    for (Eigen::Index i = 1; i < n; ++i) {
+      if (std::abs(column(i)) > std::abs(column(largest))) largest = i;
+    }
+    if (column(largest) < 0.0) column = -column;
+  }
+  return modes;
+}
+
+absl::StatusOr<Trajectory> EvaluateTrajectory(const HarmonicSystem& system,
+                                              const NormalModes& modes,
+                                              const Eigen::VectorXd& amplitudes,
+                                              const Eigen::VectorXd& phases,
+                                              const Eigen::VectorXd& t) {
+  const Eigen::Index n = system.masses.size();
+  if (modes.frequencies.size() != n || modes.eigenvectors.rows() != n ||
+      modes.eigenvectors.cols() != n || amplitudes.size() != n ||
+      phases.size() != n) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("EvaluateTrajectory: sizes disagree with n = ", n,
+                     ": frequencies [", modes.frequencies.size(),
+                     "], eigenvectors [", modes.eigenvectors.rows(), ",",
+                     modes.eigenvectors.cols(), "], amplitudes [",
+                     amplitudes.size(), "], phases [", phases.size(), "]"));
+  }
+  const Eigen::Index num_samples = t.size();
+  // Mode coordinates [T, n]: row s holds mode k's displacement and velocity.
+  Eigen::MatrixXd mode_q(num_samples, n);
+  Eigen::MatrixXd mode_v(num_samples, n);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const double omega = modes.frequencies(k);
+    const double a = amplitudes(k);
+    for (Eigen::Index s = 0; s < num_samples; ++s) {
+      const double angle = omega * t(s) + phases(k);
+      mode_q(s, k) = a * std::cos(angle);
+      mode_v(s, k) = -omega * a * std::sin(angle);
+    }
+  }
+  Trajectory trajectory;
+  trajectory.q = mode_q * modes.eigenvectors.transpose();
+  trajectory.p =
+      (mode_v * modes.eigenvectors.transpose()) * system.masses.asDiagonal();
+  return trajectory;
+}
+
+double Energy(
+    const HarmonicSystem& system,
+    const Eigen::Ref<const Eigen::RowVectorXd, 0, Eigen::InnerStride<>>& q,
+    const Eigen::Ref<const Eigen::RowVectorXd, 0, Eigen::InnerStride<>>& p) {
+  const Eigen::Index n = system.masses.size();
+  double kinetic = 0.0;
+  double wall = 0.0;
+  double pair = 0.0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    kinetic += p(i) * p(i) / (2.0 * system.masses(i));
+    wall += system.k_wall(i) * q(i) * q(i);
+    for (Eigen::Index j = i + 1; j < n; ++j) {
+      const double d = q(i) - q(j);
+      pair += d * d;
+    }
+  }
+  return kinetic + 0.5 * wall + 0.5 * system.k_pair * pair;
+}
+
+Eigen::VectorXd TrajectoryEnergy(const HarmonicSystem& system,
+                                 const Eigen::MatrixXd& q,
+                                 const Eigen::MatrixXd& p) {
+  Eigen::VectorXd energy(q.rows());
+  for (Eigen::Index s = 0; s < q.rows(); ++s) {
+    energy(s) = Energy(system, q.row(s), p.row(s));
+  }
+  return energy;
+}
+
+absl::Status ValidateHarmonicConfig(
+    const aanet::HarmonicOscillatorConfig& config, const std::string& prefix) {
+  Problems problems;
+  if (!config.has_num_particles()) {
+    problems.Add(absl::StrCat(prefix, ".num_particles: required"));
+  } else if (config.num_particles() < 1) {
+    problems.Add(absl::StrCat(prefix, ".num_particles: must be >= 1, got ",
+                              config.num_particles()));
+  } else if (config.num_particles() > kMaxParticles) {
+    problems.Add(absl::StrCat(prefix, ".num_particles: must be <= ",
+                              kMaxParticles, ", got ", config.num_particles()));
+  }
+  CheckRange(config.has_masses(), config.masses(), prefix + ".masses",
+             Bound::kPositive, &problems);
+  CheckRange(config.has_k_wall(), config.k_wall(), prefix + ".k_wall",
+             Bound::kPositive, &problems);
+  if (!config.has_k_pair()) {
+    problems.Add(absl::StrCat(prefix, ".k_pair: required (0 for uncoupled)"));
+  } else if (!std::isfinite(config.k_pair()) || !(config.k_pair() >= 0.0)) {
+    problems.Add(absl::StrCat(prefix, ".k_pair: must be finite and >= 0, got ",
+                              config.k_pair()));
+  }
+  CheckRange(config.has_amplitudes(), config.amplitudes(),
+             prefix + ".amplitudes", Bound::kAny, &problems);
+  CheckRange(config.has_phases(), config.phases(), prefix + ".phases",
+             Bound::kAny, &problems);
+  if (!aanet::TrajectorySampling_IsValid(config.trajectory_sampling())) {
+    problems.Add(absl::StrCat(prefix, ".trajectory_sampling: unknown value ",
+                              config.trajectory_sampling(),
+                              " (expected LINSPACE_SHUFFLED or UNIFORM)"));
+  }
+  return problems.ToStatus();
+}
+
+absl::StatusOr<HarmonicParameters> SampleHarmonicParameters(
+    const aanet::HarmonicOscillatorConfig& config, int num_trajectories,
+    uint64_t seed) {
+  if (absl::Status status = ValidateHarmonicConfig(config); !status.ok()) {
+    return status;
+  }
+  if (num_trajectories < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "simulation.num_trajectories: must be >= 1, got ", num_trajectories));
+  }
+  const int n = config.num_particles();
+  const std::vector<int> system_perm = aanet::Random(seed).Permutation(n);
+
+  HarmonicParameters params;
+  params.masses = Gather(
+      Linspace(config.masses().min(), config.masses().max(), n), system_perm);
+  params.k_wall = Gather(
+      Linspace(config.k_wall().min(), config.k_wall().max(), n), system_perm);
+  params.k_pair = config.k_pair();
+  params.amplitudes.resize(num_trajectories, n);
+  params.phases.resize(num_trajectories, n);
+
+  const aanet::ParameterRange& a = config.amplitudes();
+  const aanet::ParameterRange& phi = config.phases();
+  const Eigen::VectorXd a_values = Linspace(a.min(), a.max(), n);
+  const Eigen::VectorXd phi_values = Linspace(phi.min(), phi.max(), n);
+  for (int k = 0; k < num_trajectories; ++k) {
+    const uint64_t stream_seed = aanet::Random::DeriveSeed(seed, k);
+    if (config.trajectory_sampling() == aanet::UNIFORM) {
+      aanet::Random random(stream_seed);
+      for (int j = 0; j < n; ++j) {
+        params.amplitudes(k, j) = random.Uniform(a.min(), a.max());
+      }
+      for (int j = 0; j < n; ++j) {
+        params.phases(k, j) = random.Uniform(phi.min(), phi.max());
+      }
+    } else {
+      const std::vector<int> perm =
+          k == 0 ? system_perm : aanet::Random(stream_seed).Permutation(n);
+      params.amplitudes.row(k) = Gather(a_values, perm).transpose();
+      params.phases.row(k) = Gather(phi_values, perm).transpose();
+    }
+  }
+  return params;
+}
+
+}  // namespace aanet::data_gen

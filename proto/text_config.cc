@@ -1,0 +1,102 @@
+#include "proto/text_config.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+
+namespace aanet {
+namespace {
+
+// Keeps the first error with its position; TextFormat reports line and
+// column zero-based.
+class FirstErrorCollector : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (!has_error_) {
+      has_error_ = true;
+      line_ = line;
+      column_ = column;
+      message_ = message;
+    }
+  }
+  void AddWarning(int, google::protobuf::io::ColumnNumber,
+                  const std::string&) override {}
+
+  bool has_error() const { return has_error_; }
+  std::string Describe(const std::string& source) const {
+    return absl::StrCat(source, ":", line_ + 1, ":", column_ + 1, ": ",
+                        message_);
+  }
+
+ private:
+  bool has_error_ = false;
+  int line_ = 0;
+  int column_ = 0;
+  std::string message_;
+};
+
+}  // namespace
+
+absl::Status ParseTextProto(const std::string& text, const std::string& source,
+                            google::protobuf::Message* message) {
+  message->Clear();
+  FirstErrorCollector errors;
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, message)) {
+    if (errors.has_error()) {
+      return absl::InvalidArgumentError(errors.Describe(source));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": not a valid text-format ",
+                     message->GetDescriptor()->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, expected a file"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open (", std::strerror(errno), ")"));
+  }
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) {
+    return absl::DataLossError(absl::StrCat(path, ": read error"));
+  }
+  return contents.str();
+}
+
+absl::Status ReadTextProtoFile(const std::string& path,
+                               google::protobuf::Message* message) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  return ParseTextProto(*text, path, message);
+}
+
+absl::StatusOr<ExperimentConfig> ReadExperimentConfig(const std::string& path) {
+  ExperimentConfig config;
+  config.path = path;
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  config.text = *std::move(text);
+  absl::Status parsed = ParseTextProto(config.text, path, &config.experiment);
+  if (!parsed.ok()) return parsed;
+  return config;
+}
+
+}  // namespace aanet
