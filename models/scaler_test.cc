@@ -25,7 +25,8 @@ TEST(StandardScalerTest, InverseUndoesTransform) {
   Eigen::MatrixXd x = Eigen::MatrixXd::Random(20, 4) * 7.0;
   absl::StatusOr<StandardScaler> scaler = StandardScaler::Fit(x);
   ASSERT_TRUE(scaler.ok());
-  EXPECT_TRUE(scaler->InverseTransform(scaler->Transform(x)).isApprox(x, 1e-14));
+  EXPECT_TRUE(
+      scaler->InverseTransform(scaler->Transform(x)).isApprox(x, 1e-14));
 }
 
 TEST(StandardScalerTest, RejectsEmptyAndNonFinite) {

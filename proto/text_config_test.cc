@@ -83,8 +83,8 @@ TEST(TextConfigTest, OutOfRangeIntegerIsRejected) {
 }
 
 TEST(TextConfigTest, SyntaxErrorGivesLine) {
-  const std::string path =
-      WriteTemp("syntax.pbtxt", "name: \"x\"\nsimulation {\n  num_samples: 3\n");
+  const std::string path = WriteTemp(
+      "syntax.pbtxt", "name: \"x\"\nsimulation {\n  num_samples: 3\n");
   absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(path);
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(config.status().message(), HasSubstr(path + ":"));

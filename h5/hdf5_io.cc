@@ -1,0 +1,785 @@
+#include "h5/hdf5_io.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace aanet::h5 {
+namespace {
+
+namespace fs = std::filesystem;
+
+using RowMajorMatrix =
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Turns HDF5's error stack into one line: the innermost cause.
+herr_t CollectErrorDescription(unsigned /*n*/, const H5E_error2_t* error,
+                               void* data) {
+  if (error != nullptr && error->desc != nullptr && error->desc[0] != '\0') {
+    *static_cast<std::string*>(data) = error->desc;
+  }
+  return 0;
+}
+
+// The innermost cause of the last failed HDF5 call since ResetErrors(). The
+// error stack itself does not survive until an exception is caught: every
+// HDF5 call clears it, including the close of each H5:: object destroyed
+// while the exception unwinds. (Serial HDF5 is single-threaded anyway.)
+thread_local std::string last_error;
+
+// HDF5 calls this, instead of printing, whenever a call fails.
+herr_t RecordError(hid_t stack, void* /*data*/) {
+  std::string innermost;
+  H5Ewalk2(stack, H5E_WALK_DOWNWARD, CollectErrorDescription, &innermost);
+  if (!innermost.empty()) last_error = std::move(innermost);
+  return 0;
+}
+
+// Turns HDF5's error printing off (recording instead) and forgets earlier
+// errors; called on entry to every public function.
+void ResetErrors() {
+  H5Eset_auto2(H5E_DEFAULT, RecordError, nullptr);
+  last_error.clear();
+}
+
+// Runs `body` (returning absl::Status or absl::StatusOr<T>) with HDF5's error
+// printing off, turning an exception into an error: `code` and
+// "<context>: <detail>" for H5::Exception and other std::exceptions,
+// ResourceExhausted for std::bad_alloc.
+template <typename Body>
+auto Guarded(absl::StatusCode code, const std::string& context, Body&& body)
+    -> decltype(body()) {
+  ResetErrors();
+  try {
+    return body();
+  } catch (const H5::Exception& e) {
+    return absl::Status(code, absl::StrCat(context, ": ", Describe(e)));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(context, ": out of memory"));
+  } catch (const std::exception& e) {
+    return absl::Status(code, absl::StrCat(context, ": ", e.what()));
+  } catch (...) {
+    return absl::Status(code, absl::StrCat(context, ": unknown exception"));
+  }
+}
+
+template <typename Body>
+auto GuardedWrite(const std::string& what, Body&& body) -> decltype(body()) {
+  return Guarded(absl::StatusCode::kInternal, absl::StrCat("writing ", what),
+                 std::forward<Body>(body));
+}
+
+template <typename Body>
+auto GuardedRead(const std::string& what, Body&& body) -> decltype(body()) {
+  return Guarded(absl::StatusCode::kInvalidArgument,
+                 absl::StrCat("malformed HDF5 file: reading ", what),
+                 std::forward<Body>(body));
+}
+
+// "a/b/c" -> {"a", "a/b"}: the intermediate group paths of a name.
+std::vector<std::string> IntermediatePaths(const std::string& name) {
+  std::vector<std::string> paths;
+  for (size_t slash = name.find('/'); slash != std::string::npos;
+       slash = name.find('/', slash + 1)) {
+    if (slash > 0) paths.push_back(name.substr(0, slash));
+  }
+  return paths;
+}
+
+// Splits `name` into its parent path ("" if none) and its last component.
+std::pair<std::string, std::string> SplitParent(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  if (slash == std::string::npos) return {"", name};
+  return {name.substr(0, slash), name.substr(slash + 1)};
+}
+
+// Throws on HDF5 failure; callers guard.
+bool HasChildUnguarded(const H5::Group& location, const std::string& name) {
+  for (const std::string& path : IntermediatePaths(name)) {
+    if (!location.nameExists(path) ||
+        location.childObjType(path) != H5O_TYPE_GROUP) {
+      return false;
+    }
+  }
+  return location.nameExists(name);
+}
+
+// Whether `location` has a child `name` of the given type; "missing ..." or
+// "... is not a ..." otherwise. Throws on HDF5 failure; callers guard.
+absl::Status CheckChild(const H5::Group& location, const std::string& name,
+                        const std::string& full_name, H5O_type_t type,
+                        const char* kind) {
+  if (!HasChildUnguarded(location, name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing ", kind, " '", full_name, "'"));
+  }
+  if (location.childObjType(name) != type) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", full_name, "' is not a ", kind));
+  }
+  return absl::OkStatus();
+}
+
+// Where a new item `name` goes: its parent group (created if needed) and its
+// last component. `holder` keeps an opened parent alive; `group` itself is
+// never copied (copying an H5::H5File as an H5::Group slices off its id).
+struct NewItem {
+  const H5::Group* parent;
+  std::string base;
+};
+absl::StatusOr<NewItem> ParentForNewItem(const H5::Group& group,
+                                         const std::string& name,
+                                         absl::StatusOr<H5::Group>* holder) {
+  auto [parent_path, base] = SplitParent(name);
+  if (parent_path.empty()) return NewItem{&group, base};
+  *holder = OpenOrCreateGroup(group, parent_path);
+  if (!holder->ok()) return holder->status();
+  return NewItem{&**holder, base};
+}
+
+// Flushes a closed file's data to the disk, so that the rename never
+// publishes a file whose contents are still only in the page cache.
+absl::Status SyncFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("cannot reopen ", path, ": ", std::strerror(errno)));
+  }
+  const int result = ::fsync(fd);
+  const int saved_errno = errno;
+  ::close(fd);
+  if (result != 0) {
+    return absl::InternalError(
+        absl::StrCat("fsync ", path, ": ", std::strerror(saved_errno)));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<H5::Attribute> OpenScalarAttribute(const H5::H5Object& object,
+                                                  const std::string& name,
+                                                  H5T_class_t type_class,
+                                                  const char* expected) {
+  if (!object.attrExists(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing attribute '", name, "'"));
+  }
+  H5::Attribute attribute = object.openAttribute(name);
+  const H5::DataType type = attribute.getDataType();
+  if (type.getClass() != type_class) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute '", name, "' has type ", TypeName(type),
+                     ", expected ", expected));
+  }
+  const H5::DataSpace space = attribute.getSpace();
+  const H5S_class_t extent = space.getSimpleExtentType();
+  if (extent == H5S_NULL || space.getSimpleExtentNpoints() != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute '", name, "' must hold a single value, got ",
+                     extent == H5S_NULL ? 0 : space.getSimpleExtentNpoints()));
+  }
+  return attribute;
+}
+
+// H5Lvisit callback: collects every link name. No exception may cross HDF5's
+// C frames.
+herr_t CollectLinkName(hid_t /*group*/, const char* name,
+                       const H5L_info_t* /*info*/, void* data) {
+  try {
+    static_cast<std::vector<std::string>*>(data)->push_back(name);
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+// Checks the rank and size of an array before reading it.
+absl::Status CheckReadable(const Array& array, int rank) {
+  if (absl::Status s = CheckRank(array, rank, ""); !s.ok()) return s;
+  return CheckNumValues(array, kMaxValuesPerArray);
+}
+
+}  // namespace
+
+std::string ShapeString(const Dims& dims) {
+  return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
+}
+
+uint64_t NumValues(const Dims& dims) {
+  uint64_t product = 1;
+  for (const hsize_t d : dims) {
+    if (d != 0 && product > std::numeric_limits<uint64_t>::max() / d) {
+      return std::numeric_limits<uint64_t>::max();
+    }
+    product *= d;
+  }
+  return product;
+}
+
+std::string TypeName(const H5::DataType& type) {
+  const size_t bits = type.getSize() * 8;
+  switch (type.getClass()) {
+    case H5T_INTEGER: {
+      return absl::StrCat(
+          H5Tget_sign(type.getId()) == H5T_SGN_NONE ? "uint" : "int", bits);
+    }
+    case H5T_FLOAT:
+      return absl::StrCat("float", bits);
+    case H5T_STRING:
+      return "string";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_ARRAY:
+      return "array";
+    case H5T_VLEN:
+      return "variable-length sequence";
+    case H5T_ENUM:
+      return "enum";
+    default:
+      return absl::StrCat("HDF5 type class ",
+                          static_cast<int>(type.getClass()));
+  }
+}
+
+std::string Describe(const H5::Exception& e) {
+  std::string innermost;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, CollectErrorDescription, &innermost);
+  H5Eclear2(H5E_DEFAULT);
+  if (innermost.empty()) innermost = last_error;
+  last_error.clear();
+  std::string message = e.getDetailMsg();
+  if (!innermost.empty()) absl::StrAppend(&message, " (", innermost, ")");
+  return message;
+}
+
+absl::Status Annotate(const absl::Status& status, const std::string& prefix) {
+  if (status.ok()) return status;
+  return absl::Status(status.code(),
+                      absl::StrCat(prefix, ": ", status.message()));
+}
+
+// ---------------------------------------------------------------------------
+// Files.
+
+absl::Status WriteFileAtomically(
+    const std::string& path,
+    const std::function<absl::Status(H5::H5File&)>& fill) {
+  ResetErrors();
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot create directory ", parent.string(),
+                       ": ", ec.message()));
+    }
+  }
+  const std::string tmp = absl::StrCat(path, ".tmp-", ::getpid());
+  absl::Status status = absl::OkStatus();
+  try {
+    H5::H5File file(tmp, H5F_ACC_TRUNC);
+    absl::Status filled = fill(file);
+    if (filled.ok()) {
+      file.flush(H5F_SCOPE_GLOBAL);
+      file.close();
+    } else {
+      status = absl::Status(
+          filled.code(),
+          absl::StrCat(path, ": writing ", tmp, " failed: ", filled.message()));
+    }
+  } catch (const H5::Exception& e) {
+    status = absl::InternalError(
+        absl::StrCat(path, ": writing ", tmp, " failed: ", Describe(e)));
+  } catch (const std::bad_alloc&) {
+    status = absl::ResourceExhaustedError(
+        absl::StrCat(path, ": out of memory while writing"));
+  } catch (const std::exception& e) {
+    status = absl::InternalError(
+        absl::StrCat(path, ": writing ", tmp, " failed: ", e.what()));
+  } catch (...) {
+    status = absl::InternalError(
+        absl::StrCat(path, ": writing ", tmp, " failed: unknown exception"));
+  }
+  if (status.ok()) {
+    if (absl::Status s = SyncFile(tmp); !s.ok()) {
+      status = absl::InternalError(absl::StrCat(path, ": ", s.message()));
+    }
+  }
+  if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    status = absl::InternalError(absl::StrCat(
+        path, ": cannot rename ", tmp, " to it: ", std::strerror(errno)));
+  }
+  if (!status.ok()) fs::remove(tmp, ec);
+  return status;
+}
+
+absl::StatusOr<H5::H5File> OpenFileForReading(const std::string& path) {
+  ResetErrors();
+  std::error_code ec;
+  const fs::file_status file_status = fs::status(path, ec);
+  if (!fs::exists(file_status)) {
+    return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  }
+  if (fs::is_directory(file_status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": is a directory, expected an HDF5 file"));
+  }
+  if (!std::ifstream(path, std::ios::binary)) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(path, ": cannot open (", std::strerror(errno), ")"));
+  }
+  try {
+    if (!H5::H5File::isHdf5(path)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": not an HDF5 file (or truncated)"));
+    }
+    H5::H5File file;
+    file.openFile(path, H5F_ACC_RDONLY);
+    return file;
+  } catch (const H5::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not an HDF5 file (or truncated): ", Describe(e)));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": out of memory while reading"));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(path, ": ", e.what()));
+  } catch (...) {
+    return absl::InternalError(
+        absl::StrCat(path, ": unknown exception while opening"));
+  }
+}
+
+absl::Status ReadFile(
+    const std::string& path,
+    const std::function<absl::Status(const H5::H5File&)>& read) {
+  absl::StatusOr<H5::H5File> file = OpenFileForReading(path);
+  if (!file.ok()) return file.status();
+  try {
+    return Annotate(read(*file), path);
+  } catch (const H5::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": malformed HDF5 file: ", Describe(e)));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": out of memory while reading"));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(path, ": ", e.what()));
+  } catch (...) {
+    return absl::InternalError(
+        absl::StrCat(path, ": unknown exception while reading"));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Writing.
+
+absl::StatusOr<H5::Group> OpenOrCreateGroup(const H5::Group& parent,
+                                            const std::string& name) {
+  return GuardedWrite(
+      absl::StrCat("group '", name, "'"), [&]() -> absl::StatusOr<H5::Group> {
+        std::vector<std::string> paths = IntermediatePaths(name);
+        paths.push_back(name);
+        for (const std::string& path : paths) {
+          if (!parent.nameExists(path)) {
+            parent.createGroup(path);
+          } else if (parent.childObjType(path) != H5O_TYPE_GROUP) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("cannot create group '", name, "': '", path,
+                             "' exists and is not a group"));
+          }
+        }
+        return parent.openGroup(name);
+      });
+}
+
+absl::Status WriteStringAttribute(const H5::H5Object& object,
+                                  const std::string& name,
+                                  const std::string& value) {
+  return GuardedWrite(absl::StrCat("attribute '", name, "'"), [&] {
+    H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+    type.setCset(H5T_CSET_UTF8);
+    H5::Attribute attribute =
+        object.createAttribute(name, type, H5::DataSpace(H5S_SCALAR));
+    attribute.write(type, value);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status WriteIntAttribute(const H5::H5Object& object,
+                               const std::string& name, int64_t value) {
+  return GuardedWrite(absl::StrCat("attribute '", name, "'"), [&] {
+    H5::Attribute attribute = object.createAttribute(
+        name, H5::PredType::STD_I64LE, H5::DataSpace(H5S_SCALAR));
+    attribute.write(H5::PredType::NATIVE_INT64, &value);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status WriteDoubleAttribute(const H5::H5Object& object,
+                                  const std::string& name, double value) {
+  return GuardedWrite(absl::StrCat("attribute '", name, "'"), [&] {
+    H5::Attribute attribute = object.createAttribute(
+        name, H5::PredType::IEEE_F64LE, H5::DataSpace(H5S_SCALAR));
+    attribute.write(H5::PredType::NATIVE_DOUBLE, &value);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status WriteArray(const H5::Group& group, const std::string& name,
+                        const Dims& dims, const double* data) {
+  absl::StatusOr<H5::Group> holder;
+  absl::StatusOr<NewItem> item = ParentForNewItem(group, name, &holder);
+  if (!item.ok()) return item.status();
+  return GuardedWrite(absl::StrCat("dataset '", name, "'"), [&] {
+    const H5::DataSpace space =
+        dims.empty()
+            ? H5::DataSpace(H5S_SCALAR)
+            : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
+    H5::DataSet dataset = item->parent->createDataSet(
+        item->base, H5::PredType::IEEE_F64LE, space);
+    if (NumValues(dims) > 0) dataset.write(data, H5::PredType::NATIVE_DOUBLE);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status WriteScalar(const H5::Group& group, const std::string& name,
+                         double value) {
+  return WriteArray(group, name, {}, &value);
+}
+
+absl::Status WriteVector(const H5::Group& group, const std::string& name,
+                         const Eigen::VectorXd& vector) {
+  return WriteArray(group, name, {static_cast<hsize_t>(vector.size())},
+                    vector.data());
+}
+
+absl::Status WriteMatrix(const H5::Group& group, const std::string& name,
+                         const Eigen::MatrixXd& matrix) {
+  const RowMajorMatrix row_major = matrix;
+  return WriteArray(group, name,
+                    {static_cast<hsize_t>(matrix.rows()),
+                     static_cast<hsize_t>(matrix.cols())},
+                    row_major.data());
+}
+
+absl::Status WriteStack(const H5::Group& group, const std::string& name,
+                        const std::vector<Eigen::MatrixXd>& stack) {
+  const hsize_t k = stack.size();
+  const hsize_t t = stack.empty() ? 0 : stack[0].rows();
+  const hsize_t n = stack.empty() ? 0 : stack[0].cols();
+  for (hsize_t i = 0; i < k; ++i) {
+    if (static_cast<hsize_t>(stack[i].rows()) != t ||
+        static_cast<hsize_t>(stack[i].cols()) != n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "writing dataset '", name, "': matrix ", i, " is [", stack[i].rows(),
+          ",", stack[i].cols(), "], matrix 0 is [", t, ",", n, "]"));
+    }
+  }
+  absl::StatusOr<H5::Group> holder;
+  absl::StatusOr<NewItem> item = ParentForNewItem(group, name, &holder);
+  if (!item.ok()) return item.status();
+  return GuardedWrite(absl::StrCat("dataset '", name, "'"), [&] {
+    const hsize_t dims[3] = {k, t, n};
+    H5::DataSpace file_space(3, dims);
+    H5::DataSet dataset = item->parent->createDataSet(
+        item->base, H5::PredType::IEEE_F64LE, file_space);
+    if (t * n == 0) return absl::OkStatus();
+    const hsize_t mem_dims[2] = {t, n};
+    H5::DataSpace mem_space(2, mem_dims);
+    for (hsize_t i = 0; i < k; ++i) {
+      const RowMajorMatrix row_major = stack[i];
+      const hsize_t start[3] = {i, 0, 0};
+      const hsize_t count[3] = {1, t, n};
+      file_space.selectHyperslab(H5S_SELECT_SET, count, start);
+      dataset.write(row_major.data(), H5::PredType::NATIVE_DOUBLE, mem_space,
+                    file_space);
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Reading.
+
+absl::StatusOr<bool> HasChild(const H5::Group& location,
+                              const std::string& name) {
+  return GuardedRead(absl::StrCat("'", name, "'"),
+                     [&]() -> absl::StatusOr<bool> {
+                       return HasChildUnguarded(location, name);
+                     });
+}
+
+absl::StatusOr<std::vector<std::string>> ListDatasets(
+    const H5::Group& group, const std::string& full_name) {
+  return GuardedRead(absl::StrCat("group '", full_name, "'"),
+                     [&]() -> absl::StatusOr<std::vector<std::string>> {
+                       std::vector<std::string> links;
+                       if (H5Lvisit(group.getId(), H5_INDEX_NAME, H5_ITER_INC,
+                                    CollectLinkName, &links) < 0) {
+                         return absl::InvalidArgumentError(absl::StrCat(
+                             "malformed HDF5 file: reading group '", full_name,
+                             "': H5Lvisit failed (", last_error, ")"));
+                       }
+                       std::vector<std::string> datasets;
+                       for (const std::string& link : links) {
+                         if (group.childObjType(link) == H5O_TYPE_DATASET) {
+                           datasets.push_back(link);
+                         }
+                       }
+                       std::sort(datasets.begin(), datasets.end());
+                       return datasets;
+                     });
+}
+
+absl::StatusOr<H5::Group> OpenGroup(const H5::Group& location,
+                                    const std::string& name,
+                                    const std::string& full_name) {
+  return GuardedRead(
+      absl::StrCat("group '", full_name, "'"),
+      [&]() -> absl::StatusOr<H5::Group> {
+        if (absl::Status s =
+                CheckChild(location, name, full_name, H5O_TYPE_GROUP, "group");
+            !s.ok()) {
+          return s;
+        }
+        return location.openGroup(name);
+      });
+}
+
+absl::StatusOr<Array> OpenArray(const H5::Group& location,
+                                const std::string& name,
+                                const std::string& full_name) {
+  return GuardedRead(
+      absl::StrCat("dataset '", full_name, "'"),
+      [&]() -> absl::StatusOr<Array> {
+        if (absl::Status s = CheckChild(location, name, full_name,
+                                        H5O_TYPE_DATASET, "dataset");
+            !s.ok()) {
+          return s;
+        }
+        Array array{full_name, location.openDataSet(name), {}};
+        const H5::DataType type = array.dataset.getDataType();
+        if (type.getClass() != H5T_FLOAT || type.getSize() != 8) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("dataset '", full_name, "' has dtype ",
+                           TypeName(type), ", expected float64"));
+        }
+        const H5::DataSpace space = array.dataset.getSpace();
+        switch (space.getSimpleExtentType()) {
+          case H5S_SCALAR:
+            break;
+          case H5S_SIMPLE: {
+            const int rank = space.getSimpleExtentNdims();
+            if (rank < 0 || rank > H5S_MAX_RANK) {
+              return absl::InvalidArgumentError(absl::StrCat(
+                  "dataset '", full_name, "' has invalid rank ", rank));
+            }
+            array.dims.resize(rank);
+            space.getSimpleExtentDims(array.dims.data());
+            break;
+          }
+          default:
+            return absl::InvalidArgumentError(
+                absl::StrCat("dataset '", full_name,
+                             "' has no dataspace (null or unknown)"));
+        }
+        return array;
+      });
+}
+
+absl::Status CheckShape(const Array& array, const Dims& expected,
+                        const std::string& symbolic,
+                        const std::string& reference) {
+  if (array.dims == expected) return absl::OkStatus();
+  if (expected.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dataset '", array.name, "' has shape ",
+                     ShapeString(array.dims), ", expected a scalar"));
+  }
+  std::string message = absl::StrCat("dataset '", array.name, "' has shape ",
+                                     ShapeString(array.dims), ", expected ");
+  if (!symbolic.empty()) absl::StrAppend(&message, symbolic, " = ");
+  absl::StrAppend(&message, ShapeString(expected));
+  if (!reference.empty()) {
+    absl::StrAppend(&message, " to match '", reference, "'");
+  }
+  return absl::InvalidArgumentError(message);
+}
+
+absl::Status CheckRank(const Array& array, int rank,
+                       const std::string& symbolic) {
+  if (array.dims.size() == static_cast<size_t>(rank)) return absl::OkStatus();
+  std::string message =
+      absl::StrCat("dataset '", array.name, "' has shape ",
+                   ShapeString(array.dims), ", expected rank ", rank);
+  if (!symbolic.empty()) absl::StrAppend(&message, " ", symbolic);
+  return absl::InvalidArgumentError(message);
+}
+
+absl::Status CheckNumValues(const Array& array, uint64_t limit) {
+  if (NumValues(array.dims) <= limit) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "dataset '", array.name, "' has shape ", ShapeString(array.dims),
+      ", more than the limit of ", limit, " values per array"));
+}
+
+absl::StatusOr<double> ReadScalar(const Array& array) {
+  if (absl::Status s = CheckReadable(array, 0); !s.ok()) return s;
+  return GuardedRead(absl::StrCat("dataset '", array.name, "'"),
+                     [&]() -> absl::StatusOr<double> {
+                       double value = 0.0;
+                       array.dataset.read(&value, H5::PredType::NATIVE_DOUBLE);
+                       return value;
+                     });
+}
+
+absl::StatusOr<Eigen::VectorXd> ReadVector(const Array& array) {
+  if (absl::Status s = CheckReadable(array, 1); !s.ok()) return s;
+  return GuardedRead(absl::StrCat("dataset '", array.name, "'"),
+                     [&]() -> absl::StatusOr<Eigen::VectorXd> {
+                       Eigen::VectorXd vector(array.dims[0]);
+                       if (vector.size() > 0) {
+                         array.dataset.read(vector.data(),
+                                            H5::PredType::NATIVE_DOUBLE);
+                       }
+                       return vector;
+                     });
+}
+
+absl::StatusOr<Eigen::MatrixXd> ReadMatrix(const Array& array) {
+  if (absl::Status s = CheckReadable(array, 2); !s.ok()) return s;
+  return GuardedRead(absl::StrCat("dataset '", array.name, "'"),
+                     [&]() -> absl::StatusOr<Eigen::MatrixXd> {
+                       RowMajorMatrix matrix(array.dims[0], array.dims[1]);
+                       if (matrix.size() > 0) {
+                         array.dataset.read(matrix.data(),
+                                            H5::PredType::NATIVE_DOUBLE);
+                       }
+                       return Eigen::MatrixXd(matrix);
+                     });
+}
+
+absl::StatusOr<std::vector<Eigen::MatrixXd>> ReadStack(const Array& array) {
+  if (absl::Status s = CheckReadable(array, 3); !s.ok()) return s;
+  return GuardedRead(
+      absl::StrCat("dataset '", array.name, "'"),
+      [&]() -> absl::StatusOr<std::vector<Eigen::MatrixXd>> {
+        const hsize_t k = array.dims[0], t = array.dims[1], n = array.dims[2];
+        std::vector<Eigen::MatrixXd> stack;
+        if (t * n == 0) {
+          if (k > kMaxValuesPerArray) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "dataset '", array.name, "' has shape ",
+                ShapeString(array.dims), ", more than the limit of ",
+                kMaxValuesPerArray, " matrices"));
+          }
+          stack.assign(k, Eigen::MatrixXd(t, n));
+          return stack;
+        }
+        H5::DataSpace file_space = array.dataset.getSpace();
+        const hsize_t mem_dims[2] = {t, n};
+        H5::DataSpace mem_space(2, mem_dims);
+        stack.reserve(k);
+        RowMajorMatrix buffer(t, n);
+        for (hsize_t i = 0; i < k; ++i) {
+          const hsize_t start[3] = {i, 0, 0};
+          const hsize_t count[3] = {1, t, n};
+          file_space.selectHyperslab(H5S_SELECT_SET, count, start);
+          array.dataset.read(buffer.data(), H5::PredType::NATIVE_DOUBLE,
+                             mem_space, file_space);
+          stack.emplace_back(buffer);
+        }
+        return stack;
+      });
+}
+
+absl::StatusOr<std::string> ReadStringAttribute(const H5::H5Object& object,
+                                                const std::string& name) {
+  return GuardedRead(
+      absl::StrCat("attribute '", name, "'"),
+      [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<H5::Attribute> attribute =
+            OpenScalarAttribute(object, name, H5T_STRING, "string");
+        if (!attribute.ok()) return attribute.status();
+        const H5::StrType file_type = attribute->getStrType();
+        if (file_type.isVariableStr()) {
+          H5::StrType mem_type(H5::PredType::C_S1, H5T_VARIABLE);
+          mem_type.setCset(file_type.getCset());
+          char* buffer = nullptr;
+          attribute->read(mem_type, &buffer);
+          std::string value = buffer != nullptr ? buffer : "";
+          H5free_memory(buffer);
+          return value;
+        }
+        const size_t size = file_type.getSize();
+        if (size > kMaxFixedStringSize) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              "attribute '", name, "' is a ", size, "-byte string, too long"));
+        }
+        H5::StrType mem_type(H5::PredType::C_S1, size);
+        mem_type.setCset(file_type.getCset());
+        mem_type.setStrpad(H5T_STR_NULLPAD);
+        std::string value(size, '\0');
+        attribute->read(mem_type, value.data());
+        value.resize(std::strlen(value.c_str()));  // drop NUL padding
+        return value;
+      });
+}
+
+absl::StatusOr<int64_t> ReadIntAttribute(const H5::H5Object& object,
+                                         const std::string& name) {
+  return GuardedRead(
+      absl::StrCat("attribute '", name, "'"), [&]() -> absl::StatusOr<int64_t> {
+        absl::StatusOr<H5::Attribute> attribute =
+            OpenScalarAttribute(object, name, H5T_INTEGER, "integer");
+        if (!attribute.ok()) return attribute.status();
+        int64_t value = 0;
+        attribute->read(H5::PredType::NATIVE_INT64, &value);
+        return value;
+      });
+}
+
+absl::StatusOr<double> ReadDoubleAttribute(const H5::H5Object& object,
+                                           const std::string& name) {
+  return GuardedRead(
+      absl::StrCat("attribute '", name, "'"), [&]() -> absl::StatusOr<double> {
+        absl::StatusOr<H5::Attribute> attribute =
+            OpenScalarAttribute(object, name, H5T_FLOAT, "float");
+        if (!attribute.ok()) return attribute.status();
+        double value = 0.0;
+        attribute->read(H5::PredType::NATIVE_DOUBLE, &value);
+        return value;
+      });
+}
+
+absl::Status CheckFinite(const std::string& name, const double* data,
+                         int64_t size) {
+  for (int64_t i = 0; i < size; ++i) {
+    if (!std::isfinite(data[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dataset '", name, "' has a non-finite value (", data[i],
+                       ") at flat index ", i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace aanet::h5

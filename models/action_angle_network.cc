@@ -1,0 +1,131 @@
+#include "models/action_angle_network.h"
+
+#include <cmath>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "models/autodiff/ops.h"
+
+namespace aanet {
+namespace {
+
+// theta wrapped into [-pi, pi), as the published code's
+// (theta + pi) mod 2 pi - pi.
+double WrapAngleValue(double theta) {
+  double wrapped = std::fmod(theta + M_PI, 2.0 * M_PI);
+  if (wrapped < 0) wrapped += 2.0 * M_PI;
+  return wrapped - M_PI;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
+    const ActionAngleNetworkConfig& config, const std::string& field_path,
+    int num_particles, Random& random) {
+  if (num_particles < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_particles must be >= 1, got ", num_particles));
+  }
+  std::unique_ptr<ActionAngleNetwork> model(
+      new ActionAngleNetwork(num_particles));
+  if (config.encoder().kind_case() != EncoderConfig::kFlow) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field_path, ".encoder: must be set (expected 'flow { ... }')"));
+  }
+  absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
+      model->parameters_, "encoder", config.encoder().flow(),
+      absl::StrCat(field_path, ".encoder.flow"), num_particles, random);
+  if (!flow.ok()) return flow.status();
+  model->flow_ = std::make_unique<SymplecticFlow>(*std::move(flow));
+
+  const MlpConfig& net = config.angular_velocity_net();
+  absl::StatusOr<ad::Activation> activation =
+      ad::ParseActivation(net.activation());
+  if (!activation.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field_path,
+        ".angular_velocity_net.activation: ", activation.status().message()));
+  }
+  absl::StatusOr<Mlp> mlp = Mlp::Create(
+      model->parameters_, "angular_velocity_net", num_particles,
+      std::vector<int>(net.hidden_widths().begin(), net.hidden_widths().end()),
+      num_particles, *activation, random);
+  if (!mlp.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field_path,
+        ".angular_velocity_net.hidden_widths: ", mlp.status().message()));
+  }
+  model->angular_velocity_net_ = std::make_unique<Mlp>(*std::move(mlp));
+  return model;
+}
+
+ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
+                                          double dt) const {
+  const int n = num_particles();
+  // Encode.
+  ad::Var latent = flow_->Forward(tape, states);
+  ad::Var x = ad::ColSlice(latent, 0, n);
+  ad::Var y = ad::ColSlice(latent, n, n);
+  ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
+  ad::Var angles = ad::Atan2(y, x);
+  // Evolve.
+  ad::Var angular_velocities = angular_velocity_net_->Forward(tape, actions);
+  ad::Var evolved =
+      ad::WrapAngle(ad::Add(angles, ad::Scale(angular_velocities, dt)));
+  // Decode.
+  ad::Var decoded_x = ad::Mul(actions, ad::Cos(evolved));
+  ad::Var decoded_y = ad::Mul(actions, ad::Sin(evolved));
+  ad::Var prediction =
+      flow_->Inverse(tape, ad::ConcatCols({decoded_x, decoded_y}));
+  return {prediction, actions};
+}
+
+ActionAngleNetwork::ActionAngles ActionAngleNetwork::Encode(
+    const Eigen::MatrixXd& states) const {
+  const int n = num_particles();
+  const Eigen::MatrixXd latent = flow_->ForwardValues(states);
+  ActionAngles result;
+  result.actions.resize(states.rows(), n);
+  result.angles.resize(states.rows(), n);
+  for (int j = 0; j < n; ++j) {
+    for (Eigen::Index i = 0; i < states.rows(); ++i) {
+      const double x = latent(i, j);
+      const double y = latent(i, n + j);
+      result.actions(i, j) = std::sqrt(x * x + y * y);
+      result.angles(i, j) = std::atan2(y, x);
+    }
+  }
+  return result;
+}
+
+Eigen::MatrixXd ActionAngleNetwork::AngularVelocities(
+    const Eigen::MatrixXd& actions) const {
+  return angular_velocity_net_->Evaluate(actions);
+}
+
+Eigen::MatrixXd ActionAngleNetwork::Decode(
+    const ActionAngles& action_angles) const {
+  const int n = num_particles();
+  const Eigen::Index batch = action_angles.actions.rows();
+  Eigen::MatrixXd latent(batch, 2 * n);
+  latent.leftCols(n) =
+      action_angles.actions.array() * action_angles.angles.array().cos();
+  latent.rightCols(n) =
+      action_angles.actions.array() * action_angles.angles.array().sin();
+  return flow_->InverseValues(latent);
+}
+
+Eigen::MatrixXd ActionAngleNetwork::Predict(const Eigen::MatrixXd& states,
+                                            double dt) const {
+  ActionAngles action_angles = Encode(states);
+  const Eigen::MatrixXd omega = AngularVelocities(action_angles.actions);
+  action_angles.angles =
+      (action_angles.angles + dt * omega).unaryExpr([](double t) {
+        return WrapAngleValue(t);
+      });
+  return Decode(action_angles);
+}
+
+}  // namespace aanet

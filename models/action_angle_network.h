@@ -1,0 +1,61 @@
+// The Action-Angle Network (paper section 2).
+//
+//   encode:  (q, p) --symplectic flow--> (I_x, I_y) --polar--> actions I,
+//            angles theta, per coordinate pair (I_x_i, I_y_i)        (Eq. 6)
+//   evolve:  angular velocities omega = F(I) (an MLP of the actions only);
+//            theta <- wrap(theta + omega dt) into [-pi, pi)           (Eq. 7)
+//   decode:  the polar map back, then the flow's exact inverse.
+//
+// The cost of a prediction does not depend on dt: no integration happens.
+// Shapes: states [B, 2n]; actions, angles, angular velocities [B, n].
+#ifndef AANET_MODELS_ACTION_ANGLE_NETWORK_H_
+#define AANET_MODELS_ACTION_ANGLE_NETWORK_H_
+
+#include <memory>
+#include <string>
+
+#include "Eigen/Core"
+#include "absl/status/statusor.h"
+#include "models/mlp.h"
+#include "models/model.h"
+#include "models/symplectic_flow.h"
+
+namespace aanet {
+
+class ActionAngleNetwork : public Model {
+ public:
+  // `field_path` prefixes config errors ("model.action_angle").
+  static absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> Create(
+      const ActionAngleNetworkConfig& config, const std::string& field_path,
+      int num_particles, Random& random);
+
+  std::string kind() const override { return "action_angle"; }
+
+  ForwardResult Forward(ad::Tape& tape, ad::Var states,
+                        double dt) const override;
+  Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
+                          double dt) const override;
+
+  // The three steps on values, for inspection.
+  struct ActionAngles {
+    Eigen::MatrixXd actions;  // [B, n], >= 0
+    Eigen::MatrixXd angles;   // [B, n], in [-pi, pi]
+  };
+  ActionAngles Encode(const Eigen::MatrixXd& states) const;
+  Eigen::MatrixXd AngularVelocities(const Eigen::MatrixXd& actions) const;
+  Eigen::MatrixXd Decode(const ActionAngles& action_angles) const;
+
+  const SymplecticFlow& flow() const { return *flow_; }
+
+ private:
+  explicit ActionAngleNetwork(int num_particles) : Model(num_particles) {}
+
+  // Built after construction because they register parameters in the
+  // model's own store.
+  std::unique_ptr<SymplecticFlow> flow_;
+  std::unique_ptr<Mlp> angular_velocity_net_;
+};
+
+}  // namespace aanet
+
+#endif  // AANET_MODELS_ACTION_ANGLE_NETWORK_H_

@@ -1,0 +1,142 @@
+#include "models/action_angle_network.h"
+
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "models/autodiff/gradient_check.h"
+#include "models/autodiff/ops.h"
+#include "models/model_test_util.h"
+#include "proto/text_config.h"
+
+namespace aanet {
+namespace {
+
+using ::aanet::testing::RandomizeParameters;
+using ::aanet::testing::RandomMatrix;
+
+ActionAngleNetworkConfig SmallConfig(ShearConditioner conditioner) {
+  ActionAngleNetworkConfig config;
+  SymplecticFlowConfig* flow = config.mutable_encoder()->mutable_flow();
+  flow->set_num_layers(4);
+  flow->set_hidden_width(6);
+  flow->set_activation("sigmoid");
+  flow->set_conditioner(conditioner);
+  flow->set_weight_init_stddev(0.01);
+  config.mutable_angular_velocity_net()->add_hidden_widths(5);
+  config.mutable_angular_velocity_net()->set_activation("tanh");
+  return config;
+}
+
+class ActionAngleNetworkTest
+    : public ::testing::TestWithParam<ShearConditioner> {
+ protected:
+  void SetUp() override {
+    Random random(11);
+    absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
+        ActionAngleNetwork::Create(SmallConfig(GetParam()), "model", 2, random);
+    ASSERT_TRUE(model.ok()) << model.status();
+    model_ = *std::move(model);
+    RandomizeParameters(model_->parameters(), 0.5, random);
+    states_ = RandomMatrix(6, 4, 1.0, random);
+  }
+
+  std::unique_ptr<ActionAngleNetwork> model_;
+  Eigen::MatrixXd states_;
+};
+
+TEST_P(ActionAngleNetworkTest, PredictionAtZeroTimeIsTheInput) {
+  EXPECT_LE((model_->Predict(states_, 0.0) - states_).cwiseAbs().maxCoeff(),
+            1e-12);
+}
+
+TEST_P(ActionAngleNetworkTest, DecodeInvertsEncode) {
+  const ActionAngleNetwork::ActionAngles aa = model_->Encode(states_);
+  EXPECT_TRUE((aa.actions.array() > 0).all());
+  EXPECT_TRUE((aa.angles.array().abs() <= M_PI).all());
+  EXPECT_LE((model_->Decode(aa) - states_).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+TEST_P(ActionAngleNetworkTest, EvolutionAdvancesOnlyTheAngles) {
+  const double dt = 3.7;
+  const Eigen::MatrixXd predicted = model_->Predict(states_, dt);
+  const ActionAngleNetwork::ActionAngles before = model_->Encode(states_);
+  const ActionAngleNetwork::ActionAngles after = model_->Encode(predicted);
+  const Eigen::MatrixXd omega = model_->AngularVelocities(before.actions);
+  // Actions are conserved, angles advance by omega dt (mod 2 pi).
+  EXPECT_LE((after.actions - before.actions).cwiseAbs().maxCoeff(), 1e-11);
+  const Eigen::ArrayXXd turned =
+      (after.angles - before.angles - dt * omega).array();
+  EXPECT_LE((turned.sin().abs().maxCoeff()), 1e-10);
+  EXPECT_LE(((turned.cos() - 1.0).abs().maxCoeff()), 1e-10);
+}
+
+TEST_P(ActionAngleNetworkTest, TapeAndValuePathsAgree) {
+  for (double dt : {0.0, 1.0, 10.0, 1000.0}) {
+    ad::Tape tape;
+    ForwardResult forward = model_->Forward(tape, tape.Constant(states_), dt);
+    EXPECT_LE((forward.prediction.value() - model_->Predict(states_, dt))
+                  .cwiseAbs()
+                  .maxCoeff(),
+              1e-10)
+        << "dt " << dt;
+    ASSERT_TRUE(forward.actions.has_value());
+    EXPECT_LE((forward.actions->value() - model_->Encode(states_).actions)
+                  .cwiseAbs()
+                  .maxCoeff(),
+              1e-13);
+  }
+}
+
+TEST_P(ActionAngleNetworkTest, LossGradientMatchesFiniteDifferences) {
+  Random random(5);
+  const Eigen::MatrixXd targets = RandomMatrix(6, 4, 1.0, random);
+  // The angles advance by omega(I) dt, so derivatives grow like dt^k: a
+  // smaller step than the default keeps the 5-point stencil's truncation
+  // error (~h^4 f^(5)) below the tolerance at dt = 7.
+  ad::GradientCheckOptions options;
+  options.step = 1e-4;
+  for (double dt : {1.0, 7.0}) {
+    ad::GradientCheckResult result = ad::CheckGradients(
+        [&](ad::Tape& tape, absl::Span<const ad::Var> inputs) {
+          ForwardResult forward = model_->Forward(tape, inputs[0], dt);
+          ad::Var prediction_loss = ad::Mean(
+              ad::Square(ad::Sub(forward.prediction, tape.Constant(targets))));
+          return ad::Add(prediction_loss,
+                         ad::Sum(ad::BatchVariance(*forward.actions)));
+        },
+        &model_->parameters(), {states_}, options);
+    EXPECT_LT(result.max_relative_error, 1e-6)
+        << "dt " << dt << ": " << result.worst;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Conditioners, ActionAngleNetworkTest,
+                         ::testing::Values(GATED, PAPER));
+
+TEST(ActionAngleNetworkConfigTest, ShippedConfigHasThePapersParameterCount) {
+  absl::StatusOr<ExperimentConfig> config =
+      ReadExperimentConfig("configs/harmonic/action_angle_flow.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  Random random(0);
+  absl::StatusOr<std::unique_ptr<Model>> model =
+      CreateModel(config->experiment.model(), 2, random);
+  ASSERT_TRUE(model.ok()) << model.status();
+  // Flow: 20 x (W [2,100] + b [100] + a [100] + scalar gate) = 8020;
+  // angular velocities: [2 -> 100 -> 2] = 300 + 202. Paper: about 8.5K.
+  EXPECT_EQ((*model)->parameters().NumScalars(), 8522);
+  EXPECT_EQ((*model)->kind(), "action_angle");
+}
+
+TEST(ActionAngleNetworkConfigTest, MissingEncoderIsAnError) {
+  ModelConfig config;
+  config.mutable_action_angle();
+  Random random(0);
+  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(config, 2, random);
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("model.action_angle.encoder"),
+            std::string::npos);
+  EXPECT_FALSE(CreateModel(ModelConfig(), 2, random).ok());
+}
+
+}  // namespace
+}  // namespace aanet

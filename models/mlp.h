@@ -1,0 +1,66 @@
+// A multilayer perceptron as the published code builds it: dense layers with
+// an activation after every layer but the last, and a residual connection
+// around every layer whose input and output widths match.
+//
+// Shapes: inputs [B, input_size] -> outputs [B, output_size]; rows are
+// states. Weights are LeCun-normal, biases zero (reference.md).
+#ifndef AANET_MODELS_MLP_H_
+#define AANET_MODELS_MLP_H_
+
+#include <string>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/status/statusor.h"
+#include "models/autodiff/ops.h"
+#include "models/autodiff/parameters.h"
+#include "models/autodiff/tape.h"
+#include "rng/random.h"
+
+namespace aanet {
+
+class Mlp {
+ public:
+  // Adds the layers' parameters to `store` as "<name>/layer_<i>/{W,b}".
+  // Widths must be >= 1.
+  static absl::StatusOr<Mlp> Create(ad::ParameterStore& store,
+                                    const std::string& name, int input_size,
+                                    const std::vector<int>& hidden_widths,
+                                    int output_size, ad::Activation activation,
+                                    Random& random);
+
+  // Differentiable forward pass.
+  ad::Var Forward(ad::Tape& tape, ad::Var inputs) const;
+
+  // The same function on values, without a tape.
+  Eigen::MatrixXd Evaluate(const Eigen::MatrixXd& inputs) const;
+
+  int input_size() const { return widths_.front(); }
+  int output_size() const { return widths_.back(); }
+  ad::Activation activation() const { return activation_; }
+
+ private:
+  Mlp(ad::ParameterStore* store, std::vector<int> widths,
+      std::vector<int> weight_ids, std::vector<int> bias_ids,
+      ad::Activation activation)
+      : store_(store),
+        widths_(std::move(widths)),
+        weight_ids_(std::move(weight_ids)),
+        bias_ids_(std::move(bias_ids)),
+        activation_(activation) {}
+
+  int num_layers() const { return static_cast<int>(weight_ids_.size()); }
+  bool is_residual(int layer) const {
+    return widths_[layer] == widths_[layer + 1];
+  }
+
+  ad::ParameterStore* store_;
+  std::vector<int> widths_;      // input, hidden..., output
+  std::vector<int> weight_ids_;  // [widths_[i], widths_[i+1]]
+  std::vector<int> bias_ids_;    // [1, widths_[i+1]]
+  ad::Activation activation_;
+};
+
+}  // namespace aanet
+
+#endif  // AANET_MODELS_MLP_H_

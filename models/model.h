@@ -1,0 +1,69 @@
+// The interface every model of the study implements, and the factory that
+// builds one from its config.
+//
+// A model maps standardised states [B, 2n] (rows are states [q, p]) to the
+// standardised states a time dt later. Training builds the prediction on a
+// tape (Forward) to differentiate it; inference evaluates the same function
+// on plain values (Predict), which is faster and needs no tape.
+#ifndef AANET_MODELS_MODEL_H_
+#define AANET_MODELS_MODEL_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "Eigen/Core"
+#include "absl/status/statusor.h"
+#include "models/autodiff/parameters.h"
+#include "models/autodiff/tape.h"
+#include "proto/experiment.pb.h"
+#include "rng/random.h"
+
+namespace aanet {
+
+struct ForwardResult {
+  ad::Var prediction;  // [B, 2n]
+  // [B, n] for models with actions (the Action-Angle Network); the trainer
+  // regularises their batch variance.
+  std::optional<ad::Var> actions;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // The config's model name: "action_angle", ...
+  virtual std::string kind() const = 0;
+
+  // Differentiable prediction of `states` [B, 2n] advanced by dt.
+  virtual ForwardResult Forward(ad::Tape& tape, ad::Var states,
+                                double dt) const = 0;
+
+  // The same prediction on values. Not thread-safe (models keep per-thread
+  // scratch buffers, but share parameters with training).
+  virtual Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
+                                  double dt) const = 0;
+
+  ad::ParameterStore& parameters() { return parameters_; }
+  const ad::ParameterStore& parameters() const { return parameters_; }
+  int num_particles() const { return num_particles_; }
+
+ protected:
+  explicit Model(int num_particles) : num_particles_(num_particles) {}
+
+  ad::ParameterStore parameters_;
+
+ private:
+  int num_particles_;
+};
+
+// Builds the model `config` describes for systems of `num_particles`,
+// initialising its parameters from `random`. Errors name the config field,
+// e.g. "model.action_angle.encoder.flow.num_layers: must be set and >= 1".
+absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
+                                                   int num_particles,
+                                                   Random& random);
+
+}  // namespace aanet
+
+#endif  // AANET_MODELS_MODEL_H_

@@ -1,0 +1,73 @@
+#include "models/predictor.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "models/action_angle_network.h"
+#include "models/checkpoint.h"
+#include "models/named_parameters.h"
+#include "proto/text_config.h"
+#include "rng/random.h"
+
+namespace aanet {
+
+absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
+  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
+  if (!checkpoint.ok()) return checkpoint.status();
+  Predictor predictor;
+  absl::Status parsed =
+      ParseTextProto(checkpoint->config_text,
+                     absl::StrCat(checkpoint_path, " (recorded config)"),
+                     &predictor.experiment_);
+  if (!parsed.ok()) return parsed;
+  // Parameters are overwritten below; the seed only fixes shapes.
+  Random unused(0);
+  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
+      predictor.experiment_.model(), checkpoint->num_particles, unused);
+  if (!model.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint_path, ": recorded config: ", model.status().message()));
+  }
+  if ((*model)->kind() != checkpoint->model_kind) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        checkpoint_path, ": model_kind '", checkpoint->model_kind,
+        "' does not match its config's model '", (*model)->kind(), "'"));
+  }
+  absl::StatusOr<Eigen::VectorXd> values = FromNamed(
+      (*model)->parameters(), checkpoint->parameters, checkpoint_path);
+  if (!values.ok()) return values.status();
+  absl::Status loaded = (*model)->parameters().Unflatten(*values);
+  if (!loaded.ok()) return loaded;
+  predictor.model_ = std::shared_ptr<Model>(*std::move(model));
+  predictor.scaler_ =
+      StandardScaler(checkpoint->scaler_mean, checkpoint->scaler_scale);
+  predictor.config_text_ = std::move(checkpoint->config_text);
+  predictor.step_ = checkpoint->step;
+  return predictor;
+}
+
+Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
+                                   double dt) const {
+  return scaler_.InverseTransform(
+      model_->Predict(scaler_.Transform(states), dt));
+}
+
+absl::StatusOr<ActionAngleState> Predictor::Inspect(
+    const Eigen::MatrixXd& states) const {
+  const auto* network = dynamic_cast<const ActionAngleNetwork*>(model_.get());
+  if (network == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("Inspect: the model is '", model_->kind(),
+                     "', which has no action-angle coordinates"));
+  }
+  ActionAngleNetwork::ActionAngles encoded =
+      network->Encode(scaler_.Transform(states));
+  ActionAngleState result;
+  result.angular_velocities = network->AngularVelocities(encoded.actions);
+  result.actions = std::move(encoded.actions);
+  result.angles = std::move(encoded.angles);
+  return result;
+}
+
+}  // namespace aanet

@@ -1,0 +1,64 @@
+// The inference API: load a trained checkpoint and predict.
+//
+//   absl::StatusOr<Predictor> predictor = Predictor::Load("run/best.h5");
+//   Eigen::MatrixXd later = predictor->Predict(states, /*dt=*/100.0);
+//
+// States are rows [q, p] in the dataset's original units ([B, 2n]); the
+// checkpoint's scaler is applied and undone inside. For the Action-Angle
+// Network, Inspect() exposes the actions, angles and angular velocities, and
+// the cost of Predict does not depend on dt.
+#ifndef AANET_MODELS_PREDICTOR_H_
+#define AANET_MODELS_PREDICTOR_H_
+
+#include <memory>
+#include <string>
+
+#include "Eigen/Core"
+#include "absl/status/statusor.h"
+#include "models/model.h"
+#include "models/scaler.h"
+#include "proto/experiment.pb.h"
+
+namespace aanet {
+
+struct ActionAngleState {
+  Eigen::MatrixXd actions;             // [B, n]
+  Eigen::MatrixXd angles;              // [B, n], in [-pi, pi]
+  Eigen::MatrixXd angular_velocities;  // [B, n], radians per time unit
+};
+
+class Predictor {
+ public:
+  // Reads and validates a checkpoint (models/checkpoint.h), rebuilds the
+  // model its config describes and loads the parameters. Fails if the
+  // parameters do not fit that model.
+  static absl::StatusOr<Predictor> Load(const std::string& checkpoint_path);
+
+  // `states` [B, 2n] advanced by dt (in the dataset's time units).
+  Eigen::MatrixXd Predict(const Eigen::MatrixXd& states, double dt) const;
+
+  // Action-Angle Network only (FailedPrecondition otherwise). Angular
+  // velocities are in radians per dataset time unit (models take dt in those
+  // units); actions and angles are the network's latent coordinates.
+  absl::StatusOr<ActionAngleState> Inspect(const Eigen::MatrixXd& states) const;
+
+  const Model& model() const { return *model_; }
+  const StandardScaler& scaler() const { return scaler_; }
+  const Experiment& experiment() const { return experiment_; }
+  const std::string& config_text() const { return config_text_; }
+  int64_t step() const { return step_; }
+  int num_particles() const { return model_->num_particles(); }
+
+ private:
+  Predictor() = default;
+
+  std::shared_ptr<Model> model_;
+  StandardScaler scaler_;
+  Experiment experiment_;
+  std::string config_text_;
+  int64_t step_ = 0;
+};
+
+}  // namespace aanet
+
+#endif  // AANET_MODELS_PREDICTOR_H_

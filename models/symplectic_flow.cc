@@ -1,0 +1,282 @@
+#include "models/symplectic_flow.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+#include "models/autodiff/activation_kernels.h"
+#include "models/autodiff/init.h"
+#include "models/autodiff/kernels.h"
+
+namespace aanet {
+namespace {
+
+using ad::Matrix;
+
+// Inputs of the fused shear node, in order.
+enum ShearInput {
+  kFixed = 0,  // x [B, n]
+  kHalf,       // y [B, n]
+  kW,          // [n, H]
+  kB,          // [1, H]
+  kA,          // [1, H]
+  kGateOrC,    // gate or c, [1, 1]
+  kPre,        // scratch: z = x W + b [B, H]
+  kAct,        // scratch: s = sigma(z) [B, H]
+  kNumShearInputs,
+};
+
+// Per-thread buffers for the backward pass, so that a training step does not
+// allocate.
+struct ShearWorkspace {
+  Matrix weighted;  // W * a (row broadcast) [n, H]
+  Matrix u;         // s (W * a)^T [B, n]
+  Matrix g_f;       // dL/df [B, n]
+  Matrix g_s;       // dL/ds [B, H]
+  Matrix g_wa;      // dL/d(W * a) [n, H]
+};
+
+ShearWorkspace& Workspace() {
+  thread_local ShearWorkspace workspace;
+  return workspace;
+}
+
+}  // namespace
+
+absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
+    ad::ParameterStore& store, const std::string& name,
+    const SymplecticFlowConfig& config, const std::string& field_path,
+    int num_particles, Random& random) {
+  if (!config.has_num_layers() || config.num_layers() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s.num_layers: must be set and >= 1, got %d",
+                        field_path, config.num_layers()));
+  }
+  if (!config.has_hidden_width() || config.hidden_width() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s.hidden_width: must be set and >= 1, got %d",
+                        field_path, config.hidden_width()));
+  }
+  if (!config.has_weight_init_stddev() ||
+      !(config.weight_init_stddev() >= 0.0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s.weight_init_stddev: must be set and >= 0", field_path));
+  }
+  absl::StatusOr<ad::Activation> activation =
+      ad::ParseActivation(config.activation());
+  if (!activation.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s.activation: %s", field_path, activation.status().message()));
+  }
+  const int n = num_particles;
+  const int width = config.hidden_width();
+  const double stddev = config.weight_init_stddev();
+  std::vector<LayerIds> layers;
+  for (int l = 0; l < config.num_layers(); ++l) {
+    const std::string prefix = absl::StrFormat("%s/layer_%02d", name, l);
+    LayerIds ids;
+    ids.w = store.Add(prefix + "/W", ad::NormalInit(n, width, stddev, random));
+    ids.b = store.Add(prefix + "/b", ad::NormalInit(1, width, stddev, random));
+    ids.a = store.Add(prefix + "/a", ad::ZerosInit(1, width));
+    ids.gate_or_c =
+        store.Add(prefix + (config.conditioner() == GATED ? "/gate" : "/c"),
+                  ad::ZerosInit(1, 1));
+    layers.push_back(ids);
+  }
+  return SymplecticFlow(&store, n, config.conditioner(), *activation,
+                        std::move(layers));
+}
+
+ad::Var SymplecticFlow::Shear(ad::Tape& tape, int layer, ad::Var fixed,
+                              ad::Var half, double sign) const {
+  const LayerIds& ids = layers_[layer];
+  ad::Var w = tape.Param(*store_, ids.w);
+  ad::Var b = tape.Param(*store_, ids.b);
+  ad::Var a = tape.Param(*store_, ids.a);
+  ad::Var gate_or_c = tape.Param(*store_, ids.gate_or_c);
+  const Matrix& x = fixed.value();
+  const Eigen::Index batch = x.rows();
+  const Eigen::Index width = w.cols();
+
+  ad::Var pre = tape.Scratch(batch, width);
+  Matrix& z = tape.MutableValue(pre);
+  ad::ProductInto(x, w.value(), /*add=*/false, z);
+  z.rowwise() += b.value().row(0);
+  ad::Var act = tape.Scratch(batch, width);
+  ad::ActivationInto(activation_, z, tape.MutableValue(act));
+
+  const bool gated = conditioner_ == GATED;
+  const ad::Activation activation = activation_;
+  ad::Var out = tape.AddNode(
+      batch, x.cols(), {fixed, half, w, b, a, gate_or_c, pre, act},
+      [sign, gated, activation](ad::BackwardContext& c) {
+        ShearWorkspace& ws = Workspace();
+        const Matrix& g = c.grad();
+        const Matrix& x = c.input(kFixed);
+        const Matrix& w = c.input(kW);
+        const Matrix& a = c.input(kA);
+        const Matrix& gc = c.input(kGateOrC);
+        const Matrix& z = c.input(kPre);
+        const Matrix& s = c.input(kAct);
+        c.AccumulateGrad(kHalf, g);
+
+        // u = s (W*a)^T; GATED: f = gate (u + x), PAPER: f = u + c x.
+        ws.weighted = w.array().rowwise() * a.row(0).array();
+        ws.g_f = sign * g;
+        if (gated) {
+          // f = gate (u + x) with a scalar gate.
+          const double gate = gc(0, 0);
+          if (c.needs_grad(kGateOrC)) {
+            ad::ProductInto(s, ws.weighted.transpose(), false, ws.u);
+            c.AccumulateGrad(
+                kGateOrC,
+                Matrix::Constant(1, 1,
+                                 ((ws.u + x).array() * ws.g_f.array()).sum()));
+          }
+          ws.g_f *= gate;  // now dL/du
+          c.AccumulateGrad(kFixed, ws.g_f);
+        } else {
+          // f = u + c x.
+          if (c.needs_grad(kGateOrC)) {
+            c.AccumulateGrad(
+                kGateOrC,
+                Matrix::Constant(1, 1, (ws.g_f.array() * x.array()).sum()));
+          }
+          c.AccumulateGrad(kFixed, gc(0, 0) * ws.g_f);
+        }
+        // ws.g_f is now dL/d(s (W*a)^T).
+        ad::ProductInto(ws.g_f, ws.weighted, false, ws.g_s);     // [B, H]
+        ad::ProductInto(ws.g_f.transpose(), s, false, ws.g_wa);  // [n, H]
+        if (c.needs_grad(kA)) {
+          c.AccumulateGrad(
+              kA, (ws.g_wa.array() * w.array()).colwise().sum().matrix());
+        }
+        const bool need_w = c.needs_grad(kW);
+        if (need_w) {
+          c.AccumulateGrad(
+              kW, (ws.g_wa.array().rowwise() * a.row(0).array()).matrix());
+        }
+        // dL/dz = dL/ds * sigma'(z), in place in g_s.
+        if (activation == ad::Activation::kSigmoid) {
+          ws.g_s.array() *= s.array() * (1.0 - s.array());
+        } else {
+          ad::MultiplyByActivationDerivative(activation, z, ws.g_s);
+        }
+        c.AccumulateGrad(kB, ws.g_s.colwise().sum());
+        if (need_w) {
+          ad::ProductInto(x.transpose(), ws.g_s, /*add=*/true,
+                          c.MutableInputGrad(kW));
+        }
+        if (c.needs_grad(kFixed)) {
+          ad::ProductInto(ws.g_s, w.transpose(), /*add=*/true,
+                          c.MutableInputGrad(kFixed));
+        }
+      });
+
+  // Forward value: half + sign * f.
+  Matrix& y = tape.MutableValue(out);
+  ShearWorkspace& ws = Workspace();
+  const Matrix& s = act.value();
+  ws.weighted = w.value().array().rowwise() * a.value().row(0).array();
+  ad::ProductInto(s, ws.weighted.transpose(), false, ws.u);
+  if (gated) {
+    y = half.value() + (sign * gate_or_c.value()(0, 0)) * (ws.u + x);
+  } else {
+    y = half.value() + sign * (ws.u + gate_or_c.value()(0, 0) * x);
+  }
+  return out;
+}
+
+void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
+                                 double sign) const {
+  const LayerIds& ids = layers_[layer];
+  const Matrix& w = store_->value(ids.w);
+  const Matrix& a = store_->value(ids.a);
+  const Matrix& gate_or_c = store_->value(ids.gate_or_c);
+  ShearWorkspace& ws = Workspace();
+  ad::ProductInto(fixed, w, false, ws.g_s);
+  ws.g_s.rowwise() += store_->value(ids.b).row(0);
+  ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+  ws.weighted = w.array().rowwise() * a.row(0).array();
+  ad::ProductInto(ws.g_s, ws.weighted.transpose(), false, ws.u);
+  if (conditioner_ == GATED) {
+    half += (sign * gate_or_c(0, 0)) * (ws.u + fixed);
+  } else {
+    half += sign * (ws.u + gate_or_c(0, 0) * fixed);
+  }
+}
+
+ad::Var SymplecticFlow::ApplyLayer(ad::Tape& tape, int layer, ad::Var states,
+                                   double sign) const {
+  const int n = num_particles_;
+  ad::Var q = ad::ColSlice(states, 0, n);
+  ad::Var p = ad::ColSlice(states, n, n);
+  if (layer % 2 == 0) {
+    p = Shear(tape, layer, q, p, sign);
+  } else {
+    q = Shear(tape, layer, p, q, sign);
+  }
+  return ad::ConcatCols({q, p});
+}
+
+ad::Var SymplecticFlow::Forward(ad::Tape& tape, ad::Var states) const {
+  const int n = num_particles_;
+  ad::Var q = ad::ColSlice(states, 0, n);
+  ad::Var p = ad::ColSlice(states, n, n);
+  for (int l = 0; l < num_layers(); ++l) {
+    if (l % 2 == 0) {
+      p = Shear(tape, l, q, p, +1.0);
+    } else {
+      q = Shear(tape, l, p, q, +1.0);
+    }
+  }
+  return ad::ConcatCols({q, p});
+}
+
+ad::Var SymplecticFlow::Inverse(ad::Tape& tape, ad::Var latents) const {
+  const int n = num_particles_;
+  ad::Var q = ad::ColSlice(latents, 0, n);
+  ad::Var p = ad::ColSlice(latents, n, n);
+  for (int l = num_layers() - 1; l >= 0; --l) {
+    if (l % 2 == 0) {
+      p = Shear(tape, l, q, p, -1.0);
+    } else {
+      q = Shear(tape, l, p, q, -1.0);
+    }
+  }
+  return ad::ConcatCols({q, p});
+}
+
+Matrix SymplecticFlow::ForwardValues(const Matrix& states) const {
+  const int n = num_particles_;
+  Matrix q = states.leftCols(n);
+  Matrix p = states.rightCols(n);
+  for (int l = 0; l < num_layers(); ++l) {
+    if (l % 2 == 0) {
+      ShearValues(l, q, p, +1.0);
+    } else {
+      ShearValues(l, p, q, +1.0);
+    }
+  }
+  Matrix out(states.rows(), 2 * n);
+  out << q, p;
+  return out;
+}
+
+Matrix SymplecticFlow::InverseValues(const Matrix& latents) const {
+  const int n = num_particles_;
+  Matrix q = latents.leftCols(n);
+  Matrix p = latents.rightCols(n);
+  for (int l = num_layers() - 1; l >= 0; --l) {
+    if (l % 2 == 0) {
+      ShearValues(l, q, p, -1.0);
+    } else {
+      ShearValues(l, p, q, -1.0);
+    }
+  }
+  Matrix out(latents.rows(), 2 * n);
+  out << q, p;
+  return out;
+}
+
+}  // namespace aanet

@@ -1,0 +1,390 @@
+#include "train/trainer.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "models/checkpoint.h"
+#include "models/named_parameters.h"
+#include "train/jump_schedule.h"
+#include "train/loss.h"
+
+namespace aanet::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kCheckpointFile[] = "checkpoint.h5";
+constexpr char kBestFile[] = "best.h5";
+constexpr char kMetricsFile[] = "metrics.jsonl";
+constexpr char kConfigFile[] = "config.pbtxt";
+
+// Random streams of a run, derived from its seed.
+constexpr uint64_t kInitStream = 0;
+constexpr uint64_t kBatchStream = 1;
+
+std::string Json(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  return absl::StrFormat("%.17g", value);
+}
+
+std::string MetricsLine(const Evaluation& e) {
+  std::vector<std::string> tests;
+  for (const auto& [jump, loss] : e.test_losses) {
+    tests.push_back(absl::StrFormat("\"%d\": %s", jump, Json(loss)));
+  }
+  return absl::StrFormat(
+      "{\"step\": %d, \"jump\": %d, \"train_loss\": %s, "
+      "\"train_prediction_loss\": %s, \"train_action_variance\": %s, "
+      "\"test_loss\": {%s}, \"best_step\": %d, \"best_loss\": %s}",
+      e.step, e.jump, Json(e.train_loss), Json(e.train_prediction_loss),
+      Json(e.train_action_variance), absl::StrJoin(tests, ", "), e.best_step,
+      Json(e.best_loss));
+}
+
+absl::Status WriteTextAtomically(const std::string& path,
+                                 const std::string& text) {
+  const std::string temporary = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) {
+      std::remove(temporary.c_str());
+      return absl::InternalError(absl::StrCat(path, ": cannot write"));
+    }
+  }
+  std::error_code ec;
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    std::remove(temporary.c_str());
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot write (", ec.message(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
+    const Experiment& experiment, const std::string& config_text,
+    const data_gen::Dataset& dataset, const std::string& dataset_path,
+    const std::string& run_dir) {
+  std::unique_ptr<Trainer> trainer(new Trainer());
+  trainer->experiment_ = experiment;
+  trainer->config_text_ = config_text;
+  trainer->dataset_path_ = dataset_path;
+  trainer->run_dir_ = run_dir;
+  trainer->dataset_ = &dataset;
+
+  absl::StatusOr<TrainingOptions> options =
+      ResolveTrainingOptions(experiment.training(), dataset.num_samples());
+  if (!options.ok()) return options.status();
+  trainer->options_ = *std::move(options);
+
+  absl::StatusOr<data_gen::TimeSplit> split =
+      data_gen::MakeTimeSplit(dataset, trainer->options_.num_train_samples,
+                              trainer->options_.num_test_samples);
+  if (!split.ok()) return split.status();
+  trainer->split_ = *split;
+
+  absl::StatusOr<StandardScaler> scaler =
+      StandardScaler::Fit(data_gen::RangeStates(dataset, split->train));
+  if (!scaler.ok()) return scaler.status();
+  trainer->scaler_ = *std::move(scaler);
+
+  const uint64_t seed = trainer->options_.seed;
+  Random init_random(Random::DeriveSeed(seed, kInitStream));
+  absl::StatusOr<std::unique_ptr<Model>> model =
+      CreateModel(experiment.model(), dataset.num_particles(), init_random);
+  if (!model.ok()) return model.status();
+  trainer->model_ = *std::move(model);
+
+  trainer->random_ = Random(Random::DeriveSeed(seed, kBatchStream));
+  ad::AdamOptions adam_options;
+  adam_options.learning_rate = trainer->options_.learning_rate;
+  trainer->adam_ = ad::Adam(adam_options);
+  trainer->time_step_ =
+      dataset.num_samples() > 1 ? dataset.t[1] - dataset.t[0] : 1.0;
+  return trainer;
+}
+
+const data_gen::StatePairs& Trainer::TrainPairs(int jump) {
+  auto it = train_pairs_.find(jump);
+  if (it == train_pairs_.end()) {
+    data_gen::StatePairs pairs =
+        data_gen::MakePairs(*dataset_, split_.train, jump);
+    pairs.inputs = scaler_.Transform(pairs.inputs);
+    pairs.targets = scaler_.Transform(pairs.targets);
+    it = train_pairs_.emplace(jump, std::move(pairs)).first;
+  }
+  return it->second;
+}
+
+const data_gen::StatePairs& Trainer::TestPairs(int jump) {
+  auto it = test_pairs_.find(jump);
+  if (it == test_pairs_.end()) {
+    data_gen::StatePairs pairs =
+        data_gen::MakePairs(*dataset_, split_.test, jump);
+    pairs.inputs = scaler_.Transform(pairs.inputs);
+    pairs.targets = scaler_.Transform(pairs.targets);
+    it = test_pairs_.emplace(jump, std::move(pairs)).first;
+  }
+  return it->second;
+}
+
+void Trainer::SampleBatch(int jump) {
+  const data_gen::StatePairs& pairs = TrainPairs(jump);
+  const int batch = options_.batch_size;
+  const Eigen::Index available = pairs.inputs.rows();
+  batch_inputs_.resize(batch, pairs.inputs.cols());
+  batch_targets_.resize(batch, pairs.targets.cols());
+  for (int i = 0; i < batch; ++i) {
+    const Eigen::Index row =
+        static_cast<Eigen::Index>(random_.UniformInt(available));
+    batch_inputs_.row(i) = pairs.inputs.row(row);
+    batch_targets_.row(i) = pairs.targets.row(row);
+  }
+}
+
+double Trainer::Step(const Eigen::MatrixXd& inputs,
+                     const Eigen::MatrixXd& targets, int jump) {
+  tape_.Clear();
+  ad::Var x = tape_.Constant(inputs);
+  ad::Var y = tape_.Constant(targets);
+  const ForwardResult forward = model_->Forward(tape_, x, jump * time_step_);
+  const LossTerms loss =
+      ComputeLoss(forward, y, options_.action_variance_weight);
+  const double value = loss.total.scalar();
+  if (!std::isfinite(value)) return value;  // no update from a broken loss
+  model_->parameters().ZeroGrad();
+  tape_.Backward(loss.total);
+  adam_.Step(model_->parameters());
+  return value;
+}
+
+Evaluation Trainer::Evaluate(int jump) {
+  Evaluation e;
+  e.step = step_;
+  e.jump = jump;
+  const data_gen::StatePairs& train = TrainPairs(jump);
+  tape_.Clear();
+  const ForwardResult forward =
+      model_->Forward(tape_, tape_.Constant(train.inputs), jump * time_step_);
+  const LossTerms loss = ComputeLoss(forward, tape_.Constant(train.targets),
+                                     options_.action_variance_weight);
+  e.train_loss = loss.total.scalar();
+  e.train_prediction_loss = loss.prediction.scalar();
+  e.train_action_variance =
+      loss.action_variance.valid() ? loss.action_variance.scalar() : 0.0;
+  for (int test_jump : options_.test_jumps) {
+    const data_gen::StatePairs& test = TestPairs(test_jump);
+    e.test_losses[test_jump] = PredictionLoss(
+        model_->Predict(test.inputs, test_jump * time_step_), test.targets);
+  }
+  return e;
+}
+
+absl::Status Trainer::Run(
+    const std::function<void(const ProgressInfo&)>& progress) {
+  std::error_code ec;
+  fs::create_directories(run_dir_, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat(
+        run_dir_, ": cannot create run directory (", ec.message(), ")"));
+  }
+  absl::Status status = WriteTextAtomically(
+      (fs::path(run_dir_) / kConfigFile).string(), config_text_);
+  if (!status.ok()) return status;
+
+  ProgressInfo info;
+  info.num_steps = options_.num_steps;
+  while (step_ < options_.num_steps) {
+    const int jump = SampleJump(options_.jump_schedule, static_cast<int>(step_),
+                                options_.num_steps, options_.max_jump, random_);
+    SampleBatch(jump);
+    const double loss = Step(batch_inputs_, batch_targets_, jump);
+    if (!std::isfinite(loss)) {
+      // Keep the best state found since the last checkpoint too.
+      absl::Status saved = WriteBest();
+      if (!saved.ok()) return saved;
+      return absl::InternalError(absl::StrFormat(
+          "training diverged: the loss is %s at step %d (jump %d); stopped. "
+          "%s/%s keeps the best state so far (step %d) and %s the last "
+          "checkpoint",
+          Json(loss), step_ + 1, jump, run_dir_, kBestFile,
+          best_step_ < 0 ? int64_t{0} : best_step_, kCheckpointFile));
+    }
+    ++step_;
+    const bool last = step_ == options_.num_steps;
+    if (step_ % options_.eval_every == 0 || last) {
+      Evaluation e = Evaluate(jump);
+      if (std::isfinite(e.train_loss) &&
+          (best_step_ < 0 || e.train_loss < best_loss_)) {
+        best_loss_ = e.train_loss;
+        best_step_ = step_;
+        best_parameters_ = model_->parameters().Flatten();
+      }
+      e.best_step = best_step_;
+      e.best_loss = best_loss_;
+      status = AppendMetrics(e);
+      if (!status.ok()) return status;
+      evaluations_.push_back(std::move(e));
+      info.last_evaluation = &evaluations_.back();
+    }
+    if (step_ % options_.checkpoint_every == 0 || last) {
+      status = WriteBest();
+      if (!status.ok()) return status;
+      status = WriteLatest();
+      if (!status.ok()) return status;
+    }
+    info.step = step_;
+    info.jump = jump;
+    info.batch_loss = loss;
+    if (progress) progress(info);
+  }
+  return absl::OkStatus();
+}
+
+Checkpoint Trainer::CheckpointHeader() const {
+  Checkpoint checkpoint;
+  checkpoint.model_kind = model_->kind();
+  checkpoint.config_text = config_text_;
+  checkpoint.dataset_path = dataset_path_;
+  checkpoint.num_particles = model_->num_particles();
+  checkpoint.scaler_mean = scaler_.mean();
+  checkpoint.scaler_scale = scaler_.scale();
+  return checkpoint;
+}
+
+absl::Status Trainer::WriteBest() const {
+  if (best_step_ < 0) return absl::OkStatus();
+  Checkpoint checkpoint = CheckpointHeader();
+  checkpoint.step = best_step_;
+  checkpoint.parameters = ToNamed(model_->parameters(), best_parameters_);
+  return aanet::WriteCheckpoint(checkpoint,
+                                (fs::path(run_dir_) / kBestFile).string());
+}
+
+absl::Status Trainer::WriteLatest() const {
+  const ad::ParameterStore& store = model_->parameters();
+  Checkpoint checkpoint = CheckpointHeader();
+  checkpoint.step = step_;
+  checkpoint.parameters = ToNamed(store, store.Flatten());
+  const ad::AdamState adam = adam_.ExportState(store);
+  TrainingState training;
+  if (adam.step > 0) {
+    training.adam_m = ToNamed(store, adam.m);
+    training.adam_v = ToNamed(store, adam.v);
+  } else {
+    const Eigen::VectorXd zeros = Eigen::VectorXd::Zero(store.NumScalars());
+    training.adam_m = ToNamed(store, zeros);
+    training.adam_v = ToNamed(store, zeros);
+  }
+  training.adam_step = adam.step;
+  training.rng_state = random_.SaveState();
+  training.best_loss = best_loss_;
+  training.best_step = best_step_;
+  checkpoint.training = std::move(training);
+  return aanet::WriteCheckpoint(
+      checkpoint, (fs::path(run_dir_) / kCheckpointFile).string());
+}
+
+absl::Status Trainer::Resume() {
+  const std::string path = (fs::path(run_dir_) / kCheckpointFile).string();
+  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(path);
+  if (!checkpoint.ok()) return checkpoint.status();
+  if (checkpoint->config_text != config_text_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path,
+        ": was written by a different config; resume with the same --config "
+        "or train into a new --out directory"));
+  }
+  if (!checkpoint->training.has_value()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": holds no training state to resume from"));
+  }
+  if (checkpoint->num_particles != model_->num_particles() ||
+      checkpoint->scaler_mean != scaler_.mean() ||
+      checkpoint->scaler_scale != scaler_.scale()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": was trained on a different dataset than ", dataset_path_));
+  }
+  ad::ParameterStore& store = model_->parameters();
+  absl::StatusOr<Eigen::VectorXd> values =
+      FromNamed(store, checkpoint->parameters, path);
+  if (!values.ok()) return values.status();
+  const TrainingState& training = *checkpoint->training;
+  absl::StatusOr<Eigen::VectorXd> m = FromNamed(store, training.adam_m, path);
+  if (!m.ok()) return m.status();
+  absl::StatusOr<Eigen::VectorXd> v = FromNamed(store, training.adam_v, path);
+  if (!v.ok()) return v.status();
+
+  absl::Status status = store.Unflatten(*values);
+  if (!status.ok()) return status;
+  ad::AdamState adam;
+  adam.step = training.adam_step;
+  adam.m = *std::move(m);
+  adam.v = *std::move(v);
+  status = adam_.ImportState(adam, store);
+  if (!status.ok()) return status;
+  status = random_.RestoreState(training.rng_state);
+  if (!status.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", status.message()));
+  step_ = checkpoint->step;
+  best_loss_ = training.best_loss;
+  best_step_ = training.best_step;
+  if (best_step_ >= 0) {
+    const std::string best_path = (fs::path(run_dir_) / kBestFile).string();
+    absl::StatusOr<Checkpoint> best = ReadCheckpoint(best_path);
+    if (!best.ok()) return best.status();
+    absl::StatusOr<Eigen::VectorXd> best_values =
+        FromNamed(store, best->parameters, best_path);
+    if (!best_values.ok()) return best_values.status();
+    best_parameters_ = *std::move(best_values);
+  }
+  return RewriteMetricsUpTo(step_);
+}
+
+absl::Status Trainer::AppendMetrics(const Evaluation& evaluation) {
+  const std::string path = (fs::path(run_dir_) / kMetricsFile).string();
+  std::ofstream out(path, std::ios::app);
+  out << MetricsLine(evaluation) << '\n';
+  out.flush();
+  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot write"));
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::RewriteMetricsUpTo(int64_t step) {
+  const std::string path = (fs::path(run_dir_) / kMetricsFile).string();
+  std::ifstream in(path);
+  if (!in) return absl::OkStatus();  // nothing logged yet
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    // Lines start with {"step": N, ...
+    const size_t colon = line.find(':');
+    const size_t comma = line.find(',');
+    int64_t line_step = 0;
+    if (colon == std::string::npos || comma == std::string::npos ||
+        !absl::SimpleAtoi(line.substr(colon + 1, comma - colon - 1),
+                          &line_step)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": malformed line: ", line));
+    }
+    if (line_step <= step) absl::StrAppend(&kept, line, "\n");
+  }
+  return WriteTextAtomically(path, kept);
+}
+
+}  // namespace aanet::train

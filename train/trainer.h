@@ -1,0 +1,140 @@
+// The training loop: one model, one dataset, one run directory.
+//
+// Per step (reference.md, "Training"): draw a jump from the curriculum, draw
+// a batch with replacement from the training pairs at that jump, take one
+// Adam step on the loss (train/loss.h). Every eval_every steps: the total
+// loss on all training pairs at that step's jump decides the best state so
+// far, and the prediction loss on the test split is measured at every test
+// jump. Everything is in standardised units (scaler fitted on the training
+// split).
+//
+// The run directory holds
+//   checkpoint.h5   the latest state, with optimiser and random state, so
+//                   that a resumed run continues bit for bit
+//   best.h5         the parameters with the lowest evaluated training loss
+//   metrics.jsonl   one JSON object per evaluation
+//   config.pbtxt    the config text of the run
+// All files are written atomically.
+#ifndef AANET_TRAIN_TRAINER_H_
+#define AANET_TRAIN_TRAINER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "data_gen/dataset.h"
+#include "data_gen/splits.h"
+#include "models/autodiff/adam.h"
+#include "models/autodiff/tape.h"
+#include "models/checkpoint.h"
+#include "models/model.h"
+#include "models/scaler.h"
+#include "proto/experiment.pb.h"
+#include "rng/random.h"
+#include "train/training_options.h"
+
+namespace aanet::train {
+
+// One evaluation, as written to metrics.jsonl.
+struct Evaluation {
+  int64_t step = 0;                   // steps completed
+  int jump = 0;                       // the jump of the last step
+  double train_loss = 0;              // total, on all training pairs
+  double train_prediction_loss = 0;   // without the regulariser
+  double train_action_variance = 0;   // sum of batch variances (0 if none)
+  std::map<int, double> test_losses;  // test jump -> prediction loss
+  int64_t best_step = 0;
+  double best_loss = 0;
+};
+
+struct ProgressInfo {
+  int64_t step = 0;  // steps completed
+  int64_t num_steps = 0;
+  int jump = 0;
+  double batch_loss = 0;
+  const Evaluation* last_evaluation = nullptr;  // null before the first
+};
+
+class Trainer {
+ public:
+  // Validates the experiment's model and training configs against the
+  // dataset and builds the model. Writes nothing yet.
+  static absl::StatusOr<std::unique_ptr<Trainer>> Create(
+      const Experiment& experiment, const std::string& config_text,
+      const data_gen::Dataset& dataset, const std::string& dataset_path,
+      const std::string& run_dir);
+
+  // Continues from run_dir/checkpoint.h5. Fails if the checkpoint's config
+  // differs from this run's or does not fit the model.
+  absl::Status Resume();
+
+  // Trains until num_steps, calling `progress` after every step. A NaN or
+  // infinite loss stops training with an error naming the step; best.h5 and
+  // the last checkpoint stay as they were before it.
+  absl::Status Run(const std::function<void(const ProgressInfo&)>& progress);
+
+  // Evaluates the current parameters at `jump` (no update, no file).
+  Evaluation Evaluate(int jump);
+
+  const Model& model() const { return *model_; }
+  Model& mutable_model() { return *model_; }
+  const TrainingOptions& options() const { return options_; }
+  const StandardScaler& scaler() const { return scaler_; }
+  int64_t step() const { return step_; }
+  const std::vector<Evaluation>& evaluations() const { return evaluations_; }
+
+  // The standardised training pairs at `jump` (cached).
+  const data_gen::StatePairs& TrainPairs(int jump);
+  const data_gen::StatePairs& TestPairs(int jump);
+
+  // One optimisation step at `jump` on the given standardised batch; returns
+  // the batch's total loss. Exposed for benchmarks.
+  double Step(const Eigen::MatrixXd& inputs, const Eigen::MatrixXd& targets,
+              int jump);
+
+ private:
+  Trainer() = default;
+
+  Checkpoint CheckpointHeader() const;
+  // best.h5 from the best parameters so far (nothing before the first
+  // evaluation).
+  absl::Status WriteBest() const;
+  // checkpoint.h5 with the current parameters and training state.
+  absl::Status WriteLatest() const;
+  absl::Status AppendMetrics(const Evaluation& evaluation);
+  absl::Status RewriteMetricsUpTo(int64_t step);
+  void SampleBatch(int jump);
+
+  Experiment experiment_;
+  std::string config_text_;
+  std::string dataset_path_;
+  std::string run_dir_;
+  const data_gen::Dataset* dataset_ = nullptr;
+  data_gen::TimeSplit split_;
+  TrainingOptions options_;
+  StandardScaler scaler_;
+  std::unique_ptr<Model> model_;
+  ad::Adam adam_;
+  ad::Tape tape_;
+  Random random_{0};
+  int64_t step_ = 0;        // steps completed
+  double time_step_ = 1.0;  // the dataset's sampling interval
+
+  Eigen::VectorXd best_parameters_;
+  double best_loss_ = 0;
+  int64_t best_step_ = -1;  // -1: no evaluation yet
+
+  std::map<int, data_gen::StatePairs> train_pairs_;
+  std::map<int, data_gen::StatePairs> test_pairs_;
+  Eigen::MatrixXd batch_inputs_, batch_targets_;
+  std::vector<Evaluation> evaluations_;
+};
+
+}  // namespace aanet::train
+
+#endif  // AANET_TRAIN_TRAINER_H_

@@ -1,0 +1,116 @@
+#include "train/training_options.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_format.h"
+
+namespace aanet::train {
+namespace {
+
+absl::Status AtLeast(const char* field, bool has, int64_t value,
+                     int64_t minimum) {
+  if (!has || value < minimum) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training.%s: must be set and >= %d, got %d", field,
+                        minimum, has ? value : 0));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
+    const TrainingConfig& config, int num_samples) {
+  absl::Status status;
+  status.Update(
+      AtLeast("num_steps", config.has_num_steps(), config.num_steps(), 1));
+  status.Update(
+      AtLeast("batch_size", config.has_batch_size(), config.batch_size(), 1));
+  status.Update(AtLeast("num_test_samples", config.has_num_test_samples(),
+                        config.num_test_samples(), 2));
+  status.Update(
+      AtLeast("max_jump", config.has_max_jump(), config.max_jump(), 1));
+  status.Update(
+      AtLeast("eval_every", config.has_eval_every(), config.eval_every(), 1));
+  if (!status.ok()) return status;
+  if (!config.has_learning_rate() || !(config.learning_rate() > 0) ||
+      !std::isfinite(config.learning_rate())) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training.learning_rate: must be set, finite and > 0, got %g",
+        config.learning_rate()));
+  }
+  if (!config.has_action_variance_weight() ||
+      !(config.action_variance_weight() >= 0) ||
+      !std::isfinite(config.action_variance_weight())) {
+    return absl::InvalidArgumentError(
+        "training.action_variance_weight: must be set, finite and >= 0");
+  }
+  if (config.test_jumps().empty()) {
+    return absl::InvalidArgumentError(
+        "training.test_jumps: must list at least one jump");
+  }
+  TrainingOptions options;
+  for (int jump : config.test_jumps()) {
+    if (jump < 1 || jump >= config.num_test_samples()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "training.test_jumps: %d must be in [1, num_test_samples - 1 = %d]",
+          jump, config.num_test_samples() - 1));
+    }
+    options.test_jumps.push_back(jump);
+  }
+  switch (config.train_size_case()) {
+    case TrainingConfig::kTrainSplitProportion: {
+      const double p = config.train_split_proportion();
+      if (!(p > 0 && p < 1)) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "training.train_split_proportion: must be in (0, 1), got %g", p));
+      }
+      options.num_train_samples =
+          static_cast<int>(std::lround(p * num_samples));
+      break;
+    }
+    case TrainingConfig::kNumTrainSamples:
+      options.num_train_samples = config.num_train_samples();
+      break;
+    case TrainingConfig::TRAIN_SIZE_NOT_SET:
+      return absl::InvalidArgumentError(
+          "training: set train_split_proportion or num_train_samples");
+  }
+  if (options.num_train_samples < 2) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training: %d training samples; at least 2 are needed",
+                        options.num_train_samples));
+  }
+  if (options.num_train_samples + config.num_test_samples() > num_samples) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training: %d training + %d test samples exceed the dataset's %d "
+        "samples per trajectory",
+        options.num_train_samples, config.num_test_samples(), num_samples));
+  }
+  if (config.jump_schedule() != LINEAR && config.jump_schedule() != CONSTANT) {
+    return absl::InvalidArgumentError(
+        "training.jump_schedule: expected LINEAR or CONSTANT");
+  }
+  options.num_steps = config.num_steps();
+  options.batch_size = config.batch_size();
+  options.learning_rate = config.learning_rate();
+  options.num_test_samples = config.num_test_samples();
+  options.max_jump = std::min(config.max_jump(), options.num_train_samples - 1);
+  options.jump_schedule = config.jump_schedule();
+  options.action_variance_weight = config.action_variance_weight();
+  options.eval_every = config.eval_every();
+  options.checkpoint_every = config.has_checkpoint_every()
+                                 ? config.checkpoint_every()
+                                 : std::max(1, config.num_steps() / 10);
+  if (options.checkpoint_every < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training.checkpoint_every: must be >= 1, got %d",
+                        config.checkpoint_every()));
+  }
+  options.seed = config.seed();
+  return options;
+}
+
+}  // namespace aanet::train
