@@ -23,7 +23,8 @@ double WrapAngleValue(double theta) {
 
 absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
     const ActionAngleNetworkConfig& config, const std::string& field_path,
-    int num_particles, Random& random) {
+    const ModelContext& context, Random& random) {
+  const int num_particles = context.num_particles;
   if (num_particles < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("num_particles must be >= 1, got ", num_particles));
@@ -58,6 +59,8 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
         ".angular_velocity_net.hidden_widths: ", mlp.status().message()));
   }
   model->angular_velocity_net_ = std::make_unique<Mlp>(*std::move(mlp));
+  model->pair_scale_ =
+      SymplecticPairScale(context.coordinate_scale, num_particles);
   return model;
 }
 
@@ -65,7 +68,8 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
                                           double dt) const {
   const int n = num_particles();
   // Encode.
-  ad::Var latent = flow_->Forward(tape, states);
+  ad::Var latent =
+      flow_->Forward(tape, ad::Mul(states, tape.Constant(pair_scale_)));
   ad::Var x = ad::ColSlice(latent, 0, n);
   ad::Var y = ad::ColSlice(latent, n, n);
   ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
@@ -78,14 +82,16 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
   ad::Var decoded_x = ad::Mul(actions, ad::Cos(evolved));
   ad::Var decoded_y = ad::Mul(actions, ad::Sin(evolved));
   ad::Var prediction =
-      flow_->Inverse(tape, ad::ConcatCols({decoded_x, decoded_y}));
+      ad::Mul(flow_->Inverse(tape, ad::ConcatCols({decoded_x, decoded_y})),
+              tape.Constant(pair_scale_.cwiseInverse()));
   return {prediction, actions};
 }
 
 ActionAngleNetwork::ActionAngles ActionAngleNetwork::Encode(
     const Eigen::MatrixXd& states) const {
   const int n = num_particles();
-  const Eigen::MatrixXd latent = flow_->ForwardValues(states);
+  const Eigen::MatrixXd latent = flow_->ForwardValues(
+      (states.array().rowwise() * pair_scale_.array()).matrix());
   ActionAngles result;
   result.actions.resize(states.rows(), n);
   result.angles.resize(states.rows(), n);
@@ -114,7 +120,8 @@ Eigen::MatrixXd ActionAngleNetwork::Decode(
       action_angles.actions.array() * action_angles.angles.array().cos();
   latent.rightCols(n) =
       action_angles.actions.array() * action_angles.angles.array().sin();
-  return flow_->InverseValues(latent);
+  return (flow_->InverseValues(latent).array().rowwise() / pair_scale_.array())
+      .matrix();
 }
 
 Eigen::MatrixXd ActionAngleNetwork::Predict(const Eigen::MatrixXd& states,

@@ -1,7 +1,10 @@
 // The Action-Angle Network (paper section 2).
 //
-//   encode:  (q, p) --symplectic flow--> (I_x, I_y) --polar--> actions I,
+//   encode:  (q, p) --pair scale, symplectic flow--> (I_x, I_y) --polar-->
+//            actions I,
 //            angles theta, per coordinate pair (I_x_i, I_y_i)        (Eq. 6)
+//            (the fixed pair scale undoes what standardisation does to the
+//            symplectic form; see SymplecticPairScale)
 //   evolve:  angular velocities omega = F(I) (an MLP of the actions only);
 //            theta <- wrap(theta + omega dt) into [-pi, pi)           (Eq. 7)
 //   decode:  the polar map back, then the flow's exact inverse.
@@ -27,7 +30,7 @@ class ActionAngleNetwork : public Model {
   // `field_path` prefixes config errors ("model.action_angle").
   static absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> Create(
       const ActionAngleNetworkConfig& config, const std::string& field_path,
-      int num_particles, Random& random);
+      const ModelContext& context, Random& random);
 
   std::string kind() const override { return "action_angle"; }
 
@@ -53,6 +56,8 @@ class ActionAngleNetwork : public Model {
   // Built after construction because they register parameters in the
   // model's own store.
   std::unique_ptr<SymplecticFlow> flow_;
+  // Fixed multipliers [1, 2n] applied before the flow and undone after it.
+  Eigen::RowVectorXd pair_scale_;
   std::unique_ptr<Mlp> angular_velocity_net_;
 };
 

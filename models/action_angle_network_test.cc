@@ -33,7 +33,9 @@ class ActionAngleNetworkTest
   void SetUp() override {
     Random random(11);
     absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
-        ActionAngleNetwork::Create(SmallConfig(GetParam()), "model", 2, random);
+        ActionAngleNetwork::Create(
+            SmallConfig(GetParam()), "model",
+            ModelContext{2, Eigen::RowVector4d(1.0, 2.0, 0.5, 3.0)}, random);
     ASSERT_TRUE(model.ok()) << model.status();
     model_ = *std::move(model);
     RandomizeParameters(model_->parameters(), 0.5, random);
@@ -119,11 +121,11 @@ TEST(ActionAngleNetworkConfigTest, ShippedConfigHasThePapersParameterCount) {
   ASSERT_TRUE(config.ok()) << config.status();
   Random random(0);
   absl::StatusOr<std::unique_ptr<Model>> model =
-      CreateModel(config->experiment.model(), 2, random);
+      CreateModel(config->experiment.model(), ModelContext{2, {}}, random);
   ASSERT_TRUE(model.ok()) << model.status();
-  // Flow: 20 x (W [2,100] + b [100] + a [100] + scalar gate) = 8020;
+  // Flow: 20 x (W [2,100] + b [100] + a [100] + gate [2]) = 8040;
   // angular velocities: [2 -> 100 -> 2] = 300 + 202. Paper: about 8.5K.
-  EXPECT_EQ((*model)->parameters().NumScalars(), 8522);
+  EXPECT_EQ((*model)->parameters().NumScalars(), 8542);
   EXPECT_EQ((*model)->kind(), "action_angle");
 }
 
@@ -131,11 +133,12 @@ TEST(ActionAngleNetworkConfigTest, MissingEncoderIsAnError) {
   ModelConfig config;
   config.mutable_action_angle();
   Random random(0);
-  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(config, 2, random);
+  absl::StatusOr<std::unique_ptr<Model>> model =
+      CreateModel(config, ModelContext{2, {}}, random);
   ASSERT_FALSE(model.ok());
   EXPECT_NE(model.status().message().find("model.action_angle.encoder"),
             std::string::npos);
-  EXPECT_FALSE(CreateModel(ModelConfig(), 2, random).ok());
+  EXPECT_FALSE(CreateModel(ModelConfig(), ModelContext{2, {}}, random).ok());
 }
 
 }  // namespace

@@ -6,14 +6,13 @@
 namespace aanet {
 
 absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
-                                                   int num_particles,
+                                                   const ModelContext& context,
                                                    Random& random) {
   switch (config.model_case()) {
     case ModelConfig::kActionAngle: {
       absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
           ActionAngleNetwork::Create(config.action_angle(),
-                                     "model.action_angle", num_particles,
-                                     random);
+                                     "model.action_angle", context, random);
       if (!model.ok()) return model.status();
       return std::unique_ptr<Model>(*std::move(model));
     }

@@ -57,11 +57,21 @@ class Model {
   int num_particles_;
 };
 
-// Builds the model `config` describes for systems of `num_particles`,
-// initialising its parameters from `random`. Errors name the config field,
-// e.g. "model.action_angle.encoder.flow.num_layers: must be set and >= 1".
+// What a model is told about the data it models.
+struct ModelContext {
+  int num_particles = 0;
+  // The per-coordinate deviations [2n] the states were standardised with
+  // (StandardScaler::scale()); empty means unit scales. Flow encoders use
+  // them to keep the map from physical coordinates symplectic (see
+  // SymplecticPairScale in symplectic_flow.h).
+  Eigen::RowVectorXd coordinate_scale;
+};
+
+// Builds the model `config` describes, initialising its parameters from
+// `random`. Errors name the config field, e.g.
+// "model.action_angle.encoder.flow.num_layers: must be set and >= 1".
 absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
-                                                   int num_particles,
+                                                   const ModelContext& context,
                                                    Random& random);
 
 }  // namespace aanet

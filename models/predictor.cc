@@ -24,7 +24,9 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   // Parameters are overwritten below; the seed only fixes shapes.
   Random unused(0);
   absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
-      predictor.experiment_.model(), checkpoint->num_particles, unused);
+      predictor.experiment_.model(),
+      ModelContext{checkpoint->num_particles, checkpoint->scaler_scale},
+      unused);
   if (!model.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         checkpoint_path, ": recorded config: ", model.status().message()));

@@ -1,5 +1,6 @@
 #include "models/symplectic_flow.h"
 
+#include <cmath>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -43,6 +44,23 @@ ShearWorkspace& Workspace() {
 
 }  // namespace
 
+Eigen::RowVectorXd SymplecticPairScale(
+    const Eigen::RowVectorXd& coordinate_scale, int num_particles) {
+  const int n = num_particles;
+  Eigen::RowVectorXd scale = Eigen::RowVectorXd::Ones(2 * n);
+  if (coordinate_scale.size() != 2 * n) return scale;
+  const Eigen::ArrayXd products =
+      (coordinate_scale.head(n).array() * coordinate_scale.tail(n).array())
+          .transpose();
+  const double log_mean = products.log().mean();
+  for (int i = 0; i < n; ++i) {
+    const double s = std::sqrt(products[i] / std::exp(log_mean));
+    scale[i] = s;
+    scale[n + i] = s;
+  }
+  return scale;
+}
+
 absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
     ad::ParameterStore& store, const std::string& name,
     const SymplecticFlowConfig& config, const std::string& field_path,
@@ -78,9 +96,9 @@ absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
     ids.w = store.Add(prefix + "/W", ad::NormalInit(n, width, stddev, random));
     ids.b = store.Add(prefix + "/b", ad::NormalInit(1, width, stddev, random));
     ids.a = store.Add(prefix + "/a", ad::ZerosInit(1, width));
-    ids.gate_or_c =
-        store.Add(prefix + (config.conditioner() == GATED ? "/gate" : "/c"),
-                  ad::ZerosInit(1, 1));
+    const bool paper = config.conditioner() == PAPER;
+    ids.gate_or_c = store.Add(prefix + (paper ? "/c" : "/gate"),
+                              ad::ZerosInit(1, paper ? 1 : n));
     layers.push_back(ids);
   }
   return SymplecticFlow(&store, n, config.conditioner(), *activation,
@@ -105,11 +123,11 @@ ad::Var SymplecticFlow::Shear(ad::Tape& tape, int layer, ad::Var fixed,
   ad::Var act = tape.Scratch(batch, width);
   ad::ActivationInto(activation_, z, tape.MutableValue(act));
 
-  const bool gated = conditioner_ == GATED;
+  const ShearConditioner conditioner = conditioner_;
   const ad::Activation activation = activation_;
   ad::Var out = tape.AddNode(
       batch, x.cols(), {fixed, half, w, b, a, gate_or_c, pre, act},
-      [sign, gated, activation](ad::BackwardContext& c) {
+      [sign, conditioner, activation](ad::BackwardContext& c) {
         ShearWorkspace& ws = Workspace();
         const Matrix& g = c.grad();
         const Matrix& x = c.input(kFixed);
@@ -123,18 +141,25 @@ ad::Var SymplecticFlow::Shear(ad::Tape& tape, int layer, ad::Var fixed,
         // u = s (W*a)^T; GATED: f = gate (u + x), PAPER: f = u + c x.
         ws.weighted = w.array().rowwise() * a.row(0).array();
         ws.g_f = sign * g;
-        if (gated) {
-          // f = gate (u + x) with a scalar gate.
-          const double gate = gc(0, 0);
+        if (conditioner == GATED_PER_COORDINATE) {
+          // f = (u + x) * gate, gate [1, n].
+          ad::ProductInto(s, ws.weighted.transpose(), false, ws.u);
           if (c.needs_grad(kGateOrC)) {
-            ad::ProductInto(s, ws.weighted.transpose(), false, ws.u);
             c.AccumulateGrad(
                 kGateOrC,
-                Matrix::Constant(1, 1,
-                                 ((ws.u + x).array() * ws.g_f.array()).sum()));
+                ((ws.u + x).array() * ws.g_f.array()).colwise().sum().matrix());
           }
-          ws.g_f *= gate;  // now dL/du
+          ws.g_f.array().rowwise() *= gc.row(0).array();  // now dL/du
           c.AccumulateGrad(kFixed, ws.g_f);
+        } else if (conditioner == GATED) {
+          // f = u + gate * x, gate [1, n]; dL/du = dL/df.
+          if (c.needs_grad(kGateOrC)) {
+            c.AccumulateGrad(
+                kGateOrC,
+                (x.array() * ws.g_f.array()).colwise().sum().matrix());
+          }
+          c.AccumulateGrad(
+              kFixed, (ws.g_f.array().rowwise() * gc.row(0).array()).matrix());
         } else {
           // f = u + c x.
           if (c.needs_grad(kGateOrC)) {
@@ -179,8 +204,15 @@ ad::Var SymplecticFlow::Shear(ad::Tape& tape, int layer, ad::Var fixed,
   const Matrix& s = act.value();
   ws.weighted = w.value().array().rowwise() * a.value().row(0).array();
   ad::ProductInto(s, ws.weighted.transpose(), false, ws.u);
-  if (gated) {
-    y = half.value() + (sign * gate_or_c.value()(0, 0)) * (ws.u + x);
+  if (conditioner == GATED_PER_COORDINATE) {
+    y = half.value() +
+        sign * ((ws.u + x).array().rowwise() * gate_or_c.value().row(0).array())
+                   .matrix();
+  } else if (conditioner == GATED) {
+    y = half.value() +
+        sign *
+            (ws.u +
+             (x.array().rowwise() * gate_or_c.value().row(0).array()).matrix());
   } else {
     y = half.value() + sign * (ws.u + gate_or_c.value()(0, 0) * x);
   }
@@ -199,8 +231,13 @@ void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
   ad::ActivationInto(activation_, ws.g_s, ws.g_s);
   ws.weighted = w.array().rowwise() * a.row(0).array();
   ad::ProductInto(ws.g_s, ws.weighted.transpose(), false, ws.u);
-  if (conditioner_ == GATED) {
-    half += (sign * gate_or_c(0, 0)) * (ws.u + fixed);
+  if (conditioner_ == GATED_PER_COORDINATE) {
+    half.array() +=
+        sign * ((ws.u + fixed).array().rowwise() * gate_or_c.row(0).array());
+  } else if (conditioner_ == GATED) {
+    half +=
+        sign *
+        (ws.u + (fixed.array().rowwise() * gate_or_c.row(0).array()).matrix());
   } else {
     half += sign * (ws.u + gate_or_c(0, 0) * fixed);
   }

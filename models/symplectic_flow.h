@@ -7,22 +7,25 @@
 // so the flow is a symplectic map with an exact inverse: Inverse(Forward(x))
 // = x up to rounding, whatever the parameters.
 //
-// The conditioner f has two forms (proto ShearConditioner), with W [n, H],
-// b, a [1, H] and s = sigma(x W + b) [B, H]:
-//   GATED (the published code's):  f(x) = gate ((s * a) W^T + x)
-//   PAPER (the paper's Eq. 5):     f(x) = (s * a) W^T + c x
-// with scalars gate and c. a, gate and c start at zero, so every layer starts
-// as the identity; W, b ~ N(0, weight_init_stddev^2).
+// The conditioner f (proto ShearConditioner), with W [n, H], b, a [1, H] and
+// u(x) = (sigma(x W + b) * a) W^T [B, n]:
+//   GATED:  f(x) = u(x) + gate * x,  gate [1, n]     (shipped; symplectic)
+//   PAPER:  f(x) = u(x) + c x,       c scalar        (paper's Eq. 5)
+//   GATED_PER_COORDINATE: f(x) = (u(x) + x) * gate   (the published code;
+//                                                     NOT symplectic)
+// a, gate and c start at zero, so every layer starts as the identity;
+// W, b ~ N(0, weight_init_stddev^2).
 //
-// Why the gate is a scalar: a shear p <- p + f(q) is symplectic exactly when
-// df/dq is symmetric. Here df/dx = W diag(a sigma') W^T (+ I), which is
-// symmetric, times the gate. The published code's gate has one entry per
-// coordinate ([n]), giving diag(gate) times a symmetric matrix, which is not
-// symmetric unless all entries agree: that flow preserves volume but not the
-// symplectic form (symplectic_flow_test shows J^T Omega J - Omega ~ 0.1 for
-// random gates). A scalar gate keeps the published form and the identity
-// start, makes every layer exactly symplectic, and costs n - 1 parameters per
-// layer (8522 instead of 8542 for the shipped config, both "about 8.5K").
+// A shear p <- p + f(q) is symplectic exactly when df/dq is symmetric.
+// du/dx = W diag(a sigma') W^T is symmetric, and so is a diagonal gate on the
+// skip term; GATED and PAPER are therefore exactly symplectic. The published
+// code multiplies u by the per-coordinate gate as well, giving
+// diag(gate) W diag(a sigma') W^T, which is not symmetric: that flow only
+// preserves volume (symplectic_flow_test measures J^T Omega J - Omega ~ 0.1).
+// It needed that freedom because standardising coordinates distorts the
+// symplectic form differently per particle; SymplecticPairScale below undoes
+// the distortion instead, and with it the symplectic GATED flow trains to the
+// published accuracy with the published parameter count (8542 for n = 2).
 //
 // Each layer is one fused tape operation (forward and backward written out
 // below), which keeps training at thousands of steps per second.
@@ -41,6 +44,20 @@
 #include "rng/random.h"
 
 namespace aanet {
+
+// Standardising each coordinate by its own deviation (q_i / sigma_q_i,
+// p_i / sigma_p_i) multiplies the symplectic form of pair i by
+// 1 / (sigma_q_i sigma_p_i), a different factor per particle, so no
+// symplectic map of the standardised state can reach the action-angle
+// coordinates when those factors differ (e.g. unequal masses). Multiplying
+// both coordinates of pair i by
+//   s_i = sqrt(sigma_q_i sigma_p_i / C),  C = geometric mean of the products,
+// makes the factor the same, 1 / C, for every pair: the map from physical
+// coordinates into the flow is then conformally symplectic with one constant,
+// which only rescales the Hamiltonian. Returns [s_1..s_n, s_1..s_n] for a
+// state [q, p]; `coordinate_scale` is [2n] (empty: all ones).
+Eigen::RowVectorXd SymplecticPairScale(
+    const Eigen::RowVectorXd& coordinate_scale, int num_particles);
 
 class SymplecticFlow {
  public:

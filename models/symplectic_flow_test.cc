@@ -3,6 +3,7 @@
 #include <string>
 #include <tuple>
 
+#include "Eigen/LU"
 #include "gtest/gtest.h"
 #include "models/autodiff/gradient_check.h"
 #include "models/autodiff/ops.h"
@@ -132,6 +133,42 @@ TEST_P(FlowTest, GradientsMatchFiniteDifferences) {
   EXPECT_GT(result.num_checked, 0);
 }
 
+TEST(SymplecticFlowTest, PublishedPerCoordinateGateIsNotSymplectic) {
+  // The reason GATED gates only the skip term (see symplectic_flow.h).
+  ad::ParameterStore store;
+  Random random(2);
+  absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
+      store, "flow", Config(GATED_PER_COORDINATE, "sigmoid", 2, 7), "flow", 2,
+      random);
+  ASSERT_TRUE(flow.ok());
+  RandomizeParameters(store, 0.7, random);
+  const Eigen::MatrixXd omega = SymplecticForm(2);
+  const Eigen::MatrixXd j = ReverseModeJacobian(
+      [&](ad::Tape& tape, ad::Var x) {
+        return flow->ApplyLayer(tape, 0, x, 1);
+      },
+      RandomMatrix(1, 4, 1.0, random));
+  EXPECT_GT((j.transpose() * omega * j - omega).cwiseAbs().maxCoeff(), 1e-3);
+  EXPECT_NEAR(j.determinant(), 1.0, 1e-12);  // it does preserve volume
+}
+
+TEST(SymplecticPairScaleTest, EqualisesTheFormAcrossPairs) {
+  Eigen::RowVectorXd sigma(6);
+  sigma << 2.0, 0.5, 3.0, 7.0, 0.1, 1.5;  // sigma_q [3], sigma_p [3]
+  const Eigen::RowVectorXd s = SymplecticPairScale(sigma, 3);
+  // After standardising and scaling, pair i's form is multiplied by
+  // s_i^2 / (sigma_q_i sigma_p_i): the same for every pair.
+  const double first = s[0] * s[3] / (sigma[0] * sigma[3]);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_DOUBLE_EQ(s[i], s[3 + i]);
+    EXPECT_NEAR(s[i] * s[3 + i] / (sigma[i] * sigma[3 + i]), first, 1e-14);
+  }
+  // Normalised so the scales' geometric mean is 1.
+  EXPECT_NEAR(s.head(3).array().log().sum(), 0.0, 1e-14);
+  EXPECT_EQ(SymplecticPairScale(Eigen::RowVectorXd(), 2),
+            Eigen::RowVectorXd::Ones(4));
+}
+
 INSTANTIATE_TEST_SUITE_P(Conditioners, FlowTest,
                          ::testing::Values(std::make_tuple(GATED, "sigmoid", 2),
                                            std::make_tuple(GATED, "tanh", 3),
@@ -148,8 +185,8 @@ TEST(SymplecticFlowTest, StartsAsTheIdentity) {
   ASSERT_TRUE(flow.ok());
   const Eigen::MatrixXd x = RandomMatrix(3, 4, 1.0, random);
   EXPECT_EQ(flow->ForwardValues(x), x);
-  // 20 layers of W [2,100], b, a [100] and a scalar gate.
-  EXPECT_EQ(store.NumScalars(), 20 * (200 + 100 + 100 + 1));
+  // The published count: 20 layers of W [2,100], b, a [100], gate [2].
+  EXPECT_EQ(store.NumScalars(), 20 * (200 + 100 + 100 + 2));
 }
 
 TEST(SymplecticFlowTest, InvalidConfigsNameTheField) {

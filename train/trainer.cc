@@ -105,8 +105,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 
   const uint64_t seed = trainer->options_.seed;
   Random init_random(Random::DeriveSeed(seed, kInitStream));
-  absl::StatusOr<std::unique_ptr<Model>> model =
-      CreateModel(experiment.model(), dataset.num_particles(), init_random);
+  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
+      experiment.model(),
+      ModelContext{dataset.num_particles(), trainer->scaler_.scale()},
+      init_random);
   if (!model.ok()) return model.status();
   trainer->model_ = *std::move(model);
 
@@ -196,7 +198,8 @@ Evaluation Trainer::Evaluate(int jump) {
 }
 
 absl::Status Trainer::Run(
-    const std::function<void(const ProgressInfo&)>& progress) {
+    const std::function<void(const ProgressInfo&)>& progress,
+    int64_t stop_at_step) {
   std::error_code ec;
   fs::create_directories(run_dir_, ec);
   if (ec) {
@@ -209,7 +212,8 @@ absl::Status Trainer::Run(
 
   ProgressInfo info;
   info.num_steps = options_.num_steps;
-  while (step_ < options_.num_steps) {
+  while (step_ < options_.num_steps &&
+         (stop_at_step < 0 || step_ < stop_at_step)) {
     const int jump = SampleJump(options_.jump_schedule, static_cast<int>(step_),
                                 options_.num_steps, options_.max_jump, random_);
     SampleBatch(jump);

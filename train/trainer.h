@@ -73,10 +73,13 @@ class Trainer {
   // differs from this run's or does not fit the model.
   absl::Status Resume();
 
-  // Trains until num_steps, calling `progress` after every step. A NaN or
-  // infinite loss stops training with an error naming the step; best.h5 and
-  // the last checkpoint stay as they were before it.
-  absl::Status Run(const std::function<void(const ProgressInfo&)>& progress);
+  // Trains until num_steps (or, if stop_at_step >= 0, until that many steps
+  // are completed, as an interruption would), calling `progress` after every
+  // step. A NaN or infinite loss stops training with an error naming the
+  // step; best.h5 then holds the best state so far and checkpoint.h5 stays
+  // as it was.
+  absl::Status Run(const std::function<void(const ProgressInfo&)>& progress,
+                   int64_t stop_at_step = -1);
 
   // Evaluates the current parameters at `jump` (no update, no file).
   Evaluation Evaluate(int jump);

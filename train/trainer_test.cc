@@ -1,0 +1,213 @@
+#include "train/trainer.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "models/checkpoint.h"
+#include "proto/text_config.h"
+
+namespace aanet::train {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+// A small Action-Angle Network on the default dataset: 300 steps, checkpoints
+// every 100.
+constexpr char kConfig[] = R"pb(
+  name: "small"
+  model {
+    action_angle {
+      encoder {
+        flow {
+          num_layers: 6
+          hidden_width: 16
+          activation: "sigmoid"
+          conditioner: GATED
+          weight_init_stddev: 0.01
+        }
+      }
+      angular_velocity_net { hidden_widths: 16 activation: "sigmoid" }
+    }
+  }
+  training {
+    num_steps: 300
+    batch_size: 50
+    learning_rate: 1e-2
+    train_split_proportion: 0.1
+    num_test_samples: 500
+    max_jump: 10
+    action_variance_weight: 1.0
+    eval_every: 50
+    test_jumps: [ 1, 5 ]
+    checkpoint_every: 100
+    seed: 3
+  }
+)pb";
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<ExperimentConfig> data =
+        ReadExperimentConfig("configs/harmonic/default.pbtxt");
+    ASSERT_TRUE(data.ok()) << data.status();
+    dataset_ = new data_gen::Dataset(
+        *data_gen::GenerateDataset(data->experiment, data->text));
+  }
+  static void TearDownTestSuite() { delete dataset_; }
+
+  std::unique_ptr<Trainer> MakeTrainer(const std::string& run_dir,
+                                       const std::string& text = kConfig) {
+    Experiment experiment;
+    EXPECT_TRUE(ParseTextProto(text, "test", &experiment).ok());
+    absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+        Trainer::Create(experiment, text, *dataset_, "default.h5", run_dir);
+    EXPECT_TRUE(trainer.ok()) << trainer.status();
+    return trainer.ok() ? *std::move(trainer) : nullptr;
+  }
+
+  std::string RunDir(const std::string& name) {
+    const std::string dir =
+        std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+    fs::remove_all(dir);
+    return dir;
+  }
+
+  static data_gen::Dataset* dataset_;
+};
+
+data_gen::Dataset* TrainerTest::dataset_ = nullptr;
+
+TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
+  const std::string dir = RunDir("reduce");
+  std::unique_ptr<Trainer> trainer = MakeTrainer(dir);
+  const Evaluation before = trainer->Evaluate(1);
+  int calls = 0;
+  ASSERT_TRUE(trainer->Run([&](const ProgressInfo&) { ++calls; }).ok());
+  EXPECT_EQ(calls, 300);
+  ASSERT_EQ(trainer->evaluations().size(), 6u);
+  const Evaluation& last = trainer->evaluations().back();
+  EXPECT_EQ(last.step, 300);
+  EXPECT_LT(last.best_loss, 0.7 * before.train_loss);
+  EXPECT_LT(last.test_losses.at(1), 0.7 * before.test_losses.at(1));
+  for (const char* file :
+       {"checkpoint.h5", "best.h5", "metrics.jsonl", "config.pbtxt"}) {
+    EXPECT_TRUE(fs::exists(fs::path(dir) / file)) << file;
+  }
+  EXPECT_EQ(ReadAll(dir + "/config.pbtxt"), kConfig);
+  absl::StatusOr<Checkpoint> best = ReadCheckpoint(dir + "/best.h5");
+  ASSERT_TRUE(best.ok()) << best.status();
+  EXPECT_EQ(best->step, last.best_step);
+  EXPECT_FALSE(best->training.has_value());
+  absl::StatusOr<Checkpoint> latest = ReadCheckpoint(dir + "/checkpoint.h5");
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->step, 300);
+  EXPECT_EQ(latest->config_text, kConfig);
+  ASSERT_TRUE(latest->training.has_value());
+}
+
+TEST_F(TrainerTest, SameSeedSameNumbers) {
+  std::unique_ptr<Trainer> a = MakeTrainer(RunDir("seed_a"));
+  std::unique_ptr<Trainer> b = MakeTrainer(RunDir("seed_b"));
+  ASSERT_TRUE(a->Run(nullptr, 120).ok());
+  ASSERT_TRUE(b->Run(nullptr, 120).ok());
+  EXPECT_EQ(a->model().parameters().Flatten(),
+            b->model().parameters().Flatten());
+}
+
+TEST_F(TrainerTest, ResumedRunMatchesUninterruptedRunBitForBit) {
+  const std::string full_dir = RunDir("full");
+  std::unique_ptr<Trainer> full = MakeTrainer(full_dir);
+  ASSERT_TRUE(full->Run(nullptr).ok());
+
+  // Interrupted after 250 steps: the last checkpoint is at step 200, and the
+  // log already holds evaluations up to 250.
+  const std::string dir = RunDir("interrupted");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 250).ok());
+  std::unique_ptr<Trainer> resumed = MakeTrainer(dir);
+  ASSERT_TRUE(resumed->Resume().ok());
+  EXPECT_EQ(resumed->step(), 200);
+  ASSERT_TRUE(resumed->Run(nullptr).ok());
+
+  EXPECT_EQ(resumed->model().parameters().Flatten(),
+            full->model().parameters().Flatten());
+  EXPECT_EQ(ReadAll(dir + "/metrics.jsonl"),
+            ReadAll(full_dir + "/metrics.jsonl"));
+  absl::StatusOr<Checkpoint> best = ReadCheckpoint(dir + "/best.h5");
+  absl::StatusOr<Checkpoint> full_best = ReadCheckpoint(full_dir + "/best.h5");
+  ASSERT_TRUE(best.ok() && full_best.ok());
+  EXPECT_EQ(best->step, full_best->step);
+  ASSERT_EQ(best->parameters.size(), full_best->parameters.size());
+  for (size_t i = 0; i < best->parameters.size(); ++i) {
+    EXPECT_EQ(best->parameters[i].value, full_best->parameters[i].value);
+  }
+}
+
+TEST_F(TrainerTest, ResumeRejectsADifferentConfig) {
+  const std::string dir = RunDir("different");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 100).ok());
+  std::string other = kConfig;
+  other.replace(other.find("seed: 3"), 7, "seed: 4");
+  absl::Status status = MakeTrainer(dir, other)->Resume();
+  EXPECT_THAT(status.message(), HasSubstr("different config"));
+}
+
+TEST_F(TrainerTest, NonFiniteLossStopsWithTheStepAndKeepsTheBestState) {
+  const std::string dir = RunDir("nan");
+  std::unique_ptr<Trainer> trainer = MakeTrainer(dir);
+  ASSERT_TRUE(trainer->Run(nullptr, 100).ok());
+  // Break one parameter: the next loss is NaN.
+  trainer->mutable_model().parameters().value(0)(0, 0) = std::nan("");
+  absl::Status status = trainer->Run(nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_THAT(status.message(), HasSubstr("at step 101"));
+  absl::StatusOr<Checkpoint> best = ReadCheckpoint(dir + "/best.h5");
+  ASSERT_TRUE(best.ok()) << best.status();
+  EXPECT_LE(best->step, 100);
+  absl::StatusOr<Checkpoint> latest = ReadCheckpoint(dir + "/checkpoint.h5");
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_EQ(latest->step, 100);
+}
+
+TEST_F(TrainerTest, InvalidTrainingConfigsNameTheField) {
+  Experiment experiment;
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_training()->set_batch_size(0);
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_THAT(trainer.status().message(), HasSubstr("training.batch_size"));
+
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_training()->set_num_train_samples(600);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_THAT(trainer.status().message(), HasSubstr("exceed"));
+
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_encoder()
+      ->mutable_flow()
+      ->set_activation("sigmod");
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("model.action_angle.encoder.flow.activation"));
+}
+
+}  // namespace
+}  // namespace aanet::train
