@@ -37,6 +37,9 @@ struct ShearWorkspace {
   Matrix g_wa;      // dL/d(W * a) [n, H]
 };
 
+// Batches up to this size take the small-batch path of ShearValues.
+constexpr Eigen::Index kSmallBatch = 8;
+
 ShearWorkspace& Workspace() {
   thread_local ShearWorkspace workspace;
   return workspace;
@@ -226,11 +229,20 @@ void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
   const Matrix& a = store_->value(ids.a);
   const Matrix& gate_or_c = store_->value(ids.gate_or_c);
   ShearWorkspace& ws = Workspace();
-  ad::ProductInto(fixed, w, false, ws.g_s);
-  ws.g_s.rowwise() += store_->value(ids.b).row(0);
-  ad::ActivationInto(activation_, ws.g_s, ws.g_s);
   ws.weighted = w.array().rowwise() * a.row(0).array();
-  ad::ProductInto(ws.g_s, ws.weighted.transpose(), false, ws.u);
+  if (fixed.rows() <= kSmallBatch) {
+    // A few states (e.g. single-state inference): Eigen's own small
+    // products beat ProductInto's column loops, which are built for batches.
+    ws.g_s.noalias() = fixed * w;
+    ws.g_s.rowwise() += store_->value(ids.b).row(0);
+    ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+    ws.u.noalias() = ws.g_s * ws.weighted.transpose();
+  } else {
+    ad::ProductInto(fixed, w, false, ws.g_s);
+    ws.g_s.rowwise() += store_->value(ids.b).row(0);
+    ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+    ad::ProductInto(ws.g_s, ws.weighted.transpose(), false, ws.u);
+  }
   if (conditioner_ == GATED_PER_COORDINATE) {
     half.array() +=
         sign * ((ws.u + fixed).array().rowwise() * gate_or_c.row(0).array());

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# End to end: data_gen -> train -> resume -> eval through the binaries, and
+# their user errors (one line, exit status 1).
+set -uo pipefail
+
+data_gen="$1"
+train="$2"
+eval_bin="$3"
+data_config="$4"
+model_config="$5"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+# expect_error NAME SUBSTRING COMMAND...: exit 1 and one stderr line.
+expect_error() {
+  local name="$1" substring="$2"
+  shift 2
+  local err
+  err=$("$@" 2>&1 >/dev/null)
+  local status=$?
+  [ "$status" -eq 1 ] || fail "$name: exit status $status, expected 1"
+  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$name: expected one line, got: $err"
+  case "$err" in *"$substring"*) ;; *) fail "$name: '$err' lacks '$substring'" ;; esac
+}
+
+"$data_gen" --config="$data_config" --out="$tmp/data.h5" >/dev/null || fail "data_gen"
+
+# A tiny budget of the shipped config: 60 steps, checkpoints every 20.
+sed 's/num_steps: 50000/num_steps: 60/; s/checkpoint_every: 5000/checkpoint_every: 20/' \
+  "$model_config" > "$tmp/model.pbtxt"
+"$train" --config="$tmp/model.pbtxt" --dataset="$tmp/data.h5" --out="$tmp/run" \
+  > "$tmp/train.log" 2> "$tmp/train.err" || fail "train: $(cat "$tmp/train.err")"
+grep -q "trained 60 steps" "$tmp/train.log" || fail "no training summary"
+grep -q "steps/s" "$tmp/train.err" || fail "no progress lines"
+for f in checkpoint.h5 best.h5 metrics.jsonl config.pbtxt; do
+  [ -f "$tmp/run/$f" ] || fail "missing run file $f"
+done
+[ "$(wc -l < "$tmp/run/metrics.jsonl")" -eq 2 ] || fail "expected 2 metrics lines (steps 50, 60)"
+
+# A finished run resumes to nothing more; an existing run needs --resume.
+expect_error existing "pass --resume" "$train" --config="$tmp/model.pbtxt" \
+  --dataset="$tmp/data.h5" --out="$tmp/run"
+"$train" --config="$tmp/model.pbtxt" --dataset="$tmp/data.h5" --out="$tmp/run" \
+  --resume > /dev/null 2>&1 || fail "resume of a finished run"
+sed 's/seed: 0/seed: 1/' "$tmp/model.pbtxt" > "$tmp/other.pbtxt"
+expect_error other_config "different config" "$train" --config="$tmp/other.pbtxt" \
+  --dataset="$tmp/data.h5" --out="$tmp/run" --resume
+
+"$eval_bin" --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" > "$tmp/eval.log" \
+  || fail "eval"
+grep -q "relative error" "$tmp/eval.log" || fail "eval printed no frequencies"
+grep -qE '^ +400 ' "$tmp/eval.log" || fail "eval printed no jump 400"
+
+# User errors.
+expect_error no_config "--config is required" "$train" --dataset="$tmp/data.h5"
+expect_error no_dataset "no such file" "$train" --config="$tmp/model.pbtxt" \
+  --dataset="$tmp/missing.h5" --out="$tmp/run2"
+printf 'not hdf5' > "$tmp/garbage.h5"
+expect_error garbage "not an HDF5 file" "$train" --config="$tmp/model.pbtxt" \
+  --dataset="$tmp/garbage.h5" --out="$tmp/run3"
+sed 's/batch_size: 100/batch_size: 0/' "$tmp/model.pbtxt" > "$tmp/bad.pbtxt"
+expect_error batch "training.batch_size" "$train" --config="$tmp/bad.pbtxt" \
+  --dataset="$tmp/data.h5" --out="$tmp/run4"
+[ ! -e "$tmp/run4/checkpoint.h5" ] || fail "a failed run left a checkpoint"
+expect_error eval_missing "no such file" "$eval_bin" --checkpoint="$tmp/none.h5" \
+  --dataset="$tmp/data.h5"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all train/eval CLI checks passed"
