@@ -1,7 +1,7 @@
 // eval: measures a trained model on its dataset's test split.
 //
-//   bazel run //eval -- --checkpoint=out/runs/action_angle_flow/best.h5 \
-//       --dataset=out/datasets/default.h5
+//   bazel run //eval -- --checkpoint=out/runs/action_angle_flow/best.h5
+//         --dataset=out/datasets/default.h5
 //
 // Prints, per jump, the prediction loss (standardised units, the paper's
 // metric) and the mean absolute change of the true Hamiltonian between the

@@ -1,7 +1,7 @@
 // train: trains one model on one dataset from an Experiment config.
 //
-//   bazel run //train -- --config=configs/harmonic/action_angle_flow.pbtxt \
-//       --dataset=out/datasets/default.h5 [--out=DIR] [--resume]
+//   bazel run //train -- --config=configs/harmonic/action_angle_flow.pbtxt
+//         --dataset=out/datasets/default.h5 [--out=DIR] [--resume]
 //
 // Without --out the run goes to out/runs/<config name>. Errors print one line
 // and exit with status 1.
