@@ -72,6 +72,15 @@ TEST_P(ActionAngleNetworkTest, EvolutionAdvancesOnlyTheAngles) {
   EXPECT_LE(((turned.cos() - 1.0).abs().maxCoeff()), 1e-10);
 }
 
+TEST_P(ActionAngleNetworkTest, OneStateAtATimeMatchesTheBatch) {
+  // Single states take their own code path (symplectic_flow.cc).
+  const Eigen::MatrixXd batch = model_->Predict(states_, 12.5);
+  for (int i = 0; i < states_.rows(); ++i) {
+    const Eigen::MatrixXd one = model_->Predict(states_.row(i), 12.5);
+    EXPECT_LE((one - batch.row(i)).cwiseAbs().maxCoeff(), 1e-12) << i;
+  }
+}
+
 TEST_P(ActionAngleNetworkTest, TapeAndValuePathsAgree) {
   for (double dt : {0.0, 1.0, 10.0, 1000.0}) {
     ad::Tape tape;

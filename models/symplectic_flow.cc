@@ -39,6 +39,36 @@ struct ShearWorkspace {
 
 // Batches up to this size take the small-batch path of ShearValues.
 constexpr Eigen::Index kSmallBatch = 8;
+// Systems up to this size take the one-state path (a stack buffer).
+constexpr int kMaxStackParticles = 64;
+
+// One state's pre-activations z[j] = b[j] + sum_k x[k] W(k, j), W [n, H]
+// column-major. N > 0 fixes n at compile time so the loops unroll; N == 0
+// reads it from `n`.
+template <int N>
+void OneStatePre(const double* x, const double* w, const double* b,
+                 Eigen::Index width, double* z, int n = N) {
+  const int count = N > 0 ? N : n;
+  for (Eigen::Index j = 0; j < width; ++j) {
+    const double* w_j = w + j * count;
+    double sum = b[j];
+    for (int k = 0; k < count; ++k) sum += x[k] * w_j[k];
+    z[j] = sum;
+  }
+}
+
+// u[k] = sum_j s[j] a[j] W(k, j).
+template <int N>
+void OneStatePost(const double* s, const double* a, const double* w,
+                  Eigen::Index width, double* u, int n = N) {
+  const int count = N > 0 ? N : n;
+  for (int k = 0; k < count; ++k) u[k] = 0.0;
+  for (Eigen::Index j = 0; j < width; ++j) {
+    const double* w_j = w + j * count;
+    const double s_a = s[j] * a[j];
+    for (int k = 0; k < count; ++k) u[k] += s_a * w_j[k];
+  }
+}
 
 ShearWorkspace& Workspace() {
   thread_local ShearWorkspace workspace;
@@ -222,6 +252,59 @@ ad::Var SymplecticFlow::Shear(ad::Tape& tape, int layer, ad::Var fixed,
   return out;
 }
 
+void SymplecticFlow::ShearOneState(int layer, const Matrix& fixed, Matrix& half,
+                                   double sign) const {
+  // The same arithmetic as the batched path, written as plain loops: for one
+  // state every Eigen expression would cost more in setup than in work.
+  const LayerIds& ids = layers_[layer];
+  const Matrix& w = store_->value(ids.w);  // [n, H], column-major
+  const double* b = store_->value(ids.b).data();
+  const double* a = store_->value(ids.a).data();
+  const double* gate_or_c = store_->value(ids.gate_or_c).data();
+  const int n = num_particles_;
+  const Eigen::Index width = w.cols();
+  const double* x = fixed.data();  // [1, n] is contiguous
+  double* y = half.data();
+  ShearWorkspace& ws = Workspace();
+  ws.g_s.resize(1, width);
+  double u[kMaxStackParticles];
+  switch (n) {
+    case 1:
+      OneStatePre<1>(x, w.data(), b, width, ws.g_s.data());
+      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+      OneStatePost<1>(ws.g_s.data(), a, w.data(), width, u);
+      break;
+    case 2:
+      OneStatePre<2>(x, w.data(), b, width, ws.g_s.data());
+      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+      OneStatePost<2>(ws.g_s.data(), a, w.data(), width, u);
+      break;
+    case 3:
+      OneStatePre<3>(x, w.data(), b, width, ws.g_s.data());
+      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+      OneStatePost<3>(ws.g_s.data(), a, w.data(), width, u);
+      break;
+    default:
+      OneStatePre<0>(x, w.data(), b, width, ws.g_s.data(), n);
+      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
+      OneStatePost<0>(ws.g_s.data(), a, w.data(), width, u, n);
+      break;
+  }
+  for (int k = 0; k < n; ++k) {
+    switch (conditioner_) {
+      case GATED:
+        y[k] += sign * (u[k] + gate_or_c[k] * x[k]);
+        break;
+      case GATED_PER_COORDINATE:
+        y[k] += sign * (u[k] + x[k]) * gate_or_c[k];
+        break;
+      default:  // PAPER
+        y[k] += sign * (u[k] + gate_or_c[0] * x[k]);
+        break;
+    }
+  }
+}
+
 void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
                                  double sign) const {
   const LayerIds& ids = layers_[layer];
@@ -229,6 +312,10 @@ void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
   const Matrix& a = store_->value(ids.a);
   const Matrix& gate_or_c = store_->value(ids.gate_or_c);
   ShearWorkspace& ws = Workspace();
+  if (fixed.rows() == 1 && num_particles_ <= kMaxStackParticles) {
+    ShearOneState(layer, fixed, half, sign);
+    return;
+  }
   ws.weighted = w.array().rowwise() * a.row(0).array();
   if (fixed.rows() <= kSmallBatch) {
     // A few states (e.g. single-state inference): Eigen's own small
