@@ -171,6 +171,10 @@ TEST(SymplecticPairScaleTest, EqualisesTheFormAcrossPairs) {
 
 INSTANTIATE_TEST_SUITE_P(Conditioners, FlowTest,
                          ::testing::Values(std::make_tuple(GATED, "sigmoid", 2),
+                                           std::make_tuple(GATED, "sigmoid", 1),
+                                           std::make_tuple(GATED, "sigmoid", 3),
+                                           std::make_tuple(PAPER, "sigmoid", 4),
+                                           std::make_tuple(GATED, "sigmoid", 5),
                                            std::make_tuple(GATED, "tanh", 3),
                                            std::make_tuple(GATED, "relu", 1),
                                            std::make_tuple(PAPER, "sigmoid", 2),
