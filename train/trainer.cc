@@ -122,25 +122,22 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 }
 
 const data_gen::StatePairs& Trainer::TrainPairs(int jump) {
-  auto it = train_pairs_.find(jump);
-  if (it == train_pairs_.end()) {
-    data_gen::StatePairs pairs =
-        data_gen::MakePairs(*dataset_, split_.train, jump);
-    pairs.inputs = scaler_.Transform(pairs.inputs);
-    pairs.targets = scaler_.Transform(pairs.targets);
-    it = train_pairs_.emplace(jump, std::move(pairs)).first;
-  }
-  return it->second;
+  return CachedPairs(split_.train, jump, train_pairs_);
 }
 
 const data_gen::StatePairs& Trainer::TestPairs(int jump) {
-  auto it = test_pairs_.find(jump);
-  if (it == test_pairs_.end()) {
-    data_gen::StatePairs pairs =
-        data_gen::MakePairs(*dataset_, split_.test, jump);
+  return CachedPairs(split_.test, jump, test_pairs_);
+}
+
+const data_gen::StatePairs& Trainer::CachedPairs(
+    data_gen::SampleRange range, int jump,
+    std::map<int, data_gen::StatePairs>& cache) {
+  auto it = cache.find(jump);
+  if (it == cache.end()) {
+    data_gen::StatePairs pairs = data_gen::MakePairs(*dataset_, range, jump);
     pairs.inputs = scaler_.Transform(pairs.inputs);
     pairs.targets = scaler_.Transform(pairs.targets);
-    it = test_pairs_.emplace(jump, std::move(pairs)).first;
+    it = cache.emplace(jump, std::move(pairs)).first;
   }
   return it->second;
 }

@@ -112,6 +112,10 @@ class Trainer {
   absl::Status AppendMetrics(const Evaluation& evaluation);
   absl::Status RewriteMetricsUpTo(int64_t step);
   void SampleBatch(int jump);
+  // Standardised pairs of `range` at `jump`, computed once per jump.
+  const data_gen::StatePairs& CachedPairs(
+      data_gen::SampleRange range, int jump,
+      std::map<int, data_gen::StatePairs>& cache);
 
   Experiment experiment_;
   std::string config_text_;
