@@ -11,10 +11,10 @@
 namespace aanet::eval {
 
 struct FrequencyMatch {
-  int latent_index = 0;     // which action-angle pair
-  double learned = 0;       // mean |angular velocity| over the states
-  double learned_std = 0;   // its standard deviation over the states
-  double truth = 0;         // the matched true frequency
+  int latent_index = 0;       // which action-angle pair
+  double learned = 0;         // mean |angular velocity| over the states
+  double learned_std = 0;     // its standard deviation over the states
+  double truth = 0;           // the matched true frequency
   double relative_error = 0;  // |learned - truth| / truth
 };
 

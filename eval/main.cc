@@ -53,8 +53,10 @@ absl::Status Run() {
   absl::StatusOr<Predictor> predictor =
       Predictor::Load(ResolveUserPath(absl::GetFlag(FLAGS_checkpoint)));
   if (!predictor.ok()) return predictor.status();
-  const std::string dataset_path = ResolveUserPath(absl::GetFlag(FLAGS_dataset));
-  absl::StatusOr<data_gen::Dataset> dataset = data_gen::ReadDataset(dataset_path);
+  const std::string dataset_path =
+      ResolveUserPath(absl::GetFlag(FLAGS_dataset));
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::ReadDataset(dataset_path);
   if (!dataset.ok()) return dataset.status();
   if (dataset->num_particles() != predictor->num_particles()) {
     return absl::InvalidArgumentError(absl::StrFormat(
@@ -77,15 +79,16 @@ absl::Status Run() {
   std::cout << "jump  prediction_loss  mean_abs_energy_change\n";
   for (int jump : jumps) {
     if (jump >= num_test) continue;
-    const data_gen::StatePairs pairs = data_gen::MakePairs(*dataset, test, jump);
+    const data_gen::StatePairs pairs =
+        data_gen::MakePairs(*dataset, test, jump);
     const Eigen::MatrixXd predicted =
         predictor->Predict(pairs.inputs, jump * time_step);
     const Eigen::MatrixXd scaled_prediction =
         predictor->scaler().Transform(predicted);
     const Eigen::MatrixXd scaled_target =
         predictor->scaler().Transform(pairs.targets);
-    const double loss =
-        (scaled_prediction - scaled_target).squaredNorm() / scaled_target.size();
+    const double loss = (scaled_prediction - scaled_target).squaredNorm() /
+                        scaled_target.size();
     const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
         system, pairs.inputs.leftCols(n), pairs.inputs.rightCols(n));
     const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
@@ -98,9 +101,9 @@ absl::Status Run() {
       predictor->Inspect(data_gen::RangeStates(*dataset, test));
   if (inspected.ok()) {
     std::cout << "angular velocities on the test states vs true frequencies\n";
-    for (const FrequencyMatch& m : MatchFrequencies(
-             inspected->angular_velocities,
-             dataset->normal_modes.frequencies)) {
+    for (const FrequencyMatch& m :
+         MatchFrequencies(inspected->angular_velocities,
+                          dataset->normal_modes.frequencies)) {
       std::cout << absl::StrFormat(
           "  pair %d: learned %.5f +- %.5f, true %.5f, relative error %.2f%%\n",
           m.latent_index, m.learned, m.learned_std, m.truth,

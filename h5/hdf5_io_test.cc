@@ -436,14 +436,6 @@ TEST(OpenTest, GarbageEmptyAndTruncatedFiles) {
                   "not an HDF5 file (or truncated)");
 }
 
-TEST(OpenTest, UnreadableFile) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root can read any file";
-  const std::string path = TestDir() + "/secret.h5";
-  WriteFile(path, [](H5::H5File& file) { return WriteScalar(file, "x", 1); });
-  ::chmod(path.c_str(), 0);
-  ExpectOpenError(path, absl::StatusCode::kPermissionDenied, "cannot open");
-}
-
 TEST(ReadFileTest, ErrorsAndExceptionsFromReadNameThePath) {
   const std::string path = TestDir() + "/f.h5";
   WriteFile(path, [](H5::H5File& file) { return WriteScalar(file, "x", 1); });

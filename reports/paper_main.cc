@@ -60,8 +60,7 @@ absl::Status Run() {
 }  // namespace aanet
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Runs the paper's study: bazel run //:paper");
+  absl::SetProgramUsageMessage("Runs the paper's study: bazel run //:paper");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "paper: unexpected argument '" << positional[1] << "'\n";
