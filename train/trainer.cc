@@ -206,6 +206,10 @@ absl::Status Trainer::Run(
   absl::Status status = WriteTextAtomically(
       (fs::path(run_dir_) / kConfigFile).string(), config_text_);
   if (!status.ok()) return status;
+  // Drop log lines past the current step, e.g. from an earlier run that
+  // died before its first checkpoint.
+  status = RewriteMetricsUpTo(step_);
+  if (!status.ok()) return status;
 
   ProgressInfo info;
   info.num_steps = options_.num_steps;

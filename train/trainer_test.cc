@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -93,6 +94,9 @@ data_gen::Dataset* TrainerTest::dataset_ = nullptr;
 
 TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
   const std::string dir = RunDir("reduce");
+  // A log left by an earlier run that died before its first checkpoint.
+  fs::create_directories(dir);
+  std::ofstream(dir + "/metrics.jsonl") << "{\"step\": 50, \"stale\": 1}\n";
   std::unique_ptr<Trainer> trainer = MakeTrainer(dir);
   const Evaluation before = trainer->Evaluate(1);
   int calls = 0;
@@ -108,6 +112,9 @@ TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
     EXPECT_TRUE(fs::exists(fs::path(dir) / file)) << file;
   }
   EXPECT_EQ(ReadAll(dir + "/config.pbtxt"), kConfig);
+  const std::string metrics = ReadAll(dir + "/metrics.jsonl");
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 6);
+  EXPECT_EQ(metrics.find("stale"), std::string::npos);
   absl::StatusOr<Checkpoint> best = ReadCheckpoint(dir + "/best.h5");
   ASSERT_TRUE(best.ok()) << best.status();
   EXPECT_EQ(best->step, last.best_step);
