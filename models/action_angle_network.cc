@@ -31,36 +31,18 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
   }
   std::unique_ptr<ActionAngleNetwork> model(
       new ActionAngleNetwork(num_particles));
-  if (config.encoder().kind_case() != EncoderConfig::kFlow) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field_path, ".encoder: must be set (expected 'flow { ... }')"));
-  }
-  absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
-      model->parameters_, "encoder", config.encoder().flow(),
-      absl::StrCat(field_path, ".encoder.flow"), num_particles, random);
-  if (!flow.ok()) return flow.status();
-  model->flow_ = std::make_unique<SymplecticFlow>(*std::move(flow));
+  absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =
+      CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
+                    context, model->parameters_, random);
+  if (!encoder.ok()) return encoder.status();
+  model->encoder_ = *std::move(encoder);
 
-  const MlpConfig& net = config.angular_velocity_net();
-  absl::StatusOr<ad::Activation> activation =
-      ad::ParseActivation(net.activation());
-  if (!activation.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field_path,
-        ".angular_velocity_net.activation: ", activation.status().message()));
-  }
-  absl::StatusOr<Mlp> mlp = Mlp::Create(
-      model->parameters_, "angular_velocity_net", num_particles,
-      std::vector<int>(net.hidden_widths().begin(), net.hidden_widths().end()),
-      num_particles, *activation, random);
-  if (!mlp.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field_path,
-        ".angular_velocity_net.hidden_widths: ", mlp.status().message()));
-  }
+  absl::StatusOr<Mlp> mlp = CreateMlpFromConfig(
+      model->parameters_, "angular_velocity_net", config.angular_velocity_net(),
+      absl::StrCat(field_path, ".angular_velocity_net"), num_particles,
+      num_particles, random);
+  if (!mlp.ok()) return mlp.status();
   model->angular_velocity_net_ = std::make_unique<Mlp>(*std::move(mlp));
-  model->pair_scale_ =
-      SymplecticPairScale(context.coordinate_scale, num_particles);
   return model;
 }
 
@@ -68,8 +50,7 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
                                           double dt) const {
   const int n = num_particles();
   // Encode.
-  ad::Var latent =
-      flow_->Forward(tape, ad::Mul(states, tape.Constant(pair_scale_)));
+  ad::Var latent = encoder_->Encode(tape, states);
   ad::Var x = ad::ColSlice(latent, 0, n);
   ad::Var y = ad::ColSlice(latent, n, n);
   ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
@@ -82,16 +63,14 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
   ad::Var decoded_x = ad::Mul(actions, ad::Cos(evolved));
   ad::Var decoded_y = ad::Mul(actions, ad::Sin(evolved));
   ad::Var prediction =
-      ad::Mul(flow_->Inverse(tape, ad::ConcatCols({decoded_x, decoded_y})),
-              tape.Constant(pair_scale_.cwiseInverse()));
+      encoder_->Decode(tape, ad::ConcatCols({decoded_x, decoded_y}));
   return {prediction, actions};
 }
 
 ActionAngleNetwork::ActionAngles ActionAngleNetwork::Encode(
     const Eigen::MatrixXd& states) const {
   const int n = num_particles();
-  const Eigen::MatrixXd latent = flow_->ForwardValues(
-      (states.array().rowwise() * pair_scale_.array()).matrix());
+  const Eigen::MatrixXd latent = encoder_->EncodeValues(states);
   ActionAngles result;
   result.actions.resize(states.rows(), n);
   result.angles.resize(states.rows(), n);
@@ -120,8 +99,7 @@ Eigen::MatrixXd ActionAngleNetwork::Decode(
       action_angles.actions.array() * action_angles.angles.array().cos();
   latent.rightCols(n) =
       action_angles.actions.array() * action_angles.angles.array().sin();
-  return (flow_->InverseValues(latent).array().rowwise() / pair_scale_.array())
-      .matrix();
+  return encoder_->DecodeValues(latent);
 }
 
 Eigen::MatrixXd ActionAngleNetwork::Predict(const Eigen::MatrixXd& states,

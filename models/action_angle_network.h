@@ -1,13 +1,15 @@
 // The Action-Angle Network (paper section 2).
 //
-//   encode:  (q, p) --pair scale, symplectic flow--> (I_x, I_y) --polar-->
-//            actions I,
+//   encode:  (q, p) --encoder--> (I_x, I_y) --polar--> actions I,
 //            angles theta, per coordinate pair (I_x_i, I_y_i)        (Eq. 6)
-//            (the fixed pair scale undoes what standardisation does to the
-//            symplectic form; see SymplecticPairScale)
+//            The shipped encoder is the symplectic flow (with the fixed pair
+//            scale that undoes what standardisation does to the symplectic
+//            form; see SymplecticPairScale); the "MLP" variant uses the
+//            published MLP encoder (encoder.h).
 //   evolve:  angular velocities omega = F(I) (an MLP of the actions only);
 //            theta <- wrap(theta + omega dt) into [-pi, pi)           (Eq. 7)
-//   decode:  the polar map back, then the flow's exact inverse.
+//   decode:  the polar map back, then the decoder (for the flow: its exact
+//            inverse).
 //
 // The cost of a prediction does not depend on dt: no integration happens.
 // Shapes: states [B, 2n]; actions, angles, angular velocities [B, n].
@@ -19,9 +21,9 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
+#include "models/encoder.h"
 #include "models/mlp.h"
 #include "models/model.h"
-#include "models/symplectic_flow.h"
 
 namespace aanet {
 
@@ -48,16 +50,14 @@ class ActionAngleNetwork : public Model {
   Eigen::MatrixXd AngularVelocities(const Eigen::MatrixXd& actions) const;
   Eigen::MatrixXd Decode(const ActionAngles& action_angles) const;
 
-  const SymplecticFlow& flow() const { return *flow_; }
+  const CoordinateEncoder& encoder() const { return *encoder_; }
 
  private:
   explicit ActionAngleNetwork(int num_particles) : Model(num_particles) {}
 
   // Built after construction because they register parameters in the
   // model's own store.
-  std::unique_ptr<SymplecticFlow> flow_;
-  // Fixed multipliers [1, 2n] applied before the flow and undone after it.
-  Eigen::RowVectorXd pair_scale_;
+  std::unique_ptr<CoordinateEncoder> encoder_;
   std::unique_ptr<Mlp> angular_velocity_net_;
 };
 

@@ -1,6 +1,7 @@
 #include "models/mlp.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +37,30 @@ absl::StatusOr<Mlp> Mlp::Create(ad::ParameterStore& store,
              std::move(bias_ids), activation);
 }
 
+absl::StatusOr<Mlp> CreateMlpFromConfig(ad::ParameterStore& store,
+                                        const std::string& name,
+                                        const MlpConfig& config,
+                                        const std::string& field_path,
+                                        int input_size, int output_size,
+                                        Random& random) {
+  absl::StatusOr<ad::Activation> activation =
+      ad::ParseActivation(config.activation());
+  if (!activation.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s.activation: %s", field_path, activation.status().message()));
+  }
+  absl::StatusOr<Mlp> mlp =
+      Mlp::Create(store, name, input_size,
+                  std::vector<int>(config.hidden_widths().begin(),
+                                   config.hidden_widths().end()),
+                  output_size, *activation, random);
+  if (!mlp.ok()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s.hidden_widths: %s", field_path, mlp.status().message()));
+  }
+  return mlp;
+}
+
 ad::Var Mlp::Forward(ad::Tape& tape, ad::Var inputs) const {
   ad::Var h = inputs;
   for (int i = 0; i < num_layers(); ++i) {
@@ -61,6 +86,66 @@ Eigen::MatrixXd Mlp::Evaluate(const Eigen::MatrixXd& inputs) const {
     }
   }
   return h;
+}
+
+ad::Var Mlp::InputGradient(ad::Tape& tape, ad::Var inputs) const {
+  // Forward, keeping the pre-activations.
+  std::vector<ad::Var> pre_activations;
+  ad::Var h = inputs;
+  for (int i = 0; i < num_layers(); ++i) {
+    ad::Var z = ad::Add(ad::MatMul(h, tape.Param(*store_, weight_ids_[i])),
+                        tape.Param(*store_, bias_ids_[i]));
+    pre_activations.push_back(z);
+    ad::Var activated = i + 1 < num_layers() ? ad::Activate(activation_, z) : z;
+    h = is_residual(i) ? ad::Add(activated, h) : activated;
+  }
+  // Backward by hand from d(sum outputs)/d(outputs) = 1.
+  ad::Var g =
+      tape.Constant(Eigen::MatrixXd::Ones(inputs.rows(), output_size()));
+  for (int i = num_layers() - 1; i >= 0; --i) {
+    ad::Var gz = i + 1 < num_layers()
+                     ? ad::Mul(g, ad::ActivationDerivative(activation_,
+                                                           pre_activations[i]))
+                     : g;
+    ad::Var g_in =
+        ad::MatMulTransposeB(gz, tape.Param(*store_, weight_ids_[i]));
+    g = is_residual(i) ? ad::Add(g_in, g) : g_in;
+  }
+  return g;
+}
+
+Eigen::MatrixXd Mlp::InputGradientValues(const Eigen::MatrixXd& inputs) const {
+  std::vector<Eigen::MatrixXd> pre_activations(num_layers());
+  Eigen::MatrixXd h = inputs;
+  for (int i = 0; i < num_layers(); ++i) {
+    Eigen::MatrixXd& z = pre_activations[i];
+    z.noalias() = h * store_->value(weight_ids_[i]);
+    z.rowwise() += store_->value(bias_ids_[i]).row(0);
+    Eigen::MatrixXd activated = z;
+    if (i + 1 < num_layers()) ad::ActivationInto(activation_, z, activated);
+    if (is_residual(i)) {
+      h += activated;
+    } else {
+      h.swap(activated);
+    }
+  }
+  Eigen::MatrixXd g = Eigen::MatrixXd::Ones(inputs.rows(), output_size());
+  Eigen::MatrixXd derivative, g_in;
+  for (int i = num_layers() - 1; i >= 0; --i) {
+    if (i + 1 < num_layers()) {
+      ad::ActivationDerivativeInto(activation_, pre_activations[i], derivative);
+      g_in.noalias() = g.cwiseProduct(derivative) *
+                       store_->value(weight_ids_[i]).transpose();
+    } else {
+      g_in.noalias() = g * store_->value(weight_ids_[i]).transpose();
+    }
+    if (is_residual(i)) {
+      g += g_in;
+    } else {
+      g.swap(g_in);
+    }
+  }
+  return g;
 }
 
 }  // namespace aanet

@@ -15,6 +15,7 @@
 #include "models/autodiff/ops.h"
 #include "models/autodiff/parameters.h"
 #include "models/autodiff/tape.h"
+#include "proto/experiment.pb.h"
 #include "rng/random.h"
 
 namespace aanet {
@@ -34,6 +35,15 @@ class Mlp {
 
   // The same function on values, without a tape.
   Eigen::MatrixXd Evaluate(const Eigen::MatrixXd& inputs) const;
+
+  // d(sum of the outputs of row b)/d(inputs of row b) for every row: the
+  // input-gradient [B, input_size] (for output_size 1, e.g. dH/dz of a
+  // Hamiltonian network). Written with ordinary differentiable ops
+  // (ActivationDerivative, MatMulTransposeB), so a loss of it can itself be
+  // differentiated with respect to the parameters and the inputs.
+  ad::Var InputGradient(ad::Tape& tape, ad::Var inputs) const;
+  // The same on values.
+  Eigen::MatrixXd InputGradientValues(const Eigen::MatrixXd& inputs) const;
 
   int input_size() const { return widths_.front(); }
   int output_size() const { return widths_.back(); }
@@ -60,6 +70,16 @@ class Mlp {
   std::vector<int> bias_ids_;    // [1, widths_[i+1]]
   ad::Activation activation_;
 };
+
+// Mlp::Create with the widths and activation of `config` (proto MlpConfig);
+// errors name the fields under `field_path`, e.g.
+// "model.neural_ode.derivative_net.activation: unknown activation ...".
+absl::StatusOr<Mlp> CreateMlpFromConfig(ad::ParameterStore& store,
+                                        const std::string& name,
+                                        const MlpConfig& config,
+                                        const std::string& field_path,
+                                        int input_size, int output_size,
+                                        Random& random);
 
 }  // namespace aanet
 

@@ -74,6 +74,10 @@ absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
                                                    const ModelContext& context,
                                                    Random& random);
 
+// The kind() of the model `config` describes ("action_angle",
+// "euler_update", "neural_ode", "hamiltonian"), or "" if no model is set.
+std::string ModelKind(const ModelConfig& config);
+
 }  // namespace aanet
 
 #endif  // AANET_MODELS_MODEL_H_

@@ -3,8 +3,11 @@
 #define AANET_MODELS_MODEL_TEST_UTIL_H_
 
 #include "Eigen/Core"
+#include "models/autodiff/gradient_check.h"
+#include "models/autodiff/ops.h"
 #include "models/autodiff/parameters.h"
 #include "models/autodiff/tape.h"
+#include "models/model.h"
 #include "rng/random.h"
 
 namespace aanet::testing {
@@ -55,6 +58,26 @@ inline Eigen::MatrixXd SymplecticForm(int n) {
   omega.topRightCorner(n, n) = Eigen::MatrixXd::Identity(n, n);
   omega.bottomLeftCorner(n, n) = -Eigen::MatrixXd::Identity(n, n);
   return omega;
+}
+
+// Checks the gradient of the paper's prediction loss (mean squared error of
+// model.Forward against `targets`, plus the actions' batch variance for
+// models with actions) with respect to every parameter and every input
+// scalar against finite differences.
+inline ad::GradientCheckResult CheckLossGradient(
+    Model& model, const Eigen::MatrixXd& states, const Eigen::MatrixXd& targets,
+    double dt, const ad::GradientCheckOptions& options = {}) {
+  return ad::CheckGradients(
+      [&](ad::Tape& tape, absl::Span<const ad::Var> inputs) {
+        ForwardResult forward = model.Forward(tape, inputs[0], dt);
+        ad::Var loss = ad::Mean(
+            ad::Square(ad::Sub(forward.prediction, tape.Constant(targets))));
+        if (forward.actions.has_value()) {
+          loss = ad::Add(loss, ad::Sum(ad::BatchVariance(*forward.actions)));
+        }
+        return loss;
+      },
+      &model.parameters(), {states}, options);
 }
 
 }  // namespace aanet::testing

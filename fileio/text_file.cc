@@ -1,0 +1,65 @@
+#include "fileio/text_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+
+namespace aanet {
+
+absl::Status WriteTextFileAtomically(const std::string& path,
+                                     const std::string& contents) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot create directory ", parent.string(),
+                       " (", ec.message(), ")"));
+    }
+  }
+  const std::string temporary = absl::StrCat(path, ".tmp-", getpid());
+  const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot write (", std::strerror(errno), ")"));
+  }
+  const char* data = contents.data();
+  size_t remaining = contents.size();
+  while (remaining > 0) {
+    const ssize_t written = write(fd, data, remaining);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      const std::string reason = std::strerror(errno);
+      close(fd);
+      std::remove(temporary.c_str());
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot write (", reason, ")"));
+    }
+    data += written;
+    remaining -= static_cast<size_t>(written);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    std::remove(temporary.c_str());
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot write (", reason, ")"));
+  }
+  fs::rename(temporary, path, ec);
+  if (ec) {
+    std::remove(temporary.c_str());
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot write (", ec.message(), ")"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace aanet

@@ -1,0 +1,47 @@
+#include "fileio/text_file.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "gtest/gtest.h"
+
+namespace aanet {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Read(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(WriteTextFileAtomicallyTest, WritesReplacesAndLeavesNoTemporary) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "text_file" / "sub";
+  fs::remove_all(dir.parent_path());
+  const fs::path path = dir / "a.txt";
+  ASSERT_TRUE(WriteTextFileAtomically(path.string(), "first\n").ok());
+  EXPECT_EQ(Read(path), "first\n");
+  ASSERT_TRUE(WriteTextFileAtomically(path.string(), "second").ok());
+  EXPECT_EQ(Read(path), "second");
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    (void)entry;
+    ++files;
+  }
+  EXPECT_EQ(files, 1);
+}
+
+TEST(WriteTextFileAtomicallyTest, ErrorNamesThePath) {
+  const fs::path blocker = fs::path(::testing::TempDir()) / "blocker";
+  std::ofstream(blocker) << "a file, not a directory";
+  const std::string path = (blocker / "x.txt").string();
+  absl::Status status = WriteTextFileAtomically(path, "x");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message().find(path), 0u) << status;
+}
+
+}  // namespace
+}  // namespace aanet

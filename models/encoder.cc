@@ -1,0 +1,76 @@
+#include "models/encoder.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "models/autodiff/ops.h"
+#include "models/mlp_encoder.h"
+#include "models/symplectic_flow.h"
+
+namespace aanet {
+namespace {
+
+// The pair scale, then the symplectic flow; decoding runs both backwards.
+class FlowEncoder : public CoordinateEncoder {
+ public:
+  FlowEncoder(SymplecticFlow flow, Eigen::RowVectorXd pair_scale)
+      : flow_(std::move(flow)),
+        pair_scale_(std::move(pair_scale)),
+        inverse_pair_scale_(pair_scale_.cwiseInverse()) {}
+
+  ad::Var Encode(ad::Tape& tape, ad::Var states) const override {
+    return flow_.Forward(tape, ad::Mul(states, tape.Constant(pair_scale_)));
+  }
+  ad::Var Decode(ad::Tape& tape, ad::Var latents) const override {
+    return ad::Mul(flow_.Inverse(tape, latents),
+                   tape.Constant(inverse_pair_scale_));
+  }
+  Eigen::MatrixXd EncodeValues(const Eigen::MatrixXd& states) const override {
+    return flow_.ForwardValues(
+        (states.array().rowwise() * pair_scale_.array()).matrix());
+  }
+  Eigen::MatrixXd DecodeValues(const Eigen::MatrixXd& latents) const override {
+    return (flow_.InverseValues(latents).array().rowwise() *
+            inverse_pair_scale_.array())
+        .matrix();
+  }
+  bool is_exact_inverse() const override { return true; }
+
+ private:
+  SymplecticFlow flow_;
+  // Fixed multipliers [1, 2n] (SymplecticPairScale) and their inverses.
+  Eigen::RowVectorXd pair_scale_;
+  Eigen::RowVectorXd inverse_pair_scale_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
+    const EncoderConfig& config, const std::string& field_path,
+    const ModelContext& context, ad::ParameterStore& store, Random& random) {
+  switch (config.kind_case()) {
+    case EncoderConfig::kFlow: {
+      absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
+          store, "encoder", config.flow(), absl::StrCat(field_path, ".flow"),
+          context.num_particles, random);
+      if (!flow.ok()) return flow.status();
+      return std::unique_ptr<CoordinateEncoder>(new FlowEncoder(
+          *std::move(flow), SymplecticPairScale(context.coordinate_scale,
+                                                context.num_particles)));
+    }
+    case EncoderConfig::kMlp: {
+      absl::StatusOr<std::unique_ptr<MlpEncoder>> mlp =
+          MlpEncoder::Create(config.mlp(), absl::StrCat(field_path, ".mlp"),
+                             context.num_particles, store, random);
+      if (!mlp.ok()) return mlp.status();
+      return std::unique_ptr<CoordinateEncoder>(*std::move(mlp));
+    }
+    case EncoderConfig::KIND_NOT_SET:
+      break;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      field_path, ": must be set (expected 'flow { ... }' or 'mlp { ... }')"));
+}
+
+}  // namespace aanet

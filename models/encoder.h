@@ -1,0 +1,54 @@
+// Encoders and decoders between standardised states and a model's latent
+// space, as one swappable part of every model (paper section 2: "encode,
+// evolve, decode").
+//
+// States are rows [q, p] ([B, 2n]); latents are rows [latent positions,
+// latent momenta] ([B, 2n]). Two kinds (proto EncoderConfig):
+//   flow  the symplectic G-SympNet flow of symplectic_flow.h, preceded by the
+//         fixed SymplecticPairScale; the decoder is its exact inverse.
+//   mlp   the published code's MLP encoder and decoder (mlp_encoder.h); the
+//         decoder is learned, so decode(encode(x)) = x only approximately.
+#ifndef AANET_MODELS_ENCODER_H_
+#define AANET_MODELS_ENCODER_H_
+
+#include <memory>
+#include <string>
+
+#include "Eigen/Core"
+#include "absl/status/statusor.h"
+#include "models/autodiff/parameters.h"
+#include "models/autodiff/tape.h"
+#include "models/model.h"
+#include "proto/experiment.pb.h"
+#include "rng/random.h"
+
+namespace aanet {
+
+class CoordinateEncoder {
+ public:
+  virtual ~CoordinateEncoder() = default;
+
+  // Differentiable maps [B, 2n] -> [B, 2n].
+  virtual ad::Var Encode(ad::Tape& tape, ad::Var states) const = 0;
+  virtual ad::Var Decode(ad::Tape& tape, ad::Var latents) const = 0;
+
+  // The same maps on values, without a tape.
+  virtual Eigen::MatrixXd EncodeValues(const Eigen::MatrixXd& states) const = 0;
+  virtual Eigen::MatrixXd DecodeValues(
+      const Eigen::MatrixXd& latents) const = 0;
+
+  // True if Decode is Encode's exact inverse (up to rounding).
+  virtual bool is_exact_inverse() const = 0;
+};
+
+// Builds the encoder `config` describes, adding its parameters to `store`
+// under "encoder/..." (and "decoder/..." for a learned decoder). Errors name
+// fields under `field_path`, e.g. "model.neural_ode.encoder.mlp.hidden_width:
+// must be set and >= 1".
+absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
+    const EncoderConfig& config, const std::string& field_path,
+    const ModelContext& context, ad::ParameterStore& store, Random& random);
+
+}  // namespace aanet
+
+#endif  // AANET_MODELS_ENCODER_H_

@@ -1,0 +1,45 @@
+#include "models/euler_update_network.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "models/autodiff/ops.h"
+
+namespace aanet {
+
+absl::StatusOr<std::unique_ptr<EulerUpdateNetwork>> EulerUpdateNetwork::Create(
+    const EulerUpdateNetworkConfig& config, const std::string& field_path,
+    const ModelContext& context, Random& random) {
+  std::unique_ptr<EulerUpdateNetwork> model(
+      new EulerUpdateNetwork(context.num_particles));
+  absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =
+      CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
+                    context, model->parameters_, random);
+  if (!encoder.ok()) return encoder.status();
+  model->encoder_ = *std::move(encoder);
+  const int latent_size = 2 * context.num_particles;
+  absl::StatusOr<Mlp> net = CreateMlpFromConfig(
+      model->parameters_, "derivative_net", config.derivative_net(),
+      absl::StrCat(field_path, ".derivative_net"), latent_size, latent_size,
+      random);
+  if (!net.ok()) return net.status();
+  model->derivative_net_ = std::make_unique<Mlp>(*std::move(net));
+  return model;
+}
+
+ForwardResult EulerUpdateNetwork::Forward(ad::Tape& tape, ad::Var states,
+                                          double dt) const {
+  ad::Var latents = encoder_->Encode(tape, states);
+  ad::Var evolved =
+      ad::Add(latents, ad::Scale(derivative_net_->Forward(tape, latents), dt));
+  return {encoder_->Decode(tape, evolved), std::nullopt};
+}
+
+Eigen::MatrixXd EulerUpdateNetwork::Predict(const Eigen::MatrixXd& states,
+                                            double dt) const {
+  Eigen::MatrixXd latents = encoder_->EncodeValues(states);
+  latents += dt * derivative_net_->Evaluate(latents);
+  return encoder_->DecodeValues(latents);
+}
+
+}  // namespace aanet

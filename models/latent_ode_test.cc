@@ -1,0 +1,264 @@
+#include "models/latent_ode.h"
+
+#include <cmath>
+
+#include "gtest/gtest.h"
+#include "models/autodiff/gradient_check.h"
+#include "models/autodiff/ops.h"
+#include "models/hamiltonian_neural_network.h"
+#include "models/model_test_util.h"
+#include "models/neural_ode.h"
+
+namespace aanet {
+namespace {
+
+using ::aanet::testing::CheckLossGradient;
+using ::aanet::testing::RandomizeParameters;
+using ::aanet::testing::RandomMatrix;
+
+EncoderConfig SmallMlpEncoder() {
+  EncoderConfig config;
+  MlpEncoderConfig* mlp = config.mutable_mlp();
+  mlp->set_hidden_width(5);
+  mlp->set_num_encoder_layers(1);
+  mlp->set_num_decoder_layers(1);
+  mlp->set_activation("tanh");
+  return config;
+}
+
+OdeSolverConfig Solver(bool adaptive) {
+  OdeSolverConfig config;
+  if (adaptive) {
+    // Tight tolerances: finite differences see the step sizes move with the
+    // parameters, the tape treats them as constants; the difference is of
+    // the order of the tolerance.
+    config.set_mode(OdeSolverConfig::ADAPTIVE);
+    config.set_rtol(1e-11);
+    config.set_atol(1e-12);
+  } else {
+    config.set_mode(OdeSolverConfig::CONSTANT);
+    config.set_step(0.1);
+  }
+  return config;
+}
+
+enum class Kind { kNeuralOde, kHamiltonian };
+
+std::unique_ptr<LatentOdeModel> MakeModel(Kind kind, bool adaptive,
+                                          Random& random) {
+  MlpConfig net;
+  net.add_hidden_widths(6);
+  net.add_hidden_widths(6);
+  net.set_activation("tanh");
+  const ModelContext context{2, {}};
+  std::unique_ptr<LatentOdeModel> model;
+  if (kind == Kind::kNeuralOde) {
+    NeuralOdeConfig config;
+    *config.mutable_encoder() = SmallMlpEncoder();
+    *config.mutable_derivative_net() = net;
+    *config.mutable_solver() = Solver(adaptive);
+    auto created =
+        NeuralOde::Create(config, "model.neural_ode", context, random);
+    EXPECT_TRUE(created.ok()) << created.status();
+    model = *std::move(created);
+  } else {
+    HamiltonianNeuralNetworkConfig config;
+    *config.mutable_encoder() = SmallMlpEncoder();
+    *config.mutable_hamiltonian_net() = net;
+    *config.mutable_solver() = Solver(adaptive);
+    auto created = HamiltonianNeuralNetwork::Create(config, "model.hamiltonian",
+                                                    context, random);
+    EXPECT_TRUE(created.ok()) << created.status();
+    model = *std::move(created);
+  }
+  RandomizeParameters(model->parameters(), 0.4, random);
+  return model;
+}
+
+struct Case {
+  Kind kind;
+  bool adaptive;
+};
+
+class LatentOdeModelTest : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    Random random(21);
+    model_ = MakeModel(GetParam().kind, GetParam().adaptive, random);
+    states_ = RandomMatrix(3, 4, 1.0, random);
+    targets_ = RandomMatrix(3, 4, 1.0, random);
+  }
+
+  std::unique_ptr<LatentOdeModel> model_;
+  Eigen::MatrixXd states_, targets_;
+};
+
+TEST_P(LatentOdeModelTest, TapeAndValuePathsAgree) {
+  for (double dt : {0.0, 0.35, 2.0}) {
+    ad::Tape tape;
+    ForwardResult forward = model_->Forward(tape, tape.Constant(states_), dt);
+    EXPECT_LE((forward.prediction.value() - model_->Predict(states_, dt))
+                  .cwiseAbs()
+                  .maxCoeff(),
+              1e-12)
+        << dt;
+  }
+}
+
+TEST_P(LatentOdeModelTest, ZeroTimeDecodesTheEncoding) {
+  const CoordinateEncoder& encoder = model_->encoder();
+  EXPECT_LE((model_->Predict(states_, 0.0) -
+             encoder.DecodeValues(encoder.EncodeValues(states_)))
+                .cwiseAbs()
+                .maxCoeff(),
+            1e-15);
+}
+
+TEST_P(LatentOdeModelTest, SolveAgreesWithAFinelyResolvedSolve) {
+  // The model's own solve against an independent, much finer one.
+  const Eigen::MatrixXd z0 = model_->encoder().EncodeValues(states_);
+  absl::StatusOr<Eigen::MatrixXd> ours = model_->SolveLatent(z0, 3.0);
+  ASSERT_TRUE(ours.ok()) << ours.status();
+  ode::SolverOptions fine;
+  fine.mode = ode::StepMode::kConstant;
+  fine.step = 0.005;
+  absl::StatusOr<Eigen::MatrixXd> reference = ode::Solve(
+      [&](double, const Eigen::MatrixXd& y) { return model_->FieldValues(y); },
+      z0, 0.0, 3.0, fine);
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  EXPECT_LE((*ours - *reference).cwiseAbs().maxCoeff(), 1e-8);
+}
+
+TEST_P(LatentOdeModelTest, LossGradientMatchesFiniteDifferences) {
+  // dt = 0.35 spans four constant steps (the last one shortened); dt = 2
+  // spans several adaptive steps.
+  ad::GradientCheckOptions options;
+  options.step = 1e-4;
+  for (double dt : {0.35, 2.0}) {
+    ad::GradientCheckResult result =
+        CheckLossGradient(*model_, states_, targets_, dt, options);
+    EXPECT_LT(result.max_relative_error, 1e-6) << dt << ": " << result.worst;
+    EXPECT_GT(result.gradient_scale, 1e-4);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ModelsAndModes, LatentOdeModelTest,
+    ::testing::Values(Case{Kind::kNeuralOde, false},
+                      Case{Kind::kNeuralOde, true},
+                      Case{Kind::kHamiltonian, false},
+                      Case{Kind::kHamiltonian, true}),
+    [](const ::testing::TestParamInfo<Case>& info) {
+      return std::string(info.param.kind == Kind::kNeuralOde ? "NeuralOde"
+                                                             : "Hamiltonian") +
+             (info.param.adaptive ? "Adaptive" : "Constant");
+    });
+
+TEST(LatentOdeTest, ConstantStepCostGrowsLinearlyWithTime) {
+  Random random(1);
+  std::unique_ptr<LatentOdeModel> model =
+      MakeModel(Kind::kNeuralOde, false, random);
+  const Eigen::MatrixXd z0 = RandomMatrix(1, 4, 1.0, random);
+  for (double dt : {1.0, 10.0, 100.0}) {
+    ode::SolveStats stats;
+    ASSERT_TRUE(model->SolveLatent(z0, dt, &stats).ok());
+    EXPECT_EQ(stats.accepted_steps, static_cast<int>(std::lround(dt / 0.1)));
+  }
+}
+
+TEST(LatentOdeTest, CombineNodeHasCorrectGradients) {
+  const double coefficients[] = {0.5, 0.0, -2.0};
+  Random random(2);
+  ad::GradientCheckResult result = ad::CheckGradients(
+      [&](ad::Tape& tape, absl::Span<const ad::Var> in) {
+        const ad::Var* k[] = {&in[1], &in[2], &in[3]};
+        ad::Var y =
+            ode::StateOps<ad::Var>::Combine(in[0], 0.3, coefficients, k);
+        return ad::Sum(ad::Square(ad::Sin(y)));
+      },
+      nullptr,
+      {RandomMatrix(2, 3, 1.0, random), RandomMatrix(2, 3, 1.0, random),
+       RandomMatrix(2, 3, 1.0, random), RandomMatrix(2, 3, 1.0, random)});
+  EXPECT_LT(result.max_relative_error, 1e-6) << result.worst;
+}
+
+TEST(HamiltonianNeuralNetworkTest, FieldIsDivergenceFree) {
+  Random random(3);
+  std::unique_ptr<LatentOdeModel> model =
+      MakeModel(Kind::kHamiltonian, true, random);
+  const Eigen::MatrixXd z = RandomMatrix(4, 4, 1.0, random);
+  const double h = 1e-5;
+  for (int row = 0; row < z.rows(); ++row) {
+    double divergence = 0, scale = 0;
+    for (int j = 0; j < 4; ++j) {
+      Eigen::MatrixXd plus = z.row(row), minus = z.row(row);
+      plus(0, j) += h;
+      minus(0, j) -= h;
+      const double d =
+          (model->FieldValues(plus)(0, j) - model->FieldValues(minus)(0, j)) /
+          (2 * h);
+      divergence += d;
+      scale = std::max(scale, std::abs(d));
+    }
+    EXPECT_GT(scale, 1e-3);  // the field is not trivially constant
+    EXPECT_LE(std::abs(divergence), 1e-8 * std::max(1.0, scale)) << row;
+  }
+}
+
+TEST(HamiltonianNeuralNetworkTest, AdaptiveSolveConservesItsHamiltonian) {
+  Random random(4);
+  std::unique_ptr<LatentOdeModel> model =
+      MakeModel(Kind::kHamiltonian, true, random);
+  const auto& hnn = static_cast<const HamiltonianNeuralNetwork&>(*model);
+  const Eigen::MatrixXd z0 = RandomMatrix(3, 4, 1.0, random);
+  ode::SolveStats stats;
+  absl::StatusOr<Eigen::MatrixXd> z1 = model->SolveLatent(z0, 20.0, &stats);
+  ASSERT_TRUE(z1.ok()) << z1.status();
+  EXPECT_GT((*z1 - z0).cwiseAbs().maxCoeff(), 0.1);  // it moved
+  const Eigen::MatrixXd h0 = hnn.Hamiltonian(z0), h1 = hnn.Hamiltonian(*z1);
+  EXPECT_LE((h1 - h0).cwiseAbs().maxCoeff(),
+            1e-8 * std::max(1.0, h0.cwiseAbs().maxCoeff()));
+}
+
+TEST(LatentOdeTest, FailedSolveGivesNaN) {
+  NeuralOdeConfig config;
+  *config.mutable_encoder() = SmallMlpEncoder();
+  config.mutable_derivative_net()->set_activation("tanh");
+  config.mutable_solver()->set_mode(OdeSolverConfig::ADAPTIVE);
+  config.mutable_solver()->set_rtol(1e-12);
+  config.mutable_solver()->set_atol(1e-14);
+  config.mutable_solver()->set_max_steps(2);
+  Random random(5);
+  auto model = NeuralOde::Create(config, "m", ModelContext{2, {}}, random);
+  ASSERT_TRUE(model.ok()) << model.status();
+  RandomizeParameters((*model)->parameters(), 1.0, random);
+  const Eigen::MatrixXd states = RandomMatrix(2, 4, 1.0, random);
+  EXPECT_TRUE((*model)->Predict(states, 50.0).array().isNaN().all());
+  ad::Tape tape;
+  EXPECT_TRUE((*model)
+                  ->Forward(tape, tape.Constant(states), 50.0)
+                  .prediction.value()
+                  .array()
+                  .isNaN()
+                  .all());
+}
+
+TEST(LatentOdeTest, SolverConfigErrorsNameTheField) {
+  OdeSolverConfig config;
+  config.set_mode(OdeSolverConfig::ADAPTIVE);
+  config.set_rtol(-1);
+  absl::StatusOr<ode::SolverOptions> options =
+      SolverOptionsFromConfig(config, "model.neural_ode.solver");
+  ASSERT_FALSE(options.ok());
+  EXPECT_NE(options.status().message().find("model.neural_ode.solver.rtol"),
+            std::string::npos)
+      << options.status();
+  // Defaults: constant steps of 0.1, as published.
+  options = SolverOptionsFromConfig(OdeSolverConfig(), "s");
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->mode, ode::StepMode::kConstant);
+  EXPECT_EQ(options->step, 0.1);
+}
+
+}  // namespace
+}  // namespace aanet
