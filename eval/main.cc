@@ -1,13 +1,18 @@
-// eval: measures a trained model on its dataset's test split.
+// eval: measures a trained model on its dataset's test split and writes the
+// results as JSON next to the checkpoint (eval/evaluation.h).
 //
 //   bazel run //eval -- --checkpoint=out/runs/action_angle_flow/best.h5
 //         --dataset=out/datasets/default.h5
+//         [--out=PATH] [--jumps=1,2,5] [--timing_repetitions=30]
 //
 // Prints, per jump, the prediction loss (standardised units, the paper's
-// metric) and the mean absolute change of the true Hamiltonian between the
-// current and the predicted state (original units); for the Action-Angle
+// metric), the mean absolute change of the true Hamiltonian between the
+// current and the predicted state (original units) and the median time of
+// one prediction call for one state and for a batch; for the Action-Angle
 // Network also the learned angular velocities against the true normal-mode
-// frequencies.
+// frequencies. Writes everything to --out (default: evaluation.json in the
+// checkpoint's directory) and prints its path.
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -17,22 +22,31 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/paths.h"
-#include "data_gen/dataset.h"
-#include "data_gen/harmonic.h"
-#include "data_gen/splits.h"
-#include "eval/frequencies.h"
-#include "models/predictor.h"
+#include "eval/evaluation.h"
+#include "proto/evaluation.pb.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "checkpoint .h5 written by //train");
 ABSL_FLAG(std::string, dataset, "", "the dataset .h5 the model was trained on");
+ABSL_FLAG(std::string, out, "",
+          "JSON results file (default: evaluation.json next to the "
+          "checkpoint)");
 ABSL_FLAG(std::string, jumps, "1,2,5,10,20,50,100,200,400",
           "comma-separated jumps (in samples) to evaluate");
+ABSL_FLAG(int, timing_repetitions, 30,
+          "measured prediction calls per timing (0: no timing)");
 
 namespace aanet::eval {
 namespace {
+
+// A timing's median in microseconds, or "-" if it was not measured.
+std::string MedianMicroseconds(const Timing& timing, bool measured) {
+  if (!measured) return "-";
+  return absl::StrFormat("%.1f", 1e6 * timing.median_seconds());
+}
 
 absl::Status Run() {
   if (absl::GetFlag(FLAGS_checkpoint).empty() ||
@@ -40,7 +54,8 @@ absl::Status Run() {
     return absl::InvalidArgumentError(
         "--checkpoint and --dataset are required");
   }
-  std::vector<int> jumps;
+  EvaluationOptions options;
+  options.jumps.clear();
   for (absl::string_view part :
        absl::StrSplit(absl::GetFlag(FLAGS_jumps), ',', absl::SkipEmpty())) {
     int jump = 0;
@@ -48,68 +63,72 @@ absl::Status Run() {
       return absl::InvalidArgumentError(absl::StrFormat(
           "--jumps: '%s' is not a positive integer", std::string(part)));
     }
-    jumps.push_back(jump);
+    options.jumps.push_back(jump);
   }
-  absl::StatusOr<Predictor> predictor =
-      Predictor::Load(ResolveUserPath(absl::GetFlag(FLAGS_checkpoint)));
-  if (!predictor.ok()) return predictor.status();
-  const std::string dataset_path =
-      ResolveUserPath(absl::GetFlag(FLAGS_dataset));
-  absl::StatusOr<data_gen::Dataset> dataset =
-      data_gen::ReadDataset(dataset_path);
-  if (!dataset.ok()) return dataset.status();
-  if (dataset->num_particles() != predictor->num_particles()) {
+  const int repetitions = absl::GetFlag(FLAGS_timing_repetitions);
+  if (repetitions < 0) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s has %d particles; the model was trained on %d", dataset_path,
-        dataset->num_particles(), predictor->num_particles()));
+        "--timing_repetitions: must be >= 0, got %d", repetitions));
   }
-  const TrainingConfig& training = predictor->experiment().training();
-  const int num_test =
-      training.has_num_test_samples() ? training.num_test_samples() : 500;
-  const data_gen::SampleRange test = {dataset->num_samples() - num_test,
-                                      num_test};
-  const double time_step = dataset->t[1] - dataset->t[0];
-  const data_gen::HarmonicSystem system = dataset->parameters.system();
-  const int n = dataset->num_particles();
+  options.measure_timing = repetitions > 0;
+  if (options.measure_timing) options.timing_repetitions = repetitions;
+  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", valid.message()));
+  }
+
+  const std::string checkpoint_path =
+      ResolveUserPath(absl::GetFlag(FLAGS_checkpoint));
+  const std::string out_path =
+      absl::GetFlag(FLAGS_out).empty()
+          ? (std::filesystem::path(checkpoint_path).parent_path() /
+             "evaluation.json")
+                .string()
+          : ResolveUserPath(absl::GetFlag(FLAGS_out));
+  absl::StatusOr<EvaluationReport> report = EvaluateCheckpoint(
+      checkpoint_path, ResolveUserPath(absl::GetFlag(FLAGS_dataset)), options);
+  if (!report.ok()) return report.status();
+  // Written before anything is printed, so a failure leaves only its error.
+  if (absl::Status written = WriteEvaluationJson(*report, out_path);
+      !written.ok()) {
+    return written;
+  }
 
   std::cout << absl::StrFormat(
-      "%s model, %d parameters, step %d; test split: last %d samples\n",
-      predictor->model().kind(), predictor->model().parameters().NumScalars(),
-      predictor->step(), num_test);
-  std::cout << "jump  prediction_loss  mean_abs_energy_change\n";
-  for (int jump : jumps) {
-    if (jump >= num_test) continue;
-    const data_gen::StatePairs pairs =
-        data_gen::MakePairs(*dataset, test, jump);
-    const Eigen::MatrixXd predicted =
-        predictor->Predict(pairs.inputs, jump * time_step);
-    const Eigen::MatrixXd scaled_prediction =
-        predictor->scaler().Transform(predicted);
-    const Eigen::MatrixXd scaled_target =
-        predictor->scaler().Transform(pairs.targets);
-    const double loss = (scaled_prediction - scaled_target).squaredNorm() /
-                        scaled_target.size();
-    const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
-        system, pairs.inputs.leftCols(n), pairs.inputs.rightCols(n));
-    const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
-        system, predicted.leftCols(n), predicted.rightCols(n));
-    std::cout << absl::StrFormat("%4d  %15.4e  %22.4e\n", jump, loss,
-                                 (after - before).cwiseAbs().mean());
+      "%s model, %d parameters, step %d; test split: last %d samples of %d "
+      "trajectory(ies)\n",
+      report->model_kind(), report->num_parameters(), report->step(),
+      report->num_test_samples(), report->num_trajectories());
+  std::cout << "jump  prediction_loss  mean_abs_energy_change  "
+               "1_state_median_us  batch_median_us\n";
+  for (const JumpMetrics& m : report->jumps()) {
+    std::cout << absl::StrFormat(
+        "%4d  %15.4e  %22.4e  %17s  %15s\n", m.jump(), m.prediction_loss(),
+        m.mean_abs_energy_change(),
+        MedianMicroseconds(m.single_state(), m.has_single_state()),
+        MedianMicroseconds(m.batch(), m.has_batch()));
   }
-
-  absl::StatusOr<ActionAngleState> inspected =
-      predictor->Inspect(data_gen::RangeStates(*dataset, test));
-  if (inspected.ok()) {
+  if (!report->jumps().empty() && report->jumps(0).has_batch()) {
+    std::cout << absl::StrFormat(
+        "(median of %d calls after %d warm-up calls; batch of %d states)\n",
+        report->jumps(0).batch().repetitions(),
+        report->jumps(0).batch().warmup_calls(),
+        report->jumps(0).batch().batch_size());
+  }
+  for (int jump : report->skipped_jumps()) {
+    std::cout << absl::StrFormat(
+        "jump %d skipped: no pair within the %d test samples\n", jump,
+        report->num_test_samples());
+  }
+  if (!report->frequencies().empty()) {
     std::cout << "angular velocities on the test states vs true frequencies\n";
-    for (const FrequencyMatch& m :
-         MatchFrequencies(inspected->angular_velocities,
-                          dataset->normal_modes.frequencies)) {
+    for (const aanet::FrequencyMatch& m : report->frequencies()) {
       std::cout << absl::StrFormat(
           "  pair %d: learned %.5f +- %.5f, true %.5f, relative error %.2f%%\n",
-          m.latent_index, m.learned, m.learned_std, m.truth,
-          100 * m.relative_error);
+          m.latent_index(), m.learned_mean(), m.learned_std(),
+          m.true_frequency(), 100 * m.relative_error());
     }
   }
+  std::cout << "wrote " << out_path << "\n";
   return absl::OkStatus();
 }
 
@@ -118,8 +137,9 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "Evaluates a trained model.\n"
-      "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5");
+      "Evaluates a trained model and writes the results as JSON.\n"
+      "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5 "
+      "[--out=PATH]");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "eval: unexpected argument '" << positional[1] << "'\n";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End to end: data_gen -> train -> resume -> eval through the binaries, and
-# their user errors (one line, exit status 1).
+# End to end: data_gen -> train -> resume -> eval (and its evaluation.json)
+# through the binaries, and their user errors (one line, exit status 1).
 set -uo pipefail
 
 data_gen="$1"
@@ -47,10 +47,30 @@ sed 's/seed: 0/seed: 1/' "$tmp/model.pbtxt" > "$tmp/other.pbtxt"
 expect_error other_config "different config" "$train" --config="$tmp/other.pbtxt" \
   --dataset="$tmp/data.h5" --out="$tmp/run" --resume
 
-"$eval_bin" --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" > "$tmp/eval.log" \
-  || fail "eval"
+"$eval_bin" --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" \
+  --timing_repetitions=3 > "$tmp/eval.log" || fail "eval"
 grep -q "relative error" "$tmp/eval.log" || fail "eval printed no frequencies"
 grep -qE '^ +400 ' "$tmp/eval.log" || fail "eval printed no jump 400"
+grep -q "wrote $tmp/run/evaluation.json" "$tmp/eval.log" || fail "eval did not say where it wrote"
+# The results file next to the checkpoint, as documented in eval/README.md.
+/usr/bin/python3 - "$tmp/run/evaluation.json" <<'PY' || fail "evaluation.json is not the documented JSON"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["model_kind"] == "action_angle", r["model_kind"]
+assert [j["jump"] for j in r["jumps"]] == [1, 2, 5, 10, 20, 50, 100, 200, 400]
+assert r["jumps"][-1]["num_pairs"] == 100
+assert all(j["batch"]["batch_size"] == 500 and j["batch"]["repetitions"] == 3
+           for j in r["jumps"])
+assert all(0 < j["single_state"]["median_seconds"] for j in r["jumps"])
+n = r["num_latent_pairs"]
+assert n == 2 and len(r["angular_velocities"]) == r["num_test_samples"] * n
+assert len(r["frequencies"]) == n
+assert int(r["num_parameters"]) > 0  # int64: a JSON string
+assert "action_angle" in r["config_text"]
+PY
+"$eval_bin" --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" --jumps=3 \
+  --timing_repetitions=0 --out="$tmp/other/eval.json" > /dev/null || fail "eval --out"
+[ -f "$tmp/other/eval.json" ] || fail "eval --out wrote nothing"
 
 # User errors.
 expect_error no_config "--config is required" "$train" --dataset="$tmp/data.h5"
@@ -65,6 +85,11 @@ expect_error batch "training.batch_size" "$train" --config="$tmp/bad.pbtxt" \
 [ ! -e "$tmp/run4/checkpoint.h5" ] || fail "a failed run left a checkpoint"
 expect_error eval_missing "no such file" "$eval_bin" --checkpoint="$tmp/none.h5" \
   --dataset="$tmp/data.h5"
+expect_error eval_jumps "--jumps: 'x'" "$eval_bin" --checkpoint="$tmp/run/best.h5" \
+  --dataset="$tmp/data.h5" --jumps=1,x
+expect_error eval_twice "--jumps: 2 is listed twice" "$eval_bin" \
+  --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" --jumps=2,2
+[ ! -e "$tmp/evaluation.json" ] || fail "a failed eval wrote a file"
 
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"

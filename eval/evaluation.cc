@@ -1,0 +1,335 @@
+#include "eval/evaluation.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <utility>
+
+#include "Eigen/Core"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "data_gen/harmonic.h"
+#include "data_gen/splits.h"
+#include "eval/frequencies.h"
+#include "google/protobuf/util/json_util.h"
+#include "proto/text_config.h"
+
+namespace aanet::eval {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// The test split when the config leaves training.num_test_samples unset.
+constexpr int kDefaultNumTestSamples = 500;
+
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+// The q-quantile (0 <= q <= 1) of ascending `sorted` (not empty), linearly
+// interpolated between neighbours as numpy.percentile does by default.
+double Quantile(const std::vector<double>& sorted, double q) {
+  const double position = q * static_cast<double>(sorted.size() - 1);
+  const size_t below = static_cast<size_t>(std::floor(position));
+  const size_t above = std::min(below + 1, sorted.size() - 1);
+  const double fraction = position - static_cast<double>(below);
+  return sorted[below] + fraction * (sorted[above] - sorted[below]);
+}
+
+// Times options.timing_repetitions calls of Predict(states, dt) after
+// options.timing_warmup unmeasured ones.
+Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
+                     double dt, const EvaluationOptions& options) {
+  // Every result feeds this sink, so no call can be optimised away.
+  volatile double sink = 0;
+  for (int i = 0; i < options.timing_warmup; ++i) {
+    sink = sink + predictor.Predict(states, dt)(0, 0);
+  }
+  std::vector<double> seconds;
+  seconds.reserve(options.timing_repetitions);
+  for (int i = 0; i < options.timing_repetitions; ++i) {
+    const Clock::time_point start = Clock::now();
+    const Eigen::MatrixXd predicted = predictor.Predict(states, dt);
+    const Clock::time_point end = Clock::now();
+    sink = sink + predicted(0, 0);
+    seconds.push_back(Seconds(end - start));
+  }
+  std::sort(seconds.begin(), seconds.end());
+  Timing timing;
+  timing.set_batch_size(static_cast<int>(states.rows()));
+  timing.set_repetitions(options.timing_repetitions);
+  timing.set_warmup_calls(options.timing_warmup);
+  timing.set_median_seconds(Quantile(seconds, 0.5));
+  timing.set_p10_seconds(Quantile(seconds, 0.1));
+  timing.set_p90_seconds(Quantile(seconds, 0.9));
+  timing.set_min_seconds(seconds.front());
+  timing.set_max_seconds(seconds.back());
+  return timing;
+}
+
+// `states` [S, 2n] repeated cyclically to `rows` rows.
+Eigen::MatrixXd CycleRows(const Eigen::MatrixXd& states, int rows) {
+  Eigen::MatrixXd result(rows, states.cols());
+  for (int i = 0; i < rows; ++i) {
+    result.row(i) = states.row(i % states.rows());
+  }
+  return result;
+}
+
+// Writes all of `text` to `fd`; false on failure (errno set).
+bool WriteAll(int fd, const std::string& text) {
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::Status ValidateEvaluationOptions(const EvaluationOptions& options) {
+  std::set<int> seen;
+  for (int jump : options.jumps) {
+    if (jump < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("jumps: %d is not >= 1", jump));
+    }
+    if (!seen.insert(jump).second) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("jumps: %d is listed twice", jump));
+    }
+  }
+  if (options.timing_repetitions < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("timing_repetitions: must be >= 1, got %d",
+                        options.timing_repetitions));
+  }
+  if (options.timing_warmup < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "timing_warmup: must be >= 0, got %d", options.timing_warmup));
+  }
+  if (options.timing_batch_size < 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "timing_batch_size: must be >= 1, got %d", options.timing_batch_size));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EvaluationReport> EvaluateModel(
+    const Predictor& predictor, const data_gen::Dataset& dataset,
+    const EvaluationOptions& options) {
+  const Clock::time_point begin = Clock::now();
+  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
+    return valid;
+  }
+  const int n = dataset.num_particles();
+  if (n != predictor.num_particles()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("the dataset has %d particles; the model was trained "
+                        "on %d",
+                        n, predictor.num_particles()));
+  }
+  const TrainingConfig& training = predictor.experiment().training();
+  const int num_test = training.has_num_test_samples()
+                           ? training.num_test_samples()
+                           : kDefaultNumTestSamples;
+  if (num_test < 2 || num_test > dataset.num_samples()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training.num_test_samples: the test split needs 2 to %d samples "
+        "(the dataset's samples per trajectory), got %d",
+        dataset.num_samples(), num_test));
+  }
+  const data_gen::SampleRange test = {dataset.num_samples() - num_test,
+                                      num_test};
+  const double time_step = dataset.t[1] - dataset.t[0];
+  const data_gen::HarmonicSystem system = dataset.parameters.system();
+  const Eigen::MatrixXd test_states = data_gen::RangeStates(dataset, test);
+
+  EvaluationReport report;
+  report.set_model_kind(predictor.model().kind());
+  report.set_num_parameters(predictor.model().parameters().NumScalars());
+  report.set_step(predictor.step());
+  report.set_config_text(predictor.config_text());
+  report.set_dataset_config_text(dataset.config_text);
+  report.set_num_test_samples(num_test);
+  report.set_num_trajectories(dataset.num_trajectories());
+  report.set_time_step(time_step);
+
+  const Eigen::MatrixXd single_state = test_states.topRows(1);
+  const Eigen::MatrixXd batch =
+      CycleRows(test_states, options.timing_batch_size);
+  for (int jump : options.jumps) {
+    if (jump >= num_test) {
+      report.add_skipped_jumps(jump);
+      continue;
+    }
+    const double dt = jump * time_step;
+    const data_gen::StatePairs pairs = data_gen::MakePairs(dataset, test, jump);
+    const Eigen::MatrixXd predicted = predictor.Predict(pairs.inputs, dt);
+    const Eigen::MatrixXd scaled_prediction =
+        predictor.scaler().Transform(predicted);
+    const Eigen::MatrixXd scaled_target =
+        predictor.scaler().Transform(pairs.targets);
+    const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
+        system, pairs.inputs.leftCols(n), pairs.inputs.rightCols(n));
+    const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
+        system, predicted.leftCols(n), predicted.rightCols(n));
+
+    JumpMetrics* metrics = report.add_jumps();
+    metrics->set_jump(jump);
+    metrics->set_dt(dt);
+    metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
+    metrics->set_prediction_loss(
+        (scaled_prediction - scaled_target).squaredNorm() /
+        static_cast<double>(scaled_target.size()));
+    metrics->set_mean_abs_energy_change((after - before).cwiseAbs().mean());
+    if (options.measure_timing) {
+      *metrics->mutable_single_state() =
+          MeasureTiming(predictor, single_state, dt, options);
+      *metrics->mutable_batch() = MeasureTiming(predictor, batch, dt, options);
+    }
+  }
+
+  for (Eigen::Index k = 0; k < dataset.normal_modes.frequencies.size(); ++k) {
+    report.add_true_frequencies(dataset.normal_modes.frequencies[k]);
+  }
+  absl::StatusOr<ActionAngleState> inspected = predictor.Inspect(test_states);
+  if (inspected.ok()) {
+    const Eigen::MatrixXd& omega = inspected->angular_velocities;
+    report.set_num_latent_pairs(static_cast<int>(omega.cols()));
+    for (Eigen::Index row = 0; row < omega.rows(); ++row) {
+      for (Eigen::Index col = 0; col < omega.cols(); ++col) {
+        report.add_angular_velocities(omega(row, col));
+      }
+    }
+    for (const eval::FrequencyMatch& match :
+         MatchFrequencies(omega, dataset.normal_modes.frequencies)) {
+      aanet::FrequencyMatch* out = report.add_frequencies();
+      out->set_latent_index(match.latent_index);
+      out->set_learned_mean(match.learned);
+      out->set_learned_std(match.learned_std);
+      out->set_true_frequency(match.truth);
+      out->set_relative_error(match.relative_error);
+    }
+  } else if (!absl::IsFailedPrecondition(inspected.status())) {
+    return inspected.status();
+  }
+  report.set_wall_seconds(Seconds(Clock::now() - begin));
+  return report;
+}
+
+absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
+    const std::string& checkpoint_path, const std::string& dataset_path,
+    const EvaluationOptions& options) {
+  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
+    return valid;
+  }
+  absl::StatusOr<Predictor> predictor = Predictor::Load(checkpoint_path);
+  if (!predictor.ok()) return predictor.status();
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::ReadDataset(dataset_path);
+  if (!dataset.ok()) return dataset.status();
+  if (dataset->num_particles() != predictor->num_particles()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s has %d particles; the model was trained on %d", dataset_path,
+        dataset->num_particles(), predictor->num_particles()));
+  }
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor, *dataset, options);
+  if (!report.ok()) {
+    return absl::Status(report.status().code(),
+                        absl::StrCat(checkpoint_path, " on ", dataset_path,
+                                     ": ", report.status().message()));
+  }
+  report->set_checkpoint_path(checkpoint_path);
+  report->set_dataset_path(dataset_path);
+  return report;
+}
+
+absl::Status WriteEvaluationJson(const EvaluationReport& report,
+                                 const std::string& path) {
+  google::protobuf::util::JsonPrintOptions print_options;
+  print_options.add_whitespace = true;
+  print_options.always_print_primitive_fields = true;
+  print_options.preserve_proto_field_names = true;
+  std::string json;
+  if (google::protobuf::util::Status printed =
+          google::protobuf::util::MessageToJsonString(report, &json,
+                                                      print_options);
+      !printed.ok()) {
+    return absl::InternalError(absl::StrCat(
+        path, ": cannot encode the report: ", printed.message().ToString()));
+  }
+  if (json.empty() || json.back() != '\n') json.push_back('\n');
+
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) {
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot create directory ", parent.string(),
+                       ": ", ec.message()));
+    }
+  }
+  const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(absl::StrCat(path, ": cannot create ", temporary,
+                                            ": ", std::strerror(errno)));
+  }
+  std::string failure;
+  if (!WriteAll(fd, json)) {
+    failure =
+        absl::StrCat("writing ", temporary, " failed: ", std::strerror(errno));
+  } else if (::fsync(fd) != 0) {
+    failure =
+        absl::StrCat("flushing ", temporary, " failed: ", std::strerror(errno));
+  }
+  if (::close(fd) != 0 && failure.empty()) {
+    failure =
+        absl::StrCat("closing ", temporary, " failed: ", std::strerror(errno));
+  }
+  if (failure.empty() && std::rename(temporary.c_str(), path.c_str()) != 0) {
+    failure = absl::StrCat("cannot rename ", temporary,
+                           " to it: ", std::strerror(errno));
+  }
+  if (!failure.empty()) {
+    fs::remove(temporary, ec);
+    return absl::InternalError(absl::StrCat(path, ": ", failure));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  EvaluationReport report;
+  google::protobuf::util::JsonParseOptions parse_options;
+  parse_options.ignore_unknown_fields = false;
+  if (google::protobuf::util::Status parsed =
+          google::protobuf::util::JsonStringToMessage(*text, &report,
+                                                      parse_options);
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": not an evaluation report (",
+                     parsed.message().ToString(), ")"));
+  }
+  return report;
+}
+
+}  // namespace aanet::eval

@@ -1,0 +1,86 @@
+// Evaluation of a trained model on its dataset's test split, into an
+// EvaluationReport (proto/evaluation.proto), and the report's JSON file.
+//
+//   absl::StatusOr<EvaluationReport> report = EvaluateCheckpoint(
+//       "out/runs/aa/best.h5", "out/datasets/default.h5", EvaluationOptions());
+//   WriteEvaluationJson(*report, "out/runs/aa/evaluation.json");
+//
+// Measured, for any model behind the Predictor API:
+//   * per jump: the prediction loss (scaled units, the paper's metric) and
+//     the mean absolute change of the true Hamiltonian between the input and
+//     the predicted state (original units), over every pair of the test
+//     split; and the wall time of Predictor::Predict for one state and for a
+//     batch;
+//   * the parameter count;
+//   * for the Action-Angle Network only: its angular velocities on every test
+//     state and their match to the true normal-mode frequencies.
+// The test split is the last training.num_test_samples samples (500 if the
+// config leaves it unset) of every trajectory, as in training.
+#ifndef AANET_EVAL_EVALUATION_H_
+#define AANET_EVAL_EVALUATION_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "data_gen/dataset.h"
+#include "models/predictor.h"
+#include "proto/evaluation.pb.h"
+
+namespace aanet::eval {
+
+struct EvaluationOptions {
+  // Jumps (in samples) to evaluate, each >= 1 and listed once. A jump that
+  // leaves no pair inside the test split (>= num_test_samples) is recorded
+  // in EvaluationReport::skipped_jumps instead.
+  std::vector<int> jumps = {1, 2, 5, 10, 20, 50, 100, 200, 400};
+  // Measured calls per timing (>= 1) and unmeasured calls before them
+  // (>= 0).
+  int timing_repetitions = 30;
+  int timing_warmup = 3;
+  // States per call of the batch timing (>= 1).
+  int timing_batch_size = 500;
+  // false leaves every JumpMetrics' single_state and batch unset.
+  bool measure_timing = true;
+};
+
+// Checks `options` as documented above; errors name the option, e.g.
+// "jumps: 0 is not >= 1".
+absl::Status ValidateEvaluationOptions(const EvaluationOptions& options);
+
+// Evaluates `predictor` on the test split of `dataset`. Fills every field of
+// the report except checkpoint_path and dataset_path (the caller's to set).
+// InvalidArgument if the options are invalid, the dataset's particle count is
+// not the model's, or the test split does not fit the dataset (2 <=
+// num_test_samples <= samples per trajectory). Timing runs the predictor
+// serially on this thread; the report's wall_seconds includes it.
+absl::StatusOr<EvaluationReport> EvaluateModel(
+    const Predictor& predictor, const data_gen::Dataset& dataset,
+    const EvaluationOptions& options);
+
+// Loads the checkpoint (Predictor::Load) and the dataset (ReadDataset),
+// evaluates as EvaluateModel and records both paths as given. Errors are
+// those of the loaders and of EvaluateModel, e.g.
+// "/x/d.h5 has 3 particles; the model was trained on 2".
+absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
+    const std::string& checkpoint_path, const std::string& dataset_path,
+    const EvaluationOptions& options);
+
+// Writes `report` as pretty-printed JSON (see proto/evaluation.proto for the
+// mapping) to `path`, atomically: the text goes to `path + ".tmp-<pid>"` in
+// the same directory, is flushed to disk and renamed over `path`, so readers
+// see the old file or the complete new one. Creates the parent directory if
+// missing. On failure the temporary is removed and the error names `path`.
+absl::Status WriteEvaluationJson(const EvaluationReport& report,
+                                 const std::string& path);
+
+// Reads a file written by WriteEvaluationJson. Unknown fields are errors.
+// Errors name the file: "<path>: cannot open (<reason>)" (NotFound),
+// "<path>: is a directory, expected a file", "<path>: not an evaluation
+// report (<parser message>)" (InvalidArgument).
+absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path);
+
+}  // namespace aanet::eval
+
+#endif  // AANET_EVAL_EVALUATION_H_

@@ -1,0 +1,471 @@
+#include "eval/evaluation.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/status/status.h"
+#include "data_gen/dataset.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+#include "models/checkpoint.h"
+#include "models/model.h"
+#include "models/model_test_util.h"
+#include "models/named_parameters.h"
+#include "models/predictor.h"
+#include "proto/evaluation.pb.h"
+#include "proto/text_config.h"
+#include "rng/random.h"
+
+namespace aanet::eval {
+namespace {
+
+namespace fs = std::filesystem;
+using ::google::protobuf::util::MessageDifferencer;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// A tiny Action-Angle Network; only its shape and the test split matter here.
+constexpr char kConfig[] = R"pb(
+  name: "tiny"
+  model {
+    action_angle {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 8
+          activation: "sigmoid"
+          conditioner: GATED
+          weight_init_stddev: 0.1
+        }
+      }
+      angular_velocity_net { hidden_widths: 8 activation: "sigmoid" }
+    }
+  }
+  training {
+    num_steps: 10
+    batch_size: 10
+    learning_rate: 1e-3
+    train_split_proportion: 0.1
+    num_test_samples: 500
+    max_jump: 10
+    action_variance_weight: 1.0
+    eval_every: 5
+    test_jumps: [ 1 ]
+    seed: 0
+  }
+)pb";
+
+constexpr int64_t kStep = 123;
+constexpr int kNumTest = 500;
+
+std::string TempPath(const std::string& name) {
+  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The Hamiltonian of one state, written out from harmonic.h's definition.
+double HandEnergy(const data_gen::HarmonicParameters& system,
+                  const Eigen::RowVectorXd& state) {
+  const int n = static_cast<int>(system.masses.size());
+  double energy = 0;
+  for (int i = 0; i < n; ++i) {
+    const double q = state[i], p = state[n + i];
+    energy += p * p / (2 * system.masses[i]) + system.k_wall[i] * q * q / 2;
+    for (int j = i + 1; j < n; ++j) {
+      const double d = q - state[j];
+      energy += system.k_pair / 2 * d * d;
+    }
+  }
+  return energy;
+}
+
+class EvaluationTest : public ::testing::Test {
+ protected:
+  // The default dataset (2 particles, 1000 samples), a randomised tiny
+  // network written as a checkpoint and loaded back, and one evaluation at
+  // jumps 1, 5, 400 and 500 (which leaves no test pair).
+  static void SetUpTestSuite() {
+    absl::StatusOr<ExperimentConfig> data =
+        ReadExperimentConfig("configs/harmonic/default.pbtxt");
+    ASSERT_TRUE(data.ok()) << data.status();
+    dataset_ = new data_gen::Dataset(
+        *data_gen::GenerateDataset(data->experiment, data->text));
+
+    Experiment experiment;
+    ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+    absl::StatusOr<StandardScaler> scaler = StandardScaler::Fit(States(0, 100));
+    ASSERT_TRUE(scaler.ok()) << scaler.status();
+    Random random(7);
+    absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
+        experiment.model(),
+        ModelContext{dataset_->num_particles(), scaler->scale()}, random);
+    ASSERT_TRUE(model.ok()) << model.status();
+    // Away from the identity, so that predictions and frequencies are
+    // generic.
+    aanet::testing::RandomizeParameters((*model)->parameters(), 0.3, random);
+    Checkpoint checkpoint;
+    checkpoint.model_kind = (*model)->kind();
+    checkpoint.config_text = kConfig;
+    checkpoint.dataset_path = "default.h5";
+    checkpoint.num_particles = dataset_->num_particles();
+    checkpoint.step = kStep;
+    checkpoint.parameters =
+        ToNamed((*model)->parameters(), (*model)->parameters().Flatten());
+    checkpoint.scaler_mean = scaler->mean();
+    checkpoint.scaler_scale = scaler->scale();
+    checkpoint_path_ = new std::string(TempPath("run/best.h5"));
+    ASSERT_TRUE(WriteCheckpoint(checkpoint, *checkpoint_path_).ok());
+    absl::StatusOr<Predictor> predictor = Predictor::Load(*checkpoint_path_);
+    ASSERT_TRUE(predictor.ok()) << predictor.status();
+    predictor_ = new Predictor(*std::move(predictor));
+
+    absl::StatusOr<EvaluationReport> report =
+        EvaluateModel(*predictor_, *dataset_, SmallOptions());
+    ASSERT_TRUE(report.ok()) << report.status();
+    report_ = new EvaluationReport(*std::move(report));
+  }
+  static void TearDownTestSuite() {
+    delete report_;
+    delete predictor_;
+    delete checkpoint_path_;
+    delete dataset_;
+  }
+
+  static EvaluationOptions SmallOptions() {
+    EvaluationOptions options;
+    options.jumps = {1, 5, 400, 500};
+    options.timing_repetitions = 5;
+    options.timing_warmup = 1;
+    return options;
+  }
+
+  // States [q, p] of samples [begin, begin + count) of trajectory 0, built
+  // without data_gen/splits.h.
+  static Eigen::MatrixXd States(int begin, int count) {
+    Eigen::MatrixXd states(count, 2 * dataset_->num_particles());
+    states << dataset_->q[0].middleRows(begin, count),
+        dataset_->p[0].middleRows(begin, count);
+    return states;
+  }
+
+  static const JumpMetrics& Jump(int jump) {
+    for (const JumpMetrics& m : report_->jumps()) {
+      if (m.jump() == jump) return m;
+    }
+    ADD_FAILURE() << "no jump " << jump;
+    return JumpMetrics::default_instance();
+  }
+
+  static data_gen::Dataset* dataset_;
+  static std::string* checkpoint_path_;
+  static Predictor* predictor_;
+  static EvaluationReport* report_;
+};
+
+data_gen::Dataset* EvaluationTest::dataset_ = nullptr;
+std::string* EvaluationTest::checkpoint_path_ = nullptr;
+Predictor* EvaluationTest::predictor_ = nullptr;
+EvaluationReport* EvaluationTest::report_ = nullptr;
+
+TEST_F(EvaluationTest, RecordsTheModelAndItsConfig) {
+  EXPECT_EQ(report_->model_kind(), "action_angle");
+  EXPECT_EQ(report_->num_parameters(),
+            predictor_->model().parameters().NumScalars());
+  EXPECT_GT(report_->num_parameters(), 0);
+  EXPECT_EQ(report_->step(), kStep);
+  EXPECT_EQ(report_->config_text(), kConfig);
+  EXPECT_EQ(report_->config_text(), predictor_->config_text());
+  EXPECT_EQ(report_->dataset_config_text(), dataset_->config_text);
+  EXPECT_EQ(report_->num_test_samples(), kNumTest);
+  EXPECT_EQ(report_->num_trajectories(), 1);
+  EXPECT_DOUBLE_EQ(report_->time_step(), 1.0);
+  EXPECT_GT(report_->wall_seconds(), 0);
+  // EvaluateModel leaves the paths to its caller.
+  EXPECT_EQ(report_->checkpoint_path(), "");
+  EXPECT_EQ(report_->dataset_path(), "");
+}
+
+TEST_F(EvaluationTest, HonoursTheJumpList) {
+  ASSERT_EQ(report_->jumps_size(), 3);
+  EXPECT_EQ(report_->jumps(0).jump(), 1);
+  EXPECT_EQ(report_->jumps(1).jump(), 5);
+  EXPECT_EQ(report_->jumps(2).jump(), 400);
+  EXPECT_THAT(report_->skipped_jumps(), ElementsAre(500));
+  EXPECT_EQ(Jump(1).num_pairs(), kNumTest - 1);
+  EXPECT_EQ(Jump(400).num_pairs(), kNumTest - 400);
+  EXPECT_DOUBLE_EQ(Jump(400).dt(), 400.0);
+
+  EvaluationOptions options = SmallOptions();
+  options.jumps = {20, 2};
+  options.measure_timing = false;
+  absl::StatusOr<EvaluationReport> other =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_EQ(other->jumps_size(), 2);
+  EXPECT_EQ(other->jumps(0).jump(), 20);
+  EXPECT_EQ(other->jumps(1).jump(), 2);
+  EXPECT_TRUE(other->skipped_jumps().empty());
+}
+
+TEST_F(EvaluationTest, PredictionLossMatchesAnIndependentRecomputation) {
+  for (int jump : {5, 400}) {
+    SCOPED_TRACE(jump);
+    const int first = dataset_->num_samples() - kNumTest;
+    const int count = kNumTest - jump;
+    const Eigen::MatrixXd inputs = States(first, count);
+    const Eigen::MatrixXd targets = States(first + jump, count);
+    const Eigen::MatrixXd predicted = predictor_->Predict(inputs, jump * 1.0);
+    const StandardScaler& scaler = predictor_->scaler();
+    double sum = 0;
+    for (int i = 0; i < count; ++i) {
+      for (int c = 0; c < inputs.cols(); ++c) {
+        const double d = (predicted(i, c) - targets(i, c)) / scaler.scale()[c];
+        sum += d * d;
+      }
+    }
+    const double expected = sum / (count * inputs.cols());
+    EXPECT_GT(expected, 1e-6);
+    EXPECT_NEAR(Jump(jump).prediction_loss(), expected, 1e-10 * expected);
+  }
+}
+
+TEST_F(EvaluationTest, EnergyChangeMatchesAnIndependentRecomputation) {
+  for (int jump : {1, 400}) {
+    SCOPED_TRACE(jump);
+    const int first = dataset_->num_samples() - kNumTest;
+    const int count = kNumTest - jump;
+    const Eigen::MatrixXd inputs = States(first, count);
+    const Eigen::MatrixXd predicted = predictor_->Predict(inputs, jump * 1.0);
+    double sum = 0;
+    for (int i = 0; i < count; ++i) {
+      sum += std::abs(HandEnergy(dataset_->parameters, predicted.row(i)) -
+                      HandEnergy(dataset_->parameters, inputs.row(i)));
+    }
+    const double expected = sum / count;
+    EXPECT_GT(expected, 0);
+    EXPECT_NEAR(Jump(jump).mean_abs_energy_change(), expected,
+                1e-9 * expected + 1e-12);
+  }
+}
+
+TEST_F(EvaluationTest, TimingsAreOrderedAndRecordTheirSettings) {
+  for (const JumpMetrics& m : report_->jumps()) {
+    SCOPED_TRACE(m.jump());
+    ASSERT_TRUE(m.has_single_state());
+    ASSERT_TRUE(m.has_batch());
+    EXPECT_EQ(m.single_state().batch_size(), 1);
+    EXPECT_EQ(m.batch().batch_size(), 500);
+    for (const Timing& t : {m.single_state(), m.batch()}) {
+      EXPECT_EQ(t.repetitions(), 5);
+      EXPECT_EQ(t.warmup_calls(), 1);
+      EXPECT_GT(t.min_seconds(), 0);
+      EXPECT_LE(t.min_seconds(), t.p10_seconds());
+      EXPECT_LE(t.p10_seconds(), t.median_seconds());
+      EXPECT_LE(t.median_seconds(), t.p90_seconds());
+      EXPECT_LE(t.p90_seconds(), t.max_seconds());
+    }
+  }
+}
+
+TEST_F(EvaluationTest, BatchTimingCyclesTheTestStates) {
+  EvaluationOptions options;
+  options.jumps = {1};
+  options.timing_repetitions = 1;
+  options.timing_warmup = 0;
+  options.timing_batch_size = 2 * kNumTest + 3;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 1);
+  const Timing& batch = report->jumps(0).batch();
+  EXPECT_EQ(batch.batch_size(), 2 * kNumTest + 3);
+  EXPECT_EQ(batch.repetitions(), 1);
+  // One measurement: every statistic is that measurement.
+  EXPECT_EQ(batch.min_seconds(), batch.max_seconds());
+  EXPECT_EQ(batch.median_seconds(), batch.p10_seconds());
+}
+
+TEST_F(EvaluationTest, NoTimingWhenDisabled) {
+  EvaluationOptions options = SmallOptions();
+  options.measure_timing = false;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 3);
+  for (int i = 0; i < report->jumps_size(); ++i) {
+    const JumpMetrics& m = report->jumps(i);
+    EXPECT_FALSE(m.has_single_state());
+    EXPECT_FALSE(m.has_batch());
+    // The metrics themselves do not depend on timing.
+    EXPECT_EQ(m.prediction_loss(), report_->jumps(i).prediction_loss());
+    EXPECT_EQ(m.mean_abs_energy_change(),
+              report_->jumps(i).mean_abs_energy_change());
+  }
+}
+
+TEST_F(EvaluationTest, AngularVelocitiesOnEveryTestStateAndTheirMatch) {
+  const int n = dataset_->num_particles();
+  EXPECT_EQ(report_->num_latent_pairs(), n);
+  ASSERT_EQ(report_->angular_velocities_size(), kNumTest * n);
+  absl::StatusOr<ActionAngleState> inspected =
+      predictor_->Inspect(States(dataset_->num_samples() - kNumTest, kNumTest));
+  ASSERT_TRUE(inspected.ok()) << inspected.status();
+  for (int row : {0, 1, kNumTest - 1}) {
+    for (int col = 0; col < n; ++col) {
+      EXPECT_EQ(report_->angular_velocities(row * n + col),
+                inspected->angular_velocities(row, col))
+          << row << ", " << col;
+    }
+  }
+  ASSERT_EQ(report_->true_frequencies_size(), n);
+  for (int k = 0; k < n; ++k) {
+    EXPECT_EQ(report_->true_frequencies(k),
+              dataset_->normal_modes.frequencies[k]);
+  }
+  ASSERT_EQ(report_->frequencies_size(), n);
+  std::vector<int> latent;
+  for (const aanet::FrequencyMatch& m : report_->frequencies()) {
+    latent.push_back(m.latent_index());
+    const double mean =
+        inspected->angular_velocities.col(m.latent_index()).cwiseAbs().mean();
+    EXPECT_NEAR(m.learned_mean(), mean, 1e-12 * mean);
+    EXPECT_GE(m.learned_std(), 0);
+    EXPECT_NEAR(
+        m.relative_error(),
+        std::abs(m.learned_mean() - m.true_frequency()) / m.true_frequency(),
+        1e-12);
+  }
+  EXPECT_THAT(latent, ::testing::UnorderedElementsAre(0, 1));
+  EXPECT_LT(report_->frequencies(0).true_frequency(),
+            report_->frequencies(1).true_frequency());
+}
+
+TEST_F(EvaluationTest, JsonRoundTripGivesAnEqualMessage) {
+  const std::string path = TempPath("round_trip/evaluation.json");
+  ASSERT_TRUE(WriteEvaluationJson(*report_, path).ok());
+  absl::StatusOr<EvaluationReport> read = ReadEvaluationJson(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*read, *report_));
+  // The documented JSON names, zero-valued fields included.
+  const std::string text = ReadAll(path);
+  EXPECT_THAT(text, HasSubstr("\"prediction_loss\""));
+  EXPECT_THAT(text, HasSubstr("\"mean_abs_energy_change\""));
+  EXPECT_THAT(text, HasSubstr("\"median_seconds\""));
+  EXPECT_THAT(text, HasSubstr("\"checkpoint_path\": \"\""));
+}
+
+TEST_F(EvaluationTest, WriteReplacesAnExistingFileAndLeavesNoTemporary) {
+  const std::string dir = TempPath("atomic");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = dir + "/evaluation.json";
+  std::ofstream(path) << "old contents";
+  ASSERT_TRUE(WriteEvaluationJson(*report_, path).ok());
+  EXPECT_NE(ReadAll(path), "old contents");
+  absl::StatusOr<EvaluationReport> read = ReadEvaluationJson(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(*read, *report_));
+  std::vector<std::string> files;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    files.push_back(entry.path().filename().string());
+  }
+  EXPECT_THAT(files, ElementsAre("evaluation.json"));
+
+  // A directory in the way: an error naming the path, and no temporary.
+  const std::string blocked = dir + "/blocked";
+  fs::create_directories(blocked + "/inner");
+  absl::Status status = WriteEvaluationJson(*report_, blocked);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr(blocked));
+  files.clear();
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir)) {
+    files.push_back(entry.path().filename().string());
+  }
+  EXPECT_THAT(files,
+              ::testing::UnorderedElementsAre("evaluation.json", "blocked"));
+}
+
+TEST_F(EvaluationTest, ReadErrorsNameTheFile) {
+  const std::string missing = TempPath("missing.json");
+  absl::StatusOr<EvaluationReport> read = ReadEvaluationJson(missing);
+  EXPECT_TRUE(absl::IsNotFound(read.status())) << read.status();
+  EXPECT_THAT(std::string(read.status().message()), HasSubstr(missing));
+
+  const std::string garbage = TempPath("garbage.json");
+  std::ofstream(garbage) << "{\"no_such_field\": 1}";
+  read = ReadEvaluationJson(garbage);
+  EXPECT_TRUE(absl::IsInvalidArgument(read.status())) << read.status();
+  EXPECT_THAT(std::string(read.status().message()),
+              HasSubstr(garbage + ": not an evaluation report"));
+}
+
+TEST_F(EvaluationTest, RejectsInvalidOptions) {
+  EvaluationOptions options;
+  options.jumps = {1, 0};
+  EXPECT_THAT(std::string(ValidateEvaluationOptions(options).message()),
+              HasSubstr("jumps: 0 is not >= 1"));
+  options.jumps = {5, 5};
+  EXPECT_THAT(std::string(ValidateEvaluationOptions(options).message()),
+              HasSubstr("jumps: 5 is listed twice"));
+  options.jumps = {1};
+  options.timing_repetitions = 0;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *dataset_, options);
+  EXPECT_TRUE(absl::IsInvalidArgument(report.status()));
+  EXPECT_THAT(std::string(report.status().message()),
+              HasSubstr("timing_repetitions"));
+}
+
+TEST_F(EvaluationTest, RejectsADatasetOfAnotherParticleCount) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok());
+  data->experiment.mutable_simulation()->mutable_harmonic()->set_num_particles(
+      3);
+  absl::StatusOr<data_gen::Dataset> three =
+      data_gen::GenerateDataset(data->experiment, data->text);
+  ASSERT_TRUE(three.ok()) << three.status();
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *three, SmallOptions());
+  EXPECT_TRUE(absl::IsInvalidArgument(report.status()));
+  EXPECT_THAT(std::string(report.status().message()),
+              HasSubstr("has 3 particles; the model was trained on 2"));
+}
+
+TEST_F(EvaluationTest, EvaluateCheckpointRecordsThePaths) {
+  const std::string dataset_path = TempPath("data/default.h5");
+  ASSERT_TRUE(data_gen::WriteDataset(*dataset_, dataset_path).ok());
+  EvaluationOptions options = SmallOptions();
+  options.measure_timing = false;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateCheckpoint(*checkpoint_path_, dataset_path, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->checkpoint_path(), *checkpoint_path_);
+  EXPECT_EQ(report->dataset_path(), dataset_path);
+  ASSERT_EQ(report->jumps_size(), 3);
+  EXPECT_EQ(report->jumps(2).prediction_loss(),
+            report_->jumps(2).prediction_loss());
+  EXPECT_EQ(report->config_text(), kConfig);
+
+  absl::StatusOr<EvaluationReport> missing =
+      EvaluateCheckpoint(*checkpoint_path_, TempPath("none.h5"), options);
+  EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("none.h5"));
+}
+
+}  // namespace
+}  // namespace aanet::eval
