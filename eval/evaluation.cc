@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -19,6 +20,7 @@
 #include "data_gen/harmonic.h"
 #include "data_gen/splits.h"
 #include "eval/frequencies.h"
+#include "fileio/text_file.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/text_config.h"
 
@@ -46,28 +48,39 @@ double Quantile(const std::vector<double>& sorted, double q) {
 }
 
 // Times options.timing_repetitions calls of Predict(states, dt) after
-// options.timing_warmup unmeasured ones.
+// options.timing_warmup unmeasured ones; with a time budget, warm-up and
+// measurement each stop once their calls took that long (one call at least).
 Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
                      double dt, const EvaluationOptions& options) {
+  const double budget = options.timing_budget_seconds > 0
+                            ? options.timing_budget_seconds
+                            : std::numeric_limits<double>::infinity();
   // Every result feeds this sink, so no call can be optimised away.
   volatile double sink = 0;
-  for (int i = 0; i < options.timing_warmup; ++i) {
+  int warmup_calls = 0;
+  const Clock::time_point warmup_start = Clock::now();
+  while (warmup_calls < options.timing_warmup &&
+         (warmup_calls == 0 || Seconds(Clock::now() - warmup_start) < budget)) {
     sink = sink + predictor.Predict(states, dt)(0, 0);
+    ++warmup_calls;
   }
   std::vector<double> seconds;
   seconds.reserve(options.timing_repetitions);
-  for (int i = 0; i < options.timing_repetitions; ++i) {
+  double spent = 0;
+  for (int i = 0; i < options.timing_repetitions && (i == 0 || spent < budget);
+       ++i) {
     const Clock::time_point start = Clock::now();
     const Eigen::MatrixXd predicted = predictor.Predict(states, dt);
     const Clock::time_point end = Clock::now();
     sink = sink + predicted(0, 0);
     seconds.push_back(Seconds(end - start));
+    spent += seconds.back();
   }
   std::sort(seconds.begin(), seconds.end());
   Timing timing;
   timing.set_batch_size(static_cast<int>(states.rows()));
-  timing.set_repetitions(options.timing_repetitions);
-  timing.set_warmup_calls(options.timing_warmup);
+  timing.set_repetitions(static_cast<int>(seconds.size()));
+  timing.set_warmup_calls(warmup_calls);
   timing.set_median_seconds(Quantile(seconds, 0.5));
   timing.set_p10_seconds(Quantile(seconds, 0.1));
   timing.set_p90_seconds(Quantile(seconds, 0.9));
@@ -83,20 +96,6 @@ Eigen::MatrixXd CycleRows(const Eigen::MatrixXd& states, int rows) {
     result.row(i) = states.row(i % states.rows());
   }
   return result;
-}
-
-// Writes all of `text` to `fd`; false on failure (errno set).
-bool WriteAll(int fd, const std::string& text) {
-  size_t written = 0;
-  while (written < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    written += static_cast<size_t>(n);
-  }
-  return true;
 }
 
 }  // namespace
@@ -200,7 +199,11 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     if (options.measure_timing) {
       *metrics->mutable_single_state() =
           MeasureTiming(predictor, single_state, dt, options);
-      *metrics->mutable_batch() = MeasureTiming(predictor, batch, dt, options);
+      if (options.batch_timing_max_jump <= 0 ||
+          jump <= options.batch_timing_max_jump) {
+        *metrics->mutable_batch() =
+            MeasureTiming(predictor, batch, dt, options);
+      }
     }
   }
 
@@ -276,43 +279,7 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
   }
   if (json.empty() || json.back() != '\n') json.push_back('\n');
 
-  std::error_code ec;
-  const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec) {
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot create directory ", parent.string(),
-                       ": ", ec.message()));
-    }
-  }
-  const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) {
-    return absl::InternalError(absl::StrCat(path, ": cannot create ", temporary,
-                                            ": ", std::strerror(errno)));
-  }
-  std::string failure;
-  if (!WriteAll(fd, json)) {
-    failure =
-        absl::StrCat("writing ", temporary, " failed: ", std::strerror(errno));
-  } else if (::fsync(fd) != 0) {
-    failure =
-        absl::StrCat("flushing ", temporary, " failed: ", std::strerror(errno));
-  }
-  if (::close(fd) != 0 && failure.empty()) {
-    failure =
-        absl::StrCat("closing ", temporary, " failed: ", std::strerror(errno));
-  }
-  if (failure.empty() && std::rename(temporary.c_str(), path.c_str()) != 0) {
-    failure = absl::StrCat("cannot rename ", temporary,
-                           " to it: ", std::strerror(errno));
-  }
-  if (!failure.empty()) {
-    fs::remove(temporary, ec);
-    return absl::InternalError(absl::StrCat(path, ": ", failure));
-  }
-  return absl::OkStatus();
+  return WriteTextFileAtomically(path, json);
 }
 
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path) {

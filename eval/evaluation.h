@@ -43,6 +43,14 @@ struct EvaluationOptions {
   int timing_batch_size = 500;
   // false leaves every JumpMetrics' single_state and batch unset.
   bool measure_timing = true;
+  // > 0: warm-up and measured calls of one timing each stop once their
+  // calls took this many seconds (after one call at least), so a slow
+  // prediction (an ODE model at jump 400) is timed fewer times;
+  // Timing::repetitions records how many calls were measured.
+  double timing_budget_seconds = 0;
+  // > 0: batch timings only for jumps up to this one (batch stays unset
+  // beyond it).
+  int batch_timing_max_jump = 0;
 };
 
 // Checks `options` as documented above; errors name the option, e.g.

@@ -299,6 +299,24 @@ TEST_F(EvaluationTest, BatchTimingCyclesTheTestStates) {
   EXPECT_EQ(batch.median_seconds(), batch.p10_seconds());
 }
 
+TEST_F(EvaluationTest, TimingBudgetAndBatchJumpLimit) {
+  EvaluationOptions options = SmallOptions();
+  options.timing_repetitions = 50;
+  options.timing_warmup = 4;
+  options.timing_budget_seconds = 1e-9;  // every call exceeds it
+  options.batch_timing_max_jump = 1;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_GE(report->jumps_size(), 2);
+  for (const JumpMetrics& m : report->jumps()) {
+    SCOPED_TRACE(m.jump());
+    EXPECT_EQ(m.single_state().repetitions(), 1);
+    EXPECT_EQ(m.single_state().warmup_calls(), 1);
+    EXPECT_EQ(m.has_batch(), m.jump() <= 1);
+  }
+}
+
 TEST_F(EvaluationTest, NoTimingWhenDisabled) {
   EvaluationOptions options = SmallOptions();
   options.measure_timing = false;

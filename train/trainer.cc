@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
 #include "train/jump_schedule.h"
@@ -50,28 +51,6 @@ std::string MetricsLine(const Evaluation& e) {
       e.step, e.jump, Json(e.train_loss), Json(e.train_prediction_loss),
       Json(e.train_action_variance), absl::StrJoin(tests, ", "), e.best_step,
       Json(e.best_loss));
-}
-
-absl::Status WriteTextAtomically(const std::string& path,
-                                 const std::string& text) {
-  const std::string temporary = absl::StrCat(path, ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      return absl::InternalError(absl::StrCat(path, ": cannot write"));
-    }
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot write (", ec.message(), ")"));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -203,7 +182,7 @@ absl::Status Trainer::Run(
     return absl::InternalError(absl::StrCat(
         run_dir_, ": cannot create run directory (", ec.message(), ")"));
   }
-  absl::Status status = WriteTextAtomically(
+  absl::Status status = WriteTextFileAtomically(
       (fs::path(run_dir_) / kConfigFile).string(), config_text_);
   if (!status.ok()) return status;
   // Drop log lines past the current step, e.g. from an earlier run that
@@ -389,7 +368,7 @@ absl::Status Trainer::RewriteMetricsUpTo(int64_t step) {
     }
     if (line_step <= step) absl::StrAppend(&kept, line, "\n");
   }
-  return WriteTextAtomically(path, kept);
+  return WriteTextFileAtomically(path, kept);
 }
 
 }  // namespace aanet::train

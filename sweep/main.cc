@@ -1,0 +1,82 @@
+// sweep: trains and evaluates a grid of models x datasets x training sample
+// counts x seeds (proto/sweep.proto), in parallel, resumably.
+//
+//   bazel run //sweep -- --sweep=configs/sweeps/quick.pbtxt [--jobs=2]
+//
+// Results: out/sweeps/<name>/sweep_results.json and one directory per point
+// (sweep/point.h). The exit status is 1 if any point failed.
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_format.h"
+#include "cli/paths.h"
+#include "sweep/plan.h"
+#include "sweep/point.h"
+#include "sweep/runner.h"
+
+ABSL_FLAG(std::string, sweep, "",
+          "sweep config, e.g. configs/sweeps/quick.pbtxt");
+ABSL_FLAG(int, jobs, 0, "points trained in parallel; 0: one per core");
+
+int main(int argc, char** argv) {
+  if (std::optional<int> worker =
+          aanet::sweep::RunWorkerIfRequested(argc, argv)) {
+    return *worker;
+  }
+  absl::SetProgramUsageMessage(
+      "Trains and evaluates every point of a sweep.\n"
+      "  bazel run //sweep -- --sweep=configs/sweeps/quick.pbtxt");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::cerr << "sweep: unexpected argument '" << positional[1] << "'\n";
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_sweep).empty()) {
+    std::cerr << "sweep: --sweep is required, e.g. "
+                 "configs/sweeps/quick.pbtxt\n";
+    return 1;
+  }
+  if (absl::GetFlag(FLAGS_jobs) < 0) {
+    std::cerr << "sweep: --jobs must be >= 0\n";
+    return 1;
+  }
+  absl::StatusOr<aanet::sweep::SweepConfigFile> config =
+      aanet::sweep::ReadSweepConfig(
+          aanet::ResolveUserPath(absl::GetFlag(FLAGS_sweep)));
+  if (!config.ok()) {
+    std::cerr << "sweep: " << config.status().message() << "\n";
+    return 1;
+  }
+  aanet::sweep::RunnerOptions options;
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  options.workspace = workspace != nullptr
+                          ? workspace
+                          : std::filesystem::current_path().string();
+  options.output_root = aanet::WorkspaceOutputPath("");
+  options.parallelism = absl::GetFlag(FLAGS_jobs);
+  absl::StatusOr<aanet::SweepResults> results =
+      aanet::sweep::RunSweep(*config, options);
+  if (!results.ok()) {
+    std::cerr << "sweep: " << results.status().message() << "\n";
+    return 1;
+  }
+  const int failed = aanet::sweep::NumFailed(*results);
+  std::cout << absl::StrFormat(
+      "sweep %s: %d points in %.0f s; results in %s\n", results->name(),
+      results->points_size(), results->wall_seconds(),
+      (std::filesystem::path(options.output_root) / "sweeps" / results->name() /
+       "sweep_results.json")
+          .string());
+  if (failed > 0) {
+    std::cerr << absl::StrFormat("sweep: %d of %d points failed\n", failed,
+                                 results->points_size());
+    return 1;
+  }
+  return 0;
+}

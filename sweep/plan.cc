@@ -1,0 +1,241 @@
+#include "sweep/plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/text_format.h"
+#include "models/model.h"
+#include "proto/text_config.h"
+
+namespace aanet::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+const int kDefaultJumps[] = {1, 10, 50};
+const int kDefaultReferenceJumps[] = {1, 2, 5, 10, 20, 50, 100, 200, 400};
+
+absl::Status Validate(const SweepConfig& config) {
+  auto error = [](const std::string& field, const std::string& what) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
+  };
+  if (config.name().empty() ||
+      config.name().find_first_of("/\\ ") != std::string::npos) {
+    return error("name", "must be set, without '/' or spaces");
+  }
+  if (config.models().empty()) return error("models", "must not be empty");
+  for (const SweepModel& model : config.models()) {
+    if (model.config().empty()) return error("models.config", "must be set");
+    if (model.has_num_steps() && model.num_steps() < 1) {
+      return error("models.num_steps",
+                   absl::StrCat("must be >= 1, got ", model.num_steps()));
+    }
+  }
+  if (config.datasets().empty()) return error("datasets", "must not be empty");
+  if (config.num_train_samples().empty()) {
+    return error("num_train_samples", "must not be empty");
+  }
+  for (int n : config.num_train_samples()) {
+    if (n < 2) {
+      return error("num_train_samples", absl::StrCat("must be >= 2, got ", n));
+    }
+  }
+  if (config.seeds().empty()) return error("seeds", "must not be empty");
+  const SweepEvaluation& e = config.evaluation();
+  for (int jump : e.jumps()) {
+    if (jump < 1) return error("evaluation.jumps", "must be >= 1");
+  }
+  for (int jump : e.reference_jumps()) {
+    if (jump < 1) return error("evaluation.reference_jumps", "must be >= 1");
+  }
+  if (!e.reference_dataset().empty() &&
+      std::find(config.datasets().begin(), config.datasets().end(),
+                e.reference_dataset()) == config.datasets().end()) {
+    return error("evaluation.reference_dataset",
+                 absl::StrCat("'", e.reference_dataset(),
+                              "' is not one of the sweep's datasets"));
+  }
+  if (e.has_reference_num_train_samples() &&
+      std::find(config.num_train_samples().begin(),
+                config.num_train_samples().end(),
+                e.reference_num_train_samples()) ==
+          config.num_train_samples().end()) {
+    return error("evaluation.reference_num_train_samples",
+                 "is not one of num_train_samples");
+  }
+  if (e.has_timing_repetitions() && e.timing_repetitions() < 1) {
+    return error("evaluation.timing_repetitions", "must be >= 1");
+  }
+  if (e.has_timing_budget_seconds() && !(e.timing_budget_seconds() > 0)) {
+    return error("evaluation.timing_budget_seconds", "must be > 0");
+  }
+  const SweepTrainingOverrides& t = config.training();
+  if (t.has_eval_every() && t.eval_every() < 1) {
+    return error("training.eval_every", "must be >= 1");
+  }
+  if (t.has_checkpoint_every() && t.checkpoint_every() < 1) {
+    return error("training.checkpoint_every", "must be >= 1");
+  }
+  return absl::OkStatus();
+}
+
+// A config path of the sweep, relative to the workspace.
+std::string InWorkspace(const std::string& workspace, const std::string& path) {
+  if (fs::path(path).is_absolute()) return path;
+  return (fs::path(workspace) / path).lexically_normal().string();
+}
+
+std::string Stem(const std::string& path) {
+  return fs::path(path).stem().string();
+}
+
+}  // namespace
+
+absl::StatusOr<SweepConfigFile> ReadSweepConfig(const std::string& path) {
+  SweepConfigFile file;
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return text.status();
+  file.text = *text;
+  absl::Status parsed = ParseTextProto(file.text, path, &file.config);
+  if (!parsed.ok()) return parsed;
+  absl::Status valid = Validate(file.config);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", valid.message()));
+  }
+  return file;
+}
+
+absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
+                                    const std::string& workspace,
+                                    const std::string& output_root) {
+  absl::Status valid = Validate(config);
+  if (!valid.ok()) return valid;
+  SweepPlan plan;
+  plan.sweep_dir =
+      (fs::path(output_root) / "sweeps" / config.name()).lexically_normal();
+
+  for (const std::string& dataset : config.datasets()) {
+    PlannedDataset d;
+    d.name = Stem(dataset);
+    d.config_path = InWorkspace(workspace, dataset);
+    absl::StatusOr<ExperimentConfig> read = ReadExperimentConfig(d.config_path);
+    if (!read.ok()) return read.status();
+    if (!read->experiment.has_simulation()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(d.config_path, ": has no simulation { ... }"));
+    }
+    d.experiment = read->experiment;
+    d.config_text = read->text;
+    d.k_pair = d.experiment.simulation().harmonic().k_pair();
+    d.path = (fs::path(output_root) / "datasets" / (d.name + ".h5")).string();
+    plan.datasets.push_back(std::move(d));
+  }
+
+  const SweepEvaluation& evaluation = config.evaluation();
+  const std::string reference_dataset =
+      evaluation.reference_dataset().empty()
+          ? Stem(config.datasets(0))
+          : Stem(evaluation.reference_dataset());
+  int reference_samples = config.num_train_samples(0);
+  if (evaluation.has_reference_num_train_samples()) {
+    reference_samples = evaluation.reference_num_train_samples();
+  } else {
+    for (int n : config.num_train_samples()) {
+      if (std::abs(n - 100) < std::abs(reference_samples - 100)) {
+        reference_samples = n;
+      }
+    }
+  }
+  std::vector<int> jumps(evaluation.jumps().begin(), evaluation.jumps().end());
+  if (jumps.empty())
+    jumps.assign(std::begin(kDefaultJumps), std::end(kDefaultJumps));
+  std::vector<int> reference_jumps(evaluation.reference_jumps().begin(),
+                                   evaluation.reference_jumps().end());
+  if (reference_jumps.empty()) {
+    reference_jumps.assign(std::begin(kDefaultReferenceJumps),
+                           std::end(kDefaultReferenceJumps));
+  }
+
+  std::set<std::string> model_names;
+  for (const SweepModel& model : config.models()) {
+    const std::string model_path = InWorkspace(workspace, model.config());
+    absl::StatusOr<ExperimentConfig> base = ReadExperimentConfig(model_path);
+    if (!base.ok()) return base.status();
+    const std::string model_name = base->experiment.name().empty()
+                                       ? Stem(model_path)
+                                       : base->experiment.name();
+    if (!model_names.insert(model_name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("models: two models are named '", model_name, "'"));
+    }
+    for (const PlannedDataset& dataset : plan.datasets) {
+      for (int samples : config.num_train_samples()) {
+        for (uint64_t seed : config.seeds()) {
+          Experiment experiment = base->experiment;
+          experiment.clear_simulation();  // the dataset records its own
+          TrainingConfig& training = *experiment.mutable_training();
+          if (model.has_num_steps()) training.set_num_steps(model.num_steps());
+          training.set_num_train_samples(samples);
+          training.set_seed(seed);
+          const SweepTrainingOverrides& overrides = config.training();
+          if (overrides.has_eval_every()) {
+            training.set_eval_every(overrides.eval_every());
+          }
+          if (overrides.has_checkpoint_every()) {
+            training.set_checkpoint_every(overrides.checkpoint_every());
+          }
+          if (!overrides.test_jumps().empty()) {
+            *training.mutable_test_jumps() = overrides.test_jumps();
+          }
+
+          PlannedPoint p;
+          const bool reference =
+              dataset.name == reference_dataset && samples == reference_samples;
+          SweepPoint& point = p.point;
+          point.set_model(model_name);
+          point.set_model_kind(ModelKind(experiment.model()));
+          point.set_dataset(dataset.name);
+          point.set_k_pair(dataset.k_pair);
+          point.set_num_train_samples(samples);
+          point.set_seed(seed);
+          point.set_num_steps(training.num_steps());
+          point.set_is_reference(reference);
+          point.set_directory(absl::StrFormat("%s/%s/samples_%d/seed_%d",
+                                              model_name, dataset.name, samples,
+                                              seed));
+          point.set_evaluation_file(point.directory() + "/evaluation.json");
+          point.set_status(SweepPoint::PENDING);
+          p.directory = (fs::path(plan.sweep_dir) / point.directory()).string();
+
+          PointSpec& spec = p.spec;
+          google::protobuf::TextFormat::PrintToString(
+              experiment, spec.mutable_experiment_text());
+          spec.set_dataset_path(dataset.path);
+          for (int jump : reference ? reference_jumps : jumps) {
+            spec.add_jumps(jump);
+          }
+          spec.set_measure_timing(reference && seed == config.seeds(0));
+          spec.set_timing_repetitions(evaluation.has_timing_repetitions()
+                                          ? evaluation.timing_repetitions()
+                                          : 30);
+          spec.set_timing_budget_seconds(
+              evaluation.has_timing_budget_seconds()
+                  ? evaluation.timing_budget_seconds()
+                  : 2.0);
+          spec.set_batch_timing_max_jump(evaluation.batch_timing_max_jump());
+          plan.points.push_back(std::move(p));
+        }
+      }
+    }
+  }
+  return plan;
+}
+
+}  // namespace aanet::sweep

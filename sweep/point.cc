@@ -1,0 +1,89 @@
+#include "sweep/point.h"
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cli/progress.h"
+#include "data_gen/dataset.h"
+#include "eval/evaluation.h"
+#include "proto/experiment.pb.h"
+#include "proto/sweep.pb.h"
+#include "proto/text_config.h"
+#include "train/trainer.h"
+
+namespace aanet::sweep {
+
+absl::Status RunPoint(const std::string& directory) {
+  namespace fs = std::filesystem;
+  const fs::path dir(directory);
+  PointSpec spec;
+  absl::Status read = ReadTextProtoFile((dir / "point.pbtxt").string(), &spec);
+  if (!read.ok()) return read;
+  Experiment experiment;
+  absl::Status parsed = ParseTextProto(
+      spec.experiment_text(), (dir / "point.pbtxt").string(), &experiment);
+  if (!parsed.ok()) return parsed;
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::ReadDataset(spec.dataset_path());
+  if (!dataset.ok()) return dataset.status();
+
+  absl::StatusOr<std::unique_ptr<train::Trainer>> trainer =
+      train::Trainer::Create(experiment, spec.experiment_text(), *dataset,
+                             spec.dataset_path(), directory);
+  if (!trainer.ok()) return trainer.status();
+  train::Trainer& t = **trainer;
+  if (fs::exists(dir / "checkpoint.h5")) {
+    absl::Status resumed = t.Resume();
+    if (!resumed.ok()) return resumed;
+    std::cerr << "resuming at step " << t.step() << "\n";
+  }
+  ProgressLine progress(stderr, 30.0, /*interactive=*/false);
+  const auto start = std::chrono::steady_clock::now();
+  absl::Status trained = t.Run([&](const train::ProgressInfo& info) {
+    progress.Update(absl::StrFormat("step %d/%d  jump %d  loss %.3e", info.step,
+                                    info.num_steps, info.jump, info.batch_loss),
+                    info.step == info.num_steps);
+  });
+  progress.Finish();
+  if (!trained.ok()) return trained;
+  std::cerr << absl::StrFormat(
+      "trained in %.1f s\n",
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+
+  eval::EvaluationOptions options;
+  options.jumps.assign(spec.jumps().begin(), spec.jumps().end());
+  options.measure_timing = spec.measure_timing();
+  options.timing_repetitions = spec.timing_repetitions();
+  options.timing_budget_seconds = spec.timing_budget_seconds();
+  options.batch_timing_max_jump = spec.batch_timing_max_jump();
+  absl::StatusOr<EvaluationReport> report = eval::EvaluateCheckpoint(
+      (dir / "best.h5").string(), spec.dataset_path(), options);
+  if (!report.ok()) return report.status();
+  for (const JumpMetrics& jump : report->jumps()) {
+    std::cerr << absl::StrFormat("jump %d: test loss %.4e\n", jump.jump(),
+                                 jump.prediction_loss());
+  }
+  return eval::WriteEvaluationJson(*report, (dir / "evaluation.json").string());
+}
+
+std::optional<int> RunWorkerIfRequested(int argc, char** argv) {
+  constexpr char kFlag[] = "--sweep_point=";
+  if (argc != 2 || std::string(argv[1]).rfind(kFlag, 0) != 0) {
+    return std::nullopt;
+  }
+  absl::Status status =
+      RunPoint(std::string(argv[1]).substr(sizeof(kFlag) - 1));
+  if (!status.ok()) {
+    std::cerr << "sweep: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace aanet::sweep
