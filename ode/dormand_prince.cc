@@ -18,8 +18,8 @@ constexpr double kMinFactor = 0.2;
 constexpr double kMaxFactor = 10.0;
 // The error estimate is O(h^5) (the embedded method has order 4), so the
 // controller exponents are fractions of 1/5.
-constexpr double kBeta1 = 0.7 / 5.0;    // integral gain on err_n
-constexpr double kBeta2 = 0.4 / 5.0;    // proportional gain on err_{n-1}
+constexpr double kBeta1 = 0.7 / 5.0;     // integral gain on err_n
+constexpr double kBeta2 = 0.4 / 5.0;     // proportional gain on err_{n-1}
 constexpr double kRejectExponent = 0.2;  // 1 / 5
 constexpr double kMinPreviousError = 1e-4;
 
@@ -37,15 +37,16 @@ absl::Status ValidateOptions(const SolverOptions& options) {
   const bool constant = options.mode == StepMode::kConstant;
   const bool adaptive = options.mode == StepMode::kAdaptive;
   if (!constant && !adaptive) {
-    problems.push_back(absl::StrCat("mode: must be kConstant or kAdaptive, got ",
-                                    static_cast<int>(options.mode)));
+    problems.push_back(
+        absl::StrCat("mode: must be kConstant or kAdaptive, got ",
+                     static_cast<int>(options.mode)));
   }
   if (!std::isfinite(options.step)) {
     problems.push_back(
         absl::StrCat("step: must be finite, got ", options.step));
   } else if (constant && !(options.step > 0)) {
-    problems.push_back(absl::StrCat(
-        "step: must be > 0 in kConstant mode, got ", options.step));
+    problems.push_back(absl::StrCat("step: must be > 0 in kConstant mode, got ",
+                                    options.step));
   }
   if (adaptive) {
     if (!std::isfinite(options.rtol) || !(options.rtol > 0)) {
@@ -90,12 +91,12 @@ namespace internal {
 
 absl::Status ValidateInterval(double t0, double t1) {
   if (!std::isfinite(t0) || !std::isfinite(t1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "t0, t1: must be finite, got t0 = ", t0, ", t1 = ", t1));
+    return absl::InvalidArgumentError(
+        absl::StrCat("t0, t1: must be finite, got t0 = ", t0, ", t1 = ", t1));
   }
   if (t1 < t0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "t1: must be >= t0, got t0 = ", t0, ", t1 = ", t1));
+    return absl::InvalidArgumentError(
+        absl::StrCat("t1: must be >= t0, got t0 = ", t0, ", t1 = ", t1));
   }
   return absl::OkStatus();
 }
@@ -153,8 +154,8 @@ double StartingStep(double h0, double d1, double d2) {
 double StepController::Accept(double err) {
   double factor = kMaxFactor;
   if (err > 0.0) {
-    factor = kSafety * std::pow(err, -kBeta1) *
-             std::pow(previous_error_, kBeta2);
+    factor =
+        kSafety * std::pow(err, -kBeta1) * std::pow(previous_error_, kBeta2);
   }
   factor = std::clamp(factor, kMinFactor, kMaxFactor);
   if (last_rejected_) factor = std::min(factor, 1.0);

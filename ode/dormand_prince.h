@@ -37,11 +37,12 @@
 // step (accepted iff err <= 1) and err_prev that of the previous accepted
 // step (initially 1):
 //   accepted: factor = 0.9 * err^-0.14 * max(err_prev, 1e-4)^0.08,
-//             a PI controller with beta1 = 0.7/5, beta2 = 0.4/5 (Gustafsson's
-//             recommendation in Hairer & Wanner, "Solving ODEs II", IV.2;
-//             diffrax's PIDController(pcoeff=0.4, icoeff=0.3)); the 1e-4
-//             floor is Hairer's (DOPRI5's FACOLD). After a rejection the
-//             next accepted step may not grow (factor <= 1).
+//             a PI controller with beta1 = 0.7/5, beta2 = 0.4/5, i.e.
+//             Gustafsson's k_I = 0.3/k, k_P = 0.4/k (ACM TOMS 17, 1991) with
+//             k = 5, the same as diffrax's PIDController(pcoeff=0.4,
+//             icoeff=0.3); the 1e-4 floor is Hairer's (DOPRI5's FACOLD).
+//             After a rejection the next accepted step may not grow
+//             (factor <= 1).
 //   rejected: factor = 0.9 * err^-0.2, the elementary controller, which
 //             reacts fully to the observed error.
 //   factor clamped to [0.2, 10]; err == 0 gives 10.
@@ -110,14 +111,16 @@ struct StateOps<Eigen::MatrixXd> {
   static Eigen::MatrixXd Combine(const Eigen::MatrixXd& y, double h,
                                  absl::Span<const double> coefficients,
                                  absl::Span<const Eigen::MatrixXd* const> k);
-  // The plain values, for error control only.
+  // The plain values, read only for error control and for the shape and
+  // finiteness checks.
   static const Eigen::MatrixXd& Values(const Eigen::MatrixXd& y) { return y; }
 };
 
 // Integrates y' = field(t, y) from t0 to t1 and returns y(t1).
 //
-// `Field` is callable as State field(double t, const State& y) (any return
-// type convertible to State will do) and must return a state of y's shape.
+// `Field` is callable through a const reference as
+// State field(double t, const State& y) (any return type convertible to State
+// will do) and must return a state of y's shape.
 // t1 == t0 returns y0 with zero evaluations. If `stats` is not null it is
 // reset and then filled, also on error.
 //
@@ -127,11 +130,10 @@ struct StateOps<Eigen::MatrixXd> {
 //   ResourceExhausted: more than options.max_steps steps (accepted +
 //     rejected) would be needed; in kConstant mode this is known, and
 //     reported, before any evaluation.
-//   FailedPrecondition: a non-finite error estimate (kAdaptive) or state
-//     (kConstant), i.e. the field returned NaN or Inf or the solution blew
-//     up; or step size underflow (kAdaptive: the controller asks for a step
-//     below 16 * machine epsilon * max(|t|, |t1|), or below the smallest
-//     normal double).
+//   FailedPrecondition: a non-finite error estimate (kAdaptive) or new
+//     state, i.e. the field returned NaN or Inf or the solution blew up; or
+//     step size underflow (kAdaptive: the controller asks for a step below 16 *
+//     machine epsilon * max(|t|, |t1|), or below the smallest normal double).
 template <typename State, typename Field>
 absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
                             double t1, const SolverOptions& options,
@@ -162,16 +164,20 @@ inline constexpr double kA[kNumStages][kNumStages - 1] = {
 };
 // 5th-order weights (the propagated solution; equal to kA[6], b5_7 = 0).
 inline constexpr std::array<double, kNumStages> kB5 = {
-    35.0 / 384.0,     0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0,
-    11.0 / 84.0,      0};
+    35.0 / 384.0, 0, 500.0 / 1113.0, 125.0 / 192.0, -2187.0 / 6784.0,
+    11.0 / 84.0,  0};
 // Embedded 4th-order weights.
 inline constexpr std::array<double, kNumStages> kB4 = {
-    5179.0 / 57600.0,     0,           7571.0 / 16695.0, 393.0 / 640.0,
-    -92097.0 / 339200.0, 187.0 / 2100.0, 1.0 / 40.0};
+    5179.0 / 57600.0,    0,
+    7571.0 / 16695.0,    393.0 / 640.0,
+    -92097.0 / 339200.0, 187.0 / 2100.0,
+    1.0 / 40.0};
 // Error weights e = b5 - b4, in exact fractions.
 inline constexpr std::array<double, kNumStages> kE = {
-    71.0 / 57600.0,      0,           -71.0 / 16695.0, 71.0 / 1920.0,
-    -17253.0 / 339200.0, 22.0 / 525.0, -1.0 / 40.0};
+    71.0 / 57600.0,      0,
+    -71.0 / 16695.0,     71.0 / 1920.0,
+    -17253.0 / 339200.0, 22.0 / 525.0,
+    -1.0 / 40.0};
 
 // InvalidArgument unless t0 and t1 are finite and t1 >= t0.
 absl::Status ValidateInterval(double t0, double t1);
@@ -251,22 +257,20 @@ absl::StatusOr<State> AttemptStep(
     std::array<std::optional<State>, kNumStages>& k, SolveStats& stats) {
   using Ops = StateOps<State>;
   const double h = t_next - t;
-  std::array<const State*, kNumStages> stages;
-  for (int i = 0; i < kNumStages; ++i) stages[i] = nullptr;
+  std::array<const State*, kNumStages> stages{};
   stages[0] = &*k[0];
   for (int i = 1; i < kNumStages - 1; ++i) {
-    const State stage_y =
-        Ops::Combine(y, h, absl::MakeConstSpan(kA[i], i),
-                     absl::MakeConstSpan(stages.data(), i));
-    absl::Status status =
-        Evaluate(field, t + kC[i] * h, stage_y, stats, k[i]);
+    const State stage_y = Ops::Combine(y, h, absl::MakeConstSpan(kA[i], i),
+                                       absl::MakeConstSpan(stages.data(), i));
+    absl::Status status = Evaluate(field, t + kC[i] * h, stage_y, stats, k[i]);
     if (!status.ok()) return status;
     stages[i] = &*k[i];
   }
   // The 7th stage is evaluated at t_next exactly, so that the next step's
   // first stage (FSAL) is f at the time that step starts from.
-  State y_new = Ops::Combine(y, h, absl::MakeConstSpan(kA[kNumStages - 1]),
-                             absl::MakeConstSpan(stages.data(), 6));
+  State y_new =
+      Ops::Combine(y, h, absl::MakeConstSpan(kA[kNumStages - 1]),
+                   absl::MakeConstSpan(stages.data(), kNumStages - 1));
   absl::Status status = Evaluate(field, t_next, y_new, stats, k[6]);
   if (!status.ok()) return status;
   return y_new;
@@ -309,7 +313,8 @@ absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
       const double t = t0 + i * options.step;
       const double t_next =
           i + 1 == *num_steps ? t1 : t0 + (i + 1) * options.step;
-      absl::StatusOr<State> y_new = internal::AttemptStep(field, y, t, t_next, k, s);
+      absl::StatusOr<State> y_new =
+          internal::AttemptStep(field, y, t, t_next, k, s);
       if (!y_new.ok()) return y_new.status();
       ++s.accepted_steps;
       if (!internal::AllFinite(Ops::Values(*y_new))) {
@@ -341,7 +346,8 @@ absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
         (atol + rtol * y0_values.array().abs()).matrix();
     const double d0 = internal::ScaledRmsNorm(y0_values, scale);
     const double d1 = internal::ScaledRmsNorm(f0_values, scale);
-    if (!std::isfinite(d1)) return internal::NonFiniteError("field value", t0, 0);
+    if (!std::isfinite(d1))
+      return internal::NonFiniteError("field value", t0, 0);
     const double h0 = std::min(internal::TrialStep(d0, d1), t1 - t0);
     const double unit = 1.0;
     const State* f0 = &*k[0];
@@ -354,7 +360,8 @@ absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
     }
     const double d2 =
         internal::ScaledRmsNorm(Ops::Values(*f1) - f0_values, scale) / h0;
-    if (!std::isfinite(d2)) return internal::NonFiniteError("field value", t0, h0);
+    if (!std::isfinite(d2))
+      return internal::NonFiniteError("field value", t0, h0);
     h = internal::StartingStep(h0, d1, d2);
   }
 
@@ -369,7 +376,8 @@ absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
     const bool last = t + 1.01 * h >= t1;
     const double t_next = last ? t1 : t + h;
     const double step = t_next - t;
-    absl::StatusOr<State> y_new = internal::AttemptStep(field, y, t, t_next, k, s);
+    absl::StatusOr<State> y_new =
+        internal::AttemptStep(field, y, t, t_next, k, s);
     if (!y_new.ok()) return y_new.status();
     std::array<const Eigen::MatrixXd*, internal::kNumStages> k_values;
     for (int i = 0; i < internal::kNumStages; ++i) {
