@@ -1,11 +1,21 @@
-// The project's main job, `bazel run //:paper`.
+// The project's main job, `bazel run //:paper`: the paper's study (section 3)
+// from one command.
 //
-// Today it runs the first stage of the paper's study: it generates the
-// harmonic-oscillator datasets for every pair-spring strength the study
-// uses (k_pair = 0.1, 0.5, 1.0) under out/datasets/ and prints a summary of
-// each. Training, evaluation and the report join as those stages land.
+//   datasets -> sweep (train + evaluate every point) -> report
+//
+//   bazel run //:paper                       # the quick budget (~20 min)
+//   bazel run //:paper -- --budget=paper     # the published settings
+//   bazel run //:paper -- --sweep=my_sweep.pbtxt --out=out/my_report
+//
+// The budgets are the sweep configs configs/sweeps/<budget>.pbtxt; their
+// `description` says what each shrinks. Results go to out/sweeps/<name>/ and
+// the report to out/report/ (REPORT.md, CSVs, PNG plots). Rerunning skips
+// finished points, so an interrupted study continues where it stopped.
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,45 +24,86 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "absl/strings/str_format.h"
 #include "cli/paths.h"
-#include "data_gen/dataset.h"
-#include "data_gen/summary.h"
-#include "proto/text_config.h"
+#include "cli/progress.h"
+#include "reports/report.h"
+#include "reports/study.h"
+#include "sweep/plan.h"
+#include "sweep/point.h"
+#include "sweep/runner.h"
 
-ABSL_FLAG(std::string, configs,
-          "configs/harmonic/k_pair_0.1.pbtxt,configs/harmonic/default.pbtxt,"
-          "configs/harmonic/k_pair_1.0.pbtxt",
-          "comma-separated dataset configs (paths relative to the workspace)");
+ABSL_FLAG(std::string, budget, "quick",
+          "quick (about 20 minutes on 2 cores) or paper (the published "
+          "settings); selects configs/sweeps/<budget>.pbtxt");
+ABSL_FLAG(std::string, sweep, "",
+          "a sweep config to run instead of the budget's");
+ABSL_FLAG(std::string, out, "", "report directory; default out/report");
+ABSL_FLAG(int, jobs, 0, "points trained in parallel; 0: one per core");
+ABSL_FLAG(std::string, output_root, "",
+          "where datasets/ and sweeps/ go; default: the workspace's out/");
 
 namespace aanet {
 namespace {
 
-// Configs ship as runfiles; under `bazel run` the working directory is the
-// runfiles root, so workspace-relative paths resolve there.
-absl::Status Run() {
-  const std::vector<std::string> configs =
-      absl::StrSplit(absl::GetFlag(FLAGS_configs), ',', absl::SkipEmpty());
-  for (const std::string& config_path : configs) {
-    absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(config_path);
-    if (!config.ok()) return config.status();
-    absl::StatusOr<data_gen::Dataset> dataset =
-        data_gen::GenerateDataset(config->experiment, config->text);
-    if (!dataset.ok()) {
-      return absl::Status(
-          dataset.status().code(),
-          absl::StrCat(config_path, ": ", dataset.status().message()));
+namespace fs = std::filesystem;
+
+// Sweep config paths are relative to the workspace: the source tree under
+// `bazel run`, else the working directory (a test's runfiles).
+std::string Workspace() {
+  const char* workspace = std::getenv("BUILD_WORKSPACE_DIRECTORY");
+  return workspace != nullptr ? workspace : fs::current_path().string();
+}
+
+absl::Status Run(bool* any_failed) {
+  const auto start = std::chrono::steady_clock::now();
+  std::string sweep_path = ResolveUserPath(absl::GetFlag(FLAGS_sweep));
+  if (sweep_path.empty()) {
+    const std::string budget = absl::GetFlag(FLAGS_budget);
+    if (budget != "quick" && budget != "paper") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--budget: expected 'quick' or 'paper', got '", budget, "'"));
     }
-    const std::string out = WorkspaceOutputPath(absl::StrCat(
-        "datasets/", std::filesystem::path(config_path).stem().string(),
-        ".h5"));
-    absl::Status written = data_gen::WriteDataset(*dataset, out);
-    if (!written.ok()) return written;
-    std::cout << data_gen::SummarizeDataset(*dataset, out);
+    sweep_path =
+        (fs::path(Workspace()) / "configs/sweeps" / (budget + ".pbtxt"))
+            .string();
   }
-  std::cout << "generated " << configs.size()
-            << " dataset(s); training, evaluation and the report are not "
-               "part of the main job yet.\n";
+  if (absl::GetFlag(FLAGS_jobs) < 0) {
+    return absl::InvalidArgumentError("--jobs: must be >= 0");
+  }
+  absl::StatusOr<sweep::SweepConfigFile> config =
+      sweep::ReadSweepConfig(sweep_path);
+  if (!config.ok()) return config.status();
+
+  sweep::RunnerOptions options;
+  options.workspace = Workspace();
+  options.output_root = ResolveUserPath(absl::GetFlag(FLAGS_output_root));
+  if (options.output_root.empty())
+    options.output_root = WorkspaceOutputPath("");
+  options.parallelism = absl::GetFlag(FLAGS_jobs);
+  absl::StatusOr<SweepResults> results = sweep::RunSweep(*config, options);
+  if (!results.ok()) return results.status();
+  const int failed = sweep::NumFailed(*results);
+  *any_failed = failed > 0;
+
+  const std::string sweep_dir =
+      (fs::path(options.output_root) / "sweeps" / results->name()).string();
+  absl::StatusOr<reports::StudyData> study = reports::LoadSweep(sweep_dir);
+  if (!study.ok()) return study.status();
+  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
+  if (out.empty()) out = WorkspaceOutputPath("report");
+  reports::ReportOptions report_options;
+  report_options.budget_description = config->config.description();
+  absl::Status written = reports::WriteReport(*study, report_options, out);
+  if (!written.ok()) return written;
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  std::cout << absl::StrFormat(
+      "study %s: %d points (%d failed) in %s\nreport: %s\n", results->name(),
+      results->points_size(), failed, FormatDuration(seconds),
+      (fs::path(out) / reports::kReportFile).string());
   return absl::OkStatus();
 }
 
@@ -60,15 +111,26 @@ absl::Status Run() {
 }  // namespace aanet
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("Runs the paper's study: bazel run //:paper");
+  if (std::optional<int> worker =
+          aanet::sweep::RunWorkerIfRequested(argc, argv)) {
+    return *worker;
+  }
+  absl::SetProgramUsageMessage(
+      "Runs the paper's study and writes out/report/REPORT.md.\n"
+      "  bazel run //:paper [-- --budget=quick|paper]");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "paper: unexpected argument '" << positional[1] << "'\n";
     return 1;
   }
-  absl::Status status = aanet::Run();
+  bool any_failed = false;
+  absl::Status status = aanet::Run(&any_failed);
   if (!status.ok()) {
     std::cerr << "paper: " << status.message() << "\n";
+    return 1;
+  }
+  if (any_failed) {
+    std::cerr << "paper: some points failed; the report lists them\n";
     return 1;
   }
   return 0;

@@ -23,6 +23,8 @@
 ABSL_FLAG(std::string, sweep, "",
           "sweep config, e.g. configs/sweeps/quick.pbtxt");
 ABSL_FLAG(int, jobs, 0, "points trained in parallel; 0: one per core");
+ABSL_FLAG(std::string, output_root, "",
+          "where datasets/ and sweeps/ go; default: the workspace's out/");
 
 int main(int argc, char** argv) {
   if (std::optional<int> worker =
@@ -58,7 +60,11 @@ int main(int argc, char** argv) {
   options.workspace = workspace != nullptr
                           ? workspace
                           : std::filesystem::current_path().string();
-  options.output_root = aanet::WorkspaceOutputPath("");
+  options.output_root =
+      aanet::ResolveUserPath(absl::GetFlag(FLAGS_output_root));
+  if (options.output_root.empty()) {
+    options.output_root = aanet::WorkspaceOutputPath("");
+  }
   options.parallelism = absl::GetFlag(FLAGS_jobs);
   absl::StatusOr<aanet::SweepResults> results =
       aanet::sweep::RunSweep(*config, options);

@@ -1,0 +1,130 @@
+#include "sweep/plan.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "gtest/gtest.h"
+#include "proto/text_config.h"
+
+namespace aanet::sweep {
+namespace {
+
+namespace fs = std::filesystem;
+
+SweepConfig Parse(const std::string& text) {
+  SweepConfig config;
+  EXPECT_TRUE(ParseTextProto(text, "test", &config).ok());
+  return config;
+}
+
+constexpr char kSweep[] = R"pb(
+  name: "t"
+  models { config: "configs/harmonic/action_angle_flow.pbtxt" num_steps: 7 }
+  models { config: "configs/harmonic/neural_ode.pbtxt" }
+  datasets: "configs/harmonic/k_pair_0.1.pbtxt"
+  datasets: "configs/harmonic/default.pbtxt"
+  num_train_samples: [ 10, 90, 500 ]
+  seeds: [ 3, 4 ]
+  training {
+    eval_every: 25
+    test_jumps: [ 1, 10 ]
+  }
+  evaluation {
+    jumps: [ 1, 5 ]
+    reference_jumps: [ 1, 400 ]
+    reference_dataset: "configs/harmonic/default.pbtxt"
+  }
+)pb";
+
+TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
+  absl::StatusOr<SweepPlan> plan = PlanSweep(Parse(kSweep), ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->sweep_dir, "/o/sweeps/t");
+  ASSERT_EQ(plan->datasets.size(), 2u);
+  EXPECT_EQ(plan->datasets[0].name, "k_pair_0.1");
+  EXPECT_DOUBLE_EQ(plan->datasets[0].k_pair, 0.1);
+  EXPECT_EQ(plan->datasets[1].path, "/o/datasets/default.h5");
+  ASSERT_EQ(plan->points.size(), 2u * 2 * 3 * 2);
+
+  int references = 0, timed = 0;
+  for (const PlannedPoint& p : plan->points) {
+    Experiment experiment;
+    ASSERT_TRUE(
+        ParseTextProto(p.spec.experiment_text(), "spec", &experiment).ok());
+    const TrainingConfig& training = experiment.training();
+    EXPECT_EQ(training.num_train_samples(), p.point.num_train_samples());
+    EXPECT_EQ(training.seed(), p.point.seed());
+    EXPECT_EQ(training.eval_every(), 25);
+    EXPECT_EQ(training.test_jumps_size(), 2);
+    EXPECT_EQ(training.num_steps(), p.point.num_steps());
+    EXPECT_EQ(p.point.num_steps(),
+              p.point.model() == "action_angle_flow" ? 7 : 50000);
+    EXPECT_EQ(p.point.model_kind(), p.point.model() == "action_angle_flow"
+                                        ? "action_angle"
+                                        : "neural_ode");
+    EXPECT_FALSE(experiment.has_simulation());
+    // The reference: the default dataset and the sample count closest to
+    // 100; only its first seed is timed.
+    const bool reference =
+        p.point.dataset() == "default" && p.point.num_train_samples() == 90;
+    EXPECT_EQ(p.point.is_reference(), reference);
+    EXPECT_EQ(p.spec.jumps_size(), 2);
+    EXPECT_EQ(p.spec.jumps(1), reference ? 400 : 5);
+    EXPECT_EQ(p.spec.measure_timing(), reference && p.point.seed() == 3);
+    references += reference;
+    timed += p.spec.measure_timing();
+    EXPECT_EQ(p.directory, "/o/sweeps/t/" + p.point.directory());
+  }
+  EXPECT_EQ(references, 4);  // 2 models x 2 seeds
+  EXPECT_EQ(timed, 2);
+  EXPECT_EQ(plan->points[0].point.directory(),
+            "action_angle_flow/k_pair_0.1/samples_10/seed_3");
+}
+
+TEST(PlanSweepTest, InvalidConfigsNameTheField) {
+  struct Case {
+    const char* edit;
+    const char* message;
+  } cases[] = {
+      {R"pb(num_train_samples: [ 1 ])pb", "num_train_samples: must be >= 2"},
+      {R"pb(evaluation { reference_dataset: "x.pbtxt" })pb",
+       "evaluation.reference_dataset"},
+      {R"pb(models { config: "" })pb", "models.config: must be set"},
+      {R"pb(models { config: "configs/harmonic/nope.pbtxt" })pb", "nope.pbtxt"},
+      {R"pb(models { config: "configs/harmonic/action_angle_flow.pbtxt" })pb",
+       "two models are named 'action_angle_flow'"},
+  };
+  for (const Case& c : cases) {
+    SweepConfig config = Parse(kSweep);
+    SweepConfig edit = Parse(c.edit);
+    config.MergeFrom(edit);
+    if (edit.num_train_samples_size() > 0) {
+      config.mutable_num_train_samples()->Clear();
+      config.add_num_train_samples(1);
+    }
+    absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+    ASSERT_FALSE(plan.ok()) << c.edit;
+    EXPECT_NE(plan.status().message().find(c.message), std::string::npos)
+        << plan.status();
+  }
+}
+
+TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
+  for (const char* path :
+       {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt"}) {
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_FALSE(file->config.description().empty());
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+  }
+  const fs::path bad = fs::path(::testing::TempDir()) / "bad.pbtxt";
+  std::ofstream(bad) << "name: \"x\"\nseeds: [0]\n";
+  absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(bad.string());
+  ASSERT_FALSE(file.ok());
+  EXPECT_EQ(file.status().message(),
+            bad.string() + ": models: must not be empty");
+}
+
+}  // namespace
+}  // namespace aanet::sweep
