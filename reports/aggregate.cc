@@ -73,6 +73,7 @@ std::vector<Cell> GroupIntoCells(const StudyData& study) {
       cell.k_pair = p.k_pair();
       cell.num_train_samples = p.num_train_samples();
     }
+    cell.is_reference = cell.is_reference || p.is_reference();
     cell.points.push_back(&point);
   }
   std::vector<Cell> result;
@@ -115,12 +116,15 @@ std::optional<GridPoint> ChooseReferencePoint(
 
 const Cell* ReferenceCell(const std::vector<Cell>& cells,
                           const std::string& model) {
-  std::vector<GridPoint> available;
+  std::vector<GridPoint> available, marked;
   for (const Cell& cell : cells) {
-    if (cell.model == model) {
-      available.push_back({cell.k_pair, cell.num_train_samples});
+    if (cell.model != model) continue;
+    available.push_back({cell.k_pair, cell.num_train_samples});
+    if (cell.is_reference) {
+      marked.push_back({cell.k_pair, cell.num_train_samples});
     }
   }
+  if (!marked.empty()) available = marked;
   std::optional<GridPoint> reference = ChooseReferencePoint(available);
   if (!reference.has_value()) return nullptr;
   return FindCell(cells, model, *reference);

@@ -47,6 +47,9 @@ struct Cell {
   std::string model_kind;  // e.g. "action_angle"
   double k_pair = 0;
   int num_train_samples = 0;
+  // Whether the sweep marked any of its points is_reference (the point that
+  // gets the full error-vs-dt study and the timings).
+  bool is_reference = false;
   // The cell's evaluated (DONE or SKIPPED) points, ascending seed; pointers
   // into the StudyData the cell was made from. Never empty.
   std::vector<const StudyPoint*> points;
@@ -79,8 +82,9 @@ std::optional<GridPoint> ChooseReferencePoint(
     double target_k_pair = kReferenceKPair,
     int target_samples = kReferenceNumTrainSamples);
 
-// The cell of `model` at its reference point (ChooseReferencePoint over the
-// model's cells); nullptr if `model` has no cells.
+// The cell of `model` at its reference point: the cell the sweep marked
+// is_reference, else ChooseReferencePoint over the model's cells (over the
+// marked ones if several are). nullptr if `model` has no cells.
 const Cell* ReferenceCell(const std::vector<Cell>& cells,
                           const std::string& model);
 

@@ -135,6 +135,28 @@ TEST(CellsTest, GroupsSeedsAndAggregatesPerJump) {
   EXPECT_EQ(FindCell(cells, "aa", {0.1, 10}), nullptr);
 }
 
+TEST(CellsTest, TheSweepsMarkedReferenceWins) {
+  StudyData study;
+  study.points.push_back(MakePoint("aa", 0.5, 100, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", 0.1, 10, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", 0.1, 10, 2, {{1, 1}}));
+  study.points.push_back(MakePoint("node", 0.5, 100, 1, {{1, 1}}));
+  // The sweep's reference is k_pair 0.1 with 10 samples (its first dataset),
+  // marked on one seed; node has no marked point.
+  study.points[1].point.set_is_reference(true);
+  const std::vector<Cell> cells = GroupIntoCells(study);
+  const Cell* aa = ReferenceCell(cells, "aa");
+  ASSERT_NE(aa, nullptr);
+  EXPECT_TRUE(aa->is_reference);
+  EXPECT_EQ(aa->k_pair, 0.1);
+  EXPECT_EQ(aa->num_train_samples, 10);
+  EXPECT_EQ(aa->points.size(), 2u);
+  const Cell* node = ReferenceCell(cells, "node");
+  ASSERT_NE(node, nullptr);
+  EXPECT_FALSE(node->is_reference);
+  EXPECT_EQ(node->k_pair, 0.5);
+}
+
 TEST(TimingTest, UnmeasuredTimingIsLeftOut) {
   StudyData study;
   study.points.push_back(MakePoint("aa", 0.5, 100, 1, {{1, 1}, {2, 1}}));

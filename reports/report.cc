@@ -297,9 +297,24 @@ class ReportBuilder {
         "(`fig_*.dat`).\n\n");
     MdTable facts({"", ""});
     facts.Row({"sweep", results.name()});
-    facts.Row({"budget", options_.budget_description.empty()
-                             ? std::string("(not described)")
-                             : options_.budget_description});
+    const std::string description =
+        have_sweep_config_ ? sweep_config_.description() : std::string();
+    if (!options_.budget_description.empty() || description.empty()) {
+      facts.Row({"budget", options_.budget_description.empty()
+                               ? std::string("(not described)")
+                               : options_.budget_description});
+    }
+    if (!description.empty()) facts.Row({"sweep description", description});
+    if (have_sweep_config_ && sweep_config_.models_size() > 0) {
+      std::vector<std::string> configs;
+      for (const SweepModel& m : sweep_config_.models()) {
+        configs.push_back(
+            m.has_num_steps()
+                ? absl::StrCat(m.config(), " (num_steps ", m.num_steps(), ")")
+                : m.config());
+      }
+      facts.Row({"model configs", absl::StrJoin(configs, ", ")});
+    }
     facts.Row({"machine", results.machine().empty()
                               ? std::string("(not recorded)")
                               : results.machine()});
@@ -329,10 +344,22 @@ class ReportBuilder {
     facts.Row({"num_train_samples", JoinSet(samples)});
     facts.Row({"seeds", JoinSet(seeds)});
     facts.Row({"evaluated jumps", JoinSet(jumps)});
-    facts.Row({"reference point",
-               absl::StrFormat("per model, the k_pair closest to %g, then the "
+    std::set<std::string> marked;
+    for (const StudyPoint& p : study_.points) {
+      if (p.point.is_reference()) {
+        marked.insert(absl::StrFormat("%s (k_pair %g), %d samples",
+                                      p.point.dataset(), p.point.k_pair(),
+                                      p.point.num_train_samples()));
+      }
+    }
+    facts.Row(
+        {"reference point",
+         marked.empty()
+             ? absl::StrFormat("per model, the k_pair closest to %g, then the "
                                "num_train_samples closest to %d",
-                               kReferenceKPair, kReferenceNumTrainSamples)});
+                               kReferenceKPair, kReferenceNumTrainSamples)
+             : absl::StrCat("the sweep's is_reference points: ",
+                            absl::StrJoin(marked, "; "))});
     absl::StrAppend(&text, facts.text());
 
     for (const auto& [k_pair, datasets_here] : datasets_of_k_pair) {
@@ -796,7 +823,7 @@ class ReportBuilder {
           absl::StrFormat("set label 1 'trained range (jump <= %d)' at first "
                           "%s, graph 0.97 right offset -0.5,0",
                           kMaxTrainedJump, x),
-          "set key bottom right"};
+          "set key below"};
     }
     Figure figure;
     figure.name = "fig_error_vs_dt";

@@ -48,7 +48,7 @@ out=$("$report" --sweep_dir="$tmp/sweep") || fail "default --out run failed"
 expect_error no_flag "--sweep_dir is required"
 expect_error no_sweep "$tmp/none/sweep_results.json" --sweep_dir="$tmp/none"
 expect_error extra_argument "unexpected argument 'extra'" --sweep_dir="$tmp/sweep" extra
-evaluation=$(find "$tmp/sweep/runs" -name evaluation.json | sort | head -1)
+evaluation=$(find "$tmp/sweep" -name evaluation.json | sort | head -1)
 rm "$evaluation"
 expect_error missing_evaluation "$evaluation" --sweep_dir="$tmp/sweep" --out="$tmp/report2"
 

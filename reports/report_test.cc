@@ -131,7 +131,13 @@ absl::Status* ReportTest::status_ = nullptr;
 TEST_F(ReportTest, ReportHasHeaderSectionsAndFailedPoint) {
   const std::string report = Report();
   EXPECT_THAT(report, HasSubstr("# Study report: synthetic"));
-  EXPECT_THAT(report, HasSubstr("synthetic budget: 2,000 steps, 2 seeds"));
+  EXPECT_THAT(report,
+              HasSubstr("| budget | synthetic budget: 2,000 steps, 2 seeds |"));
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("| sweep description | ",
+                                             kSyntheticDescription, " |")));
+  EXPECT_THAT(report,
+              HasSubstr("| reference point | the sweep's is_reference points: "
+                        "default (k_pair 0.5), 100 samples |"));
   EXPECT_THAT(report, HasSubstr("2 cores, synthetic CPU"));
   EXPECT_THAT(report, HasSubstr("4321.5 s (1h 12min 02s)"));
   EXPECT_THAT(report,
@@ -184,8 +190,8 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
   const CsvTable csv = ReadCsv(Out("data_efficiency.csv"));
   EXPECT_EQ(absl::StrJoin(csv.header, ","),
             "model,k_pair,num_train_samples,jump,mean_loss,std_loss,num_seeds");
-  // 2 models x 3 k_pair x 3 sample counts x 9 jumps.
-  EXPECT_EQ(csv.rows.size(), 162u);
+  // 2 models x (8 cells x 3 jumps + the reference cell x 9 jumps).
+  EXPECT_EQ(csv.rows.size(), 66u);
   // Losses 1 and 3: mean 2, std sqrt(2).
   auto rows = Select(csv, {{"model", "action_angle_flow"},
                            {"k_pair", "0.5"},
@@ -336,7 +342,9 @@ TEST(ReportWithoutActionAngleTest, SectionFiveSaysSoAndTheRestIsThere) {
       ReadFile((fs::path(out) / kReportFile).string());
   ASSERT_TRUE(report.ok());
   EXPECT_THAT(*report, HasSubstr("No Action-Angle Network"));
-  EXPECT_THAT(*report, HasSubstr("(not described)"));
+  // Without --budget_description the sweep config's description stands.
+  EXPECT_THAT(*report, HasSubstr(kSyntheticDescription));
+  EXPECT_THAT(*report, Not(HasSubstr("(not described)")));
   EXPECT_THAT(*report, HasSubstr("(fig_error_vs_dt.png)"));
   EXPECT_THAT(*report, Not(HasSubstr("(fig_frequencies.png)")));
   EXPECT_FALSE(fs::exists(fs::path(out) / "fig_frequencies.png"));
@@ -361,6 +369,7 @@ TEST(ReportEmptySweepTest, EverySectionSaysThereIsNoData) {
       ReadFile((fs::path(out) / kReportFile).string());
   ASSERT_TRUE(report.ok());
   EXPECT_THAT(*report, HasSubstr("out of memory"));
+  EXPECT_THAT(*report, HasSubstr("| budget | (not described) |"));
   EXPECT_THAT(*report, HasSubstr("No evaluated point in this sweep"));
   EXPECT_THAT(*report, HasSubstr("No timing was measured"));
   EXPECT_THAT(*report, HasSubstr("No Action-Angle Network"));

@@ -57,8 +57,10 @@ TEST(LoadSweepTest, ReadsEveryPointAndEvaluation) {
   ASSERT_TRUE(first.evaluation.has_value());
   EXPECT_EQ(first.evaluation->num_parameters(),
             SyntheticNumParameters(first.point.model()));
-  ASSERT_EQ(first.evaluation->jumps_size(), 9);
-  EXPECT_DOUBLE_EQ(first.evaluation->jumps(3).prediction_loss(),
+  EXPECT_FALSE(first.point.is_reference());
+  ASSERT_EQ(first.evaluation->jumps_size(), 3);  // 1, 10, 50
+  EXPECT_EQ(first.evaluation->jumps(1).jump(), 10);
+  EXPECT_DOUBLE_EQ(first.evaluation->jumps(1).prediction_loss(),
                    SyntheticSeedFactor(first.point.seed()) *
                        SyntheticLoss(first.point.model(), first.point.k_pair(),
                                      first.point.num_train_samples(), 10));

@@ -62,9 +62,11 @@ void SetTiming(double median, int batch_size, Timing* timing) {
 
 }  // namespace
 
-std::vector<int> SyntheticJumps() {
+std::vector<int> SyntheticReferenceJumps() {
   return {1, 2, 5, 10, 20, 50, 100, 200, 400};
 }
+
+std::vector<int> SyntheticJumps() { return {1, 10, 50}; }
 
 double SyntheticSeedFactor(uint64_t seed) { return seed == 1 ? 1.0 : 3.0; }
 
@@ -112,7 +114,8 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point) {
   report.set_num_trajectories(kNumTrajectories);
   report.set_time_step(1.0);
   report.set_wall_seconds(3.5);
-  for (int jump : SyntheticJumps()) {
+  for (int jump :
+       point.is_reference() ? SyntheticReferenceJumps() : SyntheticJumps()) {
     JumpMetrics* m = report.add_jumps();
     m->set_jump(jump);
     m->set_dt(jump * 1.0);
@@ -120,9 +123,11 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point) {
                                                   point.num_train_samples(),
                                                   jump));
     m->set_mean_abs_energy_change(factor * SyntheticEnergyChange(model, jump));
-    const double seconds = factor * SyntheticSingleStateSeconds(model, jump);
-    SetTiming(seconds, 1, m->mutable_single_state());
-    SetTiming(100 * seconds, 500, m->mutable_batch());
+    if (point.is_reference()) {
+      const double seconds = factor * SyntheticSingleStateSeconds(model, jump);
+      SetTiming(seconds, 1, m->mutable_single_state());
+      SetTiming(100 * seconds, 500, m->mutable_batch());
+    }
     m->set_num_pairs(kNumTrajectories * (kNumTestSamples - jump));
   }
   const std::vector<double> truth = SyntheticTrueFrequencies(point.k_pair());
@@ -173,7 +178,8 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
   }
   SweepResults results;
   results.set_name("synthetic");
-  std::string config = "name: \"synthetic\"\n";
+  std::string config = absl::StrCat("name: \"synthetic\"\ndescription: \"",
+                                    kSyntheticDescription, "\"\n");
   for (const auto& [model, kind] : models) {
     absl::StrAppend(&config, "models { config: \"configs/harmonic/", model,
                     ".pbtxt\" num_steps: 2000 }\n");
@@ -182,10 +188,12 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
     absl::StrAppend(&config, "datasets: \"configs/harmonic/", d.name,
                     ".pbtxt\"\n");
   }
-  absl::StrAppend(
-      &config,
-      "num_train_samples: [10, 100, 500]\nseeds: [1, 2]\n"
-      "evaluation { jumps: [1, 2, 5, 10, 20, 50, 100, 200, 400] }\n");
+  absl::StrAppend(&config,
+                  "num_train_samples: [10, 100, 500]\nseeds: [1, 2]\n"
+                  "evaluation {\n  jumps: [1, 10, 50]\n"
+                  "  reference_jumps: [1, 2, 5, 10, 20, 50, 100, 200, 400]\n"
+                  "  reference_dataset: \"configs/harmonic/default.pbtxt\"\n"
+                  "  reference_num_train_samples: 100\n}\n");
   results.set_sweep_config_text(config);
   results.set_wall_seconds(4321.5);
   results.set_parallelism(2);
@@ -202,7 +210,9 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
           point->set_num_train_samples(samples);
           point->set_seed(seed);
           point->set_num_steps(2000);
-          const std::string run = absl::StrFormat("runs/%s/%s/n%d/seed%d",
+          point->set_is_reference(std::string(d.name) == "default" &&
+                                  samples == 100);
+          const std::string run = absl::StrFormat("%s/%s/samples_%d/seed_%d",
                                                   model, d.name, samples, seed);
           point->set_directory(run);
           point->set_wall_seconds(60.0 + samples / 10.0);

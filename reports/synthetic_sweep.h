@@ -5,10 +5,13 @@
 //
 // Grid: models action_angle_flow (model_kind action_angle) and neural_ode
 // (model_kind neural_ode) x datasets k_pair_0.1, default (k_pair 0.5) and
-// k_pair_1.0 x 10, 100, 500 training samples x seeds 1 and 2; every point is
-// evaluated at jumps 1 2 5 10 20 50 100 200 400. The points of seed 1 on
-// k_pair_0.1 are SKIPPED, neural_ode on k_pair_1.0 with 500 samples and seed
-// 2 FAILED (kSyntheticError, no evaluation file), the others DONE.
+// k_pair_1.0 x 10, 100, 500 training samples x seeds 1 and 2. Like the
+// sweep runner (sweep/plan.cc), the points on default with 100 samples are
+// the reference points (is_reference): evaluated at jumps
+// 1 2 5 10 20 50 100 200 400 with timings; the others at jumps 1 10 50
+// without. The points of seed 1 on k_pair_0.1 are SKIPPED, neural_ode on
+// k_pair_1.0 with 500 samples and seed 2 FAILED (kSyntheticError, no
+// evaluation file), the others DONE.
 // Every metric is the formula below times a seed factor of 1 for seed 1
 // and 3 for seed 2, so a cell's two seeds have mean 2 f and sample std
 // sqrt(2) f.
@@ -32,8 +35,13 @@ struct SyntheticSweepOptions {
   bool include_action_angle = true;  // false: neural_ode only
 };
 
-// The jumps every synthetic point is evaluated at.
+// The jumps the reference points and the other points are evaluated at.
+std::vector<int> SyntheticReferenceJumps();
 std::vector<int> SyntheticJumps();
+
+// The description in the synthetic sweep's config.
+inline constexpr char kSyntheticDescription[] =
+    "synthetic: numbers from formulas, no training";
 
 // Factor of seed 1 and 2 (1 and 3).
 double SyntheticSeedFactor(uint64_t seed);
