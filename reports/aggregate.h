@@ -1,0 +1,168 @@
+// The numbers of the report: statistics over seeds of a sweep's grid cells,
+// the choice of the reference point, frequency recovery and kernel density
+// estimates. Pure functions of a loaded sweep (reports/study.h); no I/O.
+#ifndef AANET_REPORTS_AGGREGATE_H_
+#define AANET_REPORTS_AGGREGATE_H_
+
+#include <functional>
+#include <limits>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "proto/evaluation.pb.h"
+#include "reports/study.h"
+
+namespace aanet::reports {
+
+// The paper's reference setting: the default pair spring and 100 training
+// samples (train_split_proportion 0.1 of 1000).
+inline constexpr double kReferenceKPair = 0.5;
+inline constexpr int kReferenceNumTrainSamples = 100;
+// The largest jump the models are trained on (the jump schedule's maximum);
+// larger evaluated jumps are extrapolation.
+inline constexpr int kMaxTrainedJump = 10;
+
+// Mean and sample standard deviation of a set of values.
+struct MeanStd {
+  double mean = std::numeric_limits<double>::quiet_NaN();  // NaN if count 0
+  // Sample standard deviation (divisor count - 1); NaN if count < 2.
+  double std = std::numeric_limits<double>::quiet_NaN();
+  int count = 0;
+};
+
+// Mean and sample standard deviation of `values`. Non-finite values
+// propagate (a diverged seed makes its cell's mean non-finite).
+MeanStd ComputeMeanStd(const std::vector<double>& values);
+
+// The q-th percentile (q in [0, 100]) of `values`, interpolating linearly
+// between the sorted values like numpy's default; NaN if `values` is empty.
+double Percentile(std::vector<double> values, double q);
+
+// A cell of the sweep grid: one model trained on one pair-spring strength
+// with one training-set size. Its points differ only in the seed.
+struct Cell {
+  std::string model;       // SweepPoint.model, the model config's name
+  std::string model_kind;  // e.g. "action_angle"
+  double k_pair = 0;
+  int num_train_samples = 0;
+  // Whether the sweep marked any of its points is_reference (the point that
+  // gets the full error-vs-dt study and the timings).
+  bool is_reference = false;
+  // The cell's evaluated (DONE or SKIPPED) points, ascending seed; pointers
+  // into the StudyData the cell was made from. Never empty.
+  std::vector<const StudyPoint*> points;
+};
+
+// The cells of every evaluated point of `study`, sorted by model, k_pair and
+// num_train_samples. Datasets with equal k_pair share cells. The cells point
+// into `study`, which must outlive them.
+std::vector<Cell> GroupIntoCells(const StudyData& study);
+
+// The distinct models of `cells`, in the order of the cells (sorted).
+std::vector<std::string> ModelNames(const std::vector<Cell>& cells);
+
+// A (k_pair, num_train_samples) point of the grid.
+struct GridPoint {
+  double k_pair = 0;
+  int num_train_samples = 0;
+  bool operator==(const GridPoint& other) const {
+    return k_pair == other.k_pair &&
+           num_train_samples == other.num_train_samples;
+  }
+};
+
+// The reference point among `available`: the k_pair closest to
+// `target_k_pair`, then, among the points with that k_pair, the
+// num_train_samples closest to `target_samples`. Ties go to the smaller
+// value. nullopt if `available` is empty.
+std::optional<GridPoint> ChooseReferencePoint(
+    const std::vector<GridPoint>& available,
+    double target_k_pair = kReferenceKPair,
+    int target_samples = kReferenceNumTrainSamples);
+
+// The cell of `model` at its reference point: the cell the sweep marked
+// is_reference, else ChooseReferencePoint over the model's cells (over the
+// marked ones if several are). nullptr if `model` has no cells.
+const Cell* ReferenceCell(const std::vector<Cell>& cells,
+                          const std::string& model);
+
+// The cell of `model` at `point`; nullptr if there is none.
+const Cell* FindCell(const std::vector<Cell>& cells, const std::string& model,
+                     const GridPoint& point);
+
+// One metric of one evaluated jump; nullopt where the evaluation does not
+// have it (e.g. timing that was not measured).
+using JumpMetric = std::function<std::optional<double>(const JumpMetrics&)>;
+
+// JumpMetric values: the prediction loss, the mean absolute energy change,
+// and the median wall time of a single-state / a batch prediction (seconds;
+// nullopt if not measured).
+std::optional<double> PredictionLoss(const JumpMetrics& metrics);
+std::optional<double> EnergyChange(const JumpMetrics& metrics);
+std::optional<double> SingleStateMedianSeconds(const JumpMetrics& metrics);
+std::optional<double> BatchMedianSeconds(const JumpMetrics& metrics);
+
+// A metric of one jump, over the seeds of a cell.
+struct JumpStatistic {
+  int jump = 0;
+  double dt = 0;  // the jump's time interval, in the dataset's time unit
+  MeanStd value;
+};
+
+// For every jump any seed of `cell` evaluated (ascending), the mean and
+// standard deviation over the seeds that have `metric` at that jump. Jumps
+// where no seed has it are left out.
+std::vector<JumpStatistic> AggregateJumpMetric(const Cell& cell,
+                                               const JumpMetric& metric);
+
+// The statistic of `jump` in `statistics`, or nullptr.
+const JumpStatistic* FindJump(const std::vector<JumpStatistic>& statistics,
+                              int jump);
+
+// How well an Action-Angle Network recovered one normal mode, over seeds.
+struct ModeFrequency {
+  int mode = 0;            // 0-based, in order of ascending true frequency
+  MeanStd true_frequency;  // radians per time unit
+  MeanStd learned_mean;    // of FrequencyMatch.learned_mean
+  MeanStd relative_error;  // of FrequencyMatch.relative_error
+};
+
+// The frequency matches of the evaluations of `cell`, per mode. Empty if
+// they have none (not an Action-Angle Network).
+std::vector<ModeFrequency> AggregateFrequencies(const Cell& cell);
+
+// |angular velocity| on every test state, per mode, pooled over the seeds of
+// `cell`. A seed's latent pair goes to the mode its FrequencyMatch assigns
+// it (latent pairs are matched per seed); an evaluation without matches
+// contributes latent pair i to mode i. An error names the point whose
+// angular_velocities do not fit its num_latent_pairs or matches.
+absl::StatusOr<std::vector<std::vector<double>>> AbsAngularVelocitiesByMode(
+    const Cell& cell);
+
+// Silverman's rule-of-thumb bandwidth of a Gaussian kernel density estimate:
+// 0.9 * min(sample std, IQR / 1.34) * n^(-1/5). If one of the two spreads is
+// zero the other is used; if both are (all values equal, or n = 1) the
+// spread is 1% of |mean| (1 if the mean is 0). NaN if `values` is empty.
+double SilvermanBandwidth(const std::vector<double>& values);
+
+// A Gaussian kernel density estimate evaluated on a regular grid.
+struct Density {
+  double bandwidth = 0;
+  int num_values = 0;      // finite values the estimate is made of
+  int num_non_finite = 0;  // values left out (NaN or infinite)
+  std::vector<double> x;   // ascending, evenly spaced
+  std::vector<double> density;
+};
+
+// The Gaussian kernel density estimate of the finite `values` with
+// Silverman's bandwidth, on `num_points` evenly spaced points from
+// min - 4 h to max + 4 h (so it integrates to 1 within 1e-4). An error if
+// there is no finite value or num_points < 2.
+absl::StatusOr<Density> GaussianKde(const std::vector<double>& values,
+                                    int num_points = 256);
+
+}  // namespace aanet::reports
+
+#endif  // AANET_REPORTS_AGGREGATE_H_

@@ -1,0 +1,27 @@
+// Writing the report's output files so that a reader never sees half of one.
+#ifndef AANET_REPORTS_FILES_H_
+#define AANET_REPORTS_FILES_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace aanet::reports {
+
+// Writes `contents` to `path` atomically: first to a temporary file beside it
+// (`<path>.tmp-<pid>`), then renamed over `path`. On failure the temporary is
+// removed, `path` is left as it was, and the error names `path`.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 const std::string& contents);
+
+// Creates `dir` and its missing parents; an error names `dir`.
+absl::Status CreateDirectories(const std::string& dir);
+
+// The whole content of the regular file `path`; NotFound if it does not
+// exist, otherwise an error naming `path` if it cannot be read.
+absl::StatusOr<std::string> ReadFile(const std::string& path);
+
+}  // namespace aanet::reports
+
+#endif  // AANET_REPORTS_FILES_H_

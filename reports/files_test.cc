@@ -1,0 +1,66 @@
+#include "reports/files.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace aanet::reports {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+std::string TempPath(const std::string& name) {
+  return (fs::path(std::getenv("TEST_TMPDIR")) / name).string();
+}
+
+TEST(FilesTest, WritesReplacesAndReadsBack) {
+  const std::string path = TempPath("a.txt");
+  ASSERT_TRUE(WriteFileAtomically(path, "first").ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "second\n").ok());
+  absl::StatusOr<std::string> text = ReadFile(path);
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text, "second\n");
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(path).parent_path())) {
+    EXPECT_THAT(entry.path().filename().string(),
+                ::testing::Not(HasSubstr(".tmp-")));
+  }
+}
+
+TEST(FilesTest, UnwritableDirectoryNamesThePathAndLeavesNothing) {
+  const std::string path = TempPath("no_such_dir/a.txt");
+  absl::Status status = WriteFileAtomically(path, "x");
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(FilesTest, ReadFileErrorsNameThePath) {
+  const std::string missing = TempPath("missing.json");
+  absl::StatusOr<std::string> text = ReadFile(missing);
+  EXPECT_EQ(text.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(text.status().message()), HasSubstr(missing));
+
+  const std::string dir = TempPath("a_directory");
+  ASSERT_TRUE(CreateDirectories(dir).ok());
+  text = ReadFile(dir);
+  EXPECT_FALSE(text.ok());
+  EXPECT_THAT(std::string(text.status().message()), HasSubstr(dir));
+}
+
+TEST(FilesTest, CreateDirectoriesRefusesAFile) {
+  const std::string path = TempPath("plain_file");
+  ASSERT_TRUE(WriteFileAtomically(path, "x").ok());
+  absl::Status status = CreateDirectories(path);
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+  EXPECT_TRUE(CreateDirectories(TempPath("x/y/z")).ok());
+  EXPECT_TRUE(fs::is_directory(TempPath("x/y/z")));
+}
+
+}  // namespace
+}  // namespace aanet::reports

@@ -1,0 +1,50 @@
+// The study report: turns a finished sweep (reports/study.h) into REPORT.md,
+// CSV files of every number in it, and gnuplot figures reproducing the
+// paper's Table 1 and Figures 2, 3a, 3b and 4.
+//
+//   absl::StatusOr<StudyData> study = LoadSweep("out/sweeps/quick");
+//   if (!study.ok()) return study.status();
+//   absl::Status written = WriteReport(*study, {.budget_description = "..."},
+//                                      "out/report");
+//
+// Files written into the output directory (each atomically):
+//   REPORT.md               the report, written last
+//   points.csv              every point of the sweep and its status
+//   table1.csv              section 1, Table 1 measured
+//   data_efficiency.csv     section 2, loss per jump vs training samples
+//   inference_time.csv      section 3, inference time vs dt
+//   error_vs_dt.csv         section 4, loss and energy change vs dt
+//   frequencies.csv         section 5, learned vs true frequencies
+//   frequency_density.csv   section 5, kernel density of |angular velocity|
+//   fig_*.dat, fig_*.gp, fig_*.png   one per figure (reports/gnuplot.h)
+#ifndef AANET_REPORTS_REPORT_H_
+#define AANET_REPORTS_REPORT_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "reports/study.h"
+
+namespace aanet::reports {
+
+struct ReportOptions {
+  // Free text saying what budget the sweep ran with (e.g. "quick: 2,000
+  // steps per model, 2 seeds"), quoted in the report's header.
+  std::string budget_description;
+  // The gnuplot executable; empty: FindGnuplot() (reports/gnuplot.h).
+  std::string gnuplot;
+};
+
+// The report's main file, inside the output directory.
+inline constexpr char kReportFile[] = "REPORT.md";
+
+// Writes the report of `study` into `out_dir` (created if missing). Sections
+// whose data the sweep lacks say so. An error if gnuplot is not installed or
+// fails (naming the script), if a file cannot be written (naming it), or if
+// an evaluation is inconsistent (naming its file).
+absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
+                         const std::string& out_dir);
+
+}  // namespace aanet::reports
+
+#endif  // AANET_REPORTS_REPORT_H_

@@ -1,0 +1,67 @@
+// Turns a finished sweep into the paper's study:
+//   bazel run //reports:report -- --sweep_dir=out/sweeps/quick
+//       --out=out/report --budget_description="quick: 2,000 steps"
+// (one command line).
+// Prints the path of REPORT.md; on error prints one line `report: <message>`
+// and exits with status 1.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "cli/paths.h"
+#include "reports/report.h"
+#include "reports/study.h"
+
+ABSL_FLAG(std::string, sweep_dir, "",
+          "directory of a finished sweep (holds sweep_results.json)");
+ABSL_FLAG(std::string, out, "",
+          "output directory of the report; default: <sweep_dir>/report");
+ABSL_FLAG(std::string, budget_description, "",
+          "free text describing the sweep's budget, quoted in the header");
+
+namespace aanet::reports {
+namespace {
+
+absl::StatusOr<std::string> Run() {
+  const std::string sweep_dir = ResolveUserPath(absl::GetFlag(FLAGS_sweep_dir));
+  if (sweep_dir.empty()) {
+    return absl::InvalidArgumentError("--sweep_dir is required");
+  }
+  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
+  if (out.empty()) out = (std::filesystem::path(sweep_dir) / "report").string();
+  absl::StatusOr<StudyData> study = LoadSweep(sweep_dir);
+  if (!study.ok()) return study.status();
+  ReportOptions options;
+  options.budget_description = absl::GetFlag(FLAGS_budget_description);
+  if (absl::Status written = WriteReport(*study, options, out); !written.ok()) {
+    return written;
+  }
+  return (std::filesystem::path(out) / kReportFile).string();
+}
+
+}  // namespace
+}  // namespace aanet::reports
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Writes the study report of a finished sweep: report "
+      "--sweep_dir=out/sweeps/<name> [--out=DIR] [--budget_description=TEXT]");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::cerr << "report: unexpected argument '" << positional[1] << "'\n";
+    return 1;
+  }
+  absl::StatusOr<std::string> report = aanet::reports::Run();
+  if (!report.ok()) {
+    std::cerr << "report: " << report.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *report << "\n";
+  return 0;
+}

@@ -1,0 +1,241 @@
+#include "reports/synthetic_sweep.h"
+
+#include <cmath>
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "reports/files.h"
+
+namespace aanet::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kNumTestSamples = 500;
+constexpr int kNumTrajectories = 1;
+
+struct Dataset {
+  const char* name;
+  double k_pair;
+};
+constexpr Dataset kDatasets[] = {
+    {"k_pair_0.1", 0.1}, {"default", 0.5}, {"k_pair_1.0", 1.0}};
+constexpr int kSamples[] = {10, 100, 500};
+constexpr uint64_t kSeeds[] = {1, 2};
+
+bool IsActionAngle(const std::string& model) {
+  return model == "action_angle_flow";
+}
+
+absl::Status WriteJson(const google::protobuf::Message& message,
+                       const std::string& path) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.always_print_primitive_fields = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (!google::protobuf::util::MessageToJsonString(message, &json, options)
+           .ok()) {
+    return absl::InternalError(absl::StrCat(path, ": cannot encode"));
+  }
+  if (absl::Status created =
+          CreateDirectories(fs::path(path).parent_path().string());
+      !created.ok()) {
+    return created;
+  }
+  return WriteFileAtomically(path, json);
+}
+
+void SetTiming(double median, int batch_size, Timing* timing) {
+  timing->set_batch_size(batch_size);
+  timing->set_repetitions(5);
+  timing->set_median_seconds(median);
+  timing->set_p10_seconds(0.9 * median);
+  timing->set_p90_seconds(1.1 * median);
+  timing->set_min_seconds(0.8 * median);
+  timing->set_max_seconds(1.3 * median);
+  timing->set_warmup_calls(1);
+}
+
+}  // namespace
+
+std::vector<int> SyntheticReferenceJumps() {
+  return {1, 2, 5, 10, 20, 50, 100, 200, 400};
+}
+
+std::vector<int> SyntheticJumps() { return {1, 10, 50}; }
+
+double SyntheticSeedFactor(uint64_t seed) { return seed == 1 ? 1.0 : 3.0; }
+
+double SyntheticLoss(const std::string& model, double k_pair, int samples,
+                     int jump) {
+  const double base = IsActionAngle(model) ? 1.0 : 4.0;
+  const double exponent = IsActionAngle(model) ? 0.1 : 0.5;
+  return base * (100.0 / samples) * (k_pair / 0.5) * std::pow(jump, exponent);
+}
+
+double SyntheticEnergyChange(const std::string& model, int jump) {
+  return IsActionAngle(model) ? 1e-3 * (1 + 0.001 * jump)
+                              : 1e-2 * std::pow(jump, 0.7);
+}
+
+double SyntheticSingleStateSeconds(const std::string& model, int jump) {
+  return IsActionAngle(model) ? 20e-6 * (1 + 0.001 * jump) : 50e-6 * jump;
+}
+
+int SyntheticNumParameters(const std::string& model) {
+  return IsActionAngle(model) ? 8500 : 100000;
+}
+
+std::vector<double> SyntheticTrueFrequencies(double k_pair) {
+  return {0.05, 0.05 + 0.1 * k_pair};
+}
+
+double SyntheticLearnedFrequency(double true_frequency, int samples,
+                                 uint64_t seed) {
+  return true_frequency * (1 + 0.01 * seed * (100.0 / samples));
+}
+
+EvaluationReport SyntheticEvaluation(const SweepPoint& point) {
+  const std::string& model = point.model();
+  const double factor = SyntheticSeedFactor(point.seed());
+  EvaluationReport report;
+  report.set_model_kind(point.model_kind());
+  report.set_num_parameters(SyntheticNumParameters(model));
+  report.set_step(point.num_steps());
+  report.set_checkpoint_path(absl::StrCat(point.directory(), "/best.h5"));
+  report.set_dataset_path(
+      absl::StrCat("out/datasets/", point.dataset(), ".h5"));
+  report.set_config_text(absl::StrCat("name: \"", model, "\"\n"));
+  report.set_num_test_samples(kNumTestSamples);
+  report.set_num_trajectories(kNumTrajectories);
+  report.set_time_step(1.0);
+  report.set_wall_seconds(3.5);
+  for (int jump :
+       point.is_reference() ? SyntheticReferenceJumps() : SyntheticJumps()) {
+    JumpMetrics* m = report.add_jumps();
+    m->set_jump(jump);
+    m->set_dt(jump * 1.0);
+    m->set_prediction_loss(factor * SyntheticLoss(model, point.k_pair(),
+                                                  point.num_train_samples(),
+                                                  jump));
+    m->set_mean_abs_energy_change(factor * SyntheticEnergyChange(model, jump));
+    if (point.is_reference()) {
+      const double seconds = factor * SyntheticSingleStateSeconds(model, jump);
+      SetTiming(seconds, 1, m->mutable_single_state());
+      SetTiming(100 * seconds, 500, m->mutable_batch());
+    }
+    m->set_num_pairs(kNumTrajectories * (kNumTestSamples - jump));
+  }
+  const std::vector<double> truth = SyntheticTrueFrequencies(point.k_pair());
+  for (double f : truth) report.add_true_frequencies(f);
+  if (!IsActionAngle(model)) return report;
+
+  const int pairs = static_cast<int>(truth.size());
+  report.set_num_latent_pairs(pairs);
+  // Seed 2 learns the modes in the other latent order.
+  std::vector<int> latent_of_mode(pairs);
+  for (int mode = 0; mode < pairs; ++mode) {
+    latent_of_mode[mode] = point.seed() == 2 ? pairs - 1 - mode : mode;
+  }
+  std::vector<double> learned(pairs);
+  for (int mode = 0; mode < pairs; ++mode) {
+    learned[mode] = SyntheticLearnedFrequency(
+        truth[mode], point.num_train_samples(), point.seed());
+  }
+  const int rows = kNumTrajectories * kNumTestSamples;
+  std::vector<double> values(rows * pairs);
+  for (int row = 0; row < rows; ++row) {
+    for (int mode = 0; mode < pairs; ++mode) {
+      // Latent pairs of mode 1 turn the other way: the sign must not matter.
+      const double sign = mode == 1 ? -1.0 : 1.0;
+      values[row * pairs + latent_of_mode[mode]] =
+          sign * learned[mode] * (1 + 0.002 * std::sin(row));
+    }
+  }
+  for (double v : values) report.add_angular_velocities(v);
+  for (int mode = 0; mode < pairs; ++mode) {
+    FrequencyMatch* match = report.add_frequencies();
+    match->set_latent_index(latent_of_mode[mode]);
+    match->set_learned_mean(learned[mode]);
+    match->set_learned_std(learned[mode] * 0.002 / std::sqrt(2.0));
+    match->set_true_frequency(truth[mode]);
+    match->set_relative_error(std::abs(learned[mode] - truth[mode]) /
+                              truth[mode]);
+  }
+  return report;
+}
+
+absl::Status WriteSyntheticSweep(const std::string& dir,
+                                 const SyntheticSweepOptions& options) {
+  std::vector<std::pair<std::string, std::string>> models = {
+      {"neural_ode", "neural_ode"}};
+  if (options.include_action_angle) {
+    models.insert(models.begin(), {"action_angle_flow", "action_angle"});
+  }
+  SweepResults results;
+  results.set_name("synthetic");
+  std::string config = absl::StrCat("name: \"synthetic\"\ndescription: \"",
+                                    kSyntheticDescription, "\"\n");
+  for (const auto& [model, kind] : models) {
+    absl::StrAppend(&config, "models { config: \"configs/harmonic/", model,
+                    ".pbtxt\" num_steps: 2000 }\n");
+  }
+  for (const Dataset& d : kDatasets) {
+    absl::StrAppend(&config, "datasets: \"configs/harmonic/", d.name,
+                    ".pbtxt\"\n");
+  }
+  absl::StrAppend(&config,
+                  "num_train_samples: [10, 100, 500]\nseeds: [1, 2]\n"
+                  "evaluation {\n  jumps: [1, 10, 50]\n"
+                  "  reference_jumps: [1, 2, 5, 10, 20, 50, 100, 200, 400]\n"
+                  "  reference_dataset: \"configs/harmonic/default.pbtxt\"\n"
+                  "  reference_num_train_samples: 100\n}\n");
+  results.set_sweep_config_text(config);
+  results.set_wall_seconds(4321.5);
+  results.set_parallelism(2);
+  results.set_machine("2 cores, synthetic CPU");
+  for (const auto& [model, kind] : models) {
+    for (const Dataset& d : kDatasets) {
+      for (int samples : kSamples) {
+        for (uint64_t seed : kSeeds) {
+          SweepPoint* point = results.add_points();
+          point->set_model(model);
+          point->set_model_kind(kind);
+          point->set_dataset(d.name);
+          point->set_k_pair(d.k_pair);
+          point->set_num_train_samples(samples);
+          point->set_seed(seed);
+          point->set_num_steps(2000);
+          point->set_is_reference(std::string(d.name) == "default" &&
+                                  samples == 100);
+          const std::string run = absl::StrFormat("%s/%s/samples_%d/seed_%d",
+                                                  model, d.name, samples, seed);
+          point->set_directory(run);
+          point->set_wall_seconds(60.0 + samples / 10.0);
+          if (model == "neural_ode" && d.k_pair == 1.0 && samples == 500 &&
+              seed == 2) {
+            point->set_status(SweepPoint::FAILED);
+            point->set_error(kSyntheticError);
+            continue;
+          }
+          point->set_status(d.k_pair == 0.1 && seed == 1 ? SweepPoint::SKIPPED
+                                                         : SweepPoint::DONE);
+          point->set_evaluation_file(absl::StrCat(run, "/evaluation.json"));
+          if (absl::Status written = WriteJson(
+                  SyntheticEvaluation(*point),
+                  (fs::path(dir) / point->evaluation_file()).string());
+              !written.ok()) {
+            return written;
+          }
+        }
+      }
+    }
+  }
+  return WriteJson(results, (fs::path(dir) / "sweep_results.json").string());
+}
+
+}  // namespace aanet::reports
