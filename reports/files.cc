@@ -1,7 +1,5 @@
 #include "reports/files.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -12,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "fileio/text_file.h"
 
 namespace aanet::reports {
 
@@ -19,29 +18,7 @@ namespace fs = std::filesystem;
 
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& contents) {
-  const std::string temporary = absl::StrCat(path, ".tmp-", ::getpid());
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      return absl::InternalError(absl::StrCat(
-          path, ": cannot create ", temporary, ": ", std::strerror(errno)));
-    }
-    out << contents;
-    out.flush();
-    if (!out) {
-      std::remove(temporary.c_str());
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot write ", temporary));
-    }
-  }
-  std::error_code ec;
-  fs::rename(temporary, path, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot write (", ec.message(), ")"));
-  }
-  return absl::OkStatus();
+  return WriteTextFileAtomically(path, contents);
 }
 
 absl::Status CreateDirectories(const std::string& dir) {

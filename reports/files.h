@@ -9,9 +9,9 @@
 
 namespace aanet::reports {
 
-// Writes `contents` to `path` atomically: first to a temporary file beside it
-// (`<path>.tmp-<pid>`), then renamed over `path`. On failure the temporary is
-// removed, `path` is left as it was, and the error names `path`.
+// Writes `contents` to `path` atomically (fileio/text_file.h): first to a
+// temporary file beside it, then renamed over `path`. On failure the
+// temporary is removed, `path` is left as it was, and the error names `path`.
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& contents);
 

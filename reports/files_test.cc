@@ -32,7 +32,9 @@ TEST(FilesTest, WritesReplacesAndReadsBack) {
 }
 
 TEST(FilesTest, UnwritableDirectoryNamesThePathAndLeavesNothing) {
-  const std::string path = TempPath("no_such_dir/a.txt");
+  // The parent "directory" is a file, so nothing can be created under it.
+  ASSERT_TRUE(WriteFileAtomically(TempPath("plain_file"), "x").ok());
+  const std::string path = TempPath("plain_file/a.txt");
   absl::Status status = WriteFileAtomically(path, "x");
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()), HasSubstr(path));
