@@ -89,6 +89,21 @@ Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
   return timing;
 }
 
+// At most `max_pairs` pairs (0: all), evenly spaced over the given ones.
+data_gen::StatePairs SubsamplePairs(data_gen::StatePairs pairs, int max_pairs) {
+  const Eigen::Index total = pairs.inputs.rows();
+  if (max_pairs <= 0 || total <= max_pairs) return pairs;
+  data_gen::StatePairs kept;
+  kept.inputs.resize(max_pairs, pairs.inputs.cols());
+  kept.targets.resize(max_pairs, pairs.targets.cols());
+  for (int i = 0; i < max_pairs; ++i) {
+    const Eigen::Index row = static_cast<Eigen::Index>(i) * total / max_pairs;
+    kept.inputs.row(i) = pairs.inputs.row(row);
+    kept.targets.row(i) = pairs.targets.row(row);
+  }
+  return kept;
+}
+
 // `states` [S, 2n] repeated cyclically to `rows` rows.
 Eigen::MatrixXd CycleRows(const Eigen::MatrixXd& states, int rows) {
   Eigen::MatrixXd result(rows, states.cols());
@@ -177,7 +192,8 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       continue;
     }
     const double dt = jump * time_step;
-    const data_gen::StatePairs pairs = data_gen::MakePairs(dataset, test, jump);
+    const data_gen::StatePairs pairs = SubsamplePairs(
+        data_gen::MakePairs(dataset, test, jump), options.max_pairs_per_jump);
     const Eigen::MatrixXd predicted = predictor.Predict(pairs.inputs, dt);
     const Eigen::MatrixXd scaled_prediction =
         predictor.scaler().Transform(predicted);

@@ -48,6 +48,10 @@ struct EvaluationOptions {
   // prediction (an ODE model at jump 400) is timed fewer times;
   // Timing::repetitions records how many calls were measured.
   double timing_budget_seconds = 0;
+  // > 0: losses and energy changes of a jump average over at most this many
+  // pairs, evenly spaced through the test split (JumpMetrics::num_pairs
+  // records how many); the integrating models are slow at long jumps.
+  int max_pairs_per_jump = 0;
   // > 0: batch timings only for jumps up to this one (batch stays unset
   // beyond it).
   int batch_timing_max_jump = 0;

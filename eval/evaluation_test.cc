@@ -12,6 +12,7 @@
 #include "Eigen/Core"
 #include "absl/status/status.h"
 #include "data_gen/dataset.h"
+#include "data_gen/splits.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -315,6 +316,33 @@ TEST_F(EvaluationTest, TimingBudgetAndBatchJumpLimit) {
     EXPECT_EQ(m.single_state().warmup_calls(), 1);
     EXPECT_EQ(m.has_batch(), m.jump() <= 1);
   }
+}
+
+TEST_F(EvaluationTest, CappedPairsAreEvenlySpacedAndRecomputable) {
+  EvaluationOptions options = SmallOptions();
+  options.measure_timing = false;
+  options.jumps = {1};
+  options.max_pairs_per_jump = 7;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 1);
+  EXPECT_EQ(report->jumps(0).num_pairs(), 7);
+  // Independently: the same 7 pairs picked by hand.
+  const data_gen::SampleRange test = {dataset_->num_samples() - kNumTest,
+                                      kNumTest};
+  const data_gen::StatePairs all = data_gen::MakePairs(*dataset_, test, 1);
+  double sum = 0;
+  for (int i = 0; i < 7; ++i) {
+    const Eigen::Index row = i * all.inputs.rows() / 7;
+    const Eigen::MatrixXd predicted =
+        predictor_->Predict(all.inputs.row(row), 1.0);
+    sum += (predictor_->scaler().Transform(predicted) -
+            predictor_->scaler().Transform(all.targets.row(row)))
+               .squaredNorm();
+  }
+  EXPECT_NEAR(report->jumps(0).prediction_loss(),
+              sum / (7.0 * all.inputs.cols()), 1e-12);
 }
 
 TEST_F(EvaluationTest, NoTimingWhenDisabled) {

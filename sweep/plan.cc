@@ -230,6 +230,7 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
                   ? evaluation.timing_budget_seconds()
                   : 2.0);
           spec.set_batch_timing_max_jump(evaluation.batch_timing_max_jump());
+          spec.set_max_pairs_per_jump(evaluation.max_pairs_per_jump());
           plan.points.push_back(std::move(p));
         }
       }

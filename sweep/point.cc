@@ -62,6 +62,7 @@ absl::Status RunPoint(const std::string& directory) {
   options.timing_repetitions = spec.timing_repetitions();
   options.timing_budget_seconds = spec.timing_budget_seconds();
   options.batch_timing_max_jump = spec.batch_timing_max_jump();
+  options.max_pairs_per_jump = spec.max_pairs_per_jump();
   absl::StatusOr<EvaluationReport> report = eval::EvaluateCheckpoint(
       (dir / "best.h5").string(), spec.dataset_path(), options);
   if (!report.ok()) return report.status();
