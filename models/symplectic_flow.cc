@@ -82,6 +82,37 @@ ShearWorkspace& Workspace() {
   return workspace;
 }
 
+// u[k] = sum_j sigma(z_j) a_j W(k, j) for one state, any activation; z goes
+// through the workspace.
+void ShearOneStateUnfused(int n, ad::Activation activation, const double* x,
+                          const double* w, const double* b, const double* a,
+                          Eigen::Index width, double* u) {
+  Matrix& z = Workspace().g_s;
+  z.resize(1, width);
+  switch (n) {
+    case 1:
+      OneStatePre<1>(x, w, b, width, z.data());
+      ad::ActivationInto(activation, z, z);
+      OneStatePost<1>(z.data(), a, w, width, u);
+      break;
+    case 2:
+      OneStatePre<2>(x, w, b, width, z.data());
+      ad::ActivationInto(activation, z, z);
+      OneStatePost<2>(z.data(), a, w, width, u);
+      break;
+    case 3:
+      OneStatePre<3>(x, w, b, width, z.data());
+      ad::ActivationInto(activation, z, z);
+      OneStatePost<3>(z.data(), a, w, width, u);
+      break;
+    default:
+      OneStatePre<0>(x, w, b, width, z.data(), n);
+      ad::ActivationInto(activation, z, z);
+      OneStatePost<0>(z.data(), a, w, width, u, n);
+      break;
+  }
+}
+
 #ifdef AANET_AD_AVX2_SIGMOID
 
 // Fused sigmoid shear kernels. The state is column-major [B, n], so four
@@ -236,6 +267,99 @@ void SigmoidShearBackward(const double* x, const double* gu, const double* s,
       ga_j += g_wa * w[j * N + k];
     }
     ga[j] = ga_j;
+  }
+}
+
+// One state through a sigmoid shear, vectorised over the hidden units:
+// u[k] = sum_j sigma(b_j + sum_k' x[k'] W(k', j)) a_j W(k, j). W [n, H] is
+// column-major, so W(k, j..j+3) is strided by N; for N = 2 two loads and two
+// unpacks deinterleave it, into the lane order (j, j+2, j+1, j+3), which b
+// and a are permuted to match (the sums over j do not care about the order).
+template <int N>
+inline void SigmoidOneStateBlock(const double* x, const double* w,
+                                 const double* b, const double* a,
+                                 __m256d* acc) {
+  __m256d w_k[N];
+  __m256d b_v, a_v;
+  if (N == 2) {
+    const __m256d lo = _mm256_loadu_pd(w);      // W0j W1j W0j+1 W1j+1
+    const __m256d hi = _mm256_loadu_pd(w + 4);  // W0j+2 W1j+2 ...
+    w_k[0] = _mm256_unpacklo_pd(lo, hi);        // W0: j, j+2, j+1, j+3
+    w_k[N - 1] = _mm256_unpackhi_pd(lo, hi);    // W1: same order
+    b_v = _mm256_permute4x64_pd(_mm256_loadu_pd(b), 0xD8);
+    a_v = _mm256_permute4x64_pd(_mm256_loadu_pd(a), 0xD8);
+  } else {
+    AANET_UNROLL_N
+    for (int k = 0; k < N; ++k) {
+      w_k[k] = _mm256_set_pd(w[3 * N + k], w[2 * N + k], w[N + k], w[k]);
+    }
+    b_v = _mm256_loadu_pd(b);
+    a_v = _mm256_loadu_pd(a);
+  }
+  __m256d z = b_v;
+  AANET_UNROLL_N
+  for (int k = 0; k < N; ++k) {
+    z = _mm256_fmadd_pd(_mm256_set1_pd(x[k]), w_k[k], z);
+  }
+  const __m256d s_a = _mm256_mul_pd(ad::internal::Sigmoid4(z), a_v);
+  AANET_UNROLL_N
+  for (int k = 0; k < N; ++k) acc[k] = _mm256_fmadd_pd(s_a, w_k[k], acc[k]);
+}
+
+template <int N>
+void SigmoidShearOneState(const double* x, const double* w, const double* b,
+                          const double* a, Eigen::Index width, double* u) {
+  __m256d acc[N];
+  AANET_UNROLL_N
+  for (int k = 0; k < N; ++k) acc[k] = _mm256_setzero_pd();
+  const Eigen::Index full = width - width % 4;
+  // Two sets of accumulators halve the chain of dependent multiply-adds,
+  // which is on the critical path from one layer to the next.
+  __m256d acc2[N];
+  AANET_UNROLL_N
+  for (int k = 0; k < N; ++k) acc2[k] = _mm256_setzero_pd();
+  Eigen::Index j = 0;
+  for (; j + 8 <= full; j += 8) {
+    SigmoidOneStateBlock<N>(x, w + j * N, b + j, a + j, acc);
+    SigmoidOneStateBlock<N>(x, w + (j + 4) * N, b + j + 4, a + j + 4, acc2);
+  }
+  if (j < full) SigmoidOneStateBlock<N>(x, w + j * N, b + j, a + j, acc);
+  AANET_UNROLL_N
+  for (int k = 0; k < N; ++k) acc[k] = _mm256_add_pd(acc[k], acc2[k]);
+  if (full < width) {
+    // The last few units through the same code, zero-padded: a = 0 makes
+    // the padding add nothing.
+    double w_pad[4 * N] = {};
+    double b_pad[4] = {}, a_pad[4] = {};
+    for (Eigen::Index j = full; j < width; ++j) {
+      for (int k = 0; k < N; ++k) w_pad[(j - full) * N + k] = w[j * N + k];
+      b_pad[j - full] = b[j];
+      a_pad[j - full] = a[j];
+    }
+    SigmoidOneStateBlock<N>(x, w_pad, b_pad, a_pad, acc);
+  }
+  AANET_UNROLL_N
+  for (int k = 0; k < N; ++k) u[k] = HorizontalSum(acc[k]);
+}
+
+bool RunSigmoidShearOneState(int n, const double* x, const double* w,
+                             const double* b, const double* a,
+                             Eigen::Index width, double* u) {
+  switch (n) {
+    case 1:
+      SigmoidShearOneState<1>(x, w, b, a, width, u);
+      return true;
+    case 2:
+      SigmoidShearOneState<2>(x, w, b, a, width, u);
+      return true;
+    case 3:
+      SigmoidShearOneState<3>(x, w, b, a, width, u);
+      return true;
+    case 4:
+      SigmoidShearOneState<4>(x, w, b, a, width, u);
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -477,6 +601,10 @@ absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
     const bool paper = config.conditioner() == PAPER;
     ids.gate_or_c = store.Add(prefix + (paper ? "/c" : "/gate"),
                               ad::ZerosInit(1, paper ? 1 : n));
+    ids.w_value = &store.value(ids.w);
+    ids.b_value = &store.value(ids.b);
+    ids.a_value = &store.value(ids.a);
+    ids.gate_or_c_value = &store.value(ids.gate_or_c);
     layers.push_back(ids);
   }
   return SymplecticFlow(&store, n, config.conditioner(), *activation,
@@ -608,39 +736,23 @@ void SymplecticFlow::ShearOneState(int layer, const Matrix& fixed, Matrix& half,
   // The same arithmetic as the batched path, written as plain loops: for one
   // state every Eigen expression would cost more in setup than in work.
   const LayerIds& ids = layers_[layer];
-  const Matrix& w = store_->value(ids.w);  // [n, H], column-major
-  const double* b = store_->value(ids.b).data();
-  const double* a = store_->value(ids.a).data();
-  const double* gate_or_c = store_->value(ids.gate_or_c).data();
+  const Matrix& w = *ids.w_value;  // [n, H], column-major
+  const double* b = ids.b_value->data();
+  const double* a = ids.a_value->data();
+  const double* gate_or_c = ids.gate_or_c_value->data();
   const int n = num_particles_;
   const Eigen::Index width = w.cols();
   const double* x = fixed.data();  // [1, n] is contiguous
   double* y = half.data();
-  ShearWorkspace& ws = Workspace();
-  ws.g_s.resize(1, width);
   double u[kMaxStackParticles];
-  switch (n) {
-    case 1:
-      OneStatePre<1>(x, w.data(), b, width, ws.g_s.data());
-      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
-      OneStatePost<1>(ws.g_s.data(), a, w.data(), width, u);
-      break;
-    case 2:
-      OneStatePre<2>(x, w.data(), b, width, ws.g_s.data());
-      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
-      OneStatePost<2>(ws.g_s.data(), a, w.data(), width, u);
-      break;
-    case 3:
-      OneStatePre<3>(x, w.data(), b, width, ws.g_s.data());
-      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
-      OneStatePost<3>(ws.g_s.data(), a, w.data(), width, u);
-      break;
-    default:
-      OneStatePre<0>(x, w.data(), b, width, ws.g_s.data(), n);
-      ad::ActivationInto(activation_, ws.g_s, ws.g_s);
-      OneStatePost<0>(ws.g_s.data(), a, w.data(), width, u, n);
-      break;
+  bool fused = false;
+#ifdef AANET_AD_AVX2_SIGMOID
+  if (UseFusedSigmoid(activation_, n)) {
+    RunSigmoidShearOneState(n, x, w.data(), b, a, width, u);
+    fused = true;
   }
+#endif
+  if (!fused) ShearOneStateUnfused(n, activation_, x, w.data(), b, a, width, u);
   for (int k = 0; k < n; ++k) {
     switch (conditioner_) {
       case GATED:
@@ -658,23 +770,24 @@ void SymplecticFlow::ShearOneState(int layer, const Matrix& fixed, Matrix& half,
 
 void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
                                  double sign) const {
-  const LayerIds& ids = layers_[layer];
-  const Matrix& w = store_->value(ids.w);
-  const Matrix& a = store_->value(ids.a);
-  const Matrix& gate_or_c = store_->value(ids.gate_or_c);
-  ShearWorkspace& ws = Workspace();
   if (fixed.rows() == 1 && num_particles_ <= kMaxStackParticles) {
     ShearOneState(layer, fixed, half, sign);
     return;
   }
+  const LayerIds& ids = layers_[layer];
+  const Matrix& w = *ids.w_value;
+  const Matrix& a = *ids.a_value;
+  const Matrix& b = *ids.b_value;
+  const Matrix& gate_or_c = *ids.gate_or_c_value;
+  ShearWorkspace& ws = Workspace();
   bool fused = false;
 #ifdef AANET_AD_AVX2_SIGMOID
   if (UseFusedSigmoid(activation_, num_particles_)) {
     WeightedTranspose(w, a, ws.wa_t);
     ws.u.resize(fixed.rows(), num_particles_);
     RunSigmoidShearForward(num_particles_, /*store_s=*/false, fixed.data(),
-                           fixed.rows(), w.data(), store_->value(ids.b).data(),
-                           ws.wa_t.data(), w.cols(), nullptr, ws.u.data());
+                           fixed.rows(), w.data(), b.data(), ws.wa_t.data(),
+                           w.cols(), nullptr, ws.u.data());
     fused = true;
   }
 #endif
@@ -685,13 +798,13 @@ void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
     // loops, which are built for batches.
     ws.weighted = w.array().rowwise() * a.row(0).array();
     ws.g_s.noalias() = fixed * w;
-    ws.g_s.rowwise() += store_->value(ids.b).row(0);
+    ws.g_s.rowwise() += b.row(0);
     ad::ActivationInto(activation_, ws.g_s, ws.g_s);
     ws.u.noalias() = ws.g_s * ws.weighted.transpose();
   } else {
     ws.weighted = w.array().rowwise() * a.row(0).array();
     ad::ProductInto(fixed, w, false, ws.g_s);
-    ws.g_s.rowwise() += store_->value(ids.b).row(0);
+    ws.g_s.rowwise() += b.row(0);
     ad::ActivationInto(activation_, ws.g_s, ws.g_s);
     ad::ProductInto(ws.g_s, ws.weighted.transpose(), false, ws.u);
   }
