@@ -416,17 +416,12 @@ void RunSigmoidShearBackward(int n, bool need_gx, const double* x,
 #undef AANET_SHEAR_BACKWARD_CASE
 }
 
-#endif  // AANET_AD_AVX2_SIGMOID
-
 // Whether a shear takes the fused sigmoid kernels (the same answer in the
 // forward and backward pass: it decides what the forward pass stores).
+// Without AVX2 (--config=portable) every shear takes the unfused path.
 bool UseFusedSigmoid(ad::Activation activation, int num_particles) {
-#ifdef AANET_AD_AVX2_SIGMOID
   return activation == ad::Activation::kSigmoid &&
          num_particles <= kMaxFusedParticles;
-#else
-  return false;
-#endif
 }
 
 // wa_t = (W * a)^T [H, n] from W [n, H] and a [1, H].
@@ -436,8 +431,6 @@ void WeightedTranspose(const Matrix& w, const Matrix& a, Matrix& wa_t) {
     wa_t.col(k) = (w.row(k).array() * a.row(0).array()).transpose();
   }
 }
-
-#ifdef AANET_AD_AVX2_SIGMOID
 
 // The shear half + sign * f(fixed) as one tape node on the fused sigmoid
 // kernels. The node keeps s = sigma(z) [B, H] (not z: sigma' = s (1 - s)
