@@ -28,12 +28,11 @@ namespace aanet::ad::internal {
 // accuracy. P(r) = even(r^2) + r odd(r^2) and P(-r) = even - r odd share all
 // the work. The kernel is bound by the FP ports (the divider is not the
 // limit), so every instruction counts: see the comments below.
-inline __m256d Sigmoid4(__m256d z) {
-  // min/max return their second operand when it is NaN, so NaN propagates.
-  // Below z = -709.09, k = 1024 makes 2^k = +inf and the result exactly 0,
-  // which spares a compare-and-mask flush.
-  const __m256d zc = _mm256_max_pd(_mm256_set1_pd(-710.0),
-                                   _mm256_min_pd(_mm256_set1_pd(708.0), z));
+//
+// Sigmoid4InRange is the same for z already in [-710, 708], without the
+// clamp: for callers that have bounded z (e.g. a fused layer kernel, from
+// |x| and the weights); for such z its result is bit for bit Sigmoid4's.
+inline __m256d Sigmoid4InRange(__m256d zc) {
   // 1.5 * 2^52 + 1023: adding it rounds -z / ln2 to an integer k held in the
   // low mantissa bits already biased by 1023, so (bits << 52) is 2^k.
   const __m256d shifter = _mm256_set1_pd(0x1.8p52 + 1023.0);
@@ -60,6 +59,14 @@ inline __m256d Sigmoid4(__m256d z) {
       _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_castpd_si256(t), 52));
   // P(-r) / (P(-r) + 2^k P(r)).
   return _mm256_div_pd(p_minus, _mm256_fmadd_pd(p_plus, scale, p_minus));
+}
+
+inline __m256d Sigmoid4(__m256d z) {
+  // min/max return their second operand when it is NaN, so NaN propagates.
+  // Below z = -709.09, k = 1024 makes 2^k = +inf and the result exactly 0,
+  // which spares a compare-and-mask flush.
+  return Sigmoid4InRange(_mm256_max_pd(
+      _mm256_set1_pd(-710.0), _mm256_min_pd(_mm256_set1_pd(708.0), z)));
 }
 
 }  // namespace aanet::ad::internal
