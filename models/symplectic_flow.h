@@ -88,6 +88,13 @@ class SymplecticFlow {
   struct LayerIds {
     int w, b, a;
     int gate_or_c;  // gate (GATED) or c (PAPER), [1, 1]
+    // The store's matrices for these ids, which never move: the single-state
+    // path reads them without the store's checked lookups, which cost as
+    // much as a layer's arithmetic there.
+    const ad::Matrix* w_value = nullptr;
+    const ad::Matrix* b_value = nullptr;
+    const ad::Matrix* a_value = nullptr;
+    const ad::Matrix* gate_or_c_value = nullptr;
   };
 
   SymplecticFlow(ad::ParameterStore* store, int num_particles,

@@ -32,12 +32,14 @@ void ProductInto(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b,
                  bool add, Matrix& out);
 
 // y[i] = 1 / (1 + exp(-x[i])) for 0 <= i < n; x == y is allowed.
-// With AVX2 + FMA (the default build): exp by range reduction and a degree-13
-// polynomial, 4 doubles at a time; max relative error ~3 ulp over the whole
-// double range (values below 1e-307 are flushed to 0; NaN propagates),
-// about 1.8x faster than Eigen's logistic(). Otherwise (--config=portable)
-// a scalar loop over std::exp with the same flush. Either way the result for
-// an element does not depend on its position or on n.
+// With AVX2 + FMA (the default build): exp by range reduction and a [6/6]
+// Pade approximant folded into the sigmoid's one division, 4 doubles at a
+// time (internal::Sigmoid4, sigmoid_avx2.h); max relative error ~2 ulp over
+// the whole double range (values below ~1.1e-308, x < -709.1, are flushed to
+// 0; NaN propagates), about 2x faster than Eigen's logistic(). Otherwise
+// (--config=portable)
+// a scalar loop over std::exp with about the same flush (x < -709). Either way
+// the result for an element does not depend on its position or on n.
 void SigmoidKernel(const double* x, double* y, Eigen::Index n);
 
 // out (resized to x's shape) = sigmoid(x) elementwise; out may be x.
