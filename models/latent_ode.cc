@@ -86,6 +86,13 @@ absl::Status LatentOdeModel::Init(const EncoderConfig& encoder,
   return absl::OkStatus();
 }
 
+void LatentOdeModel::NoteSolve(const absl::Status& status) const {
+  last_failure_ =
+      status.ok() ? ""
+                  : absl::StrCat("the latent ODE solve failed: ",
+                                 status.message());
+}
+
 ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
                                       double dt) const {
   ad::Var latents = encoder_->Encode(tape, states);
@@ -112,6 +119,7 @@ Eigen::MatrixXd LatentOdeModel::Predict(const Eigen::MatrixXd& states,
                                         double dt) const {
   absl::StatusOr<Eigen::MatrixXd> evolved =
       SolveLatent(encoder_->EncodeValues(states), dt);
+  NoteSolve(evolved.status());
   if (!evolved.ok()) {
     return Eigen::MatrixXd::Constant(states.rows(), states.cols(),
                                      std::numeric_limits<double>::quiet_NaN());

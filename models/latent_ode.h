@@ -65,6 +65,7 @@ class LatentOdeModel : public Model {
 
   const CoordinateEncoder& encoder() const { return *encoder_; }
   const ode::SolverOptions& solver_options() const { return solver_options_; }
+  std::string last_failure() const override { return last_failure_; }
 
  protected:
   explicit LatentOdeModel(int num_particles) : Model(num_particles) {}
@@ -77,8 +78,12 @@ class LatentOdeModel : public Model {
                     Random& random);
 
  private:
+  // Records (or clears) the outcome of the last solve for last_failure().
+  void NoteSolve(const absl::Status& status) const;
+
   std::unique_ptr<CoordinateEncoder> encoder_;
   ode::SolverOptions solver_options_;
+  mutable std::string last_failure_;
 };
 
 }  // namespace aanet

@@ -234,6 +234,10 @@ TEST(LatentOdeTest, FailedSolveGivesNaN) {
   RandomizeParameters((*model)->parameters(), 1.0, random);
   const Eigen::MatrixXd states = RandomMatrix(2, 4, 1.0, random);
   EXPECT_TRUE((*model)->Predict(states, 50.0).array().isNaN().all());
+  EXPECT_NE((*model)->last_failure().find("max_steps"), std::string::npos)
+      << (*model)->last_failure();
+  EXPECT_FALSE((*model)->Predict(states, 0.0).array().isNaN().any());
+  EXPECT_EQ((*model)->last_failure(), "");
   ad::Tape tape;
   EXPECT_TRUE((*model)
                   ->Forward(tape, tape.Constant(states), 50.0)

@@ -44,6 +44,10 @@ class Model {
   virtual Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
                                   double dt) const = 0;
 
+  // Why the last Forward or Predict produced non-finite states, if the model
+  // knows (e.g. "the latent ODE solve failed: ..."); empty otherwise.
+  virtual std::string last_failure() const { return ""; }
+
   ad::ParameterStore& parameters() { return parameters_; }
   const ad::ParameterStore& parameters() const { return parameters_; }
   int num_particles() const { return num_particles_; }

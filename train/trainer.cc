@@ -202,12 +202,14 @@ absl::Status Trainer::Run(
       // Keep the best state found since the last checkpoint too.
       absl::Status saved = WriteBest();
       if (!saved.ok()) return saved;
+      const std::string cause = model_->last_failure();
       return absl::InternalError(absl::StrFormat(
-          "training diverged: the loss is %s at step %d (jump %d); stopped. "
-          "%s/%s keeps the best state so far (step %d) and %s the last "
-          "checkpoint",
-          Json(loss), step_ + 1, jump, run_dir_, kBestFile,
-          best_step_ < 0 ? int64_t{0} : best_step_, kCheckpointFile));
+          "training diverged: the loss is %s at step %d (jump %d)%s; "
+          "stopped. %s/%s keeps the best state so far (step %d) and %s the "
+          "last checkpoint",
+          Json(loss), step_ + 1, jump, cause.empty() ? "" : " (" + cause + ")",
+          run_dir_, kBestFile, best_step_ < 0 ? int64_t{0} : best_step_,
+          kCheckpointFile));
     }
     ++step_;
     const bool last = step_ == options_.num_steps;
