@@ -87,10 +87,9 @@ absl::Status LatentOdeModel::Init(const EncoderConfig& encoder,
 }
 
 void LatentOdeModel::NoteSolve(const absl::Status& status) const {
-  last_failure_ =
-      status.ok() ? ""
-                  : absl::StrCat("the latent ODE solve failed: ",
-                                 status.message());
+  last_failure_ = status.ok() ? ""
+                              : absl::StrCat("the latent ODE solve failed: ",
+                                             status.message());
 }
 
 ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
@@ -99,6 +98,7 @@ ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
   absl::StatusOr<ad::Var> evolved =
       ode::Solve([&](double, const ad::Var& y) { return Field(tape, y); },
                  latents, 0.0, dt, solver_options_);
+  NoteSolve(evolved.status());
   if (!evolved.ok()) {
     return {tape.Constant(Eigen::MatrixXd::Constant(
                 states.rows(), states.cols(),

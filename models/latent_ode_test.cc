@@ -245,6 +245,8 @@ TEST(LatentOdeTest, FailedSolveGivesNaN) {
                   .array()
                   .isNaN()
                   .all());
+  EXPECT_NE((*model)->last_failure().find("max_steps"), std::string::npos)
+      << (*model)->last_failure();
 }
 
 TEST(LatentOdeTest, SolverConfigErrorsNameTheField) {
