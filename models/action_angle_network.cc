@@ -12,11 +12,14 @@ namespace aanet {
 namespace {
 
 // theta wrapped into [-pi, pi), as the published code's
-// (theta + pi) mod 2 pi - pi.
+// (theta + pi) mod 2 pi - pi and the tape's WrapAngle: floor-based, which
+// costs the same at every dt (std::fmod takes longer the larger theta is).
 double WrapAngleValue(double theta) {
-  double wrapped = std::fmod(theta + M_PI, 2.0 * M_PI);
-  if (wrapped < 0) wrapped += 2.0 * M_PI;
-  return wrapped - M_PI;
+  constexpr double kTwoPi = 2.0 * M_PI;
+  double wrapped = theta - kTwoPi * std::floor((theta + M_PI) / kTwoPi);
+  if (wrapped >= M_PI) wrapped -= kTwoPi;
+  if (wrapped < -M_PI) wrapped += kTwoPi;
+  return wrapped;
 }
 
 }  // namespace
