@@ -58,8 +58,9 @@ std::string Workspace() {
 absl::Status Run(bool* any_failed) {
   const auto start = std::chrono::steady_clock::now();
   std::string sweep_path = ResolveUserPath(absl::GetFlag(FLAGS_sweep));
+  std::string budget = "custom sweep " + sweep_path;
   if (sweep_path.empty()) {
-    const std::string budget = absl::GetFlag(FLAGS_budget);
+    budget = absl::GetFlag(FLAGS_budget);
     if (budget != "quick" && budget != "paper") {
       return absl::InvalidArgumentError(absl::StrCat(
           "--budget: expected 'quick' or 'paper', got '", budget, "'"));
@@ -93,7 +94,11 @@ absl::Status Run(bool* any_failed) {
   std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) out = WorkspaceOutputPath("report");
   reports::ReportOptions report_options;
-  report_options.budget_description = config->config.description();
+  report_options.budget_description = absl::StrFormat(
+      "%s (%s); this run of //:paper took %s", budget, sweep_path,
+      FormatDuration(std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count()));
   absl::Status written = reports::WriteReport(*study, report_options, out);
   if (!written.ok()) return written;
 

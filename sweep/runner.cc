@@ -147,6 +147,23 @@ absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
     if (!ensured.ok()) return ensured;
   }
 
+  // Wall times of points finished by an earlier run, kept for the report.
+  std::map<std::string, double> earlier_seconds;
+  {
+    absl::StatusOr<std::string> earlier = ReadFileToString(
+        (fs::path(plan->sweep_dir) / "sweep_results.json").string());
+    SweepResults previous;
+    google::protobuf::util::JsonParseOptions parse;
+    parse.ignore_unknown_fields = true;
+    if (earlier.ok() &&
+        google::protobuf::util::JsonStringToMessage(*earlier, &previous, parse)
+            .ok()) {
+      for (const SweepPoint& p : previous.points()) {
+        earlier_seconds[p.directory()] = p.wall_seconds();
+      }
+    }
+  }
+
   SweepResults results;
   results.set_name(config.config.name());
   results.set_sweep_config_text(config.text);
@@ -163,7 +180,9 @@ absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
         ReadFileToString((dir / "point.pbtxt").string());
     const bool same = existing.ok() && *existing == spec_text;
     if (same && fs::exists(dir / "evaluation.json")) {
-      results.mutable_points(i)->set_status(SweepPoint::SKIPPED);
+      SweepPoint& point = *results.mutable_points(i);
+      point.set_status(SweepPoint::SKIPPED);
+      point.set_wall_seconds(earlier_seconds[point.directory()]);
       continue;
     }
     if (!same) {

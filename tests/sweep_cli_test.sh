@@ -64,6 +64,10 @@ PYEOF
 # 4. A third run has nothing left but the failing points.
 "$sweep" --sweep="$config" --output_root="$out" --jobs=2 > "$tmp/run3.log" 2>&1
 [ "$(count SKIPPED)" -eq 4 ] || fail "third run re-ran finished points"
+"$py" -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+assert all(p["wall_seconds"] > 0 for p in r["points"] if p["status"] == "SKIPPED")' \
+  "$results" || fail "skipped points lost the wall time of the run that finished them"
 
 # A bad config is one line naming the file.
 err=$("$sweep" --sweep="$tmp/missing.pbtxt" 2>&1 >/dev/null)
