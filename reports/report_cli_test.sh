@@ -7,21 +7,14 @@ set -uo pipefail
 report="$1"
 write_synthetic_sweep="$2"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
+source tests/cli_checks.sh
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error NAME SUBSTRING ARGS...: exit 1 and one stderr line starting
-# with "report: " and containing SUBSTRING.
-expect_error() {
-  local name="$1" substring="$2"
-  shift 2
-  local err
-  err=$("$report" "$@" 2>&1 >/dev/null)
-  local status=$?
-  [ "$status" -eq 1 ] || fail "$name: exit status $status, expected 1"
-  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$name: expected one line, got: $err"
-  case "$err" in "report: "*"$substring"*) ;; *) fail "$name: '$err' lacks 'report: ...$substring'" ;; esac
+# report_error NAME SUBSTRING ARGS...: one-line error (expect_error) that
+# starts with "report: ".
+report_error() {
+  local name="$1"
+  expect_error "$1" "$2" "$report" "${@:3}"
+  case "$last_error" in "report: "*) ;; *) fail "$name: '$last_error' lacks 'report: '" ;; esac
 }
 
 "$write_synthetic_sweep" --out="$tmp/sweep" > /dev/null || fail "writing the synthetic sweep failed"
@@ -45,15 +38,11 @@ out=$("$report" --sweep_dir="$tmp/sweep") || fail "default --out run failed"
 [ "$out" = "$tmp/sweep/report/REPORT.md" ] || fail "default --out printed '$out'"
 
 # Errors.
-expect_error no_flag "--sweep_dir is required"
-expect_error no_sweep "$tmp/none/sweep_results.json" --sweep_dir="$tmp/none"
-expect_error extra_argument "unexpected argument 'extra'" --sweep_dir="$tmp/sweep" extra
+report_error no_flag "--sweep_dir is required"
+report_error no_sweep "$tmp/none/sweep_results.json" --sweep_dir="$tmp/none"
+report_error extra_argument "unexpected argument 'extra'" --sweep_dir="$tmp/sweep" extra
 evaluation=$(find "$tmp/sweep" -name evaluation.json | sort | head -1)
 rm "$evaluation"
-expect_error missing_evaluation "$evaluation" --sweep_dir="$tmp/sweep" --out="$tmp/report2"
+report_error missing_evaluation "$evaluation" --sweep_dir="$tmp/sweep" --out="$tmp/report2"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all checks passed"
+finish "all checks passed"

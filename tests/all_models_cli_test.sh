@@ -11,8 +11,7 @@ eval_bin="$3"
 data_config="$4"
 shift 4
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source tests/cli_checks.sh
 
 "$data_gen" --config="$data_config" --out="$tmp/data.h5" >/dev/null || fail "data_gen"
 
@@ -44,8 +43,4 @@ for config in "$@"; do
   echo "$name: jump-5 test loss $loss"
 done
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all models trained, checkpointed, loaded and predicted"
+finish "all models trained, checkpointed, loaded and predicted"

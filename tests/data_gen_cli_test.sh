@@ -7,21 +7,13 @@ set -uo pipefail
 data_gen="$1"
 config="$2"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
+source tests/cli_checks.sh
 
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error NAME SUBSTRING ARGS... : exit 1, one stderr line containing
-# SUBSTRING, and no file at $tmp/NAME.h5.
-expect_error() {
-  local name="$1" substring="$2"
-  shift 2
-  local err
-  err=$("$data_gen" "$@" 2>&1 >/dev/null)
-  local status=$?
-  [ "$status" -eq 1 ] || fail "$name: exit status $status, expected 1"
-  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$name: expected one line, got: $err"
-  case "$err" in *"$substring"*) ;; *) fail "$name: '$err' lacks '$substring'" ;; esac
+# data_gen_error NAME SUBSTRING ARGS...: one-line error (expect_error) and no
+# file at $tmp/NAME.h5, not even a temporary one.
+data_gen_error() {
+  local name="$1"
+  expect_error "$@"
   [ ! -e "$tmp/$name.h5" ] || fail "$name: left $tmp/$name.h5 behind"
   ls "$tmp" | grep -q "^$name.h5.tmp" && fail "$name: left a temporary file"
 }
@@ -62,28 +54,24 @@ print("h5py ok")
 PY
 
 # User errors.
-expect_error missing_flag "--config is required" --out="$tmp/missing_flag.h5"
-expect_error no_file "nonexistent.pbtxt" --config="$tmp/nonexistent.pbtxt" --out="$tmp/no_file.h5"
+data_gen_error missing_flag "--config is required" "$data_gen" --out="$tmp/missing_flag.h5"
+data_gen_error no_file "nonexistent.pbtxt" "$data_gen" --config="$tmp/nonexistent.pbtxt" --out="$tmp/no_file.h5"
 
 printf 'simulation {\n  harmonic { num_particle: 2 }\n}\n' > "$tmp/unknown.pbtxt"
-expect_error unknown "unknown.pbtxt:2:" --config="$tmp/unknown.pbtxt" --out="$tmp/unknown.h5"
+data_gen_error unknown "unknown.pbtxt:2:" "$data_gen" --config="$tmp/unknown.pbtxt" --out="$tmp/unknown.h5"
 
 sed 's/num_particles: 2/num_particles: 0/' "$config" > "$tmp/zero.pbtxt"
-expect_error zero "simulation.harmonic.num_particles" --config="$tmp/zero.pbtxt" --out="$tmp/zero.h5"
+data_gen_error zero "simulation.harmonic.num_particles" "$data_gen" --config="$tmp/zero.pbtxt" --out="$tmp/zero.h5"
 
 sed 's/masses { min: 1 max: 5 }/masses { min: -1 max: 5 }/' "$config" > "$tmp/mass.pbtxt"
-expect_error mass "simulation.harmonic.masses.min" --config="$tmp/mass.pbtxt" --out="$tmp/mass.h5"
+data_gen_error mass "simulation.harmonic.masses.min" "$data_gen" --config="$tmp/mass.pbtxt" --out="$tmp/mass.h5"
 
 sed 's/num_samples: 1000/num_samples: 1/' "$config" > "$tmp/samples.pbtxt"
-expect_error samples "simulation.num_samples" --config="$tmp/samples.pbtxt" --out="$tmp/samples.h5"
+data_gen_error samples "simulation.num_samples" "$data_gen" --config="$tmp/samples.pbtxt" --out="$tmp/samples.h5"
 
-expect_error stray "unexpected argument" --config="$config" extra
+data_gen_error stray "unexpected argument" "$data_gen" --config="$config" extra
 
 # An unwritable destination fails cleanly too.
-expect_error unwritable "/proc/" --config="$config" --out="/proc/unwritable.h5"
+data_gen_error unwritable "/proc/" "$data_gen" --config="$config" --out="/proc/unwritable.h5"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all data_gen CLI checks passed"
+finish "all data_gen CLI checks passed"

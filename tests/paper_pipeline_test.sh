@@ -11,8 +11,7 @@ paper="$1"
 config="$2"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 report="$tmp/report"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source tests/cli_checks.sh
 
 "$paper" --sweep="$config" --output_root="$tmp/out" --out="$report" --jobs=2 \
   > "$tmp/paper.log" 2>&1 || fail "paper exited with $?: $(tail -n 5 "$tmp/paper.log")"

@@ -11,8 +11,7 @@ tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 out="$tmp/out"
 results="$out/sweeps/with_failure/sweep_results.json"
 py=/usr/bin/python3
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+source tests/cli_checks.sh
 
 # count STATUS: points of the results file with that status.
 count() {
@@ -70,10 +69,7 @@ assert all(p["wall_seconds"] > 0 for p in r["points"] if p["status"] == "SKIPPED
   "$results" || fail "skipped points lost the wall time of the run that finished them"
 
 # A bad config is one line naming the file.
-err=$("$sweep" --sweep="$tmp/missing.pbtxt" 2>&1 >/dev/null)
-[ $? -eq 1 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] \
-  && case "$err" in *missing.pbtxt*) true ;; *) false ;; esac \
-  || fail "bad --sweep: '$err'"
+expect_error bad_sweep "missing.pbtxt" "$sweep" --sweep="$tmp/missing.pbtxt"
 
 if [ "$failures" -ne 0 ]; then
   echo "--- run2.log"; cat "$tmp/run2.log"

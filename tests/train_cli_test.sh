@@ -9,20 +9,7 @@ eval_bin="$3"
 data_config="$4"
 model_config="$5"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-
-# expect_error NAME SUBSTRING COMMAND...: exit 1 and one stderr line.
-expect_error() {
-  local name="$1" substring="$2"
-  shift 2
-  local err
-  err=$("$@" 2>&1 >/dev/null)
-  local status=$?
-  [ "$status" -eq 1 ] || fail "$name: exit status $status, expected 1"
-  [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] || fail "$name: expected one line, got: $err"
-  case "$err" in *"$substring"*) ;; *) fail "$name: '$err' lacks '$substring'" ;; esac
-}
+source tests/cli_checks.sh
 
 "$data_gen" --config="$data_config" --out="$tmp/data.h5" >/dev/null || fail "data_gen"
 
@@ -91,8 +78,4 @@ expect_error eval_twice "--jumps: 2 is listed twice" "$eval_bin" \
   --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" --jumps=2,2
 [ ! -e "$tmp/evaluation.json" ] || fail "a failed eval wrote a file"
 
-if [ "$failures" -ne 0 ]; then
-  echo "$failures check(s) failed"
-  exit 1
-fi
-echo "all train/eval CLI checks passed"
+finish "all train/eval CLI checks passed"
