@@ -62,6 +62,13 @@ absl::StatusOr<ode::SolverOptions> SolverOptionsFromConfig(
   if (config.has_rtol()) options.rtol = config.rtol();
   if (config.has_atol()) options.atol = config.atol();
   if (config.has_max_steps()) options.max_steps = config.max_steps();
+  if (config.precision() == OdeSolverConfig::FLOAT32 &&
+      options.mode == ode::StepMode::kAdaptive) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field_path,
+        ".precision: FLOAT32 needs constant steps (mode: CONSTANT); adaptive "
+        "solves run in float64"));
+  }
   absl::Status valid = ode::ValidateOptions(options);
   if (!valid.ok()) {
     return absl::InvalidArgumentError(
@@ -96,8 +103,10 @@ ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
                                       double dt) const {
   ad::Var latents = encoder_->Encode(tape, states);
   absl::StatusOr<ad::Var> evolved =
-      ode::Solve([&](double, const ad::Var& y) { return Field(tape, y); },
-                 latents, 0.0, dt, solver_options_);
+      constant_step_solve_ != nullptr
+          ? constant_step_solve_->SolveOnTape(tape, latents, dt)
+          : ode::Solve([&](double, const ad::Var& y) { return Field(tape, y); },
+                       latents, 0.0, dt, solver_options_);
   NoteSolve(evolved.status());
   if (!evolved.ok()) {
     return {tape.Constant(Eigen::MatrixXd::Constant(
@@ -106,6 +115,11 @@ ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
             std::nullopt};
   }
   return {encoder_->Decode(tape, *evolved), std::nullopt};
+}
+
+std::string LatentOdeModel::precision() const {
+  return constant_step_solve_ != nullptr ? constant_step_solve_->precision()
+                                         : "float64";
 }
 
 absl::StatusOr<Eigen::MatrixXd> LatentOdeModel::SolveLatent(
@@ -117,8 +131,10 @@ absl::StatusOr<Eigen::MatrixXd> LatentOdeModel::SolveLatent(
 
 Eigen::MatrixXd LatentOdeModel::Predict(const Eigen::MatrixXd& states,
                                         double dt) const {
+  const Eigen::MatrixXd latents = encoder_->EncodeValues(states);
   absl::StatusOr<Eigen::MatrixXd> evolved =
-      SolveLatent(encoder_->EncodeValues(states), dt);
+      constant_step_solve_ != nullptr ? constant_step_solve_->Solve(latents, dt)
+                                      : SolveLatent(latents, dt);
   NoteSolve(evolved.status());
   if (!evolved.ok()) {
     return Eigen::MatrixXd::Constant(states.rows(), states.cols(),

@@ -2,11 +2,15 @@
 // Hamiltonian Neural Network): encode, solve latent' = F(latent) from 0 to dt
 // with Dormand-Prince 5(4) (ode/dormand_prince.h), decode.
 //
-// Training differentiates the discrete solve exactly: every stage of every
-// step is recorded on the tape (one fused node per stage combination), and
-// the step sizes, chosen from values only, are constants, as the published
-// code's diffrax solve did. The same solver code runs on plain matrices for
-// inference (Predict), so both paths take identical steps.
+// Training differentiates the discrete solve exactly, as the published
+// code's diffrax solve did (step sizes are constants, chosen from values
+// only). With constant steps (the published setting) the solve is one tape
+// node that recomputes each step's stages in its backward pass
+// (latent_solve.h): cost linear in dt, memory independent of it but for one
+// state per step, in float32 or float64 (OdeSolverConfig.precision).
+// Adaptive solves record every stage on the tape (one fused node per stage
+// combination), in float64. Inference (Predict) runs the same solver code on
+// values, so both paths take identical steps and give identical numbers.
 //
 // A failed solve (an adaptive solve exceeding max_steps or its step size
 // underflowing, or a non-finite state) yields NaN states: the trainer then
@@ -24,6 +28,7 @@
 #include "absl/types/span.h"
 #include "models/autodiff/tape.h"
 #include "models/encoder.h"
+#include "models/latent_solve.h"
 #include "models/model.h"
 #include "ode/dormand_prince.h"
 #include "proto/experiment.pb.h"
@@ -58,13 +63,17 @@ class LatentOdeModel : public Model {
   virtual ad::Var Field(ad::Tape& tape, ad::Var latents) const = 0;
   virtual Eigen::MatrixXd FieldValues(const Eigen::MatrixXd& latents) const = 0;
 
-  // Integrates the latent field from 0 to dt on values.
+  // Integrates the latent field from 0 to dt on values, in float64 through
+  // FieldValues and ode::Solve: the reference the fast paths are checked
+  // against.
   absl::StatusOr<Eigen::MatrixXd> SolveLatent(
       const Eigen::MatrixXd& latents, double dt,
       ode::SolveStats* stats = nullptr) const;
 
   const CoordinateEncoder& encoder() const { return *encoder_; }
   const ode::SolverOptions& solver_options() const { return solver_options_; }
+  // "float32" or "float64": the arithmetic of Forward's and Predict's solve.
+  std::string precision() const;
   std::string last_failure() const override { return last_failure_; }
 
  protected:
@@ -77,12 +86,22 @@ class LatentOdeModel : public Model {
                     const std::string& field_path, const ModelContext& context,
                     Random& random);
 
+  // Installs the constant-step solve Forward and Predict use (call from
+  // Create() after adding the field's parameters); without one (adaptive
+  // steps) they solve through Field/FieldValues in float64.
+  void SetConstantStepSolve(std::unique_ptr<LatentSolve> solve) {
+    constant_step_solve_ = std::move(solve);
+  }
+
  private:
   // Records (or clears) the outcome of the last solve for last_failure().
   void NoteSolve(const absl::Status& status) const;
 
   std::unique_ptr<CoordinateEncoder> encoder_;
   ode::SolverOptions solver_options_;
+  // Scratch state only (buffers, caches): mutable so that the const Forward
+  // and Predict can use it, like last_failure_.
+  mutable std::unique_ptr<LatentSolve> constant_step_solve_;
   mutable std::string last_failure_;
 };
 

@@ -26,8 +26,12 @@ EncoderConfig SmallMlpEncoder() {
   return config;
 }
 
-OdeSolverConfig Solver(bool adaptive) {
+// Finite-difference checks run in float64; float32 solves are checked
+// against float64 ones below.
+OdeSolverConfig Solver(bool adaptive, OdeSolverConfig::Precision precision =
+                                          OdeSolverConfig::FLOAT64) {
   OdeSolverConfig config;
+  config.set_precision(precision);
   if (adaptive) {
     // Tight tolerances: finite differences see the step sizes move with the
     // parameters, the tape treats them as constants; the difference is of
@@ -44,19 +48,21 @@ OdeSolverConfig Solver(bool adaptive) {
 
 enum class Kind { kNeuralOde, kHamiltonian };
 
-std::unique_ptr<LatentOdeModel> MakeModel(Kind kind, bool adaptive,
-                                          Random& random) {
+std::unique_ptr<LatentOdeModel> MakeModel(
+    Kind kind, bool adaptive, Random& random,
+    OdeSolverConfig::Precision precision = OdeSolverConfig::FLOAT64,
+    const std::string& activation = "tanh") {
   MlpConfig net;
   net.add_hidden_widths(6);
   net.add_hidden_widths(6);
-  net.set_activation("tanh");
+  net.set_activation(activation);
   const ModelContext context{2, {}};
   std::unique_ptr<LatentOdeModel> model;
   if (kind == Kind::kNeuralOde) {
     NeuralOdeConfig config;
     *config.mutable_encoder() = SmallMlpEncoder();
     *config.mutable_derivative_net() = net;
-    *config.mutable_solver() = Solver(adaptive);
+    *config.mutable_solver() = Solver(adaptive, precision);
     auto created =
         NeuralOde::Create(config, "model.neural_ode", context, random);
     EXPECT_TRUE(created.ok()) << created.status();
@@ -65,7 +71,7 @@ std::unique_ptr<LatentOdeModel> MakeModel(Kind kind, bool adaptive,
     HamiltonianNeuralNetworkConfig config;
     *config.mutable_encoder() = SmallMlpEncoder();
     *config.mutable_hamiltonian_net() = net;
-    *config.mutable_solver() = Solver(adaptive);
+    *config.mutable_solver() = Solver(adaptive, precision);
     auto created = HamiltonianNeuralNetwork::Create(config, "model.hamiltonian",
                                                     context, random);
     EXPECT_TRUE(created.ok()) << created.status();
@@ -153,6 +159,116 @@ INSTANTIATE_TEST_SUITE_P(
                                                              : "Hamiltonian") +
              (info.param.adaptive ? "Adaptive" : "Constant");
     });
+
+// The float32 solve (the Neural ODE's default) against the float64 one with
+// the same parameters: values, and the gradient of a loss through the tape.
+TEST(LatentOdeTest, Float32SolveTracksFloat64) {
+  Random r32(9), r64(9);
+  std::unique_ptr<LatentOdeModel> f32 =
+      MakeModel(Kind::kNeuralOde, false, r32, OdeSolverConfig::FLOAT32);
+  std::unique_ptr<LatentOdeModel> f64 =
+      MakeModel(Kind::kNeuralOde, false, r64, OdeSolverConfig::FLOAT64);
+  EXPECT_EQ(f32->precision(), "float32");
+  EXPECT_EQ(f64->precision(), "float64");
+  Random random(10);
+  const Eigen::MatrixXd states = RandomMatrix(6, 4, 1.0, random);
+  const Eigen::MatrixXd targets = RandomMatrix(6, 4, 1.0, random);
+  for (double dt : {0.35, 3.0}) {
+    const Eigen::MatrixXd p32 = f32->Predict(states, dt);
+    const Eigen::MatrixXd p64 = f64->Predict(states, dt);
+    EXPECT_LT((p32 - p64).cwiseAbs().maxCoeff(),
+              1e-5 * (1 + p64.cwiseAbs().maxCoeff()))
+        << dt;
+    EXPECT_GT((p32 - p64).cwiseAbs().maxCoeff(), 0) << "not float32?";
+    Eigen::VectorXd grads[2];
+    int i = 0;
+    for (LatentOdeModel* model : {f32.get(), f64.get()}) {
+      ad::Tape tape;
+      ForwardResult forward = model->Forward(tape, tape.Constant(states), dt);
+      // Tape and value paths run the same solver code: identical numbers.
+      EXPECT_EQ(forward.prediction.value(), model->Predict(states, dt));
+      ad::Var loss = ad::Mean(
+          ad::Square(ad::Sub(forward.prediction, tape.Constant(targets))));
+      model->parameters().ZeroGrad();
+      tape.Backward(loss);
+      grads[i++] = model->parameters().FlattenGrad();
+    }
+    EXPECT_LT((grads[0] - grads[1]).norm(), 1e-4 * grads[1].norm()) << dt;
+  }
+}
+
+// The HNN with a piecewise-linear activation (relu, as published) runs the
+// fused Hamiltonian field: its gradient against finite differences in
+// float64, and float32 against float64.
+TEST(LatentOdeTest, FusedHamiltonianField) {
+  for (const char* activation : {"relu", "leaky_relu"}) {
+    Random r64(31), r32(31);
+    std::unique_ptr<LatentOdeModel> f64 = MakeModel(
+        Kind::kHamiltonian, false, r64, OdeSolverConfig::FLOAT64, activation);
+    std::unique_ptr<LatentOdeModel> f32 = MakeModel(
+        Kind::kHamiltonian, false, r32, OdeSolverConfig::FLOAT32, activation);
+    EXPECT_EQ(f32->precision(), "float32");
+    Random random(32);
+    const Eigen::MatrixXd states = RandomMatrix(3, 4, 1.0, random);
+    const Eigen::MatrixXd targets = RandomMatrix(3, 4, 1.0, random);
+    ad::GradientCheckOptions options;
+    options.step = 1e-5;
+    ad::GradientCheckResult result =
+        CheckLossGradient(*f64, states, targets, 0.35, options);
+    EXPECT_LT(result.max_relative_error, 1e-6)
+        << activation << ": " << result.worst;
+    EXPECT_GT(result.gradient_scale, 1e-4);
+    // The field is the symplectic gradient of the learned Hamiltonian.
+    const Eigen::MatrixXd p64 = f64->Predict(states, 2.0);
+    const Eigen::MatrixXd p32 = f32->Predict(states, 2.0);
+    EXPECT_LT((p32 - p64).cwiseAbs().maxCoeff(),
+              1e-5 * (1 + p64.cwiseAbs().maxCoeff()));
+    const Eigen::MatrixXd z0 = f64->encoder().EncodeValues(states);
+    absl::StatusOr<Eigen::MatrixXd> reference = f64->SolveLatent(z0, 2.0);
+    ASSERT_TRUE(reference.ok());
+    EXPECT_LT(
+        (f64->encoder().DecodeValues(*reference) - p64).cwiseAbs().maxCoeff(),
+        1e-12);
+  }
+}
+
+// A second solve before the first one's backward pass overwrites the kept
+// activations; the first node must notice and recompute, not use them.
+TEST(LatentOdeTest, BackwardAfterAnotherSolveIsStillExact) {
+  for (Kind kind : {Kind::kNeuralOde, Kind::kHamiltonian}) {
+    Random random(40);
+    std::unique_ptr<LatentOdeModel> model =
+        MakeModel(kind, false, random, OdeSolverConfig::FLOAT64, "relu");
+    const Eigen::MatrixXd a = RandomMatrix(3, 4, 1.0, random);
+    const Eigen::MatrixXd b = RandomMatrix(5, 4, 1.0, random);
+    auto gradient = [&](bool interleave) {
+      ad::Tape tape;
+      ForwardResult first = model->Forward(tape, tape.Constant(a), 0.75);
+      if (interleave) model->Forward(tape, tape.Constant(b), 1.3);
+      ad::Var loss = ad::Sum(ad::Square(first.prediction));
+      model->parameters().ZeroGrad();
+      tape.Backward(loss);
+      return model->parameters().FlattenGrad();
+    };
+    const Eigen::VectorXd alone = gradient(false);
+    EXPECT_GT(alone.norm(), 0);
+    EXPECT_EQ(gradient(true), alone);
+  }
+}
+
+TEST(LatentOdeTest, Float32NeedsConstantSteps) {
+  NeuralOdeConfig config;
+  *config.mutable_encoder() = SmallMlpEncoder();
+  config.mutable_derivative_net()->set_activation("tanh");
+  *config.mutable_solver() = Solver(true, OdeSolverConfig::FLOAT32);
+  Random random(5);
+  auto model = NeuralOde::Create(config, "model.neural_ode",
+                                 ModelContext{2, {}}, random);
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("model.neural_ode.solver.precision"),
+            std::string::npos)
+      << model.status();
+}
 
 TEST(LatentOdeTest, ConstantStepCostGrowsLinearlyWithTime) {
   Random random(1);

@@ -48,6 +48,12 @@ class Mlp {
   int input_size() const { return widths_.front(); }
   int output_size() const { return widths_.back(); }
   ad::Activation activation() const { return activation_; }
+  // Input, hidden and output widths.
+  const std::vector<int>& widths() const { return widths_; }
+  // The store ids of layer i's weight [widths[i], widths[i+1]] and bias.
+  const std::vector<int>& weight_ids() const { return weight_ids_; }
+  const std::vector<int>& bias_ids() const { return bias_ids_; }
+  const ad::ParameterStore& store() const { return *store_; }
 
  private:
   Mlp(ad::ParameterStore* store, std::vector<int> widths,

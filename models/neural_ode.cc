@@ -1,8 +1,11 @@
 #include "models/neural_ode.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "models/latent_fields.h"
+#include "models/latent_solve.h"
 
 namespace aanet {
 
@@ -20,6 +23,22 @@ absl::StatusOr<std::unique_ptr<NeuralOde>> NeuralOde::Create(
       random);
   if (!net.ok()) return net.status();
   model->derivative_net_ = std::make_unique<Mlp>(*std::move(net));
+  if (model->solver_options().mode == ode::StepMode::kConstant) {
+    const Mlp& field = *model->derivative_net_;
+    std::vector<int> ids = field.weight_ids();
+    ids.insert(ids.end(), field.bias_ids().begin(), field.bias_ids().end());
+    if (config.solver().precision() == OdeSolverConfig::FLOAT64) {
+      model->SetConstantStepSolve(
+          std::make_unique<CheckpointedLatentSolve<NeuralOdeField<double>>>(
+              NeuralOdeField<double>(field), model->solver_options(),
+              &model->parameters_, std::move(ids)));
+    } else {
+      model->SetConstantStepSolve(
+          std::make_unique<CheckpointedLatentSolve<NeuralOdeField<float>>>(
+              NeuralOdeField<float>(field), model->solver_options(),
+              &model->parameters_, std::move(ids)));
+    }
+  }
   return model;
 }
 

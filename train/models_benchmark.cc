@@ -1,21 +1,43 @@
 // Speed of every shipped model (configs/harmonic/*.pbtxt, n = 2): a training
-// step at batch 100 with dt = 1 and dt = 10, and single-state inference at
-// dt = 1, 10, 100, 1000.
+// step at batch 100 and single-state inference, at several jumps.
 //
 //   bazel run -c opt //train:models_benchmark
 //   bazel run -c opt //train:models_benchmark -- --benchmark_filter=neural_ode
 //
-// The Action-Angle Network's and the Euler Update Network's inference cost
-// is flat in dt; the Neural ODE's and the HNN's grow linearly with it
-// (constant Dormand-Prince steps of 0.1). Run it on an otherwise idle machine
-// and compare figures from one run.
+// Training steps at jumps 1 and 10 for every model, and also 50 and 400 for
+// the Neural ODE and the HNN, whose cost grows linearly with the jump
+// (constant Dormand-Prince steps of 0.1); inference at dt 1 to 1000.
+//
+// For the Neural ODE and the HNN a training step also reports
+//   GFLOP/s   model FLOPs per CPU second: 3 x the forward FLOPs of the
+//             solve's field evaluations (forward + backward, the usual
+//             convention; recomputation is not counted), with 6 evaluations
+//             per Dormand-Prince step of batch x 2 x (field multiply-adds);
+//             the HNN's field is the Hamiltonian net's forward and gradient
+//             passes, twice the net's multiply-adds.
+//   yardstick  that rate as a fraction of the yardstick: Eigen's float32
+//             [100 x 100] x [100 x 100] product on one core, built with the
+//             flags of the kernels this CPU runs (AVX-512 or AVX2 + FMA),
+//             measured by this run (gemm_yardstick.cc) and printed first.
+//   peak_MB   the process's peak resident memory so far; filter to one
+//             benchmark to read that benchmark's peak.
+// Rates are per CPU second, so that other load on a shared machine moves
+// them less; run on an otherwise idle machine and compare figures from one
+// run.
+#include <sys/resource.h>
+#include <time.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
 #include "data_gen/dataset.h"
+#include "models/autodiff/internal/gemm.h"
 #include "models/model.h"
 #include "proto/text_config.h"
 #include "train/trainer.h"
@@ -27,6 +49,7 @@ constexpr const char* kModels[] = {
     "action_angle_flow", "action_angle_mlp", "euler_update_flow",
     "euler_update_mlp",  "neural_ode",       "hamiltonian_neural_network",
 };
+constexpr int kBatch = 100;
 
 const data_gen::Dataset& SharedDataset() {
   static const data_gen::Dataset* dataset = [] {
@@ -34,7 +57,7 @@ const data_gen::Dataset& SharedDataset() {
         ReadExperimentConfig("configs/harmonic/default.pbtxt");
     if (!data.ok()) {
       std::cerr << data.status().message() << "\n";
-      std::abort();
+      std::exit(1);
     }
     return new data_gen::Dataset(
         *data_gen::GenerateDataset(data->experiment, data->text));
@@ -42,29 +65,98 @@ const data_gen::Dataset& SharedDataset() {
   return *dataset;
 }
 
-std::unique_ptr<Trainer> MakeTrainer(const std::string& name) {
+ExperimentConfig ReadModelConfig(const std::string& name) {
   absl::StatusOr<ExperimentConfig> config =
       ReadExperimentConfig("configs/harmonic/" + name + ".pbtxt");
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
-    std::abort();
+    std::exit(1);
   }
+  return *config;
+}
+
+std::unique_ptr<Trainer> MakeTrainer(const ExperimentConfig& config) {
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-      Trainer::Create(config->experiment, config->text, SharedDataset(),
+      Trainer::Create(config.experiment, config.text, SharedDataset(),
                       "(in memory)", "/tmp/unused");
   if (!trainer.ok()) {
     std::cerr << trainer.status().message() << "\n";
-    std::abort();
+    std::exit(1);
   }
   return *std::move(trainer);
 }
 
+// Multiply-adds of one evaluation of the latent field for one state; 0 for
+// models without a latent ODE.
+double FieldMultiplyAdds(const ModelConfig& model, int latent_size) {
+  const MlpConfig* net = nullptr;
+  int output = latent_size;
+  double passes = 1;
+  if (model.has_neural_ode()) {
+    net = &model.neural_ode().derivative_net();
+  } else if (model.has_hamiltonian()) {
+    net = &model.hamiltonian().hamiltonian_net();
+    output = 1;
+    passes = 2;  // the forward pass and the gradient pass
+  } else {
+    return 0;
+  }
+  std::vector<int> widths = {latent_size};
+  widths.insert(widths.end(), net->hidden_widths().begin(),
+                net->hidden_widths().end());
+  widths.push_back(output);
+  double total = 0;
+  for (size_t l = 0; l + 1 < widths.size(); ++l) {
+    total += static_cast<double>(widths[l]) * widths[l + 1];
+  }
+  return passes * total;
+}
+
+double PeakResidentMegabytes() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024.0;  // KiB on Linux
+}
+
+// The yardstick's GFLOP/s (0 if it could not be run).
+double& YardstickGflops() {
+  static double gflops = 0;
+  return gflops;
+}
+
+void MeasureYardstick(const char* argv0) {
+  const std::string isa =
+      ad::internal::ActiveIsa() == ad::internal::Isa::kAvx512 ? "avx512"
+                                                              : "avx2";
+  std::string dir = argv0;
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  for (const std::string& candidate :
+       {dir + "gemm_yardstick_" + isa, "train/gemm_yardstick_" + isa}) {
+    FILE* pipe = popen((candidate + " 2>/dev/null").c_str(), "r");
+    if (pipe == nullptr) continue;
+    double gflops = 0;
+    char name[32] = {0};
+    const int read = std::fscanf(pipe, "%lf %31s", &gflops, name);
+    if (pclose(pipe) == 0 && read == 2) {
+      YardstickGflops() = gflops;
+      std::printf(
+          "yardstick: Eigen float32 [100x100]x[100x100], one core, %s build: "
+          "%.1f GFLOP/s\n",
+          name, gflops);
+      return;
+    }
+  }
+  std::printf("yardstick: not found next to %s; no yardstick fractions\n",
+              argv0);
+}
+
 // One Adam step on a batch of 100 at `jump`.
-void TrainingStep(benchmark::State& state, Trainer* trainer, int jump) {
+void TrainingStep(benchmark::State& state, Trainer* trainer, int jump,
+                  double field_multiply_adds) {
   const data_gen::StatePairs& pairs = trainer->TrainPairs(jump);
-  Eigen::MatrixXd inputs(100, pairs.inputs.cols());
-  Eigen::MatrixXd targets(100, pairs.targets.cols());
-  for (int i = 0; i < 100; ++i) {
+  Eigen::MatrixXd inputs(kBatch, pairs.inputs.cols());
+  Eigen::MatrixXd targets(kBatch, pairs.targets.cols());
+  for (int i = 0; i < kBatch; ++i) {
     inputs.row(i) = pairs.inputs.row(i % pairs.inputs.rows());
     targets.row(i) = pairs.targets.row(i % pairs.targets.rows());
   }
@@ -73,6 +165,20 @@ void TrainingStep(benchmark::State& state, Trainer* trainer, int jump) {
   }
   state.counters["steps/s"] =
       benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+  if (field_multiply_adds > 0) {
+    // Solver steps of 0.1 per unit of time (the shipped configs).
+    const double solver_steps = 10.0 * jump;
+    const double flops =
+        3 * 6 * solver_steps * kBatch * 2 * field_multiply_adds;
+    state.counters["GFLOP/s"] = benchmark::Counter(
+        flops * 1e-9 * state.iterations(), benchmark::Counter::kIsRate);
+    if (YardstickGflops() > 0) {
+      state.counters["yardstick"] = benchmark::Counter(
+          flops * 1e-9 * state.iterations() / YardstickGflops(),
+          benchmark::Counter::kIsRate);
+    }
+    state.counters["peak_MB"] = PeakResidentMegabytes();
+  }
 }
 
 // Prediction of one state at dt, on values.
@@ -85,18 +191,22 @@ void Inference(benchmark::State& state, Trainer* trainer, double dt) {
 
 void RegisterAll() {
   for (const char* name : kModels) {
-    Trainer* trainer = MakeTrainer(name).release();  // lives until exit
-    for (int jump : {1, 10}) {
+    const ExperimentConfig config = ReadModelConfig(name);
+    Trainer* trainer = MakeTrainer(config).release();  // lives until exit
+    const double field_multiply_adds = FieldMultiplyAdds(
+        config.experiment.model(), 2 * trainer->model().num_particles());
+    std::vector<int> jumps = {1, 10};
+    if (field_multiply_adds > 0) jumps.insert(jumps.end(), {50, 400});
+    for (int jump : jumps) {
       benchmark::RegisterBenchmark(
-          (std::string(name) + "/train_step/dt:" + std::to_string(jump))
-              .c_str(),
-          TrainingStep, trainer, jump)
+          absl::StrCat(name, "/train_step/dt:", jump).c_str(), TrainingStep,
+          trainer, jump, field_multiply_adds)
           ->Unit(benchmark::kMillisecond);
     }
-    for (int dt : {1, 10, 100, 1000}) {
+    for (int dt : {1, 10, 100, 400, 1000}) {
       benchmark::RegisterBenchmark(
-          (std::string(name) + "/inference/dt:" + std::to_string(dt)).c_str(),
-          Inference, trainer, static_cast<double>(dt))
+          absl::StrCat(name, "/inference/dt:", dt).c_str(), Inference, trainer,
+          static_cast<double>(dt))
           ->Unit(benchmark::kMicrosecond);
     }
   }
@@ -107,6 +217,9 @@ void RegisterAll() {
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
+  std::printf("kernels: %s\n",
+              aanet::ad::internal::IsaName(aanet::ad::internal::ActiveIsa()));
+  aanet::train::MeasureYardstick(argv[0]);
   aanet::train::RegisterAll();
   benchmark::RunSpecifiedBenchmarks();
   return 0;
