@@ -55,9 +55,14 @@ absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
           store, "encoder", config.flow(), absl::StrCat(field_path, ".flow"),
           context.num_particles, random);
       if (!flow.ok()) return flow.status();
+      // Default on (ours); off reproduces the published code.
+      const bool pair_scale = !config.flow().has_symplectic_pair_scale() ||
+                              config.flow().symplectic_pair_scale();
       return std::unique_ptr<CoordinateEncoder>(new FlowEncoder(
-          *std::move(flow), SymplecticPairScale(context.coordinate_scale,
-                                                context.num_particles)));
+          *std::move(flow),
+          pair_scale ? SymplecticPairScale(context.coordinate_scale,
+                                           context.num_particles)
+                     : Eigen::RowVectorXd::Ones(2 * context.num_particles)));
     }
     case EncoderConfig::kMlp: {
       absl::StatusOr<std::unique_ptr<MlpEncoder>> mlp =

@@ -22,6 +22,8 @@ struct Expected {
 const Expected kExpected[] = {
     // + angular velocities [2 -> 100 -> 2]: 502.
     {"action_angle_flow", "action_angle", 8040 + 502, 8.5e3},
+    // The published code's conditioner and no pair scale: same parameters.
+    {"action_angle_flow_published", "action_angle", 8040 + 502, 8.5e3},
     // + derivative net [4 -> 100 -> 4]: 904.
     {"euler_update_flow", "euler_update", 8040 + 904, 9e3},
     // + derivative net [4 -> 100 -> 100 -> 100 -> 4]: 21,104.
