@@ -69,16 +69,6 @@ void MultiplyByDerivative(Activation activation, const PaddedMatrix<T>& a,
   }
 }
 
-// a[r, :] += bias for every row.
-template <typename T>
-void AddBias(const PaddedMatrix<T>& bias, int cols, PaddedMatrix<T>& a) {
-  const T* __restrict b = bias.row(0);
-  for (int r = 0; r < a.rows(); ++r) {
-    T* __restrict row = a.row(r);
-    for (int c = 0; c < cols; ++c) row[c] += b[c];
-  }
-}
-
 // out += in on the first `cols` columns.
 template <typename T>
 void AddInto(const PaddedMatrix<T>& in, int cols, PaddedMatrix<T>& out) {
@@ -158,23 +148,43 @@ void FusedMlp<T>::Forward(const PaddedMatrix<T>& x, PaddedMatrix<T>& y,
             ? (cache != nullptr ? cache->pre_activations[l] : scratch_a_)
             : out;
     a.Resize(batch, out_cols);
-    Gemm<T>({.m = batch,
-             .n = out_cols,
-             .k = widths_[l],
-             .a = h->data(),
-             .lda = h->ld(),
-             .b = weights_[l].data(),
-             .ldb = weights_[l].ld(),
-             .c = a.data(),
-             .ldc = a.ld()});
-    AddBias(biases_[l], out_cols, a);
-    if (has_activation(l)) {
-      out.Resize(batch, out_cols);
-      Activate(activation_, a, out_cols, out);
-    }
-    if (is_residual(l)) AddInto(*h, out_cols, out);
+    if (has_activation(l)) out.Resize(batch, out_cols);
+    DenseLayer(l, *h, a, has_activation(l) ? &out : nullptr);
     h = &out;
   }
+}
+
+template <typename T>
+void FusedMlp<T>::DenseLayer(int l, const PaddedMatrix<T>& h,
+                             PaddedMatrix<T>& a,
+                             PaddedMatrix<T>* activated) const {
+  const int out_cols = widths_[l + 1];
+  const bool residual = is_residual(l);
+  internal::GemmArgs<T> args{.m = h.rows(),
+                             .n = out_cols,
+                             .k = widths_[l],
+                             .a = h.data(),
+                             .lda = h.ld(),
+                             .b = weights_[l].data(),
+                             .ldb = weights_[l].ld(),
+                             .c = a.data(),
+                             .ldc = a.ld(),
+                             .bias = biases_[l].data()};
+  if (activated != nullptr && activation_ == Activation::kRelu) {
+    // Bias, relu and the residual connection in the product's epilogue.
+    args.relu_out = activated->data();
+    args.ld_relu_out = activated->ld();
+    if (residual) {
+      args.residual = h.data();
+      args.ld_residual = h.ld();
+    }
+    Gemm<T>(args);
+    return;
+  }
+  Gemm<T>(args);
+  PaddedMatrix<T>& out = activated != nullptr ? *activated : a;
+  if (activated != nullptr) Activate(activation_, a, out_cols, out);
+  if (residual) AddInto(h, out_cols, out);
 }
 
 template <typename T>
@@ -258,20 +268,9 @@ void FusedMlp<T>::InputGradient(const PaddedMatrix<T>& x, PaddedMatrix<T>& g,
     const int out_cols = widths_[l + 1];
     PaddedMatrix<T>& a = c.pre_activations[l];
     a.Resize(batch, out_cols);
-    Gemm<T>({.m = batch,
-             .n = out_cols,
-             .k = widths_[l],
-             .a = h->data(),
-             .lda = h->ld(),
-             .b = weights_[l].data(),
-             .ldb = weights_[l].ld(),
-             .c = a.data(),
-             .ldc = a.ld()});
-    AddBias(biases_[l], out_cols, a);
     PaddedMatrix<T>& out = h == &scratch_b_ ? scratch_c_ : scratch_b_;
     out.Resize(batch, out_cols);
-    Activate(activation_, a, out_cols, out);
-    if (is_residual(l)) AddInto(*h, out_cols, out);
+    DenseLayer(l, *h, a, &out);
     h = &out;
   }
   // Backward from d(sum of outputs)/d(outputs) = 1.

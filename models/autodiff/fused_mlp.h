@@ -104,6 +104,11 @@ class FusedMlp {
   double MultiplyAddsPerRow() const;
 
  private:
+  // a = h W_l + b_l, and, if `activated` is not null (a layer with an
+  // activation), activated = sigma(a) (+ h if residual); without one,
+  // a += h if residual (the output layer).
+  void DenseLayer(int l, const PaddedMatrix<T>& h, PaddedMatrix<T>& a,
+                  PaddedMatrix<T>* activated) const;
   bool has_activation(int layer) const { return layer + 1 < num_layers(); }
   bool is_residual(int layer) const {
     return widths_[layer] == widths_[layer + 1];

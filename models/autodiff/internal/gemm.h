@@ -58,6 +58,11 @@ constexpr int PaddedCols(int cols) {
 // a row-major k x m (lda >= m). B is row-major k x n with ldb >=
 // PaddedCols<T>(n); C row-major m x n with ldc >= PaddedCols<T>(n). k == 0
 // gives C = 0 (or leaves C). A, B and C must not overlap.
+//
+// Optional epilogue, applied to each tile while it is in registers (a dense
+// layer in one pass): if `bias` ([1, n], padded) is set, C += bias on every
+// row; then, if `relu_out` is set, relu_out = max(C, 0), plus `residual`
+// (m x n) if that is set. relu_out and residual have C's padding rules.
 template <typename T>
 struct GemmArgs {
   int m = 0;
@@ -71,6 +76,11 @@ struct GemmArgs {
   T* c = nullptr;
   int ldc = 0;
   bool accumulate = false;
+  const T* bias = nullptr;
+  T* relu_out = nullptr;
+  int ld_relu_out = 0;
+  const T* residual = nullptr;
+  int ld_residual = 0;
 };
 
 template <typename T>

@@ -22,6 +22,7 @@ struct FloatSimd {
   static V Broadcast(T x) { return _mm512_set1_ps(x); }
   static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V Add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V Relu(V a) { return _mm512_max_ps(a, Zero()); }
 };
 
 struct DoubleSimd {
@@ -36,6 +37,7 @@ struct DoubleSimd {
   static V Broadcast(T x) { return _mm512_set1_pd(x); }
   static V Fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V Add(V a, V b) { return _mm512_add_pd(a, b); }
+  static V Relu(V a) { return _mm512_max_pd(a, Zero()); }
 };
 
 }  // namespace

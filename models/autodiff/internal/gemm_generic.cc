@@ -22,6 +22,7 @@ struct ScalarSimd {
   static V Broadcast(T x) { return x; }
   static V Fma(V a, V b, V c) { return std::fma(a, b, c); }
   static V Add(V a, V b) { return a + b; }
+  static V Relu(V a) { return a > 0 ? a : 0; }
 };
 
 }  // namespace

@@ -6,7 +6,8 @@
 //
 // Simd provides: T (float or double), V (a vector of kWidth T's), kMr (rows
 // per tile), kNv (vectors per tile), Zero(), Load(const T*), Store(T*, V),
-// Broadcast(T), Fma(a, b, c) = a * b + c, Add(a, b).
+// Broadcast(T), Fma(a, b, c) = a * b + c, Add(a, b), Relu(a) = a > 0 ? a : 0
+// (0 for NaN).
 //
 // Each element of C is accumulated over k in order with fused multiply-adds,
 // c = fma(a_ik, b_kj, c), starting from 0; `accumulate` adds the old C last.
@@ -20,13 +21,27 @@
 
 namespace aanet::ad::internal::gemm_impl {
 
+// Where one tile's results go: C and the optional epilogue (gemm.h), with
+// every pointer at the tile's first row and column.
+template <typename T>
+struct TileOutput {
+  T* c;
+  std::ptrdiff_t ldc;
+  bool accumulate;
+  const T* bias;
+  T* relu_out;
+  std::ptrdiff_t ld_relu_out;
+  const T* residual;
+  std::ptrdiff_t ld_residual;
+};
+
 // One MR x (NV * kWidth) tile of C from MR rows of op(A) (element (r, p) at
 // a[r * a_rs + p * a_cs]) and NV vectors of each of the k rows of B.
 template <class S, int MR, int NV>
 inline void MicroKernel(int k, const typename S::T* a, std::ptrdiff_t a_rs,
                         std::ptrdiff_t a_cs, const typename S::T* b,
-                        std::ptrdiff_t ldb, typename S::T* c,
-                        std::ptrdiff_t ldc, bool accumulate) {
+                        std::ptrdiff_t ldb,
+                        const TileOutput<typename S::T>& out) {
   using V = typename S::V;
   V acc[MR][NV];
 #pragma GCC unroll 8
@@ -50,8 +65,18 @@ inline void MicroKernel(int k, const typename S::T* a, std::ptrdiff_t a_rs,
   for (int r = 0; r < MR; ++r) {
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
-      typename S::T* out = c + r * ldc + v * S::kWidth;
-      S::Store(out, accumulate ? S::Add(acc[r][v], S::Load(out)) : acc[r][v]);
+      const int j = v * S::kWidth;
+      typename S::T* c = out.c + r * out.ldc + j;
+      V x = out.accumulate ? S::Add(acc[r][v], S::Load(c)) : acc[r][v];
+      if (out.bias != nullptr) x = S::Add(x, S::Load(out.bias + j));
+      S::Store(c, x);
+      if (out.relu_out != nullptr) {
+        V y = S::Relu(x);
+        if (out.residual != nullptr) {
+          y = S::Add(y, S::Load(out.residual + r * out.ld_residual + j));
+        }
+        S::Store(out.relu_out + r * out.ld_relu_out + j, y);
+      }
     }
   }
 }
@@ -60,14 +85,12 @@ template <class S, int MR, int NV = S::kNv>
 inline void DispatchVectors(int nv, int k, const typename S::T* a,
                             std::ptrdiff_t a_rs, std::ptrdiff_t a_cs,
                             const typename S::T* b, std::ptrdiff_t ldb,
-                            typename S::T* c, std::ptrdiff_t ldc,
-                            bool accumulate) {
+                            const TileOutput<typename S::T>& out) {
   if constexpr (NV >= 1) {
     if (nv == NV) {
-      MicroKernel<S, MR, NV>(k, a, a_rs, a_cs, b, ldb, c, ldc, accumulate);
+      MicroKernel<S, MR, NV>(k, a, a_rs, a_cs, b, ldb, out);
     } else {
-      DispatchVectors<S, MR, NV - 1>(nv, k, a, a_rs, a_cs, b, ldb, c, ldc,
-                                     accumulate);
+      DispatchVectors<S, MR, NV - 1>(nv, k, a, a_rs, a_cs, b, ldb, out);
     }
   }
 }
@@ -76,14 +99,12 @@ template <class S, int MR = S::kMr>
 inline void DispatchTile(int mr, int nv, int k, const typename S::T* a,
                          std::ptrdiff_t a_rs, std::ptrdiff_t a_cs,
                          const typename S::T* b, std::ptrdiff_t ldb,
-                         typename S::T* c, std::ptrdiff_t ldc,
-                         bool accumulate) {
+                         const TileOutput<typename S::T>& out) {
   if constexpr (MR >= 1) {
     if (mr == MR) {
-      DispatchVectors<S, MR>(nv, k, a, a_rs, a_cs, b, ldb, c, ldc, accumulate);
+      DispatchVectors<S, MR>(nv, k, a, a_rs, a_cs, b, ldb, out);
     } else {
-      DispatchTile<S, MR - 1>(mr, nv, k, a, a_rs, a_cs, b, ldb, c, ldc,
-                              accumulate);
+      DispatchTile<S, MR - 1>(mr, nv, k, a, a_rs, a_cs, b, ldb, out);
     }
   }
 }
@@ -95,26 +116,28 @@ template <class S>
 void Gemm(const GemmArgs<typename S::T>& g) {
   using T = typename S::T;
   const int num_vectors = (g.n + S::kWidth - 1) / S::kWidth;
-  if (g.k == 0) {
-    if (g.accumulate) return;
-    for (int i = 0; i < g.m; ++i) {
-      T* row = g.c + static_cast<std::ptrdiff_t>(i) * g.ldc;
-      for (int v = 0; v < num_vectors; ++v)
-        S::Store(row + v * S::kWidth, S::Zero());
-    }
-    return;
-  }
   const std::ptrdiff_t a_rs = g.transpose_a ? 1 : g.lda;
   const std::ptrdiff_t a_cs = g.transpose_a ? g.lda : 1;
+  // k == 0 runs the tiles with no products: C = 0 (or C), then the epilogue.
   for (int jv = 0; jv < num_vectors; jv += S::kNv) {
     const int nv = num_vectors - jv < S::kNv ? num_vectors - jv : S::kNv;
-    const T* b = g.b + jv * S::kWidth;
+    const std::ptrdiff_t j = static_cast<std::ptrdiff_t>(jv) * S::kWidth;
     for (int i = 0; i < g.m; i += S::kMr) {
       const int mr = g.m - i < S::kMr ? g.m - i : S::kMr;
-      DispatchTile<S>(
-          mr, nv, g.k, g.a + i * a_rs, a_rs, a_cs, b, g.ldb,
-          g.c + static_cast<std::ptrdiff_t>(i) * g.ldc + jv * S::kWidth, g.ldc,
-          g.accumulate);
+      const std::ptrdiff_t row = i;
+      const TileOutput<T> out{
+          g.c + row * g.ldc + j,
+          g.ldc,
+          g.accumulate,
+          g.bias != nullptr ? g.bias + j : nullptr,
+          g.relu_out != nullptr ? g.relu_out + row * g.ld_relu_out + j
+                                : nullptr,
+          g.ld_relu_out,
+          g.residual != nullptr ? g.residual + row * g.ld_residual + j
+                                : nullptr,
+          g.ld_residual};
+      DispatchTile<S>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs, g.b + j,
+                      g.ldb, out);
     }
   }
 }
