@@ -212,6 +212,8 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
         (scaled_prediction - scaled_target).squaredNorm() /
         static_cast<double>(scaled_target.size()));
     metrics->set_mean_abs_energy_change((after - before).cwiseAbs().mean());
+    metrics->set_mean_relative_energy_change(
+        ((after - before).array().abs() / before.array().abs()).mean());
     if (options.measure_timing) {
       *metrics->mutable_single_state() =
           MeasureTiming(predictor, single_state, dt, options);

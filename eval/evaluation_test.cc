@@ -251,15 +251,25 @@ TEST_F(EvaluationTest, EnergyChangeMatchesAnIndependentRecomputation) {
     const int count = kNumTest - jump;
     const Eigen::MatrixXd inputs = States(first, count);
     const Eigen::MatrixXd predicted = predictor_->Predict(inputs, jump * 1.0);
-    double sum = 0;
+    double sum = 0, relative_sum = 0;
     for (int i = 0; i < count; ++i) {
-      sum += std::abs(HandEnergy(dataset_->parameters, predicted.row(i)) -
-                      HandEnergy(dataset_->parameters, inputs.row(i)));
+      const double true_energy =
+          HandEnergy(dataset_->parameters, inputs.row(i));
+      const double change = std::abs(
+          HandEnergy(dataset_->parameters, predicted.row(i)) - true_energy);
+      sum += change;
+      relative_sum += change / std::abs(true_energy);
     }
     const double expected = sum / count;
     EXPECT_GT(expected, 0);
     EXPECT_NEAR(Jump(jump).mean_abs_energy_change(), expected,
                 1e-9 * expected + 1e-12);
+    // The same relative to the true energy, as the published analysis
+    // reports it.
+    const double expected_relative = relative_sum / count;
+    EXPECT_NEAR(Jump(jump).mean_relative_energy_change(), expected_relative,
+                1e-9 * expected_relative + 1e-15);
+    EXPECT_NE(expected_relative, expected);
   }
 }
 

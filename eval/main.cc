@@ -99,11 +99,12 @@ absl::Status Run() {
       report->model_kind(), report->num_parameters(), report->step(),
       report->num_test_samples(), report->num_trajectories());
   std::cout << "jump  prediction_loss  mean_abs_energy_change  "
-               "1_state_median_us  batch_median_us\n";
+               "relative_energy_change  1_state_median_us  batch_median_us\n";
   for (const JumpMetrics& m : report->jumps()) {
     std::cout << absl::StrFormat(
-        "%4d  %15.4e  %22.4e  %17s  %15s\n", m.jump(), m.prediction_loss(),
-        m.mean_abs_energy_change(),
+        "%4d  %15.4e  %22.4e  %22.4e  %17s  %15s\n", m.jump(),
+        m.prediction_loss(), m.mean_abs_energy_change(),
+        m.mean_relative_energy_change(),
         MedianMicroseconds(m.single_state(), m.has_single_state()),
         MedianMicroseconds(m.batch(), m.has_batch()));
   }
