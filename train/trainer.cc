@@ -1,5 +1,6 @@
 #include "train/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -47,10 +48,11 @@ std::string MetricsLine(const Evaluation& e) {
   return absl::StrFormat(
       "{\"step\": %d, \"jump\": %d, \"train_loss\": %s, "
       "\"train_prediction_loss\": %s, \"train_action_variance\": %s, "
-      "\"test_loss\": {%s}, \"best_step\": %d, \"best_loss\": %s}",
+      "\"test_loss\": {%s}, \"selection_loss\": %s, \"best_step\": %d, "
+      "\"best_loss\": %s}",
       e.step, e.jump, Json(e.train_loss), Json(e.train_prediction_loss),
-      Json(e.train_action_variance), absl::StrJoin(tests, ", "), e.best_step,
-      Json(e.best_loss));
+      Json(e.train_action_variance), absl::StrJoin(tests, ", "),
+      Json(e.selection_loss), e.best_step, Json(e.best_loss));
 }
 
 }  // namespace
@@ -123,8 +125,13 @@ const data_gen::StatePairs& Trainer::CachedPairs(
 
 void Trainer::SampleBatch(int jump) {
   const data_gen::StatePairs& pairs = TrainPairs(jump);
-  const int batch = options_.batch_size;
   const Eigen::Index available = pairs.inputs.rows();
+  // The published rule: no more pairs per batch than the jump offers.
+  const int batch =
+      options_.batch_rule == TrainingConfig::MIN_OF_BATCH_SIZE_AND_PAIRS
+          ? static_cast<int>(
+                std::min<Eigen::Index>(options_.batch_size, available))
+          : options_.batch_size;
   batch_inputs_.resize(batch, pairs.inputs.cols());
   batch_targets_.resize(batch, pairs.targets.cols());
   for (int i = 0; i < batch; ++i) {
@@ -169,6 +176,19 @@ Evaluation Trainer::Evaluate(int jump) {
     const data_gen::StatePairs& test = TestPairs(test_jump);
     e.test_losses[test_jump] = PredictionLoss(
         model_->Predict(test.inputs, test_jump * time_step_), test.targets);
+  }
+  if (options_.best_state == TrainingConfig::TRAIN_LOSS_AT_FIXED_JUMPS) {
+    double sum = 0;
+    for (int jump : options_.selection_jumps) {
+      const data_gen::StatePairs& train_pairs = TrainPairs(jump);
+      sum +=
+          PredictionLoss(model_->Predict(train_pairs.inputs, jump * time_step_),
+                         train_pairs.targets);
+    }
+    e.selection_loss =
+        sum / static_cast<double>(options_.selection_jumps.size());
+  } else {
+    e.selection_loss = e.train_loss;
   }
   return e;
 }
@@ -215,9 +235,9 @@ absl::Status Trainer::Run(
     const bool last = step_ == options_.num_steps;
     if (step_ % options_.eval_every == 0 || last) {
       Evaluation e = Evaluate(jump);
-      if (std::isfinite(e.train_loss) &&
-          (best_step_ < 0 || e.train_loss < best_loss_)) {
-        best_loss_ = e.train_loss;
+      if (std::isfinite(e.selection_loss) &&
+          (best_step_ < 0 || e.selection_loss < best_loss_)) {
+        best_loss_ = e.selection_loss;
         best_step_ = step_;
         best_parameters_ = model_->parameters().Flatten();
       }

@@ -48,6 +48,10 @@ struct Evaluation {
   double train_prediction_loss = 0;   // without the regulariser
   double train_action_variance = 0;   // sum of batch variances (0 if none)
   std::map<int, double> test_losses;  // test jump -> prediction loss
+  // The best-state criterion at this evaluation (train_loss under the
+  // published rule; the mean training prediction loss over the selection
+  // jumps under ours), and the best step and criterion so far.
+  double selection_loss = 0;
   int64_t best_step = 0;
   double best_loss = 0;
 };

@@ -105,7 +105,7 @@ TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
   ASSERT_EQ(trainer->evaluations().size(), 6u);
   const Evaluation& last = trainer->evaluations().back();
   EXPECT_EQ(last.step, 300);
-  EXPECT_LT(last.best_loss, 0.7 * before.train_loss);
+  EXPECT_LT(last.best_loss, 0.7 * before.selection_loss);
   EXPECT_LT(last.test_losses.at(1), 0.7 * before.test_losses.at(1));
   for (const char* file :
        {"checkpoint.h5", "best.h5", "metrics.jsonl", "config.pbtxt"}) {
@@ -124,6 +124,70 @@ TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
   EXPECT_EQ(latest->step, 300);
   EXPECT_EQ(latest->config_text, kConfig);
   ASSERT_TRUE(latest->training.has_value());
+}
+
+// best.h5 holds the state with the lowest selection loss: by default the
+// mean training-split prediction loss over fixed jumps (recomputed here
+// independently), under the published rule the training loss at the
+// evaluation's sampled jump.
+TEST_F(TrainerTest, BestStateFollowsTheSelectionRule) {
+  for (const char* rule :
+       {"", "best_state: PUBLISHED_TRAIN_LOSS_AT_SAMPLED_JUMP"}) {
+    SCOPED_TRACE(rule);
+    std::string text = kConfig;
+    text.replace(text.find("seed: 3"), 7, std::string("seed: 3 ") + rule);
+    const std::string dir = RunDir("best_rule");
+    std::unique_ptr<Trainer> trainer = MakeTrainer(dir, text);
+    ASSERT_TRUE(trainer->Run(nullptr).ok());
+    const std::vector<Evaluation>& evaluations = trainer->evaluations();
+    const Evaluation* best = &evaluations.front();
+    for (const Evaluation& e : evaluations) {
+      if (e.selection_loss < best->selection_loss) best = &e;
+    }
+    EXPECT_EQ(evaluations.back().best_step, best->step);
+    EXPECT_EQ(evaluations.back().best_loss, best->selection_loss);
+    absl::StatusOr<Checkpoint> saved = ReadCheckpoint(dir + "/best.h5");
+    ASSERT_TRUE(saved.ok()) << saved.status();
+    EXPECT_EQ(saved->step, best->step);
+
+    const Evaluation& last = evaluations.back();
+    if (std::string(rule).empty()) {
+      double sum = 0;
+      for (int jump : {1, 2, 5, 10}) {
+        const data_gen::StatePairs& pairs = trainer->TrainPairs(jump);
+        const Eigen::MatrixXd predicted =
+            trainer->model().Predict(pairs.inputs, jump * 1.0);
+        sum += (predicted - pairs.targets).squaredNorm() /
+               static_cast<double>(pairs.targets.size());
+      }
+      EXPECT_NEAR(last.selection_loss, sum / 4, 1e-12 * sum);
+      EXPECT_NE(last.selection_loss, last.train_loss);
+    } else {
+      EXPECT_EQ(last.selection_loss, last.train_loss);
+    }
+    EXPECT_NE(ReadAll(dir + "/metrics.jsonl").find("\"selection_loss\""),
+              std::string::npos);
+  }
+}
+
+// The published rule draws min(batch_size, pairs at the jump): on 10
+// training samples batch sizes 100 and 9 train identically; always drawing
+// batch_size does not.
+TEST_F(TrainerTest, BatchRuleFollowsThePublishedCode) {
+  auto train = [&](int batch_size, const std::string& rule) {
+    std::string text = kConfig;
+    text.replace(text.find("batch_size: 50"), 14,
+                 "batch_size: " + std::to_string(batch_size) + " " + rule);
+    text.replace(text.find("train_split_proportion: 0.1"), 27,
+                 "num_train_samples: 10");
+    std::unique_ptr<Trainer> trainer = MakeTrainer(RunDir("batch_rule"), text);
+    EXPECT_TRUE(trainer->Run(nullptr, 40).ok());
+    return trainer->model().parameters().Flatten();
+  };
+  EXPECT_EQ(train(100, ""), train(9, ""));
+  EXPECT_NE(train(100, "batch_rule: ALWAYS_BATCH_SIZE"),
+            train(9, "batch_rule: ALWAYS_BATCH_SIZE"));
+  EXPECT_NE(train(100, ""), train(100, "batch_rule: ALWAYS_BATCH_SIZE"));
 }
 
 TEST_F(TrainerTest, SameSeedSameNumbers) {
@@ -214,6 +278,13 @@ TEST_F(TrainerTest, InvalidTrainingConfigsNameTheField) {
   ASSERT_FALSE(trainer.ok());
   EXPECT_THAT(trainer.status().message(),
               HasSubstr("model.action_angle.encoder.flow.activation"));
+
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_training()->add_selection_jumps(11);  // max_jump is 10
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("training.selection_jumps"));
 }
 
 }  // namespace

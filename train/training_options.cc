@@ -110,6 +110,24 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
                         config.checkpoint_every()));
   }
   options.seed = config.seed();
+  options.batch_rule = config.batch_rule();
+  options.best_state = config.best_state();
+  if (config.selection_jumps().empty()) {
+    for (int jump : {1, 2, 5, 10}) {
+      if (jump < options.max_jump) options.selection_jumps.push_back(jump);
+    }
+    options.selection_jumps.push_back(options.max_jump);
+  } else {
+    for (int jump : config.selection_jumps()) {
+      if (jump < 1 || jump > options.max_jump) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "training.selection_jumps: each must be in 1..max_jump (%d), got "
+            "%d",
+            options.max_jump, jump));
+      }
+      options.selection_jumps.push_back(jump);
+    }
+  }
   return options;
 }
 

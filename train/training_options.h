@@ -24,6 +24,11 @@ struct TrainingOptions {
   std::vector<int> test_jumps;
   int checkpoint_every = 0;
   uint64_t seed = 0;
+  TrainingConfig::BatchRule batch_rule =
+      TrainingConfig::MIN_OF_BATCH_SIZE_AND_PAIRS;
+  TrainingConfig::BestStateRule best_state =
+      TrainingConfig::TRAIN_LOSS_AT_FIXED_JUMPS;
+  std::vector<int> selection_jumps;  // resolved: never empty, each <= max_jump
 };
 
 // Checks `config` and resolves it for a dataset of `num_samples` samples per
