@@ -20,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/text_format.h"
 #include "reports/aggregate.h"
+#include "reports/convergence.h"
 #include "reports/files.h"
 #include "reports/gnuplot.h"
 
@@ -218,6 +219,7 @@ class ReportBuilder {
     absl::StatusOr<std::string> frequencies = Frequencies();
     if (!frequencies.ok()) return frequencies.status();
     absl::StrAppend(&markdown_, *frequencies);
+    absl::StrAppend(&markdown_, Convergence());
     absl::StrAppend(&markdown_, Appendix());
     files_.emplace_back("points.csv", PointsCsv());
     return absl::OkStatus();
@@ -544,6 +546,126 @@ class ReportBuilder {
     }
     figure.data = data.text();
     absl::StrAppend(&text, AddFigure(std::move(figure), "Table 1, measured"));
+    return text;
+  }
+
+  // Training curves (test loss at the logged test jumps against step, the
+  // reference points' seeds overlaid, one figure per model) and the
+  // convergence verdict of every trained point (reports/convergence.h).
+  std::string Convergence() {
+    std::string text = absl::StrCat(
+        "## 6. Training curves and convergence\n\n"
+        "*How to read:* each model's test prediction loss at fixed jumps "
+        "against the training step, for the reference points (every seed "
+        "overlaid); the table judges every point by its test loss at those "
+        "jumps, never by the training loss (the jump curriculum moves it): a "
+        "point **converged** at a jump when the median test loss over the "
+        "last fifth of training improved on the median over the fifth "
+        "before by less than ",
+        Short(100 * kConvergenceThreshold),
+        " % (a loss that got worse counts as converged). `best step` is the "
+        "state `best.h5` kept (train/README.md). `convergence.csv` has every "
+        "verdict.\n\n");
+    Csv csv({"model", "dataset", "num_train_samples", "seed", "num_steps",
+             "best_step", "jump", "earlier_median", "later_median",
+             "relative_improvement", "converged"});
+    MdTable table({"model", "point", "steps", "best step", "verdicts"});
+    std::map<std::string, std::map<int, std::pair<int, int>>> summary;
+    std::map<std::string,
+             std::vector<std::pair<const SweepPoint*, TrainingCurve>>>
+        reference_curves;
+    for (const StudyPoint& p : study_.points) {
+      const SweepPoint& point = p.point;
+      if (!p.evaluation.has_value()) continue;
+      const std::string path =
+          (fs::path(study_.sweep_dir) / point.directory() / "metrics.jsonl")
+              .string();
+      absl::StatusOr<TrainingCurve> curve = ReadTrainingCurve(path);
+      if (!curve.ok()) {
+        // A point without a readable log is reported, not fatal: the rest
+        // of the report still stands.
+        table.Row(
+            {point.model(), PointLabel(point), absl::StrCat(point.num_steps()),
+             "—", absl::StrCat("no training log: ", curve.status().message())});
+        continue;
+      }
+      std::vector<std::string> verdict_cells;
+      for (const ConvergenceVerdict& v :
+           JudgeConvergence(*curve, point.num_steps())) {
+        auto& [converged, judged] = summary[point.model()][v.jump];
+        judged += v.judged;
+        converged += v.converged;
+        verdict_cells.push_back(absl::StrCat(
+            "jump ", v.jump, ": ",
+            v.judged ? absl::StrCat(v.converged ? "converged" : "improving",
+                                    " (", Short(100 * v.improvement), " %)")
+                     : "not judged"));
+        csv.Row({point.model(), point.dataset(),
+                 absl::StrCat(point.num_train_samples()),
+                 absl::StrCat(point.seed()), absl::StrCat(point.num_steps()),
+                 absl::StrCat(curve->best_step), absl::StrCat(v.jump),
+                 Num(v.earlier), Num(v.later), Num(v.improvement),
+                 v.judged ? (v.converged ? "yes" : "no") : ""});
+      }
+      table.Row(
+          {point.model(), PointLabel(point), absl::StrCat(point.num_steps()),
+           absl::StrCat(curve->best_step), absl::StrJoin(verdict_cells, "; ")});
+      if (point.is_reference()) {
+        reference_curves[point.model()].emplace_back(&point, *std::move(curve));
+      }
+    }
+    MdTable totals({"model", "converged points per jump"});
+    for (const auto& [model, jumps] : summary) {
+      std::vector<std::string> cells;
+      for (const auto& [jump, counts] : jumps) {
+        cells.push_back(absl::StrCat("jump ", jump, ": ", counts.first, " of ",
+                                     counts.second));
+      }
+      totals.Row({model, absl::StrJoin(cells, "; ")});
+    }
+    absl::StrAppend(&text, totals.text(), table.text());
+    files_.emplace_back("convergence.csv", csv.text());
+
+    for (const auto& [model, curves] : reference_curves) {
+      std::set<int> jumps;
+      for (const auto& [point, curve] : curves) {
+        for (const auto& [jump, losses] : curve.test_losses) jumps.insert(jump);
+      }
+      DataBlocks data;
+      Figure figure;
+      figure.name = absl::StrCat("fig_training_", model);
+      figure.columns = static_cast<int>(std::min<size_t>(jumps.size(), 3));
+      for (int jump : jumps) {
+        PlotPanel panel;
+        panel.title = absl::StrCat(model, ": test loss at jump ", jump);
+        panel.x_label = "training step";
+        panel.y_label = "test prediction loss";
+        panel.log_y = true;
+        panel.commands = {"set key outside right top"};
+        for (const auto& [point, curve] : curves) {
+          auto it = curve.test_losses.find(jump);
+          if (it == curve.test_losses.end()) continue;
+          std::vector<std::vector<double>> rows;
+          for (size_t i = 0; i < curve.steps.size(); ++i) {
+            if (Plottable(it->second[i])) {
+              rows.push_back(
+                  {static_cast<double>(curve.steps[i]), it->second[i]});
+            }
+          }
+          if (rows.empty()) continue;
+          panel.series.push_back(
+              {absl::StrCat("seed ", point->seed()),
+               data.Add(absl::StrCat(PointLabel(*point), ", jump ", jump),
+                        rows),
+               "1:2", "lines", 0});
+        }
+        if (!panel.series.empty()) figure.panels.push_back(panel);
+      }
+      figure.data = data.text();
+      absl::StrAppend(&text,
+                      AddFigure(std::move(figure),
+                                absl::StrCat("training curves of ", model)));
+    }
     return text;
   }
 
