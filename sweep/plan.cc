@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/text_format.h"
 #include "models/model.h"
+#include "proto/config_override.h"
 #include "proto/text_config.h"
 
 namespace aanet::sweep {
@@ -32,12 +33,30 @@ absl::Status Validate(const SweepConfig& config) {
   if (config.models().empty()) return error("models", "must not be empty");
   for (const SweepModel& model : config.models()) {
     if (model.config().empty()) return error("models.config", "must be set");
+    if (model.name().find_first_of("/\\ ") != std::string::npos) {
+      return error("models.name",
+                   absl::StrCat("'", model.name(), "' contains '/' or spaces"));
+    }
     if (model.has_num_steps() && model.num_steps() < 1) {
       return error("models.num_steps",
                    absl::StrCat("must be >= 1, got ", model.num_steps()));
     }
   }
   if (config.datasets().empty()) return error("datasets", "must not be empty");
+  for (int a = 0; a < config.axes_size(); ++a) {
+    const SweepAxis& axis = config.axes(a);
+    const std::string field = absl::StrFormat("axes[%d]", a);
+    if (axis.field().empty()) return error(field + ".field", "must be set");
+    if (axis.values().empty()) {
+      return error(field + ".values", "must not be empty");
+    }
+    for (const std::string& value : axis.values()) {
+      if (value.find_first_of("/\\") != std::string::npos) {
+        return error(field + ".values",
+                     absl::StrCat("'", value, "' contains '/'"));
+      }
+    }
+  }
   if (config.num_train_samples().empty()) {
     return error("num_train_samples", "must not be empty");
   }
@@ -93,6 +112,76 @@ std::string InWorkspace(const std::string& workspace, const std::string& path) {
 
 std::string Stem(const std::string& path) {
   return fs::path(path).stem().string();
+}
+
+// A model of the grid after its overrides, one per combination of axis
+// values.
+struct ModelVariant {
+  std::string name;
+  Experiment experiment;  // without simulation; samples and seed unset
+};
+
+// Reads models(index)'s config and applies, in order: num_steps, the
+// sweep-wide training overrides, training.set, the model's set and then
+// every combination of the axes' values.
+absl::Status ExpandModel(const SweepConfig& config, int index,
+                         const std::string& workspace,
+                         std::vector<ModelVariant>* variants) {
+  const SweepModel& model = config.models(index);
+  const std::string model_path = InWorkspace(workspace, model.config());
+  absl::StatusOr<ExperimentConfig> base = ReadExperimentConfig(model_path);
+  if (!base.ok()) return base.status();
+  ModelVariant variant;
+  variant.name = !model.name().empty()              ? model.name()
+                 : !base->experiment.name().empty() ? base->experiment.name()
+                                                    : Stem(model_path);
+  variant.experiment = base->experiment;
+  variant.experiment.clear_simulation();  // the dataset records its own
+  TrainingConfig& training = *variant.experiment.mutable_training();
+  if (model.has_num_steps()) training.set_num_steps(model.num_steps());
+  const SweepTrainingOverrides& overrides = config.training();
+  if (overrides.has_eval_every()) {
+    training.set_eval_every(overrides.eval_every());
+  }
+  if (overrides.has_checkpoint_every()) {
+    training.set_checkpoint_every(overrides.checkpoint_every());
+  }
+  if (!overrides.test_jumps().empty()) {
+    *training.mutable_test_jumps() = overrides.test_jumps();
+  }
+  const std::vector<std::string> sweep_sets(overrides.set().begin(),
+                                            overrides.set().end());
+  absl::Status status =
+      ApplyOverrides(sweep_sets, "training.set", &variant.experiment);
+  if (!status.ok()) return status;
+  const std::vector<std::string> model_sets(model.set().begin(),
+                                            model.set().end());
+  status = ApplyOverrides(model_sets, absl::StrCat("models[", index, "].set"),
+                          &variant.experiment);
+  if (!status.ok()) return status;
+
+  std::vector<ModelVariant> expanded = {std::move(variant)};
+  for (int a = 0; a < config.axes_size(); ++a) {
+    const SweepAxis& axis = config.axes(a);
+    const std::string label = axis.field().substr(axis.field().rfind('.') + 1);
+    std::vector<ModelVariant> next;
+    for (const ModelVariant& v : expanded) {
+      for (int i = 0; i < axis.values_size(); ++i) {
+        ModelVariant w = v;
+        status = ApplyOverride(absl::StrCat(axis.field(), "=", axis.values(i)),
+                               &w.experiment);
+        if (!status.ok()) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "axes[%d].values[%d]: %s", a, i, status.message()));
+        }
+        absl::StrAppend(&w.name, "@", label, "=", axis.values(i));
+        next.push_back(std::move(w));
+      }
+    }
+    expanded = std::move(next);
+  }
+  for (ModelVariant& v : expanded) variants->push_back(std::move(v));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -163,37 +252,28 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
                            std::end(kDefaultReferenceJumps));
   }
 
+  std::vector<ModelVariant> variants;
+  for (int m = 0; m < config.models_size(); ++m) {
+    absl::Status expanded = ExpandModel(config, m, workspace, &variants);
+    if (!expanded.ok()) return expanded;
+  }
   std::set<std::string> model_names;
-  for (const SweepModel& model : config.models()) {
-    const std::string model_path = InWorkspace(workspace, model.config());
-    absl::StatusOr<ExperimentConfig> base = ReadExperimentConfig(model_path);
-    if (!base.ok()) return base.status();
-    const std::string model_name = base->experiment.name().empty()
-                                       ? Stem(model_path)
-                                       : base->experiment.name();
-    if (!model_names.insert(model_name).second) {
+  for (const ModelVariant& variant : variants) {
+    if (!model_names.insert(variant.name).second) {
       return absl::InvalidArgumentError(
-          absl::StrCat("models: two models are named '", model_name, "'"));
+          absl::StrCat("models: two models are named '", variant.name,
+                       "'; give one a `name`"));
     }
+  }
+  for (const ModelVariant& variant : variants) {
+    const std::string& model_name = variant.name;
     for (const PlannedDataset& dataset : plan.datasets) {
       for (int samples : config.num_train_samples()) {
         for (uint64_t seed : config.seeds()) {
-          Experiment experiment = base->experiment;
-          experiment.clear_simulation();  // the dataset records its own
+          Experiment experiment = variant.experiment;
           TrainingConfig& training = *experiment.mutable_training();
-          if (model.has_num_steps()) training.set_num_steps(model.num_steps());
           training.set_num_train_samples(samples);
           training.set_seed(seed);
-          const SweepTrainingOverrides& overrides = config.training();
-          if (overrides.has_eval_every()) {
-            training.set_eval_every(overrides.eval_every());
-          }
-          if (overrides.has_checkpoint_every()) {
-            training.set_checkpoint_every(overrides.checkpoint_every());
-          }
-          if (!overrides.test_jumps().empty()) {
-            *training.mutable_test_jumps() = overrides.test_jumps();
-          }
 
           PlannedPoint p;
           const bool reference =

@@ -1,9 +1,11 @@
 // train: trains one model on one dataset from an Experiment config.
 //
 //   bazel run //train -- --config=configs/harmonic/action_angle_flow.pbtxt
-//         --dataset=out/datasets/default.h5 [--out=DIR] [--resume]
+//         --dataset=out/datasets/default.h5 [--set=training.num_steps=5000 ...]
+//         [--out=DIR] [--resume]
 //
-// Without --out the run goes to out/runs/<config name>. Errors print one line
+// Without --out the run goes to out/runs/<config name> (with overrides:
+// out/runs/<config name>_<field>_<value>...). Errors print one line
 // and exit with status 1.
 #include <chrono>
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
+#include "cli/set_flags.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "train/trainer.h"
@@ -47,7 +50,8 @@ absl::Status Run() {
         "--dataset is required: an .h5 file written by //data_gen");
   }
   const std::string config_path = ResolveUserPath(config_flag);
-  absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(config_path);
+  absl::StatusOr<ExperimentConfig> config =
+      ReadExperimentConfig(config_path, SetFlags());
   if (!config.ok()) return config.status();
   const std::string dataset_path =
       ResolveUserPath(absl::GetFlag(FLAGS_dataset));
@@ -58,7 +62,8 @@ absl::Status Run() {
   std::string run_dir = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (run_dir.empty()) {
     run_dir = WorkspaceOutputPath(
-        absl::StrCat("runs/", fs::path(config_path).stem().string()));
+        absl::StrCat("runs/", fs::path(config_path).stem().string(),
+                     OverridesSuffix(SetFlags())));
   }
   const bool resume = absl::GetFlag(FLAGS_resume);
   if (!resume && fs::exists(fs::path(run_dir) / "checkpoint.h5")) {
@@ -140,7 +145,8 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Trains a model from an Experiment config.\n"
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
-      "[--resume]");
+      "[--set=path.to.field=value ...] [--resume]");
+  aanet::ExtractSetFlags(&argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "train: unexpected argument '" << positional[1] << "'\n";
