@@ -11,6 +11,8 @@ train="$2"
 data_config="$3"
 aa_config="$4"
 eu_config="$5"
+predict="$6"
+predict_one="$7"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 source tests/cli_checks.sh
 
@@ -61,5 +63,64 @@ expect_error train_bad_field "--set=training.batch_sze=5: training.batch_sze: aa
 expect_error train_invalid "training.batch_size: must be set and >= 1, got 0" \
   "$train" --config="$aa_config" --dataset="$tmp/data.h5" --out="$tmp/bad_run" --set=training.batch_size=0
 [ ! -e "$tmp/bad_run/checkpoint.h5" ] || fail "a failed run left a checkpoint"
+
+# 4. Predictions for your own states, from the command line.
+cat > "$tmp/states.csv" <<'CSV'
+q_0,q_1,q_2,p_0,p_1,p_2
+1.0,-2.0,0.5,0.3,0.0,-1.2
+-3.0,1.0,2.0,0.0,2.5,0.4
+CSV
+"$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=1,10,50 \
+  --out="$tmp/pred.csv" --action_angle > "$tmp/predict.log" || fail "predict csv"
+grep -q "action_angle model (step .*): 2 state(s) x 3 dt -> $tmp/pred.csv" "$tmp/predict.log" \
+  || fail "predict summary: $(cat "$tmp/predict.log")"
+head -1 "$tmp/pred.csv" | grep -q "^state,dt,q_0,q_1,q_2,p_0,p_1,p_2,action_0,.*,angular_velocity_2$" \
+  || fail "pred.csv header: $(head -1 "$tmp/pred.csv")"
+[ "$(wc -l < "$tmp/pred.csv")" -eq 7 ] || fail "pred.csv: expected 1 + 3 x 2 lines"
+# The same predictions through .npy and HDF5, and from a program of your own
+# package on the public //models:predictor.
+/usr/bin/python3 - "$tmp" <<'PY' || fail "npy states"
+import sys, numpy as np
+tmp = sys.argv[1]
+np.save(tmp + "/states.npy", np.loadtxt(tmp + "/states.csv", delimiter=",", skiprows=1))
+PY
+"$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.npy" --dt=1,10,50 \
+  --action_angle > /dev/null || fail "predict npy"
+"$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=1,10,50 \
+  --out="$tmp/pred.h5" > /dev/null || fail "predict h5"
+/usr/bin/python3 - "$tmp" <<'PY' || fail "csv, npy and h5 predictions disagree"
+import sys, h5py, numpy as np
+tmp = sys.argv[1]
+csv = np.loadtxt(tmp + "/pred.csv", delimiter=",", skiprows=1)
+npy = np.load(tmp + "/states_predictions.npy")
+assert npy.shape == (3, 2, 6), npy.shape
+assert np.array_equal(csv[:, 2:8], npy.reshape(6, 6))
+assert list(csv[:, 1]) == [1, 1, 10, 10, 50, 50] and list(csv[:, 0]) == [0, 1] * 3
+actions = np.load(tmp + "/states_predictions_actions.npy")
+assert actions.shape == (3, 2, 3) and np.array_equal(csv[:, 8:11], actions.reshape(6, 3))
+with h5py.File(tmp + "/pred.h5", "r") as f:
+    assert np.array_equal(f["predictions"][()], npy)
+    assert list(f["dt"][()]) == [1, 10, 50]
+    assert "actions" not in f
+PY
+"$predict_one" "$tmp/aa/best.h5" 10 1.0 -2.0 0.5 0.3 0.0 -1.2 > "$tmp/one.txt" \
+  || fail "examples:predict_one"
+/usr/bin/python3 - "$tmp" <<'PY' || fail "examples:predict_one disagrees with predict"
+import sys, numpy as np
+tmp = sys.argv[1]
+one = np.array(open(tmp + "/one.txt").read().split(), dtype=float)
+csv = np.loadtxt(tmp + "/pred.csv", delimiter=",", skiprows=1)
+assert np.allclose(one, csv[2, 2:8], rtol=1e-5), (one, csv[2, 2:8])
+PY
+printf '1,2,3,4,5\n' > "$tmp/short.csv"
+expect_error predict_short "short.csv:1: expected 6 values (q_0..q_2, p_0..p_2), got 5" \
+  "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/short.csv" --out="$tmp/bad.csv"
+expect_error predict_dt "--dt: 'x' is not a finite number" \
+  "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=1,x --out="$tmp/bad.csv"
+expect_error predict_eu "which has no action-angle coordinates" \
+  "$predict" --checkpoint="$tmp/eu/best.h5" --states="$tmp/states.csv" --action_angle --out="$tmp/bad.csv"
+expect_error predict_format "unknown format '.txt'" \
+  "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --out="$tmp/bad.txt"
+[ ! -e "$tmp/bad.csv" ] || fail "a failed predict left a file"
 
 finish "user workflow: all checks passed"
