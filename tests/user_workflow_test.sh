@@ -13,6 +13,7 @@ aa_config="$4"
 eu_config="$5"
 predict="$6"
 predict_one="$7"
+module="$8"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 source tests/cli_checks.sh
 
@@ -112,6 +113,22 @@ one = np.array(open(tmp + "/one.txt").read().split(), dtype=float)
 csv = np.loadtxt(tmp + "/pred.csv", delimiter=",", skiprows=1)
 assert np.allclose(one, csv[2, 2:8], rtol=1e-5), (one, csv[2, 2:8])
 PY
+# 5. The same from Python (Debian's /usr/bin/python3, the module on
+# PYTHONPATH as the README says).
+PYTHONPATH="$(dirname "$module")" /usr/bin/python3 - "$tmp" <<'PY' || fail "Python predictions"
+import sys, numpy as np
+import aanet
+tmp = sys.argv[1]
+m = aanet.load(tmp + "/aa/best.h5")
+states = np.loadtxt(tmp + "/states.csv", delimiter=",", skiprows=1)
+pred = m.predict(states, [1, 10, 50])
+csv = np.loadtxt(tmp + "/pred.csv", delimiter=",", skiprows=1)
+assert pred.shape == (3, 2, 6), pred.shape
+assert np.array_equal(pred.reshape(6, 6), csv[:, 2:8])
+c = m.action_angles(states, dt=50)
+assert np.array_equal(c["angular_velocities"], csv[4:6, 14:17])
+PY
+
 printf '1,2,3,4,5\n' > "$tmp/short.csv"
 expect_error predict_short "short.csv:1: expected 6 values (q_0..q_2, p_0..p_2), got 5" \
   "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/short.csv" --out="$tmp/bad.csv"
