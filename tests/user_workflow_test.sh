@@ -65,6 +65,28 @@ expect_error train_invalid "training.batch_size: must be set and >= 1, got 0" \
   "$train" --config="$aa_config" --dataset="$tmp/data.h5" --out="$tmp/bad_run" --set=training.batch_size=0
 [ ! -e "$tmp/bad_run/checkpoint.h5" ] || fail "a failed run left a checkpoint"
 
+# 3. Extend one run: 40 more steps, config and dataset from the run itself.
+"$train" --out="$tmp/aa" --extend_to=80 > "$tmp/extend.log" 2> "$tmp/extend.err" \
+  || fail "extend: $(cat "$tmp/extend.err")"
+grep -q "continuing $tmp/aa at step 40 of 80" "$tmp/extend.err" || fail "extend: no continuing line: $(cat "$tmp/extend.err")"
+grep -q "trained 40 steps" "$tmp/extend.log" || fail "extend: not 40 more steps: $(cat "$tmp/extend.log")"
+grep -q "num_steps: 80" "$tmp/aa/config.pbtxt" || fail "extended config lacks num_steps 80"
+grep -q "jump_ramp_steps: 40" "$tmp/aa/config.pbtxt" || fail "extended config lacks the ramp"
+[ "$(wc -l < "$tmp/aa/metrics.jsonl")" -eq 4 ] || fail "expected 4 metrics lines after extension"
+"$train" --out="$tmp/aa" --resume > "$tmp/finished.log" 2>&1 || fail "resume of a finished run"
+grep -q "finished at step 80 of 80; nothing to train (--extend_to=N" "$tmp/finished.log" \
+  || fail "finished run: $(cat "$tmp/finished.log")"
+expect_error extend_down "--extend_to: cannot extend to 60 steps: the run already has training.num_steps = 80" \
+  "$train" --out="$tmp/aa" --extend_to=60
+expect_error extend_nothing "holds no run to continue" "$train" --out="$tmp/none" --extend_to=60
+# A warm start: a new run from the extended run's best parameters.
+"$train" --config="$eu_config" --dataset="$tmp/data.h5" --out="$tmp/eu_warm" "${small[@]}" \
+  --set=model.euler_update.encoder.flow.num_layers=4 --init_from="$tmp/eu/best.h5" \
+  > "$tmp/warm.log" 2>&1 || fail "init_from: $(cat "$tmp/warm.log")"
+grep -q "init_from: \"$tmp/eu/best.h5\"" "$tmp/eu_warm/config.pbtxt" || fail "warm run does not record init_from"
+expect_error warm_mismatch "training.init_from: " "$train" --config="$eu_config" \
+  --dataset="$tmp/data.h5" --out="$tmp/eu_bad" "${small[@]}" --init_from="$tmp/eu/best.h5"
+
 # 4. Predictions for your own states, from the command line.
 cat > "$tmp/states.csv" <<'CSV'
 q_0,q_1,q_2,p_0,p_1,p_2

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -16,6 +17,7 @@
 #include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
+#include "proto/text_config.h"
 #include "train/jump_schedule.h"
 #include "train/loss.h"
 
@@ -77,10 +79,31 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
   if (!split.ok()) return split.status();
   trainer->split_ = *split;
 
-  absl::StatusOr<StandardScaler> scaler =
-      StandardScaler::Fit(data_gen::RangeStates(dataset, split->train));
-  if (!scaler.ok()) return scaler.status();
-  trainer->scaler_ = *std::move(scaler);
+  // A warm start keeps the scaler its parameters were trained with, so that
+  // the network starts as the same function of the physical states.
+  const std::string& init_from = experiment.training().init_from();
+  std::optional<Checkpoint> initial;
+  if (!init_from.empty()) {
+    absl::StatusOr<Checkpoint> read = ReadCheckpoint(init_from);
+    if (!read.ok()) {
+      return absl::Status(
+          read.status().code(),
+          absl::StrCat("training.init_from: ", read.status().message()));
+    }
+    if (read->num_particles != dataset.num_particles()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "training.init_from: %s has %d particles, the dataset %d", init_from,
+          read->num_particles, dataset.num_particles()));
+    }
+    initial = *std::move(read);
+    trainer->scaler_ =
+        StandardScaler(initial->scaler_mean, initial->scaler_scale);
+  } else {
+    absl::StatusOr<StandardScaler> scaler =
+        StandardScaler::Fit(data_gen::RangeStates(dataset, split->train));
+    if (!scaler.ok()) return scaler.status();
+    trainer->scaler_ = *std::move(scaler);
+  }
 
   const uint64_t seed = trainer->options_.seed;
   Random init_random(Random::DeriveSeed(seed, kInitStream));
@@ -90,6 +113,18 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
       init_random);
   if (!model.ok()) return model.status();
   trainer->model_ = *std::move(model);
+  if (initial.has_value()) {
+    ad::ParameterStore& store = trainer->model_->parameters();
+    absl::StatusOr<Eigen::VectorXd> values =
+        FromNamed(store, initial->parameters, init_from);
+    if (!values.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("training.init_from: ", values.status().message(),
+                       " (the model config must match the checkpoint's)"));
+    }
+    absl::Status loaded = store.Unflatten(*values);
+    if (!loaded.ok()) return loaded;
+  }
 
   trainer->random_ = Random(Random::DeriveSeed(seed, kBatchStream));
   ad::AdamOptions adam_options;
@@ -194,8 +229,9 @@ absl::Status Trainer::Run(
   info.num_steps = options_.num_steps;
   while (step_ < options_.num_steps &&
          (stop_at_step < 0 || step_ < stop_at_step)) {
-    const int jump = SampleJump(options_.jump_schedule, static_cast<int>(step_),
-                                options_.num_steps, options_.max_jump, random_);
+    const int jump =
+        SampleJump(options_.jump_schedule, static_cast<int>(step_),
+                   options_.jump_ramp_steps, options_.max_jump, random_);
     SampleBatch(jump);
     const double loss = Step(batch_inputs_, batch_targets_, jump);
     if (!std::isfinite(loss)) {
@@ -291,10 +327,16 @@ absl::Status Trainer::Resume() {
   absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(path);
   if (!checkpoint.ok()) return checkpoint.status();
   if (checkpoint->config_text != config_text_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path,
-        ": was written by a different config; resume with the same --config "
-        "or train into a new --out directory"));
+    Experiment recorded;
+    const bool parsed =
+        ParseTextProto(checkpoint->config_text, path, &recorded).ok();
+    if (!parsed || !ContinuesConfig(experiment_, recorded)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path,
+          ": was written by a different config; resume with the same "
+          "--config (or none: the run's own), extend it with --extend_to=N, "
+          "or train into a new --out directory"));
+    }
   }
   if (!checkpoint->training.has_value()) {
     return absl::FailedPreconditionError(

@@ -1,7 +1,7 @@
 // The training loop: one model, one dataset, one run directory.
 //
-// Per step (reference.md, "Training"): draw a jump from the curriculum, draw
-// a batch with replacement from the training pairs at that jump, take one
+// Per step (as the published code trains): draw a jump from the curriculum,
+// draw a batch with replacement from the training pairs at that jump, take one
 // Adam step on the loss (train/loss.h). Every eval_every steps: the total
 // loss on all training pairs at that step's jump decides the best state so
 // far, and the prediction loss on the test split is measured at every test
@@ -15,6 +15,13 @@
 //   metrics.jsonl   one JSON object per evaluation
 //   config.pbtxt    the config text of the run
 // All files are written atomically.
+//
+// Continuing: Resume() continues the run's checkpoint; the config may be the
+// run's own or that config extended to more steps (training_options.h,
+// ExtendTrainingConfig), which reproduces bit for bit a run trained for the
+// extended num_steps in one go with the same jump_ramp_steps. A config with
+// training.init_from starts a new run from another run's parameters and
+// scaler.
 #ifndef AANET_TRAIN_TRAINER_H_
 #define AANET_TRAIN_TRAINER_H_
 
@@ -69,8 +76,9 @@ class Trainer {
       const data_gen::Dataset& dataset, const std::string& dataset_path,
       const std::string& run_dir);
 
-  // Continues from run_dir/checkpoint.h5. Fails if the checkpoint's config
-  // differs from this run's or does not fit the model.
+  // Continues from run_dir/checkpoint.h5. Fails if this run's config neither
+  // equals nor extends (ContinuesConfig) the checkpoint's, or does not fit
+  // the model.
   absl::Status Resume();
 
   // Trains until num_steps (or, if stop_at_step >= 0, until that many steps
