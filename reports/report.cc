@@ -265,7 +265,7 @@ class ReportBuilder {
     std::map<std::string, std::string> kind_of_model;
     std::map<std::string, std::set<int>> steps_of_model;
     std::map<std::string, std::map<SweepPoint::Status, int>> model_counts;
-    std::set<int> jumps;
+    std::set<int> reference_jumps, other_jumps;
     double point_seconds = 0;
     for (const StudyPoint& p : study_.points) {
       const SweepPoint& point = p.point;
@@ -281,8 +281,10 @@ class ReportBuilder {
       steps_of_model[point.model()].insert(point.num_steps());
       point_seconds += point.wall_seconds();
       if (p.evaluation.has_value()) {
-        for (const JumpMetrics& m : p.evaluation->jumps())
-          jumps.insert(m.jump());
+        for (const JumpMetrics& m : p.evaluation->jumps()) {
+          (point.is_reference() ? reference_jumps : other_jumps)
+              .insert(m.jump());
+        }
       }
     }
     std::string text = absl::StrCat(
@@ -343,7 +345,13 @@ class ReportBuilder {
                                             : absl::StrJoin(datasets, ", ")});
     facts.Row({"num_train_samples", JoinSet(samples)});
     facts.Row({"seeds", JoinSet(seeds)});
-    facts.Row({"evaluated jumps", JoinSet(jumps)});
+    // Which jumps each kind of point was evaluated at (SweepEvaluation:
+    // `jumps` everywhere, `reference_jumps` at the reference points).
+    facts.Row({"evaluated jumps, reference points (error vs Δt, timings)",
+               reference_jumps.empty() ? std::string("—")
+                                       : JoinSet(reference_jumps)});
+    facts.Row({"evaluated jumps, every other point",
+               other_jumps.empty() ? std::string("—") : JoinSet(other_jumps)});
     std::set<std::string> marked;
     for (const StudyPoint& p : study_.points) {
       if (p.point.is_reference()) {
@@ -504,7 +512,9 @@ class ReportBuilder {
         absl::StrFormat("set xrange [-0.6:%f]", row - 0.4),
         absl::StrCat("set xtics (", absl::StrJoin(tics, ", "),
                      ") rotate by -20"),
-        "set boxwidth 0.6", "set key top left"};
+        // Points, not bars: a bar's length on a log axis depends on where
+        // the axis starts and means nothing.
+        "set offsets 0, 0, graph 0.08, graph 0.08", "set key top left"};
     Figure figure;
     figure.name = "fig_table1";
     figure.columns = 3;
@@ -514,7 +524,7 @@ class ReportBuilder {
       parameters.series.push_back(
           {"",
            data.Add("parameter count per model (x = model)", parameter_rows),
-           "1:2", "boxes", 1});
+           "1:2", "points pointtype 7 pointsize 1.6", 1});
       figure.panels.push_back(parameters);
     }
     if (!growth_rows.empty()) {
@@ -524,21 +534,20 @@ class ReportBuilder {
           "dashtype 2");
       growth.series.push_back(
           {"", data.Add("inference-time growth per model", growth_rows), "1:2",
-           "boxes", 2});
+           "points pointtype 7 pointsize 1.6", 2});
       figure.panels.push_back(growth);
     }
     if (!small_rows.empty() || !large_rows.empty()) {
       energy.commands = axis;
-      energy.commands.push_back("set boxwidth 0.3");
       if (!small_rows.empty()) {
         energy.series.push_back(
             {"small jump", data.Add("mean |dH| at the small jump", small_rows),
-             "($1-0.16):2", "boxes", 3});
+             "($1-0.12):2", "points pointtype 7 pointsize 1.6", 3});
       }
       if (!large_rows.empty()) {
         energy.series.push_back(
             {"large jump", data.Add("mean |dH| at the large jump", large_rows),
-             "($1+0.16):2", "boxes", 4});
+             "($1+0.12):2", "points pointtype 5 pointsize 1.6", 4});
       }
       figure.panels.push_back(energy);
     }
@@ -823,7 +832,7 @@ class ReportBuilder {
           absl::StrFormat("set label 1 'trained range (jump <= %d)' at first "
                           "%s, graph 0.97 right offset -0.5,0",
                           kMaxTrainedJump, x),
-          "set key below"};
+          "set key outside right top vertical"};
     }
     Figure figure;
     figure.name = "fig_error_vs_dt";
@@ -872,7 +881,7 @@ class ReportBuilder {
       absl::StrAppend(&tables, "### ", model, " (k_pair ",
                       Short(reference->k_pair), ")\n\n");
       MdTable table({"samples", "seeds", "mode", "true ω", "learned ω",
-                     "relative error"});
+                     "relative error (fraction)"});
       int rows = 0;
       for (const Cell& cell : cells_) {
         if (cell.model != model || cell.k_pair != reference->k_pair) continue;
@@ -971,7 +980,7 @@ class ReportBuilder {
         panel.commands.push_back(absl::StrFormat(
             "set xrange [%.9g:%.9g]", lowest - margin, highest + margin));
       }
-      panel.commands.push_back("set key below");
+      panel.commands.push_back("set key outside right top vertical");
       if (!panel.series.empty()) {
         absl::StrAppend(&tables, "Kernel density at ", CellPoint(*reference),
                         ": ", absl::StrJoin(bandwidths, "; "), ".\n\n");

@@ -51,9 +51,14 @@ small=(--set=training.num_steps=40 --set=training.batch_size=50
 "$train" --config="$eu_config" --dataset="$tmp/data.h5" --out="$tmp/eu" "${small[@]}" \
   --set=model.euler_update.encoder.flow.num_layers=4 \
   > "$tmp/eu.log" 2> "$tmp/eu.err" || fail "train euler_update: $(cat "$tmp/eu.err")"
+grep -q "loss = prediction + lambda \* action variance (lambda = 1)" "$tmp/aa.err" || fail "aa: banner lacks the loss legend"
+grep -q "loss [0-9.e+-]* + 1 \* [0-9.e+-]*" "$tmp/aa.err" || fail "aa: progress loss is not prediction + lambda * variance"
+grep -q "loss = prediction$" "$tmp/eu.err" || fail "eu: banner lacks the loss legend"
 for run in aa eu; do
   grep -q "trained 40 steps" "$tmp/$run.log" || fail "$run: not 40 steps: $(cat "$tmp/$run.log")"
-  grep -q "batch 50" "$tmp/$run.err" || fail "$run: banner lacks batch 50"
+  grep -q "batch 50, 100 training samples per trajectory (2 trajectories)" "$tmp/$run.err" \
+    || fail "$run: banner: $(head -2 "$tmp/$run.err")"
+  grep -q "sampled jump [0-9]* (max [0-9]*)  loss" "$tmp/$run.err" || fail "$run: progress line lacks the sampled jump"
   # The recorded config is the effective one.
   grep -q "batch_size: 50" "$tmp/$run/config.pbtxt" || fail "$run: config.pbtxt lacks the override"
   grep -q "num_layers: 4" "$tmp/$run/config.pbtxt" || fail "$run: config.pbtxt lacks num_layers 4"

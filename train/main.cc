@@ -86,10 +86,12 @@ absl::Status Run() {
   const TrainingOptions& options = t.options();
   std::cerr << absl::StrFormat(
       "training %s (%d parameters) on %s: %d steps, batch %d, %d training "
-      "samples, jumps up to %d\n",
+      "samples per trajectory (%d trajectories), jumps up to %d\n"
+      "progress: the sampled jump (the schedule's largest at that step), %s\n",
       t.model().kind(), t.model().parameters().NumScalars(), dataset_path,
       options.num_steps, options.batch_size, options.num_train_samples,
-      options.max_jump);
+      setup->dataset.num_trajectories(), options.max_jump,
+      DescribeLossTerms(options, t.model().kind() == "action_angle"));
 
   ProgressLine progress;
   const auto start = std::chrono::steady_clock::now();
@@ -99,14 +101,7 @@ absl::Status Run() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     const double rate = (info.step - first_step) / std::max(elapsed, 1e-9);
-    std::string text =
-        absl::StrFormat("step %d/%d  jump %d  loss %.3e", info.step,
-                        info.num_steps, info.jump, info.batch_loss);
-    if (info.last_evaluation != nullptr &&
-        !info.last_evaluation->test_losses.empty()) {
-      const auto& first = *info.last_evaluation->test_losses.begin();
-      absl::StrAppendFormat(&text, "  test@%d %.3e", first.first, first.second);
-    }
+    std::string text = DescribeProgress(info);
     absl::StrAppendFormat(&text, "  %.0f steps/s  ETA %s", rate,
                           FormatDuration((info.num_steps - info.step) / rate));
     progress.Update(text, info.step == info.num_steps);

@@ -57,6 +57,33 @@ std::string MetricsLine(const Evaluation& e) {
 
 }  // namespace
 
+std::string DescribeProgress(const ProgressInfo& info) {
+  std::string text =
+      absl::StrFormat("step %d/%d  sampled jump %d (max %d)  ", info.step,
+                      info.num_steps, info.jump, info.max_jump);
+  if (info.has_actions) {
+    absl::StrAppendFormat(
+        &text, "loss %.3e + %g * %.3e", info.batch_prediction_loss,
+        info.action_variance_weight, info.batch_action_variance);
+  } else {
+    absl::StrAppendFormat(&text, "loss %.3e", info.batch_prediction_loss);
+  }
+  if (info.last_evaluation != nullptr &&
+      !info.last_evaluation->test_losses.empty()) {
+    const auto& first = *info.last_evaluation->test_losses.begin();
+    absl::StrAppendFormat(&text, "  test@%d %.3e", first.first, first.second);
+  }
+  return text;
+}
+
+std::string DescribeLossTerms(const TrainingOptions& options,
+                              bool has_actions) {
+  if (!has_actions) return "loss = prediction";
+  return absl::StrFormat(
+      "loss = prediction + lambda * action variance (lambda = %g)",
+      options.action_variance_weight);
+}
+
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     const Experiment& experiment, const std::string& config_text,
     const data_gen::Dataset& dataset, const std::string& dataset_path,
@@ -179,6 +206,10 @@ double Trainer::Step(const Eigen::MatrixXd& inputs,
   const LossTerms loss =
       ComputeLoss(forward, y, options_.action_variance_weight);
   const double value = loss.total.scalar();
+  last_prediction_ = loss.prediction.scalar();
+  last_has_actions_ = loss.action_variance.valid();
+  last_action_variance_ =
+      last_has_actions_ ? loss.action_variance.scalar() : 0.0;
   if (!std::isfinite(value)) return value;  // no update from a broken loss
   model_->parameters().ZeroGrad();
   tape_.Backward(loss.total);
@@ -272,7 +303,14 @@ absl::Status Trainer::Run(
     }
     info.step = step_;
     info.jump = jump;
+    info.max_jump =
+        MaxJumpAt(options_.jump_schedule, static_cast<int>(step_ - 1),
+                  options_.jump_ramp_steps, options_.max_jump);
     info.batch_loss = loss;
+    info.batch_prediction_loss = last_prediction_;
+    info.batch_action_variance = last_action_variance_;
+    info.action_variance_weight = options_.action_variance_weight;
+    info.has_actions = last_has_actions_;
     if (progress) progress(info);
   }
   return absl::OkStatus();

@@ -62,10 +62,25 @@ struct Evaluation {
 struct ProgressInfo {
   int64_t step = 0;  // steps completed
   int64_t num_steps = 0;
-  int jump = 0;
-  double batch_loss = 0;
+  int jump = 0;           // the jump this step sampled
+  int max_jump = 0;       // the schedule's largest jump at this step
+  double batch_loss = 0;  // = prediction + weight * action_variance
+  double batch_prediction_loss = 0;
+  double batch_action_variance = 0;   // 0 for models without actions
+  double action_variance_weight = 0;  // lambda
+  bool has_actions = false;           // the model has an action variance
   const Evaluation* last_evaluation = nullptr;  // null before the first
 };
+
+// The progress line of a step, e.g.
+//   "step 120/5000  sampled jump 3 (max 4)  loss 1.204e-02 + 1 * 3.400e-04"
+// (the loss as prediction + lambda * action variance; the prediction alone
+// for models without actions), then "  test@1 2.1e-02" once evaluated.
+std::string DescribeProgress(const ProgressInfo& info);
+
+// The legend of DescribeProgress's loss, for a banner: "loss = prediction +
+// lambda * action variance (lambda = 1)" or "loss = prediction".
+std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 
 class Trainer {
  public:
@@ -107,6 +122,9 @@ class Trainer {
   // the batch's total loss. Exposed for benchmarks.
   double Step(const Eigen::MatrixXd& inputs, const Eigen::MatrixXd& targets,
               int jump);
+  // Whether the model's loss has an action-variance term (known after the
+  // first Step).
+  bool has_actions() const { return last_has_actions_; }
 
  private:
   Trainer() = default;
@@ -147,6 +165,9 @@ class Trainer {
   std::map<int, data_gen::StatePairs> train_pairs_;
   std::map<int, data_gen::StatePairs> test_pairs_;
   Eigen::MatrixXd batch_inputs_, batch_targets_;
+  // The terms of the last Step's loss.
+  double last_prediction_ = 0, last_action_variance_ = 0;
+  bool last_has_actions_ = false;
   std::vector<Evaluation> evaluations_;
 };
 

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
 #include "proto/text_config.h"
+#include "train/jump_schedule.h"
 
 namespace aanet::train {
 namespace {
@@ -278,6 +279,37 @@ TEST_F(TrainerTest, InitFromStartsFromAnotherRunsParametersAndScaler) {
   bad = Trainer::Create(mismatch, "", *dataset_, "d.h5", RunDir("bad_warm"));
   EXPECT_THAT(bad.status().message(), HasSubstr("training.init_from: "));
   EXPECT_THAT(bad.status().message(), HasSubstr("no such file"));
+}
+
+TEST_F(TrainerTest, ProgressShowsTheSampledJumpAndTheLossTerms) {
+  std::unique_ptr<Trainer> trainer = MakeTrainer(RunDir("progress"));
+  std::vector<ProgressInfo> seen;
+  ASSERT_TRUE(
+      trainer->Run([&](const ProgressInfo& info) { seen.push_back(info); }, 150)
+          .ok());
+  for (const ProgressInfo& info : seen) {
+    EXPECT_GE(info.jump, 1);
+    EXPECT_LE(info.jump, info.max_jump);
+    EXPECT_EQ(info.max_jump,
+              MaxJumpAt(LINEAR, static_cast<int>(info.step - 1), 300, 10));
+    EXPECT_TRUE(info.has_actions);
+    EXPECT_DOUBLE_EQ(info.batch_loss, info.batch_prediction_loss +
+                                          1.0 * info.batch_action_variance);
+  }
+  ProgressInfo info = seen.back();
+  info.batch_prediction_loss = 0.012;
+  info.batch_action_variance = 3.4e-4;
+  info.jump = 3;
+  info.max_jump = 6;
+  info.last_evaluation = nullptr;
+  EXPECT_EQ(DescribeProgress(info),
+            "step 150/300  sampled jump 3 (max 6)  loss 1.200e-02 + 1 * "
+            "3.400e-04");
+  info.has_actions = false;
+  EXPECT_EQ(DescribeProgress(info),
+            "step 150/300  sampled jump 3 (max 6)  loss 1.200e-02");
+  EXPECT_EQ(DescribeLossTerms(trainer->options(), true),
+            "loss = prediction + lambda * action variance (lambda = 1)");
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsWithTheStepAndKeepsTheBestState) {
