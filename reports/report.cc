@@ -310,10 +310,18 @@ class ReportBuilder {
     if (have_sweep_config_ && sweep_config_.models_size() > 0) {
       std::vector<std::string> configs;
       for (const SweepModel& m : sweep_config_.models()) {
-        configs.push_back(
-            m.has_num_steps()
-                ? absl::StrCat(m.config(), " (num_steps ", m.num_steps(), ")")
-                : m.config());
+        std::vector<std::string> notes;
+        if (m.has_num_steps()) {
+          notes.push_back(absl::StrCat("num_steps ", m.num_steps()));
+        }
+        for (const std::string& set : m.set()) notes.push_back(set);
+        std::string entry = m.name().empty()
+                                ? m.config()
+                                : absl::StrCat(m.name(), ": ", m.config());
+        if (!notes.empty()) {
+          absl::StrAppend(&entry, " (", absl::StrJoin(notes, ", "), ")");
+        }
+        configs.push_back(entry);
       }
       facts.Row({"model configs", absl::StrJoin(configs, ", ")});
     }

@@ -42,7 +42,18 @@ absl::Status Validate(const SweepConfig& config) {
                    absl::StrCat("must be >= 1, got ", model.num_steps()));
     }
   }
-  if (config.datasets().empty()) return error("datasets", "must not be empty");
+  if (config.datasets().empty() && config.dataset_variants().empty()) {
+    return error("datasets", "must not be empty");
+  }
+  for (int i = 0; i < config.dataset_variants_size(); ++i) {
+    const SweepDataset& d = config.dataset_variants(i);
+    const std::string field = absl::StrFormat("dataset_variants[%d]", i);
+    if (d.name().empty() ||
+        d.name().find_first_of("/\\ ") != std::string::npos) {
+      return error(field + ".name", "must be set, without '/' or spaces");
+    }
+    if (d.config().empty()) return error(field + ".config", "must be set");
+  }
   for (int a = 0; a < config.axes_size(); ++a) {
     const SweepAxis& axis = config.axes(a);
     const std::string field = absl::StrFormat("axes[%d]", a);
@@ -73,7 +84,10 @@ absl::Status Validate(const SweepConfig& config) {
   for (int jump : e.reference_jumps()) {
     if (jump < 1) return error("evaluation.reference_jumps", "must be >= 1");
   }
-  if (!e.reference_dataset().empty() &&
+  const bool is_variant = std::any_of(
+      config.dataset_variants().begin(), config.dataset_variants().end(),
+      [&](const SweepDataset& d) { return d.name() == e.reference_dataset(); });
+  if (!e.reference_dataset().empty() && !is_variant &&
       std::find(config.datasets().begin(), config.datasets().end(),
                 e.reference_dataset()) == config.datasets().end()) {
     return error("evaluation.reference_dataset",
@@ -210,12 +224,36 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
   plan.sweep_dir =
       (fs::path(output_root) / "sweeps" / config.name()).lexically_normal();
 
+  std::vector<SweepDataset> datasets;
   for (const std::string& dataset : config.datasets()) {
+    SweepDataset d;
+    d.set_name(Stem(dataset));
+    d.set_config(dataset);
+    datasets.push_back(std::move(d));
+  }
+  datasets.insert(datasets.end(), config.dataset_variants().begin(),
+                  config.dataset_variants().end());
+  std::set<std::string> dataset_names;
+  for (int i = 0; i < static_cast<int>(datasets.size()); ++i) {
+    const SweepDataset& dataset = datasets[i];
+    if (!dataset_names.insert(dataset.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "datasets: two datasets are named '", dataset.name(), "'"));
+    }
     PlannedDataset d;
-    d.name = Stem(dataset);
-    d.config_path = InWorkspace(workspace, dataset);
-    absl::StatusOr<ExperimentConfig> read = ReadExperimentConfig(d.config_path);
-    if (!read.ok()) return read.status();
+    d.name = dataset.name();
+    d.config_path = InWorkspace(workspace, dataset.config());
+    const std::vector<std::string> sets(dataset.set().begin(),
+                                        dataset.set().end());
+    absl::StatusOr<ExperimentConfig> read =
+        ReadExperimentConfig(d.config_path, sets);
+    if (!read.ok()) {
+      if (sets.empty()) return read.status();
+      return absl::Status(
+          read.status().code(),
+          absl::StrCat("dataset_variants[", i - config.datasets_size(),
+                       "]: ", read.status().message()));
+    }
     if (!read->experiment.has_simulation()) {
       return absl::InvalidArgumentError(
           absl::StrCat(d.config_path, ": has no simulation { ... }"));
@@ -228,10 +266,12 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
   }
 
   const SweepEvaluation& evaluation = config.evaluation();
-  const std::string reference_dataset =
-      evaluation.reference_dataset().empty()
-          ? Stem(config.datasets(0))
-          : Stem(evaluation.reference_dataset());
+  std::string reference_dataset = plan.datasets.front().name;
+  if (!evaluation.reference_dataset().empty()) {
+    reference_dataset = dataset_names.count(evaluation.reference_dataset()) > 0
+                            ? evaluation.reference_dataset()
+                            : Stem(evaluation.reference_dataset());
+  }
   int reference_samples = config.num_train_samples(0);
   if (evaluation.has_reference_num_train_samples()) {
     reference_samples = evaluation.reference_num_train_samples();

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/text_config.h"
 
@@ -136,6 +137,48 @@ TEST(PlanSweepTest, OverridesPerModelSweepWideAndPerAxis) {
   }
 }
 
+TEST(PlanSweepTest, DatasetVariantsApplyOverrides) {
+  SweepConfig config = Parse(R"pb(
+    name: "v"
+    models { config: "configs/harmonic/action_angle_flow.pbtxt" }
+    dataset_variants {
+      name: "three_k0.3"
+      config: "configs/harmonic/default.pbtxt"
+      set: "simulation.harmonic.num_particles=3"
+      set: "simulation.harmonic.k_pair=0.3"
+    }
+    datasets: "configs/harmonic/default.pbtxt"
+    num_train_samples: [ 100 ]
+    seeds: [ 0 ]
+    evaluation { reference_dataset: "three_k0.3" }
+  )pb");
+  absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->datasets.size(), 2u);
+  const PlannedDataset& variant = plan->datasets[1];
+  EXPECT_EQ(variant.name, "three_k0.3");
+  EXPECT_EQ(variant.path, "/o/datasets/three_k0.3.h5");
+  EXPECT_DOUBLE_EQ(variant.k_pair, 0.3);
+  EXPECT_EQ(variant.experiment.simulation().harmonic().num_particles(), 3);
+  EXPECT_NE(variant.config_text.find("--set=simulation.harmonic.k_pair=0.3"),
+            std::string::npos);
+  ASSERT_EQ(plan->points.size(), 2u);
+  EXPECT_FALSE(plan->points[0].point.is_reference());
+  EXPECT_TRUE(plan->points[1].point.is_reference());
+  EXPECT_EQ(plan->points[1].point.directory(),
+            "action_angle_flow/three_k0.3/samples_100/seed_0");
+
+  config.mutable_evaluation()->clear_reference_dataset();
+  config.mutable_dataset_variants(0)->set_name("default");
+  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
+              ::testing::HasSubstr("two datasets are named 'default'"));
+  config.mutable_dataset_variants(0)->set_name("x");
+  config.mutable_dataset_variants(0)->add_set("simulation.harmonic.k=1");
+  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
+              ::testing::HasSubstr(
+                  "dataset_variants[0]: --set=simulation.harmonic.k=1"));
+}
+
 TEST(PlanSweepTest, InvalidConfigsNameTheField) {
   struct Case {
     const char* edit;
@@ -184,7 +227,8 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
 
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
-       {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt"}) {
+       {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",
+        "configs/sweeps/example_own_question.pbtxt"}) {
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
     ASSERT_TRUE(file.ok()) << file.status();
     EXPECT_FALSE(file->config.description().empty());

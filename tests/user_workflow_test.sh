@@ -14,6 +14,8 @@ eu_config="$5"
 predict="$6"
 predict_one="$7"
 module="$8"
+paper="$9"
+sweep_config="${10}"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 source tests/cli_checks.sh
 
@@ -166,5 +168,25 @@ expect_error predict_eu "which has no action-angle coordinates" \
 expect_error predict_format "unknown format '.txt'" \
   "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --out="$tmp/bad.txt"
 [ ! -e "$tmp/bad.csv" ] || fail "a failed predict left a file"
+
+# 6. A small sweep of your own through the main job: a dataset with
+# overrides, two models with overrides, a learning-rate axis.
+"$paper" --sweep="$sweep_config" --output_root="$tmp/out" --out="$tmp/report" --jobs=2 \
+  > "$tmp/paper.log" 2>&1 || fail "paper --sweep: $(tail -n 5 "$tmp/paper.log")"
+for model in action_angle_flow@learning_rate=1e-3 action_angle_flow@learning_rate=3e-4 \
+    euler_update_flow@learning_rate=1e-3 euler_update_flow@learning_rate=3e-4; do
+  dir="$tmp/out/sweeps/own_question/$model/three_k_pair_0.3/samples_100/seed_0"
+  [ -f "$dir/evaluation.json" ] || fail "sweep point $model not evaluated"
+  grep -q "batch_size: 50" "$dir/config.pbtxt" || fail "$model: batch size override lost"
+done
+grep -q "learning_rate: 0.0003" \
+  "$tmp/out/sweeps/own_question/euler_update_flow@learning_rate=3e-4/three_k_pair_0.3/samples_100/seed_0/config.pbtxt" \
+  || fail "axis value not applied"
+/usr/bin/python3 - "$tmp/out/datasets/three_k_pair_0.3.h5" <<'PY' || fail "sweep dataset is not the overridden one"
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    assert f["q"].shape == (2, 300, 3), f["q"].shape
+PY
+grep -q "action_angle_flow@learning_rate=3e-4" "$tmp/report/REPORT.md" || fail "report lacks the axis models"
 
 finish "user workflow: all checks passed"
