@@ -79,6 +79,8 @@ grep -q "continuing $tmp/aa at step 40 of 80" "$tmp/extend.err" || fail "extend:
 grep -q "trained 40 steps" "$tmp/extend.log" || fail "extend: not 40 more steps: $(cat "$tmp/extend.log")"
 grep -q "num_steps: 80" "$tmp/aa/config.pbtxt" || fail "extended config lacks num_steps 80"
 grep -q "jump_ramp_steps: 40" "$tmp/aa/config.pbtxt" || fail "extended config lacks the ramp"
+head -2 "$tmp/aa/config.pbtxt" | grep -q -- "--set=training.batch_size=50" \
+  || fail "the extended config lost the history of its overrides"
 [ "$(wc -l < "$tmp/aa/metrics.jsonl")" -eq 4 ] || fail "expected 4 metrics lines after extension"
 "$train" --out="$tmp/aa" --resume > "$tmp/finished.log" 2>&1 || fail "resume of a finished run"
 grep -q "finished at step 80 of 80; nothing to train (--extend_to=N" "$tmp/finished.log" \

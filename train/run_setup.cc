@@ -4,7 +4,9 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/paths.h"
 #include "cli/set_flags.h"
 #include "models/checkpoint.h"
@@ -93,8 +95,16 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
       all.push_back(
           absl::StrCat("training.jump_ramp_steps=",
                        setup.config.experiment.training().jump_ramp_steps()));
-      setup.config.text = EffectiveConfigText(setup.config.experiment,
-                                              setup.config_source, all);
+      // Keep the comment lines that head the config (e.g. the overrides
+      // of the run being extended).
+      std::string history;
+      for (absl::string_view line : absl::StrSplit(setup.config.text, '\n')) {
+        if (!absl::StartsWith(line, "#")) break;
+        absl::StrAppend(&history, line, "\n");
+      }
+      setup.config.text =
+          absl::StrCat(history, EffectiveConfigText(setup.config.experiment,
+                                                    setup.config_source, all));
     }
   }
 
