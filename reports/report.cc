@@ -249,8 +249,12 @@ class ReportBuilder {
 
   std::string ConfigOf(const std::string& model) const {
     if (!have_sweep_config_) return "—";
+    // A grid axis names its models "<model>@<field>=<value>".
+    const std::string base = model.substr(0, model.find('@'));
     for (const SweepModel& m : sweep_config_.models()) {
-      if (fs::path(m.config()).stem().string() == model) return m.config();
+      const std::string name =
+          m.name().empty() ? fs::path(m.config()).stem().string() : m.name();
+      if (name == base) return m.config();
     }
     return "—";
   }

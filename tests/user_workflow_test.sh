@@ -189,6 +189,7 @@ import sys, h5py
 with h5py.File(sys.argv[1], "r") as f:
     assert f["q"].shape == (2, 300, 3), f["q"].shape
 PY
-grep -q "action_angle_flow@learning_rate=3e-4" "$tmp/report/REPORT.md" || fail "report lacks the axis models"
+grep -q "| action_angle_flow@learning_rate=3e-4 | action_angle | configs/harmonic/action_angle_flow.pbtxt | 30 |" \
+  "$tmp/report/REPORT.md" || fail "report lacks the axis models and their config"
 
 finish "user workflow: all checks passed"
