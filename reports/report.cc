@@ -520,17 +520,28 @@ class ReportBuilder {
     }
     absl::StrAppend(&text, table.text());
 
+    // Long model names (e.g. a grid axis's "model@field=value") would run
+    // past the panel when slanted: they stand vertically below their tic.
+    size_t longest = 0;
+    for (const std::string& model : models_) {
+      longest = std::max(longest, model.size());
+    }
+    const bool vertical = longest > 20;
     const std::vector<std::string> axis = {
         absl::StrFormat("set xrange [-0.6:%f]", row - 0.4),
-        absl::StrCat("set xtics (", absl::StrJoin(tics, ", "),
-                     ") rotate by -20"),
+        absl::StrCat("set xtics (", absl::StrJoin(tics, ", "), ")",
+                     vertical ? " rotate by 90 right" : " rotate by -20"),
         // Points, not bars: a bar's length on a log axis depends on where
-        // the axis starts and means nothing.
-        "set offsets 0, 0, graph 0.08, graph 0.08", "set key top left"};
+        // the axis starts and means nothing. Room at the top keeps the
+        // legend off the points.
+        "set offsets 0, 0, graph 0.3, graph 0.08", "set key top left"};
     Figure figure;
     figure.name = "fig_table1";
     figure.columns = 3;
     figure.panel_width = std::max(360, 110 * row);
+    if (vertical) {
+      figure.panel_height = 380 + 7 * static_cast<int>(longest - 20);
+    }
     if (!parameter_rows.empty()) {
       parameters.commands = axis;
       parameters.series.push_back(
