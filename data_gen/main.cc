@@ -1,10 +1,11 @@
 // data_gen: writes one HDF5 trajectory dataset from an Experiment config.
 //
 //   bazel run //data_gen -- --config=configs/harmonic/default.pbtxt
-//   [--out=PATH]
+//   [--set=simulation.harmonic.k_pair=0.3 ...] [--out=PATH]
 //
 // Without --out the file goes to out/datasets/<config name>.h5 in the
-// workspace. Errors print one line and exit with status 1.
+// workspace (with overrides: <config name>_<field>_<value>....h5). Errors print
+// one line and exit with status 1.
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cli/paths.h"
+#include "cli/set_flags.h"
 #include "data_gen/dataset.h"
 #include "data_gen/summary.h"
 #include "proto/text_config.h"
@@ -35,7 +37,8 @@ absl::Status Run() {
         "configs/harmonic/default.pbtxt");
   }
   const std::string config_path = ResolveUserPath(config_flag);
-  absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(config_path);
+  absl::StatusOr<ExperimentConfig> config =
+      ReadExperimentConfig(config_path, SetFlags());
   if (!config.ok()) return config.status();
 
   absl::StatusOr<Dataset> dataset =
@@ -50,7 +53,7 @@ absl::Status Run() {
   if (out.empty()) {
     out = WorkspaceOutputPath(absl::StrCat(
         "datasets/", std::filesystem::path(config_path).stem().string(),
-        ".h5"));
+        OverridesSuffix(SetFlags()), ".h5"));
   }
   absl::Status written = WriteDataset(*dataset, out);
   if (!written.ok()) return written;
@@ -65,11 +68,12 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Generates an HDF5 trajectory dataset from an Experiment config.\n"
       "  bazel run //data_gen -- --config=configs/harmonic/default.pbtxt "
-      "[--out=PATH]");
+      "[--set=path.to.field=value ...] [--out=PATH]");
+  aanet::ExtractSetFlags(&argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "data_gen: unexpected argument '" << positional[1]
-              << "' (flags are --config and --out)\n";
+              << "' (flags are --config, --set and --out)\n";
     return 1;
   }
   absl::Status status = aanet::data_gen::Run();

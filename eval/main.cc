@@ -121,12 +121,13 @@ absl::Status Run() {
         report->num_test_samples());
   }
   if (!report->frequencies().empty()) {
-    std::cout << "angular velocities on the test states vs true frequencies\n";
+    std::cout << "angular velocities on the test states vs true frequencies "
+                 "(relative error as a fraction: |learned - true| / true)\n";
     for (const aanet::FrequencyMatch& m : report->frequencies()) {
       std::cout << absl::StrFormat(
-          "  pair %d: learned %.5f +- %.5f, true %.5f, relative error %.2f%%\n",
+          "  pair %d: learned %.5f +- %.5f, true %.5f, relative error %.4g\n",
           m.latent_index(), m.learned_mean(), m.learned_std(),
-          m.true_frequency(), 100 * m.relative_error());
+          m.true_frequency(), m.relative_error());
     }
   }
   std::cout << "wrote " << out_path << "\n";

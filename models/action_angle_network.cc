@@ -9,20 +9,14 @@
 #include "models/autodiff/ops.h"
 
 namespace aanet {
-namespace {
 
-// theta wrapped into [-pi, pi), as the published code's
-// (theta + pi) mod 2 pi - pi and the tape's WrapAngle: floor-based, which
-// costs the same at every dt (std::fmod takes longer the larger theta is).
-double WrapAngleValue(double theta) {
+double ActionAngleNetwork::WrapAngleValue(double theta) {
   constexpr double kTwoPi = 2.0 * M_PI;
   double wrapped = theta - kTwoPi * std::floor((theta + M_PI) / kTwoPi);
   if (wrapped >= M_PI) wrapped -= kTwoPi;
   if (wrapped < -M_PI) wrapped += kTwoPi;
   return wrapped;
 }
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
     const ActionAngleNetworkConfig& config, const std::string& field_path,

@@ -52,6 +52,11 @@ class ActionAngleNetwork : public Model {
 
   const CoordinateEncoder& encoder() const { return *encoder_; }
 
+  // theta wrapped into [-pi, pi), as the published code's
+  // (theta + pi) mod 2 pi - pi and the tape's WrapAngle: floor-based, which
+  // costs the same at every dt (std::fmod takes longer the larger theta is).
+  static double WrapAngleValue(double theta);
+
  private:
   explicit ActionAngleNetwork(int num_particles) : Model(num_particles) {}
 

@@ -1,9 +1,11 @@
 #include "models/predictor.h"
 
+#include <cmath>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "models/action_angle_network.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
@@ -55,8 +57,27 @@ Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
       model_->Predict(scaler_.Transform(states), dt));
 }
 
+absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states) const {
+  const int n = num_particles();
+  if (states.cols() != 2 * n) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "states have %d columns, expected 2n = %d (q_0..q_%d, p_0..p_%d)",
+        states.cols(), 2 * n, n - 1, n - 1));
+  }
+  for (Eigen::Index r = 0; r < states.rows(); ++r) {
+    for (Eigen::Index c = 0; c < states.cols(); ++c) {
+      if (!std::isfinite(states(r, c))) {
+        return absl::InvalidArgumentError(
+            absl::StrFormat("states row %d, column %d: non-finite value %g", r,
+                            c, states(r, c)));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<ActionAngleState> Predictor::Inspect(
-    const Eigen::MatrixXd& states) const {
+    const Eigen::MatrixXd& states, double dt) const {
   const auto* network = dynamic_cast<const ActionAngleNetwork*>(model_.get());
   if (network == nullptr) {
     return absl::FailedPreconditionError(
@@ -69,6 +90,10 @@ absl::StatusOr<ActionAngleState> Predictor::Inspect(
   result.angular_velocities = network->AngularVelocities(encoded.actions);
   result.actions = std::move(encoded.actions);
   result.angles = std::move(encoded.angles);
+  if (dt != 0) {
+    result.angles = (result.angles + dt * result.angular_velocities)
+                        .unaryExpr(&ActionAngleNetwork::WrapAngleValue);
+  }
   return result;
 }
 

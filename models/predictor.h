@@ -34,13 +34,23 @@ class Predictor {
   // parameters do not fit that model.
   static absl::StatusOr<Predictor> Load(const std::string& checkpoint_path);
 
+  // OK if `states` has 2n columns of finite values; otherwise an error such
+  // as "states have 5 columns, expected 2n = 6 (q_0..q_2, p_0..p_2)" or
+  // "states row 3, column 1: non-finite value nan". Predict and Inspect
+  // expect states that pass.
+  absl::Status CheckStates(const Eigen::MatrixXd& states) const;
+
   // `states` [B, 2n] advanced by dt (in the dataset's time units).
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states, double dt) const;
 
   // Action-Angle Network only (FailedPrecondition otherwise). Angular
   // velocities are in radians per dataset time unit (models take dt in those
-  // units); actions and angles are the network's latent coordinates.
-  absl::StatusOr<ActionAngleState> Inspect(const Eigen::MatrixXd& states) const;
+  // units); actions and angles are the network's latent coordinates. With
+  // dt != 0 the angles are the network's prediction after dt: the encoded
+  // angles advanced by angular velocity * dt and wrapped into [-pi, pi)
+  // (actions and angular velocities do not change with dt).
+  absl::StatusOr<ActionAngleState> Inspect(const Eigen::MatrixXd& states,
+                                           double dt = 0) const;
 
   const Model& model() const { return *model_; }
   const StandardScaler& scaler() const { return scaler_; }

@@ -8,8 +8,10 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "proto/config_override.h"
 
 namespace aanet {
 namespace {
@@ -97,6 +99,27 @@ absl::StatusOr<ExperimentConfig> ReadExperimentConfig(const std::string& path) {
   absl::Status parsed = ParseTextProto(config.text, path, &config.experiment);
   if (!parsed.ok()) return parsed;
   return config;
+}
+
+absl::StatusOr<ExperimentConfig> ReadExperimentConfig(
+    const std::string& path, const std::vector<std::string>& overrides) {
+  absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(path);
+  if (!config.ok() || overrides.empty()) return config;
+  absl::Status applied =
+      ApplyOverrides(overrides, "--set", &config->experiment);
+  if (!applied.ok()) return applied;
+  config->text = EffectiveConfigText(config->experiment, path, overrides);
+  return config;
+}
+
+std::string EffectiveConfigText(const google::protobuf::Message& message,
+                                const std::string& path,
+                                const std::vector<std::string>& overrides) {
+  std::string text = absl::StrCat(
+      "# ", path, " with --set=", absl::StrJoin(overrides, " --set="), "\n");
+  std::string printed;
+  google::protobuf::TextFormat::PrintToString(message, &printed);
+  return absl::StrCat(text, printed);
 }
 
 }  // namespace aanet

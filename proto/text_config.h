@@ -10,6 +10,7 @@
 #define AANET_PROTO_TEXT_CONFIG_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -36,6 +37,19 @@ struct ExperimentConfig {
 };
 
 absl::StatusOr<ExperimentConfig> ReadExperimentConfig(const std::string& path);
+
+// As above, then applies `overrides` ("path.to.field=value", see
+// proto/config_override.h; errors show each as `--set=...`). With overrides,
+// `text` is the effective config: EffectiveConfigText of the result.
+absl::StatusOr<ExperimentConfig> ReadExperimentConfig(
+    const std::string& path, const std::vector<std::string>& overrides);
+
+// The text every output records for a config read from `path` and changed by
+// `overrides`: a comment line naming both, then `message` in text format.
+// Parsing it gives `message` back.
+std::string EffectiveConfigText(const google::protobuf::Message& message,
+                                const std::string& path,
+                                const std::vector<std::string>& overrides);
 
 // Reads a whole file into a string; NotFound names the path.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);

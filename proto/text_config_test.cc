@@ -92,3 +92,42 @@ TEST(TextConfigTest, SyntaxErrorGivesLine) {
 
 }  // namespace
 }  // namespace aanet
+
+namespace aanet {
+namespace {
+
+TEST(TextConfigTest, OverridesGiveTheEffectiveConfigAndItsText) {
+  const std::string path = WriteTemp("over.pbtxt", R"pb(
+    name: "demo"  # a comment
+    training { num_steps: 10 batch_size: 100 }
+  )pb");
+  absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(
+      path, {"training.num_steps=5000", "training.batch_size=50"});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->experiment.training().num_steps(), 5000);
+  EXPECT_EQ(config->experiment.training().batch_size(), 50);
+  EXPECT_THAT(config->text,
+              HasSubstr(path + " with --set=training.num_steps=5000 "
+                               "--set=training.batch_size=50\n"));
+  Experiment reparsed;
+  ASSERT_TRUE(ParseTextProto(config->text, "text", &reparsed).ok());
+  EXPECT_EQ(reparsed.SerializeAsString(),
+            config->experiment.SerializeAsString());
+  // Without overrides the text is the file's, comments and all.
+  absl::StatusOr<ExperimentConfig> plain = ReadExperimentConfig(path, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_THAT(plain->text, HasSubstr("# a comment"));
+}
+
+TEST(TextConfigTest, OverrideErrorsNameTheFlagAndField) {
+  const std::string path = WriteTemp("over2.pbtxt", "name: \"x\"\n");
+  absl::StatusOr<ExperimentConfig> config =
+      ReadExperimentConfig(path, {"training.batch_size=big"});
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().message(),
+            "--set=training.batch_size=big: training.batch_size: expected an "
+            "int32, got 'big'");
+}
+
+}  // namespace
+}  // namespace aanet

@@ -251,8 +251,12 @@ class ReportBuilder {
 
   std::string ConfigOf(const std::string& model) const {
     if (!have_sweep_config_) return "—";
+    // A grid axis names its models "<model>@<field>=<value>".
+    const std::string base = model.substr(0, model.find('@'));
     for (const SweepModel& m : sweep_config_.models()) {
-      if (fs::path(m.config()).stem().string() == model) return m.config();
+      const std::string name =
+          m.name().empty() ? fs::path(m.config()).stem().string() : m.name();
+      if (name == base) return m.config();
     }
     return "—";
   }
@@ -267,7 +271,7 @@ class ReportBuilder {
     std::map<std::string, std::string> kind_of_model;
     std::map<std::string, std::set<int>> steps_of_model;
     std::map<std::string, std::map<SweepPoint::Status, int>> model_counts;
-    std::set<int> jumps;
+    std::set<int> reference_jumps, other_jumps;
     double point_seconds = 0;
     for (const StudyPoint& p : study_.points) {
       const SweepPoint& point = p.point;
@@ -283,8 +287,10 @@ class ReportBuilder {
       steps_of_model[point.model()].insert(point.num_steps());
       point_seconds += point.wall_seconds();
       if (p.evaluation.has_value()) {
-        for (const JumpMetrics& m : p.evaluation->jumps())
-          jumps.insert(m.jump());
+        for (const JumpMetrics& m : p.evaluation->jumps()) {
+          (point.is_reference() ? reference_jumps : other_jumps)
+              .insert(m.jump());
+        }
       }
     }
     std::string text = absl::StrCat(
@@ -310,10 +316,18 @@ class ReportBuilder {
     if (have_sweep_config_ && sweep_config_.models_size() > 0) {
       std::vector<std::string> configs;
       for (const SweepModel& m : sweep_config_.models()) {
-        configs.push_back(
-            m.has_num_steps()
-                ? absl::StrCat(m.config(), " (num_steps ", m.num_steps(), ")")
-                : m.config());
+        std::vector<std::string> notes;
+        if (m.has_num_steps()) {
+          notes.push_back(absl::StrCat("num_steps ", m.num_steps()));
+        }
+        for (const std::string& set : m.set()) notes.push_back(set);
+        std::string entry = m.name().empty()
+                                ? m.config()
+                                : absl::StrCat(m.name(), ": ", m.config());
+        if (!notes.empty()) {
+          absl::StrAppend(&entry, " (", absl::StrJoin(notes, ", "), ")");
+        }
+        configs.push_back(entry);
       }
       facts.Row({"model configs", absl::StrJoin(configs, ", ")});
     }
@@ -345,7 +359,13 @@ class ReportBuilder {
                                             : absl::StrJoin(datasets, ", ")});
     facts.Row({"num_train_samples", JoinSet(samples)});
     facts.Row({"seeds", JoinSet(seeds)});
-    facts.Row({"evaluated jumps", JoinSet(jumps)});
+    // Which jumps each kind of point was evaluated at (SweepEvaluation:
+    // `jumps` everywhere, `reference_jumps` at the reference points).
+    facts.Row({"evaluated jumps, reference points (error vs Δt, timings)",
+               reference_jumps.empty() ? std::string("—")
+                                       : JoinSet(reference_jumps)});
+    facts.Row({"evaluated jumps, every other point",
+               other_jumps.empty() ? std::string("—") : JoinSet(other_jumps)});
     std::set<std::string> marked;
     for (const StudyPoint& p : study_.points) {
       if (p.point.is_reference()) {
@@ -502,21 +522,34 @@ class ReportBuilder {
     }
     absl::StrAppend(&text, table.text());
 
+    // Long model names (e.g. a grid axis's "model@field=value") would run
+    // past the panel when slanted: they stand vertically below their tic.
+    size_t longest = 0;
+    for (const std::string& model : models_) {
+      longest = std::max(longest, model.size());
+    }
+    const bool vertical = longest > 20;
     const std::vector<std::string> axis = {
         absl::StrFormat("set xrange [-0.6:%f]", row - 0.4),
-        absl::StrCat("set xtics (", absl::StrJoin(tics, ", "),
-                     ") rotate by -20"),
-        "set boxwidth 0.6", "set key top left"};
+        absl::StrCat("set xtics (", absl::StrJoin(tics, ", "), ")",
+                     vertical ? " rotate by 90 right" : " rotate by -20"),
+        // Points, not bars: a bar's length on a log axis depends on where
+        // the axis starts and means nothing. Room at the top keeps the
+        // legend off the points.
+        "set offsets 0, 0, graph 0.3, graph 0.08", "set key top left"};
     Figure figure;
     figure.name = "fig_table1";
     figure.columns = 3;
     figure.panel_width = std::max(360, 110 * row);
+    if (vertical) {
+      figure.panel_height = 380 + 7 * static_cast<int>(longest - 20);
+    }
     if (!parameter_rows.empty()) {
       parameters.commands = axis;
       parameters.series.push_back(
           {"",
            data.Add("parameter count per model (x = model)", parameter_rows),
-           "1:2", "boxes", 1});
+           "1:2", "points pointtype 7 pointsize 1.6", 1});
       figure.panels.push_back(parameters);
     }
     if (!growth_rows.empty()) {
@@ -526,21 +559,20 @@ class ReportBuilder {
           "dashtype 2");
       growth.series.push_back(
           {"", data.Add("inference-time growth per model", growth_rows), "1:2",
-           "boxes", 2});
+           "points pointtype 7 pointsize 1.6", 2});
       figure.panels.push_back(growth);
     }
     if (!small_rows.empty() || !large_rows.empty()) {
       energy.commands = axis;
-      energy.commands.push_back("set boxwidth 0.3");
       if (!small_rows.empty()) {
         energy.series.push_back(
             {"small jump", data.Add("mean |dH| at the small jump", small_rows),
-             "($1-0.16):2", "boxes", 3});
+             "($1-0.12):2", "points pointtype 7 pointsize 1.6", 3});
       }
       if (!large_rows.empty()) {
         energy.series.push_back(
             {"large jump", data.Add("mean |dH| at the large jump", large_rows),
-             "($1+0.16):2", "boxes", 4});
+             "($1+0.12):2", "points pointtype 5 pointsize 1.6", 4});
       }
       figure.panels.push_back(energy);
     }
@@ -945,7 +977,7 @@ class ReportBuilder {
           absl::StrFormat("set label 1 'trained range (jump <= %d)' at first "
                           "%s, graph 0.97 right offset -0.5,0",
                           kMaxTrainedJump, x),
-          "set key below"};
+          "set key outside right top vertical"};
     }
     Figure figure;
     figure.name = "fig_error_vs_dt";
@@ -994,7 +1026,7 @@ class ReportBuilder {
       absl::StrAppend(&tables, "### ", model, " (k_pair ",
                       Short(reference->k_pair), ")\n\n");
       MdTable table({"samples", "seeds", "mode", "true ω", "learned ω",
-                     "relative error"});
+                     "relative error (fraction)"});
       int rows = 0;
       for (const Cell& cell : cells_) {
         if (cell.model != model || cell.k_pair != reference->k_pair) continue;
@@ -1093,7 +1125,7 @@ class ReportBuilder {
         panel.commands.push_back(absl::StrFormat(
             "set xrange [%.9g:%.9g]", lowest - margin, highest + margin));
       }
-      panel.commands.push_back("set key below");
+      panel.commands.push_back("set key outside right top vertical");
       if (!panel.series.empty()) {
         absl::StrAppend(&tables, "Kernel density at ", CellPoint(*reference),
                         ": ", absl::StrJoin(bandwidths, "; "), ".\n\n");

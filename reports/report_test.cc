@@ -147,6 +147,11 @@ TEST_F(ReportTest, ReportHasHeaderSectionsAndFailedPoint) {
   EXPECT_THAT(report, HasSubstr("| num_train_samples | 10, 100, 500 |"));
   EXPECT_THAT(report, HasSubstr("| seeds | 1, 2 |"));
   EXPECT_THAT(report,
+              HasSubstr("| evaluated jumps, reference points (error vs Δt, "
+                        "timings) | 1, 2, 5, 10, 20, 50, 100, 200, 400 |"));
+  EXPECT_THAT(report,
+              HasSubstr("| evaluated jumps, every other point | 1, 10, 50 |"));
+  EXPECT_THAT(report,
               HasSubstr("| action_angle_flow | action_angle | "
                         "configs/harmonic/action_angle_flow.pbtxt | 2000 |"));
   // The failed point with its error, the pipe escaped for Markdown.
@@ -183,6 +188,25 @@ TEST_F(ReportTest, FiguresArePngsWithTheirScriptsKept) {
   }
   for (const auto& entry : fs::directory_iterator(*out_dir_)) {
     EXPECT_THAT(entry.path().filename().string(), Not(HasSubstr(".tmp")));
+  }
+}
+
+// Bars on a log axis have lengths that depend on where the axis starts;
+// legends below a panel collide with its x label.
+TEST_F(ReportTest, FiguresUsePointsOnLogAxesAndKeepLegendsOffLabels) {
+  absl::StatusOr<std::string> table = ReadFile(Out("fig_table1.gp"));
+  ASSERT_TRUE(table.ok()) << table.status();
+  EXPECT_THAT(*table, HasSubstr("set logscale y"));
+  EXPECT_THAT(*table, Not(HasSubstr("with boxes")));
+  EXPECT_THAT(*table, HasSubstr("with points pointtype 7"));
+  for (const char* figure :
+       {"fig_table1", "fig_data_efficiency", "fig_inference_time",
+        "fig_error_vs_dt", "fig_frequencies"}) {
+    absl::StatusOr<std::string> script =
+        ReadFile(Out(absl::StrCat(figure, ".gp")));
+    ASSERT_TRUE(script.ok()) << script.status();
+    EXPECT_THAT(*script, Not(HasSubstr("key below"))) << figure;
+    EXPECT_THAT(*script, Not(HasSubstr("key bottom"))) << figure;
   }
 }
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/text_format.h"
 #include "models/model.h"
+#include "proto/config_override.h"
 #include "proto/text_config.h"
 
 namespace aanet::sweep {
@@ -32,12 +33,41 @@ absl::Status Validate(const SweepConfig& config) {
   if (config.models().empty()) return error("models", "must not be empty");
   for (const SweepModel& model : config.models()) {
     if (model.config().empty()) return error("models.config", "must be set");
+    if (model.name().find_first_of("/\\ ") != std::string::npos) {
+      return error("models.name",
+                   absl::StrCat("'", model.name(), "' contains '/' or spaces"));
+    }
     if (model.has_num_steps() && model.num_steps() < 1) {
       return error("models.num_steps",
                    absl::StrCat("must be >= 1, got ", model.num_steps()));
     }
   }
-  if (config.datasets().empty()) return error("datasets", "must not be empty");
+  if (config.datasets().empty() && config.dataset_variants().empty()) {
+    return error("datasets", "must not be empty");
+  }
+  for (int i = 0; i < config.dataset_variants_size(); ++i) {
+    const SweepDataset& d = config.dataset_variants(i);
+    const std::string field = absl::StrFormat("dataset_variants[%d]", i);
+    if (d.name().empty() ||
+        d.name().find_first_of("/\\ ") != std::string::npos) {
+      return error(field + ".name", "must be set, without '/' or spaces");
+    }
+    if (d.config().empty()) return error(field + ".config", "must be set");
+  }
+  for (int a = 0; a < config.axes_size(); ++a) {
+    const SweepAxis& axis = config.axes(a);
+    const std::string field = absl::StrFormat("axes[%d]", a);
+    if (axis.field().empty()) return error(field + ".field", "must be set");
+    if (axis.values().empty()) {
+      return error(field + ".values", "must not be empty");
+    }
+    for (const std::string& value : axis.values()) {
+      if (value.find_first_of("/\\") != std::string::npos) {
+        return error(field + ".values",
+                     absl::StrCat("'", value, "' contains '/'"));
+      }
+    }
+  }
   if (config.num_train_samples().empty()) {
     return error("num_train_samples", "must not be empty");
   }
@@ -54,7 +84,10 @@ absl::Status Validate(const SweepConfig& config) {
   for (int jump : e.reference_jumps()) {
     if (jump < 1) return error("evaluation.reference_jumps", "must be >= 1");
   }
-  if (!e.reference_dataset().empty() &&
+  const bool is_variant = std::any_of(
+      config.dataset_variants().begin(), config.dataset_variants().end(),
+      [&](const SweepDataset& d) { return d.name() == e.reference_dataset(); });
+  if (!e.reference_dataset().empty() && !is_variant &&
       std::find(config.datasets().begin(), config.datasets().end(),
                 e.reference_dataset()) == config.datasets().end()) {
     return error("evaluation.reference_dataset",
@@ -95,6 +128,76 @@ std::string Stem(const std::string& path) {
   return fs::path(path).stem().string();
 }
 
+// A model of the grid after its overrides, one per combination of axis
+// values.
+struct ModelVariant {
+  std::string name;
+  Experiment experiment;  // without simulation; samples and seed unset
+};
+
+// Reads models(index)'s config and applies, in order: num_steps, the
+// sweep-wide training overrides, training.set, the model's set and then
+// every combination of the axes' values.
+absl::Status ExpandModel(const SweepConfig& config, int index,
+                         const std::string& workspace,
+                         std::vector<ModelVariant>* variants) {
+  const SweepModel& model = config.models(index);
+  const std::string model_path = InWorkspace(workspace, model.config());
+  absl::StatusOr<ExperimentConfig> base = ReadExperimentConfig(model_path);
+  if (!base.ok()) return base.status();
+  ModelVariant variant;
+  variant.name = !model.name().empty()              ? model.name()
+                 : !base->experiment.name().empty() ? base->experiment.name()
+                                                    : Stem(model_path);
+  variant.experiment = base->experiment;
+  variant.experiment.clear_simulation();  // the dataset records its own
+  TrainingConfig& training = *variant.experiment.mutable_training();
+  if (model.has_num_steps()) training.set_num_steps(model.num_steps());
+  const SweepTrainingOverrides& overrides = config.training();
+  if (overrides.has_eval_every()) {
+    training.set_eval_every(overrides.eval_every());
+  }
+  if (overrides.has_checkpoint_every()) {
+    training.set_checkpoint_every(overrides.checkpoint_every());
+  }
+  if (!overrides.test_jumps().empty()) {
+    *training.mutable_test_jumps() = overrides.test_jumps();
+  }
+  const std::vector<std::string> sweep_sets(overrides.set().begin(),
+                                            overrides.set().end());
+  absl::Status status =
+      ApplyOverrides(sweep_sets, "training.set", &variant.experiment);
+  if (!status.ok()) return status;
+  const std::vector<std::string> model_sets(model.set().begin(),
+                                            model.set().end());
+  status = ApplyOverrides(model_sets, absl::StrCat("models[", index, "].set"),
+                          &variant.experiment);
+  if (!status.ok()) return status;
+
+  std::vector<ModelVariant> expanded = {std::move(variant)};
+  for (int a = 0; a < config.axes_size(); ++a) {
+    const SweepAxis& axis = config.axes(a);
+    const std::string label = axis.field().substr(axis.field().rfind('.') + 1);
+    std::vector<ModelVariant> next;
+    for (const ModelVariant& v : expanded) {
+      for (int i = 0; i < axis.values_size(); ++i) {
+        ModelVariant w = v;
+        status = ApplyOverride(absl::StrCat(axis.field(), "=", axis.values(i)),
+                               &w.experiment);
+        if (!status.ok()) {
+          return absl::InvalidArgumentError(absl::StrFormat(
+              "axes[%d].values[%d]: %s", a, i, status.message()));
+        }
+        absl::StrAppend(&w.name, "@", label, "=", axis.values(i));
+        next.push_back(std::move(w));
+      }
+    }
+    expanded = std::move(next);
+  }
+  for (ModelVariant& v : expanded) variants->push_back(std::move(v));
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<SweepConfigFile> ReadSweepConfig(const std::string& path) {
@@ -121,12 +224,36 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
   plan.sweep_dir =
       (fs::path(output_root) / "sweeps" / config.name()).lexically_normal();
 
+  std::vector<SweepDataset> datasets;
   for (const std::string& dataset : config.datasets()) {
+    SweepDataset d;
+    d.set_name(Stem(dataset));
+    d.set_config(dataset);
+    datasets.push_back(std::move(d));
+  }
+  datasets.insert(datasets.end(), config.dataset_variants().begin(),
+                  config.dataset_variants().end());
+  std::set<std::string> dataset_names;
+  for (int i = 0; i < static_cast<int>(datasets.size()); ++i) {
+    const SweepDataset& dataset = datasets[i];
+    if (!dataset_names.insert(dataset.name()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "datasets: two datasets are named '", dataset.name(), "'"));
+    }
     PlannedDataset d;
-    d.name = Stem(dataset);
-    d.config_path = InWorkspace(workspace, dataset);
-    absl::StatusOr<ExperimentConfig> read = ReadExperimentConfig(d.config_path);
-    if (!read.ok()) return read.status();
+    d.name = dataset.name();
+    d.config_path = InWorkspace(workspace, dataset.config());
+    const std::vector<std::string> sets(dataset.set().begin(),
+                                        dataset.set().end());
+    absl::StatusOr<ExperimentConfig> read =
+        ReadExperimentConfig(d.config_path, sets);
+    if (!read.ok()) {
+      if (sets.empty()) return read.status();
+      return absl::Status(
+          read.status().code(),
+          absl::StrCat("dataset_variants[", i - config.datasets_size(),
+                       "]: ", read.status().message()));
+    }
     if (!read->experiment.has_simulation()) {
       return absl::InvalidArgumentError(
           absl::StrCat(d.config_path, ": has no simulation { ... }"));
@@ -139,10 +266,12 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
   }
 
   const SweepEvaluation& evaluation = config.evaluation();
-  const std::string reference_dataset =
-      evaluation.reference_dataset().empty()
-          ? Stem(config.datasets(0))
-          : Stem(evaluation.reference_dataset());
+  std::string reference_dataset = plan.datasets.front().name;
+  if (!evaluation.reference_dataset().empty()) {
+    reference_dataset = dataset_names.count(evaluation.reference_dataset()) > 0
+                            ? evaluation.reference_dataset()
+                            : Stem(evaluation.reference_dataset());
+  }
   int reference_samples = config.num_train_samples(0);
   if (evaluation.has_reference_num_train_samples()) {
     reference_samples = evaluation.reference_num_train_samples();
@@ -163,37 +292,28 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
                            std::end(kDefaultReferenceJumps));
   }
 
+  std::vector<ModelVariant> variants;
+  for (int m = 0; m < config.models_size(); ++m) {
+    absl::Status expanded = ExpandModel(config, m, workspace, &variants);
+    if (!expanded.ok()) return expanded;
+  }
   std::set<std::string> model_names;
-  for (const SweepModel& model : config.models()) {
-    const std::string model_path = InWorkspace(workspace, model.config());
-    absl::StatusOr<ExperimentConfig> base = ReadExperimentConfig(model_path);
-    if (!base.ok()) return base.status();
-    const std::string model_name = base->experiment.name().empty()
-                                       ? Stem(model_path)
-                                       : base->experiment.name();
-    if (!model_names.insert(model_name).second) {
+  for (const ModelVariant& variant : variants) {
+    if (!model_names.insert(variant.name).second) {
       return absl::InvalidArgumentError(
-          absl::StrCat("models: two models are named '", model_name, "'"));
+          absl::StrCat("models: two models are named '", variant.name,
+                       "'; give one a `name`"));
     }
+  }
+  for (const ModelVariant& variant : variants) {
+    const std::string& model_name = variant.name;
     for (const PlannedDataset& dataset : plan.datasets) {
       for (int samples : config.num_train_samples()) {
         for (uint64_t seed : config.seeds()) {
-          Experiment experiment = base->experiment;
-          experiment.clear_simulation();  // the dataset records its own
+          Experiment experiment = variant.experiment;
           TrainingConfig& training = *experiment.mutable_training();
-          if (model.has_num_steps()) training.set_num_steps(model.num_steps());
           training.set_num_train_samples(samples);
           training.set_seed(seed);
-          const SweepTrainingOverrides& overrides = config.training();
-          if (overrides.has_eval_every()) {
-            training.set_eval_every(overrides.eval_every());
-          }
-          if (overrides.has_checkpoint_every()) {
-            training.set_checkpoint_every(overrides.checkpoint_every());
-          }
-          if (!overrides.test_jumps().empty()) {
-            *training.mutable_test_jumps() = overrides.test_jumps();
-          }
 
           PlannedPoint p;
           const bool reference =

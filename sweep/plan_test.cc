@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/text_config.h"
 
@@ -81,6 +82,103 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
             "action_angle_flow/k_pair_0.1/samples_10/seed_3");
 }
 
+TEST(PlanSweepTest, OverridesPerModelSweepWideAndPerAxis) {
+  SweepConfig config = Parse(R"pb(
+    name: "o"
+    models {
+      config: "configs/harmonic/action_angle_flow.pbtxt"
+      num_steps: 7
+      set: "training.learning_rate=0.01"
+      set: "training.batch_size=20"
+    }
+    models {
+      config: "configs/harmonic/action_angle_flow.pbtxt"
+      name: "aa_small"
+      set: "model.action_angle.encoder.flow.num_layers=2"
+    }
+    datasets: "configs/harmonic/default.pbtxt"
+    num_train_samples: [ 10 ]
+    seeds: [ 0 ]
+    training {
+      eval_every: 25
+      set: "training.eval_every=5"
+      set: "training.batch_size=30"
+    }
+    axes {
+      field: "training.max_jump"
+      values: [ "3", "4" ]
+    }
+  )pb");
+  absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->points.size(), 4u);
+  const char* names[] = {"action_angle_flow@max_jump=3",
+                         "action_angle_flow@max_jump=4", "aa_small@max_jump=3",
+                         "aa_small@max_jump=4"};
+  for (int i = 0; i < 4; ++i) {
+    const PlannedPoint& p = plan->points[i];
+    EXPECT_EQ(p.point.model(), names[i]);
+    EXPECT_EQ(p.point.directory(),
+              std::string(names[i]) + "/default/samples_10/seed_0");
+    Experiment e;
+    ASSERT_TRUE(ParseTextProto(p.spec.experiment_text(), "spec", &e).ok());
+    const bool first = i < 2;
+    // The model's own set wins over the sweep-wide one, which wins over the
+    // fixed training overrides.
+    EXPECT_EQ(e.training().batch_size(), first ? 20 : 30);
+    EXPECT_EQ(e.training().eval_every(), 5);
+    EXPECT_DOUBLE_EQ(e.training().learning_rate(), first ? 0.01 : 0.001);
+    EXPECT_EQ(e.training().num_steps(), first ? 7 : 50000);
+    EXPECT_EQ(p.point.num_steps(), e.training().num_steps());
+    EXPECT_EQ(e.training().max_jump(), i % 2 == 0 ? 3 : 4);
+    EXPECT_EQ(e.model().action_angle().encoder().flow().num_layers(),
+              first ? 20 : 2);
+    EXPECT_EQ(e.training().num_train_samples(), 10);
+  }
+}
+
+TEST(PlanSweepTest, DatasetVariantsApplyOverrides) {
+  SweepConfig config = Parse(R"pb(
+    name: "v"
+    models { config: "configs/harmonic/action_angle_flow.pbtxt" }
+    dataset_variants {
+      name: "three_k0.3"
+      config: "configs/harmonic/default.pbtxt"
+      set: "simulation.harmonic.num_particles=3"
+      set: "simulation.harmonic.k_pair=0.3"
+    }
+    datasets: "configs/harmonic/default.pbtxt"
+    num_train_samples: [ 100 ]
+    seeds: [ 0 ]
+    evaluation { reference_dataset: "three_k0.3" }
+  )pb");
+  absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->datasets.size(), 2u);
+  const PlannedDataset& variant = plan->datasets[1];
+  EXPECT_EQ(variant.name, "three_k0.3");
+  EXPECT_EQ(variant.path, "/o/datasets/three_k0.3.h5");
+  EXPECT_DOUBLE_EQ(variant.k_pair, 0.3);
+  EXPECT_EQ(variant.experiment.simulation().harmonic().num_particles(), 3);
+  EXPECT_NE(variant.config_text.find("--set=simulation.harmonic.k_pair=0.3"),
+            std::string::npos);
+  ASSERT_EQ(plan->points.size(), 2u);
+  EXPECT_FALSE(plan->points[0].point.is_reference());
+  EXPECT_TRUE(plan->points[1].point.is_reference());
+  EXPECT_EQ(plan->points[1].point.directory(),
+            "action_angle_flow/three_k0.3/samples_100/seed_0");
+
+  config.mutable_evaluation()->clear_reference_dataset();
+  config.mutable_dataset_variants(0)->set_name("default");
+  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
+              ::testing::HasSubstr("two datasets are named 'default'"));
+  config.mutable_dataset_variants(0)->set_name("x");
+  config.mutable_dataset_variants(0)->add_set("simulation.harmonic.k=1");
+  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
+              ::testing::HasSubstr(
+                  "dataset_variants[0]: --set=simulation.harmonic.k=1"));
+}
+
 TEST(PlanSweepTest, InvalidConfigsNameTheField) {
   struct Case {
     const char* edit;
@@ -93,6 +191,24 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
       {R"pb(models { config: "configs/harmonic/nope.pbtxt" })pb", "nope.pbtxt"},
       {R"pb(models { config: "configs/harmonic/action_angle_flow.pbtxt" })pb",
        "two models are named 'action_angle_flow'"},
+      {R"pb(models {
+              config: "configs/harmonic/euler_update_flow.pbtxt"
+              set: "training.batch_sze=5"
+            })pb",
+       "models[2].set=training.batch_sze=5: training.batch_sze: "
+       "aanet.TrainingConfig has no field 'batch_sze'"},
+      {R"pb(training { set: "training.batch_size=x" })pb",
+       "training.set=training.batch_size=x: training.batch_size: expected an "
+       "int32, got 'x'"},
+      {R"pb(axes { field: "training.batch_size" values: "5x" })pb",
+       "axes[0].values[0]: training.batch_size: expected an int32, got '5x'"},
+      {R"pb(axes { field: "training.batch_size" })pb",
+       "axes[0].values: must not be empty"},
+      {R"pb(models {
+              config: "configs/harmonic/euler_update_flow.pbtxt"
+              name: "a/b"
+            })pb",
+       "models.name: 'a/b' contains '/' or spaces"},
   };
   for (const Case& c : cases) {
     SweepConfig config = Parse(kSweep);
@@ -111,7 +227,8 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
 
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
-       {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt"}) {
+       {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",
+        "configs/sweeps/example_own_question.pbtxt"}) {
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
     ASSERT_TRUE(file.ok()) << file.status();
     EXPECT_FALSE(file->config.description().empty());

@@ -45,9 +45,7 @@ absl::Status RunPoint(const std::string& directory) {
   ProgressLine progress(stderr, 30.0, /*interactive=*/false);
   const auto start = std::chrono::steady_clock::now();
   absl::Status trained = t.Run([&](const train::ProgressInfo& info) {
-    progress.Update(absl::StrFormat("step %d/%d  jump %d  loss %.3e", info.step,
-                                    info.num_steps, info.jump, info.batch_loss),
-                    info.step == info.num_steps);
+    progress.Update(train::DescribeProgress(info), info.step == info.num_steps);
   });
   progress.Finish();
   if (!trained.ok()) return trained;

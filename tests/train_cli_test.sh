@@ -36,7 +36,8 @@ expect_error other_config "different config" "$train" --config="$tmp/other.pbtxt
 
 "$eval_bin" --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" \
   --timing_repetitions=3 > "$tmp/eval.log" || fail "eval"
-grep -q "relative error" "$tmp/eval.log" || fail "eval printed no frequencies"
+grep -qE "relative error [0-9.e+-]+$" "$tmp/eval.log" || fail "eval printed no frequencies (relative errors as fractions)"
+grep -q "%" "$tmp/eval.log" && fail "eval printed a percent; relative errors are fractions everywhere"
 grep -qE '^ +400 ' "$tmp/eval.log" || fail "eval printed no jump 400"
 grep -q "wrote $tmp/run/evaluation.json" "$tmp/eval.log" || fail "eval did not say where it wrote"
 # The results file next to the checkpoint, as documented in eval/README.md.

@@ -20,6 +20,8 @@ packages=(
   gnuplot-nox         # plots in the report
   python3-h5py        # for users reading datasets from Python
   python3-numpy
+  python3-dev         # Python 3.11 headers and pybind11, for the module
+  pybind11-dev        # //python:aanet
 )
 
 missing=()

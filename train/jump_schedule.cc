@@ -5,18 +5,18 @@
 
 namespace aanet::train {
 
-int MaxJumpAt(JumpSchedule schedule, int step, int num_steps, int max_jump) {
-  if (schedule == CONSTANT || num_steps <= 0) return max_jump;
-  const double fraction = static_cast<double>(step) / num_steps;
+int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump) {
+  if (schedule == CONSTANT || ramp_steps <= 0) return max_jump;
+  const double fraction = static_cast<double>(step) / ramp_steps;
   // std::nearbyint rounds half to even in the default rounding mode.
   const int bound =
       static_cast<int>(std::nearbyint(1.0 + fraction * (max_jump - 1)));
   return std::clamp(bound, 1, max_jump);
 }
 
-int SampleJump(JumpSchedule schedule, int step, int num_steps, int max_jump,
+int SampleJump(JumpSchedule schedule, int step, int ramp_steps, int max_jump,
                Random& random) {
-  const int bound = MaxJumpAt(schedule, step, num_steps, max_jump);
+  const int bound = MaxJumpAt(schedule, step, ramp_steps, max_jump);
   return 1 + static_cast<int>(random.UniformInt(bound));
 }
 

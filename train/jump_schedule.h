@@ -8,13 +8,15 @@
 
 namespace aanet::train {
 
-// Largest jump allowed at `step` (0-based) of `num_steps`. LINEAR:
-// round(1 + (step / num_steps) * (max_jump - 1)) with numpy's round-half-to-
-// even, as the published code; CONSTANT: max_jump.
-int MaxJumpAt(JumpSchedule schedule, int step, int num_steps, int max_jump);
+// Largest jump allowed at `step` (0-based) of a ramp of `ramp_steps` steps
+// (training.jump_ramp_steps, by default num_steps). LINEAR:
+// min(max_jump, round(1 + (step / ramp_steps) * (max_jump - 1))) with
+// numpy's round-half-to-even, as the published code (which ramps over all
+// num_steps); CONSTANT: max_jump.
+int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump);
 
 // A jump drawn uniformly from 1..MaxJumpAt(...).
-int SampleJump(JumpSchedule schedule, int step, int num_steps, int max_jump,
+int SampleJump(JumpSchedule schedule, int step, int ramp_steps, int max_jump,
                Random& random);
 
 }  // namespace aanet::train

@@ -24,6 +24,13 @@ TEST(JumpScheduleTest, LinearGrowsFromOneToMax) {
   }
 }
 
+TEST(JumpScheduleTest, LinearStaysAtMaxAfterTheRamp) {
+  // An extended run: ramp over the first 1000 steps, max afterwards.
+  EXPECT_EQ(MaxJumpAt(LINEAR, 999, 1000, 10), 10);
+  EXPECT_EQ(MaxJumpAt(LINEAR, 1000, 1000, 10), 10);
+  EXPECT_EQ(MaxJumpAt(LINEAR, 5000, 1000, 10), 10);
+}
+
 TEST(JumpScheduleTest, ConstantIsMax) {
   EXPECT_EQ(MaxJumpAt(CONSTANT, 0, 1000, 7), 7);
   EXPECT_EQ(MaxJumpAt(CONSTANT, 999, 1000, 7), 7);

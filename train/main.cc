@@ -1,9 +1,13 @@
 // train: trains one model on one dataset from an Experiment config.
 //
 //   bazel run //train -- --config=configs/harmonic/action_angle_flow.pbtxt
-//         --dataset=out/datasets/default.h5 [--out=DIR] [--resume]
+//         --dataset=out/datasets/default.h5 [--set=training.num_steps=5000 ...]
+//         [--out=DIR] [--resume | --extend_to=N | --init_from=CHECKPOINT]
+//   bazel run //train -- --out=DIR --resume        (the run's own config)
+//   bazel run //train -- --out=DIR --extend_to=N
 //
-// Without --out the run goes to out/runs/<config name>. Errors print one line
+// Without --out the run goes to out/runs/<config name> (with overrides:
+// out/runs/<config name>_<field>_<value>...). Errors print one line
 // and exit with status 1.
 #include <chrono>
 #include <filesystem>
@@ -18,8 +22,10 @@
 #include "absl/strings/str_format.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
+#include "cli/set_flags.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
+#include "train/run_setup.h"
 #include "train/trainer.h"
 
 ABSL_FLAG(std::string, config, "",
@@ -28,67 +34,64 @@ ABSL_FLAG(std::string, dataset, "", "HDF5 dataset written by //data_gen");
 ABSL_FLAG(std::string, out, "",
           "run directory (default: out/runs/<config name>)");
 ABSL_FLAG(bool, resume, false,
-          "continue the run in --out from its last checkpoint");
+          "continue the run in --out from its last checkpoint (--config and "
+          "--dataset default to the run's own)");
+ABSL_FLAG(int64_t, extend_to, 0,
+          "train the run in --out further, to this many steps in all (the "
+          "jump schedule keeps its ramp; train/README.md)");
+ABSL_FLAG(std::string, init_from, "",
+          "start a new run from this checkpoint's parameters and scaler");
 
 namespace aanet::train {
 namespace {
 
-namespace fs = std::filesystem;
-
 absl::Status Run() {
-  const std::string config_flag = absl::GetFlag(FLAGS_config);
-  if (config_flag.empty()) {
-    return absl::InvalidArgumentError(
-        "--config is required, e.g. "
-        "configs/harmonic/action_angle_flow.pbtxt");
-  }
-  if (absl::GetFlag(FLAGS_dataset).empty()) {
-    return absl::InvalidArgumentError(
-        "--dataset is required: an .h5 file written by //data_gen");
-  }
-  const std::string config_path = ResolveUserPath(config_flag);
-  absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(config_path);
-  if (!config.ok()) return config.status();
-  const std::string dataset_path =
-      ResolveUserPath(absl::GetFlag(FLAGS_dataset));
-  absl::StatusOr<data_gen::Dataset> dataset =
-      data_gen::ReadDataset(dataset_path);
-  if (!dataset.ok()) return dataset.status();
+  RunFlags flags;
+  flags.config = ResolveUserPath(absl::GetFlag(FLAGS_config));
+  flags.overrides = SetFlags();
+  flags.dataset = ResolveUserPath(absl::GetFlag(FLAGS_dataset));
+  flags.out = ResolveUserPath(absl::GetFlag(FLAGS_out));
+  flags.resume = absl::GetFlag(FLAGS_resume);
+  flags.extend_to = absl::GetFlag(FLAGS_extend_to);
+  flags.init_from = ResolveUserPath(absl::GetFlag(FLAGS_init_from));
+  absl::StatusOr<RunSetup> setup = SetUpRun(flags);
+  if (!setup.ok()) return setup.status();
+  const std::string& run_dir = setup->run_dir;
+  const std::string& dataset_path = setup->dataset_path;
+  const bool resume = setup->resume;
 
-  std::string run_dir = ResolveUserPath(absl::GetFlag(FLAGS_out));
-  if (run_dir.empty()) {
-    run_dir = WorkspaceOutputPath(
-        absl::StrCat("runs/", fs::path(config_path).stem().string()));
-  }
-  const bool resume = absl::GetFlag(FLAGS_resume);
-  if (!resume && fs::exists(fs::path(run_dir) / "checkpoint.h5")) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        run_dir,
-        ": already holds a run (checkpoint.h5); pass --resume to continue "
-        "it, or choose another --out"));
-  }
-
-  absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
-      config->experiment, config->text, *dataset, dataset_path, run_dir);
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      Trainer::Create(setup->config.experiment, setup->config.text,
+                      setup->dataset, dataset_path, run_dir);
   if (!trainer.ok()) {
     return absl::Status(
         trainer.status().code(),
-        absl::StrCat(config_path, ": ", trainer.status().message()));
+        absl::StrCat(setup->config_source, ": ", trainer.status().message()));
   }
   Trainer& t = **trainer;
   if (resume) {
     absl::Status resumed = t.Resume();
     if (!resumed.ok()) return resumed;
-    std::cerr << "resuming " << run_dir << " at step " << t.step() << "\n";
+    if (t.step() >= t.options().num_steps) {
+      std::cout << absl::StrFormat(
+          "%s: finished at step %d of %d; nothing to train (--extend_to=N "
+          "trains it further)\n",
+          run_dir, t.step(), t.options().num_steps);
+      return absl::OkStatus();
+    }
+    std::cerr << absl::StrFormat("continuing %s at step %d of %d\n", run_dir,
+                                 t.step(), t.options().num_steps);
   }
 
   const TrainingOptions& options = t.options();
   std::cerr << absl::StrFormat(
       "training %s (%d parameters) on %s: %d steps, batch %d, %d training "
-      "samples, jumps up to %d\n",
+      "samples per trajectory (%d trajectories), jumps up to %d\n"
+      "progress: the sampled jump (the schedule's largest at that step), %s\n",
       t.model().kind(), t.model().parameters().NumScalars(), dataset_path,
       options.num_steps, options.batch_size, options.num_train_samples,
-      options.max_jump);
+      setup->dataset.num_trajectories(), options.max_jump,
+      DescribeLossTerms(options, t.model().kind() == "action_angle"));
 
   ProgressLine progress;
   const auto start = std::chrono::steady_clock::now();
@@ -98,14 +101,7 @@ absl::Status Run() {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     const double rate = (info.step - first_step) / std::max(elapsed, 1e-9);
-    std::string text =
-        absl::StrFormat("step %d/%d  jump %d  loss %.3e", info.step,
-                        info.num_steps, info.jump, info.batch_loss);
-    if (info.last_evaluation != nullptr &&
-        !info.last_evaluation->test_losses.empty()) {
-      const auto& first = *info.last_evaluation->test_losses.begin();
-      absl::StrAppendFormat(&text, "  test@%d %.3e", first.first, first.second);
-    }
+    std::string text = DescribeProgress(info);
     absl::StrAppendFormat(&text, "  %.0f steps/s  ETA %s", rate,
                           FormatDuration((info.num_steps - info.step) / rate));
     progress.Update(text, info.step == info.num_steps);
@@ -140,7 +136,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Trains a model from an Experiment config.\n"
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
-      "[--resume]");
+      "[--set=path.to.field=value ...] [--resume | --extend_to=N | "
+      "--init_from=CHECKPOINT]");
+  aanet::ExtractSetFlags(&argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "train: unexpected argument '" << positional[1] << "'\n";

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -17,6 +18,7 @@
 #include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
+#include "proto/text_config.h"
 #include "train/jump_schedule.h"
 #include "train/loss.h"
 
@@ -57,6 +59,33 @@ std::string MetricsLine(const Evaluation& e) {
 
 }  // namespace
 
+std::string DescribeProgress(const ProgressInfo& info) {
+  std::string text =
+      absl::StrFormat("step %d/%d  sampled jump %d (max %d)  ", info.step,
+                      info.num_steps, info.jump, info.max_jump);
+  if (info.has_actions) {
+    absl::StrAppendFormat(
+        &text, "loss %.3e + %g * %.3e", info.batch_prediction_loss,
+        info.action_variance_weight, info.batch_action_variance);
+  } else {
+    absl::StrAppendFormat(&text, "loss %.3e", info.batch_prediction_loss);
+  }
+  if (info.last_evaluation != nullptr &&
+      !info.last_evaluation->test_losses.empty()) {
+    const auto& first = *info.last_evaluation->test_losses.begin();
+    absl::StrAppendFormat(&text, "  test@%d %.3e", first.first, first.second);
+  }
+  return text;
+}
+
+std::string DescribeLossTerms(const TrainingOptions& options,
+                              bool has_actions) {
+  if (!has_actions) return "loss = prediction";
+  return absl::StrFormat(
+      "loss = prediction + lambda * action variance (lambda = %g)",
+      options.action_variance_weight);
+}
+
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     const Experiment& experiment, const std::string& config_text,
     const data_gen::Dataset& dataset, const std::string& dataset_path,
@@ -79,10 +108,31 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
   if (!split.ok()) return split.status();
   trainer->split_ = *split;
 
-  absl::StatusOr<StandardScaler> scaler =
-      StandardScaler::Fit(data_gen::RangeStates(dataset, split->train));
-  if (!scaler.ok()) return scaler.status();
-  trainer->scaler_ = *std::move(scaler);
+  // A warm start keeps the scaler its parameters were trained with, so that
+  // the network starts as the same function of the physical states.
+  const std::string& init_from = experiment.training().init_from();
+  std::optional<Checkpoint> initial;
+  if (!init_from.empty()) {
+    absl::StatusOr<Checkpoint> read = ReadCheckpoint(init_from);
+    if (!read.ok()) {
+      return absl::Status(
+          read.status().code(),
+          absl::StrCat("training.init_from: ", read.status().message()));
+    }
+    if (read->num_particles != dataset.num_particles()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "training.init_from: %s has %d particles, the dataset %d", init_from,
+          read->num_particles, dataset.num_particles()));
+    }
+    initial = *std::move(read);
+    trainer->scaler_ =
+        StandardScaler(initial->scaler_mean, initial->scaler_scale);
+  } else {
+    absl::StatusOr<StandardScaler> scaler =
+        StandardScaler::Fit(data_gen::RangeStates(dataset, split->train));
+    if (!scaler.ok()) return scaler.status();
+    trainer->scaler_ = *std::move(scaler);
+  }
 
   const uint64_t seed = trainer->options_.seed;
   Random init_random(Random::DeriveSeed(seed, kInitStream));
@@ -92,6 +142,18 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
       init_random);
   if (!model.ok()) return model.status();
   trainer->model_ = *std::move(model);
+  if (initial.has_value()) {
+    ad::ParameterStore& store = trainer->model_->parameters();
+    absl::StatusOr<Eigen::VectorXd> values =
+        FromNamed(store, initial->parameters, init_from);
+    if (!values.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("training.init_from: ", values.status().message(),
+                       " (the model config must match the checkpoint's)"));
+    }
+    absl::Status loaded = store.Unflatten(*values);
+    if (!loaded.ok()) return loaded;
+  }
 
   trainer->random_ = Random(Random::DeriveSeed(seed, kBatchStream));
   ad::AdamOptions adam_options;
@@ -151,6 +213,10 @@ double Trainer::Step(const Eigen::MatrixXd& inputs,
   const LossTerms loss =
       ComputeLoss(forward, y, options_.action_variance_weight);
   const double value = loss.total.scalar();
+  last_prediction_ = loss.prediction.scalar();
+  last_has_actions_ = loss.action_variance.valid();
+  last_action_variance_ =
+      last_has_actions_ ? loss.action_variance.scalar() : 0.0;
   if (!std::isfinite(value)) return value;  // no update from a broken loss
   model_->parameters().ZeroGrad();
   tape_.Backward(loss.total);
@@ -214,8 +280,9 @@ absl::Status Trainer::Run(
   info.num_steps = options_.num_steps;
   while (step_ < options_.num_steps &&
          (stop_at_step < 0 || step_ < stop_at_step)) {
-    const int jump = SampleJump(options_.jump_schedule, static_cast<int>(step_),
-                                options_.num_steps, options_.max_jump, random_);
+    const int jump =
+        SampleJump(options_.jump_schedule, static_cast<int>(step_),
+                   options_.jump_ramp_steps, options_.max_jump, random_);
     SampleBatch(jump);
     const double loss = Step(batch_inputs_, batch_targets_, jump);
     if (!std::isfinite(loss)) {
@@ -256,7 +323,14 @@ absl::Status Trainer::Run(
     }
     info.step = step_;
     info.jump = jump;
+    info.max_jump =
+        MaxJumpAt(options_.jump_schedule, static_cast<int>(step_ - 1),
+                  options_.jump_ramp_steps, options_.max_jump);
     info.batch_loss = loss;
+    info.batch_prediction_loss = last_prediction_;
+    info.batch_action_variance = last_action_variance_;
+    info.action_variance_weight = options_.action_variance_weight;
+    info.has_actions = last_has_actions_;
     if (progress) progress(info);
   }
   return absl::OkStatus();
@@ -311,10 +385,16 @@ absl::Status Trainer::Resume() {
   absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(path);
   if (!checkpoint.ok()) return checkpoint.status();
   if (checkpoint->config_text != config_text_) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        path,
-        ": was written by a different config; resume with the same --config "
-        "or train into a new --out directory"));
+    Experiment recorded;
+    const bool parsed =
+        ParseTextProto(checkpoint->config_text, path, &recorded).ok();
+    if (!parsed || !ContinuesConfig(experiment_, recorded)) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path,
+          ": was written by a different config; resume with the same "
+          "--config (or none: the run's own), extend it with --extend_to=N, "
+          "or train into a new --out directory"));
+    }
   }
   if (!checkpoint->training.has_value()) {
     return absl::FailedPreconditionError(

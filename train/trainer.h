@@ -1,7 +1,7 @@
 // The training loop: one model, one dataset, one run directory.
 //
-// Per step (reference.md, "Training"): draw a jump from the curriculum, draw
-// a batch with replacement from the training pairs at that jump, take one
+// Per step (as the published code trains): draw a jump from the curriculum,
+// draw a batch with replacement from the training pairs at that jump, take one
 // Adam step on the loss (train/loss.h). Every eval_every steps: the total
 // loss on all training pairs at that step's jump decides the best state so
 // far, and the prediction loss on the test split is measured at every test
@@ -15,6 +15,13 @@
 //   metrics.jsonl   one JSON object per evaluation
 //   config.pbtxt    the config text of the run
 // All files are written atomically.
+//
+// Continuing: Resume() continues the run's checkpoint; the config may be the
+// run's own or that config extended to more steps (training_options.h,
+// ExtendTrainingConfig), which reproduces bit for bit a run trained for the
+// extended num_steps in one go with the same jump_ramp_steps. A config with
+// training.init_from starts a new run from another run's parameters and
+// scaler.
 #ifndef AANET_TRAIN_TRAINER_H_
 #define AANET_TRAIN_TRAINER_H_
 
@@ -59,10 +66,25 @@ struct Evaluation {
 struct ProgressInfo {
   int64_t step = 0;  // steps completed
   int64_t num_steps = 0;
-  int jump = 0;
-  double batch_loss = 0;
+  int jump = 0;           // the jump this step sampled
+  int max_jump = 0;       // the schedule's largest jump at this step
+  double batch_loss = 0;  // = prediction + weight * action_variance
+  double batch_prediction_loss = 0;
+  double batch_action_variance = 0;   // 0 for models without actions
+  double action_variance_weight = 0;  // lambda
+  bool has_actions = false;           // the model has an action variance
   const Evaluation* last_evaluation = nullptr;  // null before the first
 };
+
+// The progress line of a step, e.g.
+//   "step 120/5000  sampled jump 3 (max 4)  loss 1.204e-02 + 1 * 3.400e-04"
+// (the loss as prediction + lambda * action variance; the prediction alone
+// for models without actions), then "  test@1 2.1e-02" once evaluated.
+std::string DescribeProgress(const ProgressInfo& info);
+
+// The legend of DescribeProgress's loss, for a banner: "loss = prediction +
+// lambda * action variance (lambda = 1)" or "loss = prediction".
+std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 
 class Trainer {
  public:
@@ -73,8 +95,9 @@ class Trainer {
       const data_gen::Dataset& dataset, const std::string& dataset_path,
       const std::string& run_dir);
 
-  // Continues from run_dir/checkpoint.h5. Fails if the checkpoint's config
-  // differs from this run's or does not fit the model.
+  // Continues from run_dir/checkpoint.h5. Fails if this run's config neither
+  // equals nor extends (ContinuesConfig) the checkpoint's, or does not fit
+  // the model.
   absl::Status Resume();
 
   // Trains until num_steps (or, if stop_at_step >= 0, until that many steps
@@ -103,6 +126,9 @@ class Trainer {
   // the batch's total loss. Exposed for benchmarks.
   double Step(const Eigen::MatrixXd& inputs, const Eigen::MatrixXd& targets,
               int jump);
+  // Whether the model's loss has an action-variance term (known after the
+  // first Step).
+  bool has_actions() const { return last_has_actions_; }
 
  private:
   Trainer() = default;
@@ -143,6 +169,9 @@ class Trainer {
   std::map<int, data_gen::StatePairs> train_pairs_;
   std::map<int, data_gen::StatePairs> test_pairs_;
   Eigen::MatrixXd batch_inputs_, batch_targets_;
+  // The terms of the last Step's loss.
+  double last_prediction_ = 0, last_action_variance_ = 0;
+  bool last_has_actions_ = false;
   std::vector<Evaluation> evaluations_;
 };
 

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
 #include "proto/text_config.h"
+#include "train/jump_schedule.h"
 
 namespace aanet::train {
 namespace {
@@ -234,6 +235,145 @@ TEST_F(TrainerTest, ResumeRejectsADifferentConfig) {
   other.replace(other.find("seed: 3"), 7, "seed: 4");
   absl::Status status = MakeTrainer(dir, other)->Resume();
   EXPECT_THAT(status.message(), HasSubstr("different config"));
+}
+
+// Extending a finished run of 300 steps to 450 equals training 450 steps in
+// one go with the ramp fixed at 300, bit for bit.
+TEST_F(TrainerTest, ExtendedRunMatchesAOneGoRunWithTheSameRamp) {
+  const std::string dir = RunDir("extend");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr).ok());
+  Experiment extended;
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &extended).ok());
+  ASSERT_TRUE(ExtendTrainingConfig(450, extended).ok());
+  EXPECT_EQ(extended.training().num_steps(), 450);
+  EXPECT_EQ(extended.training().jump_ramp_steps(), 300);
+  const std::string text = EffectiveConfigText(
+      extended, "small",
+      {"training.num_steps=450", "training.jump_ramp_steps=300"});
+  std::unique_ptr<Trainer> continued = MakeTrainer(dir, text);
+  ASSERT_TRUE(continued->Resume().ok());
+  EXPECT_EQ(continued->step(), 300);
+  ASSERT_TRUE(continued->Run(nullptr).ok());
+  EXPECT_EQ(continued->step(), 450);
+
+  std::string one_go = kConfig;
+  one_go.replace(one_go.find("num_steps: 300"), 14,
+                 "num_steps: 450 jump_ramp_steps: 300");
+  std::unique_ptr<Trainer> fresh = MakeTrainer(RunDir("one_go"), one_go);
+  ASSERT_TRUE(fresh->Run(nullptr).ok());
+  EXPECT_EQ(continued->model().parameters().Flatten(),
+            fresh->model().parameters().Flatten());
+  // The added steps use jumps up to max_jump (10) throughout.
+  const std::string metrics = ReadAll(dir + "/metrics.jsonl");
+  EXPECT_EQ(std::count(metrics.begin(), metrics.end(), '\n'), 9);
+  absl::StatusOr<Checkpoint> latest = ReadCheckpoint(dir + "/checkpoint.h5");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->step, 450);
+  EXPECT_EQ(latest->config_text, text);
+  EXPECT_EQ(ReadAll(dir + "/config.pbtxt"), text);
+}
+
+TEST_F(TrainerTest, ExtensionRulesForConfigs) {
+  Experiment base;
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &base).ok());
+  Experiment e = base;
+  EXPECT_THAT(ExtendTrainingConfig(200, e).message(),
+              HasSubstr("cannot extend to 200 steps: the run already has "
+                        "training.num_steps = 300"));
+  ASSERT_TRUE(ExtendTrainingConfig(300, e).ok());
+  EXPECT_FALSE(e.training().has_jump_ramp_steps());  // unchanged
+  EXPECT_TRUE(ContinuesConfig(e, base));
+  ASSERT_TRUE(ExtendTrainingConfig(400, e).ok());
+  EXPECT_TRUE(ContinuesConfig(e, base));
+  Experiment twice = e;
+  ASSERT_TRUE(ExtendTrainingConfig(500, twice).ok());
+  EXPECT_EQ(twice.training().jump_ramp_steps(), 300);  // the original ramp
+  EXPECT_TRUE(ContinuesConfig(twice, e));
+  EXPECT_TRUE(ContinuesConfig(twice, base));
+  EXPECT_FALSE(ContinuesConfig(base, e));  // shrinking
+  // Raising num_steps alone would change the schedule of the steps trained.
+  Experiment raised = base;
+  raised.mutable_training()->set_num_steps(400);
+  EXPECT_FALSE(ContinuesConfig(raised, base));
+  Experiment other = e;
+  other.mutable_training()->set_learning_rate(0.5);
+  EXPECT_FALSE(ContinuesConfig(other, base));
+}
+
+TEST_F(TrainerTest, ResumeRefusesRaisingNumStepsWithoutExtension) {
+  const std::string dir = RunDir("raised");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 100).ok());
+  std::string raised = kConfig;
+  raised.replace(raised.find("num_steps: 300"), 14, "num_steps: 400");
+  EXPECT_THAT(MakeTrainer(dir, raised)->Resume().message(),
+              HasSubstr("extend it with --extend_to=N"));
+}
+
+TEST_F(TrainerTest, InitFromStartsFromAnotherRunsParametersAndScaler) {
+  const std::string source = RunDir("source");
+  std::unique_ptr<Trainer> first = MakeTrainer(source);
+  ASSERT_TRUE(first->Run(nullptr, 100).ok());
+  std::string warm = kConfig;
+  warm.replace(warm.find("seed: 3"), 7,
+               "seed: 9 init_from: \"" + source + "/checkpoint.h5\"");
+  std::unique_ptr<Trainer> second = MakeTrainer(RunDir("warm"), warm);
+  ASSERT_NE(second, nullptr);
+  EXPECT_EQ(second->step(), 0);
+  EXPECT_EQ(second->model().parameters().Flatten(),
+            first->model().parameters().Flatten());
+  EXPECT_EQ(second->scaler().mean(), first->scaler().mean());
+  // It starts where the first left off: a lower loss than a cold start.
+  const double warm_loss = second->Evaluate(1).train_loss;
+  const double cold_loss = MakeTrainer(RunDir("cold"))->Evaluate(1).train_loss;
+  EXPECT_LT(warm_loss, cold_loss);
+  ASSERT_TRUE(second->Run(nullptr, 50).ok());
+
+  Experiment mismatch;
+  ASSERT_TRUE(ParseTextProto(warm, "test", &mismatch).ok());
+  mismatch.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_encoder()
+      ->mutable_flow()
+      ->set_num_layers(3);
+  absl::StatusOr<std::unique_ptr<Trainer>> bad =
+      Trainer::Create(mismatch, "", *dataset_, "d.h5", RunDir("bad_warm"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("training.init_from: "));
+  mismatch.mutable_training()->set_init_from(source + "/none.h5");
+  bad = Trainer::Create(mismatch, "", *dataset_, "d.h5", RunDir("bad_warm"));
+  EXPECT_THAT(bad.status().message(), HasSubstr("training.init_from: "));
+  EXPECT_THAT(bad.status().message(), HasSubstr("no such file"));
+}
+
+TEST_F(TrainerTest, ProgressShowsTheSampledJumpAndTheLossTerms) {
+  std::unique_ptr<Trainer> trainer = MakeTrainer(RunDir("progress"));
+  std::vector<ProgressInfo> seen;
+  ASSERT_TRUE(
+      trainer->Run([&](const ProgressInfo& info) { seen.push_back(info); }, 150)
+          .ok());
+  for (const ProgressInfo& info : seen) {
+    EXPECT_GE(info.jump, 1);
+    EXPECT_LE(info.jump, info.max_jump);
+    EXPECT_EQ(info.max_jump,
+              MaxJumpAt(LINEAR, static_cast<int>(info.step - 1), 300, 10));
+    EXPECT_TRUE(info.has_actions);
+    EXPECT_DOUBLE_EQ(info.batch_loss, info.batch_prediction_loss +
+                                          1.0 * info.batch_action_variance);
+  }
+  ProgressInfo info = seen.back();
+  info.batch_prediction_loss = 0.012;
+  info.batch_action_variance = 3.4e-4;
+  info.jump = 3;
+  info.max_jump = 6;
+  info.last_evaluation = nullptr;
+  EXPECT_EQ(DescribeProgress(info),
+            "step 150/300  sampled jump 3 (max 6)  loss 1.200e-02 + 1 * "
+            "3.400e-04");
+  info.has_actions = false;
+  EXPECT_EQ(DescribeProgress(info),
+            "step 150/300  sampled jump 3 (max 6)  loss 1.200e-02");
+  EXPECT_EQ(DescribeLossTerms(trainer->options(), true),
+            "loss = prediction + lambda * action variance (lambda = 1)");
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsWithTheStepAndKeepsTheBestState) {

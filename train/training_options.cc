@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/util/message_differencer.h"
 
 namespace aanet::train {
 namespace {
@@ -99,6 +100,14 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
   options.num_test_samples = config.num_test_samples();
   options.max_jump = std::min(config.max_jump(), options.num_train_samples - 1);
   options.jump_schedule = config.jump_schedule();
+  if (config.has_jump_ramp_steps() && config.jump_ramp_steps() < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training.jump_ramp_steps: must be >= 1, got %d",
+                        config.jump_ramp_steps()));
+  }
+  options.jump_ramp_steps = config.has_jump_ramp_steps()
+                                ? config.jump_ramp_steps()
+                                : config.num_steps();
   options.action_variance_weight = config.action_variance_weight();
   options.eval_every = config.eval_every();
   options.checkpoint_every = config.has_checkpoint_every()
@@ -129,6 +138,30 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     }
   }
   return options;
+}
+
+absl::Status ExtendTrainingConfig(int num_steps, Experiment& experiment) {
+  TrainingConfig& training = *experiment.mutable_training();
+  if (num_steps < training.num_steps()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "cannot extend to %d steps: the run already has training.num_steps = "
+        "%d",
+        num_steps, training.num_steps()));
+  }
+  if (num_steps == training.num_steps()) return absl::OkStatus();
+  if (!training.has_jump_ramp_steps()) {
+    training.set_jump_ramp_steps(training.num_steps());
+  }
+  training.set_num_steps(num_steps);
+  return absl::OkStatus();
+}
+
+bool ContinuesConfig(const Experiment& config, const Experiment& recorded) {
+  Experiment extended = recorded;
+  if (!ExtendTrainingConfig(config.training().num_steps(), extended).ok()) {
+    return false;
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(config, extended);
 }
 
 }  // namespace aanet::train

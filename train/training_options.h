@@ -19,6 +19,7 @@ struct TrainingOptions {
   int num_test_samples = 0;   // per trajectory
   int max_jump = 0;  // capped at num_train_samples - 1 (see Resolve...)
   JumpSchedule jump_schedule = LINEAR;
+  int jump_ramp_steps = 0;  // LINEAR: jump_ramp_steps, default num_steps
   double action_variance_weight = 0;
   int eval_every = 0;
   std::vector<int> test_jumps;
@@ -40,6 +41,19 @@ struct TrainingOptions {
 // so tiny training sets still train.
 absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     const TrainingConfig& config, int num_samples);
+
+// Extending a run to `num_steps` steps: raises training.num_steps and, if
+// unset, fixes training.jump_ramp_steps at the current num_steps, so that
+// the steps already trained keep their jump schedule and the added ones draw
+// from the full 1..max_jump (LINEAR; CONSTANT ignores the ramp). Extending
+// to the current num_steps changes nothing. InvalidArgument if `num_steps` is
+// below training.num_steps.
+absl::Status ExtendTrainingConfig(int num_steps, Experiment& experiment);
+
+// Whether a run of `config` may continue the checkpoint of a run of
+// `recorded`: the two are equal, or `config` is `recorded` extended
+// (ExtendTrainingConfig) to some num_steps.
+bool ContinuesConfig(const Experiment& config, const Experiment& recorded);
 
 }  // namespace aanet::train
 

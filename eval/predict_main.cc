@@ -1,0 +1,113 @@
+// predict: a trained model's predictions for your own states.
+//
+//   bazel run //eval:predict -- --checkpoint=out/runs/action_angle_flow/best.h5
+//         --states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]
+//
+// States are in the dataset's original units, one row [q_0..q_{n-1},
+// p_0..p_{n-1}] each, from .csv, .npy or .h5 (eval/predictions.h has the
+// layouts); predictions are written in the format of --out (default: the
+// states file's format, <states stem>_predictions.<ext> next to it).
+// --action_angle adds the Action-Angle Network's actions, angles and angular
+// velocities. Errors print one line and exit with status 1.
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli/paths.h"
+#include "eval/predictions.h"
+#include "models/predictor.h"
+
+ABSL_FLAG(std::string, checkpoint, "",
+          "checkpoint .h5 written by //train (best.h5 or checkpoint.h5)");
+ABSL_FLAG(std::string, states, "",
+          "states in original units: .csv, .npy [B, 2n] or .h5 (dataset "
+          "'states' [B, 2n], or 'q' and 'p' [..., n])");
+ABSL_FLAG(std::string, dt, "1",
+          "comma-separated time steps to predict, in the dataset's time units");
+ABSL_FLAG(std::string, out, "",
+          "output file (.csv, .npy or .h5; default: "
+          "<states stem>_predictions.<states extension> next to --states)");
+ABSL_FLAG(bool, action_angle, false,
+          "also write the Action-Angle Network's actions, angles and angular "
+          "velocities");
+
+namespace aanet::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::Status Run() {
+  if (absl::GetFlag(FLAGS_checkpoint).empty() ||
+      absl::GetFlag(FLAGS_states).empty()) {
+    return absl::InvalidArgumentError("--checkpoint and --states are required");
+  }
+  absl::StatusOr<std::vector<double>> dts =
+      ParseDtList(absl::GetFlag(FLAGS_dt));
+  if (!dts.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--dt: ", dts.status().message()));
+  }
+  const std::string checkpoint =
+      ResolveUserPath(absl::GetFlag(FLAGS_checkpoint));
+  const std::string states_path = ResolveUserPath(absl::GetFlag(FLAGS_states));
+  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
+  if (out.empty()) {
+    const fs::path p(states_path);
+    out = (p.parent_path() /
+           (p.stem().string() + "_predictions" + p.extension().string()))
+              .string();
+  }
+  if (absl::StatusOr<StatesFormat> format = StatesFormatOf(out); !format.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--out: ", format.status().message()));
+  }
+  absl::StatusOr<Predictor> predictor = Predictor::Load(checkpoint);
+  if (!predictor.ok()) return predictor.status();
+  absl::StatusOr<Eigen::MatrixXd> states =
+      ReadStates(states_path, predictor->num_particles());
+  if (!states.ok()) return states.status();
+  absl::StatusOr<Predictions> predictions = PredictStates(
+      *predictor, *states, *dts, absl::GetFlag(FLAGS_action_angle));
+  if (!predictions.ok()) {
+    return absl::Status(
+        predictions.status().code(),
+        absl::StrCat(states_path, ": ", predictions.status().message()));
+  }
+  absl::Status written =
+      WritePredictions(*predictions, *predictor, checkpoint, out);
+  if (!written.ok()) return written;
+  std::cout << absl::StrFormat(
+      "%s model (step %d): %d state(s) x %d dt -> %s\n",
+      predictor->model().kind(), predictor->step(), states->rows(), dts->size(),
+      absl::StrJoin(PredictionFiles(*predictions, out), ", "));
+  return absl::OkStatus();
+}
+
+}  // namespace
+}  // namespace aanet::eval
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Predicts a trained model's states after dt for your own states.\n"
+      "  bazel run //eval:predict -- --checkpoint=RUN/best.h5 "
+      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::cerr << "predict: unexpected argument '" << positional[1] << "'\n";
+    return 1;
+  }
+  absl::Status status = aanet::eval::Run();
+  if (!status.ok()) {
+    std::cerr << "predict: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

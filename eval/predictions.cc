@@ -1,0 +1,374 @@
+#include "eval/predictions.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "fileio/npy.h"
+#include "fileio/text_file.h"
+#include "h5/hdf5_io.h"
+
+namespace aanet::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Columns(int n) {
+  return absl::StrFormat("q_0..q_%d, p_0..p_%d", n - 1, n - 1);
+}
+
+absl::StatusOr<Eigen::MatrixXd> ReadCsv(const std::string& path, int n) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
+  std::vector<std::vector<double>> rows;
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    const absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || text[0] == '#') continue;
+    std::vector<std::string> fields = absl::StrSplit(text, ',');
+    std::vector<double> row;
+    bool numeric = true;
+    std::string bad;
+    for (const std::string& field : fields) {
+      double value = 0;
+      if (!absl::SimpleAtod(absl::StripAsciiWhitespace(field), &value)) {
+        numeric = false;
+        bad = field;
+        break;
+      }
+      row.push_back(value);
+    }
+    if (!numeric) {
+      if (rows.empty()) continue;  // a header line
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", line_number, ": '", bad, "' is not a number"));
+    }
+    if (static_cast<int>(row.size()) != 2 * n) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s:%d: expected %d values (%s), got %d", path,
+                          line_number, 2 * n, Columns(n), row.size()));
+    }
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no states (expected lines of ", 2 * n,
+                     " comma-separated values: ", Columns(n), ")"));
+  }
+  Eigen::MatrixXd states(rows.size(), 2 * n);
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (int c = 0; c < 2 * n; ++c) states(r, c) = rows[r][c];
+  }
+  return states;
+}
+
+absl::StatusOr<Eigen::MatrixXd> ReadNpyStates(const std::string& path, int n) {
+  absl::StatusOr<NpyArray> array = ReadNpy(path);
+  if (!array.ok()) return array.status();
+  const std::vector<int64_t>& shape = array->shape;
+  const bool one = shape.size() == 1 && shape[0] == 2 * n;
+  const bool many = shape.size() == 2 && shape[1] == 2 * n && shape[0] >= 1;
+  if (!one && !many) {
+    std::vector<std::string> dims;
+    for (int64_t d : shape) dims.push_back(absl::StrCat(d));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: array has shape (%s), expected (B, %d) or (%d,): %s", path,
+        absl::StrJoin(dims, ", "), 2 * n, 2 * n, Columns(n)));
+  }
+  const Eigen::Index rows = one ? 1 : shape[0];
+  Eigen::MatrixXd states(rows, 2 * n);
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    for (int c = 0; c < 2 * n; ++c) states(r, c) = array->values[r * 2 * n + c];
+  }
+  return states;
+}
+
+// Rows of a [..., n] array as a matrix [rows, n].
+absl::StatusOr<Eigen::MatrixXd> ReadRows(const h5::Array& array, int n) {
+  if (array.dims.empty() || array.dims.back() != static_cast<hsize_t>(n)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("dataset '%s' has shape %s, expected [..., n = %d]",
+                        array.name, h5::ShapeString(array.dims), n));
+  }
+  if (array.dims.size() == 2) return h5::ReadMatrix(array);
+  if (array.dims.size() == 3) {
+    absl::StatusOr<std::vector<Eigen::MatrixXd>> stack = h5::ReadStack(array);
+    if (!stack.ok()) return stack.status();
+    Eigen::MatrixXd rows(array.dims[0] * array.dims[1], n);
+    for (size_t k = 0; k < stack->size(); ++k) {
+      rows.middleRows(k * array.dims[1], array.dims[1]) = (*stack)[k];
+    }
+    return rows;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrFormat("dataset '%s' has shape %s, expected rank 2 or 3",
+                      array.name, h5::ShapeString(array.dims)));
+}
+
+absl::StatusOr<Eigen::MatrixXd> ReadHdf5States(const std::string& path, int n) {
+  Eigen::MatrixXd states;
+  absl::Status status = h5::ReadFile(path, [&](const H5::H5File& file) {
+    absl::StatusOr<bool> has_states = h5::HasChild(file, "states");
+    if (!has_states.ok()) return has_states.status();
+    if (*has_states) {
+      absl::StatusOr<h5::Array> array = h5::OpenArray(file, "states", "states");
+      if (!array.ok()) return array.status();
+      if (array->dims.size() != 2 || array->dims[1] != 2u * n) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "dataset 'states' has shape %s, expected [B, 2n = %d] (%s)",
+            h5::ShapeString(array->dims), 2 * n, Columns(n)));
+      }
+      absl::StatusOr<Eigen::MatrixXd> read = h5::ReadMatrix(*array);
+      if (!read.ok()) return read.status();
+      states = *std::move(read);
+      return absl::OkStatus();
+    }
+    absl::StatusOr<h5::Array> q = h5::OpenArray(file, "q", "q");
+    if (!q.ok()) {
+      return absl::InvalidArgumentError(
+          "no dataset 'states' [B, 2n], nor 'q' and 'p' [..., n]");
+    }
+    absl::StatusOr<h5::Array> p = h5::OpenArray(file, "p", "p");
+    if (!p.ok()) return p.status();
+    if (p->dims != q->dims) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("datasets 'q' ", h5::ShapeString(q->dims), " and 'p' ",
+                       h5::ShapeString(p->dims), " differ in shape"));
+    }
+    absl::StatusOr<Eigen::MatrixXd> q_rows = ReadRows(*q, n);
+    if (!q_rows.ok()) return q_rows.status();
+    absl::StatusOr<Eigen::MatrixXd> p_rows = ReadRows(*p, n);
+    if (!p_rows.ok()) return p_rows.status();
+    states.resize(q_rows->rows(), 2 * n);
+    states << *q_rows, *p_rows;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (states.rows() == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": no states"));
+  }
+  return states;
+}
+
+std::string Number(double value) { return absl::StrFormat("%.17g", value); }
+
+// The latent coordinates of one kind as [D, B, n] values, dt-major.
+std::vector<double> Stack(const std::vector<Eigen::MatrixXd>& matrices) {
+  std::vector<double> values;
+  for (const Eigen::MatrixXd& m : matrices) {
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+      for (Eigen::Index c = 0; c < m.cols(); ++c) values.push_back(m(r, c));
+    }
+  }
+  return values;
+}
+
+struct LatentKinds {
+  std::vector<Eigen::MatrixXd> actions, angles, angular_velocities;
+};
+
+LatentKinds Split(const Predictions& p) {
+  LatentKinds kinds;
+  for (const ActionAngleState& s : p.latent) {
+    kinds.actions.push_back(s.actions);
+    kinds.angles.push_back(s.angles);
+    kinds.angular_velocities.push_back(s.angular_velocities);
+  }
+  return kinds;
+}
+
+std::string NpyCompanion(const std::string& path, const std::string& kind) {
+  fs::path p(path);
+  return (p.parent_path() / (p.stem().string() + "_" + kind + ".npy")).string();
+}
+
+std::string Csv(const Predictions& p, int n) {
+  std::vector<std::string> header = {"state", "dt"};
+  for (const char* name : {"q", "p"}) {
+    for (int i = 0; i < n; ++i) header.push_back(absl::StrCat(name, "_", i));
+  }
+  if (!p.latent.empty()) {
+    for (const char* name : {"action", "angle", "angular_velocity"}) {
+      for (int i = 0; i < n; ++i) header.push_back(absl::StrCat(name, "_", i));
+    }
+  }
+  std::string text = absl::StrCat(absl::StrJoin(header, ","), "\n");
+  for (size_t d = 0; d < p.dts.size(); ++d) {
+    for (Eigen::Index b = 0; b < p.states.rows(); ++b) {
+      std::vector<std::string> row = {absl::StrCat(b), Number(p.dts[d])};
+      for (Eigen::Index c = 0; c < p.predicted[d].cols(); ++c) {
+        row.push_back(Number(p.predicted[d](b, c)));
+      }
+      if (!p.latent.empty()) {
+        const ActionAngleState& s = p.latent[d];
+        for (const Eigen::MatrixXd* m :
+             {&s.actions, &s.angles, &s.angular_velocities}) {
+          for (Eigen::Index c = 0; c < m->cols(); ++c) {
+            row.push_back(Number((*m)(b, c)));
+          }
+        }
+      }
+      absl::StrAppend(&text, absl::StrJoin(row, ","), "\n");
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<StatesFormat> StatesFormatOf(const std::string& path) {
+  const std::string extension =
+      absl::AsciiStrToLower(fs::path(path).extension().string());
+  if (extension == ".csv") return StatesFormat::kCsv;
+  if (extension == ".npy") return StatesFormat::kNpy;
+  if (extension == ".h5" || extension == ".hdf5") return StatesFormat::kHdf5;
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": unknown format '", extension,
+                   "' (expected .csv, .npy, .h5 or .hdf5)"));
+}
+
+absl::StatusOr<Eigen::MatrixXd> ReadStates(const std::string& path,
+                                           int num_particles) {
+  absl::StatusOr<StatesFormat> format = StatesFormatOf(path);
+  if (!format.ok()) return format.status();
+  switch (*format) {
+    case StatesFormat::kCsv:
+      return ReadCsv(path, num_particles);
+    case StatesFormat::kNpy:
+      return ReadNpyStates(path, num_particles);
+    case StatesFormat::kHdf5:
+      return ReadHdf5States(path, num_particles);
+  }
+  return absl::InternalError("unreachable");
+}
+
+absl::StatusOr<std::vector<double>> ParseDtList(const std::string& text) {
+  std::vector<double> dts;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    part = absl::StripAsciiWhitespace(part);
+    double dt = 0;
+    if (!absl::SimpleAtod(part, &dt) || !std::isfinite(dt)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", part, "' is not a finite number"));
+    }
+    dts.push_back(dt);
+  }
+  return dts;
+}
+
+absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
+                                          const Eigen::MatrixXd& states,
+                                          const std::vector<double>& dts,
+                                          bool action_angle) {
+  if (absl::Status valid = predictor.CheckStates(states); !valid.ok()) {
+    return valid;
+  }
+  Predictions p;
+  p.dts = dts;
+  p.states = states;
+  for (double dt : dts) {
+    p.predicted.push_back(predictor.Predict(states, dt));
+    if (action_angle) {
+      absl::StatusOr<ActionAngleState> latent = predictor.Inspect(states, dt);
+      if (!latent.ok()) return latent.status();
+      p.latent.push_back(*std::move(latent));
+    }
+  }
+  return p;
+}
+
+std::vector<std::string> PredictionFiles(const Predictions& predictions,
+                                         const std::string& path) {
+  std::vector<std::string> files = {path};
+  absl::StatusOr<StatesFormat> format = StatesFormatOf(path);
+  if (format.ok() && *format == StatesFormat::kNpy &&
+      !predictions.latent.empty()) {
+    for (const char* kind : {"actions", "angles", "angular_velocities"}) {
+      files.push_back(NpyCompanion(path, kind));
+    }
+  }
+  return files;
+}
+
+absl::Status WritePredictions(const Predictions& predictions,
+                              const Predictor& predictor,
+                              const std::string& checkpoint_path,
+                              const std::string& path) {
+  absl::StatusOr<StatesFormat> format = StatesFormatOf(path);
+  if (!format.ok()) return format.status();
+  const int n = predictor.num_particles();
+  const int64_t num_dts = static_cast<int64_t>(predictions.dts.size());
+  const int64_t batch = predictions.states.rows();
+  const LatentKinds kinds = Split(predictions);
+  switch (*format) {
+    case StatesFormat::kCsv:
+      return WriteTextFileAtomically(path, Csv(predictions, n));
+    case StatesFormat::kNpy: {
+      absl::Status status = WriteNpy(
+          NpyArray{{num_dts, batch, 2 * n}, Stack(predictions.predicted)},
+          path);
+      if (!status.ok() || predictions.latent.empty()) return status;
+      for (const auto& [kind, matrices] :
+           {std::pair{"actions", &kinds.actions},
+            std::pair{"angles", &kinds.angles},
+            std::pair{"angular_velocities", &kinds.angular_velocities}}) {
+        status = WriteNpy(NpyArray{{num_dts, batch, n}, Stack(*matrices)},
+                          NpyCompanion(path, kind));
+        if (!status.ok()) return status;
+      }
+      return absl::OkStatus();
+    }
+    case StatesFormat::kHdf5:
+      return h5::WriteFileAtomically(path, [&](H5::H5File& file) {
+        const h5::Dims d = {static_cast<hsize_t>(num_dts),
+                            static_cast<hsize_t>(batch)};
+        Eigen::VectorXd dt =
+            Eigen::Map<const Eigen::VectorXd>(predictions.dts.data(), num_dts);
+        absl::Status s = h5::WriteVector(file, "dt", dt);
+        if (s.ok()) s = h5::WriteMatrix(file, "states", predictions.states);
+        const std::vector<double> predicted = Stack(predictions.predicted);
+        if (s.ok()) {
+          s = h5::WriteArray(file, "predictions",
+                             {d[0], d[1], static_cast<hsize_t>(2 * n)},
+                             predicted.data());
+        }
+        if (!predictions.latent.empty()) {
+          for (const auto& [kind, matrices] :
+               {std::pair{"actions", &kinds.actions},
+                std::pair{"angles", &kinds.angles},
+                std::pair{"angular_velocities", &kinds.angular_velocities}}) {
+            const std::vector<double> values = Stack(*matrices);
+            if (s.ok()) {
+              s = h5::WriteArray(file, kind,
+                                 {d[0], d[1], static_cast<hsize_t>(n)},
+                                 values.data());
+            }
+          }
+        }
+        if (s.ok())
+          s = h5::WriteStringAttribute(file, "checkpoint", checkpoint_path);
+        if (s.ok()) {
+          s = h5::WriteStringAttribute(file, "model_kind",
+                                       predictor.model().kind());
+        }
+        if (s.ok()) {
+          s = h5::WriteStringAttribute(file, "config", predictor.config_text());
+        }
+        return s;
+      });
+  }
+  return absl::InternalError("unreachable");
+}
+
+}  // namespace aanet::eval

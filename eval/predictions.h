@@ -1,0 +1,82 @@
+// Predictions for a user's own states: the library behind //eval:predict.
+//
+// States are rows [q_0..q_{n-1}, p_0..p_{n-1}] in the dataset's original
+// units, read from
+//   .csv        one state per line, 2n comma-separated numbers; an optional
+//               header line (any line with a field that is not a number,
+//               before the first state) and '#' comment lines are skipped;
+//   .npy        float64/float32/int array [B, 2n] or one state [2n];
+//   .h5/.hdf5   float64 dataset `states` [B, 2n], or `q` and `p` of the same
+//               shape [..., n] (e.g. a //data_gen dataset's [K, T, n]: every
+//               stored state, trajectory-major).
+// Predictions are written in the format of the output's extension:
+//   .csv   header "state,dt,q_0,...,p_{n-1}" (plus "action_i", "angle_i",
+//          "angular_velocity_i" columns with the Action-Angle Network's
+//          coordinates), one row per dt and state, dt-major; full precision;
+//   .npy   predictions [D, B, 2n]; the coordinates go to <out>_actions.npy,
+//          <out>_angles.npy, <out>_angular_velocities.npy, each [D, B, n];
+//   .h5    datasets dt [D], states [B, 2n], predictions [D, B, 2n] and
+//          actions, angles, angular_velocities [D, B, n]; attributes
+//          checkpoint, model_kind, config.
+// The coordinates after dt are the network's own prediction in its latent
+// space: actions and angular velocities of the input state, angles advanced
+// by angular velocity * dt (Predictor::Inspect).
+#ifndef AANET_EVAL_PREDICTIONS_H_
+#define AANET_EVAL_PREDICTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "Eigen/Core"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "models/predictor.h"
+
+namespace aanet::eval {
+
+enum class StatesFormat { kCsv, kNpy, kHdf5 };
+
+// From the extension (.csv, .npy, .h5, .hdf5; case-insensitive). Error e.g.
+// "x.txt: unknown format '.txt' (expected .csv, .npy, .h5 or .hdf5)".
+absl::StatusOr<StatesFormat> StatesFormatOf(const std::string& path);
+
+// Reads states [B >= 1, 2n]; errors name the file and the line, item or
+// value, e.g. "s.csv:3: expected 6 values (q_0..q_2, p_0..p_2), got 5".
+absl::StatusOr<Eigen::MatrixXd> ReadStates(const std::string& path,
+                                           int num_particles);
+
+// "1,10,50" -> {1, 10, 50}; every dt must be a finite number (in the
+// dataset's time units; 0 and negative values are allowed, a model simply
+// evaluates them). Error e.g. "'x' is not a number".
+absl::StatusOr<std::vector<double>> ParseDtList(const std::string& text);
+
+struct Predictions {
+  std::vector<double> dts;
+  Eigen::MatrixXd states;                  // [B, 2n], the inputs
+  std::vector<Eigen::MatrixXd> predicted;  // per dt, [B, 2n]
+  std::vector<ActionAngleState> latent;    // per dt if requested, else empty
+};
+
+// Checks the states (Predictor::CheckStates) and predicts every dt; with
+// `action_angle` also the Action-Angle Network's coordinates
+// (FailedPrecondition for other models).
+absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
+                                          const Eigen::MatrixXd& states,
+                                          const std::vector<double>& dts,
+                                          bool action_angle);
+
+// Writes `predictions` to `path` (format from the extension), atomically;
+// `checkpoint_path` is recorded in HDF5 output.
+absl::Status WritePredictions(const Predictions& predictions,
+                              const Predictor& predictor,
+                              const std::string& checkpoint_path,
+                              const std::string& path);
+
+// The files WritePredictions writes for `path` (more than one for .npy with
+// coordinates).
+std::vector<std::string> PredictionFiles(const Predictions& predictions,
+                                         const std::string& path);
+
+}  // namespace aanet::eval
+
+#endif  // AANET_EVAL_PREDICTIONS_H_

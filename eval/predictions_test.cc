@@ -1,0 +1,277 @@
+#include "eval/predictions.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "Eigen/Core"
+#include "absl/strings/str_split.h"
+#include "fileio/npy.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "h5/hdf5_io.h"
+#include "models/action_angle_network.h"
+#include "models/checkpoint.h"
+#include "models/model.h"
+#include "models/model_test_util.h"
+#include "models/named_parameters.h"
+#include "models/predictor.h"
+#include "proto/text_config.h"
+#include "rng/random.h"
+
+namespace aanet::eval {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kActionAngle[] = R"pb(
+  model {
+    action_angle {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 4
+          activation: "sigmoid"
+          weight_init_stddev: 0.1
+        }
+      }
+      angular_velocity_net { hidden_widths: 4 activation: "sigmoid" }
+    }
+  }
+)pb";
+
+constexpr char kEuler[] = R"pb(
+  model {
+    euler_update {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 4
+          activation: "relu"
+          weight_init_stddev: 0.1
+        }
+      }
+      derivative_net { hidden_widths: 4 activation: "relu" }
+    }
+  }
+)pb";
+
+std::string TempPath(const std::string& name) {
+  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void WriteAll(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+// A randomised 3-particle model written as a checkpoint and loaded back.
+Predictor MakePredictor(const char* config, const std::string& name) {
+  Experiment experiment;
+  EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
+  Eigen::RowVectorXd mean(6), scale(6);
+  mean << 0.1, -0.2, 0.3, 0, 1, -1;
+  scale << 2, 1, 0.5, 1, 3, 1;
+  Random random(3);
+  std::unique_ptr<Model> model =
+      *CreateModel(experiment.model(), ModelContext{3, scale}, random);
+  aanet::testing::RandomizeParameters(model->parameters(), 0.3, random);
+  Checkpoint checkpoint;
+  checkpoint.model_kind = model->kind();
+  checkpoint.config_text = config;
+  checkpoint.num_particles = 3;
+  checkpoint.step = 7;
+  checkpoint.parameters =
+      ToNamed(model->parameters(), model->parameters().Flatten());
+  checkpoint.scaler_mean = mean;
+  checkpoint.scaler_scale = scale;
+  const std::string path = TempPath(name);
+  EXPECT_TRUE(WriteCheckpoint(checkpoint, path).ok());
+  return *Predictor::Load(path);
+}
+
+Eigen::MatrixXd SomeStates() {
+  Eigen::MatrixXd states(2, 6);
+  states << 1, 2, 3, 0.5, -0.5, 0.25,  //
+      -1, 0, 1, 2, 1, 0;
+  return states;
+}
+
+TEST(PredictorTest, CheckStatesNamesShapeAndValue) {
+  Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
+  EXPECT_TRUE(predictor.CheckStates(SomeStates()).ok());
+  EXPECT_EQ(predictor.CheckStates(Eigen::MatrixXd::Zero(1, 5)).message(),
+            "states have 5 columns, expected 2n = 6 (q_0..q_2, p_0..p_2)");
+  Eigen::MatrixXd bad = SomeStates();
+  bad(1, 2) = NAN;
+  EXPECT_EQ(predictor.CheckStates(bad).message(),
+            "states row 1, column 2: non-finite value nan");
+}
+
+TEST(PredictorTest, InspectAdvancesAnglesByOmegaDt) {
+  Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
+  const ActionAngleState at0 = *predictor.Inspect(SomeStates());
+  const ActionAngleState at5 = *predictor.Inspect(SomeStates(), 5.0);
+  EXPECT_EQ(at0.actions, at5.actions);
+  EXPECT_EQ(at0.angular_velocities, at5.angular_velocities);
+  for (Eigen::Index i = 0; i < at0.angles.size(); ++i) {
+    const double expected = ActionAngleNetwork::WrapAngleValue(
+        at0.angles(i) + 5.0 * at0.angular_velocities(i));
+    EXPECT_DOUBLE_EQ(at5.angles(i), expected);
+    EXPECT_GE(at5.angles(i), -M_PI);
+    EXPECT_LT(at5.angles(i), M_PI);
+  }
+  // The predicted state decodes from exactly these coordinates.
+  const Eigen::MatrixXd predicted = predictor.Predict(SomeStates(), 5.0);
+  const ActionAngleState re = *predictor.Inspect(predicted);
+  EXPECT_TRUE(re.actions.isApprox(at5.actions, 1e-8));
+}
+
+TEST(PredictionsTest, ReadsCsvWithHeaderAndComments) {
+  const std::string path = TempPath("s.csv");
+  WriteAll(path,
+           "# my states\nq_0,q_1,q_2,p_0,p_1,p_2\n1,2,3,0.5,-0.5,0.25\n\n"
+           " -1, 0, 1, 2, 1, 0 \n");
+  absl::StatusOr<Eigen::MatrixXd> states = ReadStates(path, 3);
+  ASSERT_TRUE(states.ok()) << states.status();
+  EXPECT_EQ(*states, SomeStates());
+}
+
+TEST(PredictionsTest, CsvErrorsNameTheLine) {
+  const std::string path = TempPath("bad.csv");
+  WriteAll(path, "1,2,3,4,5,6\n1,2,3,4,5\n");
+  EXPECT_EQ(ReadStates(path, 3).status().message(),
+            path + ":2: expected 6 values (q_0..q_2, p_0..p_2), got 5");
+  WriteAll(path, "1,2,3,4,5,6\n1,2,x,4,5,6\n");
+  EXPECT_EQ(ReadStates(path, 3).status().message(),
+            path + ":2: 'x' is not a number");
+  WriteAll(path, "q_0,q_1\n");
+  EXPECT_THAT(ReadStates(path, 3).status().message(), HasSubstr("no states"));
+  EXPECT_THAT(ReadStates(TempPath("none.csv"), 3).status().message(),
+              HasSubstr("no such file"));
+  EXPECT_THAT(ReadStates(TempPath("x.txt"), 3).status().message(),
+              HasSubstr("unknown format '.txt'"));
+}
+
+TEST(PredictionsTest, ReadsNpyAndHdf5) {
+  const std::string npy = TempPath("s.npy");
+  const Eigen::MatrixXd expected = SomeStates();
+  NpyArray array{{2, 6}, {}};
+  for (int r = 0; r < 2; ++r) {
+    for (int c = 0; c < 6; ++c) array.values.push_back(expected(r, c));
+  }
+  ASSERT_TRUE(WriteNpy(array, npy).ok());
+  EXPECT_EQ(*ReadStates(npy, 3), expected);
+  ASSERT_TRUE(WriteNpy(NpyArray{{6}, {1, 2, 3, 4, 5, 6}}, npy).ok());
+  EXPECT_EQ(ReadStates(npy, 3)->rows(), 1);
+  ASSERT_TRUE(WriteNpy(NpyArray{{1, 4}, {1, 2, 3, 4}}, npy).ok());
+  EXPECT_THAT(ReadStates(npy, 3).status().message(),
+              HasSubstr("array has shape (1, 4), expected (B, 6) or (6,)"));
+
+  const std::string h5_states = TempPath("s.h5");
+  ASSERT_TRUE(h5::WriteFileAtomically(h5_states, [&](H5::H5File& f) {
+                return h5::WriteMatrix(f, "states", expected);
+              }).ok());
+  EXPECT_EQ(*ReadStates(h5_states, 3), expected);
+  // q and p as a dataset stores them: [K, T, n].
+  const std::string h5_qp = TempPath("qp.h5");
+  ASSERT_TRUE(
+      h5::WriteFileAtomically(h5_qp, [&](H5::H5File& f) {
+        std::vector<Eigen::MatrixXd> q = {expected.leftCols(3).topRows(1),
+                                          expected.leftCols(3).bottomRows(1)};
+        std::vector<Eigen::MatrixXd> p = {expected.rightCols(3).topRows(1),
+                                          expected.rightCols(3).bottomRows(1)};
+        absl::Status s = h5::WriteStack(f, "q", q);
+        return s.ok() ? h5::WriteStack(f, "p", p) : s;
+      }).ok());
+  EXPECT_EQ(*ReadStates(h5_qp, 3), expected);
+  EXPECT_THAT(ReadStates(h5_qp, 2).status().message(),
+              HasSubstr("expected [..., n = 2]"));
+}
+
+TEST(PredictionsTest, ParsesDtLists) {
+  EXPECT_EQ(*ParseDtList("1, 10,0.5"), (std::vector<double>{1, 10, 0.5}));
+  EXPECT_EQ(ParseDtList("1,x").status().message(),
+            "'x' is not a finite number");
+  EXPECT_FALSE(ParseDtList("1,").ok());
+}
+
+TEST(PredictionsTest, PredictsAndWritesEveryFormat) {
+  Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
+  absl::StatusOr<Predictions> p =
+      PredictStates(predictor, SomeStates(), {1, 50}, true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->predicted.size(), 2u);
+  EXPECT_EQ(p->predicted[1], predictor.Predict(SomeStates(), 50));
+
+  const std::string csv = TempPath("p.csv");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "aa.h5", csv).ok());
+  const std::string text = ReadAll(csv);
+  EXPECT_THAT(text, HasSubstr("state,dt,q_0,q_1,q_2,p_0,p_1,p_2,action_0,"
+                              "action_1,action_2,angle_0,angle_1,angle_2,"
+                              "angular_velocity_0,angular_velocity_1,"
+                              "angular_velocity_2\n"));
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 5);  // header + 2x2
+  // Rows are dt-major and read back exactly.
+  std::istringstream lines(text);
+  std::string line;
+  std::getline(lines, line);
+  std::getline(lines, line);
+  std::getline(lines, line);
+  std::getline(lines, line);  // dt 50, state 0
+  std::vector<std::string> fields = absl::StrSplit(line, ',');
+  EXPECT_EQ(fields[0], "0");
+  EXPECT_EQ(fields[1], "50");
+  EXPECT_EQ(std::stod(fields[2]), p->predicted[1](0, 0));
+  EXPECT_EQ(std::stod(fields[8]), p->latent[1].actions(0, 0));
+
+  const std::string npy = TempPath("p.npy");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "aa.h5", npy).ok());
+  NpyArray read = *ReadNpy(npy);
+  EXPECT_EQ(read.shape, (std::vector<int64_t>{2, 2, 6}));
+  EXPECT_EQ(read.values[6 * 2 + 6 + 1], p->predicted[1](1, 1));
+  EXPECT_EQ(PredictionFiles(*p, npy).size(), 4u);
+  NpyArray angles = *ReadNpy(TempPath("p_angles.npy"));
+  EXPECT_EQ(angles.shape, (std::vector<int64_t>{2, 2, 3}));
+  EXPECT_EQ(angles.values[3 * 2 + 2], p->latent[1].angles(0, 2));
+
+  const std::string h5 = TempPath("p.h5");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "aa.h5", h5).ok());
+  ASSERT_TRUE(
+      h5::ReadFile(h5, [&](const H5::H5File& f) {
+        h5::Array a = *h5::OpenArray(f, "predictions", "predictions");
+        EXPECT_EQ(a.dims, (h5::Dims{2, 2, 6}));
+        h5::Array w =
+            *h5::OpenArray(f, "angular_velocities", "angular_velocities");
+        EXPECT_EQ(w.dims, (h5::Dims{2, 2, 3}));
+        EXPECT_EQ(*h5::ReadStringAttribute(f, "model_kind"), "action_angle");
+        EXPECT_EQ(*h5::ReadVector(*h5::OpenArray(f, "dt", "dt")),
+                  Eigen::Vector2d(1, 50));
+        return absl::OkStatus();
+      }).ok());
+}
+
+TEST(PredictionsTest, CoordinatesNeedTheActionAngleNetwork) {
+  Predictor predictor = MakePredictor(kEuler, "eu.h5");
+  EXPECT_TRUE(PredictStates(predictor, SomeStates(), {1}, false).ok());
+  absl::StatusOr<Predictions> p =
+      PredictStates(predictor, SomeStates(), {1}, true);
+  EXPECT_THAT(p.status().message(),
+              HasSubstr("the model is 'euler_update', which has no "
+                        "action-angle coordinates"));
+  EXPECT_THAT(PredictStates(predictor, Eigen::MatrixXd::Zero(1, 4), {1}, false)
+                  .status()
+                  .message(),
+              HasSubstr("states have 4 columns"));
+}
+
+}  // namespace
+}  // namespace aanet::eval

@@ -1,0 +1,134 @@
+#include "train/run_setup.h"
+
+#include <filesystem>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cli/paths.h"
+#include "cli/set_flags.h"
+#include "models/checkpoint.h"
+#include "train/training_options.h"
+
+namespace aanet::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kCheckpointFile[] = "checkpoint.h5";
+constexpr char kConfigFile[] = "config.pbtxt";
+
+}  // namespace
+
+absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
+  const bool continuing = flags.resume || flags.extend_to > 0;
+  const std::string mode = flags.extend_to > 0 ? "--extend_to" : "--resume";
+  if (!flags.init_from.empty() && continuing) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--init_from starts a new run; it cannot be combined with ", mode));
+  }
+  if (flags.extend_to < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--extend_to: must be >= 1, got ", flags.extend_to));
+  }
+  std::vector<std::string> overrides = flags.overrides;
+  if (!flags.init_from.empty()) {
+    overrides.push_back(absl::StrCat("training.init_from=", flags.init_from));
+  }
+
+  RunSetup setup;
+  setup.resume = continuing;
+  setup.run_dir = flags.out;
+  if (setup.run_dir.empty()) {
+    if (flags.config.empty()) {
+      return absl::InvalidArgumentError(
+          continuing ? absl::StrCat(mode, " needs --out=RUN_DIR (or --config)")
+                     : "--config is required, e.g. "
+                       "configs/harmonic/action_angle_flow.pbtxt");
+    }
+    setup.run_dir = WorkspaceOutputPath(
+        absl::StrCat("runs/", fs::path(flags.config).stem().string(),
+                     OverridesSuffix(flags.overrides)));
+  }
+  const std::string checkpoint_path =
+      (fs::path(setup.run_dir) / kCheckpointFile).string();
+  const bool has_checkpoint = fs::exists(checkpoint_path);
+  if (continuing && !has_checkpoint) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(mode, ": ", setup.run_dir,
+                     ": holds no run to continue (no ", kCheckpointFile, ")"));
+  }
+  if (!continuing && has_checkpoint) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        setup.run_dir,
+        ": already holds a run (checkpoint.h5); pass --resume to continue "
+        "it, --extend_to=N to train it further, or choose another --out"));
+  }
+
+  setup.config_source = flags.config;
+  if (setup.config_source.empty()) {
+    if (!continuing) {
+      return absl::InvalidArgumentError(
+          "--config is required, e.g. "
+          "configs/harmonic/action_angle_flow.pbtxt");
+    }
+    setup.config_source = (fs::path(setup.run_dir) / kConfigFile).string();
+  }
+  absl::StatusOr<ExperimentConfig> config =
+      ReadExperimentConfig(setup.config_source, overrides);
+  if (!config.ok()) return config.status();
+  setup.config = *std::move(config);
+  if (flags.extend_to > 0) {
+    const Experiment before = setup.config.experiment;
+    absl::Status extended = ExtendTrainingConfig(
+        static_cast<int>(flags.extend_to), setup.config.experiment);
+    if (!extended.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--extend_to: ", extended.message()));
+    }
+    if (setup.config.experiment.training().num_steps() !=
+        before.training().num_steps()) {
+      std::vector<std::string> all = overrides;
+      all.push_back(absl::StrCat("training.num_steps=", flags.extend_to));
+      all.push_back(
+          absl::StrCat("training.jump_ramp_steps=",
+                       setup.config.experiment.training().jump_ramp_steps()));
+      // Keep the comment lines that head the config (e.g. the overrides
+      // of the run being extended).
+      std::string history;
+      for (absl::string_view line : absl::StrSplit(setup.config.text, '\n')) {
+        if (!absl::StartsWith(line, "#")) break;
+        absl::StrAppend(&history, line, "\n");
+      }
+      setup.config.text =
+          absl::StrCat(history, EffectiveConfigText(setup.config.experiment,
+                                                    setup.config_source, all));
+    }
+  }
+
+  setup.dataset_path = flags.dataset;
+  if (setup.dataset_path.empty()) {
+    if (!continuing) {
+      return absl::InvalidArgumentError(
+          "--dataset is required: an .h5 file written by //data_gen");
+    }
+    absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
+    if (!checkpoint.ok()) return checkpoint.status();
+    setup.dataset_path = checkpoint->dataset_path;
+  }
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::ReadDataset(setup.dataset_path);
+  if (!dataset.ok()) {
+    if (!flags.dataset.empty()) return dataset.status();
+    return absl::Status(
+        dataset.status().code(),
+        absl::StrCat(dataset.status().message(), " (the dataset ",
+                     checkpoint_path, " records; pass --dataset)"));
+  }
+  setup.dataset = *std::move(dataset);
+  return setup;
+}
+
+}  // namespace aanet::train
