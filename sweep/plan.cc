@@ -13,6 +13,7 @@
 #include "models/model.h"
 #include "proto/config_override.h"
 #include "proto/text_config.h"
+#include "sweep/point_identity.h"
 
 namespace aanet::sweep {
 namespace {
@@ -338,6 +339,14 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
           google::protobuf::TextFormat::PrintToString(
               experiment, spec.mutable_experiment_text());
           spec.set_dataset_path(dataset.path);
+          absl::StatusOr<std::string> resolved =
+              ResolvedSettings(experiment, dataset.experiment.simulation());
+          if (!resolved.ok()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("model ", model_name, " on dataset ", dataset.name,
+                             ": ", resolved.status().message()));
+          }
+          spec.set_resolved_settings(*resolved);
           for (int jump : reference ? reference_jumps : jumps) {
             spec.add_jumps(jump);
           }
