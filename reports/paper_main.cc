@@ -1,16 +1,20 @@
 // The project's main job, `bazel run //:paper`: the paper's study (section 3)
 // from one command.
 //
-//   datasets -> sweep (train + evaluate every point) -> report
+//   datasets -> sweep (train + evaluate every point) -> report, per part
 //
-//   bazel run //:paper                       # the quick budget (~20 min)
+//   bazel run //:paper                       # the quick budget (< 20 min)
+//   bazel run //:paper -- --only=harmonic    # one part alone
 //   bazel run //:paper -- --budget=paper     # the published settings
 //   bazel run //:paper -- --sweep=my_sweep.pbtxt --out=out/my_report
 //
-// The budgets are the sweep configs configs/sweeps/<budget>.pbtxt; their
-// `description` says what each shrinks. Results go to out/sweeps/<name>/ and
-// the report to out/report/ (REPORT.md, CSVs, PNG plots). Rerunning skips
-// finished points, so an interrupted study continues where it stopped.
+// A budget is a list of parts (kParts below), each a sweep config
+// configs/sweeps/<name>.pbtxt whose `description` says what it shrinks:
+// `harmonic` (the study; its report is out/report/REPORT.md) and `ablation`
+// (the published flow against ours; out/report/ablation/REPORT.md, linked
+// from the main report's appendix). Results go to out/sweeps/<name>/.
+// Rerunning skips finished points, so an interrupted study continues where
+// it stopped.
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -34,14 +38,17 @@
 #include "sweep/runner.h"
 
 ABSL_FLAG(std::string, budget, "quick",
-          "quick (about 20 minutes on 2 cores) or paper (the published "
-          "settings); selects configs/sweeps/<budget>.pbtxt");
+          "quick (under 20 minutes on 2 cores, every model at equal steps) or "
+          "paper (the published settings); selects the parts' sweep configs "
+          "under configs/sweeps/");
 ABSL_FLAG(std::string, sweep, "",
           "a sweep config to run instead of the budget's");
 ABSL_FLAG(std::string, out, "", "report directory; default out/report");
 ABSL_FLAG(int, jobs, 0, "points trained in parallel; 0: one per core");
 ABSL_FLAG(std::string, output_root, "",
           "where datasets/ and sweeps/ go; default: the workspace's out/");
+ABSL_FLAG(std::string, only, "",
+          "run one part of the budget alone: harmonic or ablation");
 
 namespace aanet {
 namespace {
@@ -55,23 +62,29 @@ std::string Workspace() {
   return workspace != nullptr ? workspace : fs::current_path().string();
 }
 
-absl::Status Run(bool* any_failed) {
-  const auto start = std::chrono::steady_clock::now();
-  std::string sweep_path = ResolveUserPath(absl::GetFlag(FLAGS_sweep));
-  std::string budget = "custom sweep " + sweep_path;
-  if (sweep_path.empty()) {
-    budget = absl::GetFlag(FLAGS_budget);
-    if (budget != "quick" && budget != "paper") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--budget: expected 'quick' or 'paper', got '", budget, "'"));
-    }
-    sweep_path =
-        (fs::path(Workspace()) / "configs/sweeps" / (budget + ".pbtxt"))
-            .string();
-  }
-  if (absl::GetFlag(FLAGS_jobs) < 0) {
-    return absl::InvalidArgumentError("--jobs: must be >= 0");
-  }
+// One part of a budget: a sweep and where its report goes, relative to the
+// report directory ("" for the main report).
+struct Part {
+  const char* name;
+  const char* quick_sweep;  // under configs/sweeps/
+  const char* paper_sweep;
+  const char* title;
+};
+
+// Later systems and studies add parts here.
+constexpr Part kParts[] = {
+    {"harmonic", "quick.pbtxt", "paper.pbtxt",
+     "Coupled harmonic oscillators: the paper's study"},
+    {"ablation", "ablation.pbtxt", "ablation.pbtxt",
+     "Ablation: the published flow against ours (10,000 steps, 3 seeds)"},
+};
+
+// Runs one sweep and writes its report into `out`.
+absl::Status RunPart(const std::string& sweep_path, const std::string& budget,
+                     const std::string& out,
+                     const reports::ReportOptions& base_options,
+                     std::chrono::steady_clock::time_point start,
+                     bool* any_failed) {
   absl::StatusOr<sweep::SweepConfigFile> config =
       sweep::ReadSweepConfig(sweep_path);
   if (!config.ok()) return config.status();
@@ -85,17 +98,15 @@ absl::Status Run(bool* any_failed) {
   absl::StatusOr<SweepResults> results = sweep::RunSweep(*config, options);
   if (!results.ok()) return results.status();
   const int failed = sweep::NumFailed(*results);
-  *any_failed = failed > 0;
+  *any_failed = *any_failed || failed > 0;
 
   const std::string sweep_dir =
       (fs::path(options.output_root) / "sweeps" / results->name()).string();
   absl::StatusOr<reports::StudyData> study = reports::LoadSweep(sweep_dir);
   if (!study.ok()) return study.status();
-  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
-  if (out.empty()) out = WorkspaceOutputPath("report");
-  reports::ReportOptions report_options;
+  reports::ReportOptions report_options = base_options;
   report_options.budget_description = absl::StrFormat(
-      "%s (%s); this run of //:paper took %s", budget, sweep_path,
+      "%s (%s); this run of //:paper took %s so far", budget, sweep_path,
       FormatDuration(std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count()));
@@ -106,9 +117,58 @@ absl::Status Run(bool* any_failed) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   std::cout << absl::StrFormat(
-      "study %s: %d points (%d failed) in %s\nreport: %s\n", results->name(),
-      results->points_size(), failed, FormatDuration(seconds),
+      "study %s: %d points (%d failed); %s since start\nreport: %s\n",
+      results->name(), results->points_size(), failed, FormatDuration(seconds),
       (fs::path(out) / reports::kReportFile).string());
+  return absl::OkStatus();
+}
+
+absl::Status Run(bool* any_failed) {
+  const auto start = std::chrono::steady_clock::now();
+  if (absl::GetFlag(FLAGS_jobs) < 0) {
+    return absl::InvalidArgumentError("--jobs: must be >= 0");
+  }
+  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
+  if (out.empty()) out = WorkspaceOutputPath("report");
+
+  const std::string sweep_path = ResolveUserPath(absl::GetFlag(FLAGS_sweep));
+  if (!sweep_path.empty()) {
+    return RunPart(sweep_path, "custom sweep " + sweep_path, out,
+                   reports::ReportOptions(), start, any_failed);
+  }
+  const std::string budget = absl::GetFlag(FLAGS_budget);
+  if (budget != "quick" && budget != "paper") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--budget: expected 'quick' or 'paper', got '", budget, "'"));
+  }
+  const std::string only = absl::GetFlag(FLAGS_only);
+  bool known = only.empty();
+  for (const Part& part : kParts) known = known || only == part.name;
+  if (!known) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--only: expected 'harmonic' or 'ablation', got '", only, "'"));
+  }
+  // The main report (the first part) links the others.
+  reports::ReportOptions main_options;
+  for (size_t i = 1; i < std::size(kParts); ++i) {
+    main_options.other_parts.emplace_back(
+        kParts[i].title,
+        absl::StrCat(kParts[i].name, "/", reports::kReportFile));
+  }
+  for (size_t i = 0; i < std::size(kParts); ++i) {
+    const Part& part = kParts[i];
+    if (!only.empty() && only != part.name) continue;
+    const std::string path =
+        (fs::path(Workspace()) / "configs/sweeps" /
+         (budget == "quick" ? part.quick_sweep : part.paper_sweep))
+            .string();
+    const std::string part_out =
+        i == 0 ? out : (fs::path(out) / part.name).string();
+    absl::Status status = RunPart(
+        path, absl::StrCat(budget, ", part ", part.name), part_out,
+        i == 0 ? main_options : reports::ReportOptions(), start, any_failed);
+    if (!status.ok()) return status;
+  }
   return absl::OkStatus();
 }
 
@@ -122,7 +182,8 @@ int main(int argc, char** argv) {
   }
   absl::SetProgramUsageMessage(
       "Runs the paper's study and writes out/report/REPORT.md.\n"
-      "  bazel run //:paper [-- --budget=quick|paper]");
+      "  bazel run //:paper [-- --budget=quick|paper] "
+      "[--only=harmonic|ablation]");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "paper: unexpected argument '" << positional[1] << "'\n";

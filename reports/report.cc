@@ -1155,9 +1155,18 @@ class ReportBuilder {
   }
 
   std::string Appendix() const {
-    if (study_.results.sweep_config_text().empty()) return "";
+    std::string parts;
+    if (!options_.other_parts.empty()) {
+      parts = "## Appendix: other parts of this study\n\n";
+      for (const auto& [title, path] : options_.other_parts) {
+        absl::StrAppend(&parts, "- [", title, "](", path, ")\n");
+      }
+      parts += "\n";
+    }
+    if (study_.results.sweep_config_text().empty()) return parts;
     return absl::StrCat(
-        "## Sweep config\n\n```text\n", study_.results.sweep_config_text(),
+        parts, "## Sweep config\n\n```text\n",
+        study_.results.sweep_config_text(),
         study_.results.sweep_config_text().back() == '\n' ? "" : "\n", "```\n");
   }
 

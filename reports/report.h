@@ -21,6 +21,8 @@
 #define AANET_REPORTS_REPORT_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "reports/study.h"
@@ -33,6 +35,10 @@ struct ReportOptions {
   std::string budget_description;
   // The gnuplot executable; empty: FindGnuplot() (reports/gnuplot.h).
   std::string gnuplot;
+  // Other parts of the same study, each a report of its own (e.g. the
+  // ablation of the published flow): a title and the path of its REPORT.md
+  // relative to this report's directory, listed in the appendix.
+  std::vector<std::pair<std::string, std::string>> other_parts;
 };
 
 // The report's main file, inside the output directory.

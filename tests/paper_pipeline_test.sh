@@ -16,13 +16,16 @@ source tests/cli_checks.sh
 "$paper" --sweep="$config" --output_root="$tmp/out" --out="$report" --jobs=2 \
   > "$tmp/paper.log" 2>&1 || fail "paper exited with $?: $(tail -n 5 "$tmp/paper.log")"
 grep -q "report: $report/REPORT.md" "$tmp/paper.log" || fail "no report line"
+expect_error "unknown part" "--only: expected 'harmonic' or 'ablation', got 'bogus'" \
+  "$paper" --only=bogus --output_root="$tmp/out" --out="$tmp/unused"
 
 for f in REPORT.md table1.csv data_efficiency.csv inference_time.csv \
-    error_vs_dt.csv frequencies.csv frequency_density.csv; do
+    error_vs_dt.csv frequencies.csv frequency_density.csv convergence.csv; do
   [ -s "$report/$f" ] || fail "missing $f"
 done
 for section in "1. Table 1" "2. Data efficiency" "3. Inference time" \
-    "4. Prediction error" "5. Recovered frequencies"; do
+    "4. Prediction error" "5. Recovered frequencies" \
+    "6. Training curves and convergence"; do
   grep -q "^## $section" "$report/REPORT.md" || fail "REPORT.md lacks '$section'"
 done
 pngs=$(ls "$report"/*.png 2>/dev/null | wc -l)
