@@ -47,7 +47,7 @@ struct StateOps<ad::Var> {
 
 }  // namespace ode
 
-// The solver settings `config` gives, with reference.md's defaults (constant
+// The solver settings `config` gives, with the published defaults (constant
 // steps of 0.1). Errors name fields under `field_path`.
 absl::StatusOr<ode::SolverOptions> SolverOptionsFromConfig(
     const OdeSolverConfig& config, const std::string& field_path);

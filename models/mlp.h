@@ -3,7 +3,8 @@
 // around every layer whose input and output widths match.
 //
 // Shapes: inputs [B, input_size] -> outputs [B, output_size]; rows are
-// states. Weights are LeCun-normal, biases zero (reference.md).
+// states. Weights are LeCun-normal, biases zero (flax defaults; see
+// docs/published_settings.md).
 #ifndef AANET_MODELS_MLP_H_
 #define AANET_MODELS_MLP_H_
 

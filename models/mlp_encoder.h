@@ -1,4 +1,5 @@
-// The published code's MLP encoder and decoder (reference.md, "Models").
+// The published code's MLP encoder and decoder (docs/published_settings.md,
+// "Models").
 //
 // One half, a CoordinateMap, takes (q, p) [B, n] each to (q', p') [B, n]:
 //   hq = position_in(q)            MLP n  -> [L] * k
