@@ -178,9 +178,9 @@ void DampLatentField(Trainer* trainer, double longest_dt) {
 // test pairs for jumps the 100 training samples cannot span).
 void TrainingStep(benchmark::State& state, Trainer* trainer, int jump,
                   double field_multiply_adds) {
-  const data_gen::StatePairs& pairs = trainer->TrainPairs(jump).inputs.rows() > 0
-                                          ? trainer->TrainPairs(jump)
-                                          : trainer->TestPairs(jump);
+  const data_gen::StatePairs& pairs =
+      trainer->TrainPairs(jump).inputs.rows() > 0 ? trainer->TrainPairs(jump)
+                                                  : trainer->TestPairs(jump);
   Eigen::MatrixXd inputs(kBatch, pairs.inputs.cols());
   Eigen::MatrixXd targets(kBatch, pairs.targets.cols());
   for (int i = 0; i < kBatch; ++i) {

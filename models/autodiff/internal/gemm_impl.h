@@ -136,8 +136,8 @@ void Gemm(const GemmArgs<typename S::T>& g) {
           g.residual != nullptr ? g.residual + row * g.ld_residual + j
                                 : nullptr,
           g.ld_residual};
-      DispatchTile<S>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs, g.b + j,
-                      g.ldb, out);
+      DispatchTile<S>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs, g.b + j, g.ldb,
+                      out);
     }
   }
 }
