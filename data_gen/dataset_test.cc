@@ -648,5 +648,57 @@ TEST(DatasetFileTest, NonFiniteOrInvalidValues) {
                   "group 'parameters': masses[1]: must be finite and > 0");
 }
 
+// t decides every model's time step: all zero, decreasing or unevenly spaced
+// times are refused (they used to train with dt = 0 or -1).
+TEST(DatasetFileTest, TimesMustIncreaseUniformly) {
+  const std::string dir = TestDir();
+  const struct {
+    std::function<double(int)> t;
+    const char* expected;
+  } cases[] = {
+      {[](int) { return 0.0; },
+       "dataset 't' must be strictly increasing: t[1] = 0 after t[0] = 0"},
+      {[](int i) { return -1.0 * i; }, "must be strictly increasing"},
+      {[](int i) { return i < 5 ? 1.0 * i : 2.0 * i; },
+       "dataset 't' must be uniformly spaced: t[5] - t[4] = 6, but t[1] - "
+       "t[0] = 1"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = WriteValidFile(dir);
+    Edit(path, [&](H5::H5File& file) {
+      std::vector<double> values(1000);
+      for (int i = 0; i < 1000; ++i) values[i] = c.t(i);
+      file.openDataSet("t").write(values.data(), H5::PredType::NATIVE_DOUBLE);
+    });
+    ExpectReadError(path, c.expected);
+  }
+  absl::StatusOr<Dataset> dataset = Generate(kConfig);
+  ASSERT_TRUE(dataset.ok());
+  dataset->t.setZero();
+  EXPECT_THAT(ValidateDataset(*dataset).message(),
+              HasSubstr("strictly increasing"));
+  EXPECT_FALSE(WriteDataset(*dataset, dir + "/zero_t.h5").ok());
+}
+
+TEST(DatasetHashTest, DependsOnTheNumbersOnly) {
+  absl::StatusOr<Dataset> a = Generate(kConfig);
+  ASSERT_TRUE(a.ok());
+  const std::string hash = DatasetHash(*a);
+  EXPECT_EQ(hash.size(), 16u);
+  // The same numbers read back from a file: the same hash.
+  const std::string path = WriteValidFile(TestDir());
+  absl::StatusOr<Dataset> read = ReadDataset(path);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(DatasetHash(*read), hash);
+  Dataset b = *a;
+  b.config_text += "# a comment\n";
+  EXPECT_EQ(DatasetHash(b), hash);
+  b.q[0](3, 1) = std::nextafter(b.q[0](3, 1), 1e300);
+  EXPECT_NE(DatasetHash(b), hash);
+  b = *a;
+  b.parameters.k_pair += 1e-12;
+  EXPECT_NE(DatasetHash(b), hash);
+}
+
 }  // namespace
 }  // namespace aanet::data_gen

@@ -60,14 +60,6 @@ absl::Status Run() {
     run_dir = WorkspaceOutputPath(
         absl::StrCat("runs/", fs::path(config_path).stem().string()));
   }
-  const bool resume = absl::GetFlag(FLAGS_resume);
-  if (!resume && fs::exists(fs::path(run_dir) / "checkpoint.h5")) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        run_dir,
-        ": already holds a run (checkpoint.h5); pass --resume to continue "
-        "it, or choose another --out"));
-  }
-
   absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
       config->experiment, config->text, *dataset, dataset_path, run_dir);
   if (!trainer.ok()) {
@@ -76,6 +68,16 @@ absl::Status Run() {
         absl::StrCat(config_path, ": ", trainer.status().message()));
   }
   Trainer& t = **trainer;
+  // One writer per run directory, for this process's life.
+  absl::Status locked = t.LockRunDirectory();
+  if (!locked.ok()) return locked;
+  const bool resume = absl::GetFlag(FLAGS_resume);
+  if (!resume && fs::exists(fs::path(run_dir) / "checkpoint.h5")) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        run_dir,
+        ": already holds a run (checkpoint.h5); pass --resume to continue "
+        "it, or choose another --out"));
+  }
   if (resume) {
     absl::Status resumed = t.Resume();
     if (!resumed.ok()) return resumed;
