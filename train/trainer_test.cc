@@ -294,6 +294,35 @@ TEST_F(TrainerTest, InvalidTrainingConfigsNameTheField) {
   ASSERT_FALSE(trainer.ok());
   EXPECT_THAT(trainer.status().message(), HasSubstr("training.batch_size"));
 
+  // Huge sizes are refused by validation, naming the field, rather than
+  // ending in std::bad_alloc.
+  experiment.mutable_training()->set_batch_size(2000000000);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_EQ(trainer.status().message(),
+            "training.batch_size: must be <= 100000, got 2000000000");
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_angular_velocity_net()
+      ->set_hidden_widths(0, 2000000000);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_EQ(trainer.status().message(),
+            "model.action_angle.angular_velocity_net.hidden_widths[0]: must "
+            "be <= 10000, got 2000000000");
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_encoder()
+      ->mutable_flow()
+      ->set_num_layers(2000000000);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("model.action_angle.encoder.flow.num_layers: must be "
+                        "<= 1000"));
+
   ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
   experiment.mutable_training()->set_num_train_samples(600);
   trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
