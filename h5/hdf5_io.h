@@ -68,15 +68,20 @@ absl::Status Annotate(const absl::Status& status, const std::string& prefix);
 // ---------------------------------------------------------------------------
 // Files.
 
-// Writes a new HDF5 file at `path` atomically: creates the parent directories,
-// creates `path + ".tmp-<pid>"`, calls `fill` on it, flushes and closes it,
-// fsyncs it and renames it over `path`. Readers never see a partial file. On
-// any failure (an error from `fill`, an exception thrown by `fill`, a failing
-// close, fsync or rename) the temporary is removed and the error names
-// `path`: "<path>: writing <tmp> failed: <detail>", "<path>: cannot create
-// directory <dir>: ...", "<path>: cannot rename <tmp> to it: ...". Errors from
-// `fill` keep their code; other failures are Internal (ResourceExhausted when
-// out of memory).
+// Writes a new HDF5 file at `path` atomically: calls `fill` on a file built
+// in memory (HDF5's core driver, no backing store), then writes its bytes
+// with WriteTextFileAtomically (fileio/text_file.h): parent directories
+// created, `path + ".tmp-<pid>"` written, fsynced and renamed over `path`.
+// Readers never see a partial file, and HDF5 itself never writes to the disk,
+// so a full disk is one error from our own write() ("<path>: cannot write (No
+// space left on device)") instead of a failure inside HDF5's flush and close
+// (which left the library in a state that crashed at exit). Objects are
+// created without modification times, so equal contents give byte-identical
+// files. On any failure the temporary is removed and the error names `path`:
+// "<path>: writing <tmp> failed: <detail>" (from `fill`, or an exception it
+// threw), "<path>: cannot create directory <dir> (...)", "<path>: cannot write
+// (<reason>)". Errors from `fill` keep their code; other failures are
+// Internal (ResourceExhausted when out of memory).
 absl::Status WriteFileAtomically(
     const std::string& path,
     const std::function<absl::Status(H5::H5File&)>& fill);

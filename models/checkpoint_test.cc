@@ -325,7 +325,7 @@ TEST(CheckpointTest, WriteFailureNamesPathAndLeavesNoTemporary) {
       WriteCheckpoint(MakeCheckpoint(true), dir + "/target.h5");
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()),
-              HasSubstr(dir + "/target.h5: cannot rename"));
+              HasSubstr(dir + "/target.h5: cannot write (Is a directory)"));
   EXPECT_THAT(ListDir(dir), ElementsAre("target.h5"));
 }
 

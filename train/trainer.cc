@@ -453,12 +453,8 @@ absl::Status Trainer::Resume() {
 }
 
 absl::Status Trainer::AppendMetrics(const Evaluation& evaluation) {
-  const std::string path = (fs::path(run_dir_) / kMetricsFile).string();
-  std::ofstream out(path, std::ios::app);
-  out << MetricsLine(evaluation) << '\n';
-  out.flush();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot write"));
-  return absl::OkStatus();
+  return AppendToFile((fs::path(run_dir_) / kMetricsFile).string(),
+                      MetricsLine(evaluation) + "\n");
 }
 
 absl::Status Trainer::RewriteMetricsUpTo(int64_t step) {
