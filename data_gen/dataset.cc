@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -412,6 +413,30 @@ absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
   absl::StatusOr<HarmonicParameters> parameters =
       SampleHarmonicParameters(sim.harmonic(), num_trajectories, sim.seed());
   if (!parameters.ok()) return parameters.status();
+  // Trajectories with the same amplitudes and phases are the same trajectory:
+  // a dataset with copies would silently hold fewer distinct ones than it
+  // claims (LINSPACE_SHUFFLED only permutes n values: n! orders).
+  std::map<std::vector<double>, int> seen;
+  for (int k = 0; k < num_trajectories; ++k) {
+    std::vector<double> key(parameters->amplitudes.row(k).begin(),
+                            parameters->amplitudes.row(k).end());
+    key.insert(key.end(), parameters->phases.row(k).begin(),
+               parameters->phases.row(k).end());
+    const auto [it, inserted] = seen.emplace(std::move(key), k);
+    if (!inserted) {
+      const bool shuffled =
+          sim.harmonic().trajectory_sampling() == aanet::LINSPACE_SHUFFLED;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "simulation.num_trajectories: trajectories ", it->second, " and ", k,
+          " would be identical (same amplitudes and phases)",
+          shuffled ? absl::StrCat("; LINSPACE_SHUFFLED only reorders the same ",
+                                  sim.harmonic().num_particles(),
+                                  " values per trajectory")
+                   : "",
+          "; use simulation.harmonic.trajectory_sampling: UNIFORM with a "
+          "nonzero amplitudes or phases range, or fewer trajectories"));
+    }
+  }
   const HarmonicSystem system = parameters->system();
   absl::StatusOr<NormalModes> modes = ComputeNormalModes(system);
   if (!modes.ok()) return modes.status();

@@ -95,7 +95,9 @@ std::string DatasetHash(const Dataset& dataset);
 
 // Simulates experiment.simulation() in closed form (harmonic.h) and records
 // `config_text` (the text the experiment was parsed from). InvalidArgument if
-// the config is invalid.
+// the config is invalid or two trajectories would be identical (same
+// amplitudes and phases, e.g. LINSPACE_SHUFFLED with K > n!): "simulation.
+// num_trajectories: trajectories 0 and 2 would be identical ...".
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
                                         std::string config_text);
 

@@ -26,7 +26,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// The published study's k_pair = 0.5 setup, with 3 trajectories.
+// The published study's k_pair = 0.5 setup, with 3 trajectories (drawn
+// UNIFORM: shuffles of 2 values give only 2 distinct trajectories).
 constexpr char kConfig[] = R"pb(
   name: "dataset_test"
   simulation {
@@ -37,6 +38,7 @@ constexpr char kConfig[] = R"pb(
       k_pair: 0.5
       amplitudes { min: 1 max: 10 }
       phases { min: 0 max: 1 }
+      trajectory_sampling: UNIFORM
     }
     num_samples: 1000
     time_step: 1.0
@@ -229,6 +231,34 @@ TEST(GenerateTest, DifferentSeedGivesDifferentShuffle) {
   EXPECT_NE(a->parameters.masses, b->parameters.masses);
   EXPECT_NE(a->parameters.k_wall, b->parameters.k_wall);
   EXPECT_FALSE(SameBits(a->q[0], b->q[0]));
+}
+
+// Two trajectories with the same amplitudes and phases are one trajectory
+// twice: refused, instead of a dataset with silent copies.
+TEST(GenerateTest, RefusesIdenticalTrajectories) {
+  std::string shuffled = kConfig;
+  shuffled.replace(shuffled.find("trajectory_sampling: UNIFORM"), 28, "");
+  // 3 trajectories, 2 particles: 2 orders of the same 2 values.
+  absl::StatusOr<Dataset> d = Generate(shuffled);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("simulation.num_trajectories: trajectories 0 and 2 "
+                        "would be identical"));
+  EXPECT_THAT(d.status().message(), HasSubstr("LINSPACE_SHUFFLED"));
+  EXPECT_THAT(d.status().message(), HasSubstr("UNIFORM"));
+  // UNIFORM over empty ranges: every trajectory the same.
+  std::string constant = kConfig;
+  constant.replace(constant.find("amplitudes { min: 1 max: 10 }"), 29,
+                   "amplitudes { min: 2 max: 2 }");
+  constant.replace(constant.find("phases { min: 0 max: 1 }"), 24,
+                   "phases { min: 0 max: 0 }");
+  d = Generate(constant);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(d.status().message(), HasSubstr("trajectories 0 and 1"));
+  // One trajectory is always fine.
+  shuffled.replace(shuffled.find("num_trajectories: 3"), 19,
+                   "num_trajectories: 1");
+  EXPECT_TRUE(Generate(shuffled).ok());
 }
 
 TEST(GenerateTest, InvalidConfigsNameTheField) {
