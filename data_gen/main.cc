@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cli/paths.h"
+#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "data_gen/summary.h"
 #include "proto/text_config.h"
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
       "Generates an HDF5 trajectory dataset from an Experiment config.\n"
       "  bazel run //data_gen -- --config=configs/harmonic/default.pbtxt "
       "[--out=PATH]");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "data_gen: unexpected argument '" << positional[1]

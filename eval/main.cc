@@ -26,6 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/paths.h"
+#include "cli/usage.h"
 #include "eval/evaluation.h"
 #include "proto/evaluation.pb.h"
 
@@ -144,6 +145,7 @@ int main(int argc, char** argv) {
       "Evaluates a trained model and writes the results as JSON.\n"
       "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5 "
       "[--out=PATH]");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "eval: unexpected argument '" << positional[1] << "'\n";

@@ -18,6 +18,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
+#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "train/trainer.h"
@@ -143,6 +144,7 @@ int main(int argc, char** argv) {
       "Trains a model from an Experiment config.\n"
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
       "[--resume]");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "train: unexpected argument '" << positional[1] << "'\n";
