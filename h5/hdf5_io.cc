@@ -268,6 +268,9 @@ std::string Describe(const H5::Exception& e) {
   last_error.clear();
   std::string message = e.getDetailMsg();
   if (!innermost.empty()) absl::StrAppend(&message, " (", innermost, ")");
+  // Errors are one line: HDF5's texts may hold line breaks.
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::replace(message.begin(), message.end(), '\r', ' ');
   return message;
 }
 

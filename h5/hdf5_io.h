@@ -59,7 +59,8 @@ std::string TypeName(const H5::DataType& type);
 // cause, e.g. "H5Dopen2 failed (object 'x' doesn't exist)". The cause is the
 // one recorded when the failing call returned (by the time an exception is
 // caught, destructors have usually cleared HDF5's error stack); every function
-// of this file switches that recording on. Clears the record.
+// of this file switches that recording on. Clears the record. Line breaks
+// become spaces: the result is always one line.
 std::string Describe(const H5::Exception& e);
 
 // `status` with "<prefix>: " before its message (same code); OK stays OK.

@@ -367,6 +367,14 @@ TEST(AtomicWriteTest, FailingFillLeavesNothingBehind) {
   EXPECT_TRUE(file.nameExists("old"));
 }
 
+TEST(DescribeTest, IsOneLine) {
+  const H5::FileIException e("H5Fopen", "first line\nsecond line\r\n");
+  const std::string text = Describe(e);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+  EXPECT_NE(text.find("first line second line"), std::string::npos) << text;
+}
+
 TEST(AtomicWriteTest, FilesystemErrorsNameThePath) {
   const std::string dir = TestDir();
   auto fill = [](H5::H5File& file) { return WriteScalar(file, "x", 1); };
