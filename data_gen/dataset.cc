@@ -492,4 +492,16 @@ absl::StatusOr<Dataset> ReadDataset(const std::string& path) {
   return dataset;
 }
 
+absl::StatusOr<Dataset> ReadDatasetImage(const std::string& image,
+                                         const std::string& name) {
+  absl::StatusOr<Dataset> dataset;
+  const absl::Status status =
+      h5::ReadImage(image, name, [&](const H5::H5File& file) {
+        dataset = ReadContents(file);
+        return dataset.status();
+      });
+  if (!status.ok()) return status;
+  return dataset;
+}
+
 }  // namespace aanet::data_gen

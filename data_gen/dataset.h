@@ -121,6 +121,11 @@ absl::Status WriteDataset(const Dataset& dataset, const std::string& path);
 // Never crashes on malformed input.
 absl::StatusOr<Dataset> ReadDataset(const std::string& path);
 
+// ReadDataset from a file's bytes in memory (h5::ReadImage); `name` stands
+// for the file in messages.
+absl::StatusOr<Dataset> ReadDatasetImage(const std::string& image,
+                                         const std::string& name);
+
 }  // namespace aanet::data_gen
 
 #endif  // AANET_DATA_GEN_DATASET_H_

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -728,6 +729,24 @@ TEST(DatasetHashTest, DependsOnTheNumbersOnly) {
   b = *a;
   b.parameters.k_pair += 1e-12;
   EXPECT_NE(DatasetHash(b), hash);
+}
+
+// The same reader from a file's bytes in memory (for fuzzing).
+TEST(DatasetFileTest, ReadsAnImageInMemoryAsTheFile) {
+  const std::string path = WriteValidFile(TestDir());
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  absl::StatusOr<Dataset> from_file = ReadDataset(path);
+  absl::StatusOr<Dataset> from_image = ReadDatasetImage(bytes, "image.h5");
+  ASSERT_TRUE(from_file.ok() && from_image.ok()) << from_image.status();
+  ExpectBitIdentical(*from_file, *from_image);
+  absl::StatusOr<Dataset> cut =
+      ReadDatasetImage(bytes.substr(0, bytes.size() / 2), "cut.h5");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_THAT(cut.status().message(), HasSubstr("cut.h5: "));
+  EXPECT_THAT(ReadDatasetImage("garbage", "g.h5").status().message(),
+              HasSubstr("g.h5: not an HDF5 file"));
 }
 
 }  // namespace

@@ -334,11 +334,16 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return text.status();
+  return ParseEvaluationJson(*text, path);
+}
+
+absl::StatusOr<EvaluationReport> ParseEvaluationJson(const std::string& text,
+                                                     const std::string& path) {
   EvaluationReport report;
   google::protobuf::util::JsonParseOptions parse_options;
   parse_options.ignore_unknown_fields = false;
   if (google::protobuf::util::Status parsed =
-          google::protobuf::util::JsonStringToMessage(*text, &report,
+          google::protobuf::util::JsonStringToMessage(text, &report,
                                                       parse_options);
       !parsed.ok()) {
     return absl::InvalidArgumentError(

@@ -100,6 +100,10 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
 // report (<parser message>)" (InvalidArgument).
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path);
 
+// The parsing part of ReadEvaluationJson: `text` as read from `path`.
+absl::StatusOr<EvaluationReport> ParseEvaluationJson(const std::string& text,
+                                                     const std::string& path);
+
 }  // namespace aanet::eval
 
 #endif  // AANET_EVAL_EVALUATION_H_

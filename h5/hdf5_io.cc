@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <new>
 #include <string>
@@ -370,25 +371,120 @@ absl::StatusOr<H5::H5File> OpenFileForReading(const std::string& path) {
   }
 }
 
+namespace {
+
+// Calls `read` on an open file, turning exceptions into errors naming `name`.
+absl::Status GuardedReadFile(
+    const H5::H5File& file, const std::string& name,
+    const std::function<absl::Status(const H5::H5File&)>& read) {
+  try {
+    return Annotate(read(file), name);
+  } catch (const H5::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": malformed HDF5 file: ", Describe(e)));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(name, ": out of memory while reading"));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(name, ": ", e.what()));
+  } catch (...) {
+    return absl::InternalError(
+        absl::StrCat(name, ": unknown exception while reading"));
+  }
+}
+
+}  // namespace
+
 absl::Status ReadFile(
     const std::string& path,
     const std::function<absl::Status(const H5::H5File&)>& read) {
   absl::StatusOr<H5::H5File> file = OpenFileForReading(path);
   if (!file.ok()) return file.status();
+  std::error_code ec;
+  if (fs::file_size(path, ec) <= kMaxCheckedFileSize && !ec) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    if (absl::Status heaps = CheckGlobalHeaps(bytes); !heaps.ok()) {
+      return Annotate(heaps, path);
+    }
+  }
+  return GuardedReadFile(*file, path, read);
+}
+
+absl::Status CheckGlobalHeaps(absl::string_view bytes) {
+  auto le = [&bytes](size_t at, int width) {
+    uint64_t value = 0;
+    for (int i = width - 1; i >= 0; --i) {
+      value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+    }
+    return value;
+  };
+  for (size_t at = bytes.find("GCOL"); at != absl::string_view::npos;
+       at = bytes.find("GCOL", at + 4)) {
+    // Signature, version 1, three reserved zero bytes: a collection header
+    // (anything else is data that happens to spell "GCOL").
+    if (at + 16 > bytes.size() || bytes[at + 4] != 1 || bytes[at + 5] != 0 ||
+        bytes[at + 6] != 0 || bytes[at + 7] != 0) {
+      continue;
+    }
+    const uint64_t size = le(at + 8, 8);
+    if (size < 16 || size > bytes.size() - at) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "malformed HDF5 file: the global heap collection at byte ", at,
+          " claims ", size, " bytes, beyond the end of the file"));
+    }
+    const uint64_t end = at + size;
+    for (uint64_t p = at + 16; p + 16 <= end;) {
+      const uint64_t index = le(p, 2);
+      const uint64_t object_size = le(p + 8, 8);
+      // The free-space object (index 0) counts its own 16-byte header.
+      if (object_size > end - p - (index == 0 ? 0 : 16)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "malformed HDF5 file: object ", index,
+            " of the global heap collection at byte ", at, " claims ",
+            object_size, " bytes, beyond the collection's end"));
+      }
+      if (index == 0) break;  // free space: the rest of the collection
+      p += 16 + ((object_size + 7) / 8) * 8;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadImage(
+    const std::string& image, const std::string& name,
+    const std::function<absl::Status(const H5::H5File&)>& read) {
+  ResetErrors();
+  static constexpr char kSignature[] = "\x89HDF\r\n\x1a\n";
+  if (image.size() < 8 || image.compare(0, 8, kSignature, 8) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": not an HDF5 file (or truncated)"));
+  }
+  if (absl::Status heaps = CheckGlobalHeaps(image); !heaps.ok()) {
+    return Annotate(heaps, name);
+  }
+  H5::H5File file;
   try {
-    return Annotate(read(*file), path);
+    H5::FileAccPropList access;
+    access.setCore(size_t{1} << 16, /*backing_store=*/false);
+    if (H5Pset_file_image(access.getId(), const_cast<char*>(image.data()),
+                          image.size()) < 0) {
+      throw H5::PropListIException("H5Pset_file_image", "failed");
+    }
+    file.openFile(absl::StrCat(name, ".image-", ::getpid()), H5F_ACC_RDONLY,
+                  access);
   } catch (const H5::Exception& e) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": malformed HDF5 file: ", Describe(e)));
+        absl::StrCat(name, ": not an HDF5 file (or truncated): ", Describe(e)));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
-        absl::StrCat(path, ": out of memory while reading"));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(path, ": ", e.what()));
+        absl::StrCat(name, ": out of memory while reading"));
   } catch (...) {
     return absl::InternalError(
-        absl::StrCat(path, ": unknown exception while reading"));
+        absl::StrCat(name, ": unknown exception while opening"));
   }
+  return GuardedReadFile(file, name, read);
 }
 
 // ---------------------------------------------------------------------------

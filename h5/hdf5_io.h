@@ -31,6 +31,7 @@
 #include "H5Cpp.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace aanet::h5 {
 
@@ -99,6 +100,26 @@ absl::StatusOr<H5::H5File> OpenFileForReading(const std::string& path);
 // "<path>: out of memory while reading" (ResourceExhausted).
 absl::Status ReadFile(
     const std::string& path,
+    const std::function<absl::Status(const H5::H5File&)>& read);
+
+// HDF5 1.10 trusts the sizes recorded in global heap collections (where
+// variable-length strings, e.g. our string attributes, live): a corrupt size
+// makes H5Aread copy far past its buffers (found by //fuzz:dataset_fuzzer).
+// This checks, in a file's bytes, every collection header ("GCOL", version
+// 1) and the sizes of its objects against the collection's and the file's
+// end: "malformed HDF5 file: object 1 of the global heap collection at byte
+// 4096 claims ... bytes, beyond the collection's end". ReadImage and
+// ReadFile (for files up to kMaxCheckedFileSize) call it before HDF5 reads.
+absl::Status CheckGlobalHeaps(absl::string_view bytes);
+inline constexpr uint64_t kMaxCheckedFileSize = uint64_t{64} << 20;
+
+// As ReadFile, but the file is `image`, an HDF5 file's bytes in memory
+// (opened read-only with the core driver; nothing touches the disk), and
+// `name` stands for it in messages. "<name>: not an HDF5 file (or
+// truncated)" unless the image starts with HDF5's signature. For tests and
+// fuzzing of the file readers.
+absl::Status ReadImage(
+    const std::string& image, const std::string& name,
     const std::function<absl::Status(const H5::H5File&)>& read);
 
 // ---------------------------------------------------------------------------

@@ -605,4 +605,16 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
   return checkpoint;
 }
 
+absl::StatusOr<Checkpoint> ReadCheckpointImage(const std::string& image,
+                                               const std::string& name) {
+  absl::StatusOr<Checkpoint> checkpoint;
+  const absl::Status status =
+      h5::ReadImage(image, name, [&](const H5::H5File& file) {
+        checkpoint = ReadContents(file);
+        return checkpoint.status();
+      });
+  if (!status.ok()) return status;
+  return checkpoint;
+}
+
 }  // namespace aanet

@@ -129,6 +129,11 @@ absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
 // crashes on malformed input.
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
 
+// ReadCheckpoint from a file's bytes in memory (h5::ReadImage); `name`
+// stands for the file in messages.
+absl::StatusOr<Checkpoint> ReadCheckpointImage(const std::string& image,
+                                               const std::string& name);
+
 }  // namespace aanet
 
 #endif  // AANET_MODELS_CHECKPOINT_H_

@@ -20,6 +20,8 @@ packages=(
   gnuplot-nox         # plots in the report
   python3-h5py        # for users reading datasets from Python
   python3-numpy
+  clang-14            # libFuzzer builds (fuzz/README.md)
+  libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang 14
 )
 
 missing=()
