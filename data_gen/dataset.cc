@@ -3,12 +3,14 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "H5Cpp.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "h5/hdf5_io.h"
 
@@ -215,6 +217,7 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
       return s;
     }
   }
+  if (absl::Status s = CheckSampleTimes(d.t); !s.ok()) return s;
   if (absl::Status s = ValidateSystem(d.parameters.system()); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("group 'parameters': ", s.message()));
@@ -330,8 +333,74 @@ absl::Status ValidateDataset(const Dataset& d) {
         "[n]");
   check("normal_modes.eigenvectors", d.normal_modes.eigenvectors.rows(),
         d.normal_modes.eigenvectors.cols(), n, n, "[n,n]");
-  if (problems.empty()) return absl::OkStatus();
+  if (problems.empty()) return CheckSampleTimes(d.t);
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
+}
+
+absl::Status CheckSampleTimes(const Eigen::VectorXd& t) {
+  if (t.size() < 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dataset 't' has ", t.size(), " sample(s), expected at least 2"));
+  }
+  const double step = t(1) - t(0);
+  for (Eigen::Index i = 1; i < t.size(); ++i) {
+    if (!(t(i) > t(i - 1))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dataset 't' must be strictly increasing: t[", i,
+                       "] = ", t(i), " after t[", i - 1, "] = ", t(i - 1)));
+    }
+    const double here = t(i) - t(i - 1);
+    if (!(std::abs(here - step) <= 1e-6 * step)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dataset 't' must be uniformly spaced: t[", i, "] - t[",
+                       i - 1, "] = ", here, ", but t[1] - t[0] = ", step));
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// 64-bit FNV-1a.
+class Fnv1a {
+ public:
+  void Add(const void* data, size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < size; ++i) {
+      hash_ = (hash_ ^ bytes[i]) * 0x100000001b3ULL;
+    }
+  }
+  // Shape, then values (as little-endian IEEE bit patterns on every machine
+  // this project builds for).
+  void AddArray(const double* values, int64_t rows, int64_t cols) {
+    Add(&rows, sizeof(rows));
+    Add(&cols, sizeof(cols));
+    Add(values, sizeof(double) * static_cast<size_t>(rows * cols));
+  }
+  void Add(const Eigen::MatrixXd& m) { AddArray(m.data(), m.rows(), m.cols()); }
+  void Add(const Eigen::VectorXd& v) { AddArray(v.data(), v.size(), 1); }
+  uint64_t value() const { return hash_; }
+
+ private:
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace
+
+std::string DatasetHash(const Dataset& d) {
+  Fnv1a hash;
+  hash.Add(d.t);
+  for (const Eigen::MatrixXd& q : d.q) hash.Add(q);
+  for (const Eigen::MatrixXd& p : d.p) hash.Add(p);
+  hash.Add(d.energy);
+  hash.Add(d.parameters.masses);
+  hash.Add(d.parameters.k_wall);
+  hash.AddArray(&d.parameters.k_pair, 1, 1);
+  hash.Add(d.parameters.amplitudes);
+  hash.Add(d.parameters.phases);
+  hash.Add(d.normal_modes.frequencies);
+  hash.Add(d.normal_modes.eigenvectors);
+  return absl::StrFormat("%016x", hash.value());
 }
 
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
@@ -344,6 +413,30 @@ absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
   absl::StatusOr<HarmonicParameters> parameters =
       SampleHarmonicParameters(sim.harmonic(), num_trajectories, sim.seed());
   if (!parameters.ok()) return parameters.status();
+  // Trajectories with the same amplitudes and phases are the same trajectory:
+  // a dataset with copies would silently hold fewer distinct ones than it
+  // claims (LINSPACE_SHUFFLED only permutes n values: n! orders).
+  std::map<std::vector<double>, int> seen;
+  for (int k = 0; k < num_trajectories; ++k) {
+    std::vector<double> key(parameters->amplitudes.row(k).begin(),
+                            parameters->amplitudes.row(k).end());
+    key.insert(key.end(), parameters->phases.row(k).begin(),
+               parameters->phases.row(k).end());
+    const auto [it, inserted] = seen.emplace(std::move(key), k);
+    if (!inserted) {
+      const bool shuffled =
+          sim.harmonic().trajectory_sampling() == aanet::LINSPACE_SHUFFLED;
+      return absl::InvalidArgumentError(absl::StrCat(
+          "simulation.num_trajectories: trajectories ", it->second, " and ", k,
+          " would be identical (same amplitudes and phases)",
+          shuffled ? absl::StrCat("; LINSPACE_SHUFFLED only reorders the same ",
+                                  sim.harmonic().num_particles(),
+                                  " values per trajectory")
+                   : "",
+          "; use simulation.harmonic.trajectory_sampling: UNIFORM with a "
+          "nonzero amplitudes or phases range, or fewer trajectories"));
+    }
+  }
   const HarmonicSystem system = parameters->system();
   absl::StatusOr<NormalModes> modes = ComputeNormalModes(system);
   if (!modes.ok()) return modes.status();
@@ -395,6 +488,18 @@ absl::StatusOr<Dataset> ReadDataset(const std::string& path) {
     dataset = ReadContents(file);
     return dataset.status();
   });
+  if (!status.ok()) return status;
+  return dataset;
+}
+
+absl::StatusOr<Dataset> ReadDatasetImage(const std::string& image,
+                                         const std::string& name) {
+  absl::StatusOr<Dataset> dataset;
+  const absl::Status status =
+      h5::ReadImage(image, name, [&](const H5::H5File& file) {
+        dataset = ReadContents(file);
+        return dataset.status();
+      });
   if (!status.ok()) return status;
   return dataset;
 }

@@ -75,12 +75,29 @@ struct Dataset {
 absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config);
 
 // Checks that the members of `dataset` have the shapes documented above
-// (K, T, n >= 1, from q, t and parameters.masses) and system == "harmonic".
+// (K, T, n >= 1, from q, t and parameters.masses), system == "harmonic" and
+// CheckSampleTimes(t).
 absl::Status ValidateDataset(const Dataset& dataset);
+
+// The sample times every model assumes: at least 2, strictly increasing and
+// uniformly spaced (each step within a relative 1e-6 of t[1] - t[0]; models
+// step by jump * (t[1] - t[0])). Errors, e.g. "dataset 't' must be strictly
+// increasing: t[1] = 0 after t[0] = 0", "dataset 't' must be uniformly
+// spaced: t[5] - t[4] = 2, but t[1] - t[0] = 1".
+absl::Status CheckSampleTimes(const Eigen::VectorXd& t);
+
+// The identity of a dataset's contents, recorded in checkpoints: 16 hex
+// digits of a 64-bit FNV-1a hash over the shapes and float64 bit patterns of
+// t, q, p, energy, the parameters and the normal modes. It depends on the
+// numbers only, not on the file's bytes (HDF5 layout, timestamps) nor its
+// config text (recorded beside it).
+std::string DatasetHash(const Dataset& dataset);
 
 // Simulates experiment.simulation() in closed form (harmonic.h) and records
 // `config_text` (the text the experiment was parsed from). InvalidArgument if
-// the config is invalid.
+// the config is invalid or two trajectories would be identical (same
+// amplitudes and phases, e.g. LINSPACE_SHUFFLED with K > n!): "simulation.
+// num_trajectories: trajectories 0 and 2 would be identical ...".
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
                                         std::string config_text);
 
@@ -99,9 +116,15 @@ absl::Status WriteDataset(const Dataset& dataset, const std::string& path);
 //   /x/d.h5: missing dataset 'energy'
 //   /x/d.h5: dataset 'q' has shape [1,1000,3], expected [K,T,n] =
 //     [1,1000,2] to match 'p'
-// (K, T, n are taken from 'p'; every other item is checked against them).
+// (K, T, n are taken from 'p'; every other item is checked against them), and
+//   /x/d.h5: dataset 't' must be strictly increasing: ...  (CheckSampleTimes)
 // Never crashes on malformed input.
 absl::StatusOr<Dataset> ReadDataset(const std::string& path);
+
+// ReadDataset from a file's bytes in memory (h5::ReadImage); `name` stands
+// for the file in messages.
+absl::StatusOr<Dataset> ReadDatasetImage(const std::string& image,
+                                         const std::string& name);
 
 }  // namespace aanet::data_gen
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -26,7 +27,8 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-// The published study's k_pair = 0.5 setup, with 3 trajectories.
+// The published study's k_pair = 0.5 setup, with 3 trajectories (drawn
+// UNIFORM: shuffles of 2 values give only 2 distinct trajectories).
 constexpr char kConfig[] = R"pb(
   name: "dataset_test"
   simulation {
@@ -37,6 +39,7 @@ constexpr char kConfig[] = R"pb(
       k_pair: 0.5
       amplitudes { min: 1 max: 10 }
       phases { min: 0 max: 1 }
+      trajectory_sampling: UNIFORM
     }
     num_samples: 1000
     time_step: 1.0
@@ -229,6 +232,34 @@ TEST(GenerateTest, DifferentSeedGivesDifferentShuffle) {
   EXPECT_NE(a->parameters.masses, b->parameters.masses);
   EXPECT_NE(a->parameters.k_wall, b->parameters.k_wall);
   EXPECT_FALSE(SameBits(a->q[0], b->q[0]));
+}
+
+// Two trajectories with the same amplitudes and phases are one trajectory
+// twice: refused, instead of a dataset with silent copies.
+TEST(GenerateTest, RefusesIdenticalTrajectories) {
+  std::string shuffled = kConfig;
+  shuffled.replace(shuffled.find("trajectory_sampling: UNIFORM"), 28, "");
+  // 3 trajectories, 2 particles: 2 orders of the same 2 values.
+  absl::StatusOr<Dataset> d = Generate(shuffled);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("simulation.num_trajectories: trajectories 0 and 2 "
+                        "would be identical"));
+  EXPECT_THAT(d.status().message(), HasSubstr("LINSPACE_SHUFFLED"));
+  EXPECT_THAT(d.status().message(), HasSubstr("UNIFORM"));
+  // UNIFORM over empty ranges: every trajectory the same.
+  std::string constant = kConfig;
+  constant.replace(constant.find("amplitudes { min: 1 max: 10 }"), 29,
+                   "amplitudes { min: 2 max: 2 }");
+  constant.replace(constant.find("phases { min: 0 max: 1 }"), 24,
+                   "phases { min: 0 max: 0 }");
+  d = Generate(constant);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(d.status().message(), HasSubstr("trajectories 0 and 1"));
+  // One trajectory is always fine.
+  shuffled.replace(shuffled.find("num_trajectories: 3"), 19,
+                   "num_trajectories: 1");
+  EXPECT_TRUE(Generate(shuffled).ok());
 }
 
 TEST(GenerateTest, InvalidConfigsNameTheField) {
@@ -646,6 +677,76 @@ TEST(DatasetFileTest, NonFiniteOrInvalidValues) {
   });
   ExpectReadError(path,
                   "group 'parameters': masses[1]: must be finite and > 0");
+}
+
+// t decides every model's time step: all zero, decreasing or unevenly spaced
+// times are refused (they used to train with dt = 0 or -1).
+TEST(DatasetFileTest, TimesMustIncreaseUniformly) {
+  const std::string dir = TestDir();
+  const struct {
+    std::function<double(int)> t;
+    const char* expected;
+  } cases[] = {
+      {[](int) { return 0.0; },
+       "dataset 't' must be strictly increasing: t[1] = 0 after t[0] = 0"},
+      {[](int i) { return -1.0 * i; }, "must be strictly increasing"},
+      {[](int i) { return i < 5 ? 1.0 * i : 2.0 * i; },
+       "dataset 't' must be uniformly spaced: t[5] - t[4] = 6, but t[1] - "
+       "t[0] = 1"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = WriteValidFile(dir);
+    Edit(path, [&](H5::H5File& file) {
+      std::vector<double> values(1000);
+      for (int i = 0; i < 1000; ++i) values[i] = c.t(i);
+      file.openDataSet("t").write(values.data(), H5::PredType::NATIVE_DOUBLE);
+    });
+    ExpectReadError(path, c.expected);
+  }
+  absl::StatusOr<Dataset> dataset = Generate(kConfig);
+  ASSERT_TRUE(dataset.ok());
+  dataset->t.setZero();
+  EXPECT_THAT(ValidateDataset(*dataset).message(),
+              HasSubstr("strictly increasing"));
+  EXPECT_FALSE(WriteDataset(*dataset, dir + "/zero_t.h5").ok());
+}
+
+TEST(DatasetHashTest, DependsOnTheNumbersOnly) {
+  absl::StatusOr<Dataset> a = Generate(kConfig);
+  ASSERT_TRUE(a.ok());
+  const std::string hash = DatasetHash(*a);
+  EXPECT_EQ(hash.size(), 16u);
+  // The same numbers read back from a file: the same hash.
+  const std::string path = WriteValidFile(TestDir());
+  absl::StatusOr<Dataset> read = ReadDataset(path);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(DatasetHash(*read), hash);
+  Dataset b = *a;
+  b.config_text += "# a comment\n";
+  EXPECT_EQ(DatasetHash(b), hash);
+  b.q[0](3, 1) = std::nextafter(b.q[0](3, 1), 1e300);
+  EXPECT_NE(DatasetHash(b), hash);
+  b = *a;
+  b.parameters.k_pair += 1e-12;
+  EXPECT_NE(DatasetHash(b), hash);
+}
+
+// The same reader from a file's bytes in memory (for fuzzing).
+TEST(DatasetFileTest, ReadsAnImageInMemoryAsTheFile) {
+  const std::string path = WriteValidFile(TestDir());
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  absl::StatusOr<Dataset> from_file = ReadDataset(path);
+  absl::StatusOr<Dataset> from_image = ReadDatasetImage(bytes, "image.h5");
+  ASSERT_TRUE(from_file.ok() && from_image.ok()) << from_image.status();
+  ExpectBitIdentical(*from_file, *from_image);
+  absl::StatusOr<Dataset> cut =
+      ReadDatasetImage(bytes.substr(0, bytes.size() / 2), "cut.h5");
+  ASSERT_FALSE(cut.ok());
+  EXPECT_THAT(cut.status().message(), HasSubstr("cut.h5: "));
+  EXPECT_THAT(ReadDatasetImage("garbage", "g.h5").status().message(),
+              HasSubstr("g.h5: not an HDF5 file"));
 }
 
 }  // namespace

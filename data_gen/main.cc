@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "cli/paths.h"
 #include "cli/set_flags.h"
+#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "data_gen/summary.h"
 #include "proto/text_config.h"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
       "Generates an HDF5 trajectory dataset from an Experiment config.\n"
       "  bazel run //data_gen -- --config=configs/harmonic/default.pbtxt "
       "[--set=path.to.field=value ...] [--out=PATH]");
+  aanet::HandleHelpFlag(argc, argv);
   aanet::ExtractSetFlags(&argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <iostream>
 #include <limits>
 #include <set>
 #include <utility>
@@ -21,6 +22,7 @@
 #include "data_gen/splits.h"
 #include "eval/frequencies.h"
 #include "fileio/text_file.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/text_config.h"
 
@@ -253,6 +255,22 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
   return report;
 }
 
+namespace {
+
+// The `name:` of a config text, for messages; "unnamed config" without one.
+std::string ConfigName(const std::string& config_text) {
+  Experiment experiment;
+  google::protobuf::TextFormat::Parser parser;
+  parser.AllowPartialMessage(true);
+  if (parser.ParseFromString(config_text, &experiment) &&
+      !experiment.name().empty()) {
+    return absl::StrCat("'", experiment.name(), "'");
+  }
+  return "unnamed config";
+}
+
+}  // namespace
+
 absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     const std::string& checkpoint_path, const std::string& dataset_path,
     const EvaluationOptions& options) {
@@ -268,6 +286,21 @@ absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s has %d particles; the model was trained on %d", dataset_path,
         dataset->num_particles(), predictor->num_particles()));
+  }
+  const std::string hash = data_gen::DatasetHash(*dataset);
+  if (predictor->dataset_hash().empty()) {
+    std::cerr << "warning: " << checkpoint_path
+              << " does not record its training dataset (an older "
+                 "checkpoint); cannot check that it was trained on "
+              << dataset_path << "\n";
+  } else if (predictor->dataset_hash() != hash &&
+             !options.allow_other_dataset) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "%s was trained on another dataset (%s, hash %s) than %s (%s, hash "
+        "%s); pass --allow_other_dataset to evaluate it there anyway",
+        checkpoint_path, ConfigName(predictor->dataset_config_text()),
+        predictor->dataset_hash(), dataset_path,
+        ConfigName(dataset->config_text), hash));
   }
   absl::StatusOr<EvaluationReport> report =
       EvaluateModel(*predictor, *dataset, options);
@@ -303,11 +336,16 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path) {
   absl::StatusOr<std::string> text = ReadFileToString(path);
   if (!text.ok()) return text.status();
+  return ParseEvaluationJson(*text, path);
+}
+
+absl::StatusOr<EvaluationReport> ParseEvaluationJson(const std::string& text,
+                                                     const std::string& path) {
   EvaluationReport report;
   google::protobuf::util::JsonParseOptions parse_options;
   parse_options.ignore_unknown_fields = false;
   if (google::protobuf::util::Status parsed =
-          google::protobuf::util::JsonStringToMessage(*text, &report,
+          google::protobuf::util::JsonStringToMessage(text, &report,
                                                       parse_options);
       !parsed.ok()) {
     return absl::InvalidArgumentError(

@@ -55,6 +55,9 @@ struct EvaluationOptions {
   // > 0: batch timings only for jumps up to this one (batch stays unset
   // beyond it).
   int batch_timing_max_jump = 0;
+  // EvaluateCheckpoint: evaluate on a dataset other than the one the model
+  // was trained on (a transfer study) instead of refusing.
+  bool allow_other_dataset = false;
 };
 
 // Checks `options` as documented above; errors name the option, e.g.
@@ -74,7 +77,11 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
 // Loads the checkpoint (Predictor::Load) and the dataset (ReadDataset),
 // evaluates as EvaluateModel and records both paths as given. Errors are
 // those of the loaders and of EvaluateModel, e.g.
-// "/x/d.h5 has 3 particles; the model was trained on 2".
+// "/x/d.h5 has 3 particles; the model was trained on 2", and, unless
+// options.allow_other_dataset, FailedPrecondition if the checkpoint records a
+// training dataset (data_gen::DatasetHash) other than this one. A checkpoint
+// that records none (written before it was recorded) is evaluated with a
+// one-line warning on stderr.
 absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     const std::string& checkpoint_path, const std::string& dataset_path,
     const EvaluationOptions& options);
@@ -92,6 +99,10 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
 // "<path>: is a directory, expected a file", "<path>: not an evaluation
 // report (<parser message>)" (InvalidArgument).
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path);
+
+// The parsing part of ReadEvaluationJson: `text` as read from `path`.
+absl::StatusOr<EvaluationReport> ParseEvaluationJson(const std::string& text,
+                                                     const std::string& path);
 
 }  // namespace aanet::eval
 

@@ -1,5 +1,6 @@
 #include "eval/evaluation.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -521,6 +522,52 @@ TEST_F(EvaluationTest, EvaluateCheckpointRecordsThePaths) {
       EvaluateCheckpoint(*checkpoint_path_, TempPath("none.h5"), options);
   EXPECT_TRUE(absl::IsNotFound(missing.status())) << missing.status();
   EXPECT_THAT(std::string(missing.status().message()), HasSubstr("none.h5"));
+}
+
+// A checkpoint records its training dataset; evaluating it on another one
+// is refused unless allowed; an older checkpoint without it gets a warning.
+TEST_F(EvaluationTest, EvaluateCheckpointChecksTheTrainingDataset) {
+  const std::string same_path = TempPath("identity/default.h5");
+  ASSERT_TRUE(data_gen::WriteDataset(*dataset_, same_path).ok());
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok());
+  data->experiment.mutable_simulation()->mutable_harmonic()->set_k_pair(0.25);
+  absl::StatusOr<data_gen::Dataset> other =
+      data_gen::GenerateDataset(data->experiment, data->text);
+  ASSERT_TRUE(other.ok());
+  const std::string other_path = TempPath("identity/other.h5");
+  ASSERT_TRUE(data_gen::WriteDataset(*other, other_path).ok());
+
+  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(*checkpoint_path_);
+  ASSERT_TRUE(checkpoint.ok());
+  checkpoint->dataset_config_text = dataset_->config_text;
+  checkpoint->dataset_hash = data_gen::DatasetHash(*dataset_);
+  const std::string path = TempPath("identity/best.h5");
+  ASSERT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+
+  EvaluationOptions options = SmallOptions();
+  options.measure_timing = false;
+  EXPECT_TRUE(EvaluateCheckpoint(path, same_path, options).ok());
+  absl::StatusOr<EvaluationReport> refused =
+      EvaluateCheckpoint(path, other_path, options);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status()));
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("was trained on another dataset ('harmonic_k_pair_0.5'"
+                        ", hash " +
+                        checkpoint->dataset_hash + ") than " + other_path));
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("--allow_other_dataset"));
+  options.allow_other_dataset = true;
+  EXPECT_TRUE(EvaluateCheckpoint(path, other_path, options).ok());
+
+  // The suite's checkpoint records no dataset: evaluated, with a warning.
+  options.allow_other_dataset = false;
+  ::testing::internal::CaptureStderr();
+  EXPECT_TRUE(EvaluateCheckpoint(*checkpoint_path_, other_path, options).ok());
+  const std::string warning = ::testing::internal::GetCapturedStderr();
+  EXPECT_THAT(warning, HasSubstr("does not record its training dataset"));
+  EXPECT_EQ(std::count(warning.begin(), warning.end(), '\n'), 1);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "cli/paths.h"
+#include "cli/usage.h"
 #include "eval/evaluation.h"
 #include "proto/evaluation.pb.h"
 
@@ -36,6 +37,9 @@ ABSL_FLAG(std::string, out, "",
           "checkpoint)");
 ABSL_FLAG(std::string, jumps, "1,2,5,10,20,50,100,200,400",
           "comma-separated jumps (in samples) to evaluate");
+ABSL_FLAG(bool, allow_other_dataset, false,
+          "evaluate on a dataset other than the one the checkpoint was "
+          "trained on (a transfer study) instead of refusing");
 ABSL_FLAG(int, timing_repetitions, 30,
           "measured prediction calls per timing (0: no timing)");
 
@@ -71,6 +75,7 @@ absl::Status Run() {
         "--timing_repetitions: must be >= 0, got %d", repetitions));
   }
   options.measure_timing = repetitions > 0;
+  options.allow_other_dataset = absl::GetFlag(FLAGS_allow_other_dataset);
   if (options.measure_timing) options.timing_repetitions = repetitions;
   if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--", valid.message()));
@@ -142,6 +147,7 @@ int main(int argc, char** argv) {
       "Evaluates a trained model and writes the results as JSON.\n"
       "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5 "
       "[--out=PATH]");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "eval: unexpected argument '" << positional[1] << "'\n";

@@ -62,4 +62,32 @@ absl::Status WriteTextFileAtomically(const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status AppendToFile(const std::string& path, const std::string& text) {
+  const int fd =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot append (", std::strerror(errno), ")"));
+  }
+  const char* data = text.data();
+  size_t remaining = text.size();
+  while (remaining > 0) {
+    const ssize_t written = write(fd, data, remaining);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      const std::string reason = std::strerror(errno);
+      close(fd);
+      return absl::InternalError(
+          absl::StrCat(path, ": cannot append (", reason, ")"));
+    }
+    data += written;
+    remaining -= static_cast<size_t>(written);
+  }
+  if (fdatasync(fd) != 0 || close(fd) != 0) {
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot append (", std::strerror(errno), ")"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace aanet

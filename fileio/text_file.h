@@ -16,6 +16,12 @@ namespace aanet {
 absl::Status WriteTextFileAtomically(const std::string& path,
                                      const std::string& contents);
 
+// Appends `text` to `path` (created if missing) and flushes it to the disk.
+// Errors name the file and the reason, e.g. "out/run/metrics.jsonl: cannot
+// append (No space left on device)". A failure can leave part of `text`
+// appended: readers of such logs drop an incomplete last line.
+absl::Status AppendToFile(const std::string& path, const std::string& text);
+
 }  // namespace aanet
 
 #endif  // AANET_FILEIO_TEXT_FILE_H_

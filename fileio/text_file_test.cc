@@ -18,6 +18,20 @@ std::string Read(const fs::path& path) {
   return s.str();
 }
 
+TEST(AppendToFileTest, AppendsAndNamesTheFileOnFailure) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "append";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "log.jsonl").string();
+  ASSERT_TRUE(AppendToFile(path, "a\n").ok());
+  ASSERT_TRUE(AppendToFile(path, "b\n").ok());
+  EXPECT_EQ(Read(path), "a\nb\n");
+  absl::Status status = AppendToFile((dir / "none" / "x").string(), "c");
+  EXPECT_EQ(status.message(),
+            (dir / "none" / "x").string() +
+                ": cannot append (No such file or directory)");
+}
+
 TEST(WriteTextFileAtomicallyTest, WritesReplacesAndLeavesNoTemporary) {
   const fs::path dir = fs::path(::testing::TempDir()) / "text_file" / "sub";
   fs::remove_all(dir.parent_path());

@@ -11,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <new>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "fileio/text_file.h"
 
 namespace aanet::h5 {
 namespace {
@@ -154,24 +156,6 @@ absl::StatusOr<NewItem> ParentForNewItem(const H5::Group& group,
   return NewItem{&**holder, base};
 }
 
-// Flushes a closed file's data to the disk, so that the rename never
-// publishes a file whose contents are still only in the page cache.
-absl::Status SyncFile(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("cannot reopen ", path, ": ", std::strerror(errno)));
-  }
-  const int result = ::fsync(fd);
-  const int saved_errno = errno;
-  ::close(fd);
-  if (result != 0) {
-    return absl::InternalError(
-        absl::StrCat("fsync ", path, ": ", std::strerror(saved_errno)));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<H5::Attribute> OpenScalarAttribute(const H5::H5Object& object,
                                                   const std::string& name,
                                                   H5T_class_t type_class,
@@ -207,6 +191,26 @@ herr_t CollectLinkName(hid_t /*group*/, const char* name,
   } catch (...) {
     return -1;
   }
+}
+
+// Creation properties without modification times, so that equal contents
+// give byte-identical files.
+H5::DSetCreatPropList UntimedDataset() {
+  H5::DSetCreatPropList properties;
+  H5Pset_obj_track_times(properties.getId(), false);
+  return properties;
+}
+// Creates group `path` under `parent` without modification times. Throws
+// on failure; callers guard.
+void CreateUntimedGroup(const H5::Group& parent, const std::string& path) {
+  const hid_t properties = H5Pcreate(H5P_GROUP_CREATE);
+  if (properties < 0) throw H5::GroupIException("H5Pcreate", "failed");
+  H5Pset_obj_track_times(properties, false);
+  const hid_t group = H5Gcreate2(parent.getId(), path.c_str(), H5P_DEFAULT,
+                                 properties, H5P_DEFAULT);
+  H5Pclose(properties);
+  if (group < 0) throw H5::GroupIException("H5Gcreate2", "failed");
+  H5Gclose(group);
 }
 
 // Checks the rank and size of an array before reading it.
@@ -265,6 +269,9 @@ std::string Describe(const H5::Exception& e) {
   last_error.clear();
   std::string message = e.getDetailMsg();
   if (!innermost.empty()) absl::StrAppend(&message, " (", innermost, ")");
+  // Errors are one line: HDF5's texts may hold line breaks.
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::replace(message.begin(), message.end(), '\r', ' ');
   return message;
 }
 
@@ -281,23 +288,28 @@ absl::Status WriteFileAtomically(
     const std::string& path,
     const std::function<absl::Status(H5::H5File&)>& fill) {
   ResetErrors();
-  std::error_code ec;
-  const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty()) {
-    fs::create_directories(parent, ec);
-    if (ec) {
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot create directory ", parent.string(),
-                       ": ", ec.message()));
-    }
-  }
+  // Built in memory (the core driver, no backing store), so that HDF5 never
+  // writes to the disk itself: a full disk then fails in our own write, with
+  // one clear error, instead of inside HDF5's flush and close, which leaves
+  // the library in a state that crashes at exit.
+  const std::string image_name = absl::StrCat(path, ".in-memory-", ::getpid());
   const std::string tmp = absl::StrCat(path, ".tmp-", ::getpid());
+  std::string image;
   absl::Status status = absl::OkStatus();
   try {
-    H5::H5File file(tmp, H5F_ACC_TRUNC);
+    H5::FileAccPropList access;
+    access.setCore(size_t{1} << 20, /*backing_store=*/false);
+    H5::H5File file(image_name, H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT,
+                    access);
     absl::Status filled = fill(file);
     if (filled.ok()) {
       file.flush(H5F_SCOPE_GLOBAL);
+      const ssize_t size = H5Fget_file_image(file.getId(), nullptr, 0);
+      if (size < 0) throw H5::FileIException("H5Fget_file_image", "failed");
+      image.resize(static_cast<size_t>(size));
+      if (H5Fget_file_image(file.getId(), image.data(), image.size()) != size) {
+        throw H5::FileIException("H5Fget_file_image", "failed");
+      }
       file.close();
     } else {
       status = absl::Status(
@@ -317,17 +329,9 @@ absl::Status WriteFileAtomically(
     status = absl::InternalError(
         absl::StrCat(path, ": writing ", tmp, " failed: unknown exception"));
   }
-  if (status.ok()) {
-    if (absl::Status s = SyncFile(tmp); !s.ok()) {
-      status = absl::InternalError(absl::StrCat(path, ": ", s.message()));
-    }
-  }
-  if (status.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
-    status = absl::InternalError(absl::StrCat(
-        path, ": cannot rename ", tmp, " to it: ", std::strerror(errno)));
-  }
-  if (!status.ok()) fs::remove(tmp, ec);
-  return status;
+  if (!status.ok()) return status;
+  // Temporary, fsync, rename; errors "<path>: cannot write (<reason>)".
+  return WriteTextFileAtomically(path, image);
 }
 
 absl::StatusOr<H5::H5File> OpenFileForReading(const std::string& path) {
@@ -367,25 +371,120 @@ absl::StatusOr<H5::H5File> OpenFileForReading(const std::string& path) {
   }
 }
 
+namespace {
+
+// Calls `read` on an open file, turning exceptions into errors naming `name`.
+absl::Status GuardedReadFile(
+    const H5::H5File& file, const std::string& name,
+    const std::function<absl::Status(const H5::H5File&)>& read) {
+  try {
+    return Annotate(read(file), name);
+  } catch (const H5::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": malformed HDF5 file: ", Describe(e)));
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(name, ": out of memory while reading"));
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(name, ": ", e.what()));
+  } catch (...) {
+    return absl::InternalError(
+        absl::StrCat(name, ": unknown exception while reading"));
+  }
+}
+
+}  // namespace
+
 absl::Status ReadFile(
     const std::string& path,
     const std::function<absl::Status(const H5::H5File&)>& read) {
   absl::StatusOr<H5::H5File> file = OpenFileForReading(path);
   if (!file.ok()) return file.status();
+  std::error_code ec;
+  if (fs::file_size(path, ec) <= kMaxCheckedFileSize && !ec) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)),
+                            std::istreambuf_iterator<char>());
+    if (absl::Status heaps = CheckGlobalHeaps(bytes); !heaps.ok()) {
+      return Annotate(heaps, path);
+    }
+  }
+  return GuardedReadFile(*file, path, read);
+}
+
+absl::Status CheckGlobalHeaps(absl::string_view bytes) {
+  auto le = [&bytes](size_t at, int width) {
+    uint64_t value = 0;
+    for (int i = width - 1; i >= 0; --i) {
+      value = (value << 8) | static_cast<unsigned char>(bytes[at + i]);
+    }
+    return value;
+  };
+  for (size_t at = bytes.find("GCOL"); at != absl::string_view::npos;
+       at = bytes.find("GCOL", at + 4)) {
+    // Signature, version 1, three reserved zero bytes: a collection header
+    // (anything else is data that happens to spell "GCOL").
+    if (at + 16 > bytes.size() || bytes[at + 4] != 1 || bytes[at + 5] != 0 ||
+        bytes[at + 6] != 0 || bytes[at + 7] != 0) {
+      continue;
+    }
+    const uint64_t size = le(at + 8, 8);
+    if (size < 16 || size > bytes.size() - at) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "malformed HDF5 file: the global heap collection at byte ", at,
+          " claims ", size, " bytes, beyond the end of the file"));
+    }
+    const uint64_t end = at + size;
+    for (uint64_t p = at + 16; p + 16 <= end;) {
+      const uint64_t index = le(p, 2);
+      const uint64_t object_size = le(p + 8, 8);
+      // The free-space object (index 0) counts its own 16-byte header.
+      if (object_size > end - p - (index == 0 ? 0 : 16)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "malformed HDF5 file: object ", index,
+            " of the global heap collection at byte ", at, " claims ",
+            object_size, " bytes, beyond the collection's end"));
+      }
+      if (index == 0) break;  // free space: the rest of the collection
+      p += 16 + ((object_size + 7) / 8) * 8;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadImage(
+    const std::string& image, const std::string& name,
+    const std::function<absl::Status(const H5::H5File&)>& read) {
+  ResetErrors();
+  static constexpr char kSignature[] = "\x89HDF\r\n\x1a\n";
+  if (image.size() < 8 || image.compare(0, 8, kSignature, 8) != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": not an HDF5 file (or truncated)"));
+  }
+  if (absl::Status heaps = CheckGlobalHeaps(image); !heaps.ok()) {
+    return Annotate(heaps, name);
+  }
+  H5::H5File file;
   try {
-    return Annotate(read(*file), path);
+    H5::FileAccPropList access;
+    access.setCore(size_t{1} << 16, /*backing_store=*/false);
+    if (H5Pset_file_image(access.getId(), const_cast<char*>(image.data()),
+                          image.size()) < 0) {
+      throw H5::PropListIException("H5Pset_file_image", "failed");
+    }
+    file.openFile(absl::StrCat(name, ".image-", ::getpid()), H5F_ACC_RDONLY,
+                  access);
   } catch (const H5::Exception& e) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": malformed HDF5 file: ", Describe(e)));
+        absl::StrCat(name, ": not an HDF5 file (or truncated): ", Describe(e)));
   } catch (const std::bad_alloc&) {
     return absl::ResourceExhaustedError(
-        absl::StrCat(path, ": out of memory while reading"));
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(path, ": ", e.what()));
+        absl::StrCat(name, ": out of memory while reading"));
   } catch (...) {
     return absl::InternalError(
-        absl::StrCat(path, ": unknown exception while reading"));
+        absl::StrCat(name, ": unknown exception while opening"));
   }
+  return GuardedReadFile(file, name, read);
 }
 
 // ---------------------------------------------------------------------------
@@ -399,7 +498,7 @@ absl::StatusOr<H5::Group> OpenOrCreateGroup(const H5::Group& parent,
         paths.push_back(name);
         for (const std::string& path : paths) {
           if (!parent.nameExists(path)) {
-            parent.createGroup(path);
+            CreateUntimedGroup(parent, path);
           } else if (parent.childObjType(path) != H5O_TYPE_GROUP) {
             return absl::InvalidArgumentError(
                 absl::StrCat("cannot create group '", name, "': '", path,
@@ -454,7 +553,7 @@ absl::Status WriteArray(const H5::Group& group, const std::string& name,
             ? H5::DataSpace(H5S_SCALAR)
             : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
     H5::DataSet dataset = item->parent->createDataSet(
-        item->base, H5::PredType::IEEE_F64LE, space);
+        item->base, H5::PredType::IEEE_F64LE, space, UntimedDataset());
     if (NumValues(dims) > 0) dataset.write(data, H5::PredType::NATIVE_DOUBLE);
     return absl::OkStatus();
   });
@@ -500,7 +599,7 @@ absl::Status WriteStack(const H5::Group& group, const std::string& name,
     const hsize_t dims[3] = {k, t, n};
     H5::DataSpace file_space(3, dims);
     H5::DataSet dataset = item->parent->createDataSet(
-        item->base, H5::PredType::IEEE_F64LE, file_space);
+        item->base, H5::PredType::IEEE_F64LE, file_space, UntimedDataset());
     if (t * n == 0) return absl::OkStatus();
     const hsize_t mem_dims[2] = {t, n};
     H5::DataSpace mem_space(2, mem_dims);

@@ -31,6 +31,7 @@
 #include "H5Cpp.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace aanet::h5 {
 
@@ -59,7 +60,8 @@ std::string TypeName(const H5::DataType& type);
 // cause, e.g. "H5Dopen2 failed (object 'x' doesn't exist)". The cause is the
 // one recorded when the failing call returned (by the time an exception is
 // caught, destructors have usually cleared HDF5's error stack); every function
-// of this file switches that recording on. Clears the record.
+// of this file switches that recording on. Clears the record. Line breaks
+// become spaces: the result is always one line.
 std::string Describe(const H5::Exception& e);
 
 // `status` with "<prefix>: " before its message (same code); OK stays OK.
@@ -68,15 +70,20 @@ absl::Status Annotate(const absl::Status& status, const std::string& prefix);
 // ---------------------------------------------------------------------------
 // Files.
 
-// Writes a new HDF5 file at `path` atomically: creates the parent directories,
-// creates `path + ".tmp-<pid>"`, calls `fill` on it, flushes and closes it,
-// fsyncs it and renames it over `path`. Readers never see a partial file. On
-// any failure (an error from `fill`, an exception thrown by `fill`, a failing
-// close, fsync or rename) the temporary is removed and the error names
-// `path`: "<path>: writing <tmp> failed: <detail>", "<path>: cannot create
-// directory <dir>: ...", "<path>: cannot rename <tmp> to it: ...". Errors from
-// `fill` keep their code; other failures are Internal (ResourceExhausted when
-// out of memory).
+// Writes a new HDF5 file at `path` atomically: calls `fill` on a file built
+// in memory (HDF5's core driver, no backing store), then writes its bytes
+// with WriteTextFileAtomically (fileio/text_file.h): parent directories
+// created, `path + ".tmp-<pid>"` written, fsynced and renamed over `path`.
+// Readers never see a partial file, and HDF5 itself never writes to the disk,
+// so a full disk is one error from our own write() ("<path>: cannot write (No
+// space left on device)") instead of a failure inside HDF5's flush and close
+// (which left the library in a state that crashed at exit). Objects are
+// created without modification times, so equal contents give byte-identical
+// files. On any failure the temporary is removed and the error names `path`:
+// "<path>: writing <tmp> failed: <detail>" (from `fill`, or an exception it
+// threw), "<path>: cannot create directory <dir> (...)", "<path>: cannot write
+// (<reason>)". Errors from `fill` keep their code; other failures are
+// Internal (ResourceExhausted when out of memory).
 absl::Status WriteFileAtomically(
     const std::string& path,
     const std::function<absl::Status(H5::H5File&)>& fill);
@@ -93,6 +100,26 @@ absl::StatusOr<H5::H5File> OpenFileForReading(const std::string& path);
 // "<path>: out of memory while reading" (ResourceExhausted).
 absl::Status ReadFile(
     const std::string& path,
+    const std::function<absl::Status(const H5::H5File&)>& read);
+
+// HDF5 1.10 trusts the sizes recorded in global heap collections (where
+// variable-length strings, e.g. our string attributes, live): a corrupt size
+// makes H5Aread copy far past its buffers (found by //fuzz:dataset_fuzzer).
+// This checks, in a file's bytes, every collection header ("GCOL", version
+// 1) and the sizes of its objects against the collection's and the file's
+// end: "malformed HDF5 file: object 1 of the global heap collection at byte
+// 4096 claims ... bytes, beyond the collection's end". ReadImage and
+// ReadFile (for files up to kMaxCheckedFileSize) call it before HDF5 reads.
+absl::Status CheckGlobalHeaps(absl::string_view bytes);
+inline constexpr uint64_t kMaxCheckedFileSize = uint64_t{64} << 20;
+
+// As ReadFile, but the file is `image`, an HDF5 file's bytes in memory
+// (opened read-only with the core driver; nothing touches the disk), and
+// `name` stands for it in messages. "<name>: not an HDF5 file (or
+// truncated)" unless the image starts with HDF5's signature. For tests and
+// fuzzing of the file readers.
+absl::Status ReadImage(
+    const std::string& image, const std::string& name,
     const std::function<absl::Status(const H5::H5File&)>& read);
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <new>
 #include <stdexcept>
@@ -367,6 +368,41 @@ TEST(AtomicWriteTest, FailingFillLeavesNothingBehind) {
   EXPECT_TRUE(file.nameExists("old"));
 }
 
+// A string attribute lives in a global heap collection; a corrupt object
+// size there is refused before HDF5 reads it (HDF5 1.10 would copy past its
+// buffers; found by //fuzz:dataset_fuzzer).
+TEST(ReadImageTest, ChecksGlobalHeapSizes) {
+  const std::string path = TestDir() + "/heap.h5";
+  ASSERT_TRUE(WriteFileAtomically(path, [](H5::H5File& file) {
+                return WriteStringAttribute(file, "config", "name: \"x\"");
+              }).ok());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  EXPECT_TRUE(CheckGlobalHeaps(bytes).ok());
+  auto read = [](const H5::H5File& file) {
+    return ReadStringAttribute(file, "config").status();
+  };
+  EXPECT_TRUE(ReadImage(bytes, "heap.h5", read).ok());
+  const size_t at = bytes.find("GCOL");
+  ASSERT_NE(at, std::string::npos);
+  // The first object's size field: 8 bytes at collection + 16 + 8.
+  bytes[at + 16 + 8 + 7] = '\x08';
+  absl::Status status = ReadImage(bytes, "heap.h5", read);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("heap.h5: malformed HDF5 file: object 1 of the global "
+                        "heap collection at byte"));
+}
+
+TEST(DescribeTest, IsOneLine) {
+  const H5::FileIException e("H5Fopen", "first line\nsecond line\r\n");
+  const std::string text = Describe(e);
+  EXPECT_EQ(text.find('\n'), std::string::npos) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+  EXPECT_NE(text.find("first line second line"), std::string::npos) << text;
+}
+
 TEST(AtomicWriteTest, FilesystemErrorsNameThePath) {
   const std::string dir = TestDir();
   auto fill = [](H5::H5File& file) { return WriteScalar(file, "x", 1); };
@@ -380,9 +416,8 @@ TEST(AtomicWriteTest, FilesystemErrorsNameThePath) {
   fs::create_directories(dir + "/target.h5");
   status = WriteFileAtomically(dir + "/target.h5", fill);
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(
-      std::string(status.message()),
-      HasSubstr(dir + "/target.h5: cannot rename " + dir + "/target.h5.tmp-"));
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr(dir + "/target.h5: cannot write (Is a directory)"));
   EXPECT_THAT(ListDir(dir), UnorderedElementsAre("file", "target.h5"));
 }
 

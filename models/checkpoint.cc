@@ -18,6 +18,18 @@
 namespace aanet {
 namespace {
 
+// "" or 16 lower-case hex digits.
+absl::Status CheckDatasetHash(const std::string& hash) {
+  if (hash.empty()) return absl::OkStatus();
+  bool hex = hash.size() == 16;
+  for (char ch : hash) {
+    hex = hex && ((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'));
+  }
+  if (hex) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("expected 16 hex digits, got \"", hash.substr(0, 40), "\""));
+}
+
 // Largest num_particles accepted, so that 2n fits an int.
 constexpr int64_t kMaxParticles = INT_MAX / 2;
 
@@ -148,6 +160,14 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
                                             c.dataset_path);
           },
           [&] {
+            return h5::WriteStringAttribute(file, "dataset_config",
+                                            c.dataset_config_text);
+          },
+          [&] {
+            return h5::WriteStringAttribute(file, "dataset_hash",
+                                            c.dataset_hash);
+          },
+          [&] {
             return h5::WriteIntAttribute(file, "num_particles",
                                          c.num_particles);
           },
@@ -246,6 +266,20 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
   }
   if (c->model_kind.empty()) {
     return absl::InvalidArgumentError("attribute 'model_kind' is empty");
+  }
+  // The dataset's identity, absent from older checkpoints.
+  const std::pair<const char*, std::string*> optional_strings[] = {
+      {"dataset_config", &c->dataset_config_text},
+      {"dataset_hash", &c->dataset_hash}};
+  for (const auto& [name, out] : optional_strings) {
+    if (!file.attrExists(name)) continue;
+    absl::StatusOr<std::string> value = h5::ReadStringAttribute(file, name);
+    if (!value.ok()) return value.status();
+    *out = *std::move(value);
+  }
+  if (absl::Status s = CheckDatasetHash(c->dataset_hash); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute 'dataset_hash': ", s.message()));
   }
   absl::StatusOr<int64_t> n = h5::ReadIntAttribute(file, "num_particles");
   if (!n.ok()) return n.status();
@@ -491,6 +525,9 @@ absl::Status ValidateParameterName(const std::string& name) {
 absl::Status ValidateCheckpoint(const Checkpoint& c) {
   std::vector<std::string> problems;
   if (c.model_kind.empty()) problems.push_back("model_kind: empty");
+  if (absl::Status s = CheckDatasetHash(c.dataset_hash); !s.ok()) {
+    problems.push_back(absl::StrCat("dataset_hash: ", s.message()));
+  }
   if (c.num_particles < 1) {
     problems.push_back(
         absl::StrCat("num_particles: must be >= 1, got ", c.num_particles));
@@ -564,6 +601,18 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
     checkpoint = ReadContents(file);
     return checkpoint.status();
   });
+  if (!status.ok()) return status;
+  return checkpoint;
+}
+
+absl::StatusOr<Checkpoint> ReadCheckpointImage(const std::string& image,
+                                               const std::string& name) {
+  absl::StatusOr<Checkpoint> checkpoint;
+  const absl::Status status =
+      h5::ReadImage(image, name, [&](const H5::H5File& file) {
+        checkpoint = ReadContents(file);
+        return checkpoint.status();
+      });
   if (!status.ok()) return status;
   return checkpoint;
 }

@@ -14,6 +14,11 @@
 //     model_kind     e.g. "action_angle"    string
 //     config         text-format Experiment config of the run    string
 //     dataset_path   informative            string
+//     dataset_config the training dataset's config text           string
+//     dataset_hash   data_gen::DatasetHash of the training dataset: 16 hex
+//                    digits                                       string
+//                    (both optional: absent in checkpoints written before
+//                    they were introduced; read as "")
 //     num_particles  n >= 1                 int64
 //     step           training steps completed, >= 0               int64
 //   /parameters/<name>          [rows, cols]  one per parameter; a name such
@@ -77,9 +82,12 @@ struct Checkpoint {
   std::string model_kind;    // e.g. "action_angle"; not empty
   std::string config_text;   // text-format Experiment config of the run
   std::string dataset_path;  // informative
-  int num_particles = 0;     // n >= 1
-  int64_t step = 0;          // training steps completed
-  std::vector<NamedMatrix> parameters;           // in the model's order, >= 1
+  // The training dataset's identity; empty for an older checkpoint.
+  std::string dataset_config_text;
+  std::string dataset_hash;             // "" or 16 lower-case hex digits
+  int num_particles = 0;                // n >= 1
+  int64_t step = 0;                     // training steps completed
+  std::vector<NamedMatrix> parameters;  // in the model's order, >= 1
   Eigen::RowVectorXd scaler_mean, scaler_scale;  // [2n] each
   std::optional<TrainingState> training;         // present for resuming
 };
@@ -120,6 +128,11 @@ absl::Status WriteCheckpoint(const Checkpoint& checkpoint,
 // /training/adam_m or adam_v that are not parameters, are errors too. Never
 // crashes on malformed input.
 absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path);
+
+// ReadCheckpoint from a file's bytes in memory (h5::ReadImage); `name`
+// stands for the file in messages.
+absl::StatusOr<Checkpoint> ReadCheckpointImage(const std::string& image,
+                                               const std::string& name);
 
 }  // namespace aanet
 

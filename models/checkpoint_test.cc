@@ -74,6 +74,8 @@ Checkpoint MakeCheckpoint(bool training) {
   c.model_kind = "action_angle";
   c.config_text = "name: \"test\"\nsimulation { num_samples: 10 }\n";
   c.dataset_path = "/data/harmonic_k0.5.h5";
+  c.dataset_config_text = "name: \"harmonic_k0.5\"\n";
+  c.dataset_hash = "0123456789abcdef";
   c.num_particles = 2;
   c.step = 12345;
   for (const auto& [name, shape] : kShapes) {
@@ -119,6 +121,8 @@ void ExpectBitIdentical(const Checkpoint& a, const Checkpoint& b) {
   EXPECT_EQ(a.model_kind, b.model_kind);
   EXPECT_EQ(a.config_text, b.config_text);
   EXPECT_EQ(a.dataset_path, b.dataset_path);
+  EXPECT_EQ(a.dataset_config_text, b.dataset_config_text);
+  EXPECT_EQ(a.dataset_hash, b.dataset_hash);
   EXPECT_EQ(a.num_particles, b.num_particles);
   EXPECT_EQ(a.step, b.step);
   ExpectSameMatrices(a.parameters, b.parameters);
@@ -321,7 +325,7 @@ TEST(CheckpointTest, WriteFailureNamesPathAndLeavesNoTemporary) {
       WriteCheckpoint(MakeCheckpoint(true), dir + "/target.h5");
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()),
-              HasSubstr(dir + "/target.h5: cannot rename"));
+              HasSubstr(dir + "/target.h5: cannot write (Is a directory)"));
   EXPECT_THAT(ListDir(dir), ElementsAre("target.h5"));
 }
 
@@ -469,6 +473,29 @@ TEST(CheckpointFileTest, BadRootAttributes) {
   path = WriteValidFile(dir);
   ReplaceStringAttribute(path, "/", "model_kind", "");
   ExpectReadError(path, "attribute 'model_kind' is empty");
+}
+
+// Checkpoints written before the dataset's identity was recorded lack both
+// attributes: read as empty. A malformed hash is refused.
+TEST(CheckpointFileTest, DatasetIdentityIsOptionalButChecked) {
+  const std::string dir = TestDir();
+  std::string path = WriteValidFile(dir);
+  Edit(path, [](H5::H5File& file) {
+    file.removeAttr("dataset_config");
+    file.removeAttr("dataset_hash");
+  });
+  absl::StatusOr<Checkpoint> old = ReadCheckpoint(path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->dataset_config_text, "");
+  EXPECT_EQ(old->dataset_hash, "");
+  path = WriteValidFile(dir);
+  ReplaceStringAttribute(path, "/", "dataset_hash", "xyz");
+  ExpectReadError(
+      path, "attribute 'dataset_hash': expected 16 hex digits, got \"xyz\"");
+  Checkpoint bad = MakeCheckpoint(false);
+  bad.dataset_hash = "12";
+  EXPECT_THAT(std::string(ValidateCheckpoint(bad).message()),
+              HasSubstr("dataset_hash: expected 16 hex digits"));
 }
 
 TEST(CheckpointFileTest, MissingParameter) {

@@ -1,7 +1,12 @@
 #include "models/model.h"
 
+#include <new>
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/message.h"
 #include "models/action_angle_network.h"
 #include "models/euler_update_network.h"
 #include "models/hamiltonian_neural_network.h"
@@ -16,6 +21,49 @@ absl::StatusOr<std::unique_ptr<Model>> Upcast(
   if (!model.ok()) return model.status();
   return std::unique_ptr<Model>(*std::move(model));
 }
+
+// Checks every size field below `message` (num_layers and the like, widths)
+// against the bounds in model.h, naming the field path.
+absl::Status CheckSizes(const google::protobuf::Message& message,
+                        const std::string& path) {
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    const std::string field_path = absl::StrCat(path, ".", field->name());
+    if (field->cpp_type() ==
+        google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (field->is_repeated()) continue;  // none in model configs
+      absl::Status s =
+          CheckSizes(reflection->GetMessage(message, field), field_path);
+      if (!s.ok()) return s;
+      continue;
+    }
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT32) {
+      continue;
+    }
+    const bool is_width = absl::StrContains(field->name(), "width");
+    const bool is_layers = absl::StrContains(field->name(), "layers");
+    if (!is_width && !is_layers) continue;
+    const int limit = is_width ? kMaxModelWidth : kMaxModelLayers;
+    const int count =
+        field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const int value = field->is_repeated()
+                            ? reflection->GetRepeatedInt32(message, field, i)
+                            : reflection->GetInt32(message, field);
+      if (value > limit) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field_path, field->is_repeated() ? absl::StrCat("[", i, "]") : "",
+            ": must be <= ", limit, ", got ", value));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Model>> CreateUnchecked(
+    const ModelConfig& config, const ModelContext& context, Random& random);
 
 }  // namespace
 
@@ -42,6 +90,21 @@ absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
     return absl::InvalidArgumentError(absl::StrCat(
         "num_particles must be >= 1, got ", context.num_particles));
   }
+  if (absl::Status sizes = CheckSizes(config, "model"); !sizes.ok()) {
+    return sizes;
+  }
+  try {
+    return CreateUnchecked(config, context, random);
+  } catch (const std::bad_alloc&) {
+    return absl::ResourceExhaustedError(
+        "model: too large to allocate (reduce its widths or layers)");
+  }
+}
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Model>> CreateUnchecked(
+    const ModelConfig& config, const ModelContext& context, Random& random) {
   switch (config.model_case()) {
     case ModelConfig::kActionAngle:
       return Upcast(ActionAngleNetwork::Create(
@@ -63,4 +126,5 @@ absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
       "'euler_update { ... }', 'neural_ode { ... }', 'hamiltonian { ... }')");
 }
 
+}  // namespace
 }  // namespace aanet

@@ -71,9 +71,19 @@ struct ModelContext {
   Eigen::RowVectorXd coordinate_scale;
 };
 
+// Bounds on a model's sizes, far above the published ones (width 100, 20
+// layers), so that a typo fails validation instead of exhausting memory:
+// every int32 field of a model config whose name contains "width" (e.g.
+// hidden_width, hidden_widths) is at most kMaxModelWidth, every one whose
+// name contains "layers" at most kMaxModelLayers.
+inline constexpr int kMaxModelWidth = 10000;
+inline constexpr int kMaxModelLayers = 1000;
+
 // Builds the model `config` describes, initialising its parameters from
 // `random`. Errors name the config field, e.g.
-// "model.action_angle.encoder.flow.num_layers: must be set and >= 1".
+// "model.action_angle.encoder.flow.num_layers: must be set and >= 1",
+// "model.neural_ode.mlp.hidden_widths[0]: must be <= 10000, got 2000000000";
+// ResourceExhausted "model: too large to allocate" if memory runs out anyway.
 absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
                                                    const ModelContext& context,
                                                    Random& random);

@@ -48,6 +48,8 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
       StandardScaler(checkpoint->scaler_mean, checkpoint->scaler_scale);
   predictor.config_text_ = std::move(checkpoint->config_text);
   predictor.step_ = checkpoint->step;
+  predictor.dataset_config_text_ = std::move(checkpoint->dataset_config_text);
+  predictor.dataset_hash_ = std::move(checkpoint->dataset_hash);
   return predictor;
 }
 

@@ -58,6 +58,12 @@ class Predictor {
   const std::string& config_text() const { return config_text_; }
   int64_t step() const { return step_; }
   int num_particles() const { return model_->num_particles(); }
+  // The training dataset's identity (models/checkpoint.h); both empty for a
+  // checkpoint written before it was recorded.
+  const std::string& dataset_config_text() const {
+    return dataset_config_text_;
+  }
+  const std::string& dataset_hash() const { return dataset_hash_; }
 
  private:
   Predictor() = default;
@@ -67,6 +73,8 @@ class Predictor {
   Experiment experiment_;
   std::string config_text_;
   int64_t step_ = 0;
+  std::string dataset_config_text_;
+  std::string dataset_hash_;
 };
 
 }  // namespace aanet

@@ -31,6 +31,7 @@
 #include "absl/strings/str_format.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
+#include "cli/usage.h"
 #include "reports/report.h"
 #include "reports/study.h"
 #include "sweep/plan.h"
@@ -184,6 +185,7 @@ int main(int argc, char** argv) {
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
       "[--only=harmonic|ablation]");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "paper: unexpected argument '" << positional[1] << "'\n";

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cli/paths.h"
+#include "cli/usage.h"
 #include "reports/report.h"
 #include "reports/study.h"
 
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Writes the study report of a finished sweep: report "
       "--sweep_dir=out/sweeps/<name> [--out=DIR] [--budget_description=TEXT]");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "report: unexpected argument '" << positional[1] << "'\n";

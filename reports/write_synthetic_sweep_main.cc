@@ -10,6 +10,7 @@
 #include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "cli/paths.h"
+#include "cli/usage.h"
 #include "reports/synthetic_sweep.h"
 
 ABSL_FLAG(std::string, out, "", "directory to write the synthetic sweep to");
@@ -19,6 +20,7 @@ ABSL_FLAG(bool, include_action_angle, true,
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Writes a synthetic sweep: write_synthetic_sweep --out=DIR");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "write_synthetic_sweep: unexpected argument '" << positional[1]

@@ -16,6 +16,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_format.h"
 #include "cli/paths.h"
+#include "cli/usage.h"
 #include "sweep/plan.h"
 #include "sweep/point.h"
 #include "sweep/runner.h"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Trains and evaluates every point of a sweep.\n"
       "  bazel run //sweep -- --sweep=configs/sweeps/quick.pbtxt");
+  aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "sweep: unexpected argument '" << positional[1] << "'\n";

@@ -37,6 +37,9 @@ absl::Status RunPoint(const std::string& directory) {
                              spec.dataset_path(), directory);
   if (!trainer.ok()) return trainer.status();
   train::Trainer& t = **trainer;
+  // The point's directory is this worker's alone while it lives.
+  absl::Status locked = t.LockRunDirectory();
+  if (!locked.ok()) return locked;
   if (fs::exists(dir / "checkpoint.h5")) {
     absl::Status resumed = t.Resume();
     if (!resumed.ok()) return resumed;

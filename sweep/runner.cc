@@ -1,15 +1,15 @@
 #include "sweep/runner.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <string.h>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -19,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/progress.h"
 #include "data_gen/dataset.h"
+#include "fileio/directory_lock.h"
 #include "fileio/text_file.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -101,24 +102,30 @@ std::string Describe(const SweepPoint& p) {
                          p.num_train_samples(), p.seed());
 }
 
-// Starts `executable --sweep_point=DIR` with stdout and stderr appended to
-// DIR/log.txt. Returns the pid, or -1.
-pid_t StartWorker(const std::string& executable, const std::string& dir) {
-  const std::string log = (fs::path(dir) / "log.txt").string();
-  const std::string flag = "--sweep_point=" + dir;
-  const pid_t pid = fork();
-  if (pid != 0) return pid;
-  const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  if (fd >= 0) {
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
+// SIGINT/SIGTERM while a sweep runs: the signal number, 0 if none.
+volatile sig_atomic_t interrupted = 0;
+void OnSignal(int signal) { interrupted = signal; }
+
+// Catches SIGINT and SIGTERM for its lifetime (without SA_RESTART, so that
+// sleeps end early), restoring the earlier handlers after.
+class InterruptHandlers {
+ public:
+  InterruptHandlers() {
+    interrupted = 0;
+    struct sigaction action = {};
+    action.sa_handler = OnSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
   }
-  char* const argv[] = {const_cast<char*>(executable.c_str()),
-                        const_cast<char*>(flag.c_str()), nullptr};
-  execv(executable.c_str(), argv);
-  _exit(127);
-}
+  ~InterruptHandlers() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ = {}, old_term_ = {};
+};
 
 }  // namespace
 
@@ -140,6 +147,16 @@ absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
           : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   std::string executable = options.worker_executable;
   if (executable.empty()) executable = fs::read_symlink("/proc/self/exe");
+  // One sweep at a time per sweep root, for this process's life.
+  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(plan->sweep_dir);
+  if (!lock.ok()) return lock.status();
+  std::unique_ptr<WorkerBackend> local;
+  WorkerBackend* backend = options.backend;
+  if (backend == nullptr) {
+    local = MakeLocalBackend();
+    backend = local.get();
+  }
+  InterruptHandlers handlers;
 
   ProgressLine progress(stderr, 30.0);
   for (const PlannedDataset& dataset : plan->datasets) {
@@ -204,36 +221,37 @@ absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
   const int to_run = static_cast<int>(queue.size());
   int finished = 0, failed = 0;
   double finished_seconds = 0;
-  std::map<pid_t, std::pair<int, Clock::time_point>> running;
+  std::map<int64_t, std::pair<int, Clock::time_point>> running;
   size_t next = 0;
   progress.Print(absl::StrFormat(
       "sweep %s: %d points, %d to run (%d already done), %d in parallel",
       results.name(), total, to_run, total - to_run, parallelism));
-  while (next < queue.size() || !running.empty()) {
+  while ((next < queue.size() || !running.empty()) && interrupted == 0) {
     while (next < queue.size() &&
            static_cast<int>(running.size()) < parallelism) {
       const int index = queue[next++];
-      const pid_t pid = StartWorker(executable, plan->points[index].directory);
-      if (pid < 0) return absl::InternalError("cannot start a worker (fork)");
-      running[pid] = {index, Clock::now()};
+      absl::StatusOr<int64_t> id =
+          backend->Start(executable, plan->points[index].directory);
+      if (!id.ok()) return id.status();
+      running[*id] = {index, Clock::now()};
     }
-    int status = 0;
-    const pid_t pid = waitpid(-1, &status, WNOHANG);
-    if (pid > 0 && running.count(pid) > 0) {
-      const auto [index, started] = running[pid];
-      running.erase(pid);
+    const std::optional<WorkerBackend::Finished> done = backend->Poll();
+    // A worker stopped by the same Ctrl-C as the sweep has not failed.
+    if (interrupted != 0) break;
+    if (done.has_value() && running.count(done->id) > 0) {
+      const auto [index, started] = running[done->id];
+      running.erase(done->id);
       SweepPoint& point = *results.mutable_points(index);
       const fs::path dir(plan->points[index].directory);
       point.set_wall_seconds(Since(started));
-      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                      fs::exists(dir / "evaluation.json");
+      const bool ok = done->exited_zero && fs::exists(dir / "evaluation.json");
       if (ok) {
         point.set_status(SweepPoint::DONE);
       } else {
         point.set_status(SweepPoint::FAILED);
         point.set_error(
-            WIFSIGNALED(status)
-                ? absl::StrCat("worker killed by signal ", WTERMSIG(status))
+            done->signal != 0
+                ? absl::StrCat("worker killed by signal ", done->signal)
                 : LastLine(dir / "log.txt"));
         ++failed;
         progress.Print(absl::StrFormat("FAILED %s: %s (log: %s)",
@@ -245,11 +263,11 @@ absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
       results.set_wall_seconds(Since(start));
       written = WriteResults(results, plan->sweep_dir);
       if (!written.ok()) return written;
-    } else if (pid <= 0) {
+    } else if (!done.has_value()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     std::vector<std::string> names;
-    for (const auto& [p, job] : running) {
+    for (const auto& [id, job] : running) {
       names.push_back(Describe(results.points(job.first)));
     }
     std::string eta = "?";
@@ -264,6 +282,23 @@ absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
         results.name(), total - to_run + finished, total,
         static_cast<int>(running.size()), failed, FormatDuration(Since(start)),
         eta, absl::StrJoin(names, "; ")));
+  }
+  if (interrupted != 0) {
+    // Points still running stay PENDING: a rerun resumes them.
+    const int signal = interrupted;
+    const bool stop =
+        backend->on_interrupt() == WorkerBackend::OnInterrupt::kStopWorkers;
+    const int stopped = stop ? backend->StopAll() : 0;
+    progress.Finish();
+    results.set_wall_seconds(Since(start));
+    written = WriteResults(results, plan->sweep_dir);
+    if (!written.ok()) return written;
+    return absl::CancelledError(absl::StrFormat(
+        "interrupted by %s; %s %d running point(s); %d of %d points done; "
+        "rerun the same command to continue",
+        strsignal(signal), stop ? "stopped" : "left",
+        stop ? stopped : static_cast<int>(running.size()),
+        total - to_run + finished - failed, total));
   }
   progress.Finish();
   results.set_wall_seconds(Since(start));

@@ -6,8 +6,11 @@
 // Workers are separate processes (the calling binary re-run with
 // --sweep_point=DIR, see point.h), so a crash or a diverging point cannot take
 // the sweep down; its error is recorded and the rest go on. Interrupting the
-// sweep (Ctrl-C) stops the workers; rerunning it skips finished points and
-// resumes interrupted ones from their last checkpoint.
+// sweep (SIGINT, SIGTERM) stops the workers of the local backend (see
+// backend.h; they die even with a sweep killed by SIGKILL); rerunning it
+// skips finished points and resumes interrupted ones from their last
+// checkpoint. The sweep directory is locked for the sweep's life
+// (fileio/directory_lock.h): a second sweep on it fails naming the first.
 #ifndef AANET_SWEEP_RUNNER_H_
 #define AANET_SWEEP_RUNNER_H_
 
@@ -15,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "proto/sweep.pb.h"
+#include "sweep/backend.h"
 #include "sweep/plan.h"
 
 namespace aanet::sweep {
@@ -27,11 +31,16 @@ struct RunnerOptions {
   // this process's own executable (/proc/self/exe).
   std::string worker_executable;
   bool show_progress = true;  // a progress line on stderr
+  // Where workers run; null: MakeLocalBackend().
+  WorkerBackend* backend = nullptr;
 };
 
 // Runs every point. Returns the results (also written to sweep_results.json)
 // even if points failed; an error only if the sweep itself could not run
-// (bad configs, a dataset that cannot be generated, unwritable output).
+// (bad configs, a dataset that cannot be generated, unwritable output, a sweep
+// directory locked by another sweep: FailedPrecondition naming its host:PID)
+// or was interrupted (Cancelled "interrupted by <signal>; stopped N running
+// point(s); ..."; results written, the stopped points left PENDING).
 absl::StatusOr<SweepResults> RunSweep(const SweepConfigFile& config,
                                       const RunnerOptions& options);
 

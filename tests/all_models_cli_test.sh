@@ -2,8 +2,16 @@
 # Every shipped model config trains a few steps through the training binary,
 # and the checkpoint it writes loads and predicts through the eval binary
 # (the inference API).
-#   all_models_cli_test.sh DATA_GEN TRAIN EVAL DATA_CONFIG MODEL_CONFIG...
+#   all_models_cli_test.sh [--sanitized] DATA_GEN TRAIN EVAL DATA_CONFIG MODEL_CONFIG...
+# --sanitized (bazel test --config=asan): a test split of 50 samples and no
+# timings, since the integrating models crawl under the sanitizers.
 set -uo pipefail
+
+sanitized=0
+if [ "${1:-}" = "--sanitized" ]; then
+  sanitized=1
+  shift
+fi
 
 data_gen="$1"
 train="$2"
@@ -21,6 +29,11 @@ for config in "$@"; do
   sed -e 's/num_steps: [0-9]*/num_steps: 6/' -e 's/batch_size: 100/batch_size: 10/' \
       -e 's/max_jump: 10/max_jump: 2/' -e 's/eval_every: 50/eval_every: 6/' \
       -e 's/test_jumps: .*/test_jumps: [1, 2]/' "$config" > "$tmp/$name.pbtxt"
+  eval_flags=()
+  if [ "$sanitized" -eq 1 ]; then
+    sed -i 's/num_test_samples: [0-9]*/num_test_samples: 50/' "$tmp/$name.pbtxt"
+    eval_flags=(--timing_repetitions=0)
+  fi
   if ! "$train" --config="$tmp/$name.pbtxt" --dataset="$tmp/data.h5" \
       --out="$tmp/$name" > "$tmp/$name.log" 2>&1; then
     fail "$name: training failed: $(tail -n 3 "$tmp/$name.log")"
@@ -31,7 +44,7 @@ for config in "$@"; do
     [ -f "$tmp/$name/$f" ] || fail "$name: missing $f"
   done
   if ! "$eval_bin" --checkpoint="$tmp/$name/best.h5" --dataset="$tmp/data.h5" \
-      --jumps=1,5 > "$tmp/$name.eval" 2>&1; then
+      --jumps=1,5 "${eval_flags[@]}" > "$tmp/$name.eval" 2>&1; then
     fail "$name: eval failed: $(cat "$tmp/$name.eval")"
     continue
   fi

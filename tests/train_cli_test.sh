@@ -60,6 +60,24 @@ PY
   --timing_repetitions=0 --out="$tmp/other/eval.json" > /dev/null || fail "eval --out"
 [ -f "$tmp/other/eval.json" ] || fail "eval --out wrote nothing"
 
+# One writer per run directory: a second train on a run directory in use
+# fails naming the first one (host:PID) and leaves its files alone.
+sed 's/num_steps: 60/num_steps: 10000000/' "$tmp/model.pbtxt" > "$tmp/long.pbtxt"
+"$train" --config="$tmp/long.pbtxt" --dataset="$tmp/data.h5" --out="$tmp/busy" \
+  > /dev/null 2>&1 &
+busy_pid=$!
+for _ in $(seq 1 300); do
+  [ -f "$tmp/busy/config.pbtxt" ] && break
+  sleep 0.1
+done
+expect_error locked "$tmp/busy: in use by $(hostname):$busy_pid" "$train" \
+  --config="$tmp/model.pbtxt" --dataset="$tmp/data.h5" --out="$tmp/busy"
+expect_error locked_resume "in use by $(hostname):$busy_pid" "$train" \
+  --config="$tmp/long.pbtxt" --dataset="$tmp/data.h5" --out="$tmp/busy" --resume
+cmp -s "$tmp/busy/config.pbtxt" "$tmp/long.pbtxt" || fail "the second writer replaced config.pbtxt"
+kill -KILL "$busy_pid"
+wait "$busy_pid" 2>/dev/null
+
 # User errors.
 expect_error no_config "--config is required" "$train" --dataset="$tmp/data.h5"
 expect_error no_dataset "no such file" "$train" --config="$tmp/model.pbtxt" \

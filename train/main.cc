@@ -23,6 +23,7 @@
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/set_flags.h"
+#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "train/run_setup.h"
@@ -69,6 +70,14 @@ absl::Status Run() {
         absl::StrCat(setup->config_source, ": ", trainer.status().message()));
   }
   Trainer& t = **trainer;
+  // One writer per run directory, for this process's life: SetUpRun took
+  // the lock before looking inside the directory; the trainer keeps it.
+  if (setup->lock.has_value()) {
+    t.AdoptRunDirectoryLock(*std::move(setup->lock));
+    setup->lock.reset();
+  }
+  absl::Status locked = t.LockRunDirectory();
+  if (!locked.ok()) return locked;
   if (resume) {
     absl::Status resumed = t.Resume();
     if (!resumed.ok()) return resumed;
@@ -138,6 +147,7 @@ int main(int argc, char** argv) {
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
       "[--set=path.to.field=value ...] [--resume | --extend_to=N | "
       "--init_from=CHECKPOINT]");
+  aanet::HandleHelpFlag(argc, argv);
   aanet::ExtractSetFlags(&argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {

@@ -52,6 +52,11 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
         absl::StrCat("runs/", fs::path(flags.config).stem().string(),
                      OverridesSuffix(flags.overrides)));
   }
+  if (fs::exists(setup.run_dir)) {
+    absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(setup.run_dir);
+    if (!lock.ok()) return lock.status();
+    setup.lock = *std::move(lock);
+  }
   const std::string checkpoint_path =
       (fs::path(setup.run_dir) / kCheckpointFile).string();
   const bool has_checkpoint = fs::exists(checkpoint_path);

@@ -14,11 +14,13 @@
 #define AANET_TRAIN_RUN_SETUP_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "data_gen/dataset.h"
+#include "fileio/directory_lock.h"
 #include "proto/text_config.h"
 
 namespace aanet::train {
@@ -41,6 +43,11 @@ struct RunSetup {
   data_gen::Dataset dataset;
   std::string run_dir;
   bool resume = false;  // continue run_dir/checkpoint.h5
+  // The run directory's lock, if the directory existed: taken before any
+  // check of its contents, so that a second writer hears "in use by
+  // host:PID" rather than a misleading "already holds a run". Hand it to
+  // the Trainer (AdoptRunDirectoryLock).
+  std::optional<DirectoryLock> lock;
 };
 
 // Resolves the flags into a run. Without --out the run directory is

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <utility>
@@ -86,6 +87,34 @@ std::string DescribeLossTerms(const TrainingOptions& options,
       options.action_variance_weight);
 }
 
+bool IsCompleteJsonObjectLine(const std::string& line) {
+  if (line.size() < 2 || line.front() != '{' || line.back() != '}') {
+    return false;
+  }
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if (c == '}' || c == ']') {
+      if (--depth < 0) return false;
+      if (depth == 0 && i + 1 != line.size()) return false;
+    }
+  }
+  return depth == 0 && !in_string;
+}
+
 absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     const Experiment& experiment, const std::string& config_text,
     const data_gen::Dataset& dataset, const std::string& dataset_path,
@@ -96,6 +125,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
   trainer->dataset_path_ = dataset_path;
   trainer->run_dir_ = run_dir;
   trainer->dataset_ = &dataset;
+  trainer->dataset_hash_ = data_gen::DatasetHash(dataset);
 
   absl::StatusOr<TrainingOptions> options =
       ResolveTrainingOptions(experiment.training(), dataset.num_samples());
@@ -259,17 +289,21 @@ Evaluation Trainer::Evaluate(int jump) {
   return e;
 }
 
+absl::Status Trainer::LockRunDirectory() {
+  if (lock_.has_value()) return absl::OkStatus();
+  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(run_dir_);
+  if (!lock.ok()) return lock.status();
+  lock_ = *std::move(lock);
+  return absl::OkStatus();
+}
+
 absl::Status Trainer::Run(
     const std::function<void(const ProgressInfo&)>& progress,
     int64_t stop_at_step) {
-  std::error_code ec;
-  fs::create_directories(run_dir_, ec);
-  if (ec) {
-    return absl::InternalError(absl::StrCat(
-        run_dir_, ": cannot create run directory (", ec.message(), ")"));
-  }
-  absl::Status status = WriteTextFileAtomically(
-      (fs::path(run_dir_) / kConfigFile).string(), config_text_);
+  absl::Status status = LockRunDirectory();
+  if (!status.ok()) return status;
+  status = WriteTextFileAtomically((fs::path(run_dir_) / kConfigFile).string(),
+                                   config_text_);
   if (!status.ok()) return status;
   // Drop log lines past the current step, e.g. from an earlier run that
   // died before its first checkpoint.
@@ -285,19 +319,15 @@ absl::Status Trainer::Run(
                    options_.jump_ramp_steps, options_.max_jump, random_);
     SampleBatch(jump);
     const double loss = Step(batch_inputs_, batch_targets_, jump);
+    std::string broken;
     if (!std::isfinite(loss)) {
-      // Keep the best state found since the last checkpoint too.
-      absl::Status saved = WriteBest();
-      if (!saved.ok()) return saved;
       const std::string cause = model_->last_failure();
-      return absl::InternalError(absl::StrFormat(
-          "training diverged: the loss is %s at step %d (jump %d)%s; "
-          "stopped. %s/%s keeps the best state so far (step %d) and %s the "
-          "last checkpoint",
-          Json(loss), step_ + 1, jump, cause.empty() ? "" : " (" + cause + ")",
-          run_dir_, kBestFile, best_step_ < 0 ? int64_t{0} : best_step_,
-          kCheckpointFile));
+      broken = absl::StrCat("the loss is ", Json(loss),
+                            cause.empty() ? "" : " (" + cause + ")");
+    } else {
+      broken = FirstNonFiniteState();
     }
+    if (!broken.empty()) return Diverged(step_ + 1, jump, broken);
     ++step_;
     const bool last = step_ == options_.num_steps;
     if (step_ % options_.eval_every == 0 || last) {
@@ -336,11 +366,77 @@ absl::Status Trainer::Run(
   return absl::OkStatus();
 }
 
+std::string Trainer::FirstNonFiniteState() const {
+  const ad::ParameterStore& store = model_->parameters();
+  // The flat index of the first non-finite entry of `values`, or -1.
+  auto first_bad = [](const double* values, Eigen::Index size) {
+    for (Eigen::Index i = 0; i < size; ++i) {
+      if (!std::isfinite(values[i])) return i;
+    }
+    return Eigen::Index{-1};
+  };
+  for (int id = 0; id < store.size(); ++id) {
+    const Eigen::MatrixXd& value = store.value(id);
+    const Eigen::Index bad = first_bad(value.data(), value.size());
+    if (bad >= 0) {
+      return absl::StrFormat("parameter '%s' is %s at index %d", store.name(id),
+                             Json(value.data()[bad]), bad);
+    }
+  }
+  const ad::AdamState adam = adam_.ExportState(store);
+  const std::pair<const char*, const Eigen::VectorXd*> moments[] = {
+      {"first", &adam.m}, {"second", &adam.v}};
+  for (const auto& [which, moment] : moments) {
+    Eigen::Index offset = 0;
+    for (int id = 0; id < store.size(); ++id) {
+      const Eigen::Index size = store.value(id).size();
+      if (offset + size > moment->size()) break;
+      const Eigen::Index bad = first_bad(moment->data() + offset, size);
+      if (bad >= 0) {
+        return absl::StrFormat(
+            "Adam's %s moment of parameter '%s' is %s at index %d", which,
+            store.name(id), Json(moment->data()[offset + bad]), bad);
+      }
+      offset += size;
+    }
+  }
+  return "";
+}
+
+absl::Status Trainer::Diverged(int64_t step, int jump,
+                               const std::string& what) {
+  // Keep the best state found since the last checkpoint too.
+  absl::Status saved = WriteBest();
+  if (!saved.ok()) return saved;
+  std::string message = absl::StrFormat(
+      "training diverged at step %d (jump %d): %s; stopped", step, jump, what);
+  const fs::path dir(run_dir_);
+  std::vector<std::string> kept;
+  if (best_step_ >= 0 && fs::exists(dir / kBestFile)) {
+    kept.push_back(absl::StrFormat("%s keeps the best state so far (step %d)",
+                                   (dir / kBestFile).string(), best_step_));
+  }
+  if (fs::exists(dir / kCheckpointFile)) {
+    kept.push_back(absl::StrFormat("%s the last checkpoint",
+                                   (dir / kCheckpointFile).string()));
+  }
+  if (kept.empty()) {
+    absl::StrAppend(&message,
+                    "; no state was saved (it diverged before the "
+                    "first evaluation)");
+  } else {
+    absl::StrAppend(&message, ". ", absl::StrJoin(kept, " and "));
+  }
+  return absl::InternalError(message);
+}
+
 Checkpoint Trainer::CheckpointHeader() const {
   Checkpoint checkpoint;
   checkpoint.model_kind = model_->kind();
   checkpoint.config_text = config_text_;
   checkpoint.dataset_path = dataset_path_;
+  checkpoint.dataset_config_text = dataset_->config_text;
+  checkpoint.dataset_hash = dataset_hash_;
   checkpoint.num_particles = model_->num_particles();
   checkpoint.scaler_mean = scaler_.mean();
   checkpoint.scaler_scale = scaler_.scale();
@@ -381,6 +477,7 @@ absl::Status Trainer::WriteLatest() const {
 }
 
 absl::Status Trainer::Resume() {
+  if (absl::Status locked = LockRunDirectory(); !locked.ok()) return locked;
   const std::string path = (fs::path(run_dir_) / kCheckpointFile).string();
   absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(path);
   if (!checkpoint.ok()) return checkpoint.status();
@@ -395,6 +492,18 @@ absl::Status Trainer::Resume() {
           "--config (or none: the run's own), extend it with --extend_to=N, "
           "or train into a new --out directory"));
     }
+  }
+  if (checkpoint->model_kind != model_->kind()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, ": model_kind '", checkpoint->model_kind,
+        "' does not match the config's model '", model_->kind(), "'"));
+  }
+  if (!checkpoint->dataset_hash.empty() &&
+      checkpoint->dataset_hash != dataset_hash_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": was trained on a different dataset than ",
+                     dataset_path_, " (dataset hash ", checkpoint->dataset_hash,
+                     ", this one ", dataset_hash_, ")"));
   }
   if (!checkpoint->training.has_value()) {
     return absl::FailedPreconditionError(
@@ -444,20 +553,25 @@ absl::Status Trainer::Resume() {
 }
 
 absl::Status Trainer::AppendMetrics(const Evaluation& evaluation) {
-  const std::string path = (fs::path(run_dir_) / kMetricsFile).string();
-  std::ofstream out(path, std::ios::app);
-  out << MetricsLine(evaluation) << '\n';
-  out.flush();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot write"));
-  return absl::OkStatus();
+  return AppendToFile((fs::path(run_dir_) / kMetricsFile).string(),
+                      MetricsLine(evaluation) + "\n");
 }
 
 absl::Status Trainer::RewriteMetricsUpTo(int64_t step) {
   const std::string path = (fs::path(run_dir_) / kMetricsFile).string();
   std::ifstream in(path);
   if (!in) return absl::OkStatus();  // nothing logged yet
-  std::string kept, line;
-  while (std::getline(in, line)) {
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  // A crash while appending can cut the last line off: drop it.
+  if (!lines.empty() && !IsCompleteJsonObjectLine(lines.back())) {
+    std::cerr << "warning: " << path << ": dropping the incomplete last line ("
+              << lines.back().size() << " characters), left by an "
+              << "interrupted write\n";
+    lines.pop_back();
+  }
+  std::string kept;
+  for (const std::string& line : lines) {
     // Lines start with {"step": N, ...
     const size_t colon = line.find(':');
     const size_t comma = line.find(',');

@@ -14,6 +14,7 @@
 //   best.h5         the parameters with the lowest evaluated training loss
 //   metrics.jsonl   one JSON object per evaluation
 //   config.pbtxt    the config text of the run
+//   .lock           held by the trainer writing the run (LockRunDirectory)
 // All files are written atomically.
 //
 // Continuing: Resume() continues the run's checkpoint; the config may be the
@@ -28,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "data_gen/dataset.h"
 #include "data_gen/splits.h"
+#include "fileio/directory_lock.h"
 #include "models/autodiff/adam.h"
 #include "models/autodiff/tape.h"
 #include "models/checkpoint.h"
@@ -86,6 +89,11 @@ std::string DescribeProgress(const ProgressInfo& info);
 // lambda * action variance (lambda = 1)" or "loss = prediction".
 std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 
+// Whether a metrics.jsonl line is one whole JSON object: starts with '{' and
+// ends with the '}' that closes it (brackets balanced outside strings). The
+// test for a last line cut off by a crash.
+bool IsCompleteJsonObjectLine(const std::string& line);
+
 class Trainer {
  public:
   // Validates the experiment's model and training configs against the
@@ -95,16 +103,32 @@ class Trainer {
       const data_gen::Dataset& dataset, const std::string& dataset_path,
       const std::string& run_dir);
 
+  // Creates the run directory and locks it (fileio/directory_lock.h) for the
+  // trainer's life, removing temporaries left by killed writers. Another
+  // live trainer on the same directory, in any process on any machine that
+  // shares it: FailedPrecondition "<run_dir>: in use by <host>:<pid> ...".
+  // Run() and Resume() call it if it has not been called; calling it again
+  // is a no-op.
+  absl::Status LockRunDirectory();
+  // Takes over a lock on the run directory acquired earlier (SetUpRun locks
+  // it before looking inside it); LockRunDirectory is then a no-op.
+  void AdoptRunDirectoryLock(DirectoryLock lock) { lock_ = std::move(lock); }
+
   // Continues from run_dir/checkpoint.h5. Fails if this run's config neither
   // equals nor extends (ContinuesConfig) the checkpoint's, or does not fit
-  // the model.
+  // the model. Keeps the lines of metrics.jsonl up to the checkpoint's step;
+  // an incomplete last line (a crash mid-append) is dropped with a warning
+  // on stderr.
   absl::Status Resume();
 
   // Trains until num_steps (or, if stop_at_step >= 0, until that many steps
   // are completed, as an interruption would), calling `progress` after every
-  // step. A NaN or infinite loss stops training with an error naming the
-  // step; best.h5 then holds the best state so far and checkpoint.h5 stays
-  // as it was.
+  // step. Divergence, checked at every step (a NaN or infinite loss, or a
+  // non-finite parameter or Adam moment after the update), stops training
+  // with "training diverged at step N (jump J): <the first offending loss or
+  // tensor>; stopped" and names the files that keep a state (best.h5, which
+  // then holds the best state so far; checkpoint.h5, left as it was), or says
+  // that none was saved.
   absl::Status Run(const std::function<void(const ProgressInfo&)>& progress,
                    int64_t stop_at_step = -1);
 
@@ -134,6 +158,11 @@ class Trainer {
   Trainer() = default;
 
   Checkpoint CheckpointHeader() const;
+  // "" if every parameter and Adam moment is finite; else names the first
+  // offending tensor.
+  std::string FirstNonFiniteState() const;
+  // The divergence error for `step` (see Run), after saving best.h5.
+  absl::Status Diverged(int64_t step, int jump, const std::string& what);
   // best.h5 from the best parameters so far (nothing before the first
   // evaluation).
   absl::Status WriteBest() const;
@@ -150,7 +179,9 @@ class Trainer {
   Experiment experiment_;
   std::string config_text_;
   std::string dataset_path_;
+  std::string dataset_hash_;  // data_gen::DatasetHash
   std::string run_dir_;
+  std::optional<DirectoryLock> lock_;
   const data_gen::Dataset* dataset_ = nullptr;
   data_gen::TimeSplit split_;
   TrainingOptions options_;

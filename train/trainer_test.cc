@@ -125,6 +125,10 @@ TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
   EXPECT_EQ(latest->step, 300);
   EXPECT_EQ(latest->config_text, kConfig);
   ASSERT_TRUE(latest->training.has_value());
+  // The training dataset's identity, for eval to check.
+  EXPECT_EQ(latest->dataset_config_text, dataset_->config_text);
+  EXPECT_EQ(latest->dataset_hash, data_gen::DatasetHash(*dataset_));
+  EXPECT_EQ(best->dataset_hash, latest->dataset_hash);
 }
 
 // best.h5 holds the state with the lowest selection loss: by default the
@@ -384,13 +388,105 @@ TEST_F(TrainerTest, NonFiniteLossStopsWithTheStepAndKeepsTheBestState) {
   trainer->mutable_model().parameters().value(0)(0, 0) = std::nan("");
   absl::Status status = trainer->Run(nullptr);
   ASSERT_FALSE(status.ok());
-  EXPECT_THAT(status.message(), HasSubstr("at step 101"));
+  EXPECT_THAT(status.message(), HasSubstr("diverged at step 101"));
+  EXPECT_THAT(status.message(), HasSubstr("best.h5 keeps the best state"));
+  EXPECT_THAT(status.message(), HasSubstr("checkpoint.h5 the last checkpoint"));
   absl::StatusOr<Checkpoint> best = ReadCheckpoint(dir + "/best.h5");
   ASSERT_TRUE(best.ok()) << best.status();
   EXPECT_LE(best->step, 100);
   absl::StatusOr<Checkpoint> latest = ReadCheckpoint(dir + "/checkpoint.h5");
   ASSERT_TRUE(latest.ok()) << latest.status();
   EXPECT_EQ(latest->step, 100);
+}
+
+TEST_F(TrainerTest, ResumeDropsACutOffLastMetricsLine) {
+  const std::string dir = RunDir("cut_off");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 100).ok());
+  // A crash while appending the evaluation of step 150 cut its line off.
+  const std::string complete = ReadAll(dir + "/metrics.jsonl");
+  std::ofstream(dir + "/metrics.jsonl", std::ios::app)
+      << "{\"step\": 150, \"jump\": 2, \"train_loss\": 0.12";
+  std::unique_ptr<Trainer> resumed = MakeTrainer(dir);
+  ASSERT_TRUE(resumed->Resume().ok());
+  EXPECT_EQ(ReadAll(dir + "/metrics.jsonl"), complete);
+  // A malformed line before the last is still an error.
+  std::ofstream(dir + "/metrics.jsonl") << "garbage\n" << complete;
+  resumed.reset();
+  EXPECT_THAT(MakeTrainer(dir)->Resume().message(),
+              HasSubstr("malformed line: garbage"));
+}
+
+TEST(IsCompleteJsonObjectLineTest, TellsWholeLinesFromCutOnes) {
+  const std::string line =
+      "{\"step\": 50, \"test_loss\": {\"1\": NaN}, \"best_loss\": 1}";
+  EXPECT_TRUE(IsCompleteJsonObjectLine(line));
+  for (size_t cut = 0; cut < line.size(); ++cut) {
+    EXPECT_FALSE(IsCompleteJsonObjectLine(line.substr(0, cut))) << cut;
+  }
+  EXPECT_FALSE(IsCompleteJsonObjectLine("{\"a\": \"}\"}}"));
+  EXPECT_FALSE(IsCompleteJsonObjectLine("{\"a\": 1}{\"b\": 2}"));
+}
+
+// One trainer per run directory at a time; the lock goes with the trainer.
+TEST_F(TrainerTest, SecondTrainerOnALockedRunDirectoryIsRefused) {
+  const std::string dir = RunDir("locked");
+  std::unique_ptr<Trainer> first = MakeTrainer(dir);
+  ASSERT_TRUE(first->LockRunDirectory().ok());
+  std::ofstream(dir + "/checkpoint.h5.tmp-4242") << "left by a killed run";
+  std::unique_ptr<Trainer> second = MakeTrainer(dir);
+  absl::Status status = second->Run(nullptr, 10);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(), HasSubstr("in use by"));
+  EXPECT_FALSE(fs::exists(dir + "/config.pbtxt"));
+  EXPECT_EQ(second->Resume().code(), absl::StatusCode::kFailedPrecondition);
+  first.reset();
+  EXPECT_TRUE(second->Run(nullptr, 10).ok());
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.h5.tmp-4242"));
+}
+
+TEST_F(TrainerTest, ResumeRejectsAnotherModelKindOrDataset) {
+  const std::string dir = RunDir("kind");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 100).ok());
+  const std::string path = dir + "/checkpoint.h5";
+  absl::StatusOr<Checkpoint> original = ReadCheckpoint(path);
+  ASSERT_TRUE(original.ok());
+  Checkpoint changed = *original;
+  changed.model_kind = "mystery";
+  ASSERT_TRUE(WriteCheckpoint(changed, path).ok());
+  EXPECT_THAT(MakeTrainer(dir)->Resume().message(),
+              HasSubstr("model_kind 'mystery' does not match the config's "
+                        "model 'action_angle'"));
+  changed = *original;
+  changed.dataset_hash = "0123456789abcdef";
+  ASSERT_TRUE(WriteCheckpoint(changed, path).ok());
+  EXPECT_THAT(MakeTrainer(dir)->Resume().message(),
+              HasSubstr("trained on a different dataset"));
+}
+
+// With the shipped Action-Angle config at learning rate 100 the loss stays
+// finite while Adam's second moment overflows: caught at that step, naming
+// the tensor; nothing was saved yet, so no file is named.
+TEST_F(TrainerTest, OptimiserOverflowIsCaughtAtItsStep) {
+  absl::StatusOr<ExperimentConfig> config =
+      ReadExperimentConfig("configs/harmonic/action_angle_flow.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  TrainingConfig& training = *config->experiment.mutable_training();
+  training.set_learning_rate(100);
+  training.set_num_steps(100);
+  training.set_eval_every(50);
+  training.set_checkpoint_every(50);
+  const std::string dir = RunDir("adam_overflow");
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer = Trainer::Create(
+      config->experiment, config->text, *dataset_, "default.h5", dir);
+  ASSERT_TRUE(trainer.ok()) << trainer.status();
+  absl::Status status = (*trainer)->Run(nullptr);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.message(),
+            "training diverged at step 2 (jump 1): Adam's second moment of "
+            "parameter 'encoder/layer_00/W' is Infinity at index 0; stopped; "
+            "no state was saved (it diverged before the first evaluation)");
+  EXPECT_FALSE(fs::exists(dir + "/best.h5"));
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.h5"));
 }
 
 TEST_F(TrainerTest, InvalidTrainingConfigsNameTheField) {
@@ -401,6 +497,35 @@ TEST_F(TrainerTest, InvalidTrainingConfigsNameTheField) {
       Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
   ASSERT_FALSE(trainer.ok());
   EXPECT_THAT(trainer.status().message(), HasSubstr("training.batch_size"));
+
+  // Huge sizes are refused by validation, naming the field, rather than
+  // ending in std::bad_alloc.
+  experiment.mutable_training()->set_batch_size(2000000000);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_EQ(trainer.status().message(),
+            "training.batch_size: must be <= 100000, got 2000000000");
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_angular_velocity_net()
+      ->set_hidden_widths(0, 2000000000);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_EQ(trainer.status().message(),
+            "model.action_angle.angular_velocity_net.hidden_widths[0]: must "
+            "be <= 10000, got 2000000000");
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  experiment.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_encoder()
+      ->mutable_flow()
+      ->set_num_layers(2000000000);
+  trainer = Trainer::Create(experiment, "", *dataset_, "d.h5", RunDir("bad"));
+  ASSERT_FALSE(trainer.ok());
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("model.action_angle.encoder.flow.num_layers: must be "
+                        "<= 1000"));
 
   ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
   experiment.mutable_training()->set_num_train_samples(600);

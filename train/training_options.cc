@@ -29,6 +29,11 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
       AtLeast("num_steps", config.has_num_steps(), config.num_steps(), 1));
   status.Update(
       AtLeast("batch_size", config.has_batch_size(), config.batch_size(), 1));
+  if (config.batch_size() > kMaxBatchSize) {
+    status.Update(absl::InvalidArgumentError(
+        absl::StrFormat("training.batch_size: must be <= %d, got %d",
+                        kMaxBatchSize, config.batch_size())));
+  }
   status.Update(AtLeast("num_test_samples", config.has_num_test_samples(),
                         config.num_test_samples(), 2));
   status.Update(

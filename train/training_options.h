@@ -32,13 +32,17 @@ struct TrainingOptions {
   std::vector<int> selection_jumps;  // resolved: never empty, each <= max_jump
 };
 
+// Largest training.batch_size accepted (1000 times the published 100), so
+// that a typo fails validation instead of exhausting memory.
+inline constexpr int kMaxBatchSize = 100000;
+
 // Checks `config` and resolves it for a dataset of `num_samples` samples per
 // trajectory: train_split_proportion p gives round(p * num_samples) training
 // samples. Every field but seed, jump_schedule and checkpoint_every (default:
 // num_steps / 10) must be set. Errors name the field, e.g.
-// "training.batch_size: must be set and >= 1, got 0". A max_jump that leaves
-// no training pair (>= num_train_samples) is lowered to num_train_samples - 1,
-// so tiny training sets still train.
+// "training.batch_size: must be set and >= 1, got 0" (or "must be <= 100000").
+// A max_jump that leaves no training pair (>= num_train_samples) is lowered to
+// num_train_samples - 1, so tiny training sets still train.
 absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     const TrainingConfig& config, int num_samples);
 
