@@ -22,6 +22,7 @@ packages=(
   python3-numpy
   python3-dev         # Python 3.11 headers and pybind11, for the module
   pybind11-dev        # //python:aanet
+  clang-format        # Debian 12: clang-format 14; tools/check_format.sh
   clang-14            # libFuzzer builds (fuzz/README.md)
   libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang 14
 )
