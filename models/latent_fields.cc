@@ -65,7 +65,8 @@ template <typename T>
 void HamiltonianForm::Evaluate(const ad::FusedMlp<T>& mlp,
                                const ad::PaddedMatrix<T>& z,
                                ad::PaddedMatrix<T>& f, Cache<T>* cache) {
-  ad::PaddedMatrix<T> dh;
+  // Reused across calls (one per thread): no allocation per evaluation.
+  thread_local ad::PaddedMatrix<T> dh;
   mlp.InputGradient(z, dh, cache);
   Symplectic(dh, /*transpose=*/false, f);
 }
@@ -76,7 +77,7 @@ void HamiltonianForm::Backward(const ad::FusedMlp<T>& mlp,
                                ad::PaddedMatrix<T>& f_bar,
                                ad::PaddedMatrix<T>& z_bar,
                                ad::MlpGradients<T>& grads) {
-  ad::PaddedMatrix<T> dh_bar;
+  thread_local ad::PaddedMatrix<T> dh_bar;
   Symplectic(f_bar, /*transpose=*/true, dh_bar);
   mlp.InputGradientBackward(cache, dh_bar, grads);
   z_bar.Resize(f_bar.rows(), f_bar.cols());

@@ -673,7 +673,8 @@ class ReportBuilder {
         panel.x_label = "training step";
         panel.y_label = "test prediction loss";
         panel.log_y = true;
-        panel.commands = {"set key outside right top"};
+        panel.commands = {"set key outside right top",
+                          "set xtics rotate by -30"};
         for (const auto& [point, curve] : curves) {
           auto it = curve.test_losses.find(jump);
           if (it == curve.test_losses.end()) continue;

@@ -24,6 +24,7 @@ source tests/cli_checks.sh
   --set=simulation.harmonic.num_particles=3 \
   --set=simulation.harmonic.k_pair=0.3 \
   --set=simulation.num_trajectories=2 --set=simulation.num_samples=300 \
+  --set=simulation.harmonic.trajectory_sampling=UNIFORM \
   > "$tmp/data_gen.log" || fail "data_gen with overrides"
 /usr/bin/python3 - "$tmp/data.h5" <<'PY' || fail "the dataset is not the overridden one"
 import sys, h5py

@@ -73,12 +73,32 @@ TEST_F(RunSetupTest, NewRunNeedsConfigAndDatasetAndAFreeDirectory) {
   flags.overrides = {"training.batch_size=5"};
   absl::StatusOr<RunSetup> setup = SetUpRun(flags);
   ASSERT_TRUE(setup.ok()) << setup.status();
+  // Later calls in this process lock the same directory again.
+  setup->lock.reset();
   EXPECT_FALSE(setup->resume);
   EXPECT_EQ(setup->config.experiment.training().batch_size(), 5);
   WriteRun(kConfig);
   EXPECT_THAT(Error(flags), HasSubstr("already holds a run (checkpoint.h5); "
                                       "pass --resume to continue it, "
                                       "--extend_to=N to train it further"));
+}
+
+// The run directory is locked before anything in it is looked at, so a
+// second writer hears who holds it, not "already holds a run".
+TEST_F(RunSetupTest, AnExistingRunDirectoryIsLockedFirst) {
+  WriteRun(kConfig);
+  RunFlags flags;
+  flags.out = root_ + "/run";
+  flags.resume = true;
+  absl::StatusOr<RunSetup> first = SetUpRun(flags);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->lock.has_value());
+  flags.resume = false;
+  flags.config = config_;
+  flags.dataset = dataset_;
+  EXPECT_THAT(Error(flags), HasSubstr("in use by"));
+  first->lock.reset();
+  EXPECT_THAT(Error(flags), HasSubstr("already holds a run"));
 }
 
 TEST_F(RunSetupTest, ResumeTakesTheRunsConfigAndDataset) {
@@ -89,6 +109,8 @@ TEST_F(RunSetupTest, ResumeTakesTheRunsConfigAndDataset) {
   flags.out = root_ + "/run";
   absl::StatusOr<RunSetup> setup = SetUpRun(flags);
   ASSERT_TRUE(setup.ok()) << setup.status();
+  // Later calls in this process lock the same directory again.
+  setup->lock.reset();
   EXPECT_TRUE(setup->resume);
   EXPECT_EQ(setup->config.text, kConfig);
   EXPECT_EQ(setup->config_source, root_ + "/run/config.pbtxt");
@@ -112,6 +134,8 @@ TEST_F(RunSetupTest, ExtendRaisesNumStepsAndFixesTheRamp) {
   flags.extend_to = 250;
   absl::StatusOr<RunSetup> setup = SetUpRun(flags);
   ASSERT_TRUE(setup.ok()) << setup.status();
+  // Later calls in this process lock the same directory again.
+  setup->lock.reset();
   EXPECT_TRUE(setup->resume);
   EXPECT_EQ(setup->config.experiment.training().num_steps(), 250);
   EXPECT_EQ(setup->config.experiment.training().jump_ramp_steps(), 100);
@@ -121,6 +145,8 @@ TEST_F(RunSetupTest, ExtendRaisesNumStepsAndFixesTheRamp) {
   flags.extend_to = 100;  // the current num_steps: the run's own config
   setup = SetUpRun(flags);
   ASSERT_TRUE(setup.ok()) << setup.status();
+  // Later calls in this process lock the same directory again.
+  setup->lock.reset();
   EXPECT_EQ(setup->config.text, kConfig);
   flags.extend_to = 50;
   EXPECT_EQ(Error(flags),
@@ -136,6 +162,8 @@ TEST_F(RunSetupTest, InitFromIsANewRunRecordedInTheConfig) {
   flags.init_from = root_ + "/run/best.h5";
   absl::StatusOr<RunSetup> setup = SetUpRun(flags);
   ASSERT_TRUE(setup.ok()) << setup.status();
+  // Later calls in this process lock the same directory again.
+  setup->lock.reset();
   EXPECT_EQ(setup->config.experiment.training().init_from(),
             root_ + "/run/best.h5");
   EXPECT_THAT(setup->config.text, HasSubstr("init_from: \""));

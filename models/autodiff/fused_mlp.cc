@@ -258,8 +258,9 @@ void FusedMlp<T>::InputGradient(const PaddedMatrix<T>& x, PaddedMatrix<T>& g,
                      std::to_string(x.cols()) + " columns, expected " +
                      std::to_string(input_size()));
   const int batch = x.rows();
-  MlpGradientActivations<T> local;
-  MlpGradientActivations<T>& c = cache != nullptr ? *cache : local;
+  // Without a cache, the object's own scratch cache: no allocation per call.
+  MlpGradientActivations<T>& c =
+      cache != nullptr ? *cache : scratch_gradient_cache_;
   c.pre_activations.resize(num_layers());
   c.layer_grads.resize(num_layers());
   // Forward to the last hidden layer: the pre-activations, for sigma'.

@@ -121,6 +121,7 @@ class FusedMlp {
   std::vector<PaddedMatrix<T>> biases_;              // [1, out]
   // Scratch of Forward (without a cache) and Backward.
   mutable PaddedMatrix<T> scratch_a_, scratch_b_, scratch_c_;
+  mutable MlpGradientActivations<T> scratch_gradient_cache_;
 };
 
 }  // namespace aanet::ad
