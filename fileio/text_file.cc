@@ -12,6 +12,26 @@
 #include "absl/strings/str_cat.h"
 
 namespace aanet {
+namespace {
+
+// Writes all of `text` to `fd`, retrying partial writes and EINTR; 0 or the
+// errno of the failed write.
+int WriteAll(int fd, const std::string& text) {
+  const char* data = text.data();
+  size_t remaining = text.size();
+  while (remaining > 0) {
+    const ssize_t written = write(fd, data, remaining);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data += written;
+    remaining -= static_cast<size_t>(written);
+  }
+  return 0;
+}
+
+}  // namespace
 
 absl::Status WriteTextFileAtomically(const std::string& path,
                                      const std::string& contents) {
@@ -32,20 +52,11 @@ absl::Status WriteTextFileAtomically(const std::string& path,
     return absl::InternalError(
         absl::StrCat(path, ": cannot write (", std::strerror(errno), ")"));
   }
-  const char* data = contents.data();
-  size_t remaining = contents.size();
-  while (remaining > 0) {
-    const ssize_t written = write(fd, data, remaining);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
-      close(fd);
-      std::remove(temporary.c_str());
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot write (", reason, ")"));
-    }
-    data += written;
-    remaining -= static_cast<size_t>(written);
+  if (const int error = WriteAll(fd, contents); error != 0) {
+    close(fd);
+    std::remove(temporary.c_str());
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot write (", std::strerror(error), ")"));
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
     const std::string reason = std::strerror(errno);
@@ -69,19 +80,10 @@ absl::Status AppendToFile(const std::string& path, const std::string& text) {
     return absl::InternalError(
         absl::StrCat(path, ": cannot append (", std::strerror(errno), ")"));
   }
-  const char* data = text.data();
-  size_t remaining = text.size();
-  while (remaining > 0) {
-    const ssize_t written = write(fd, data, remaining);
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
-      close(fd);
-      return absl::InternalError(
-          absl::StrCat(path, ": cannot append (", reason, ")"));
-    }
-    data += written;
-    remaining -= static_cast<size_t>(written);
+  if (const int error = WriteAll(fd, text); error != 0) {
+    close(fd);
+    return absl::InternalError(
+        absl::StrCat(path, ": cannot append (", std::strerror(error), ")"));
   }
   if (fdatasync(fd) != 0 || close(fd) != 0) {
     return absl::InternalError(
