@@ -2,7 +2,19 @@
 # Installs every Debian package this project needs. Idempotent: packages that
 # are already installed are left alone, and the script says what it installs.
 # Run as root (or with sudo) on Debian 12.
+#
+#   tools/setup.sh                # what building and testing need
+#   tools/setup.sh --with-slurm   # also a one-machine Slurm cluster's packages
+#                                 # (tools/slurm_local.sh, sweep --backend=slurm)
 set -euo pipefail
+
+with_slurm=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-slurm) with_slurm=1 ;;
+    *) echo "setup: unknown option '$arg' (expected --with-slurm)" >&2; exit 1 ;;
+  esac
+done
 
 packages=(
   bazel-bootstrap     # Bazel 4.2.3
@@ -26,6 +38,14 @@ packages=(
   clang-14            # libFuzzer builds (fuzz/README.md)
   libclang-rt-14-dev  # the fuzzer and sanitizer runtimes for clang 14
 )
+if [ "$with_slurm" -eq 1 ]; then
+  packages+=(
+    munge             # authentication between Slurm's daemons
+    slurmctld         # the controller
+    slurmd            # the compute-node daemon
+    slurm-client      # sbatch, squeue, sacct, scancel, scontrol
+  )
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do
