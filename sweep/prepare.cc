@@ -67,7 +67,8 @@ std::map<std::string, double> EarlierWallSeconds(const std::string& sweep_dir) {
 
 absl::StatusOr<PreparedSweep> PrepareSweep(
     SweepPlan plan, const SweepConfigFile& config, int parallelism,
-    const std::function<bool(int index)>& in_progress, ProgressLine& progress) {
+    const std::function<bool(int index)>& in_progress, ProgressLine& progress,
+    bool dry_run) {
   for (const PlannedDataset& dataset : plan.datasets) {
     AANET_RETURN_IF_ERROR(EnsureDataset(dataset, progress));
   }
@@ -104,7 +105,9 @@ absl::StatusOr<PreparedSweep> PrepareSweep(
       }
       continue;
     }
-    if (!same) {
+    if (dry_run) {
+      // Nothing to change on disk.
+    } else if (!same) {
       // A changed point starts over; an unchanged one resumes its run.
       std::error_code ec;
       fs::remove_all(dir, ec);
@@ -116,7 +119,9 @@ absl::StatusOr<PreparedSweep> PrepareSweep(
     prepared.to_run.push_back(static_cast<int>(i));
   }
   prepared.plan = std::move(plan);
-  AANET_RETURN_IF_ERROR(WriteResults(results, prepared.plan.sweep_dir));
+  if (!dry_run) {
+    AANET_RETURN_IF_ERROR(WriteResults(results, prepared.plan.sweep_dir));
+  }
   return prepared;
 }
 

@@ -34,10 +34,13 @@ struct PreparedSweep {
 // - unchanged but unfinished: to_run, resumed by its worker (log.txt
 //   cleared);
 // - new or changed: to_run, its directory emptied and point.pbtxt written.
-// Writes sweep_results.json. `in_progress` may be empty.
+// Writes sweep_results.json. `in_progress` may be empty. With `dry_run`, only
+// the datasets are written: points are sorted as above but no directory is
+// emptied or written, and sweep_results.json is left as it was.
 absl::StatusOr<PreparedSweep> PrepareSweep(
     SweepPlan plan, const SweepConfigFile& config, int parallelism,
-    const std::function<bool(int index)>& in_progress, ProgressLine& progress);
+    const std::function<bool(int index)>& in_progress, ProgressLine& progress,
+    bool dry_run = false);
 
 // Writes sweep_results.json into `sweep_dir`, atomically.
 absl::Status WriteResults(const SweepResults& results,
