@@ -2,6 +2,8 @@
 // counts x seeds (proto/sweep.proto), in parallel, resumably.
 //
 //   bazel run //sweep -- --sweep=configs/sweeps/quick.pbtxt [--jobs=2]
+//   bazel run //sweep -- --sweep=configs/sweeps/paper.pbtxt --backend=slurm \
+//       [--slurm_partition=... --slurm_time=... --no_wait --dry_run --cancel]
 //
 // Results: out/sweeps/<name>/sweep_results.json and one directory per point
 // (sweep/point.h). The exit status is 1 if any point failed.
@@ -17,9 +19,11 @@
 #include "absl/strings/str_format.h"
 #include "cli/paths.h"
 #include "cli/usage.h"
+#include "sweep/backend_flags.h"
 #include "sweep/plan.h"
 #include "sweep/point.h"
 #include "sweep/runner.h"
+#include "sweep/slurm_runner.h"
 
 ABSL_FLAG(std::string, sweep, "",
           "sweep config, e.g. configs/sweeps/quick.pbtxt");
@@ -33,8 +37,11 @@ int main(int argc, char** argv) {
     return *worker;
   }
   absl::SetProgramUsageMessage(
-      "Trains and evaluates every point of a sweep.\n"
-      "  bazel run //sweep -- --sweep=configs/sweeps/quick.pbtxt");
+      "Trains and evaluates every point of a sweep, on this machine or "
+      "through Slurm.\n"
+      "  bazel run //sweep -- --sweep=configs/sweeps/quick.pbtxt\n"
+      "  bazel run //sweep -- --sweep=configs/sweeps/paper.pbtxt "
+      "--backend=slurm [--dry_run | --no_wait | --cancel]");
   aanet::HandleHelpFlag(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
@@ -48,6 +55,10 @@ int main(int argc, char** argv) {
   }
   if (absl::GetFlag(FLAGS_jobs) < 0) {
     std::cerr << "sweep: --jobs must be >= 0\n";
+    return 1;
+  }
+  if (absl::Status flags = aanet::sweep::CheckBackendFlags(); !flags.ok()) {
+    std::cerr << "sweep: " << flags.message() << "\n";
     return 1;
   }
   absl::StatusOr<aanet::sweep::SweepConfigFile> config =
@@ -69,12 +80,21 @@ int main(int argc, char** argv) {
   }
   options.parallelism = absl::GetFlag(FLAGS_jobs);
   absl::StatusOr<aanet::SweepResults> results =
-      aanet::sweep::RunSweep(*config, options);
+      aanet::sweep::RunSweepOnChosenBackend(*config, options);
   if (!results.ok()) {
     std::cerr << "sweep: " << results.status().message() << "\n";
     return 1;
   }
   const int failed = aanet::sweep::NumFailed(*results);
+  if (aanet::sweep::CancelChosen()) return 0;  // it said what it cancelled
+  if (const int unfinished = aanet::sweep::NumUnfinished(*results);
+      aanet::sweep::SlurmBackendChosen() && unfinished > 0) {
+    // --no_wait or --dry_run: the results are not all in yet.
+    std::cout << absl::StrFormat("sweep %s: %d of %d points not finished yet\n",
+                                 results->name(), unfinished,
+                                 results->points_size());
+    return 0;
+  }
   std::cout << absl::StrFormat(
       "sweep %s: %d points in %.0f s; results in %s\n", results->name(),
       results->points_size(), results->wall_seconds(),

@@ -1,5 +1,7 @@
 #include "sweep/point.h"
 
+#include <time.h>
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -17,6 +19,16 @@
 #include "train/trainer.h"
 
 namespace aanet::sweep {
+namespace {
+
+// CPU seconds this worker has used (it is single-threaded).
+double CpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+}  // namespace
 
 absl::Status RunPoint(const std::string& directory) {
   namespace fs = std::filesystem;
@@ -53,9 +65,10 @@ absl::Status RunPoint(const std::string& directory) {
   progress.Finish();
   if (!trained.ok()) return trained;
   std::cerr << absl::StrFormat(
-      "trained in %.1f s\n",
+      "trained in %.1f s (%.1f CPU s)\n",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-          .count());
+          .count(),
+      CpuSeconds());
 
   eval::EvaluationOptions options;
   options.jumps.assign(spec.jumps().begin(), spec.jumps().end());
@@ -71,6 +84,10 @@ absl::Status RunPoint(const std::string& directory) {
     std::cerr << absl::StrFormat("jump %d: test loss %.4e\n", jump.jump(),
                                  jump.prediction_loss());
   }
+  // The point's cost, for core-hour accounting (a cluster without
+  // accounting has no other record of it).
+  std::cerr << absl::StrFormat("point done: %.1f CPU s in total\n",
+                               CpuSeconds());
   return eval::WriteEvaluationJson(*report, (dir / "evaluation.json").string());
 }
 

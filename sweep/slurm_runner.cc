@@ -1,5 +1,6 @@
 #include "sweep/slurm_runner.h"
 
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -311,6 +312,7 @@ class SlurmSweep {
         "submitted Slurm job %s: %d task(s), script %s, Slurm logs in %s\n",
         job, static_cast<int>(sweep_.to_run.size()), script_path,
         (SlurmDir() / "logs").string());
+    out_.flush();  // the job id, before the wait starts
     return WriteResults(sweep_.results, sweep_.plan.sweep_dir);
   }
 
@@ -404,21 +406,24 @@ class SlurmSweep {
     return it != queue_.end() && sweep::IsLive(it->second.state);
   }
 
-  // Why point i's task ended without results.
+  // Why point i's task ended without results: "<STATE> <reason>".
   std::string EndReason(int i) {
     const std::string& task = records_[i].task;
     std::optional<TaskEnd> end = client_.Ended(task);
-    if (!end.has_value() || !KillReason(*end).has_value()) {
-      absl::StatusOr<std::string> log =
-          ReadFileToString((SlurmDir() / "logs" / (task + ".out")).string());
-      if (log.ok()) {
-        if (std::optional<TaskEnd> stepd = ParseSlurmstepd(*log)) end = stepd;
-      }
+    // Slurm creates a task's output file when the task starts.
+    absl::StatusOr<std::string> log =
+        ReadFileToString((SlurmDir() / "logs" / (task + ".out")).string());
+    if ((!end.has_value() || !KillReason(*end).has_value()) && log.ok()) {
+      if (std::optional<TaskEnd> stepd = ParseSlurmstepd(*log)) end = stepd;
     }
     if (end.has_value()) {
       if (std::optional<std::string> killed = KillReason(*end)) {
         return absl::StrCat(end->state, " ", *killed);
       }
+    } else if (!log.ok()) {
+      return "UNKNOWN left the queue before it started, and Slurm kept no "
+             "record of why (cancelled while pending? a cluster without "
+             "accounting forgets such tasks)";
     }
     return absl::StrCat(end.has_value() ? end->state : "ENDED", " ",
                         WorkerError(sweep_.plan.points[i].directory));
@@ -524,6 +529,8 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
   std::string executable = options.worker_executable;
   if (executable.empty()) executable = fs::read_symlink("/proc/self/exe");
 
+  // Caught from the start: an interrupt before submitting submits nothing.
+  InterruptHandlers handlers;
   ProgressLine progress(stderr, 30.0);
   SlurmSweep sweep(options, slurm, *client, out);
   AANET_RETURN_IF_ERROR(sweep.Prepare(config, progress, slurm.dry_run));
@@ -538,7 +545,7 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
       sweep.num_tracked(), to_run);
   if (to_run > 0 && slurm.plan) {
     AANET_ASSIGN_OR_RETURN(const std::string plan, slurm.plan(prepared));
-    out << plan;
+    out << plan << std::flush;
   }
   if (slurm.dry_run) {
     if (to_run > 0) {
@@ -548,7 +555,14 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
     }
     return prepared.results;
   }
-  if (to_run > 0) AANET_RETURN_IF_ERROR(sweep.Submit(executable));
+  if (to_run > 0) {
+    if (Interrupted()) {
+      return absl::CancelledError(
+          absl::StrCat("interrupted by ", strsignal(InterruptSignal()),
+                       " before submitting; nothing submitted"));
+    }
+    AANET_RETURN_IF_ERROR(sweep.Submit(executable));
+  }
   if (!slurm.wait) {
     if (sweep.num_tracked() > 0) {
       out << absl::StrFormat(
@@ -559,7 +573,6 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
     }
     return prepared.results;
   }
-  InterruptHandlers handlers;
   AANET_RETURN_IF_ERROR(sweep.Wait(progress));
   if (Interrupted()) return absl::CancelledError(sweep.LeftRunning());
   return sweep.sweep().results;

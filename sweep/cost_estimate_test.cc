@@ -1,0 +1,107 @@
+#include "sweep/cost_estimate.h"
+
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "cli/progress.h"
+#include "gtest/gtest.h"
+#include "proto/text_config.h"
+
+namespace aanet::sweep {
+namespace {
+
+using internal::LinearInJump;
+using internal::Measured;
+
+TEST(LinearInJumpTest, PassesThroughBothPointsAndNeverFalls) {
+  const LinearInJump line = LinearInJump::Through(1, 2.0, 11, 12.0);
+  EXPECT_DOUBLE_EQ(line.At(1), 2.0);
+  EXPECT_DOUBLE_EQ(line.At(11), 12.0);
+  EXPECT_DOUBLE_EQ(line.At(6), 7.0);
+  // Noise that makes the longer jump cheaper gives a flat cost.
+  const LinearInJump flat = LinearInJump::Through(1, 3.0, 10, 2.9);
+  EXPECT_DOUBLE_EQ(flat.b, 0.0);
+  EXPECT_DOUBLE_EQ(flat.At(400), 3.0);
+}
+
+TEST(TrainSecondsTest, SumsStepsAtTheScheduleMeanJumpAndPeriodicEvaluations) {
+  Measured m;
+  m.step = {1.0, 0.5};  // 1 s + 0.5 s per unit of jump
+  m.periodic_eval = 2.0;
+  m.options.num_steps = 10;
+  m.options.eval_every = 5;
+  m.options.max_jump = 3;
+  m.options.jump_schedule = CONSTANT;
+  // Every step draws uniformly from 1..3: mean jump 2, 2 s per step; 3
+  // evaluations (steps 0, 5, 10).
+  EXPECT_DOUBLE_EQ(internal::TrainSeconds(m), 10 * 2.0 + 3 * 2.0);
+  // A linear ramp is cheaper: early steps draw shorter jumps.
+  m.options.jump_schedule = LINEAR;
+  m.options.jump_ramp_steps = 10;
+  EXPECT_LT(internal::TrainSeconds(m), 10 * 2.0 + 3 * 2.0);
+  EXPECT_GT(internal::TrainSeconds(m), 10 * 1.5 + 3 * 2.0);
+}
+
+TEST(EvalSecondsTest, CountsPairsPerJumpCapsThemAndAddsTimingBudgets) {
+  Measured m;
+  m.pair = {0.0, 1.0};  // jump seconds per pair
+  m.trajectories = 2;
+  m.options.num_test_samples = 11;
+  PointSpec spec;
+  spec.add_jumps(1);   // 2 x 10 pairs x 1 s
+  spec.add_jumps(5);   // 2 x 6 pairs x 5 s
+  spec.add_jumps(20);  // beyond the test split: skipped
+  EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec), 20.0 + 60.0);
+  spec.set_max_pairs_per_jump(4);
+  EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec), 4.0 + 20.0);
+  spec.set_measure_timing(true);
+  spec.set_timing_budget_seconds(3.0);
+  EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec), 4.0 + 20.0 + 2 * 2 * 3.0);
+}
+
+TEST(EstimateCostsTest, MeasuresEachModelAndFormatsAPlan) {
+  SweepConfigFile config;
+  ASSERT_TRUE(
+      ParseTextProto(R"pb(
+                       name: "tiny"
+                       models {
+                         config: "configs/harmonic/action_angle_flow.pbtxt"
+                         num_steps: 100
+                       }
+                       models {
+                         config: "configs/harmonic/neural_ode.pbtxt"
+                         num_steps: 100
+                       }
+                       datasets: "configs/harmonic/default.pbtxt"
+                       num_train_samples: [ 10, 20 ]
+                       seeds: [ 0, 1 ]
+                     )pb",
+                     "tiny.pbtxt", &config.config)
+          .ok());
+  const std::string root = ::testing::TempDir() + "/cost_estimate";
+  std::filesystem::remove_all(root);
+  absl::StatusOr<SweepPlan> plan =
+      PlanSweep(config.config, std::filesystem::current_path(), root);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ProgressLine progress(stderr, 10.0, false);
+  absl::StatusOr<PreparedSweep> sweep =
+      PrepareSweep(*std::move(plan), config, 1, {}, progress);
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  absl::StatusOr<CostPlan> costs = EstimateCosts(*sweep);
+  ASSERT_TRUE(costs.ok()) << costs.status();
+  ASSERT_EQ(costs->models.size(), 2u);
+  EXPECT_EQ(costs->models[0].model, "action_angle_flow");
+  EXPECT_EQ(costs->models[1].model, "neural_ode");
+  for (const ModelCost& m : costs->models) {
+    EXPECT_EQ(m.points, 4);
+    EXPECT_GT(m.train_seconds, 0);
+    EXPECT_GT(m.eval_seconds, 0);
+    EXPECT_GE(m.train_seconds + m.eval_seconds, m.max_point_seconds);
+  }
+  const std::string text = FormatCostPlan(*costs);
+  EXPECT_TRUE(absl::StrContains(text, "total core-h")) << text;
+  EXPECT_TRUE(absl::StrContains(text, "  total ")) << text;
+}
+
+}  // namespace
+}  // namespace aanet::sweep

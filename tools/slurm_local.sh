@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# A one-machine Slurm cluster from Debian 12's packages, for trying and
+# testing `sweep --backend=slurm` (tools/README.md, "Slurm on one machine").
+#
+#   tools/setup.sh --with-slurm      # once: munge, slurmctld, slurmd, client
+#   sudo tools/slurm_local.sh start  # munged, slurmctld, slurmd; waits for the
+#                                    # node to be idle (at most 60 s)
+#   tools/slurm_local.sh status
+#   sudo tools/slurm_local.sh stop
+#
+# No systemd: the daemons are started by hand and stopped by their PID files.
+# No cgroups: proctrack/linuxproc and task/none. No accounting database:
+# sacct does not work, so ended tasks are looked up with scontrol (kept for
+# MinJobAge = 1 hour) and in the tasks' own output. The configuration goes
+# to /etc/slurm/slurm.conf (where every Slurm command looks), state, spool
+# and logs under $AANET_SLURM_DIR (default /tmp/aanet-slurm); job ids keep
+# counting across restarts while that directory lives.
+set -euo pipefail
+
+dir=${AANET_SLURM_DIR:-/tmp/aanet-slurm}
+conf=/etc/slurm/slurm.conf
+timeout_s=${AANET_SLURM_TIMEOUT:-60}
+
+die() { echo "slurm_local: $*" >&2; exit 1; }
+
+need_tools() {
+  for tool in munged slurmctld slurmd sbatch squeue scontrol sinfo; do
+    command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
+      die "$tool not found; run tools/setup.sh --with-slurm first"
+  done
+  [ "$(id -u)" -eq 0 ] || die "start and stop need root (the daemons run as root and slurm)"
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+write_config() {
+  local node_line host
+  node_line=$(/usr/sbin/slurmd -C | head -1)
+  host=${node_line#NodeName=}
+  host=${host%% *}
+  mkdir -p /etc/slurm
+  cat > "$conf" <<CONF
+# Written by tools/slurm_local.sh: a one-machine cluster.
+ClusterName=aanet-local
+SlurmctldHost=$host
+SlurmUser=slurm
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/none
+MailProg=/bin/true
+ReturnToService=2
+MinJobAge=3600
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/run/slurmctld.pid
+SlurmdPidFile=$dir/run/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+$node_line State=UNKNOWN
+PartitionName=local Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+CONF
+}
+
+start_munge() {
+  if pid_alive /run/munge/munged.pid; then return; fi
+  mkdir -p /run/munge /var/lib/munge /var/log/munge
+  chown munge:munge /run/munge /var/lib/munge /var/log/munge
+  chmod 0755 /run/munge
+  runuser -u munge -- /usr/sbin/munged --seed-file="$dir/munge.seed" ||
+    die "munged did not start (see /var/log/munge/munged.log)"
+  local i
+  for ((i = 0; i < 50; i++)); do
+    if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return; fi
+    sleep 0.1
+  done
+  die "munge does not authenticate (munge -n | unmunge fails); see /var/log/munge/munged.log"
+}
+
+start() {
+  need_tools
+  if pid_alive "$dir/run/slurmctld.pid" && pid_alive "$dir/run/slurmd.pid"; then
+    echo "slurm_local: already running ($(sinfo -h -o '%N %T' 2>/dev/null | head -1))"
+    return
+  fi
+  mkdir -p "$dir"/{state,spool,log,run}
+  chown slurm:slurm "$dir/state" "$dir/log" "$dir/run"
+  start_munge
+  write_config
+  pid_alive "$dir/run/slurmctld.pid" || /usr/sbin/slurmctld ||
+    die "slurmctld did not start; see $dir/log/slurmctld.log"
+  pid_alive "$dir/run/slurmd.pid" || /usr/sbin/slurmd ||
+    die "slurmd did not start; see $dir/log/slurmd.log"
+  local deadline=$((SECONDS + timeout_s)) state=""
+  while ((SECONDS < deadline)); do
+    state=$(sinfo -h -o '%T' 2>/dev/null | head -1 || true)
+    if [ "$state" = "idle" ] || [ "$state" = "mixed" ] || [ "$state" = "allocated" ]; then
+      echo "slurm_local: up: node $(sinfo -h -o '%N, %c CPUs, %T' | head -1); config $conf; logs $dir/log"
+      return
+    fi
+    sleep 0.5
+  done
+  echo "slurm_local: the node did not become idle within ${timeout_s} s (state: '${state:-no answer}')" >&2
+  tail -n 5 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 2>/dev/null || true
+  exit 1
+}
+
+stop_daemon() {
+  local name=$1 pidfile=$2 i
+  pid_alive "$pidfile" || return 0
+  kill "$(cat "$pidfile")" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    pid_alive "$pidfile" || return 0
+    sleep 0.1
+  done
+  kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+  echo "slurm_local: $name did not stop in 10 s; killed it" >&2
+}
+
+stop() {
+  [ "$(id -u)" -eq 0 ] || die "stop needs root"
+  stop_daemon slurmd "$dir/run/slurmd.pid"
+  stop_daemon slurmctld "$dir/run/slurmctld.pid"
+  stop_daemon munged /run/munge/munged.pid
+  echo "slurm_local: stopped"
+}
+
+status() {
+  local up=0
+  for d in slurmctld slurmd; do
+    if pid_alive "$dir/run/$d.pid"; then
+      echo "$d: running (pid $(cat "$dir/run/$d.pid"))"
+      up=$((up + 1))
+    else
+      echo "$d: not running"
+    fi
+  done
+  if pid_alive /run/munge/munged.pid; then echo "munged: running"; else echo "munged: not running"; fi
+  if [ "$up" -eq 2 ]; then
+    sinfo -h -o 'node %N: %T, %c CPUs' 2>/dev/null || true
+    squeue -h -o 'job %i %T %j' 2>/dev/null | head -20 || true
+    return 0
+  fi
+  return 3
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) die "usage: tools/slurm_local.sh start|stop|status" ;;
+esac
