@@ -13,18 +13,18 @@ TEST(JobArrayScriptTest, OneTaskPerPointOneCoreEachWithTheUsersOptions) {
   options.mem = "2G";
   options.extra = "--account=phys  --qos=long";
   const std::string script = JobArrayScript(
-      options, "aanet-quick", "/shared/out/sweeps/q/slurm/worker-ab12",
-      {"/shared/out/sweeps/q/a", "/shared/out/it's/b"},
-      "/shared/out/sweeps/q/slurm/logs");
+      options, "aanet-quick", "/nfs/out/sweeps/q/slurm/worker-ab12",
+      {"/nfs/out/sweeps/q/a", "/nfs/out/it's/b"},
+      "/nfs/out/sweeps/q/slurm/logs");
   for (const char* line :
        {"#!/bin/bash\n", "#SBATCH --job-name=aanet-quick\n",
         "#SBATCH --array=0-1\n", "#SBATCH --cpus-per-task=1\n",
-        "#SBATCH --output=/shared/out/sweeps/q/slurm/logs/%A_%a.out\n",
+        "#SBATCH --output=/nfs/out/sweeps/q/slurm/logs/%A_%a.out\n",
         "#SBATCH --partition=cpu\n", "#SBATCH --time=4:00:00\n",
         "#SBATCH --mem=2G\n", "#SBATCH --account=phys\n",
-        "#SBATCH --qos=long\n", "  '/shared/out/sweeps/q/a'\n",
-        "  '/shared/out/it'\\''s/b'\n", "dir=${points[$SLURM_ARRAY_TASK_ID]}\n",
-        "exec '/shared/out/sweeps/q/slurm/worker-ab12' "
+        "#SBATCH --qos=long\n", "  '/nfs/out/sweeps/q/a'\n",
+        "  '/nfs/out/it'\\''s/b'\n", "dir=${points[$SLURM_ARRAY_TASK_ID]}\n",
+        "exec '/nfs/out/sweeps/q/slurm/worker-ab12' "
         "--sweep_point=\"$dir\" >> \"$dir/log.txt\" 2>&1\n"}) {
     EXPECT_TRUE(absl::StrContains(script, line)) << line << "\n" << script;
   }

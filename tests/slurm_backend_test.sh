@@ -20,7 +20,7 @@ tmp=$(mktemp -d /tmp/slurm_backend_test.XXXXXX)
 started=0
 trap '[ "$started" = 1 ] && tools/slurm_local.sh stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
-bazel build -c opt //sweep:sweep >/dev/null 2>&1 || { echo "FAIL: cannot build //sweep"; exit 1; }
+bazel build //sweep:sweep >/dev/null 2>&1 || { echo "FAIL: cannot build //sweep"; exit 1; }
 sweep="$tmp/sweep"
 cp bazel-bin/sweep/sweep "$sweep"
 
