@@ -207,6 +207,7 @@ TEST_F(SlurmRunnerTest, SlurmstepdLinesGiveTheReasonWithoutAccounting) {
   std::ofstream(root_ / "sweeps/tiny/slurm/logs/100_0.out")
       << "slurmstepd: error: *** JOB 101 ON n1 CANCELLED AT "
          "2026-11-30T10:00:00 DUE TO NODE FAILURE, SEE SLURMCTLD LOG ***\n";
+  std::ofstream(root_ / "sweeps/tiny/slurm/logs/100_1.out");  // it started
   std::ofstream(fs::path(PointDir(*results, 1)) / "log.txt")
       << "step 3/5\nsweep: training diverged at step 4\n";
   slurm_.dry_run = true;
@@ -222,6 +223,19 @@ TEST_F(SlurmRunnerTest, SlurmstepdLinesGiveTheReasonWithoutAccounting) {
   // A dry run shows the array and submits nothing.
   EXPECT_TRUE(absl::StrContains(out_.str(), "#SBATCH --array=0-1"));
   EXPECT_EQ(cluster_.scripts.size(), 1u);
+}
+
+TEST_F(SlurmRunnerTest, ATaskThatNeverStartedAndLeftNoRecordIsSaidToBeSo) {
+  slurm_.wait = false;
+  ASSERT_TRUE(RunSweepOnSlurm(config_, options_, slurm_).ok());
+  cluster_.queue.clear();  // gone before starting: no output, no record
+  out_.str("");
+  ASSERT_TRUE(RunSweepOnSlurm(config_, options_, slurm_).ok());
+  EXPECT_TRUE(absl::StrContains(out_.str(),
+                                "task 100_0 ended without results: UNKNOWN "
+                                "left the queue before it started"))
+      << out_.str();
+  EXPECT_EQ(cluster_.scripts.size(), 2u);  // and both were resubmitted
 }
 
 TEST_F(SlurmRunnerTest, CancelScancelsLiveTasksAndMarksTheirPoints) {
