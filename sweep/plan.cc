@@ -13,6 +13,7 @@
 #include "models/model.h"
 #include "proto/config_override.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 #include "sweep/point_identity.h"
 
 namespace aanet::sweep {
@@ -20,8 +21,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// SweepEvaluation's defaults (proto/sweep.proto documents them).
 const int kDefaultJumps[] = {1, 10, 50};
 const int kDefaultReferenceJumps[] = {1, 2, 5, 10, 20, 50, 100, 200, 400};
+constexpr int kDefaultTimingRepetitions = 30;
+constexpr double kDefaultTimingBudgetSeconds = 2.0;
+// Without reference_num_train_samples, the reference points are those with
+// the sample count closest to the paper's Figure 3 setting.
+constexpr int kPreferredReferenceSamples = 100;
 
 absl::Status Validate(const SweepConfig& config) {
   auto error = [](const std::string& field, const std::string& what) {
@@ -144,13 +151,13 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
                          std::vector<ModelVariant>* variants) {
   const SweepModel& model = config.models(index);
   const std::string model_path = InWorkspace(workspace, model.config());
-  absl::StatusOr<ExperimentConfig> base = ReadExperimentConfig(model_path);
-  if (!base.ok()) return base.status();
+  AANET_ASSIGN_OR_RETURN(const ExperimentConfig base,
+                         ReadExperimentConfig(model_path));
   ModelVariant variant;
-  variant.name = !model.name().empty()              ? model.name()
-                 : !base->experiment.name().empty() ? base->experiment.name()
-                                                    : Stem(model_path);
-  variant.experiment = base->experiment;
+  variant.name = !model.name().empty()             ? model.name()
+                 : !base.experiment.name().empty() ? base.experiment.name()
+                                                   : Stem(model_path);
+  variant.experiment = base.experiment;
   variant.experiment.clear_simulation();  // the dataset records its own
   TrainingConfig& training = *variant.experiment.mutable_training();
   if (model.has_num_steps()) training.set_num_steps(model.num_steps());
@@ -166,14 +173,13 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
   }
   const std::vector<std::string> sweep_sets(overrides.set().begin(),
                                             overrides.set().end());
-  absl::Status status =
-      ApplyOverrides(sweep_sets, "training.set", &variant.experiment);
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(
+      ApplyOverrides(sweep_sets, "training.set", &variant.experiment));
   const std::vector<std::string> model_sets(model.set().begin(),
                                             model.set().end());
-  status = ApplyOverrides(model_sets, absl::StrCat("models[", index, "].set"),
-                          &variant.experiment);
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(ApplyOverrides(model_sets,
+                                       absl::StrCat("models[", index, "].set"),
+                                       &variant.experiment));
 
   std::vector<ModelVariant> expanded = {std::move(variant)};
   for (int a = 0; a < config.axes_size(); ++a) {
@@ -183,8 +189,8 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
     for (const ModelVariant& v : expanded) {
       for (int i = 0; i < axis.values_size(); ++i) {
         ModelVariant w = v;
-        status = ApplyOverride(absl::StrCat(axis.field(), "=", axis.values(i)),
-                               &w.experiment);
+        const absl::Status status = ApplyOverride(
+            absl::StrCat(axis.field(), "=", axis.values(i)), &w.experiment);
         if (!status.ok()) {
           return absl::InvalidArgumentError(absl::StrFormat(
               "axes[%d].values[%d]: %s", a, i, status.message()));
@@ -199,32 +205,11 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<SweepConfigFile> ReadSweepConfig(const std::string& path) {
-  SweepConfigFile file;
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return text.status();
-  file.text = *text;
-  absl::Status parsed = ParseTextProto(file.text, path, &file.config);
-  if (!parsed.ok()) return parsed;
-  absl::Status valid = Validate(file.config);
-  if (!valid.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", valid.message()));
-  }
-  return file;
-}
-
-absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
-                                    const std::string& workspace,
-                                    const std::string& output_root) {
-  absl::Status valid = Validate(config);
-  if (!valid.ok()) return valid;
-  SweepPlan plan;
-  plan.sweep_dir =
-      (fs::path(output_root) / "sweeps" / config.name()).lexically_normal();
-
+// The datasets of the grid: `datasets` (named by their file stem), then
+// `dataset_variants`, each read with its overrides.
+absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
+    const SweepConfig& config, const std::string& workspace,
+    const std::string& output_root) {
   std::vector<SweepDataset> datasets;
   for (const std::string& dataset : config.datasets()) {
     SweepDataset d;
@@ -234,10 +219,11 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
   }
   datasets.insert(datasets.end(), config.dataset_variants().begin(),
                   config.dataset_variants().end());
-  std::set<std::string> dataset_names;
+  std::set<std::string> names;
+  std::vector<PlannedDataset> planned;
   for (int i = 0; i < static_cast<int>(datasets.size()); ++i) {
     const SweepDataset& dataset = datasets[i];
-    if (!dataset_names.insert(dataset.name()).second) {
+    if (!names.insert(dataset.name()).second) {
       return absl::InvalidArgumentError(absl::StrCat(
           "datasets: two datasets are named '", dataset.name(), "'"));
     }
@@ -263,104 +249,175 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
     d.config_text = read->text;
     d.k_pair = d.experiment.simulation().harmonic().k_pair();
     d.path = (fs::path(output_root) / "datasets" / (d.name + ".h5")).string();
-    plan.datasets.push_back(std::move(d));
+    planned.push_back(std::move(d));
   }
+  return planned;
+}
 
+// How the points are evaluated (SweepEvaluation with its defaults applied).
+struct EvaluationPlan {
+  std::string reference_dataset;
+  int reference_samples = 0;
+  std::vector<int> jumps;
+  std::vector<int> reference_jumps;
+  int timing_repetitions = 0;
+  double timing_budget_seconds = 0;
+  int batch_timing_max_jump = 0;
+  int max_pairs_per_jump = 0;
+};
+
+EvaluationPlan PlanEvaluation(const SweepConfig& config,
+                              const std::vector<PlannedDataset>& datasets) {
   const SweepEvaluation& evaluation = config.evaluation();
-  std::string reference_dataset = plan.datasets.front().name;
+  EvaluationPlan plan;
+  plan.reference_dataset = datasets.front().name;
   if (!evaluation.reference_dataset().empty()) {
-    reference_dataset = dataset_names.count(evaluation.reference_dataset()) > 0
-                            ? evaluation.reference_dataset()
-                            : Stem(evaluation.reference_dataset());
+    const bool named = std::any_of(
+        datasets.begin(), datasets.end(), [&](const PlannedDataset& d) {
+          return d.name == evaluation.reference_dataset();
+        });
+    plan.reference_dataset = named ? evaluation.reference_dataset()
+                                   : Stem(evaluation.reference_dataset());
   }
-  int reference_samples = config.num_train_samples(0);
+  plan.reference_samples = config.num_train_samples(0);
   if (evaluation.has_reference_num_train_samples()) {
-    reference_samples = evaluation.reference_num_train_samples();
+    plan.reference_samples = evaluation.reference_num_train_samples();
   } else {
     for (int n : config.num_train_samples()) {
-      if (std::abs(n - 100) < std::abs(reference_samples - 100)) {
-        reference_samples = n;
+      if (std::abs(n - kPreferredReferenceSamples) <
+          std::abs(plan.reference_samples - kPreferredReferenceSamples)) {
+        plan.reference_samples = n;
       }
     }
   }
-  std::vector<int> jumps(evaluation.jumps().begin(), evaluation.jumps().end());
-  if (jumps.empty())
-    jumps.assign(std::begin(kDefaultJumps), std::end(kDefaultJumps));
-  std::vector<int> reference_jumps(evaluation.reference_jumps().begin(),
-                                   evaluation.reference_jumps().end());
-  if (reference_jumps.empty()) {
-    reference_jumps.assign(std::begin(kDefaultReferenceJumps),
-                           std::end(kDefaultReferenceJumps));
+  plan.jumps.assign(evaluation.jumps().begin(), evaluation.jumps().end());
+  if (plan.jumps.empty()) {
+    plan.jumps.assign(std::begin(kDefaultJumps), std::end(kDefaultJumps));
   }
+  plan.reference_jumps.assign(evaluation.reference_jumps().begin(),
+                              evaluation.reference_jumps().end());
+  if (plan.reference_jumps.empty()) {
+    plan.reference_jumps.assign(std::begin(kDefaultReferenceJumps),
+                                std::end(kDefaultReferenceJumps));
+  }
+  plan.timing_repetitions = evaluation.has_timing_repetitions()
+                                ? evaluation.timing_repetitions()
+                                : kDefaultTimingRepetitions;
+  plan.timing_budget_seconds = evaluation.has_timing_budget_seconds()
+                                   ? evaluation.timing_budget_seconds()
+                                   : kDefaultTimingBudgetSeconds;
+  plan.batch_timing_max_jump = evaluation.batch_timing_max_jump();
+  plan.max_pairs_per_jump = evaluation.max_pairs_per_jump();
+  return plan;
+}
 
+// Every model entry expanded over the axes; names must be unique.
+absl::StatusOr<std::vector<ModelVariant>> ExpandModels(
+    const SweepConfig& config, const std::string& workspace) {
   std::vector<ModelVariant> variants;
   for (int m = 0; m < config.models_size(); ++m) {
-    absl::Status expanded = ExpandModel(config, m, workspace, &variants);
-    if (!expanded.ok()) return expanded;
+    AANET_RETURN_IF_ERROR(ExpandModel(config, m, workspace, &variants));
   }
-  std::set<std::string> model_names;
+  std::set<std::string> names;
   for (const ModelVariant& variant : variants) {
-    if (!model_names.insert(variant.name).second) {
+    if (!names.insert(variant.name).second) {
       return absl::InvalidArgumentError(
           absl::StrCat("models: two models are named '", variant.name,
                        "'; give one a `name`"));
     }
   }
+  return variants;
+}
+
+// One point of the grid: its SweepPoint (PENDING) and what its worker runs.
+absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
+                                       const PlannedDataset& dataset,
+                                       int samples, uint64_t seed,
+                                       const EvaluationPlan& evaluation,
+                                       uint64_t first_seed,
+                                       const std::string& sweep_dir) {
+  Experiment experiment = variant.experiment;
+  TrainingConfig& training = *experiment.mutable_training();
+  training.set_num_train_samples(samples);
+  training.set_seed(seed);
+
+  PlannedPoint p;
+  const bool reference = dataset.name == evaluation.reference_dataset &&
+                         samples == evaluation.reference_samples;
+  SweepPoint& point = p.point;
+  point.set_model(variant.name);
+  point.set_model_kind(ModelKind(experiment.model()));
+  point.set_dataset(dataset.name);
+  point.set_k_pair(dataset.k_pair);
+  point.set_num_train_samples(samples);
+  point.set_seed(seed);
+  point.set_num_steps(training.num_steps());
+  point.set_is_reference(reference);
+  point.set_directory(absl::StrFormat("%s/%s/samples_%d/seed_%d", variant.name,
+                                      dataset.name, samples, seed));
+  point.set_evaluation_file(point.directory() + "/evaluation.json");
+  point.set_status(SweepPoint::PENDING);
+  p.directory = (fs::path(sweep_dir) / point.directory()).string();
+
+  PointSpec& spec = p.spec;
+  google::protobuf::TextFormat::PrintToString(experiment,
+                                              spec.mutable_experiment_text());
+  spec.set_dataset_path(dataset.path);
+  absl::StatusOr<std::string> resolved =
+      ResolvedSettings(experiment, dataset.experiment.simulation());
+  if (!resolved.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model ", variant.name, " on dataset ", dataset.name, ": ",
+                     resolved.status().message()));
+  }
+  spec.set_resolved_settings(*resolved);
+  for (int jump : reference ? evaluation.reference_jumps : evaluation.jumps) {
+    spec.add_jumps(jump);
+  }
+  // Timings do not depend on the training data: the first seed suffices.
+  spec.set_measure_timing(reference && seed == first_seed);
+  spec.set_timing_repetitions(evaluation.timing_repetitions);
+  spec.set_timing_budget_seconds(evaluation.timing_budget_seconds);
+  spec.set_batch_timing_max_jump(evaluation.batch_timing_max_jump);
+  spec.set_max_pairs_per_jump(evaluation.max_pairs_per_jump);
+  return p;
+}
+
+}  // namespace
+
+absl::StatusOr<SweepConfigFile> ReadSweepConfig(const std::string& path) {
+  SweepConfigFile file;
+  AANET_ASSIGN_OR_RETURN(file.text, ReadFileToString(path));
+  AANET_RETURN_IF_ERROR(ParseTextProto(file.text, path, &file.config));
+  absl::Status valid = Validate(file.config);
+  if (!valid.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", valid.message()));
+  }
+  return file;
+}
+
+absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
+                                    const std::string& workspace,
+                                    const std::string& output_root) {
+  AANET_RETURN_IF_ERROR(Validate(config));
+  SweepPlan plan;
+  plan.sweep_dir =
+      (fs::path(output_root) / "sweeps" / config.name()).lexically_normal();
+  AANET_ASSIGN_OR_RETURN(plan.datasets,
+                         PlanDatasets(config, workspace, output_root));
+  const EvaluationPlan evaluation = PlanEvaluation(config, plan.datasets);
+  AANET_ASSIGN_OR_RETURN(const std::vector<ModelVariant> variants,
+                         ExpandModels(config, workspace));
   for (const ModelVariant& variant : variants) {
-    const std::string& model_name = variant.name;
     for (const PlannedDataset& dataset : plan.datasets) {
       for (int samples : config.num_train_samples()) {
         for (uint64_t seed : config.seeds()) {
-          Experiment experiment = variant.experiment;
-          TrainingConfig& training = *experiment.mutable_training();
-          training.set_num_train_samples(samples);
-          training.set_seed(seed);
-
-          PlannedPoint p;
-          const bool reference =
-              dataset.name == reference_dataset && samples == reference_samples;
-          SweepPoint& point = p.point;
-          point.set_model(model_name);
-          point.set_model_kind(ModelKind(experiment.model()));
-          point.set_dataset(dataset.name);
-          point.set_k_pair(dataset.k_pair);
-          point.set_num_train_samples(samples);
-          point.set_seed(seed);
-          point.set_num_steps(training.num_steps());
-          point.set_is_reference(reference);
-          point.set_directory(absl::StrFormat("%s/%s/samples_%d/seed_%d",
-                                              model_name, dataset.name, samples,
-                                              seed));
-          point.set_evaluation_file(point.directory() + "/evaluation.json");
-          point.set_status(SweepPoint::PENDING);
-          p.directory = (fs::path(plan.sweep_dir) / point.directory()).string();
-
-          PointSpec& spec = p.spec;
-          google::protobuf::TextFormat::PrintToString(
-              experiment, spec.mutable_experiment_text());
-          spec.set_dataset_path(dataset.path);
-          absl::StatusOr<std::string> resolved =
-              ResolvedSettings(experiment, dataset.experiment.simulation());
-          if (!resolved.ok()) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("model ", model_name, " on dataset ", dataset.name,
-                             ": ", resolved.status().message()));
-          }
-          spec.set_resolved_settings(*resolved);
-          for (int jump : reference ? reference_jumps : jumps) {
-            spec.add_jumps(jump);
-          }
-          spec.set_measure_timing(reference && seed == config.seeds(0));
-          spec.set_timing_repetitions(evaluation.has_timing_repetitions()
-                                          ? evaluation.timing_repetitions()
-                                          : 30);
-          spec.set_timing_budget_seconds(
-              evaluation.has_timing_budget_seconds()
-                  ? evaluation.timing_budget_seconds()
-                  : 2.0);
-          spec.set_batch_timing_max_jump(evaluation.batch_timing_max_jump());
-          spec.set_max_pairs_per_jump(evaluation.max_pairs_per_jump());
-          plan.points.push_back(std::move(p));
+          AANET_ASSIGN_OR_RETURN(
+              PlannedPoint point,
+              PlanPoint(variant, dataset, samples, seed, evaluation,
+                        config.seeds(0), plan.sweep_dir));
+          plan.points.push_back(std::move(point));
         }
       }
     }

@@ -46,8 +46,8 @@ struct SweepPlan {
 };
 
 // Expands the grid in the order models x datasets x samples x seeds.
-// `resolve` maps a path of the config (relative to the workspace) to an
-// absolute path; `output_root` is where out/ lives. Reads every model and
+// Config paths in the sweep config are relative to `workspace`;
+// `output_root` is where datasets/ and sweeps/ go. Reads every model and
 // dataset config; errors name the file.
 absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
                                     const std::string& workspace,

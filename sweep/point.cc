@@ -16,6 +16,7 @@
 #include "proto/experiment.pb.h"
 #include "proto/sweep.pb.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 #include "train/trainer.h"
 
 namespace aanet::sweep {
@@ -34,27 +35,22 @@ absl::Status RunPoint(const std::string& directory) {
   namespace fs = std::filesystem;
   const fs::path dir(directory);
   PointSpec spec;
-  absl::Status read = ReadTextProtoFile((dir / "point.pbtxt").string(), &spec);
-  if (!read.ok()) return read;
+  AANET_RETURN_IF_ERROR(
+      ReadTextProtoFile((dir / "point.pbtxt").string(), &spec));
   Experiment experiment;
-  absl::Status parsed = ParseTextProto(
-      spec.experiment_text(), (dir / "point.pbtxt").string(), &experiment);
-  if (!parsed.ok()) return parsed;
-  absl::StatusOr<data_gen::Dataset> dataset =
-      data_gen::ReadDataset(spec.dataset_path());
-  if (!dataset.ok()) return dataset.status();
-
-  absl::StatusOr<std::unique_ptr<train::Trainer>> trainer =
-      train::Trainer::Create(experiment, spec.experiment_text(), *dataset,
-                             spec.dataset_path(), directory);
-  if (!trainer.ok()) return trainer.status();
-  train::Trainer& t = **trainer;
+  AANET_RETURN_IF_ERROR(ParseTextProto(
+      spec.experiment_text(), (dir / "point.pbtxt").string(), &experiment));
+  AANET_ASSIGN_OR_RETURN(const data_gen::Dataset dataset,
+                         data_gen::ReadDataset(spec.dataset_path()));
+  AANET_ASSIGN_OR_RETURN(
+      std::unique_ptr<train::Trainer> trainer,
+      train::Trainer::Create(experiment, spec.experiment_text(), dataset,
+                             spec.dataset_path(), directory));
+  train::Trainer& t = *trainer;
   // The point's directory is this worker's alone while it lives.
-  absl::Status locked = t.LockRunDirectory();
-  if (!locked.ok()) return locked;
+  AANET_RETURN_IF_ERROR(t.LockRunDirectory());
   if (fs::exists(dir / "checkpoint.h5")) {
-    absl::Status resumed = t.Resume();
-    if (!resumed.ok()) return resumed;
+    AANET_RETURN_IF_ERROR(t.Resume());
     std::cerr << "resuming at step " << t.step() << "\n";
   }
   ProgressLine progress(stderr, 30.0, /*interactive=*/false);
@@ -63,7 +59,7 @@ absl::Status RunPoint(const std::string& directory) {
     progress.Update(train::DescribeProgress(info), info.step == info.num_steps);
   });
   progress.Finish();
-  if (!trained.ok()) return trained;
+  AANET_RETURN_IF_ERROR(trained);
   std::cerr << absl::StrFormat(
       "trained in %.1f s (%.1f CPU s)\n",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -77,10 +73,11 @@ absl::Status RunPoint(const std::string& directory) {
   options.timing_budget_seconds = spec.timing_budget_seconds();
   options.batch_timing_max_jump = spec.batch_timing_max_jump();
   options.max_pairs_per_jump = spec.max_pairs_per_jump();
-  absl::StatusOr<EvaluationReport> report = eval::EvaluateCheckpoint(
-      (dir / "best.h5").string(), spec.dataset_path(), options);
-  if (!report.ok()) return report.status();
-  for (const JumpMetrics& jump : report->jumps()) {
+  AANET_ASSIGN_OR_RETURN(
+      const EvaluationReport report,
+      eval::EvaluateCheckpoint((dir / "best.h5").string(), spec.dataset_path(),
+                               options));
+  for (const JumpMetrics& jump : report.jumps()) {
     std::cerr << absl::StrFormat("jump %d: test loss %.4e\n", jump.jump(),
                                  jump.prediction_loss());
   }
@@ -88,7 +85,7 @@ absl::Status RunPoint(const std::string& directory) {
   // accounting has no other record of it).
   std::cerr << absl::StrFormat("point done: %.1f CPU s in total\n",
                                CpuSeconds());
-  return eval::WriteEvaluationJson(*report, (dir / "evaluation.json").string());
+  return eval::WriteEvaluationJson(report, (dir / "evaluation.json").string());
 }
 
 std::optional<int> RunWorkerIfRequested(int argc, char** argv) {

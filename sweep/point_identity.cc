@@ -8,6 +8,7 @@
 #include "models/latent_ode.h"
 #include "models/model.h"
 #include "rng/random.h"
+#include "status/status_macros.h"
 #include "train/training_options.h"
 
 namespace aanet::sweep {
@@ -37,11 +38,9 @@ absl::StatusOr<std::string> ResolvedSettings(
   std::string text;
   Line(text, "result_semantics", kResultSemantics);
 
-  absl::StatusOr<train::TrainingOptions> resolved =
-      train::ResolveTrainingOptions(experiment.training(),
-                                    simulation.num_samples());
-  if (!resolved.ok()) return resolved.status();
-  const train::TrainingOptions& o = *resolved;
+  AANET_ASSIGN_OR_RETURN(const train::TrainingOptions o,
+                         train::ResolveTrainingOptions(
+                             experiment.training(), simulation.num_samples()));
   Line(text, "training.num_steps", absl::StrCat(o.num_steps));
   Line(text, "training.batch_size", absl::StrCat(o.batch_size));
   Line(text, "training.batch_rule",
@@ -64,13 +63,13 @@ absl::StatusOr<std::string> ResolvedSettings(
   const ModelConfig& model_config = experiment.model();
   const int num_particles = simulation.harmonic().num_particles();
   Random random(0);
-  absl::StatusOr<std::unique_ptr<Model>> model =
-      CreateModel(model_config, ModelContext{num_particles, {}}, random);
-  if (!model.ok()) return model.status();
-  Line(text, "model.kind", (*model)->kind());
+  AANET_ASSIGN_OR_RETURN(
+      const std::unique_ptr<Model> model,
+      CreateModel(model_config, ModelContext{num_particles, {}}, random));
+  Line(text, "model.kind", model->kind());
   Line(text, "model.num_parameters",
-       absl::StrCat((*model)->parameters().NumScalars()));
-  if (const auto* latent = dynamic_cast<const LatentOdeModel*>(model->get())) {
+       absl::StrCat(model->parameters().NumScalars()));
+  if (const auto* latent = dynamic_cast<const LatentOdeModel*>(model.get())) {
     const ode::SolverOptions& solver = latent->solver_options();
     Line(text, "model.solver",
          absl::StrCat(
