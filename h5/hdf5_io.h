@@ -108,7 +108,9 @@ absl::Status ReadFile(
 // This checks, in a file's bytes, every collection header ("GCOL", version
 // 1) and the sizes of its objects against the collection's and the file's
 // end: "malformed HDF5 file: object 1 of the global heap collection at byte
-// 4096 claims ... bytes, beyond the collection's end". ReadImage and
+// 4096 claims ... bytes, beyond the collection's end", and that a free-space
+// object is at least its own header's size (a zero there makes HDF5 1.10
+// loop forever; also found by the fuzzer). ReadImage and
 // ReadFile (for files up to kMaxCheckedFileSize) call it before HDF5 reads.
 absl::Status CheckGlobalHeaps(absl::string_view bytes);
 inline constexpr uint64_t kMaxCheckedFileSize = uint64_t{64} << 20;

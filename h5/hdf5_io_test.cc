@@ -395,6 +395,40 @@ TEST(ReadImageTest, ChecksGlobalHeapSizes) {
                         "heap collection at byte"));
 }
 
+// A free-space object of size zero makes HDF5 1.10 loop forever while it
+// reads the collection; it is refused first (found by //fuzz:dataset_fuzzer).
+TEST(ReadImageTest, RefusesAFreeSpaceObjectSmallerThanItsHeader) {
+  const std::string path = TestDir() + "/free.h5";
+  ASSERT_TRUE(WriteFileAtomically(path, [](H5::H5File& file) {
+                return WriteStringAttribute(file, "config", "name: \"x\"");
+              }).ok());
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  const size_t at = bytes.find("GCOL");
+  ASSERT_NE(at, std::string::npos);
+  // Walk to the free-space object (index 0): 16-byte headers, sizes aligned
+  // to 8 bytes.
+  size_t p = at + 16;
+  while (bytes[p] != 0 || bytes[p + 1] != 0) {
+    uint64_t size = 0;
+    for (int i = 7; i >= 0; --i) {
+      size = (size << 8) | static_cast<unsigned char>(bytes[p + 8 + i]);
+    }
+    p += 16 + (size + 7) / 8 * 8;
+    ASSERT_LT(p, bytes.size());
+  }
+  for (int i = 0; i < 8; ++i) bytes[p + 8 + i] = '\0';
+  auto read = [](const H5::H5File& file) {
+    return ReadStringAttribute(file, "config").status();
+  };
+  const absl::Status status = ReadImage(bytes, "free.h5", read);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("free.h5: malformed HDF5 file: the free space of the "
+                        "global heap collection at byte"));
+}
+
 TEST(DescribeTest, IsOneLine) {
   const H5::FileIException e("H5Fopen", "first line\nsecond line\r\n");
   const std::string text = Describe(e);
