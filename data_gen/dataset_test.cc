@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,9 +19,13 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "proto/experiment.pb.h"
+#include "testing/test_util.h"
 
 namespace aanet::data_gen {
 namespace {
+
+using ::aanet::test_util::SameBits;
+using ::aanet::test_util::TestDir;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -57,28 +60,6 @@ Experiment Parse(const std::string& text) {
 
 absl::StatusOr<Dataset> Generate(const std::string& text) {
   return GenerateDataset(Parse(text), text);
-}
-
-// A fresh directory under TEST_TMPDIR for the running test.
-std::string TestDir() {
-  const testing::TestInfo* info =
-      testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir =
-      fs::path(std::getenv("TEST_TMPDIR")) /
-      (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-bool SameBits(const double* a, const double* b, Eigen::Index size) {
-  return std::memcmp(a, b, sizeof(double) * size) == 0;
-}
-
-template <typename M>
-bool SameBits(const M& a, const M& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         SameBits(a.data(), b.data(), a.size());
 }
 
 void ExpectBitIdentical(const Dataset& a, const Dataset& b) {

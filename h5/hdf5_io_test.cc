@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,40 +20,20 @@
 #include "H5Cpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/test_util.h"
 
 namespace aanet::h5 {
 namespace {
+
+using ::aanet::test_util::ListDir;
+using ::aanet::test_util::SameBits;
+using ::aanet::test_util::StatusIs;
+using ::aanet::test_util::TestDir;
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-
-// A fresh directory under TEST_TMPDIR for the running test.
-std::string TestDir() {
-  const testing::TestInfo* info =
-      testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir =
-      fs::path(std::getenv("TEST_TMPDIR")) /
-      (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  return names;
-}
-
-template <typename M>
-bool SameBits(const M& a, const M& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(double) * a.size()) == 0;
-}
 
 // Values that a lossy path would change: signed zero, subnormals, extremes.
 Eigen::MatrixXd Awkward(int rows, int cols) {
@@ -427,17 +406,13 @@ TEST(AtomicWriteTest, FilesystemErrorsNameThePath) {
 void ExpectOpenError(const std::string& path, absl::StatusCode code,
                      const std::string& expected) {
   absl::StatusOr<H5::H5File> file = OpenFileForReading(path);
-  ASSERT_FALSE(file.ok());
-  EXPECT_EQ(file.status().code(), code);
-  EXPECT_THAT(std::string(file.status().message()),
-              HasSubstr(path + ": " + expected));
+  EXPECT_THAT(file, StatusIs(code, HasSubstr(path + ": " + expected)));
   // ReadFile reports the same and never calls `read`.
   const absl::Status status = Read(path, [](const H5::H5File&) {
     ADD_FAILURE() << "read called";
     return absl::OkStatus();
   });
-  EXPECT_EQ(status.code(), code);
-  EXPECT_THAT(std::string(status.message()), HasSubstr(path + ": " + expected));
+  EXPECT_THAT(status, StatusIs(code, HasSubstr(path + ": " + expected)));
 }
 
 TEST(OpenTest, MissingFileIsNotFound) {
