@@ -1,14 +1,8 @@
 #include "eval/evaluation.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -24,6 +18,7 @@
 #include "fileio/text_file.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "models/prediction_loss.h"
 #include "proto/text_config.h"
 
 namespace aanet::eval {
@@ -197,10 +192,6 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     const data_gen::StatePairs pairs = SubsamplePairs(
         data_gen::MakePairs(dataset, test, jump), options.max_pairs_per_jump);
     const Eigen::MatrixXd predicted = predictor.Predict(pairs.inputs, dt);
-    const Eigen::MatrixXd scaled_prediction =
-        predictor.scaler().Transform(predicted);
-    const Eigen::MatrixXd scaled_target =
-        predictor.scaler().Transform(pairs.targets);
     const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
         system, pairs.inputs.leftCols(n), pairs.inputs.rightCols(n));
     const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
@@ -211,8 +202,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     metrics->set_dt(dt);
     metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
     metrics->set_prediction_loss(
-        (scaled_prediction - scaled_target).squaredNorm() /
-        static_cast<double>(scaled_target.size()));
+        ScaledPredictionLoss(predictor.scaler(), predicted, pairs.targets));
     metrics->set_mean_abs_energy_change((after - before).cwiseAbs().mean());
     metrics->set_mean_relative_energy_change(
         ((after - before).array().abs() / before.array().abs()).mean());

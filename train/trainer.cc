@@ -19,6 +19,7 @@
 #include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
+#include "models/prediction_loss.h"
 #include "proto/text_config.h"
 #include "train/jump_schedule.h"
 #include "train/loss.h"
