@@ -18,15 +18,13 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
-#include "cli/usage.h"
 #include "eval/evaluation.h"
 #include "proto/evaluation.pb.h"
 
@@ -143,20 +141,11 @@ absl::Status Run() {
 }  // namespace aanet::eval
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  aanet::MainOptions options;
+  options.name = "eval";
+  options.usage =
       "Evaluates a trained model and writes the results as JSON.\n"
       "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5 "
-      "[--out=PATH]");
-  aanet::HandleHelpFlag(argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "eval: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  absl::Status status = aanet::eval::Run();
-  if (!status.ok()) {
-    std::cerr << "eval: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "[--out=PATH]";
+  return aanet::RunMain(argc, argv, options, aanet::eval::Run);
 }

@@ -15,12 +15,11 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "eval/predictions.h"
 #include "models/predictor.h"
@@ -95,19 +94,11 @@ absl::Status Run() {
 }  // namespace aanet::eval
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  aanet::MainOptions options;
+  options.name = "predict";
+  options.usage =
       "Predicts a trained model's states after dt for your own states.\n"
       "  bazel run //eval:predict -- --checkpoint=RUN/best.h5 "
-      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]");
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "predict: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  absl::Status status = aanet::eval::Run();
-  if (!status.ok()) {
-    std::cerr << "predict: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]";
+  return aanet::RunMain(argc, argv, options, aanet::eval::Run);
 }

@@ -15,15 +15,13 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/set_flags.h"
-#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "train/run_setup.h"
@@ -142,22 +140,13 @@ absl::Status Run() {
 }  // namespace aanet::train
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  aanet::MainOptions options;
+  options.name = "train";
+  options.usage =
       "Trains a model from an Experiment config.\n"
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
       "[--set=path.to.field=value ...] [--resume | --extend_to=N | "
-      "--init_from=CHECKPOINT]");
-  aanet::HandleHelpFlag(argc, argv);
-  aanet::ExtractSetFlags(&argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "train: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  absl::Status status = aanet::train::Run();
-  if (!status.ok()) {
-    std::cerr << "train: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "--init_from=CHECKPOINT]";
+  options.extract_args = aanet::ExtractSetFlags;
+  return aanet::RunMain(argc, argv, options, aanet::train::Run);
 }

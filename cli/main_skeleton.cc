@@ -1,0 +1,31 @@
+#include "cli/main_skeleton.h"
+
+#include <iostream>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "cli/usage.h"
+
+namespace aanet {
+
+int RunMain(int argc, char** argv, const MainOptions& options,
+            absl::FunctionRef<absl::Status()> run) {
+  absl::SetProgramUsageMessage(options.usage);
+  HandleHelpFlag(argc, argv);
+  if (options.extract_args != nullptr) options.extract_args(&argc, argv);
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::cerr << options.name << ": unexpected argument '" << positional[1]
+              << "'" << options.positional_hint << "\n";
+    return 1;
+  }
+  const absl::Status status = run();
+  if (!status.ok()) {
+    std::cerr << options.name << ": " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace aanet
