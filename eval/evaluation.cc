@@ -20,6 +20,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "models/prediction_loss.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 
 namespace aanet::eval {
 namespace {
@@ -144,9 +145,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     const Predictor& predictor, const data_gen::Dataset& dataset,
     const EvaluationOptions& options) {
   const Clock::time_point begin = Clock::now();
-  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
-    return valid;
-  }
+  AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
   const int n = dataset.num_particles();
   if (n != predictor.num_particles()) {
     return absl::InvalidArgumentError(
@@ -264,36 +263,31 @@ std::string ConfigName(const std::string& config_text) {
 absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     const std::string& checkpoint_path, const std::string& dataset_path,
     const EvaluationOptions& options) {
-  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
-    return valid;
-  }
-  absl::StatusOr<Predictor> predictor = Predictor::Load(checkpoint_path);
-  if (!predictor.ok()) return predictor.status();
-  absl::StatusOr<data_gen::Dataset> dataset =
-      data_gen::ReadDataset(dataset_path);
-  if (!dataset.ok()) return dataset.status();
-  if (dataset->num_particles() != predictor->num_particles()) {
+  AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
+  AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint_path));
+  AANET_ASSIGN_OR_RETURN(data_gen::Dataset dataset,
+                         data_gen::ReadDataset(dataset_path));
+  if (dataset.num_particles() != predictor.num_particles()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s has %d particles; the model was trained on %d", dataset_path,
-        dataset->num_particles(), predictor->num_particles()));
+        dataset.num_particles(), predictor.num_particles()));
   }
-  const std::string hash = data_gen::DatasetHash(*dataset);
-  if (predictor->dataset_hash().empty()) {
+  const std::string hash = data_gen::DatasetHash(dataset);
+  if (predictor.dataset_hash().empty()) {
     std::cerr << "warning: " << checkpoint_path
               << " does not record its training dataset (an older "
                  "checkpoint); cannot check that it was trained on "
               << dataset_path << "\n";
-  } else if (predictor->dataset_hash() != hash &&
-             !options.allow_other_dataset) {
+  } else if (predictor.dataset_hash() != hash && !options.allow_other_dataset) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "%s was trained on another dataset (%s, hash %s) than %s (%s, hash "
         "%s); pass --allow_other_dataset to evaluate it there anyway",
-        checkpoint_path, ConfigName(predictor->dataset_config_text()),
-        predictor->dataset_hash(), dataset_path,
-        ConfigName(dataset->config_text), hash));
+        checkpoint_path, ConfigName(predictor.dataset_config_text()),
+        predictor.dataset_hash(), dataset_path, ConfigName(dataset.config_text),
+        hash));
   }
   absl::StatusOr<EvaluationReport> report =
-      EvaluateModel(*predictor, *dataset, options);
+      EvaluateModel(predictor, dataset, options);
   if (!report.ok()) {
     return absl::Status(report.status().code(),
                         absl::StrCat(checkpoint_path, " on ", dataset_path,
@@ -324,9 +318,8 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
 }
 
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return text.status();
-  return ParseEvaluationJson(*text, path);
+  AANET_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return ParseEvaluationJson(text, path);
 }
 
 absl::StatusOr<EvaluationReport> ParseEvaluationJson(const std::string& text,
