@@ -9,20 +9,21 @@
 
 namespace aanet {
 
-int RunMain(int argc, char** argv, const MainOptions& options,
-            absl::FunctionRef<absl::Status()> run) {
-  absl::SetProgramUsageMessage(options.usage);
+int RunMain(int argc, char** argv, const std::string& name,
+            const std::string& usage, absl::FunctionRef<absl::Status()> run,
+            const MainOptions& options) {
+  absl::SetProgramUsageMessage(usage);
   HandleHelpFlag(argc, argv);
   if (options.extract_args != nullptr) options.extract_args(&argc, argv);
   const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
-    std::cerr << options.name << ": unexpected argument '" << positional[1]
-              << "'" << options.positional_hint << "\n";
+    std::cerr << name << ": unexpected argument '" << positional[1] << "'"
+              << options.positional_hint << "\n";
     return 1;
   }
   const absl::Status status = run();
   if (!status.ok()) {
-    std::cerr << options.name << ": " << status.message() << "\n";
+    std::cerr << name << ": " << status.message() << "\n";
     return 1;
   }
   return 0;

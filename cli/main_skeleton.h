@@ -5,12 +5,13 @@
 //   absl::Status Run() { ... }  // reads the flags, does the work, prints
 //
 //   int main(int argc, char** argv) {
-//     aanet::MainOptions options;
-//     options.name = "data_gen";
-//     options.usage = "Generates ...\n  bazel run //data_gen -- --config=C";
-//     options.extract_args = aanet::ExtractSetFlags;  // if it takes --set
-//     return aanet::RunMain(argc, argv, options, Run);
+//     return aanet::RunMain(argc, argv, "data_gen",
+//                           "Generates ...\n  bazel run //data_gen -- ...",
+//                           aanet::data_gen::Run);
 //   }
+//
+// (with MainOptions as a last argument for a binary that takes --set, or
+// explains its flags after an unexpected argument).
 //
 // RunMain, in order:
 //   1. absl::SetProgramUsageMessage(usage);
@@ -36,11 +37,8 @@
 
 namespace aanet {
 
+// What some binaries add to the skeleton.
 struct MainOptions {
-  // The binary's name, the prefix of its error lines: "train".
-  std::string name;
-  // The usage message --help prints first.
-  std::string usage;
   // Appended to the unexpected-argument line, e.g.
   // " (flags are --config, --set and --out)".
   std::string positional_hint;
@@ -48,9 +46,11 @@ struct MainOptions {
   void (*extract_args)(int* argc, char** argv) = nullptr;
 };
 
-// Runs a binary's main (see above); returns its exit status.
-int RunMain(int argc, char** argv, const MainOptions& options,
-            absl::FunctionRef<absl::Status()> run);
+// Runs a binary's main (see above); returns its exit status. `name` is the
+// prefix of its error lines ("train"), `usage` what --help prints first.
+int RunMain(int argc, char** argv, const std::string& name,
+            const std::string& usage, absl::FunctionRef<absl::Status()> run,
+            const MainOptions& options = MainOptions());
 
 }  // namespace aanet
 

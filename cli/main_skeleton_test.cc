@@ -26,17 +26,13 @@ void ExitWithRunMain(std::vector<std::string> args, const MainOptions& options,
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   const int status =
-      RunMain(static_cast<int>(args.size()), argv.data(), options, run);
+      RunMain(static_cast<int>(args.size()), argv.data(), "tool",
+              "Does things.\n  tool --main_skeleton_test_jobs=N", run, options);
   std::cout.flush();
   std::exit(status);
 }
 
-MainOptions Options() {
-  MainOptions options;
-  options.name = "tool";
-  options.usage = "Does things.\n  tool --main_skeleton_test_jobs=N";
-  return options;
-}
+MainOptions Options() { return MainOptions(); }
 
 TEST(RunMainTest, RunsWithTheParsedFlagsAndReturnsZero) {
   EXPECT_EXIT(

@@ -65,12 +65,12 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   aanet::MainOptions options;
-  options.name = "data_gen";
-  options.usage =
-      "Generates an HDF5 trajectory dataset from an Experiment config.\n"
-      "  bazel run //data_gen -- --config=configs/harmonic/default.pbtxt "
-      "[--set=path.to.field=value ...] [--out=PATH]";
   options.positional_hint = " (flags are --config, --set and --out)";
   options.extract_args = aanet::ExtractSetFlags;
-  return aanet::RunMain(argc, argv, options, aanet::data_gen::Run);
+  return aanet::RunMain(
+      argc, argv, "data_gen",
+      "Generates an HDF5 trajectory dataset from an Experiment config.\n"
+      "  bazel run //data_gen -- --config=configs/harmonic/default.pbtxt "
+      "[--set=path.to.field=value ...] [--out=PATH]",
+      aanet::data_gen::Run, options);
 }

@@ -141,11 +141,10 @@ absl::Status Run() {
 }  // namespace aanet::eval
 
 int main(int argc, char** argv) {
-  aanet::MainOptions options;
-  options.name = "eval";
-  options.usage =
+  return aanet::RunMain(
+      argc, argv, "eval",
       "Evaluates a trained model and writes the results as JSON.\n"
       "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5 "
-      "[--out=PATH]";
-  return aanet::RunMain(argc, argv, options, aanet::eval::Run);
+      "[--out=PATH]",
+      aanet::eval::Run);
 }

@@ -92,11 +92,10 @@ absl::Status Run() {
 }  // namespace aanet::eval
 
 int main(int argc, char** argv) {
-  aanet::MainOptions options;
-  options.name = "predict";
-  options.usage =
+  return aanet::RunMain(
+      argc, argv, "predict",
       "Predicts a trained model's states after dt for your own states.\n"
       "  bazel run //eval:predict -- --checkpoint=RUN/best.h5 "
-      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]";
-  return aanet::RunMain(argc, argv, options, aanet::eval::Run);
+      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]",
+      aanet::eval::Run);
 }

@@ -139,12 +139,12 @@ absl::Status Run() {
 
 int main(int argc, char** argv) {
   aanet::MainOptions options;
-  options.name = "train";
-  options.usage =
+  options.extract_args = aanet::ExtractSetFlags;
+  return aanet::RunMain(
+      argc, argv, "train",
       "Trains a model from an Experiment config.\n"
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
       "[--set=path.to.field=value ...] [--resume | --extend_to=N | "
-      "--init_from=CHECKPOINT]";
-  options.extract_args = aanet::ExtractSetFlags;
-  return aanet::RunMain(argc, argv, options, aanet::train::Run);
+      "--init_from=CHECKPOINT]",
+      aanet::train::Run, options);
 }
