@@ -20,11 +20,13 @@
 #include "H5Cpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/hdf5_test_util.h"
 #include "testing/test_util.h"
 
 namespace aanet::h5 {
 namespace {
 
+using ::aanet::test_util::EditHdf5File;
 using ::aanet::test_util::ListDir;
 using ::aanet::test_util::SameBits;
 using ::aanet::test_util::StatusIs;
@@ -59,13 +61,6 @@ std::string WriteFile(const std::string& path,
   const absl::Status status = WriteFileAtomically(path, fill);
   EXPECT_TRUE(status.ok()) << status;
   return path;
-}
-
-// Edits a written file with the raw HDF5 API.
-void Edit(const std::string& path,
-          const std::function<void(H5::H5File&)>& edit) {
-  H5::H5File file(path, H5F_ACC_RDWR);
-  edit(file);
 }
 
 // Runs `read` on the file at `path` and returns its status.
@@ -536,7 +531,7 @@ TEST_F(ReadErrorTest, MissingOrWrongKindOfItem) {
 }
 
 TEST_F(ReadErrorTest, DanglingLinks) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     file.link(H5L_TYPE_SOFT, "/nowhere", "g/dangling");
   });
   EXPECT_THAT(ReadError([](const H5::H5File& file) {
@@ -548,7 +543,7 @@ TEST_F(ReadErrorTest, DanglingLinks) {
 }
 
 TEST_F(ReadErrorTest, WrongDtypeOrDataspace) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     const hsize_t dims[1] = {4};
     file.createDataSet("i32", H5::PredType::STD_I32LE, H5::DataSpace(1, dims));
     file.createDataSet("f32", H5::PredType::IEEE_F32LE, H5::DataSpace(1, dims));
@@ -608,7 +603,7 @@ TEST_F(ReadErrorTest, ShapeRankAndSizeChecks) {
 }
 
 TEST_F(ReadErrorTest, ImplausiblyLargeShapeIsRejectedWithoutAllocating) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     // Never written, so the file stays small.
     const hsize_t big[2] = {100000, 100000};
     file.createDataSet("big", H5::PredType::IEEE_F64LE, H5::DataSpace(2, big));
@@ -628,7 +623,7 @@ TEST_F(ReadErrorTest, ImplausiblyLargeShapeIsRejectedWithoutAllocating) {
 }
 
 TEST_F(ReadErrorTest, Attributes) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     const hsize_t dims[1] = {2};
     const int64_t values[2] = {1, 2};
     file.createAttribute("pair", H5::PredType::STD_I64LE,

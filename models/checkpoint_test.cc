@@ -15,11 +15,13 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rng/random.h"
+#include "testing/hdf5_test_util.h"
 #include "testing/test_util.h"
 
 namespace aanet {
 namespace {
 
+using ::aanet::test_util::EditHdf5File;
 using ::aanet::test_util::ListDir;
 using ::aanet::test_util::SameBits;
 using ::aanet::test_util::TestDir;
@@ -127,18 +129,11 @@ std::string WriteValidFile(const std::string& dir, bool training = true,
   return path;
 }
 
-// Edits a written file with the raw HDF5 API.
-void Edit(const std::string& path,
-          const std::function<void(H5::H5File&)>& edit) {
-  H5::H5File file(path, H5F_ACC_RDWR);
-  edit(file);
-}
-
 // Replaces dataset `name` by one of `type` and `dims`, filled with `fill`.
 void ReplaceDataset(const std::string& path, const std::string& name,
                     std::vector<hsize_t> dims, double fill = 1.0,
                     const H5::PredType& type = H5::PredType::IEEE_F64LE) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     file.unlink(name);
     H5::DataSpace space = dims.empty()
                               ? H5::DataSpace(H5S_SCALAR)
@@ -153,7 +148,7 @@ void ReplaceDataset(const std::string& path, const std::string& name,
 
 void ReplaceStringAttribute(const std::string& path, const std::string& object,
                             const std::string& name, const std::string& value) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     H5::Group group = file.openGroup(object);
     group.removeAttr(name);
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
@@ -164,7 +159,7 @@ void ReplaceStringAttribute(const std::string& path, const std::string& object,
 
 void ReplaceIntAttribute(const std::string& path, const std::string& object,
                          const std::string& name, int64_t value) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     file.openGroup(object).openAttribute(name).write(H5::PredType::NATIVE_INT64,
                                                      &value);
   });
@@ -439,7 +434,7 @@ TEST(CheckpointFileTest, BadRootAttributes) {
        {"model_kind", "config", "dataset_path", "num_particles", "step"}) {
     SCOPED_TRACE(name);
     const std::string path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) { file.removeAttr(name); });
+    EditHdf5File(path, [&](H5::H5File& file) { file.removeAttr(name); });
     ExpectReadError(path, std::string("missing attribute '") + name + "'");
   }
   std::string path = WriteValidFile(dir);
@@ -458,7 +453,7 @@ TEST(CheckpointFileTest, BadRootAttributes) {
 TEST(CheckpointFileTest, DatasetIdentityIsOptionalButChecked) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("dataset_config");
     file.removeAttr("dataset_hash");
   });
@@ -479,21 +474,23 @@ TEST(CheckpointFileTest, DatasetIdentityIsOptionalButChecked) {
 TEST(CheckpointFileTest, MissingParameter) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path,
-       [](H5::H5File& file) { file.unlink("parameters/encoder/layer_03/W"); });
+  EditHdf5File(path, [](H5::H5File& file) {
+    file.unlink("parameters/encoder/layer_03/W");
+  });
   ExpectReadError(path, "missing dataset 'parameters/encoder/layer_03/W'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("parameters/encoder"); });
+  EditHdf5File(path,
+               [](H5::H5File& file) { file.unlink("parameters/encoder"); });
   ExpectReadError(path, "missing dataset 'parameters/encoder/layer_10/W'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("parameters"); });
+  EditHdf5File(path, [](H5::H5File& file) { file.unlink("parameters"); });
   ExpectReadError(path, "missing group 'parameters'");
 }
 
 TEST(CheckpointFileTest, BadOrderAttribute) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.openGroup("parameters").removeAttr("order");
   });
   ExpectReadError(path, "group 'parameters': missing attribute 'order'");
@@ -520,7 +517,7 @@ TEST(CheckpointFileTest, BadOrderAttribute) {
 TEST(CheckpointFileTest, BadParameterValues) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir, false);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     H5::DataSet dataset = file.openDataSet("parameters/encoder/layer_03/b");
     const double values[4] = {1, 2, NAN, 4};
     dataset.write(values, H5::PredType::NATIVE_DOUBLE);
@@ -530,7 +527,7 @@ TEST(CheckpointFileTest, BadParameterValues) {
                   "value (nan) at flat index 2");
   // Flat indices count in file (row-major) order, as h5py's .flat.
   path = WriteValidFile(dir, false);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     H5::DataSet dataset = file.openDataSet("parameters/encoder/layer_03/W");
     std::vector<double> values(12, 0.5);
     values[1 * 4 + 2] = -INFINITY;
@@ -565,7 +562,7 @@ TEST(CheckpointFileTest, BadScaler) {
   ReplaceDataset(path, "scaler/scale", {4}, INFINITY);
   ExpectReadError(path, "dataset 'scaler/scale' has a non-finite value (inf)");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("scaler"); });
+  EditHdf5File(path, [](H5::H5File& file) { file.unlink("scaler"); });
   ExpectReadError(path, "missing group 'scaler'");
   // num_particles and the scaler must agree.
   path = WriteValidFile(dir);
@@ -583,17 +580,18 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
                   "[4,3], expected [3,4] to match "
                   "'parameters/encoder/layer_03/W'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("training/adam_v/A"); });
+  EditHdf5File(path,
+               [](H5::H5File& file) { file.unlink("training/adam_v/A"); });
   ExpectReadError(path, "missing dataset 'training/adam_v/A'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.link(H5L_TYPE_HARD, "training/adam_v/A", "training/adam_v/B");
   });
   ExpectReadError(path,
                   "group 'training/adam_v' holds dataset 'B', which is not a "
                   "parameter");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("training/adam_m"); });
+  EditHdf5File(path, [](H5::H5File& file) { file.unlink("training/adam_m"); });
   ExpectReadError(path, "missing group 'training/adam_m'");
   path = WriteValidFile(dir);
   ReplaceDataset(path, "training/adam_v/A", {2, 2}, -1.0);
@@ -605,7 +603,7 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
        {"adam_step", "rng_state", "best_loss", "best_step"}) {
     SCOPED_TRACE(name);
     path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) {
+    EditHdf5File(path, [&](H5::H5File& file) {
       file.openGroup("training").removeAttr(name);
     });
     ExpectReadError(path, std::string("group 'training': missing attribute '") +
@@ -617,7 +615,7 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
                   "group 'training': attribute 'adam_step' is -1, expected "
                   ">= 0");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     const double nan = NAN;
     file.openGroup("training")
         .openAttribute("best_loss")
