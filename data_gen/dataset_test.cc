@@ -27,6 +27,7 @@ namespace {
 
 using ::aanet::test_util::EditHdf5File;
 using ::aanet::test_util::SameBits;
+using ::aanet::test_util::StatusIs;
 using ::aanet::test_util::TestDir;
 
 namespace fs = std::filesystem;
@@ -430,10 +431,8 @@ TEST(DatasetFileTest, RefusesToWriteInconsistentDataset) {
 
 TEST(DatasetFileTest, MissingFile) {
   const std::string path = TestDir() + "/nothing.h5";
-  absl::StatusOr<Dataset> d = ReadDataset(path);
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(d.status().message(), path + ": no such file");
+  EXPECT_THAT(ReadDataset(path),
+              StatusIs(absl::StatusCode::kNotFound, path + ": no such file"));
 }
 
 TEST(DatasetFileTest, DirectoryIsNotAFile) {

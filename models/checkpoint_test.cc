@@ -24,6 +24,7 @@ namespace {
 using ::aanet::test_util::EditHdf5File;
 using ::aanet::test_util::ListDir;
 using ::aanet::test_util::SameBits;
+using ::aanet::test_util::StatusIs;
 using ::aanet::test_util::TestDir;
 
 namespace fs = std::filesystem;
@@ -394,10 +395,8 @@ TEST(CheckpointTest, RefusesToWriteInvalidCheckpoints) {
 
 TEST(CheckpointFileTest, MissingFile) {
   const std::string path = TestDir() + "/nothing.h5";
-  absl::StatusOr<Checkpoint> c = ReadCheckpoint(path);
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(c.status().message(), path + ": no such file");
+  EXPECT_THAT(ReadCheckpoint(path),
+              StatusIs(absl::StatusCode::kNotFound, path + ": no such file"));
 }
 
 TEST(CheckpointFileTest, GarbageAndTruncatedFiles) {
