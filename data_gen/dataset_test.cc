@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,9 +19,16 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "proto/experiment.pb.h"
+#include "testing/hdf5_test_util.h"
+#include "testing/test_util.h"
 
 namespace aanet::data_gen {
 namespace {
+
+using ::aanet::test_util::EditHdf5File;
+using ::aanet::test_util::SameBits;
+using ::aanet::test_util::StatusIs;
+using ::aanet::test_util::TestDir;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -59,28 +65,6 @@ absl::StatusOr<Dataset> Generate(const std::string& text) {
   return GenerateDataset(Parse(text), text);
 }
 
-// A fresh directory under TEST_TMPDIR for the running test.
-std::string TestDir() {
-  const testing::TestInfo* info =
-      testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir =
-      fs::path(std::getenv("TEST_TMPDIR")) /
-      (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-bool SameBits(const double* a, const double* b, Eigen::Index size) {
-  return std::memcmp(a, b, sizeof(double) * size) == 0;
-}
-
-template <typename M>
-bool SameBits(const M& a, const M& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         SameBits(a.data(), b.data(), a.size());
-}
-
 void ExpectBitIdentical(const Dataset& a, const Dataset& b) {
   EXPECT_EQ(a.system, b.system);
   EXPECT_EQ(a.config_text, b.config_text);
@@ -113,17 +97,10 @@ std::string WriteValidFile(const std::string& dir,
   return path;
 }
 
-// Edits a written file with the raw HDF5 API.
-void Edit(const std::string& path,
-          const std::function<void(H5::H5File&)>& edit) {
-  H5::H5File file(path, H5F_ACC_RDWR);
-  edit(file);
-}
-
 // Replaces dataset `name` by one of `type` and `dims`, filled with zeros.
 void ReplaceDataset(const std::string& path, const std::string& name,
                     const H5::PredType& type, std::vector<hsize_t> dims) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     file.unlink(name);
     H5::DataSpace space = dims.empty()
                               ? H5::DataSpace(H5S_SCALAR)
@@ -454,10 +431,8 @@ TEST(DatasetFileTest, RefusesToWriteInconsistentDataset) {
 
 TEST(DatasetFileTest, MissingFile) {
   const std::string path = TestDir() + "/nothing.h5";
-  absl::StatusOr<Dataset> d = ReadDataset(path);
-  ASSERT_FALSE(d.ok());
-  EXPECT_EQ(d.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(d.status().message(), path + ": no such file");
+  EXPECT_THAT(ReadDataset(path),
+              StatusIs(absl::StatusCode::kNotFound, path + ": no such file"));
 }
 
 TEST(DatasetFileTest, DirectoryIsNotAFile) {
@@ -496,14 +471,14 @@ TEST(DatasetFileTest, MissingItems) {
   for (const auto& [item, expected] : cases) {
     SCOPED_TRACE(item);
     const std::string path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) { file.unlink(item); });
+    EditHdf5File(path, [&](H5::H5File& file) { file.unlink(item); });
     ExpectReadError(path, expected);
   }
 }
 
 TEST(DatasetFileTest, GroupWhereDatasetExpected) {
   const std::string path = WriteValidFile(TestDir());
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.unlink("t");
     file.createGroup("t");
   });
@@ -528,7 +503,7 @@ TEST(DatasetFileTest, WrongDtype) {
 TEST(DatasetFileTest, StringWhereNumberExpected) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.unlink("parameters/k_pair");
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     H5::DataSet dataset = file.createDataSet("parameters/k_pair", type,
@@ -539,7 +514,7 @@ TEST(DatasetFileTest, StringWhereNumberExpected) {
                   "dataset 'parameters/k_pair' has dtype string, expected "
                   "float64");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("format_version");
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     file.createAttribute("format_version", type, H5::DataSpace(H5S_SCALAR))
@@ -549,7 +524,7 @@ TEST(DatasetFileTest, StringWhereNumberExpected) {
                   "attribute 'format_version' has type string, expected "
                   "integer");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("system");
     const int64_t value = 7;
     file.createAttribute("system", H5::PredType::STD_I64LE,
@@ -602,7 +577,7 @@ TEST(DatasetFileTest, WrongShapeOrRank) {
 
 TEST(DatasetFileTest, ImplausiblyLargeShapeIsRejectedWithoutAllocating) {
   const std::string path = WriteValidFile(TestDir());
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.unlink("p");
     const hsize_t dims[3] = {100000, 100000, 100000};
     // Never written, so the file stays small.
@@ -615,18 +590,18 @@ TEST(DatasetFileTest, MissingOrWrongAttributes) {
   const std::string dir = TestDir();
   for (const char* name : {"system", "format_version", "config"}) {
     const std::string path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) { file.removeAttr(name); });
+    EditHdf5File(path, [&](H5::H5File& file) { file.removeAttr(name); });
     ExpectReadError(path, std::string("missing attribute '") + name + "'");
   }
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     const int64_t version = 2;
     file.openAttribute("format_version")
         .write(H5::PredType::NATIVE_INT64, &version);
   });
   ExpectReadError(path, "attribute 'format_version' is 2, expected 1");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("system");
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     file.createAttribute("system", type, H5::DataSpace(H5S_SCALAR))
@@ -634,7 +609,7 @@ TEST(DatasetFileTest, MissingOrWrongAttributes) {
   });
   ExpectReadError(path, "attribute 'system' is \"pendulum\", expected");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("format_version");
     const hsize_t dims[1] = {2};
     const int64_t values[2] = {1, 1};
@@ -648,7 +623,7 @@ TEST(DatasetFileTest, MissingOrWrongAttributes) {
 TEST(DatasetFileTest, AcceptsFixedLengthSystemString) {
   // h5py writes `attrs['system'] = np.bytes_(b'harmonic')` this way.
   const std::string path = WriteValidFile(TestDir());
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("system");
     H5::StrType type(H5::PredType::C_S1, 8);
     file.createAttribute("system", type, H5::DataSpace(H5S_SCALAR))
@@ -662,7 +637,7 @@ TEST(DatasetFileTest, AcceptsFixedLengthSystemString) {
 TEST(DatasetFileTest, NonFiniteOrInvalidValues) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     H5::DataSet t = file.openDataSet("t");
     std::vector<double> values(1000, 1.0);
     values[17] = NAN;
@@ -670,7 +645,7 @@ TEST(DatasetFileTest, NonFiniteOrInvalidValues) {
   });
   ExpectReadError(path, "dataset 't' has a non-finite value");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     const double masses[2] = {1.0, -3.0};
     file.openDataSet("parameters/masses")
         .write(masses, H5::PredType::NATIVE_DOUBLE);
@@ -696,7 +671,7 @@ TEST(DatasetFileTest, TimesMustIncreaseUniformly) {
   };
   for (const auto& c : cases) {
     const std::string path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) {
+    EditHdf5File(path, [&](H5::H5File& file) {
       std::vector<double> values(1000);
       for (int i = 0; i < 1000; ++i) values[i] = c.t(i);
       file.openDataSet("t").write(values.data(), H5::PredType::NATIVE_DOUBLE);

@@ -11,13 +11,11 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "cli/set_flags.h"
-#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "data_gen/summary.h"
 #include "proto/text_config.h"
@@ -66,22 +64,13 @@ absl::Status Run() {
 }  // namespace aanet::data_gen
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  aanet::MainOptions options;
+  options.positional_hint = " (flags are --config, --set and --out)";
+  options.extract_args = aanet::ExtractSetFlags;
+  return aanet::RunMain(
+      argc, argv, "data_gen",
       "Generates an HDF5 trajectory dataset from an Experiment config.\n"
       "  bazel run //data_gen -- --config=configs/harmonic/default.pbtxt "
-      "[--set=path.to.field=value ...] [--out=PATH]");
-  aanet::HandleHelpFlag(argc, argv);
-  aanet::ExtractSetFlags(&argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "data_gen: unexpected argument '" << positional[1]
-              << "' (flags are --config, --set and --out)\n";
-    return 1;
-  }
-  absl::Status status = aanet::data_gen::Run();
-  if (!status.ok()) {
-    std::cerr << "data_gen: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "[--set=path.to.field=value ...] [--out=PATH]",
+      aanet::data_gen::Run, options);
 }

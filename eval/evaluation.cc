@@ -1,14 +1,8 @@
 #include "eval/evaluation.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <limits>
@@ -24,7 +18,9 @@
 #include "fileio/text_file.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "models/prediction_loss.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 
 namespace aanet::eval {
 namespace {
@@ -149,9 +145,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     const Predictor& predictor, const data_gen::Dataset& dataset,
     const EvaluationOptions& options) {
   const Clock::time_point begin = Clock::now();
-  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
-    return valid;
-  }
+  AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
   const int n = dataset.num_particles();
   if (n != predictor.num_particles()) {
     return absl::InvalidArgumentError(
@@ -197,10 +191,6 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     const data_gen::StatePairs pairs = SubsamplePairs(
         data_gen::MakePairs(dataset, test, jump), options.max_pairs_per_jump);
     const Eigen::MatrixXd predicted = predictor.Predict(pairs.inputs, dt);
-    const Eigen::MatrixXd scaled_prediction =
-        predictor.scaler().Transform(predicted);
-    const Eigen::MatrixXd scaled_target =
-        predictor.scaler().Transform(pairs.targets);
     const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
         system, pairs.inputs.leftCols(n), pairs.inputs.rightCols(n));
     const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
@@ -211,8 +201,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     metrics->set_dt(dt);
     metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
     metrics->set_prediction_loss(
-        (scaled_prediction - scaled_target).squaredNorm() /
-        static_cast<double>(scaled_target.size()));
+        ScaledPredictionLoss(predictor.scaler(), predicted, pairs.targets));
     metrics->set_mean_abs_energy_change((after - before).cwiseAbs().mean());
     metrics->set_mean_relative_energy_change(
         ((after - before).array().abs() / before.array().abs()).mean());
@@ -274,36 +263,31 @@ std::string ConfigName(const std::string& config_text) {
 absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     const std::string& checkpoint_path, const std::string& dataset_path,
     const EvaluationOptions& options) {
-  if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
-    return valid;
-  }
-  absl::StatusOr<Predictor> predictor = Predictor::Load(checkpoint_path);
-  if (!predictor.ok()) return predictor.status();
-  absl::StatusOr<data_gen::Dataset> dataset =
-      data_gen::ReadDataset(dataset_path);
-  if (!dataset.ok()) return dataset.status();
-  if (dataset->num_particles() != predictor->num_particles()) {
+  AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
+  AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint_path));
+  AANET_ASSIGN_OR_RETURN(data_gen::Dataset dataset,
+                         data_gen::ReadDataset(dataset_path));
+  if (dataset.num_particles() != predictor.num_particles()) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s has %d particles; the model was trained on %d", dataset_path,
-        dataset->num_particles(), predictor->num_particles()));
+        dataset.num_particles(), predictor.num_particles()));
   }
-  const std::string hash = data_gen::DatasetHash(*dataset);
-  if (predictor->dataset_hash().empty()) {
+  const std::string hash = data_gen::DatasetHash(dataset);
+  if (predictor.dataset_hash().empty()) {
     std::cerr << "warning: " << checkpoint_path
               << " does not record its training dataset (an older "
                  "checkpoint); cannot check that it was trained on "
               << dataset_path << "\n";
-  } else if (predictor->dataset_hash() != hash &&
-             !options.allow_other_dataset) {
+  } else if (predictor.dataset_hash() != hash && !options.allow_other_dataset) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "%s was trained on another dataset (%s, hash %s) than %s (%s, hash "
         "%s); pass --allow_other_dataset to evaluate it there anyway",
-        checkpoint_path, ConfigName(predictor->dataset_config_text()),
-        predictor->dataset_hash(), dataset_path,
-        ConfigName(dataset->config_text), hash));
+        checkpoint_path, ConfigName(predictor.dataset_config_text()),
+        predictor.dataset_hash(), dataset_path, ConfigName(dataset.config_text),
+        hash));
   }
   absl::StatusOr<EvaluationReport> report =
-      EvaluateModel(*predictor, *dataset, options);
+      EvaluateModel(predictor, dataset, options);
   if (!report.ok()) {
     return absl::Status(report.status().code(),
                         absl::StrCat(checkpoint_path, " on ", dataset_path,
@@ -334,9 +318,8 @@ absl::Status WriteEvaluationJson(const EvaluationReport& report,
 }
 
 absl::StatusOr<EvaluationReport> ReadEvaluationJson(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return text.status();
-  return ParseEvaluationJson(*text, path);
+  AANET_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return ParseEvaluationJson(text, path);
 }
 
 absl::StatusOr<EvaluationReport> ParseEvaluationJson(const std::string& text,

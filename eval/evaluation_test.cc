@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -25,9 +24,13 @@
 #include "proto/evaluation.pb.h"
 #include "proto/text_config.h"
 #include "rng/random.h"
+#include "testing/test_util.h"
 
 namespace aanet::eval {
 namespace {
+
+using ::aanet::test_util::ReadAll;
+using ::aanet::test_util::TempPath;
 
 namespace fs = std::filesystem;
 using ::google::protobuf::util::MessageDifferencer;
@@ -67,17 +70,6 @@ constexpr char kConfig[] = R"pb(
 
 constexpr int64_t kStep = 123;
 constexpr int kNumTest = 500;
-
-std::string TempPath(const std::string& name) {
-  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // The Hamiltonian of one state, written out from harmonic.h's definition.
 double HandEnergy(const data_gen::HarmonicParameters& system,

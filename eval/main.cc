@@ -18,17 +18,16 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
-#include "cli/usage.h"
 #include "eval/evaluation.h"
 #include "proto/evaluation.pb.h"
+#include "status/status_macros.h"
 
 ABSL_FLAG(std::string, checkpoint, "", "checkpoint .h5 written by //train");
 ABSL_FLAG(std::string, dataset, "", "the dataset .h5 the model was trained on");
@@ -89,23 +88,22 @@ absl::Status Run() {
              "evaluation.json")
                 .string()
           : ResolveUserPath(absl::GetFlag(FLAGS_out));
-  absl::StatusOr<EvaluationReport> report = EvaluateCheckpoint(
-      checkpoint_path, ResolveUserPath(absl::GetFlag(FLAGS_dataset)), options);
-  if (!report.ok()) return report.status();
+  AANET_ASSIGN_OR_RETURN(
+      EvaluationReport report,
+      EvaluateCheckpoint(checkpoint_path,
+                         ResolveUserPath(absl::GetFlag(FLAGS_dataset)),
+                         options));
   // Written before anything is printed, so a failure leaves only its error.
-  if (absl::Status written = WriteEvaluationJson(*report, out_path);
-      !written.ok()) {
-    return written;
-  }
+  AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
 
   std::cout << absl::StrFormat(
       "%s model, %d parameters, step %d; test split: last %d samples of %d "
       "trajectory(ies)\n",
-      report->model_kind(), report->num_parameters(), report->step(),
-      report->num_test_samples(), report->num_trajectories());
+      report.model_kind(), report.num_parameters(), report.step(),
+      report.num_test_samples(), report.num_trajectories());
   std::cout << "jump  prediction_loss  mean_abs_energy_change  "
                "relative_energy_change  1_state_median_us  batch_median_us\n";
-  for (const JumpMetrics& m : report->jumps()) {
+  for (const JumpMetrics& m : report.jumps()) {
     std::cout << absl::StrFormat(
         "%4d  %15.4e  %22.4e  %22.4e  %17s  %15s\n", m.jump(),
         m.prediction_loss(), m.mean_abs_energy_change(),
@@ -113,22 +111,22 @@ absl::Status Run() {
         MedianMicroseconds(m.single_state(), m.has_single_state()),
         MedianMicroseconds(m.batch(), m.has_batch()));
   }
-  if (!report->jumps().empty() && report->jumps(0).has_batch()) {
+  if (!report.jumps().empty() && report.jumps(0).has_batch()) {
     std::cout << absl::StrFormat(
         "(median of %d calls after %d warm-up calls; batch of %d states)\n",
-        report->jumps(0).batch().repetitions(),
-        report->jumps(0).batch().warmup_calls(),
-        report->jumps(0).batch().batch_size());
+        report.jumps(0).batch().repetitions(),
+        report.jumps(0).batch().warmup_calls(),
+        report.jumps(0).batch().batch_size());
   }
-  for (int jump : report->skipped_jumps()) {
+  for (int jump : report.skipped_jumps()) {
     std::cout << absl::StrFormat(
         "jump %d skipped: no pair within the %d test samples\n", jump,
-        report->num_test_samples());
+        report.num_test_samples());
   }
-  if (!report->frequencies().empty()) {
+  if (!report.frequencies().empty()) {
     std::cout << "angular velocities on the test states vs true frequencies "
                  "(relative error as a fraction: |learned - true| / true)\n";
-    for (const aanet::FrequencyMatch& m : report->frequencies()) {
+    for (const aanet::FrequencyMatch& m : report.frequencies()) {
       std::cout << absl::StrFormat(
           "  pair %d: learned %.5f +- %.5f, true %.5f, relative error %.4g\n",
           m.latent_index(), m.learned_mean(), m.learned_std(),
@@ -143,20 +141,10 @@ absl::Status Run() {
 }  // namespace aanet::eval
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return aanet::RunMain(
+      argc, argv, "eval",
       "Evaluates a trained model and writes the results as JSON.\n"
       "  bazel run //eval -- --checkpoint=RUN/best.h5 --dataset=DATA.h5 "
-      "[--out=PATH]");
-  aanet::HandleHelpFlag(argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "eval: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  absl::Status status = aanet::eval::Run();
-  if (!status.ok()) {
-    std::cerr << "eval: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "[--out=PATH]",
+      aanet::eval::Run);
 }

@@ -15,15 +15,15 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "eval/predictions.h"
 #include "models/predictor.h"
+#include "status/status_macros.h"
 
 ABSL_FLAG(std::string, checkpoint, "",
           "checkpoint .h5 written by //train (best.h5 or checkpoint.h5)");
@@ -69,24 +69,21 @@ absl::Status Run() {
     return absl::InvalidArgumentError(
         absl::StrCat("--out: ", format.status().message()));
   }
-  absl::StatusOr<Predictor> predictor = Predictor::Load(checkpoint);
-  if (!predictor.ok()) return predictor.status();
-  absl::StatusOr<Eigen::MatrixXd> states =
-      ReadStates(states_path, predictor->num_particles());
-  if (!states.ok()) return states.status();
-  absl::StatusOr<Predictions> predictions = PredictStates(
-      *predictor, *states, *dts, absl::GetFlag(FLAGS_action_angle));
+  AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint));
+  AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd states,
+                         ReadStates(states_path, predictor.num_particles()));
+  absl::StatusOr<Predictions> predictions =
+      PredictStates(predictor, states, *dts, absl::GetFlag(FLAGS_action_angle));
   if (!predictions.ok()) {
     return absl::Status(
         predictions.status().code(),
         absl::StrCat(states_path, ": ", predictions.status().message()));
   }
-  absl::Status written =
-      WritePredictions(*predictions, *predictor, checkpoint, out);
-  if (!written.ok()) return written;
+  AANET_RETURN_IF_ERROR(
+      WritePredictions(*predictions, predictor, checkpoint, out));
   std::cout << absl::StrFormat(
       "%s model (step %d): %d state(s) x %d dt -> %s\n",
-      predictor->model().kind(), predictor->step(), states->rows(), dts->size(),
+      predictor.model().kind(), predictor.step(), states.rows(), dts->size(),
       absl::StrJoin(PredictionFiles(*predictions, out), ", "));
   return absl::OkStatus();
 }
@@ -95,19 +92,10 @@ absl::Status Run() {
 }  // namespace aanet::eval
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  return aanet::RunMain(
+      argc, argv, "predict",
       "Predicts a trained model's states after dt for your own states.\n"
       "  bazel run //eval:predict -- --checkpoint=RUN/best.h5 "
-      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]");
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "predict: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  absl::Status status = aanet::eval::Run();
-  if (!status.ok()) {
-    std::cerr << "predict: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]",
+      aanet::eval::Run);
 }

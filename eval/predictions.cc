@@ -16,6 +16,7 @@
 #include "fileio/npy.h"
 #include "fileio/text_file.h"
 #include "h5/hdf5_io.h"
+#include "status/status_macros.h"
 
 namespace aanet::eval {
 namespace {
@@ -74,9 +75,8 @@ absl::StatusOr<Eigen::MatrixXd> ReadCsv(const std::string& path, int n) {
 }
 
 absl::StatusOr<Eigen::MatrixXd> ReadNpyStates(const std::string& path, int n) {
-  absl::StatusOr<NpyArray> array = ReadNpy(path);
-  if (!array.ok()) return array.status();
-  const std::vector<int64_t>& shape = array->shape;
+  AANET_ASSIGN_OR_RETURN(NpyArray array, ReadNpy(path));
+  const std::vector<int64_t>& shape = array.shape;
   const bool one = shape.size() == 1 && shape[0] == 2 * n;
   const bool many = shape.size() == 2 && shape[1] == 2 * n && shape[0] >= 1;
   if (!one && !many) {
@@ -89,7 +89,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadNpyStates(const std::string& path, int n) {
   const Eigen::Index rows = one ? 1 : shape[0];
   Eigen::MatrixXd states(rows, 2 * n);
   for (Eigen::Index r = 0; r < rows; ++r) {
-    for (int c = 0; c < 2 * n; ++c) states(r, c) = array->values[r * 2 * n + c];
+    for (int c = 0; c < 2 * n; ++c) states(r, c) = array.values[r * 2 * n + c];
   }
   return states;
 }
@@ -103,11 +103,11 @@ absl::StatusOr<Eigen::MatrixXd> ReadRows(const h5::Array& array, int n) {
   }
   if (array.dims.size() == 2) return h5::ReadMatrix(array);
   if (array.dims.size() == 3) {
-    absl::StatusOr<std::vector<Eigen::MatrixXd>> stack = h5::ReadStack(array);
-    if (!stack.ok()) return stack.status();
+    AANET_ASSIGN_OR_RETURN(std::vector<Eigen::MatrixXd> stack,
+                           h5::ReadStack(array));
     Eigen::MatrixXd rows(array.dims[0] * array.dims[1], n);
-    for (size_t k = 0; k < stack->size(); ++k) {
-      rows.middleRows(k * array.dims[1], array.dims[1]) = (*stack)[k];
+    for (size_t k = 0; k < stack.size(); ++k) {
+      rows.middleRows(k * array.dims[1], array.dims[1]) = stack[k];
     }
     return rows;
   }
@@ -119,19 +119,17 @@ absl::StatusOr<Eigen::MatrixXd> ReadRows(const h5::Array& array, int n) {
 absl::StatusOr<Eigen::MatrixXd> ReadHdf5States(const std::string& path, int n) {
   Eigen::MatrixXd states;
   absl::Status status = h5::ReadFile(path, [&](const H5::H5File& file) {
-    absl::StatusOr<bool> has_states = h5::HasChild(file, "states");
-    if (!has_states.ok()) return has_states.status();
-    if (*has_states) {
-      absl::StatusOr<h5::Array> array = h5::OpenArray(file, "states", "states");
-      if (!array.ok()) return array.status();
-      if (array->dims.size() != 2 || array->dims[1] != 2u * n) {
+    AANET_ASSIGN_OR_RETURN(bool has_states, h5::HasChild(file, "states"));
+    if (has_states) {
+      AANET_ASSIGN_OR_RETURN(h5::Array array,
+                             h5::OpenArray(file, "states", "states"));
+      if (array.dims.size() != 2 || array.dims[1] != 2u * n) {
         return absl::InvalidArgumentError(absl::StrFormat(
             "dataset 'states' has shape %s, expected [B, 2n = %d] (%s)",
-            h5::ShapeString(array->dims), 2 * n, Columns(n)));
+            h5::ShapeString(array.dims), 2 * n, Columns(n)));
       }
-      absl::StatusOr<Eigen::MatrixXd> read = h5::ReadMatrix(*array);
-      if (!read.ok()) return read.status();
-      states = *std::move(read);
+      AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd read, h5::ReadMatrix(array));
+      states = std::move(read);
       return absl::OkStatus();
     }
     absl::StatusOr<h5::Array> q = h5::OpenArray(file, "q", "q");
@@ -139,19 +137,16 @@ absl::StatusOr<Eigen::MatrixXd> ReadHdf5States(const std::string& path, int n) {
       return absl::InvalidArgumentError(
           "no dataset 'states' [B, 2n], nor 'q' and 'p' [..., n]");
     }
-    absl::StatusOr<h5::Array> p = h5::OpenArray(file, "p", "p");
-    if (!p.ok()) return p.status();
-    if (p->dims != q->dims) {
+    AANET_ASSIGN_OR_RETURN(h5::Array p, h5::OpenArray(file, "p", "p"));
+    if (p.dims != q->dims) {
       return absl::InvalidArgumentError(
           absl::StrCat("datasets 'q' ", h5::ShapeString(q->dims), " and 'p' ",
-                       h5::ShapeString(p->dims), " differ in shape"));
+                       h5::ShapeString(p.dims), " differ in shape"));
     }
-    absl::StatusOr<Eigen::MatrixXd> q_rows = ReadRows(*q, n);
-    if (!q_rows.ok()) return q_rows.status();
-    absl::StatusOr<Eigen::MatrixXd> p_rows = ReadRows(*p, n);
-    if (!p_rows.ok()) return p_rows.status();
-    states.resize(q_rows->rows(), 2 * n);
-    states << *q_rows, *p_rows;
+    AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd q_rows, ReadRows(*q, n));
+    AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd p_rows, ReadRows(p, n));
+    states.resize(q_rows.rows(), 2 * n);
+    states << q_rows, p_rows;
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -240,9 +235,8 @@ absl::StatusOr<StatesFormat> StatesFormatOf(const std::string& path) {
 
 absl::StatusOr<Eigen::MatrixXd> ReadStates(const std::string& path,
                                            int num_particles) {
-  absl::StatusOr<StatesFormat> format = StatesFormatOf(path);
-  if (!format.ok()) return format.status();
-  switch (*format) {
+  AANET_ASSIGN_OR_RETURN(StatesFormat format, StatesFormatOf(path));
+  switch (format) {
     case StatesFormat::kCsv:
       return ReadCsv(path, num_particles);
     case StatesFormat::kNpy:
@@ -271,18 +265,16 @@ absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
                                           const Eigen::MatrixXd& states,
                                           const std::vector<double>& dts,
                                           bool action_angle) {
-  if (absl::Status valid = predictor.CheckStates(states); !valid.ok()) {
-    return valid;
-  }
+  AANET_RETURN_IF_ERROR(predictor.CheckStates(states));
   Predictions p;
   p.dts = dts;
   p.states = states;
   for (double dt : dts) {
     p.predicted.push_back(predictor.Predict(states, dt));
     if (action_angle) {
-      absl::StatusOr<ActionAngleState> latent = predictor.Inspect(states, dt);
-      if (!latent.ok()) return latent.status();
-      p.latent.push_back(*std::move(latent));
+      AANET_ASSIGN_OR_RETURN(ActionAngleState latent,
+                             predictor.Inspect(states, dt));
+      p.latent.push_back(std::move(latent));
     }
   }
   return p;
@@ -305,27 +297,26 @@ absl::Status WritePredictions(const Predictions& predictions,
                               const Predictor& predictor,
                               const std::string& checkpoint_path,
                               const std::string& path) {
-  absl::StatusOr<StatesFormat> format = StatesFormatOf(path);
-  if (!format.ok()) return format.status();
+  AANET_ASSIGN_OR_RETURN(StatesFormat format, StatesFormatOf(path));
   const int n = predictor.num_particles();
   const int64_t num_dts = static_cast<int64_t>(predictions.dts.size());
   const int64_t batch = predictions.states.rows();
   const LatentKinds kinds = Split(predictions);
-  switch (*format) {
+  switch (format) {
     case StatesFormat::kCsv:
       return WriteTextFileAtomically(path, Csv(predictions, n));
     case StatesFormat::kNpy: {
-      absl::Status status = WriteNpy(
+      AANET_RETURN_IF_ERROR(WriteNpy(
           NpyArray{{num_dts, batch, 2 * n}, Stack(predictions.predicted)},
-          path);
-      if (!status.ok() || predictions.latent.empty()) return status;
+          path));
+      if (predictions.latent.empty()) return absl::OkStatus();
       for (const auto& [kind, matrices] :
            {std::pair{"actions", &kinds.actions},
             std::pair{"angles", &kinds.angles},
             std::pair{"angular_velocities", &kinds.angular_velocities}}) {
-        status = WriteNpy(NpyArray{{num_dts, batch, n}, Stack(*matrices)},
-                          NpyCompanion(path, kind));
-        if (!status.ok()) return status;
+        AANET_RETURN_IF_ERROR(
+            WriteNpy(NpyArray{{num_dts, batch, n}, Stack(*matrices)},
+                     NpyCompanion(path, kind)));
       }
       return absl::OkStatus();
     }

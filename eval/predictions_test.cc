@@ -1,8 +1,6 @@
 #include "eval/predictions.h"
 
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -20,9 +18,14 @@
 #include "models/predictor.h"
 #include "proto/text_config.h"
 #include "rng/random.h"
+#include "testing/test_util.h"
 
 namespace aanet::eval {
 namespace {
+
+using ::aanet::test_util::ReadAll;
+using ::aanet::test_util::TempPath;
+using ::aanet::test_util::WriteAll;
 
 using ::testing::HasSubstr;
 
@@ -57,21 +60,6 @@ constexpr char kEuler[] = R"pb(
     }
   }
 )pb";
-
-std::string TempPath(const std::string& name) {
-  return std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-void WriteAll(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
 
 // A randomised 3-particle model written as a checkpoint and loaded back.
 Predictor MakePredictor(const char* config, const std::string& name) {

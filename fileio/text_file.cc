@@ -31,7 +31,40 @@ int WriteAll(int fd, const std::string& text) {
   return 0;
 }
 
+// The error of a failed write to `path`, after removing `temporary`.
+absl::Status FailWrite(const std::string& temporary, const std::string& path,
+                       const std::string& reason) {
+  std::remove(temporary.c_str());
+  return absl::InternalError(
+      absl::StrCat(path, ": cannot write (", reason, ")"));
+}
+
+// Renames the flushed `temporary` over `path`.
+absl::Status RenameOver(const std::string& temporary, const std::string& path) {
+  std::error_code ec;
+  std::filesystem::rename(temporary, path, ec);
+  if (ec) return FailWrite(temporary, path, ec.message());
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string TemporaryPathFor(const std::string& path) {
+  return absl::StrCat(path, ".tmp-", getpid());
+}
+
+absl::Status CommitTemporaryFile(const std::string& temporary,
+                                 const std::string& path) {
+  const int fd = open(temporary.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return FailWrite(temporary, path, std::strerror(errno));
+  if (fsync(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    close(fd);
+    return FailWrite(temporary, path, reason);
+  }
+  if (close(fd) != 0) return FailWrite(temporary, path, std::strerror(errno));
+  return RenameOver(temporary, path);
+}
 
 absl::Status WriteTextFileAtomically(const std::string& path,
                                      const std::string& contents) {
@@ -46,7 +79,7 @@ absl::Status WriteTextFileAtomically(const std::string& path,
                        " (", ec.message(), ")"));
     }
   }
-  const std::string temporary = absl::StrCat(path, ".tmp-", getpid());
+  const std::string temporary = TemporaryPathFor(path);
   const int fd = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) {
     return absl::InternalError(
@@ -54,23 +87,12 @@ absl::Status WriteTextFileAtomically(const std::string& path,
   }
   if (const int error = WriteAll(fd, contents); error != 0) {
     close(fd);
-    std::remove(temporary.c_str());
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot write (", std::strerror(error), ")"));
+    return FailWrite(temporary, path, std::strerror(error));
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
-    const std::string reason = std::strerror(errno);
-    std::remove(temporary.c_str());
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot write (", reason, ")"));
+    return FailWrite(temporary, path, std::strerror(errno));
   }
-  fs::rename(temporary, path, ec);
-  if (ec) {
-    std::remove(temporary.c_str());
-    return absl::InternalError(
-        absl::StrCat(path, ": cannot write (", ec.message(), ")"));
-  }
-  return absl::OkStatus();
+  return RenameOver(temporary, path);
 }
 
 absl::Status AppendToFile(const std::string& path, const std::string& text) {

@@ -16,6 +16,18 @@ namespace aanet {
 absl::Status WriteTextFileAtomically(const std::string& path,
                                      const std::string& contents);
 
+// The temporary name an atomic writer of `path` uses beside it:
+// `path + ".tmp-<pid>"`. DirectoryLock removes those left by killed writers.
+std::string TemporaryPathFor(const std::string& path);
+
+// The last step of an atomic write, for a file another writer (e.g. an
+// external program) completed under `temporary` (TemporaryPathFor(path)):
+// flushes it to disk and renames it over `path`. On failure the temporary is
+// removed and the error names `path`: "<path>: cannot write (<reason>)".
+// (WriteTextFileAtomically ends with the same rename.)
+absl::Status CommitTemporaryFile(const std::string& temporary,
+                                 const std::string& path);
+
 // Appends `text` to `path` (created if missing) and flushes it to the disk.
 // Errors name the file and the reason, e.g. "out/run/metrics.jsonl: cannot
 // append (No space left on device)". A failure can leave part of `text`

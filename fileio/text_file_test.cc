@@ -1,8 +1,11 @@
 #include "fileio/text_file.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -55,6 +58,34 @@ TEST(WriteTextFileAtomicallyTest, ErrorNamesThePath) {
   absl::Status status = WriteTextFileAtomically(path, "x");
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.message().find(path), 0u) << status;
+}
+
+TEST(CommitTemporaryFileTest, RenamesAFinishedTemporaryOverThePath) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "commit";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string path = (dir / "plot.png").string();
+  const std::string temporary = TemporaryPathFor(path);
+  EXPECT_EQ(temporary, path + ".tmp-" + std::to_string(getpid()));
+  std::ofstream(temporary) << "image";
+  ASSERT_TRUE(CommitTemporaryFile(temporary, path).ok());
+  EXPECT_EQ(Read(path), "image");
+  EXPECT_FALSE(fs::exists(temporary));
+}
+
+TEST(CommitTemporaryFileTest, FailureRemovesTheTemporaryAndNamesThePath) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "commit_fails";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "taken");
+  const std::string path = (dir / "taken").string();
+  const std::string temporary = TemporaryPathFor(path);
+  std::ofstream(temporary) << "image";
+  const absl::Status status = CommitTemporaryFile(temporary, path);
+  EXPECT_EQ(status.message(), path + ": cannot write (Is a directory)");
+  EXPECT_FALSE(fs::exists(temporary));
+  EXPECT_TRUE(fs::is_directory(path));
+  EXPECT_EQ(CommitTemporaryFile(temporary, path).message(),
+            path + ": cannot write (No such file or directory)");
 }
 
 }  // namespace

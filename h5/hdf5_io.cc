@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fileio/text_file.h"
+#include "status/status_macros.h"
 
 namespace aanet::h5 {
 namespace {
@@ -215,7 +216,7 @@ void CreateUntimedGroup(const H5::Group& parent, const std::string& path) {
 
 // Checks the rank and size of an array before reading it.
 absl::Status CheckReadable(const Array& array, int rank) {
-  if (absl::Status s = CheckRank(array, rank, ""); !s.ok()) return s;
+  AANET_RETURN_IF_ERROR(CheckRank(array, rank, ""));
   return CheckNumValues(array, kMaxValuesPerArray);
 }
 
@@ -293,7 +294,7 @@ absl::Status WriteFileAtomically(
   // one clear error, instead of inside HDF5's flush and close, which leaves
   // the library in a state that crashes at exit.
   const std::string image_name = absl::StrCat(path, ".in-memory-", ::getpid());
-  const std::string tmp = absl::StrCat(path, ".tmp-", ::getpid());
+  const std::string tmp = TemporaryPathFor(path);
   std::string image;
   absl::Status status = absl::OkStatus();
   try {
@@ -398,8 +399,7 @@ absl::Status GuardedReadFile(
 absl::Status ReadFile(
     const std::string& path,
     const std::function<absl::Status(const H5::H5File&)>& read) {
-  absl::StatusOr<H5::H5File> file = OpenFileForReading(path);
-  if (!file.ok()) return file.status();
+  AANET_ASSIGN_OR_RETURN(H5::H5File file, OpenFileForReading(path));
   std::error_code ec;
   if (fs::file_size(path, ec) <= kMaxCheckedFileSize && !ec) {
     std::ifstream in(path, std::ios::binary);
@@ -409,7 +409,7 @@ absl::Status ReadFile(
       return Annotate(heaps, path);
     }
   }
-  return GuardedReadFile(*file, path, read);
+  return GuardedReadFile(file, path, read);
 }
 
 absl::Status CheckGlobalHeaps(absl::string_view bytes) {
@@ -558,15 +558,14 @@ absl::Status WriteDoubleAttribute(const H5::H5Object& object,
 absl::Status WriteArray(const H5::Group& group, const std::string& name,
                         const Dims& dims, const double* data) {
   absl::StatusOr<H5::Group> holder;
-  absl::StatusOr<NewItem> item = ParentForNewItem(group, name, &holder);
-  if (!item.ok()) return item.status();
+  AANET_ASSIGN_OR_RETURN(NewItem item, ParentForNewItem(group, name, &holder));
   return GuardedWrite(absl::StrCat("dataset '", name, "'"), [&] {
     const H5::DataSpace space =
         dims.empty()
             ? H5::DataSpace(H5S_SCALAR)
             : H5::DataSpace(static_cast<int>(dims.size()), dims.data());
-    H5::DataSet dataset = item->parent->createDataSet(
-        item->base, H5::PredType::IEEE_F64LE, space, UntimedDataset());
+    H5::DataSet dataset = item.parent->createDataSet(
+        item.base, H5::PredType::IEEE_F64LE, space, UntimedDataset());
     if (NumValues(dims) > 0) dataset.write(data, H5::PredType::NATIVE_DOUBLE);
     return absl::OkStatus();
   });
@@ -606,13 +605,12 @@ absl::Status WriteStack(const H5::Group& group, const std::string& name,
     }
   }
   absl::StatusOr<H5::Group> holder;
-  absl::StatusOr<NewItem> item = ParentForNewItem(group, name, &holder);
-  if (!item.ok()) return item.status();
+  AANET_ASSIGN_OR_RETURN(NewItem item, ParentForNewItem(group, name, &holder));
   return GuardedWrite(absl::StrCat("dataset '", name, "'"), [&] {
     const hsize_t dims[3] = {k, t, n};
     H5::DataSpace file_space(3, dims);
-    H5::DataSet dataset = item->parent->createDataSet(
-        item->base, H5::PredType::IEEE_F64LE, file_space, UntimedDataset());
+    H5::DataSet dataset = item.parent->createDataSet(
+        item.base, H5::PredType::IEEE_F64LE, file_space, UntimedDataset());
     if (t * n == 0) return absl::OkStatus();
     const hsize_t mem_dims[2] = {t, n};
     H5::DataSpace mem_space(2, mem_dims);
@@ -664,16 +662,12 @@ absl::StatusOr<std::vector<std::string>> ListDatasets(
 absl::StatusOr<H5::Group> OpenGroup(const H5::Group& location,
                                     const std::string& name,
                                     const std::string& full_name) {
-  return GuardedRead(
-      absl::StrCat("group '", full_name, "'"),
-      [&]() -> absl::StatusOr<H5::Group> {
-        if (absl::Status s =
-                CheckChild(location, name, full_name, H5O_TYPE_GROUP, "group");
-            !s.ok()) {
-          return s;
-        }
-        return location.openGroup(name);
-      });
+  return GuardedRead(absl::StrCat("group '", full_name, "'"),
+                     [&]() -> absl::StatusOr<H5::Group> {
+                       AANET_RETURN_IF_ERROR(CheckChild(
+                           location, name, full_name, H5O_TYPE_GROUP, "group"));
+                       return location.openGroup(name);
+                     });
 }
 
 absl::StatusOr<Array> OpenArray(const H5::Group& location,
@@ -682,11 +676,8 @@ absl::StatusOr<Array> OpenArray(const H5::Group& location,
   return GuardedRead(
       absl::StrCat("dataset '", full_name, "'"),
       [&]() -> absl::StatusOr<Array> {
-        if (absl::Status s = CheckChild(location, name, full_name,
-                                        H5O_TYPE_DATASET, "dataset");
-            !s.ok()) {
-          return s;
-        }
+        AANET_RETURN_IF_ERROR(
+            CheckChild(location, name, full_name, H5O_TYPE_DATASET, "dataset"));
         Array array{full_name, location.openDataSet(name), {}};
         const H5::DataType type = array.dataset.getDataType();
         if (type.getClass() != H5T_FLOAT || type.getSize() != 8) {
@@ -754,7 +745,7 @@ absl::Status CheckNumValues(const Array& array, uint64_t limit) {
 }
 
 absl::StatusOr<double> ReadScalar(const Array& array) {
-  if (absl::Status s = CheckReadable(array, 0); !s.ok()) return s;
+  AANET_RETURN_IF_ERROR(CheckReadable(array, 0));
   return GuardedRead(absl::StrCat("dataset '", array.name, "'"),
                      [&]() -> absl::StatusOr<double> {
                        double value = 0.0;
@@ -764,7 +755,7 @@ absl::StatusOr<double> ReadScalar(const Array& array) {
 }
 
 absl::StatusOr<Eigen::VectorXd> ReadVector(const Array& array) {
-  if (absl::Status s = CheckReadable(array, 1); !s.ok()) return s;
+  AANET_RETURN_IF_ERROR(CheckReadable(array, 1));
   return GuardedRead(absl::StrCat("dataset '", array.name, "'"),
                      [&]() -> absl::StatusOr<Eigen::VectorXd> {
                        Eigen::VectorXd vector(array.dims[0]);
@@ -777,7 +768,7 @@ absl::StatusOr<Eigen::VectorXd> ReadVector(const Array& array) {
 }
 
 absl::StatusOr<Eigen::MatrixXd> ReadMatrix(const Array& array) {
-  if (absl::Status s = CheckReadable(array, 2); !s.ok()) return s;
+  AANET_RETURN_IF_ERROR(CheckReadable(array, 2));
   return GuardedRead(absl::StrCat("dataset '", array.name, "'"),
                      [&]() -> absl::StatusOr<Eigen::MatrixXd> {
                        RowMajorMatrix matrix(array.dims[0], array.dims[1]);
@@ -790,7 +781,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadMatrix(const Array& array) {
 }
 
 absl::StatusOr<std::vector<Eigen::MatrixXd>> ReadStack(const Array& array) {
-  if (absl::Status s = CheckReadable(array, 3); !s.ok()) return s;
+  AANET_RETURN_IF_ERROR(CheckReadable(array, 3));
   return GuardedRead(
       absl::StrCat("dataset '", array.name, "'"),
       [&]() -> absl::StatusOr<std::vector<Eigen::MatrixXd>> {
@@ -828,15 +819,15 @@ absl::StatusOr<std::string> ReadStringAttribute(const H5::H5Object& object,
   return GuardedRead(
       absl::StrCat("attribute '", name, "'"),
       [&]() -> absl::StatusOr<std::string> {
-        absl::StatusOr<H5::Attribute> attribute =
-            OpenScalarAttribute(object, name, H5T_STRING, "string");
-        if (!attribute.ok()) return attribute.status();
-        const H5::StrType file_type = attribute->getStrType();
+        AANET_ASSIGN_OR_RETURN(
+            H5::Attribute attribute,
+            OpenScalarAttribute(object, name, H5T_STRING, "string"));
+        const H5::StrType file_type = attribute.getStrType();
         if (file_type.isVariableStr()) {
           H5::StrType mem_type(H5::PredType::C_S1, H5T_VARIABLE);
           mem_type.setCset(file_type.getCset());
           char* buffer = nullptr;
-          attribute->read(mem_type, &buffer);
+          attribute.read(mem_type, &buffer);
           std::string value = buffer != nullptr ? buffer : "";
           H5free_memory(buffer);
           return value;
@@ -850,7 +841,7 @@ absl::StatusOr<std::string> ReadStringAttribute(const H5::H5Object& object,
         mem_type.setCset(file_type.getCset());
         mem_type.setStrpad(H5T_STR_NULLPAD);
         std::string value(size, '\0');
-        attribute->read(mem_type, value.data());
+        attribute.read(mem_type, value.data());
         value.resize(std::strlen(value.c_str()));  // drop NUL padding
         return value;
       });
@@ -860,11 +851,11 @@ absl::StatusOr<int64_t> ReadIntAttribute(const H5::H5Object& object,
                                          const std::string& name) {
   return GuardedRead(
       absl::StrCat("attribute '", name, "'"), [&]() -> absl::StatusOr<int64_t> {
-        absl::StatusOr<H5::Attribute> attribute =
-            OpenScalarAttribute(object, name, H5T_INTEGER, "integer");
-        if (!attribute.ok()) return attribute.status();
+        AANET_ASSIGN_OR_RETURN(
+            H5::Attribute attribute,
+            OpenScalarAttribute(object, name, H5T_INTEGER, "integer"));
         int64_t value = 0;
-        attribute->read(H5::PredType::NATIVE_INT64, &value);
+        attribute.read(H5::PredType::NATIVE_INT64, &value);
         return value;
       });
 }
@@ -873,11 +864,11 @@ absl::StatusOr<double> ReadDoubleAttribute(const H5::H5Object& object,
                                            const std::string& name) {
   return GuardedRead(
       absl::StrCat("attribute '", name, "'"), [&]() -> absl::StatusOr<double> {
-        absl::StatusOr<H5::Attribute> attribute =
-            OpenScalarAttribute(object, name, H5T_FLOAT, "float");
-        if (!attribute.ok()) return attribute.status();
+        AANET_ASSIGN_OR_RETURN(
+            H5::Attribute attribute,
+            OpenScalarAttribute(object, name, H5T_FLOAT, "float"));
         double value = 0.0;
-        attribute->read(H5::PredType::NATIVE_DOUBLE, &value);
+        attribute.read(H5::PredType::NATIVE_DOUBLE, &value);
         return value;
       });
 }

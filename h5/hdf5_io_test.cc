@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -21,40 +20,22 @@
 #include "H5Cpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "testing/hdf5_test_util.h"
+#include "testing/test_util.h"
 
 namespace aanet::h5 {
 namespace {
+
+using ::aanet::test_util::EditHdf5File;
+using ::aanet::test_util::ListDir;
+using ::aanet::test_util::SameBits;
+using ::aanet::test_util::StatusIs;
+using ::aanet::test_util::TestDir;
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
-
-// A fresh directory under TEST_TMPDIR for the running test.
-std::string TestDir() {
-  const testing::TestInfo* info =
-      testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir =
-      fs::path(std::getenv("TEST_TMPDIR")) /
-      (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  return names;
-}
-
-template <typename M>
-bool SameBits(const M& a, const M& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(double) * a.size()) == 0;
-}
 
 // Values that a lossy path would change: signed zero, subnormals, extremes.
 Eigen::MatrixXd Awkward(int rows, int cols) {
@@ -80,13 +61,6 @@ std::string WriteFile(const std::string& path,
   const absl::Status status = WriteFileAtomically(path, fill);
   EXPECT_TRUE(status.ok()) << status;
   return path;
-}
-
-// Edits a written file with the raw HDF5 API.
-void Edit(const std::string& path,
-          const std::function<void(H5::H5File&)>& edit) {
-  H5::H5File file(path, H5F_ACC_RDWR);
-  edit(file);
 }
 
 // Runs `read` on the file at `path` and returns its status.
@@ -461,17 +435,13 @@ TEST(AtomicWriteTest, FilesystemErrorsNameThePath) {
 void ExpectOpenError(const std::string& path, absl::StatusCode code,
                      const std::string& expected) {
   absl::StatusOr<H5::H5File> file = OpenFileForReading(path);
-  ASSERT_FALSE(file.ok());
-  EXPECT_EQ(file.status().code(), code);
-  EXPECT_THAT(std::string(file.status().message()),
-              HasSubstr(path + ": " + expected));
+  EXPECT_THAT(file, StatusIs(code, HasSubstr(path + ": " + expected)));
   // ReadFile reports the same and never calls `read`.
   const absl::Status status = Read(path, [](const H5::H5File&) {
     ADD_FAILURE() << "read called";
     return absl::OkStatus();
   });
-  EXPECT_EQ(status.code(), code);
-  EXPECT_THAT(std::string(status.message()), HasSubstr(path + ": " + expected));
+  EXPECT_THAT(status, StatusIs(code, HasSubstr(path + ": " + expected)));
 }
 
 TEST(OpenTest, MissingFileIsNotFound) {
@@ -595,7 +565,7 @@ TEST_F(ReadErrorTest, MissingOrWrongKindOfItem) {
 }
 
 TEST_F(ReadErrorTest, DanglingLinks) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     file.link(H5L_TYPE_SOFT, "/nowhere", "g/dangling");
   });
   EXPECT_THAT(ReadError([](const H5::H5File& file) {
@@ -607,7 +577,7 @@ TEST_F(ReadErrorTest, DanglingLinks) {
 }
 
 TEST_F(ReadErrorTest, WrongDtypeOrDataspace) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     const hsize_t dims[1] = {4};
     file.createDataSet("i32", H5::PredType::STD_I32LE, H5::DataSpace(1, dims));
     file.createDataSet("f32", H5::PredType::IEEE_F32LE, H5::DataSpace(1, dims));
@@ -667,7 +637,7 @@ TEST_F(ReadErrorTest, ShapeRankAndSizeChecks) {
 }
 
 TEST_F(ReadErrorTest, ImplausiblyLargeShapeIsRejectedWithoutAllocating) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     // Never written, so the file stays small.
     const hsize_t big[2] = {100000, 100000};
     file.createDataSet("big", H5::PredType::IEEE_F64LE, H5::DataSpace(2, big));
@@ -687,7 +657,7 @@ TEST_F(ReadErrorTest, ImplausiblyLargeShapeIsRejectedWithoutAllocating) {
 }
 
 TEST_F(ReadErrorTest, Attributes) {
-  Edit(path_, [](H5::H5File& file) {
+  EditHdf5File(path_, [](H5::H5File& file) {
     const hsize_t dims[1] = {2};
     const int64_t values[2] = {1, 2};
     file.createAttribute("pair", H5::PredType::STD_I64LE,

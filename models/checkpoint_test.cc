@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,39 +15,21 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rng/random.h"
+#include "testing/hdf5_test_util.h"
+#include "testing/test_util.h"
 
 namespace aanet {
 namespace {
 
+using ::aanet::test_util::EditHdf5File;
+using ::aanet::test_util::ListDir;
+using ::aanet::test_util::SameBits;
+using ::aanet::test_util::StatusIs;
+using ::aanet::test_util::TestDir;
+
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-// A fresh directory under TEST_TMPDIR for the running test.
-std::string TestDir() {
-  const testing::TestInfo* info =
-      testing::UnitTest::GetInstance()->current_test_info();
-  const fs::path dir =
-      fs::path(std::getenv("TEST_TMPDIR")) /
-      (std::string(info->test_suite_name()) + "." + info->name());
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir.string();
-}
-
-std::vector<std::string> ListDir(const std::string& dir) {
-  std::vector<std::string> names;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    names.push_back(entry.path().filename().string());
-  }
-  return names;
-}
-
-template <typename M>
-bool SameBits(const M& a, const M& b) {
-  return a.rows() == b.rows() && a.cols() == b.cols() &&
-         std::memcmp(a.data(), b.data(), sizeof(double) * a.size()) == 0;
-}
 
 Eigen::MatrixXd RandomMatrix(Random& random, int rows, int cols) {
   Eigen::MatrixXd m(rows, cols);
@@ -149,18 +130,11 @@ std::string WriteValidFile(const std::string& dir, bool training = true,
   return path;
 }
 
-// Edits a written file with the raw HDF5 API.
-void Edit(const std::string& path,
-          const std::function<void(H5::H5File&)>& edit) {
-  H5::H5File file(path, H5F_ACC_RDWR);
-  edit(file);
-}
-
 // Replaces dataset `name` by one of `type` and `dims`, filled with `fill`.
 void ReplaceDataset(const std::string& path, const std::string& name,
                     std::vector<hsize_t> dims, double fill = 1.0,
                     const H5::PredType& type = H5::PredType::IEEE_F64LE) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     file.unlink(name);
     H5::DataSpace space = dims.empty()
                               ? H5::DataSpace(H5S_SCALAR)
@@ -175,7 +149,7 @@ void ReplaceDataset(const std::string& path, const std::string& name,
 
 void ReplaceStringAttribute(const std::string& path, const std::string& object,
                             const std::string& name, const std::string& value) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     H5::Group group = file.openGroup(object);
     group.removeAttr(name);
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
@@ -186,7 +160,7 @@ void ReplaceStringAttribute(const std::string& path, const std::string& object,
 
 void ReplaceIntAttribute(const std::string& path, const std::string& object,
                          const std::string& name, int64_t value) {
-  Edit(path, [&](H5::H5File& file) {
+  EditHdf5File(path, [&](H5::H5File& file) {
     file.openGroup(object).openAttribute(name).write(H5::PredType::NATIVE_INT64,
                                                      &value);
   });
@@ -421,10 +395,8 @@ TEST(CheckpointTest, RefusesToWriteInvalidCheckpoints) {
 
 TEST(CheckpointFileTest, MissingFile) {
   const std::string path = TestDir() + "/nothing.h5";
-  absl::StatusOr<Checkpoint> c = ReadCheckpoint(path);
-  ASSERT_FALSE(c.ok());
-  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(c.status().message(), path + ": no such file");
+  EXPECT_THAT(ReadCheckpoint(path),
+              StatusIs(absl::StatusCode::kNotFound, path + ": no such file"));
 }
 
 TEST(CheckpointFileTest, GarbageAndTruncatedFiles) {
@@ -461,7 +433,7 @@ TEST(CheckpointFileTest, BadRootAttributes) {
        {"model_kind", "config", "dataset_path", "num_particles", "step"}) {
     SCOPED_TRACE(name);
     const std::string path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) { file.removeAttr(name); });
+    EditHdf5File(path, [&](H5::H5File& file) { file.removeAttr(name); });
     ExpectReadError(path, std::string("missing attribute '") + name + "'");
   }
   std::string path = WriteValidFile(dir);
@@ -480,7 +452,7 @@ TEST(CheckpointFileTest, BadRootAttributes) {
 TEST(CheckpointFileTest, DatasetIdentityIsOptionalButChecked) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("dataset_config");
     file.removeAttr("dataset_hash");
   });
@@ -501,21 +473,23 @@ TEST(CheckpointFileTest, DatasetIdentityIsOptionalButChecked) {
 TEST(CheckpointFileTest, MissingParameter) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path,
-       [](H5::H5File& file) { file.unlink("parameters/encoder/layer_03/W"); });
+  EditHdf5File(path, [](H5::H5File& file) {
+    file.unlink("parameters/encoder/layer_03/W");
+  });
   ExpectReadError(path, "missing dataset 'parameters/encoder/layer_03/W'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("parameters/encoder"); });
+  EditHdf5File(path,
+               [](H5::H5File& file) { file.unlink("parameters/encoder"); });
   ExpectReadError(path, "missing dataset 'parameters/encoder/layer_10/W'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("parameters"); });
+  EditHdf5File(path, [](H5::H5File& file) { file.unlink("parameters"); });
   ExpectReadError(path, "missing group 'parameters'");
 }
 
 TEST(CheckpointFileTest, BadOrderAttribute) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.openGroup("parameters").removeAttr("order");
   });
   ExpectReadError(path, "group 'parameters': missing attribute 'order'");
@@ -542,7 +516,7 @@ TEST(CheckpointFileTest, BadOrderAttribute) {
 TEST(CheckpointFileTest, BadParameterValues) {
   const std::string dir = TestDir();
   std::string path = WriteValidFile(dir, false);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     H5::DataSet dataset = file.openDataSet("parameters/encoder/layer_03/b");
     const double values[4] = {1, 2, NAN, 4};
     dataset.write(values, H5::PredType::NATIVE_DOUBLE);
@@ -552,7 +526,7 @@ TEST(CheckpointFileTest, BadParameterValues) {
                   "value (nan) at flat index 2");
   // Flat indices count in file (row-major) order, as h5py's .flat.
   path = WriteValidFile(dir, false);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     H5::DataSet dataset = file.openDataSet("parameters/encoder/layer_03/W");
     std::vector<double> values(12, 0.5);
     values[1 * 4 + 2] = -INFINITY;
@@ -587,7 +561,7 @@ TEST(CheckpointFileTest, BadScaler) {
   ReplaceDataset(path, "scaler/scale", {4}, INFINITY);
   ExpectReadError(path, "dataset 'scaler/scale' has a non-finite value (inf)");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("scaler"); });
+  EditHdf5File(path, [](H5::H5File& file) { file.unlink("scaler"); });
   ExpectReadError(path, "missing group 'scaler'");
   // num_particles and the scaler must agree.
   path = WriteValidFile(dir);
@@ -605,17 +579,18 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
                   "[4,3], expected [3,4] to match "
                   "'parameters/encoder/layer_03/W'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("training/adam_v/A"); });
+  EditHdf5File(path,
+               [](H5::H5File& file) { file.unlink("training/adam_v/A"); });
   ExpectReadError(path, "missing dataset 'training/adam_v/A'");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     file.link(H5L_TYPE_HARD, "training/adam_v/A", "training/adam_v/B");
   });
   ExpectReadError(path,
                   "group 'training/adam_v' holds dataset 'B', which is not a "
                   "parameter");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) { file.unlink("training/adam_m"); });
+  EditHdf5File(path, [](H5::H5File& file) { file.unlink("training/adam_m"); });
   ExpectReadError(path, "missing group 'training/adam_m'");
   path = WriteValidFile(dir);
   ReplaceDataset(path, "training/adam_v/A", {2, 2}, -1.0);
@@ -627,7 +602,7 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
        {"adam_step", "rng_state", "best_loss", "best_step"}) {
     SCOPED_TRACE(name);
     path = WriteValidFile(dir);
-    Edit(path, [&](H5::H5File& file) {
+    EditHdf5File(path, [&](H5::H5File& file) {
       file.openGroup("training").removeAttr(name);
     });
     ExpectReadError(path, std::string("group 'training': missing attribute '") +
@@ -639,7 +614,7 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
                   "group 'training': attribute 'adam_step' is -1, expected "
                   ">= 0");
   path = WriteValidFile(dir);
-  Edit(path, [](H5::H5File& file) {
+  EditHdf5File(path, [](H5::H5File& file) {
     const double nan = NAN;
     file.openGroup("training")
         .openAttribute("best_loss")

@@ -10,6 +10,7 @@
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace {
@@ -166,8 +167,7 @@ absl::Status ApplyOverride(const std::string& assignment, Message* message) {
       }
       reflection.ClearField(current, field);
       for (absl::string_view item : absl::StrSplit(list, ',')) {
-        absl::Status set = SetScalar(walked, *field, item, current);
-        if (!set.ok()) return set;
+        AANET_RETURN_IF_ERROR(SetScalar(walked, *field, item, current));
       }
       return absl::OkStatus();
     }

@@ -12,6 +12,7 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "proto/config_override.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace {
@@ -85,19 +86,16 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
 
 absl::Status ReadTextProtoFile(const std::string& path,
                                google::protobuf::Message* message) {
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return text.status();
-  return ParseTextProto(*text, path, message);
+  AANET_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return ParseTextProto(text, path, message);
 }
 
 absl::StatusOr<ExperimentConfig> ReadExperimentConfig(const std::string& path) {
   ExperimentConfig config;
   config.path = path;
-  absl::StatusOr<std::string> text = ReadFileToString(path);
-  if (!text.ok()) return text.status();
-  config.text = *std::move(text);
-  absl::Status parsed = ParseTextProto(config.text, path, &config.experiment);
-  if (!parsed.ok()) return parsed;
+  AANET_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  config.text = std::move(text);
+  AANET_RETURN_IF_ERROR(ParseTextProto(config.text, path, &config.experiment));
   return config;
 }
 
@@ -105,9 +103,8 @@ absl::StatusOr<ExperimentConfig> ReadExperimentConfig(
     const std::string& path, const std::vector<std::string>& overrides) {
   absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(path);
   if (!config.ok() || overrides.empty()) return config;
-  absl::Status applied =
-      ApplyOverrides(overrides, "--set", &config->experiment);
-  if (!applied.ok()) return applied;
+  AANET_RETURN_IF_ERROR(
+      ApplyOverrides(overrides, "--set", &config->experiment));
   config->text = EffectiveConfigText(config->experiment, path, overrides);
   return config;
 }

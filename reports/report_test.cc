@@ -16,20 +16,17 @@
 #include "reports/files.h"
 #include "reports/study.h"
 #include "reports/synthetic_sweep.h"
+#include "testing/test_util.h"
 
 namespace aanet::reports {
 namespace {
+
+using ::aanet::test_util::FreshDir;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-std::string FreshDir(const std::string& name) {
-  const fs::path dir = fs::path(std::getenv("TEST_TMPDIR")) / name;
-  fs::remove_all(dir);
-  return dir.string();
-}
 
 // A CSV file as a header and rows of named fields (no quoted fields in the
 // files these tests read, except where noted).

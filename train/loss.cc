@@ -1,13 +1,14 @@
 #include "train/loss.h"
 
 #include "models/autodiff/ops.h"
+#include "models/prediction_loss.h"
 
 namespace aanet::train {
 
 LossTerms ComputeLoss(const ForwardResult& forward, ad::Var targets,
                       double action_variance_weight) {
   LossTerms terms;
-  terms.prediction = ad::Mean(ad::Square(ad::Sub(forward.prediction, targets)));
+  terms.prediction = PredictionLoss(forward.prediction, targets);
   terms.total = terms.prediction;
   if (forward.actions.has_value()) {
     terms.action_variance = ad::Sum(ad::BatchVariance(*forward.actions));
@@ -17,12 +18,6 @@ LossTerms ComputeLoss(const ForwardResult& forward, ad::Var targets,
     }
   }
   return terms;
-}
-
-double PredictionLoss(const Eigen::MatrixXd& predictions,
-                      const Eigen::MatrixXd& targets) {
-  return (predictions - targets).squaredNorm() /
-         static_cast<double>(predictions.size());
 }
 
 }  // namespace aanet::train

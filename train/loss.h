@@ -1,17 +1,13 @@
 // The training objective (paper Eq. 8-9, as the published code computes it).
 //
-//   prediction loss = mean over [B, n] of 0.5 (q_pred - q)^2
-//                     + mean over [B, n] of 0.5 (p_pred - p)^2
-//                   = mean over all [B, 2n] entries of (x_pred - x)^2,
-//                     since both halves have B n entries
-//   total = prediction loss + lambda * sum over action dimensions of the
-//           actions' batch variance (models with actions only)
+//   total = prediction loss (models/prediction_loss.h)
+//           + lambda * sum over action dimensions of the actions' batch
+//             variance (models with actions only)
 //
 // Everything is in standardised units.
 #ifndef AANET_TRAIN_LOSS_H_
 #define AANET_TRAIN_LOSS_H_
 
-#include "Eigen/Core"
 #include "models/autodiff/tape.h"
 #include "models/model.h"
 
@@ -25,10 +21,6 @@ struct LossTerms {
 
 LossTerms ComputeLoss(const ForwardResult& forward, ad::Var targets,
                       double action_variance_weight);
-
-// The prediction loss on values: predictions and targets [B, 2n].
-double PredictionLoss(const Eigen::MatrixXd& predictions,
-                      const Eigen::MatrixXd& targets);
 
 }  // namespace aanet::train
 

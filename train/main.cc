@@ -15,17 +15,16 @@
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/set_flags.h"
-#include "cli/usage.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 #include "train/run_setup.h"
 #include "train/trainer.h"
 
@@ -55,32 +54,29 @@ absl::Status Run() {
   flags.resume = absl::GetFlag(FLAGS_resume);
   flags.extend_to = absl::GetFlag(FLAGS_extend_to);
   flags.init_from = ResolveUserPath(absl::GetFlag(FLAGS_init_from));
-  absl::StatusOr<RunSetup> setup = SetUpRun(flags);
-  if (!setup.ok()) return setup.status();
-  const std::string& run_dir = setup->run_dir;
-  const std::string& dataset_path = setup->dataset_path;
-  const bool resume = setup->resume;
+  AANET_ASSIGN_OR_RETURN(RunSetup setup, SetUpRun(flags));
+  const std::string& run_dir = setup.run_dir;
+  const std::string& dataset_path = setup.dataset_path;
+  const bool resume = setup.resume;
 
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
-      Trainer::Create(setup->config.experiment, setup->config.text,
-                      setup->dataset, dataset_path, run_dir);
+      Trainer::Create(setup.config.experiment, setup.config.text, setup.dataset,
+                      dataset_path, run_dir);
   if (!trainer.ok()) {
     return absl::Status(
         trainer.status().code(),
-        absl::StrCat(setup->config_source, ": ", trainer.status().message()));
+        absl::StrCat(setup.config_source, ": ", trainer.status().message()));
   }
   Trainer& t = **trainer;
   // One writer per run directory, for this process's life: SetUpRun took
   // the lock before looking inside the directory; the trainer keeps it.
-  if (setup->lock.has_value()) {
-    t.AdoptRunDirectoryLock(*std::move(setup->lock));
-    setup->lock.reset();
+  if (setup.lock.has_value()) {
+    t.AdoptRunDirectoryLock(*std::move(setup.lock));
+    setup.lock.reset();
   }
-  absl::Status locked = t.LockRunDirectory();
-  if (!locked.ok()) return locked;
+  AANET_RETURN_IF_ERROR(t.LockRunDirectory());
   if (resume) {
-    absl::Status resumed = t.Resume();
-    if (!resumed.ok()) return resumed;
+    AANET_RETURN_IF_ERROR(t.Resume());
     if (t.step() >= t.options().num_steps) {
       std::cout << absl::StrFormat(
           "%s: finished at step %d of %d; nothing to train (--extend_to=N "
@@ -99,7 +95,7 @@ absl::Status Run() {
       "progress: the sampled jump (the schedule's largest at that step), %s\n",
       t.model().kind(), t.model().parameters().NumScalars(), dataset_path,
       options.num_steps, options.batch_size, options.num_train_samples,
-      setup->dataset.num_trajectories(), options.max_jump,
+      setup.dataset.num_trajectories(), options.max_jump,
       DescribeLossTerms(options, t.model().kind() == "action_angle"));
 
   ProgressLine progress;
@@ -142,22 +138,13 @@ absl::Status Run() {
 }  // namespace aanet::train
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  aanet::MainOptions options;
+  options.extract_args = aanet::ExtractSetFlags;
+  return aanet::RunMain(
+      argc, argv, "train",
       "Trains a model from an Experiment config.\n"
       "  bazel run //train -- --config=CONFIG --dataset=DATA.h5 [--out=DIR] "
       "[--set=path.to.field=value ...] [--resume | --extend_to=N | "
-      "--init_from=CHECKPOINT]");
-  aanet::HandleHelpFlag(argc, argv);
-  aanet::ExtractSetFlags(&argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "train: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  absl::Status status = aanet::train::Run();
-  if (!status.ok()) {
-    std::cerr << "train: " << status.message() << "\n";
-    return 1;
-  }
-  return 0;
+      "--init_from=CHECKPOINT]",
+      aanet::train::Run, options);
 }

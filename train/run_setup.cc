@@ -10,6 +10,7 @@
 #include "cli/paths.h"
 #include "cli/set_flags.h"
 #include "models/checkpoint.h"
+#include "status/status_macros.h"
 #include "train/training_options.h"
 
 namespace aanet::train {
@@ -53,9 +54,9 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
                      OverridesSuffix(flags.overrides)));
   }
   if (fs::exists(setup.run_dir)) {
-    absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(setup.run_dir);
-    if (!lock.ok()) return lock.status();
-    setup.lock = *std::move(lock);
+    AANET_ASSIGN_OR_RETURN(DirectoryLock lock,
+                           DirectoryLock::Acquire(setup.run_dir));
+    setup.lock = std::move(lock);
   }
   const std::string checkpoint_path =
       (fs::path(setup.run_dir) / kCheckpointFile).string();
@@ -81,10 +82,9 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
     }
     setup.config_source = (fs::path(setup.run_dir) / kConfigFile).string();
   }
-  absl::StatusOr<ExperimentConfig> config =
-      ReadExperimentConfig(setup.config_source, overrides);
-  if (!config.ok()) return config.status();
-  setup.config = *std::move(config);
+  AANET_ASSIGN_OR_RETURN(ExperimentConfig config,
+                         ReadExperimentConfig(setup.config_source, overrides));
+  setup.config = std::move(config);
   if (flags.extend_to > 0) {
     const Experiment before = setup.config.experiment;
     absl::Status extended = ExtendTrainingConfig(
@@ -119,9 +119,9 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
       return absl::InvalidArgumentError(
           "--dataset is required: an .h5 file written by //data_gen");
     }
-    absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
-    if (!checkpoint.ok()) return checkpoint.status();
-    setup.dataset_path = checkpoint->dataset_path;
+    AANET_ASSIGN_OR_RETURN(Checkpoint checkpoint,
+                           ReadCheckpoint(checkpoint_path));
+    setup.dataset_path = checkpoint.dataset_path;
   }
   absl::StatusOr<data_gen::Dataset> dataset =
       data_gen::ReadDataset(setup.dataset_path);

@@ -19,7 +19,9 @@
 #include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
+#include "models/prediction_loss.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 #include "train/jump_schedule.h"
 #include "train/loss.h"
 
@@ -127,16 +129,16 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
   trainer->dataset_ = &dataset;
   trainer->dataset_hash_ = data_gen::DatasetHash(dataset);
 
-  absl::StatusOr<TrainingOptions> options =
-      ResolveTrainingOptions(experiment.training(), dataset.num_samples());
-  if (!options.ok()) return options.status();
-  trainer->options_ = *std::move(options);
+  AANET_ASSIGN_OR_RETURN(
+      TrainingOptions options,
+      ResolveTrainingOptions(experiment.training(), dataset.num_samples()));
+  trainer->options_ = std::move(options);
 
-  absl::StatusOr<data_gen::TimeSplit> split =
+  AANET_ASSIGN_OR_RETURN(
+      data_gen::TimeSplit split,
       data_gen::MakeTimeSplit(dataset, trainer->options_.num_train_samples,
-                              trainer->options_.num_test_samples);
-  if (!split.ok()) return split.status();
-  trainer->split_ = *split;
+                              trainer->options_.num_test_samples));
+  trainer->split_ = split;
 
   // A warm start keeps the scaler its parameters were trained with, so that
   // the network starts as the same function of the physical states.
@@ -158,20 +160,19 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     trainer->scaler_ =
         StandardScaler(initial->scaler_mean, initial->scaler_scale);
   } else {
-    absl::StatusOr<StandardScaler> scaler =
-        StandardScaler::Fit(data_gen::RangeStates(dataset, split->train));
-    if (!scaler.ok()) return scaler.status();
-    trainer->scaler_ = *std::move(scaler);
+    AANET_ASSIGN_OR_RETURN(
+        StandardScaler scaler,
+        StandardScaler::Fit(data_gen::RangeStates(dataset, split.train)));
+    trainer->scaler_ = std::move(scaler);
   }
 
   const uint64_t seed = trainer->options_.seed;
   Random init_random(Random::DeriveSeed(seed, kInitStream));
-  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
-      experiment.model(),
-      ModelContext{dataset.num_particles(), trainer->scaler_.scale()},
-      init_random);
-  if (!model.ok()) return model.status();
-  trainer->model_ = *std::move(model);
+  AANET_ASSIGN_OR_RETURN(trainer->model_,
+                         CreateModel(experiment.model(),
+                                     ModelContext{dataset.num_particles(),
+                                                  trainer->scaler_.scale()},
+                                     init_random));
   if (initial.has_value()) {
     ad::ParameterStore& store = trainer->model_->parameters();
     absl::StatusOr<Eigen::VectorXd> values =
@@ -181,8 +182,7 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
           absl::StrCat("training.init_from: ", values.status().message(),
                        " (the model config must match the checkpoint's)"));
     }
-    absl::Status loaded = store.Unflatten(*values);
-    if (!loaded.ok()) return loaded;
+    AANET_RETURN_IF_ERROR(store.Unflatten(*values));
   }
 
   trainer->random_ = Random(Random::DeriveSeed(seed, kBatchStream));
@@ -291,24 +291,20 @@ Evaluation Trainer::Evaluate(int jump) {
 
 absl::Status Trainer::LockRunDirectory() {
   if (lock_.has_value()) return absl::OkStatus();
-  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(run_dir_);
-  if (!lock.ok()) return lock.status();
-  lock_ = *std::move(lock);
+  AANET_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(run_dir_));
+  lock_ = std::move(lock);
   return absl::OkStatus();
 }
 
 absl::Status Trainer::Run(
     const std::function<void(const ProgressInfo&)>& progress,
     int64_t stop_at_step) {
-  absl::Status status = LockRunDirectory();
-  if (!status.ok()) return status;
-  status = WriteTextFileAtomically((fs::path(run_dir_) / kConfigFile).string(),
-                                   config_text_);
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(LockRunDirectory());
+  AANET_RETURN_IF_ERROR(WriteTextFileAtomically(
+      (fs::path(run_dir_) / kConfigFile).string(), config_text_));
   // Drop log lines past the current step, e.g. from an earlier run that
   // died before its first checkpoint.
-  status = RewriteMetricsUpTo(step_);
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(RewriteMetricsUpTo(step_));
 
   ProgressInfo info;
   info.num_steps = options_.num_steps;
@@ -340,16 +336,13 @@ absl::Status Trainer::Run(
       }
       e.best_step = best_step_;
       e.best_loss = best_loss_;
-      status = AppendMetrics(e);
-      if (!status.ok()) return status;
+      AANET_RETURN_IF_ERROR(AppendMetrics(e));
       evaluations_.push_back(std::move(e));
       info.last_evaluation = &evaluations_.back();
     }
     if (step_ % options_.checkpoint_every == 0 || last) {
-      status = WriteBest();
-      if (!status.ok()) return status;
-      status = WriteLatest();
-      if (!status.ok()) return status;
+      AANET_RETURN_IF_ERROR(WriteBest());
+      AANET_RETURN_IF_ERROR(WriteLatest());
     }
     info.step = step_;
     info.jump = jump;
@@ -406,8 +399,7 @@ std::string Trainer::FirstNonFiniteState() const {
 absl::Status Trainer::Diverged(int64_t step, int jump,
                                const std::string& what) {
   // Keep the best state found since the last checkpoint too.
-  absl::Status saved = WriteBest();
-  if (!saved.ok()) return saved;
+  AANET_RETURN_IF_ERROR(WriteBest());
   std::string message = absl::StrFormat(
       "training diverged at step %d (jump %d): %s; stopped", step, jump, what);
   const fs::path dir(run_dir_);
@@ -477,14 +469,13 @@ absl::Status Trainer::WriteLatest() const {
 }
 
 absl::Status Trainer::Resume() {
-  if (absl::Status locked = LockRunDirectory(); !locked.ok()) return locked;
+  AANET_RETURN_IF_ERROR(LockRunDirectory());
   const std::string path = (fs::path(run_dir_) / kCheckpointFile).string();
-  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(path);
-  if (!checkpoint.ok()) return checkpoint.status();
-  if (checkpoint->config_text != config_text_) {
+  AANET_ASSIGN_OR_RETURN(Checkpoint checkpoint, ReadCheckpoint(path));
+  if (checkpoint.config_text != config_text_) {
     Experiment recorded;
     const bool parsed =
-        ParseTextProto(checkpoint->config_text, path, &recorded).ok();
+        ParseTextProto(checkpoint.config_text, path, &recorded).ok();
     if (!parsed || !ContinuesConfig(experiment_, recorded)) {
       return absl::FailedPreconditionError(absl::StrCat(
           path,
@@ -493,61 +484,56 @@ absl::Status Trainer::Resume() {
           "or train into a new --out directory"));
     }
   }
-  if (checkpoint->model_kind != model_->kind()) {
+  if (checkpoint.model_kind != model_->kind()) {
     return absl::FailedPreconditionError(absl::StrCat(
-        path, ": model_kind '", checkpoint->model_kind,
+        path, ": model_kind '", checkpoint.model_kind,
         "' does not match the config's model '", model_->kind(), "'"));
   }
-  if (!checkpoint->dataset_hash.empty() &&
-      checkpoint->dataset_hash != dataset_hash_) {
+  if (!checkpoint.dataset_hash.empty() &&
+      checkpoint.dataset_hash != dataset_hash_) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": was trained on a different dataset than ",
-                     dataset_path_, " (dataset hash ", checkpoint->dataset_hash,
+                     dataset_path_, " (dataset hash ", checkpoint.dataset_hash,
                      ", this one ", dataset_hash_, ")"));
   }
-  if (!checkpoint->training.has_value()) {
+  if (!checkpoint.training.has_value()) {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": holds no training state to resume from"));
   }
-  if (checkpoint->num_particles != model_->num_particles() ||
-      checkpoint->scaler_mean != scaler_.mean() ||
-      checkpoint->scaler_scale != scaler_.scale()) {
+  if (checkpoint.num_particles != model_->num_particles() ||
+      checkpoint.scaler_mean != scaler_.mean() ||
+      checkpoint.scaler_scale != scaler_.scale()) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, ": was trained on a different dataset than ", dataset_path_));
   }
   ad::ParameterStore& store = model_->parameters();
-  absl::StatusOr<Eigen::VectorXd> values =
-      FromNamed(store, checkpoint->parameters, path);
-  if (!values.ok()) return values.status();
-  const TrainingState& training = *checkpoint->training;
-  absl::StatusOr<Eigen::VectorXd> m = FromNamed(store, training.adam_m, path);
-  if (!m.ok()) return m.status();
-  absl::StatusOr<Eigen::VectorXd> v = FromNamed(store, training.adam_v, path);
-  if (!v.ok()) return v.status();
+  AANET_ASSIGN_OR_RETURN(Eigen::VectorXd values,
+                         FromNamed(store, checkpoint.parameters, path));
+  const TrainingState& training = *checkpoint.training;
+  AANET_ASSIGN_OR_RETURN(Eigen::VectorXd m,
+                         FromNamed(store, training.adam_m, path));
+  AANET_ASSIGN_OR_RETURN(Eigen::VectorXd v,
+                         FromNamed(store, training.adam_v, path));
 
-  absl::Status status = store.Unflatten(*values);
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(store.Unflatten(values));
   ad::AdamState adam;
   adam.step = training.adam_step;
-  adam.m = *std::move(m);
-  adam.v = *std::move(v);
-  status = adam_.ImportState(adam, store);
-  if (!status.ok()) return status;
-  status = random_.RestoreState(training.rng_state);
+  adam.m = std::move(m);
+  adam.v = std::move(v);
+  AANET_RETURN_IF_ERROR(adam_.ImportState(adam, store));
+  const absl::Status status = random_.RestoreState(training.rng_state);
   if (!status.ok())
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", status.message()));
-  step_ = checkpoint->step;
+  step_ = checkpoint.step;
   best_loss_ = training.best_loss;
   best_step_ = training.best_step;
   if (best_step_ >= 0) {
     const std::string best_path = (fs::path(run_dir_) / kBestFile).string();
-    absl::StatusOr<Checkpoint> best = ReadCheckpoint(best_path);
-    if (!best.ok()) return best.status();
-    absl::StatusOr<Eigen::VectorXd> best_values =
-        FromNamed(store, best->parameters, best_path);
-    if (!best_values.ok()) return best_values.status();
-    best_parameters_ = *std::move(best_values);
+    AANET_ASSIGN_OR_RETURN(Checkpoint best, ReadCheckpoint(best_path));
+    AANET_ASSIGN_OR_RETURN(Eigen::VectorXd best_values,
+                           FromNamed(store, best.parameters, best_path));
+    best_parameters_ = std::move(best_values);
   }
   return RewriteMetricsUpTo(step_);
 }

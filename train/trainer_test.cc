@@ -2,20 +2,22 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
 #include "proto/text_config.h"
+#include "testing/test_util.h"
 #include "train/jump_schedule.h"
 
 namespace aanet::train {
 namespace {
+
+using ::aanet::test_util::FreshDir;
+using ::aanet::test_util::ReadAll;
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
@@ -53,13 +55,6 @@ constexpr char kConfig[] = R"pb(
   }
 )pb";
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class TrainerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -81,12 +76,7 @@ class TrainerTest : public ::testing::Test {
     return trainer.ok() ? *std::move(trainer) : nullptr;
   }
 
-  std::string RunDir(const std::string& name) {
-    const std::string dir =
-        std::string(std::getenv("TEST_TMPDIR")) + "/" + name;
-    fs::remove_all(dir);
-    return dir;
-  }
+  std::string RunDir(const std::string& name) { return FreshDir(name); }
 
   static data_gen::Dataset* dataset_;
 };

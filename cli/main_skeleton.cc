@@ -1,0 +1,32 @@
+#include "cli/main_skeleton.h"
+
+#include <iostream>
+#include <vector>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "cli/usage.h"
+
+namespace aanet {
+
+int RunMain(int argc, char** argv, const std::string& name,
+            const std::string& usage, absl::FunctionRef<absl::Status()> run,
+            const MainOptions& options) {
+  absl::SetProgramUsageMessage(usage);
+  HandleHelpFlag(argc, argv);
+  if (options.extract_args != nullptr) options.extract_args(&argc, argv);
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() > 1) {
+    std::cerr << name << ": unexpected argument '" << positional[1] << "'"
+              << options.positional_hint << "\n";
+    return 1;
+  }
+  const absl::Status status = run();
+  if (!status.ok()) {
+    std::cerr << name << ": " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace aanet
