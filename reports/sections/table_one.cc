@@ -57,6 +57,76 @@ PlotSeries Points(const std::string& title, int index,
           color};
 }
 
+// The parameter count per model; no series if none is plottable.
+PlotPanel ParametersPanel(const std::vector<TableOneRow>& rows,
+                          const std::vector<std::string>& axis,
+                          DataBlocks* data) {
+  PlotPanel panel{"Parameter count", "", "parameters", false, true, axis};
+  const auto points =
+      PerModelRows(rows, [](const TableOneRow& r) { return r.num_parameters; });
+  if (!points.empty()) {
+    panel.series.push_back(
+        Points("", data->Add("parameter count per model (x = model)", points),
+               "1:2", 7, 1));
+  }
+  return panel;
+}
+
+// The inference-time growth per model, with a dashed line at 1.
+PlotPanel GrowthPanel(const std::vector<TableOneRow>& rows,
+                      const std::vector<std::string>& axis, DataBlocks* data) {
+  PlotPanel panel{"Inference-time growth (single state)",
+                  "",
+                  "time at large jump / time at jump 1",
+                  false,
+                  true,
+                  axis};
+  panel.commands.push_back(
+      "set arrow from graph 0, first 1 to graph 1, first 1 nohead "
+      "dashtype 2");
+  const auto points = PerModelRows(rows, [](const TableOneRow& r) {
+    return r.timing.has_value() ? std::optional<double>(r.Growth())
+                                : std::nullopt;
+  });
+  if (!points.empty()) {
+    panel.series.push_back(Points(
+        "", data->Add("inference-time growth per model", points), "1:2", 7, 2));
+  }
+  return panel;
+}
+
+// The mean |dH| at the small and at the large jump per model, side by side.
+PlotPanel EnergyPanel(const std::vector<TableOneRow>& rows,
+                      const std::vector<std::string>& axis, DataBlocks* data) {
+  PlotPanel panel{"Mean |ΔH| at the small and large jump",
+                  "",
+                  "mean |ΔH| (original units)",
+                  false,
+                  true,
+                  axis};
+  const auto small = PerModelRows(rows, [](const TableOneRow& r) {
+    return r.energy.has_value()
+               ? std::optional<double>(r.energy->small.value.mean)
+               : std::nullopt;
+  });
+  const auto large = PerModelRows(rows, [](const TableOneRow& r) {
+    return r.energy.has_value()
+               ? std::optional<double>(r.energy->large.value.mean)
+               : std::nullopt;
+  });
+  if (!small.empty()) {
+    panel.series.push_back(
+        Points("small jump", data->Add("mean |dH| at the small jump", small),
+               "($1-0.12):2", 7, 3));
+  }
+  if (!large.empty()) {
+    panel.series.push_back(
+        Points("large jump", data->Add("mean |dH| at the large jump", large),
+               "($1+0.12):2", 5, 4));
+  }
+  return panel;
+}
+
 std::string WithJump(const std::string& text, int jump) {
   return absl::StrCat(text, " (jump ", jump, ")");
 }
@@ -171,61 +241,13 @@ Figure TableOneFigure(const std::vector<TableOneRow>& rows) {
         380 + 7 * static_cast<int>(longest - kLongestSlantedName);
   }
   DataBlocks data;
-  const auto parameters =
-      PerModelRows(rows, [](const TableOneRow& r) { return r.num_parameters; });
-  const auto growth = PerModelRows(rows, [](const TableOneRow& r) {
-    return r.timing.has_value() ? std::optional<double>(r.Growth())
-                                : std::nullopt;
-  });
-  const auto small = PerModelRows(rows, [](const TableOneRow& r) {
-    return r.energy.has_value()
-               ? std::optional<double>(r.energy->small.value.mean)
-               : std::nullopt;
-  });
-  const auto large = PerModelRows(rows, [](const TableOneRow& r) {
-    return r.energy.has_value()
-               ? std::optional<double>(r.energy->large.value.mean)
-               : std::nullopt;
-  });
-  if (!parameters.empty()) {
-    PlotPanel panel{"Parameter count", "", "parameters", false, true, axis};
-    panel.series.push_back(Points(
-        "", data.Add("parameter count per model (x = model)", parameters),
-        "1:2", 7, 1));
-    figure.panels.push_back(std::move(panel));
-  }
-  if (!growth.empty()) {
-    PlotPanel panel{"Inference-time growth (single state)",
-                    "",
-                    "time at large jump / time at jump 1",
-                    false,
-                    true,
-                    axis};
-    panel.commands.push_back(
-        "set arrow from graph 0, first 1 to graph 1, first 1 nohead "
-        "dashtype 2");
-    panel.series.push_back(Points(
-        "", data.Add("inference-time growth per model", growth), "1:2", 7, 2));
-    figure.panels.push_back(std::move(panel));
-  }
-  if (!small.empty() || !large.empty()) {
-    PlotPanel panel{"Mean |ΔH| at the small and large jump",
-                    "",
-                    "mean |ΔH| (original units)",
-                    false,
-                    true,
-                    axis};
-    if (!small.empty()) {
-      panel.series.push_back(
-          Points("small jump", data.Add("mean |dH| at the small jump", small),
-                 "($1-0.12):2", 7, 3));
-    }
-    if (!large.empty()) {
-      panel.series.push_back(
-          Points("large jump", data.Add("mean |dH| at the large jump", large),
-                 "($1+0.12):2", 5, 4));
-    }
-    figure.panels.push_back(std::move(panel));
+  // In this order: the blocks of the data file follow it (a braced list
+  // is evaluated left to right).
+  PlotPanel panels[] = {ParametersPanel(rows, axis, &data),
+                        GrowthPanel(rows, axis, &data),
+                        EnergyPanel(rows, axis, &data)};
+  for (PlotPanel& panel : panels) {
+    if (!panel.series.empty()) figure.panels.push_back(std::move(panel));
   }
   figure.data = data.text();
   return figure;
