@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "h5/hdf5_io.h"
+#include "status/status_macros.h"
 
 namespace aanet::data_gen {
 namespace {
@@ -25,7 +26,7 @@ using h5::Dims;
 // Runs `steps` in order up to the first error.
 absl::Status RunAll(const std::vector<std::function<absl::Status()>>& steps) {
   for (const auto& step : steps) {
-    if (absl::Status s = step(); !s.ok()) return s;
+    AANET_RETURN_IF_ERROR(step());
   }
   return absl::OkStatus();
 }
@@ -71,104 +72,124 @@ absl::Status WriteContents(const Dataset& d, H5::H5File& file) {
   });
 }
 
-// Reads and validates an open file. Errors omit the file name.
-absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
-  Dataset d;
-
-  // Attributes: the version first, since it decides what the rest means.
-  absl::StatusOr<int64_t> version =
-      h5::ReadIntAttribute(file, "format_version");
-  if (!version.ok()) return version.status();
-  if (*version != kFormatVersion) {
+// The file's attributes: the version first, since it decides what the rest
+// means, then the system and the config text.
+absl::Status ReadAttributes(const H5::H5File& file, Dataset* d) {
+  AANET_ASSIGN_OR_RETURN(const int64_t version,
+                         h5::ReadIntAttribute(file, "format_version"));
+  if (version != kFormatVersion) {
     return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'format_version' is ", *version, ", expected ",
+        absl::StrCat("attribute 'format_version' is ", version, ", expected ",
                      kFormatVersion));
   }
-  absl::StatusOr<std::string> system = h5::ReadStringAttribute(file, "system");
-  if (!system.ok()) return system.status();
-  if (*system != kSystemHarmonic) {
+  AANET_ASSIGN_OR_RETURN(std::string system,
+                         h5::ReadStringAttribute(file, "system"));
+  if (system != kSystemHarmonic) {
     return absl::InvalidArgumentError(absl::StrCat("attribute 'system' is \"",
-                                                   *system, "\", expected \"",
+                                                   system, "\", expected \"",
                                                    kSystemHarmonic, "\""));
   }
-  d.system = *std::move(system);
-  absl::StatusOr<std::string> config = h5::ReadStringAttribute(file, "config");
-  if (!config.ok()) return config.status();
-  d.config_text = *std::move(config);
+  d->system = std::move(system);
+  AANET_ASSIGN_OR_RETURN(d->config_text,
+                         h5::ReadStringAttribute(file, "config"));
+  return absl::OkStatus();
+}
 
-  // Shapes: K, T, n come from 'p'; everything else must agree.
-  absl::StatusOr<Array> p = h5::OpenArray(file, "p", "p");
-  if (!p.ok()) return p.status();
-  if (absl::Status s = h5::CheckRank(*p, 3, "[K,T,n]"); !s.ok()) return s;
-  const hsize_t k = p->dims[0], t = p->dims[1], n = p->dims[2];
-  if (k < 1 || t < 1 || n < 1) {
+// The sizes every array's shape is made of: K trajectories, T samples and n
+// particles, from the shape of 'p'.
+struct Sizes {
+  hsize_t k = 0;
+  hsize_t t = 0;
+  hsize_t n = 0;
+};
+
+// The sizes of `p`: rank 3, each at least 1, and small enough that the
+// allocations (and the products below) are guarded against corrupt headers.
+absl::StatusOr<Sizes> CheckSizes(const Array& p) {
+  AANET_RETURN_IF_ERROR(h5::CheckRank(p, 3, "[K,T,n]"));
+  const Sizes s{p.dims[0], p.dims[1], p.dims[2]};
+  if (s.k < 1 || s.t < 1 || s.n < 1) {
     return absl::InvalidArgumentError(
-        absl::StrCat("dataset 'p' has shape ", h5::ShapeString(p->dims),
+        absl::StrCat("dataset 'p' has shape ", h5::ShapeString(p.dims),
                      ", expected [K,T,n] with K, T, n >= 1"));
   }
-  // Guard allocations (and the products below) against corrupt headers.
   const hsize_t limit = static_cast<hsize_t>(kMaxValuesPerArray);
-  if (k > limit || t > limit || n > limit || k * t > limit ||
-      k * t * n > limit || n * n > limit) {
+  if (s.k > limit || s.t > limit || s.n > limit || s.k * s.t > limit ||
+      s.k * s.t * s.n > limit || s.n * s.n > limit) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "dataset 'p' has shape ", h5::ShapeString(p->dims),
+        "dataset 'p' has shape ", h5::ShapeString(p.dims),
         ", more than the limit of ", kMaxValuesPerArray, " values per array"));
   }
-  struct Expected {
-    const char* name;
-    Dims dims;
-    const char* symbolic;
-    const char* reference;
-  };
-  // Opens `group`/`item` and checks its shape.
-  auto open = [](const H5::Group& group, const std::string& prefix,
-                 const Expected& item) -> absl::StatusOr<Array> {
-    absl::StatusOr<Array> array =
-        h5::OpenArray(group, item.name, absl::StrCat(prefix, item.name));
-    if (!array.ok()) return array.status();
-    if (absl::Status s =
-            h5::CheckShape(*array, item.dims, item.symbolic, item.reference);
-        !s.ok()) {
-      return s;
-    }
-    return array;
-  };
-  absl::StatusOr<Array> q = open(file, "", {"q", {k, t, n}, "[K,T,n]", "p"});
-  if (!q.ok()) return q.status();
-  absl::StatusOr<Array> t_array = open(file, "", {"t", {t}, "[T]", "q"});
-  if (!t_array.ok()) return t_array.status();
-  absl::StatusOr<Array> energy =
-      open(file, "", {"energy", {k, t}, "[K,T]", "q"});
-  if (!energy.ok()) return energy.status();
+  return s;
+}
 
-  absl::StatusOr<H5::Group> parameters =
-      h5::OpenGroup(file, "parameters", "parameters");
-  if (!parameters.ok()) return parameters.status();
-  const Expected parameter_items[] = {
-      {"masses", {n}, "[n]", "q"},      {"k_wall", {n}, "[n]", "q"},
-      {"k_pair", {}, "scalar", "q"},    {"amplitudes", {k, n}, "[K,n]", "q"},
-      {"phases", {k, n}, "[K,n]", "q"},
+// An array of the file and the shape it must have.
+struct Expected {
+  const char* name;
+  Dims dims;
+  const char* symbolic;   // e.g. "[K,T,n]"
+  const char* reference;  // the array the shape is compared with
+};
+
+// Opens `group`/`item` and checks its shape.
+absl::StatusOr<Array> OpenChecked(const H5::Group& group,
+                                  const std::string& prefix,
+                                  const Expected& item) {
+  AANET_ASSIGN_OR_RETURN(
+      Array array,
+      h5::OpenArray(group, item.name, absl::StrCat(prefix, item.name)));
+  AANET_RETURN_IF_ERROR(
+      h5::CheckShape(array, item.dims, item.symbolic, item.reference));
+  return array;
+}
+
+// Every array of the file, opened, with its shape checked; nothing read.
+struct Arrays {
+  Array q, p, t, energy;
+  Array masses, k_wall, k_pair, amplitudes, phases;  // parameters/
+  Array frequencies, eigenvectors;                   // normal_modes/
+};
+
+// Opens every array and checks its shape against the sizes of 'p'.
+absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file) {
+  Arrays a;
+  AANET_ASSIGN_OR_RETURN(a.p, h5::OpenArray(file, "p", "p"));
+  AANET_ASSIGN_OR_RETURN(const Sizes s, CheckSizes(a.p));
+  const hsize_t k = s.k, t = s.t, n = s.n;
+  AANET_ASSIGN_OR_RETURN(
+      a.q, OpenChecked(file, "", {"q", {k, t, n}, "[K,T,n]", "p"}));
+  AANET_ASSIGN_OR_RETURN(a.t, OpenChecked(file, "", {"t", {t}, "[T]", "q"}));
+  AANET_ASSIGN_OR_RETURN(
+      a.energy, OpenChecked(file, "", {"energy", {k, t}, "[K,T]", "q"}));
+
+  AANET_ASSIGN_OR_RETURN(const H5::Group parameters,
+                         h5::OpenGroup(file, "parameters", "parameters"));
+  const std::pair<Expected, Array*> parameter_items[] = {
+      {{"masses", {n}, "[n]", "q"}, &a.masses},
+      {{"k_wall", {n}, "[n]", "q"}, &a.k_wall},
+      {{"k_pair", {}, "scalar", "q"}, &a.k_pair},
+      {{"amplitudes", {k, n}, "[K,n]", "q"}, &a.amplitudes},
+      {{"phases", {k, n}, "[K,n]", "q"}, &a.phases},
   };
-  std::vector<Array> parameter_arrays;
-  for (const Expected& item : parameter_items) {
-    absl::StatusOr<Array> array = open(*parameters, "parameters/", item);
-    if (!array.ok()) return array.status();
-    parameter_arrays.push_back(*std::move(array));
+  for (const auto& [item, array] : parameter_items) {
+    AANET_ASSIGN_OR_RETURN(*array,
+                           OpenChecked(parameters, "parameters/", item));
   }
 
-  absl::StatusOr<H5::Group> modes =
-      h5::OpenGroup(file, "normal_modes", "normal_modes");
-  if (!modes.ok()) return modes.status();
-  absl::StatusOr<Array> frequencies =
-      open(*modes, "normal_modes/", {"frequencies", {n}, "[n]", "q"});
-  if (!frequencies.ok()) return frequencies.status();
-  absl::StatusOr<Array> eigenvectors =
-      open(*modes, "normal_modes/", {"eigenvectors", {n, n}, "[n,n]", "q"});
-  if (!eigenvectors.ok()) return eigenvectors.status();
+  AANET_ASSIGN_OR_RETURN(const H5::Group modes,
+                         h5::OpenGroup(file, "normal_modes", "normal_modes"));
+  AANET_ASSIGN_OR_RETURN(
+      a.frequencies,
+      OpenChecked(modes, "normal_modes/", {"frequencies", {n}, "[n]", "q"}));
+  AANET_ASSIGN_OR_RETURN(a.eigenvectors,
+                         OpenChecked(modes, "normal_modes/",
+                                     {"eigenvectors", {n, n}, "[n,n]", "q"}));
+  return a;
+}
 
-  // Values.
-  // Shapes are valid, so a read fails only on a corrupt file; the first
-  // failure is reported.
+// Reads the values of `a` into `d`. Shapes are valid, so a read fails only on
+// a corrupt file; the first failure is reported.
+absl::Status ReadValues(const Arrays& a, Dataset* d) {
   absl::Status read_status;
   auto read = [&read_status](auto value, auto* out) {
     if (value.ok()) {
@@ -177,28 +198,26 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
       read_status = value.status();
     }
   };
-  read(h5::ReadStack(*q), &d.q);
-  read(h5::ReadStack(*p), &d.p);
-  read(h5::ReadVector(*t_array), &d.t);
-  read(h5::ReadMatrix(*energy), &d.energy);
-  read(h5::ReadVector(parameter_arrays[0]), &d.parameters.masses);
-  read(h5::ReadVector(parameter_arrays[1]), &d.parameters.k_wall);
-  read(h5::ReadScalar(parameter_arrays[2]), &d.parameters.k_pair);
-  read(h5::ReadMatrix(parameter_arrays[3]), &d.parameters.amplitudes);
-  read(h5::ReadMatrix(parameter_arrays[4]), &d.parameters.phases);
-  read(h5::ReadVector(*frequencies), &d.normal_modes.frequencies);
-  read(h5::ReadMatrix(*eigenvectors), &d.normal_modes.eigenvectors);
-  if (!read_status.ok()) return read_status;
+  read(h5::ReadStack(a.q), &d->q);
+  read(h5::ReadStack(a.p), &d->p);
+  read(h5::ReadVector(a.t), &d->t);
+  read(h5::ReadMatrix(a.energy), &d->energy);
+  read(h5::ReadVector(a.masses), &d->parameters.masses);
+  read(h5::ReadVector(a.k_wall), &d->parameters.k_wall);
+  read(h5::ReadScalar(a.k_pair), &d->parameters.k_pair);
+  read(h5::ReadMatrix(a.amplitudes), &d->parameters.amplitudes);
+  read(h5::ReadMatrix(a.phases), &d->parameters.phases);
+  read(h5::ReadVector(a.frequencies), &d->normal_modes.frequencies);
+  read(h5::ReadMatrix(a.eigenvectors), &d->normal_modes.eigenvectors);
+  return read_status;
+}
 
+// Every value is finite: q and p trajectory by trajectory, then the
+// matrices, then the vectors.
+absl::Status CheckAllFinite(const Dataset& d) {
   for (size_t i = 0; i < d.q.size(); ++i) {
-    if (absl::Status s = h5::CheckFinite("q", d.q[i].data(), d.q[i].size());
-        !s.ok()) {
-      return s;
-    }
-    if (absl::Status s = h5::CheckFinite("p", d.p[i].data(), d.p[i].size());
-        !s.ok()) {
-      return s;
-    }
+    AANET_RETURN_IF_ERROR(h5::CheckFinite("q", d.q[i].data(), d.q[i].size()));
+    AANET_RETURN_IF_ERROR(h5::CheckFinite("p", d.p[i].data(), d.p[i].size()));
   }
   const std::pair<const char*, const Eigen::MatrixXd*> matrices[] = {
       {"energy", &d.energy},
@@ -206,18 +225,19 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
       {"parameters/phases", &d.parameters.phases},
       {"normal_modes/eigenvectors", &d.normal_modes.eigenvectors}};
   for (const auto& [name, m] : matrices) {
-    if (absl::Status s = h5::CheckFinite(name, m->data(), m->size()); !s.ok()) {
-      return s;
-    }
+    AANET_RETURN_IF_ERROR(h5::CheckFinite(name, m->data(), m->size()));
   }
   const std::pair<const char*, const Eigen::VectorXd*> vectors[] = {
       {"t", &d.t}, {"normal_modes/frequencies", &d.normal_modes.frequencies}};
   for (const auto& [name, v] : vectors) {
-    if (absl::Status s = h5::CheckFinite(name, v->data(), v->size()); !s.ok()) {
-      return s;
-    }
+    AANET_RETURN_IF_ERROR(h5::CheckFinite(name, v->data(), v->size()));
   }
-  if (absl::Status s = CheckSampleTimes(d.t); !s.ok()) return s;
+  return absl::OkStatus();
+}
+
+// The parameters make a valid system and its normal-mode frequencies are
+// positive and ascending.
+absl::Status CheckSystem(const Dataset& d) {
   if (absl::Status s = ValidateSystem(d.parameters.system()); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("group 'parameters': ", s.message()));
@@ -230,6 +250,18 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
           "ascending");
     }
   }
+  return absl::OkStatus();
+}
+
+// Reads and validates an open file. Errors omit the file name.
+absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
+  Dataset d;
+  AANET_RETURN_IF_ERROR(ReadAttributes(file, &d));
+  AANET_ASSIGN_OR_RETURN(const Arrays arrays, OpenArrays(file));
+  AANET_RETURN_IF_ERROR(ReadValues(arrays, &d));
+  AANET_RETURN_IF_ERROR(CheckAllFinite(d));
+  AANET_RETURN_IF_ERROR(CheckSampleTimes(d.t));
+  AANET_RETURN_IF_ERROR(CheckSystem(d));
   return d;
 }
 
@@ -406,22 +438,22 @@ std::string DatasetHash(const Dataset& d) {
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
                                         std::string config_text) {
   const aanet::SimulationConfig& sim = experiment.simulation();
-  if (absl::Status s = ValidateSimulationConfig(sim); !s.ok()) return s;
+  AANET_RETURN_IF_ERROR(ValidateSimulationConfig(sim));
   const int num_trajectories = sim.num_trajectories();
   const int num_samples = sim.num_samples();
 
-  absl::StatusOr<HarmonicParameters> parameters =
-      SampleHarmonicParameters(sim.harmonic(), num_trajectories, sim.seed());
-  if (!parameters.ok()) return parameters.status();
+  AANET_ASSIGN_OR_RETURN(
+      HarmonicParameters parameters,
+      SampleHarmonicParameters(sim.harmonic(), num_trajectories, sim.seed()));
   // Trajectories with the same amplitudes and phases are the same trajectory:
   // a dataset with copies would silently hold fewer distinct ones than it
   // claims (LINSPACE_SHUFFLED only permutes n values: n! orders).
   std::map<std::vector<double>, int> seen;
   for (int k = 0; k < num_trajectories; ++k) {
-    std::vector<double> key(parameters->amplitudes.row(k).begin(),
-                            parameters->amplitudes.row(k).end());
-    key.insert(key.end(), parameters->phases.row(k).begin(),
-               parameters->phases.row(k).end());
+    std::vector<double> key(parameters.amplitudes.row(k).begin(),
+                            parameters.amplitudes.row(k).end());
+    key.insert(key.end(), parameters.phases.row(k).begin(),
+               parameters.phases.row(k).end());
     const auto [it, inserted] = seen.emplace(std::move(key), k);
     if (!inserted) {
       const bool shuffled =
@@ -437,9 +469,8 @@ absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
           "nonzero amplitudes or phases range, or fewer trajectories"));
     }
   }
-  const HarmonicSystem system = parameters->system();
-  absl::StatusOr<NormalModes> modes = ComputeNormalModes(system);
-  if (!modes.ok()) return modes.status();
+  const HarmonicSystem system = parameters.system();
+  AANET_ASSIGN_OR_RETURN(NormalModes modes, ComputeNormalModes(system));
 
   Dataset d;
   d.system = kSystemHarmonic;
@@ -452,23 +483,24 @@ absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
   d.q.reserve(num_trajectories);
   d.p.reserve(num_trajectories);
   for (int k = 0; k < num_trajectories; ++k) {
-    absl::StatusOr<Trajectory> trajectory = EvaluateTrajectory(
-        system, *modes, parameters->amplitudes.row(k).transpose(),
-        parameters->phases.row(k).transpose(), d.t);
-    if (!trajectory.ok()) return trajectory.status();
+    AANET_ASSIGN_OR_RETURN(
+        Trajectory trajectory,
+        EvaluateTrajectory(system, modes,
+                           parameters.amplitudes.row(k).transpose(),
+                           parameters.phases.row(k).transpose(), d.t));
     d.energy.row(k) =
-        TrajectoryEnergy(system, trajectory->q, trajectory->p).transpose();
-    if (!trajectory->q.allFinite() || !trajectory->p.allFinite() ||
+        TrajectoryEnergy(system, trajectory.q, trajectory.p).transpose();
+    if (!trajectory.q.allFinite() || !trajectory.p.allFinite() ||
         !d.energy.row(k).allFinite()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "simulation: trajectory ", k,
           " has non-finite values; amplitudes or masses too large"));
     }
-    d.q.push_back(std::move(trajectory->q));
-    d.p.push_back(std::move(trajectory->p));
+    d.q.push_back(std::move(trajectory.q));
+    d.p.push_back(std::move(trajectory.p));
   }
-  d.parameters = *std::move(parameters);
-  d.normal_modes = *std::move(modes);
+  d.parameters = std::move(parameters);
+  d.normal_modes = std::move(modes);
   return d;
 }
 
@@ -484,23 +516,20 @@ absl::Status WriteDataset(const Dataset& dataset, const std::string& path) {
 
 absl::StatusOr<Dataset> ReadDataset(const std::string& path) {
   absl::StatusOr<Dataset> dataset;
-  const absl::Status status = h5::ReadFile(path, [&](const H5::H5File& file) {
+  AANET_RETURN_IF_ERROR(h5::ReadFile(path, [&](const H5::H5File& file) {
     dataset = ReadContents(file);
     return dataset.status();
-  });
-  if (!status.ok()) return status;
+  }));
   return dataset;
 }
 
 absl::StatusOr<Dataset> ReadDatasetImage(const std::string& image,
                                          const std::string& name) {
   absl::StatusOr<Dataset> dataset;
-  const absl::Status status =
-      h5::ReadImage(image, name, [&](const H5::H5File& file) {
-        dataset = ReadContents(file);
-        return dataset.status();
-      });
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(h5::ReadImage(image, name, [&](const H5::H5File& file) {
+    dataset = ReadContents(file);
+    return dataset.status();
+  }));
   return dataset;
 }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rng/random.h"
+#include "status/status_macros.h"
 
 namespace aanet::data_gen {
 namespace {
@@ -139,9 +140,7 @@ Eigen::MatrixXd DynamicsMatrix(const HarmonicSystem& system) {
 }
 
 absl::StatusOr<NormalModes> ComputeNormalModes(const HarmonicSystem& system) {
-  if (absl::Status status = ValidateSystem(system); !status.ok()) {
-    return status;
-  }
+  AANET_RETURN_IF_ERROR(ValidateSystem(system));
   const Eigen::Index n = system.masses.size();
   const Eigen::VectorXd inv_sqrt_m = system.masses.cwiseSqrt().cwiseInverse();
   const Eigen::MatrixXd s = inv_sqrt_m.asDiagonal() * StiffnessMatrix(system) *
@@ -275,9 +274,7 @@ absl::Status ValidateHarmonicConfig(
 absl::StatusOr<HarmonicParameters> SampleHarmonicParameters(
     const aanet::HarmonicOscillatorConfig& config, int num_trajectories,
     uint64_t seed) {
-  if (absl::Status status = ValidateHarmonicConfig(config); !status.ok()) {
-    return status;
-  }
+  AANET_RETURN_IF_ERROR(ValidateHarmonicConfig(config));
   if (num_trajectories < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "simulation.num_trajectories: must be >= 1, got ", num_trajectories));

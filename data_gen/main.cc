@@ -19,6 +19,7 @@
 #include "data_gen/dataset.h"
 #include "data_gen/summary.h"
 #include "proto/text_config.h"
+#include "status/status_macros.h"
 
 ABSL_FLAG(std::string, config, "",
           "text-format Experiment config, e.g. configs/harmonic/default.pbtxt");
@@ -36,12 +37,11 @@ absl::Status Run() {
         "configs/harmonic/default.pbtxt");
   }
   const std::string config_path = ResolveUserPath(config_flag);
-  absl::StatusOr<ExperimentConfig> config =
-      ReadExperimentConfig(config_path, SetFlags());
-  if (!config.ok()) return config.status();
+  AANET_ASSIGN_OR_RETURN(const ExperimentConfig config,
+                         ReadExperimentConfig(config_path, SetFlags()));
 
   absl::StatusOr<Dataset> dataset =
-      GenerateDataset(config->experiment, config->text);
+      GenerateDataset(config.experiment, config.text);
   if (!dataset.ok()) {
     return absl::Status(
         dataset.status().code(),
@@ -54,8 +54,7 @@ absl::Status Run() {
         "datasets/", std::filesystem::path(config_path).stem().string(),
         OverridesSuffix(SetFlags()), ".h5"));
   }
-  absl::Status written = WriteDataset(*dataset, out);
-  if (!written.ok()) return written;
+  AANET_RETURN_IF_ERROR(WriteDataset(*dataset, out));
   std::cout << "wrote " << SummarizeDataset(*dataset, out);
   return absl::OkStatus();
 }

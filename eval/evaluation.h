@@ -19,6 +19,7 @@
 #ifndef AANET_EVAL_EVALUATION_H_
 #define AANET_EVAL_EVALUATION_H_
 
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -30,11 +31,17 @@
 
 namespace aanet::eval {
 
+// The jumps (in samples) an evaluation measures unless told otherwise: the
+// default of EvaluationOptions::jumps, of the eval binary's --jumps and of a
+// sweep's evaluation.reference_jumps (sweep/plan.cc). The paper's error vs
+// dt study: up to 40 times the largest jump the published configs train on.
+inline constexpr int kDefaultJumps[] = {1, 2, 5, 10, 20, 50, 100, 200, 400};
+
 struct EvaluationOptions {
   // Jumps (in samples) to evaluate, each >= 1 and listed once. A jump that
   // leaves no pair inside the test split (>= num_test_samples) is recorded
   // in EvaluationReport::skipped_jumps instead.
-  std::vector<int> jumps = {1, 2, 5, 10, 20, 50, 100, 200, 400};
+  std::vector<int> jumps{std::begin(kDefaultJumps), std::end(kDefaultJumps)};
   // Measured calls per timing (>= 1) and unmeasured calls before them
   // (>= 0).
   int timing_repetitions = 30;

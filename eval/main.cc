@@ -22,6 +22,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/main_skeleton.h"
 #include "cli/paths.h"
@@ -34,7 +35,7 @@ ABSL_FLAG(std::string, dataset, "", "the dataset .h5 the model was trained on");
 ABSL_FLAG(std::string, out, "",
           "JSON results file (default: evaluation.json next to the "
           "checkpoint)");
-ABSL_FLAG(std::string, jumps, "1,2,5,10,20,50,100,200,400",
+ABSL_FLAG(std::string, jumps, absl::StrJoin(aanet::eval::kDefaultJumps, ","),
           "comma-separated jumps (in samples) to evaluate");
 ABSL_FLAG(bool, allow_other_dataset, false,
           "evaluate on a dataset other than the one the checkpoint was "

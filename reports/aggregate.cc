@@ -10,6 +10,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/text_format.h"
+#include "proto/experiment.pb.h"
 
 namespace aanet::reports {
 namespace {
@@ -326,6 +328,25 @@ absl::StatusOr<Density> GaussianKde(const std::vector<double>& values,
     density.density[i] = sum * norm;
   }
   return density;
+}
+
+std::optional<int> TrainedMaxJump(const Cell& cell) {
+  std::optional<int> trained;
+  for (const StudyPoint* p : cell.points) {
+    Experiment config;
+    if (!p->evaluation.has_value() ||
+        !google::protobuf::TextFormat::ParseFromString(
+            p->evaluation->config_text(), &config) ||
+        !config.training().has_max_jump()) {
+      continue;
+    }
+    int max_jump = config.training().max_jump();
+    if (cell.num_train_samples > 1) {
+      max_jump = std::min(max_jump, cell.num_train_samples - 1);
+    }
+    trained = std::max(trained.value_or(max_jump), max_jump);
+  }
+  return trained;
 }
 
 }  // namespace aanet::reports

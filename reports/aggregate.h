@@ -20,9 +20,6 @@ namespace aanet::reports {
 // samples (train_split_proportion 0.1 of 1000).
 inline constexpr double kReferenceKPair = 0.5;
 inline constexpr int kReferenceNumTrainSamples = 100;
-// The largest jump the models are trained on (the jump schedule's maximum);
-// larger evaluated jumps are extrapolation.
-inline constexpr int kMaxTrainedJump = 10;
 
 // Mean and sample standard deviation of a set of values.
 struct MeanStd {
@@ -116,6 +113,13 @@ struct JumpStatistic {
 // where no seed has it are left out.
 std::vector<JumpStatistic> AggregateJumpMetric(const Cell& cell,
                                                const JumpMetric& metric);
+
+// The largest jump the points of `cell` were trained on (larger evaluated
+// jumps are extrapolation): `training.max_jump` of the config each
+// evaluation records (EvaluationReport.config_text), lowered to
+// num_train_samples - 1 as training lowers it (train/training_options.h);
+// the largest over the seeds. nullopt if no evaluation records a max_jump.
+std::optional<int> TrainedMaxJump(const Cell& cell);
 
 // The statistic of `jump` in `statistics`, or nullptr.
 const JumpStatistic* FindJump(const std::vector<JumpStatistic>& statistics,

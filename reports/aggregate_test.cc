@@ -207,6 +207,26 @@ StudyPoint FrequencyPoint(uint64_t seed, std::vector<int> latent_of_mode,
   return p;
 }
 
+TEST(TrainedMaxJumpTest, FromTheRecordedConfigs) {
+  StudyPoint a = MakePoint("aa", 0.5, 100, 1, {{1, 1.0}});
+  StudyPoint b = MakePoint("aa", 0.5, 100, 2, {{1, 1.0}});
+  Cell cell;
+  cell.num_train_samples = 100;
+  cell.points = {&a, &b};
+  // Neither config records it.
+  a.evaluation->set_config_text("name: \"aa\"");
+  EXPECT_FALSE(TrainedMaxJump(cell).has_value());
+  // The largest over the seeds; an unparsable config is left out.
+  a.evaluation->set_config_text("training { max_jump: 10 }");
+  b.evaluation->set_config_text("not a config {");
+  EXPECT_EQ(TrainedMaxJump(cell), 10);
+  b.evaluation->set_config_text("training { max_jump: 20 }");
+  EXPECT_EQ(TrainedMaxJump(cell), 20);
+  // Training lowers it to num_train_samples - 1.
+  cell.num_train_samples = 8;
+  EXPECT_EQ(TrainedMaxJump(cell), 7);
+}
+
 TEST(FrequencyTest, AggregatesMatchesAndPoolsVelocitiesByMode) {
   StudyData study;
   study.points.push_back(FrequencyPoint(1, {0, 1}, {1.1, 2.2}));

@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "status/status_macros.h"
 
 namespace aanet::reports {
 namespace {
@@ -247,10 +248,10 @@ absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
 }
 
 absl::StatusOr<std::string> PngTerminal(const std::string& gnuplot) {
-  absl::StatusOr<ProcessResult> probe =
-      RunProcess({gnuplot, "-e", "set terminal pngcairo"}, ".");
-  if (!probe.ok()) return probe.status();
-  return probe->exit_status == 0 ? std::string("pngcairo") : std::string("png");
+  AANET_ASSIGN_OR_RETURN(
+      const ProcessResult probe,
+      RunProcess({gnuplot, "-e", "set terminal pngcairo"}, "."));
+  return probe.exit_status == 0 ? std::string("pngcairo") : std::string("png");
 }
 
 absl::Status RunGnuplotScript(const std::string& gnuplot,

@@ -2,10 +2,10 @@
 // CSV files of every number in it, and gnuplot figures reproducing the
 // paper's Table 1 and Figures 2, 3a, 3b and 4.
 //
-//   absl::StatusOr<StudyData> study = LoadSweep("out/sweeps/quick");
-//   if (!study.ok()) return study.status();
-//   absl::Status written = WriteReport(*study, {.budget_description = "..."},
-//                                      "out/report");
+//   AANET_ASSIGN_OR_RETURN(const StudyData study,
+//                          LoadSweep("out/sweeps/quick"));
+//   AANET_RETURN_IF_ERROR(
+//       WriteReport(study, {.budget_description = "..."}, "out/report"));
 //
 // Files written into the output directory (each atomically):
 //   REPORT.md               the report, written last
@@ -16,30 +16,23 @@
 //   error_vs_dt.csv         section 4, loss and energy change vs dt
 //   frequencies.csv         section 5, learned vs true frequencies
 //   frequency_density.csv   section 5, kernel density of |angular velocity|
+//   convergence.csv         section 6, convergence verdicts
 //   fig_*.dat, fig_*.gp, fig_*.png   one per figure (reports/gnuplot.h)
+//
+// Each section is a file of reports/sections/ that computes its tables and
+// figures (reports/section.h); reports/render.h writes them.
 #ifndef AANET_REPORTS_REPORT_H_
 #define AANET_REPORTS_REPORT_H_
 
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "absl/status/status.h"
+#include "reports/section.h"
 #include "reports/study.h"
 
 namespace aanet::reports {
 
-struct ReportOptions {
-  // Free text saying what budget the sweep ran with (e.g. "quick: 2,000
-  // steps per model, 2 seeds"), quoted in the report's header.
-  std::string budget_description;
-  // The gnuplot executable; empty: FindGnuplot() (reports/gnuplot.h).
-  std::string gnuplot;
-  // Other parts of the same study, each a report of its own (e.g. the
-  // ablation of the published flow): a title and the path of its REPORT.md
-  // relative to this report's directory, listed in the appendix.
-  std::vector<std::pair<std::string, std::string>> other_parts;
-};
+// ReportOptions: reports/section.h.
 
 // The report's main file, inside the output directory.
 inline constexpr char kReportFile[] = "REPORT.md";

@@ -18,6 +18,7 @@
 #include "cli/usage.h"
 #include "reports/report.h"
 #include "reports/study.h"
+#include "status/status_macros.h"
 
 ABSL_FLAG(std::string, sweep_dir, "",
           "directory of a finished sweep (holds sweep_results.json)");
@@ -36,13 +37,10 @@ absl::StatusOr<std::string> Run() {
   }
   std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) out = (std::filesystem::path(sweep_dir) / "report").string();
-  absl::StatusOr<StudyData> study = LoadSweep(sweep_dir);
-  if (!study.ok()) return study.status();
+  AANET_ASSIGN_OR_RETURN(const StudyData study, LoadSweep(sweep_dir));
   ReportOptions options;
   options.budget_description = absl::GetFlag(FLAGS_budget_description);
-  if (absl::Status written = WriteReport(*study, options, out); !written.ok()) {
-    return written;
-  }
+  AANET_RETURN_IF_ERROR(WriteReport(study, options, out));
   return (std::filesystem::path(out) / kReportFile).string();
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "reports/files.h"
+#include "status/status_macros.h"
 
 namespace aanet::reports {
 namespace {
@@ -18,12 +19,11 @@ namespace fs = std::filesystem;
 // Parses protobuf JSON at `path` into `message`, ignoring unknown fields.
 absl::Status ParseJsonFile(const std::string& path, const std::string& what,
                            google::protobuf::Message* message) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
+  AANET_ASSIGN_OR_RETURN(const std::string text, ReadFile(path));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
   if (google::protobuf::util::Status parsed =
-          google::protobuf::util::JsonStringToMessage(*text, message, options);
+          google::protobuf::util::JsonStringToMessage(text, message, options);
       !parsed.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         path, ": not ", what, " (",
@@ -49,11 +49,8 @@ absl::StatusOr<StudyData> LoadSweep(const std::string& sweep_dir) {
   study.sweep_dir = sweep_dir;
   const std::string results_path =
       (fs::path(sweep_dir) / kSweepResultsFile).string();
-  if (absl::Status parsed =
-          ParseJsonFile(results_path, "a sweep results file", &study.results);
-      !parsed.ok()) {
-    return parsed;
-  }
+  AANET_RETURN_IF_ERROR(
+      ParseJsonFile(results_path, "a sweep results file", &study.results));
   study.points.reserve(study.results.points_size());
   for (const SweepPoint& point : study.results.points()) {
     StudyPoint study_point;

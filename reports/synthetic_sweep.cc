@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "reports/files.h"
+#include "status/status_macros.h"
 
 namespace aanet::reports {
 namespace {
@@ -42,11 +43,8 @@ absl::Status WriteJson(const google::protobuf::Message& message,
            .ok()) {
     return absl::InternalError(absl::StrCat(path, ": cannot encode"));
   }
-  if (absl::Status created =
-          CreateDirectories(fs::path(path).parent_path().string());
-      !created.ok()) {
-    return created;
-  }
+  AANET_RETURN_IF_ERROR(
+      CreateDirectories(fs::path(path).parent_path().string()));
   return WriteFileAtomically(path, json);
 }
 
@@ -110,7 +108,9 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point) {
   report.set_checkpoint_path(absl::StrCat(point.directory(), "/best.h5"));
   report.set_dataset_path(
       absl::StrCat("out/datasets/", point.dataset(), ".h5"));
-  report.set_config_text(absl::StrCat("name: \"", model, "\"\n"));
+  // The trained range of the report's error vs dt: jumps up to 10.
+  report.set_config_text(
+      absl::StrCat("name: \"", model, "\"\ntraining { max_jump: 10 }\n"));
   report.set_num_test_samples(kNumTestSamples);
   report.set_num_trajectories(kNumTrajectories);
   report.set_time_step(1.0);
@@ -226,12 +226,9 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
           point->set_status(d.k_pair == 0.1 && seed == 1 ? SweepPoint::SKIPPED
                                                          : SweepPoint::DONE);
           point->set_evaluation_file(absl::StrCat(run, "/evaluation.json"));
-          if (absl::Status written = WriteJson(
-                  SyntheticEvaluation(*point),
-                  (fs::path(dir) / point->evaluation_file()).string());
-              !written.ok()) {
-            return written;
-          }
+          AANET_RETURN_IF_ERROR(
+              WriteJson(SyntheticEvaluation(*point),
+                        (fs::path(dir) / point->evaluation_file()).string()));
           // A training log: the test loss at jumps 1 and 10 falls as
           // 1 / step; the flow models' settles by step 1200 (converged),
           // the others' keeps falling (not converged).
@@ -247,11 +244,8 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
                           "\"best_loss\": 1}\n",
                           step, (1 + seed) / t, 10 * (1 + seed) / t, step));
           }
-          if (absl::Status written = WriteFileAtomically(
-                  (fs::path(dir) / run / "metrics.jsonl").string(), log);
-              !written.ok()) {
-            return written;
-          }
+          AANET_RETURN_IF_ERROR(WriteFileAtomically(
+              (fs::path(dir) / run / "metrics.jsonl").string(), log));
         }
       }
     }

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "eval/evaluation.h"
 #include "google/protobuf/text_format.h"
 #include "models/model.h"
 #include "proto/config_override.h"
@@ -22,12 +23,14 @@ namespace {
 namespace fs = std::filesystem;
 
 // SweepEvaluation's defaults (proto/sweep.proto documents them).
+// jumps: those of the data-efficiency study (Figure 2), which the report
+// shows. The default of reference_jumps is eval's (eval::kDefaultJumps).
 const int kDefaultJumps[] = {1, 10, 50};
-const int kDefaultReferenceJumps[] = {1, 2, 5, 10, 20, 50, 100, 200, 400};
 constexpr int kDefaultTimingRepetitions = 30;
 constexpr double kDefaultTimingBudgetSeconds = 2.0;
 // Without reference_num_train_samples, the reference points are those with
-// the sample count closest to the paper's Figure 3 setting.
+// the sample count closest to the paper's Figure 3 setting
+// (reports::kReferenceNumTrainSamples says the same to the report).
 constexpr int kPreferredReferenceSamples = 100;
 
 absl::Status Validate(const SweepConfig& config) {
@@ -297,8 +300,8 @@ EvaluationPlan PlanEvaluation(const SweepConfig& config,
   plan.reference_jumps.assign(evaluation.reference_jumps().begin(),
                               evaluation.reference_jumps().end());
   if (plan.reference_jumps.empty()) {
-    plan.reference_jumps.assign(std::begin(kDefaultReferenceJumps),
-                                std::end(kDefaultReferenceJumps));
+    plan.reference_jumps.assign(std::begin(eval::kDefaultJumps),
+                                std::end(eval::kDefaultJumps));
   }
   plan.timing_repetitions = evaluation.has_timing_repetitions()
                                 ? evaluation.timing_repetitions()

@@ -34,6 +34,7 @@
 #include "cli/usage.h"
 #include "reports/report.h"
 #include "reports/study.h"
+#include "status/status_macros.h"
 #include "sweep/plan.h"
 #include "sweep/point.h"
 #include "sweep/runner.h"
@@ -86,9 +87,8 @@ absl::Status RunPart(const std::string& sweep_path, const std::string& budget,
                      const reports::ReportOptions& base_options,
                      std::chrono::steady_clock::time_point start,
                      bool* any_failed) {
-  absl::StatusOr<sweep::SweepConfigFile> config =
-      sweep::ReadSweepConfig(sweep_path);
-  if (!config.ok()) return config.status();
+  AANET_ASSIGN_OR_RETURN(const sweep::SweepConfigFile config,
+                         sweep::ReadSweepConfig(sweep_path));
 
   sweep::RunnerOptions options;
   options.workspace = Workspace();
@@ -96,30 +96,29 @@ absl::Status RunPart(const std::string& sweep_path, const std::string& budget,
   if (options.output_root.empty())
     options.output_root = WorkspaceOutputPath("");
   options.parallelism = absl::GetFlag(FLAGS_jobs);
-  absl::StatusOr<SweepResults> results = sweep::RunSweep(*config, options);
-  if (!results.ok()) return results.status();
-  const int failed = sweep::NumFailed(*results);
+  AANET_ASSIGN_OR_RETURN(const SweepResults results,
+                         sweep::RunSweep(config, options));
+  const int failed = sweep::NumFailed(results);
   *any_failed = *any_failed || failed > 0;
 
   const std::string sweep_dir =
-      (fs::path(options.output_root) / "sweeps" / results->name()).string();
-  absl::StatusOr<reports::StudyData> study = reports::LoadSweep(sweep_dir);
-  if (!study.ok()) return study.status();
+      (fs::path(options.output_root) / "sweeps" / results.name()).string();
+  AANET_ASSIGN_OR_RETURN(const reports::StudyData study,
+                         reports::LoadSweep(sweep_dir));
   reports::ReportOptions report_options = base_options;
   report_options.budget_description = absl::StrFormat(
       "%s (%s); this run of //:paper took %s so far", budget, sweep_path,
       FormatDuration(std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count()));
-  absl::Status written = reports::WriteReport(*study, report_options, out);
-  if (!written.ok()) return written;
+  AANET_RETURN_IF_ERROR(reports::WriteReport(study, report_options, out));
 
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   std::cout << absl::StrFormat(
       "study %s: %d points (%d failed); %s since start\nreport: %s\n",
-      results->name(), results->points_size(), failed, FormatDuration(seconds),
+      results.name(), results.points_size(), failed, FormatDuration(seconds),
       (fs::path(out) / reports::kReportFile).string());
   return absl::OkStatus();
 }
@@ -165,10 +164,9 @@ absl::Status Run(bool* any_failed) {
             .string();
     const std::string part_out =
         i == 0 ? out : (fs::path(out) / part.name).string();
-    absl::Status status = RunPart(
+    AANET_RETURN_IF_ERROR(RunPart(
         path, absl::StrCat(budget, ", part ", part.name), part_out,
-        i == 0 ? main_options : reports::ReportOptions(), start, any_failed);
-    if (!status.ok()) return status;
+        i == 0 ? main_options : reports::ReportOptions(), start, any_failed));
   }
   return absl::OkStatus();
 }

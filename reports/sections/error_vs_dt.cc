@@ -1,0 +1,198 @@
+#include "reports/sections/error_vs_dt.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "reports/format.h"
+
+namespace aanet::reports {
+namespace {
+
+// The rows of one reference cell.
+void AddCellRows(const Cell& cell, std::optional<int> max_jump,
+                 std::vector<ErrorVsDtRow>* rows) {
+  const std::vector<JumpStatistic> losses =
+      AggregateJumpMetric(cell, PredictionLoss);
+  const std::vector<JumpStatistic> energies =
+      AggregateJumpMetric(cell, EnergyChange);
+  for (const JumpStatistic& s : losses) {
+    const JumpStatistic* e = FindJump(energies, s.jump);
+    rows->push_back({&cell, s.jump, s.dt, s.value,
+                     e == nullptr ? MeanStd() : e->value,
+                     max_jump.has_value() && s.jump > *max_jump});
+  }
+}
+
+// The dt of `jump`, from the first row with a positive jump and dt.
+std::optional<double> DtOfJump(const std::vector<ErrorVsDtRow>& rows,
+                               const Cell* cell, int jump) {
+  for (const ErrorVsDtRow& row : rows) {
+    if (row.cell == cell && row.jump > 0 && row.dt > 0) {
+      return row.dt / row.jump * jump;
+    }
+  }
+  return std::nullopt;
+}
+
+// What the reader is told about the trained range.
+std::string TrainedRangeText(const ErrorVsDt& data) {
+  std::set<int> known;
+  size_t num_known = 0;
+  std::vector<std::string> per_model;
+  for (const TrainedRange& t : data.trained) {
+    if (t.max_jump.has_value()) {
+      known.insert(*t.max_jump);
+      ++num_known;
+    }
+    per_model.push_back(absl::StrCat(
+        t.model, ": ",
+        t.max_jump.has_value() ? absl::StrCat(*t.max_jump) : "unknown"));
+  }
+  if (known.empty()) {
+    return "the evaluated configs do not record training.max_jump, so no "
+           "jump is marked as extrapolation";
+  }
+  if (known.size() == 1 && num_known == data.trained.size()) {
+    return absl::StrFormat(
+        "training saw jumps 1 to %d (shaded in the plot), jumps marked † are "
+        "extrapolation",
+        *known.begin());
+  }
+  return absl::StrFormat(
+      "training saw jumps 1 to each model's training.max_jump (%s; the "
+      "shaded range is the smallest), jumps marked † are extrapolation",
+      absl::StrJoin(per_model, ", "));
+}
+
+// gnuplot commands shading jumps up to `jump` (at `dt`).
+std::vector<std::string> ShadeCommands(int jump, double dt) {
+  const std::string x = absl::StrFormat("%.9g", dt);
+  return {
+      absl::StrCat("set object 1 rectangle from graph 0, graph 0 to first ", x,
+                   ", graph 1 behind fillcolor rgb '#e4e4e4' fillstyle "
+                   "solid 1.0 noborder"),
+      absl::StrCat("set arrow 1 from first ", x, ", graph 0 to first ", x,
+                   ", graph 1 nohead dashtype 2"),
+      absl::StrFormat("set label 1 'trained range (jump <= %d)' at first "
+                      "%s, graph 0.97 right offset -0.5,0",
+                      jump, x),
+      "set key outside right top vertical"};
+}
+
+}  // namespace
+
+ErrorVsDt ComputeErrorVsDt(const ReportContext& context) {
+  ErrorVsDt data;
+  for (const std::string& model : context.models) {
+    const Cell* cell = ReferenceCell(context.cells, model);
+    if (cell == nullptr) continue;
+    const std::optional<int> max_jump = TrainedMaxJump(*cell);
+    data.trained.push_back({model, max_jump});
+    if (max_jump.has_value()) {
+      data.shaded_jump =
+          std::min(data.shaded_jump.value_or(*max_jump), *max_jump);
+    }
+    AddCellRows(*cell, max_jump, &data.rows);
+  }
+  if (data.shaded_jump.has_value()) {
+    // The dt of the first model with a positive jump and dt.
+    for (const TrainedRange& t : data.trained) {
+      data.shaded_dt = DtOfJump(
+          data.rows, ReferenceCell(context.cells, t.model), *data.shaded_jump);
+      if (data.shaded_dt.has_value()) break;
+    }
+  }
+  return data;
+}
+
+Table ErrorVsDtMarkdown(const ErrorVsDt& data) {
+  Table table{{"model", "reference point", "jump", "Δt", "prediction loss",
+               "mean |ΔH|", "seeds"},
+              {}};
+  for (const ErrorVsDtRow& row : data.rows) {
+    table.rows.push_back(
+        {row.cell->model, CellPoint(*row.cell),
+         absl::StrCat(row.jump, row.beyond_trained_range ? " †" : ""),
+         Short(row.dt), MeanPm(row.loss), MeanPm(row.energy_change),
+         absl::StrCat(row.loss.count)});
+  }
+  return table;
+}
+
+Table ErrorVsDtCsv(const ErrorVsDt& data) {
+  Table csv{{"model", "k_pair", "num_train_samples", "jump", "dt",
+             "beyond_trained_range", "mean_loss", "std_loss",
+             "mean_energy_change", "std_energy_change", "num_seeds"},
+            {}};
+  for (const ErrorVsDtRow& row : data.rows) {
+    csv.rows.push_back(
+        {row.cell->model, Num(row.cell->k_pair),
+         absl::StrCat(row.cell->num_train_samples), absl::StrCat(row.jump),
+         Num(row.dt), row.beyond_trained_range ? "1" : "0", Num(row.loss.mean),
+         Num(row.loss.std), Num(row.energy_change.mean),
+         Num(row.energy_change.std), absl::StrCat(row.loss.count)});
+  }
+  return csv;
+}
+
+Figure ErrorVsDtFigure(const ErrorVsDt& data, const ReportContext& context) {
+  DataBlocks blocks;
+  PlotPanel panel{"Prediction error vs Δt", "Δt (time units)",
+                  "test prediction loss", true, true};
+  for (const TrainedRange& t : data.trained) {
+    std::vector<std::vector<double>> points;
+    for (const ErrorVsDtRow& row : data.rows) {
+      if (row.cell->model == t.model && Plottable(row.loss.mean) &&
+          Plottable(row.dt)) {
+        points.push_back(ErrorBarRow(row.dt, row.loss));
+      }
+    }
+    if (points.empty()) continue;
+    panel.series.push_back(
+        {t.model,
+         blocks.Add(
+             absl::StrCat(t.model, ": dt, mean loss, mean - std, mean + std"),
+             points),
+         "1:2:3:4", "yerrorlines", context.Color(t.model)});
+  }
+  if (data.shaded_jump.has_value() && data.shaded_dt.has_value()) {
+    panel.commands = ShadeCommands(*data.shaded_jump, *data.shaded_dt);
+  }
+  Figure figure;
+  figure.name = "fig_error_vs_dt";
+  figure.panel_width = 720;
+  figure.panel_height = 480;
+  if (!panel.series.empty()) figure.panels.push_back(std::move(panel));
+  figure.data = blocks.text();
+  return figure;
+}
+
+absl::StatusOr<Section> ErrorVsDtSection(const ReportContext& context) {
+  const ErrorVsDt data = ComputeErrorVsDt(context);
+  Section section;
+  section.csv_files.push_back({"error_vs_dt.csv", ErrorVsDtCsv(data)});
+  section.blocks.push_back(TextBlock(absl::StrCat(
+      "## 4. Prediction error vs Δt (Figure 3b)\n\n"
+      "*How to read:* test prediction loss (mean ± std over seeds) at each "
+      "jump, at each model's reference point; ",
+      TrainedRangeText(data),
+      ". A flat curve past the shaded range means the model generalises to "
+      "longer jumps.\n\n")));
+  if (data.rows.empty()) {
+    section.blocks.push_back(
+        TextBlock("*No evaluated point in this sweep.*\n\n"));
+    return section;
+  }
+  section.blocks.push_back(TableBlock(ErrorVsDtMarkdown(data)));
+  section.blocks.push_back(
+      FigureBlock(ErrorVsDtFigure(data, context), "Prediction error vs dt"));
+  return section;
+}
+
+}  // namespace aanet::reports

@@ -1,0 +1,246 @@
+#include "reports/sections/header.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "reports/format.h"
+
+namespace aanet::reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The config file of `model` in the sweep config; "—" if unknown.
+std::string ConfigOf(const ReportContext& context, const std::string& model) {
+  if (!context.sweep_config.has_value()) return "—";
+  // A grid axis names its models "<model>@<field>=<value>".
+  const std::string base = model.substr(0, model.find('@'));
+  for (const SweepModel& m : context.sweep_config->models()) {
+    const std::string name =
+        m.name().empty() ? fs::path(m.config()).stem().string() : m.name();
+    if (name == base) return m.config();
+  }
+  return "—";
+}
+
+// "name: config (num_steps N, overrides...)" of every model of the config.
+std::string ModelConfigs(const SweepConfig& config) {
+  std::vector<std::string> configs;
+  for (const SweepModel& m : config.models()) {
+    std::vector<std::string> notes;
+    if (m.has_num_steps()) {
+      notes.push_back(absl::StrCat("num_steps ", m.num_steps()));
+    }
+    for (const std::string& set : m.set()) notes.push_back(set);
+    std::string entry = m.name().empty()
+                            ? m.config()
+                            : absl::StrCat(m.name(), ": ", m.config());
+    if (!notes.empty()) {
+      absl::StrAppend(&entry, " (", absl::StrJoin(notes, ", "), ")");
+    }
+    configs.push_back(entry);
+  }
+  return absl::StrJoin(configs, ", ");
+}
+
+// "name (k_pair ...)" of every dataset, in order of k_pair; "—" if none.
+std::string Datasets(const PointSummary& summary) {
+  std::vector<std::pair<double, std::string>> ordered;
+  for (const auto& [dataset, k_pairs] : summary.k_pairs_of_dataset) {
+    ordered.emplace_back(*k_pairs.begin(), absl::StrCat(dataset, " (k_pair ",
+                                                        JoinSet(k_pairs), ")"));
+  }
+  std::sort(ordered.begin(), ordered.end());
+  std::vector<std::string> datasets;
+  for (const auto& [k_pair, text] : ordered) datasets.push_back(text);
+  return datasets.empty() ? std::string("—") : absl::StrJoin(datasets, ", ");
+}
+
+// Rows of the facts table on what was run: sweep, budget, configs, machine.
+void AddRunFacts(const ReportContext& context, const PointSummary& summary,
+                 Table* facts) {
+  const SweepResults& results = context.study.results;
+  const std::string& budget = context.options.budget_description;
+  facts->rows.push_back({"sweep", results.name()});
+  const std::string description = context.sweep_config.has_value()
+                                      ? context.sweep_config->description()
+                                      : std::string();
+  if (!budget.empty() || description.empty()) {
+    facts->rows.push_back(
+        {"budget", budget.empty() ? std::string("(not described)") : budget});
+  }
+  if (!description.empty()) {
+    facts->rows.push_back({"sweep description", description});
+  }
+  if (context.sweep_config.has_value() &&
+      context.sweep_config->models_size() > 0) {
+    facts->rows.push_back(
+        {"model configs", ModelConfigs(*context.sweep_config)});
+  }
+  facts->rows.push_back({"machine", results.machine().empty()
+                                        ? std::string("(not recorded)")
+                                        : results.machine()});
+  facts->rows.push_back({"parallelism", absl::StrCat(results.parallelism(),
+                                                     " point(s) at a time")});
+  facts->rows.push_back(
+      {"sweep wall time", FormatSeconds(results.wall_seconds())});
+  facts->rows.push_back(
+      {"sum of point wall times", FormatSeconds(summary.point_seconds)});
+}
+
+// Rows of the facts table on the grid: points, datasets, samples, seeds,
+// evaluated jumps and the reference points.
+void AddGridFacts(const ReportContext& context, const PointSummary& summary,
+                  Table* facts) {
+  auto count = [&](SweepPoint::Status status) {
+    auto it = summary.counts.find(status);
+    return it == summary.counts.end() ? 0 : it->second;
+  };
+  facts->rows.push_back(
+      {"points",
+       absl::StrFormat("%d: %d done, %d skipped (results existed), "
+                       "%d failed, %d pending",
+                       context.study.points.size(), count(SweepPoint::DONE),
+                       count(SweepPoint::SKIPPED), count(SweepPoint::FAILED),
+                       count(SweepPoint::PENDING))});
+  facts->rows.push_back({"datasets", Datasets(summary)});
+  facts->rows.push_back({"num_train_samples", JoinSet(summary.samples)});
+  facts->rows.push_back({"seeds", JoinSet(summary.seeds)});
+  // Which jumps each kind of point was evaluated at (SweepEvaluation:
+  // `jumps` everywhere, `reference_jumps` at the reference points).
+  facts->rows.push_back(
+      {"evaluated jumps, reference points (error vs Δt, timings)",
+       JoinSet(summary.reference_jumps)});
+  facts->rows.push_back(
+      {"evaluated jumps, every other point", JoinSet(summary.other_jumps)});
+  facts->rows.push_back(
+      {"reference point",
+       summary.marked_references.empty()
+           ? absl::StrFormat("per model, the k_pair closest to %g, then the "
+                             "num_train_samples closest to %d",
+                             kReferenceKPair, kReferenceNumTrainSamples)
+           : absl::StrCat("the sweep's is_reference points: ",
+                          absl::StrJoin(summary.marked_references, "; "))});
+}
+
+std::string Title(const ReportContext& context) {
+  const std::string& name = context.study.results.name();
+  return absl::StrCat(
+      "# Study report: ", name.empty() ? "(unnamed sweep)" : name,
+      "\n\nThe paper's study (Table 1, Figures 2, 3a, 3b and 4 of *Learning "
+      "Integrable Dynamics with Action-Angle Networks*) measured on the "
+      "sweep in ",
+      Code(context.study.sweep_dir),
+      ". Every number below is in the CSV files beside this report; every "
+      "figure has its gnuplot script (`fig_*.gp`) and data "
+      "(`fig_*.dat`).\n\n");
+}
+
+// A note for every k_pair that several datasets share.
+std::string SharedKPairNotes(const PointSummary& summary) {
+  std::string text;
+  for (const auto& [k_pair, datasets] : summary.datasets_of_k_pair) {
+    if (datasets.size() > 1) {
+      absl::StrAppend(&text, "**Note:** datasets ",
+                      absl::StrJoin(datasets, ", "), " share k_pair ",
+                      Short(k_pair),
+                      "; their points are pooled in the tables below.\n\n");
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+PointSummary SummarizePoints(const StudyData& study) {
+  PointSummary s;
+  for (const StudyPoint& p : study.points) {
+    const SweepPoint& point = p.point;
+    ++s.counts[point.status()];
+    ++s.model_counts[point.model()][point.status()];
+    s.samples.insert(point.num_train_samples());
+    s.seeds.insert(point.seed());
+    s.k_pairs_of_dataset[point.dataset()].insert(point.k_pair());
+    s.datasets_of_k_pair[point.k_pair()].insert(point.dataset());
+    if (!point.model_kind().empty()) {
+      s.kind_of_model[point.model()] = point.model_kind();
+    }
+    s.steps_of_model[point.model()].insert(point.num_steps());
+    s.point_seconds += point.wall_seconds();
+    if (p.evaluation.has_value()) {
+      for (const JumpMetrics& m : p.evaluation->jumps()) {
+        (point.is_reference() ? s.reference_jumps : s.other_jumps)
+            .insert(m.jump());
+      }
+    }
+    if (point.is_reference()) {
+      s.marked_references.insert(
+          absl::StrFormat("%s (k_pair %g), %d samples", point.dataset(),
+                          point.k_pair(), point.num_train_samples()));
+    }
+  }
+  return s;
+}
+
+Table FactsTable(const ReportContext& context, const PointSummary& summary) {
+  Table facts{{"", ""}, {}};
+  AddRunFacts(context, summary, &facts);
+  AddGridFacts(context, summary, &facts);
+  return facts;
+}
+
+Table ModelsTable(const ReportContext& context, const PointSummary& summary) {
+  Table models{{"model", "kind", "config", "num_steps", "done", "skipped",
+                "failed", "pending"},
+               {}};
+  for (const auto& [model, status_counts] : summary.model_counts) {
+    auto count = [&, &sc = status_counts](SweepPoint::Status s) {
+      auto it = sc.find(s);
+      return absl::StrCat(it == sc.end() ? 0 : it->second);
+    };
+    auto kind = summary.kind_of_model.find(model);
+    models.rows.push_back(
+        {model, kind == summary.kind_of_model.end() ? "—" : kind->second,
+         ConfigOf(context, model), JoinSet(summary.steps_of_model.at(model)),
+         count(SweepPoint::DONE), count(SweepPoint::SKIPPED),
+         count(SweepPoint::FAILED), count(SweepPoint::PENDING)});
+  }
+  return models;
+}
+
+Table FailedPointsTable(const StudyData& study) {
+  Table failed{{"model", "dataset", "k_pair", "samples", "seed", "error"}, {}};
+  for (const StudyPoint& p : study.points) {
+    const SweepPoint& point = p.point;
+    if (point.status() != SweepPoint::FAILED) continue;
+    failed.rows.push_back(
+        {point.model(), point.dataset(), Short(point.k_pair()),
+         absl::StrCat(point.num_train_samples()), absl::StrCat(point.seed()),
+         point.error().empty() ? std::string("(no error recorded)")
+                               : point.error()});
+  }
+  return failed;
+}
+
+absl::StatusOr<Section> HeaderSection(const ReportContext& context) {
+  const PointSummary summary = SummarizePoints(context.study);
+  Section section;
+  section.blocks.push_back(TextBlock(Title(context)));
+  section.blocks.push_back(TableBlock(FactsTable(context, summary)));
+  section.blocks.push_back(
+      TextBlock(SharedKPairNotes(summary) + "### Models\n\n"));
+  section.blocks.push_back(TableBlock(ModelsTable(context, summary)));
+  section.blocks.push_back(TextBlock("### Failed points\n\n"));
+  Table failed = FailedPointsTable(context.study);
+  section.blocks.push_back(failed.rows.empty() ? TextBlock("None.\n\n")
+                                               : TableBlock(std::move(failed)));
+  return section;
+}
+
+}  // namespace aanet::reports

@@ -1,0 +1,52 @@
+// The report's header: what was run (sweep, budget, machine, models,
+// datasets, sample counts, seeds, evaluated jumps, reference points), the
+// models' point counts and the failed points with their errors.
+#ifndef AANET_REPORTS_SECTIONS_HEADER_H_
+#define AANET_REPORTS_SECTIONS_HEADER_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "proto/sweep.pb.h"
+#include "reports/section.h"
+
+namespace aanet::reports {
+
+// What the header counts over a sweep's points.
+struct PointSummary {
+  std::map<SweepPoint::Status, int> counts;
+  std::map<std::string, std::map<SweepPoint::Status, int>> model_counts;
+  std::set<int> samples;
+  std::set<uint64_t> seeds;
+  std::map<std::string, std::set<double>> k_pairs_of_dataset;
+  std::map<double, std::set<std::string>> datasets_of_k_pair;
+  std::map<std::string, std::string> kind_of_model;
+  std::map<std::string, std::set<int>> steps_of_model;
+  // Jumps evaluated at the is_reference points and at every other point.
+  std::set<int> reference_jumps;
+  std::set<int> other_jumps;
+  double point_seconds = 0;  // sum of the points' wall times
+  // "dataset (k_pair k), n samples" of every is_reference point.
+  std::set<std::string> marked_references;
+};
+
+PointSummary SummarizePoints(const StudyData& study);
+
+// The table of facts: sweep, budget, configs, machine, points, datasets...
+Table FactsTable(const ReportContext& context, const PointSummary& summary);
+
+// Per model: kind, config, num_steps and the point count of each status.
+Table ModelsTable(const ReportContext& context, const PointSummary& summary);
+
+// Every failed point with its error.
+Table FailedPointsTable(const StudyData& study);
+
+// The header section (title, facts, notes, models, failed points).
+absl::StatusOr<Section> HeaderSection(const ReportContext& context);
+
+}  // namespace aanet::reports
+
+#endif  // AANET_REPORTS_SECTIONS_HEADER_H_

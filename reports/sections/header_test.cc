@@ -1,0 +1,80 @@
+#include "reports/sections/header.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reports/sections/testing.h"
+#include "reports/synthetic_sweep.h"
+
+namespace aanet::reports {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(HeaderTest, SummaryOfThePoints) {
+  const PointSummary summary = SummarizePoints(SyntheticStudy());
+  // 2 models x 3 datasets x 3 sample counts x 2 seeds.
+  EXPECT_EQ(summary.counts.at(SweepPoint::DONE), 29);
+  EXPECT_EQ(summary.counts.at(SweepPoint::SKIPPED), 6);
+  EXPECT_EQ(summary.counts.at(SweepPoint::FAILED), 1);
+  EXPECT_THAT(summary.samples, ElementsAre(10, 100, 500));
+  EXPECT_THAT(summary.seeds, ElementsAre(1, 2));
+  EXPECT_THAT(summary.other_jumps, ElementsAre(1, 10, 50));
+  EXPECT_EQ(summary.reference_jumps.size(), 9u);
+  EXPECT_THAT(summary.marked_references,
+              ElementsAre("default (k_pair 0.5), 100 samples"));
+  EXPECT_EQ(summary.kind_of_model.at("action_angle_flow"), "action_angle");
+}
+
+TEST(HeaderTest, Facts) {
+  const Table facts =
+      FactsTable(SyntheticContext(), SummarizePoints(SyntheticContext().study));
+  // No budget was described but the sweep config has a description.
+  EXPECT_EQ(FindRow(facts, {"budget"}), nullptr);
+  EXPECT_NE(FindRow(facts, {"sweep description", kSyntheticDescription}),
+            nullptr);
+  EXPECT_NE(FindRow(facts, {"points",
+                            "36: 29 done, 6 skipped (results "
+                            "existed), 1 failed, 0 pending"}),
+            nullptr);
+  EXPECT_NE(FindRow(facts, {"sweep wall time", "4321.5 s (1h 12min 02s)"}),
+            nullptr);
+  const std::vector<std::string>* datasets = FindRow(facts, {"datasets"});
+  ASSERT_NE(datasets, nullptr);
+  EXPECT_EQ((*datasets)[1],
+            "k_pair_0.1 (k_pair 0.1), default (k_pair 0.5), k_pair_1.0 "
+            "(k_pair 1)");
+
+  ReportOptions options;
+  options.budget_description = "quick";
+  const ReportContext context(SyntheticStudy(), options);
+  EXPECT_NE(FindRow(FactsTable(context, SummarizePoints(context.study)),
+                    {"budget", "quick"}),
+            nullptr);
+}
+
+TEST(HeaderTest, ModelsAndFailedPoints) {
+  const Table models = ModelsTable(SyntheticContext(),
+                                   SummarizePoints(SyntheticContext().study));
+  EXPECT_NE(FindRow(models, {"neural_ode", "neural_ode",
+                             "configs/harmonic/neural_ode.pbtxt", "2000", "14",
+                             "3", "1", "0"}),
+            nullptr);
+  const Table failed = FailedPointsTable(SyntheticStudy());
+  ASSERT_EQ(failed.rows.size(), 1u);
+  EXPECT_EQ(CellAt(failed, failed.rows[0], "error"), kSyntheticError);
+}
+
+TEST(HeaderTest, Section) {
+  absl::StatusOr<Section> section = HeaderSection(SyntheticContext());
+  ASSERT_TRUE(section.ok());
+  EXPECT_THAT(section->blocks[0].text, HasSubstr("# Study report: synthetic"));
+  EXPECT_TRUE(section->csv_files.empty());
+  EXPECT_EQ(section->blocks.back().kind, Block::kTable);  // failed points
+}
+
+}  // namespace
+}  // namespace aanet::reports

@@ -1,0 +1,41 @@
+// Section 3, inference time vs Δt (the paper's Figure 3a): the median
+// single-state and batch prediction times at every evaluated jump, at each
+// model's reference point; log-log.
+#ifndef AANET_REPORTS_SECTIONS_INFERENCE_TIME_H_
+#define AANET_REPORTS_SECTIONS_INFERENCE_TIME_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "reports/aggregate.h"
+#include "reports/gnuplot.h"
+#include "reports/section.h"
+
+namespace aanet::reports {
+
+// One jump of one model's reference cell.
+struct InferenceTimeRow {
+  const Cell* cell = nullptr;
+  int jump = 0;
+  double dt = 0;
+  MeanStd single_state;  // seconds; count 0 if not measured
+  MeanStd batch;         // seconds; count 0 if not measured
+  int batch_size = 0;    // of the cell's first seed; 0 if none
+  int NumSeeds() const;  // the larger of the two counts
+};
+
+// Per model with a reference cell, every jump timed either way, ascending.
+std::vector<InferenceTimeRow> ComputeInferenceTime(
+    const ReportContext& context);
+
+Table InferenceTimeMarkdown(const std::vector<InferenceTimeRow>& rows);
+Table InferenceTimeCsv(const std::vector<InferenceTimeRow>& rows);
+// Two panels: single state (µs) and batch (ms) against dt.
+Figure InferenceTimeFigure(const std::vector<InferenceTimeRow>& rows,
+                           const ReportContext& context);
+
+absl::StatusOr<Section> InferenceTimeSection(const ReportContext& context);
+
+}  // namespace aanet::reports
+
+#endif  // AANET_REPORTS_SECTIONS_INFERENCE_TIME_H_

@@ -1,0 +1,56 @@
+// Section 1, Table 1 measured: per model at its reference point, the
+// parameter count, the inference-time growth between the smallest and the
+// largest evaluated jump, and the mean |ΔH| at those jumps.
+#ifndef AANET_REPORTS_SECTIONS_TABLE_ONE_H_
+#define AANET_REPORTS_SECTIONS_TABLE_ONE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "reports/aggregate.h"
+#include "reports/gnuplot.h"
+#include "reports/section.h"
+
+namespace aanet::reports {
+
+// A metric at the two jumps a comparison uses: the smallest evaluated jump
+// (jump 1 when evaluated) and the largest (the largest of the sweep's
+// `reference_jumps`, 400 by default).
+struct SmallAndLarge {
+  JumpStatistic small;
+  JumpStatistic large;
+};
+
+// The smallest and largest jump of `statistics` (ascending, as
+// AggregateJumpMetric returns them); nullopt if it has fewer than
+// `min_jumps`.
+std::optional<SmallAndLarge> SmallAndLargeJump(
+    const std::vector<JumpStatistic>& statistics, size_t min_jumps);
+
+// One model's row, at its reference cell.
+struct TableOneRow {
+  const Cell* cell = nullptr;
+  double num_parameters = 0;  // mean over seeds
+  // Median single-state time (seconds); unset unless two jumps were timed.
+  std::optional<SmallAndLarge> timing;
+  // Mean |ΔH|; unset if no jump was evaluated.
+  std::optional<SmallAndLarge> energy;
+  // timing's large / small mean; NaN without timing.
+  double Growth() const;
+};
+
+// One row per model that has a reference cell, in the order of the models.
+std::vector<TableOneRow> ComputeTableOne(const ReportContext& context);
+
+Table TableOneMarkdown(const std::vector<TableOneRow>& rows);
+Table TableOneCsv(const std::vector<TableOneRow>& rows);
+// Three panels: parameters, growth, energy change; log y, one x per model.
+Figure TableOneFigure(const std::vector<TableOneRow>& rows);
+
+absl::StatusOr<Section> TableOneSection(const ReportContext& context);
+
+}  // namespace aanet::reports
+
+#endif  // AANET_REPORTS_SECTIONS_TABLE_ONE_H_

@@ -1,0 +1,91 @@
+#include "reports/sections/table_one.h"
+
+#include <cmath>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "reports/sections/testing.h"
+#include "reports/synthetic_sweep.h"
+
+namespace aanet::reports {
+namespace {
+
+JumpStatistic Jump(int jump, double mean) { return {jump, 1.0 * jump, {mean}}; }
+
+TEST(TableOneTest, SmallAndLargeAreTheSmallestAndLargestEvaluatedJump) {
+  EXPECT_FALSE(SmallAndLargeJump({}, 1).has_value());
+  EXPECT_FALSE(SmallAndLargeJump({Jump(1, 1)}, 2).has_value());
+  std::optional<SmallAndLarge> one = SmallAndLargeJump({Jump(5, 1)}, 1);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->small.jump, 5);
+  EXPECT_EQ(one->large.jump, 5);
+  // The largest is whatever the sweep's reference_jumps went up to.
+  std::optional<SmallAndLarge> many =
+      SmallAndLargeJump({Jump(1, 1), Jump(400, 2), Jump(800, 3)}, 2);
+  ASSERT_TRUE(many.has_value());
+  EXPECT_EQ(many->small.jump, 1);
+  EXPECT_EQ(many->large.jump, 800);
+}
+
+TEST(TableOneTest, RowsAtTheReferencePoint) {
+  const std::vector<TableOneRow> rows = ComputeTableOne(SyntheticContext());
+  ASSERT_EQ(rows.size(), 2u);
+  for (const TableOneRow& row : rows) {
+    const std::string& model = row.cell->model;
+    SCOPED_TRACE(model);
+    EXPECT_EQ(row.cell->k_pair, 0.5);
+    EXPECT_EQ(row.cell->num_train_samples, 100);
+    EXPECT_EQ(row.num_parameters, SyntheticNumParameters(model));
+    ASSERT_TRUE(row.timing.has_value());
+    EXPECT_EQ(row.timing->small.jump, 1);
+    EXPECT_EQ(row.timing->large.jump, 400);
+    // The seed factor cancels in the ratio.
+    EXPECT_NEAR(row.Growth(),
+                SyntheticSingleStateSeconds(model, 400) /
+                    SyntheticSingleStateSeconds(model, 1),
+                1e-9 * row.Growth());
+    ASSERT_TRUE(row.energy.has_value());
+    EXPECT_NEAR(row.energy->small.value.mean,
+                2 * SyntheticEnergyChange(model, 1), 1e-12);
+    EXPECT_NEAR(row.energy->large.value.std,
+                std::sqrt(2.0) * SyntheticEnergyChange(model, 400), 1e-9);
+  }
+  EXPECT_EQ(rows[0].cell->model, "action_angle_flow");
+  EXPECT_EQ(rows[1].cell->model, "neural_ode");
+}
+
+TEST(TableOneTest, TablesAndFigure) {
+  const std::vector<TableOneRow> rows = ComputeTableOne(SyntheticContext());
+  const Table table = TableOneMarkdown(rows);
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(CellAt(table, table.rows[1], "inference-time growth"),
+            "400 (jump 400 / jump 1)");
+  EXPECT_EQ(CellAt(table, table.rows[1], "reference point"),
+            "k_pair 0.5, 100 samples");
+  const Table csv = TableOneCsv(rows);
+  ASSERT_EQ(csv.rows.size(), 2u);
+  EXPECT_EQ(csv.rows[0].size(), csv.header.size());
+  EXPECT_EQ(CellAt(csv, csv.rows[1], "timing_large_jump"), "400");
+  EXPECT_EQ(CellAt(csv, csv.rows[1], "inference_time_growth"), "400");
+
+  const Figure figure = TableOneFigure(rows);
+  EXPECT_EQ(figure.name, "fig_table1");
+  ASSERT_EQ(figure.panels.size(), 3u);            // parameters, growth, energy
+  EXPECT_EQ(figure.panels[2].series.size(), 2u);  // small and large jump
+}
+
+TEST(TableOneTest, WithoutTimingTheGrowthIsNotMeasured) {
+  const std::vector<TableOneRow> all = ComputeTableOne(SyntheticContext());
+  TableOneRow row = all.front();
+  row.timing.reset();
+  const Table table = TableOneMarkdown({row});
+  EXPECT_EQ(CellAt(table, table.rows[0], "inference-time growth"),
+            "not measured");
+  const Table csv = TableOneCsv({row});
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "inference_time_growth"), "");
+  EXPECT_EQ(TableOneFigure({row}).panels.size(), 2u);
+}
+
+}  // namespace
+}  // namespace aanet::reports
