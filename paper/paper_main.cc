@@ -7,6 +7,12 @@
 //   bazel run //:paper -- --only=harmonic    # one part alone
 //   bazel run //:paper -- --budget=paper     # the published settings
 //   bazel run //:paper -- --sweep=my_sweep.pbtxt --out=out/my_report
+//   bazel run //:paper -- --budget=paper --backend=slurm --output_root=/nfs/x
+//
+// With --backend=slurm (sweep/backend_flags.h) each part's sweep runs as a
+// Slurm job array; with --no_wait the job returns once submitted, and the
+// same command run later picks the results up and writes the report once
+// every point of a part is finished.
 //
 // A budget is a list of parts (kParts below), each a sweep config
 // configs/sweeps/<name>.pbtxt whose `description` says what it shrinks:
@@ -24,20 +30,20 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
-#include "cli/usage.h"
 #include "reports/report.h"
 #include "reports/study.h"
 #include "status/status_macros.h"
+#include "sweep/backend_flags.h"
 #include "sweep/plan.h"
 #include "sweep/point.h"
 #include "sweep/runner.h"
+#include "sweep/slurm_runner.h"
 
 ABSL_FLAG(std::string, budget, "quick",
           "quick (under 20 minutes on 2 cores, every model at equal steps) or "
@@ -97,7 +103,16 @@ absl::Status RunPart(const std::string& sweep_path, const std::string& budget,
     options.output_root = WorkspaceOutputPath("");
   options.parallelism = absl::GetFlag(FLAGS_jobs);
   AANET_ASSIGN_OR_RETURN(const SweepResults results,
-                         sweep::RunSweep(config, options));
+                         sweep::RunSweepOnChosenBackend(config, options));
+  if (sweep::CancelChosen()) return absl::OkStatus();
+  if (const int unfinished = sweep::NumUnfinished(results); unfinished > 0) {
+    // Slurm with --no_wait or --dry_run: no report until every point is in.
+    std::cout << absl::StrFormat(
+        "study %s: %d of %d points not finished yet; run the same command "
+        "again to pick up the results and write the report\n",
+        results.name(), unfinished, results.points_size());
+    return absl::OkStatus();
+  }
   const int failed = sweep::NumFailed(results);
   *any_failed = *any_failed || failed > 0;
 
@@ -128,6 +143,7 @@ absl::Status Run(bool* any_failed) {
   if (absl::GetFlag(FLAGS_jobs) < 0) {
     return absl::InvalidArgumentError("--jobs: must be >= 0");
   }
+  AANET_RETURN_IF_ERROR(sweep::CheckBackendFlags());
   std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) out = WorkspaceOutputPath("report");
 
@@ -179,25 +195,19 @@ int main(int argc, char** argv) {
           aanet::sweep::RunWorkerIfRequested(argc, argv)) {
     return *worker;
   }
-  absl::SetProgramUsageMessage(
+  return aanet::RunMain(
+      argc, argv, "paper",
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
-      "[--only=harmonic|ablation]");
-  aanet::HandleHelpFlag(argc, argv);
-  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
-  if (positional.size() > 1) {
-    std::cerr << "paper: unexpected argument '" << positional[1] << "'\n";
-    return 1;
-  }
-  bool any_failed = false;
-  absl::Status status = aanet::Run(&any_failed);
-  if (!status.ok()) {
-    std::cerr << "paper: " << status.message() << "\n";
-    return 1;
-  }
-  if (any_failed) {
-    std::cerr << "paper: some points failed; the report lists them\n";
-    return 1;
-  }
-  return 0;
+      "[--only=harmonic|ablation] [--backend=slurm [--no_wait|--dry_run|"
+      "--cancel]]",
+      [] {
+        bool any_failed = false;
+        AANET_RETURN_IF_ERROR(aanet::Run(&any_failed));
+        if (any_failed) {
+          return absl::InternalError(
+              "some points failed; the report lists them");
+        }
+        return absl::OkStatus();
+      });
 }

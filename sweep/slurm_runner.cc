@@ -573,7 +573,13 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
     }
     return prepared.results;
   }
+  const auto start = std::chrono::steady_clock::now();
   AANET_RETURN_IF_ERROR(sweep.Wait(progress));
+  sweep.sweep().results.set_wall_seconds(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count());
+  AANET_RETURN_IF_ERROR(
+      WriteResults(sweep.sweep().results, sweep.sweep().plan.sweep_dir));
   if (Interrupted()) return absl::CancelledError(sweep.LeftRunning());
   return sweep.sweep().results;
 }

@@ -76,7 +76,9 @@ TEST(ErrorVsDtTest, AnUnknownTrainedRangeMarksNothing) {
   const ReportContext context(study, ReportOptions());
   const ErrorVsDt data = ComputeErrorVsDt(context);
   for (const ErrorVsDtRow& row : data.rows) {
-    if (row.cell->model == "neural_ode") EXPECT_FALSE(row.beyond_trained_range);
+    if (row.cell->model == "neural_ode") {
+      EXPECT_FALSE(row.beyond_trained_range);
+    }
   }
   EXPECT_FALSE(data.trained[1].max_jump.has_value());
 }
