@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 #include "models/latent_fields.h"
 #include "models/latent_solve.h"
 

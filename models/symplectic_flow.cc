@@ -6,10 +6,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "models/autodiff/activation_kernels.h"
-#include "models/autodiff/init.h"
-#include "models/autodiff/kernels.h"
-#include "models/autodiff/sigmoid_avx2.h"
+#include "autodiff/activation_kernels.h"
+#include "autodiff/init.h"
+#include "autodiff/kernels.h"
+#include "autodiff/sigmoid_avx2.h"
 
 namespace aanet {
 namespace {

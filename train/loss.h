@@ -12,7 +12,7 @@
 #define AANET_TRAIN_LOSS_H_
 
 #include "Eigen/Core"
-#include "models/autodiff/tape.h"
+#include "autodiff/tape.h"
 #include "models/model.h"
 
 namespace aanet::train {
