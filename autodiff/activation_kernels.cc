@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "autodiff/kernels.h"
+#include "autodiff/internal/kernels.h"
 
 namespace aanet::ad {
 namespace {
@@ -56,7 +56,7 @@ void ActivationValue(Activation activation, double alpha, const Matrix& z,
   const auto za = z.array();
   switch (activation) {
     case Activation::kSigmoid:
-      SigmoidInto(z, out);
+      internal::SigmoidInto(z, out);
       return;
     case Activation::kTanh:
       o = za.tanh();
@@ -75,7 +75,7 @@ void ActivationValue(Activation activation, double alpha, const Matrix& z,
       return;
     case Activation::kSilu: {
       Matrix& s = SigmoidScratch();
-      SigmoidInto(z, s);
+      internal::SigmoidInto(z, s);
       o = za * s.array();
       return;
     }
@@ -104,7 +104,7 @@ void ActivationDerivativeInto(Activation activation, const Matrix& z,
   const auto za = z.array();
   switch (activation) {
     case Activation::kSigmoid:
-      SigmoidInto(z, out);
+      internal::SigmoidInto(z, out);
       o = o * (1.0 - o);
       return;
     case Activation::kTanh:
@@ -114,7 +114,7 @@ void ActivationDerivativeInto(Activation activation, const Matrix& z,
       o = (za > 0.0).cast<double>();
       return;
     case Activation::kSoftplus:
-      SigmoidInto(z, out);
+      internal::SigmoidInto(z, out);
       return;
     case Activation::kLeakyRelu:
       o = (za >= 0.0).select(Matrix::Ones(z.rows(), z.cols()).array(),
@@ -146,7 +146,7 @@ void MultiplyByActivationDerivative(Activation activation, const Matrix& z,
   switch (activation) {
     case Activation::kSigmoid: {
       Matrix& s = SigmoidScratch();
-      SigmoidInto(z, s);
+      internal::SigmoidInto(z, s);
       ga *= s.array() * (1.0 - s.array());
       return;
     }
@@ -158,7 +158,7 @@ void MultiplyByActivationDerivative(Activation activation, const Matrix& z,
       return;
     case Activation::kSoftplus: {
       Matrix& s = SigmoidScratch();
-      SigmoidInto(z, s);
+      internal::SigmoidInto(z, s);
       ga *= s.array();
       return;
     }

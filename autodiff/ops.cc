@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "autodiff/activation_kernels.h"
-#include "autodiff/kernels.h"
+#include "autodiff/internal/kernels.h"
 
 namespace aanet::ad {
 namespace {
@@ -238,7 +238,7 @@ void AccumulateProduct(BackwardContext& c, int k, const Eigen::MatrixBase<A>& a,
   Matrix& grad = c.InputGradForWrite(k, &accumulate);
   AANET_AD_CHECK(grad.rows() == a.rows() && grad.cols() == b.cols(),
                  "AccumulateProduct: gradient shape mismatch");
-  ProductInto(a, b, accumulate, grad);
+  internal::ProductInto(a, b, accumulate, grad);
 }
 
 }  // namespace
@@ -255,7 +255,7 @@ Var MatMul(Var a, Var b) {
     AccumulateProduct(c, 0, g, c.input(1).transpose());
     AccumulateProduct(c, 1, c.input(0).transpose(), g);
   });
-  ProductInto(av, bv, /*add=*/false, tape->MutableValue(out));
+  internal::ProductInto(av, bv, /*add=*/false, tape->MutableValue(out));
   return out;
 }
 
@@ -271,7 +271,8 @@ Var MatMulTransposeB(Var a, Var b) {
     AccumulateProduct(c, 0, g, c.input(1));
     AccumulateProduct(c, 1, g.transpose(), c.input(0));
   });
-  ProductInto(av, bv.transpose(), /*add=*/false, tape->MutableValue(out));
+  internal::ProductInto(av, bv.transpose(), /*add=*/false,
+                        tape->MutableValue(out));
   return out;
 }
 

@@ -164,7 +164,8 @@ class Tape {
   // expensive for input k. The function must not add nodes to the tape. To
   // keep intermediates of the forward pass for the backward pass (e.g.
   // activations of a fused layer), store them in a Scratch() node and list
-  // that node as an input. Useful kernels: kernels.h, activation_kernels.h.
+  // that node as an input. Useful kernels: internal/kernels.h,
+  // activation_kernels.h.
   //
   // Example, y = x^3 elementwise:
   //   Var y = tape.AddNode(x.rows(), x.cols(), {x}, [](BackwardContext& c) {

@@ -112,9 +112,6 @@ class SymplecticFlow {
   // The same on values; `half` is updated in place.
   void ShearValues(int layer, const Eigen::MatrixXd& fixed,
                    Eigen::MatrixXd& half, double sign) const;
-  // ShearValues for a single state.
-  void ShearOneState(int layer, const Eigen::MatrixXd& fixed,
-                     Eigen::MatrixXd& half, double sign) const;
 
   ad::ParameterStore* store_;
   int num_particles_;

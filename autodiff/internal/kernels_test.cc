@@ -1,6 +1,6 @@
 // The thin-shape product against a naive product in every dispatch branch,
 // and the vectorised sigmoid against a long-double reference.
-#include "autodiff/kernels.h"
+#include "autodiff/internal/kernels.h"
 
 #include <cmath>
 #include <limits>
@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "rng/random.h"
 
-namespace aanet::ad {
+namespace aanet::ad::internal {
 namespace {
 
 Matrix RandomMatrix(Eigen::Index rows, Eigen::Index cols, Random& rng) {
@@ -162,4 +162,4 @@ TEST(SigmoidKernelTest, InPlace) {
 }
 
 }  // namespace
-}  // namespace aanet::ad
+}  // namespace aanet::ad::internal

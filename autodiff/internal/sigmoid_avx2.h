@@ -6,8 +6,8 @@
 //
 // Internal: not part of the autodiff API; only defined when the build targets
 // AVX2 + FMA (AANET_AD_AVX2_SIGMOID is then defined).
-#ifndef AANET_AUTODIFF_SIGMOID_AVX2_H_
-#define AANET_AUTODIFF_SIGMOID_AVX2_H_
+#ifndef AANET_AUTODIFF_INTERNAL_SIGMOID_AVX2_H_
+#define AANET_AUTODIFF_INTERNAL_SIGMOID_AVX2_H_
 
 #if defined(__AVX2__) && defined(__FMA__)
 #include <immintrin.h>
@@ -72,4 +72,4 @@ inline __m256d Sigmoid4(__m256d z) {
 }  // namespace aanet::ad::internal
 
 #endif  // __AVX2__ && __FMA__
-#endif  // AANET_AUTODIFF_SIGMOID_AVX2_H_
+#endif  // AANET_AUTODIFF_INTERNAL_SIGMOID_AVX2_H_

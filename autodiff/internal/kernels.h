@@ -4,13 +4,13 @@
 // sigmoid. Both exist because they dominate the cost of the project's
 // networks (batch 100, widths 2..100) and beat the plain Eigen expressions by
 // 1.5-4x there (see README.md for the measurements).
-#ifndef AANET_AUTODIFF_KERNELS_H_
-#define AANET_AUTODIFF_KERNELS_H_
+#ifndef AANET_AUTODIFF_INTERNAL_KERNELS_H_
+#define AANET_AUTODIFF_INTERNAL_KERNELS_H_
 
 #include "Eigen/Core"
 #include "autodiff/matrix.h"
 
-namespace aanet::ad {
+namespace aanet::ad::internal {
 
 // out = a * b (add == false; out is resized to [a.rows(), b.cols()]) or
 // out += a * b (add == true; out must already have that shape). a and b may be
@@ -101,6 +101,6 @@ void ProductInto(const Eigen::MatrixBase<A>& a, const Eigen::MatrixBase<B>& b,
   }
 }
 
-}  // namespace aanet::ad
+}  // namespace aanet::ad::internal
 
-#endif  // AANET_AUTODIFF_KERNELS_H_
+#endif  // AANET_AUTODIFF_INTERNAL_KERNELS_H_
