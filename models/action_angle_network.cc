@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 
 namespace aanet {
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "h5/hdf5_io.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace {
@@ -36,7 +37,7 @@ constexpr int64_t kMaxParticles = INT_MAX / 2;
 // Runs `steps` in order up to the first error.
 absl::Status RunAll(const std::vector<std::function<absl::Status()>>& steps) {
   for (const auto& step : steps) {
-    if (absl::Status s = step(); !s.ok()) return s;
+    AANET_RETURN_IF_ERROR(step());
   }
   return absl::OkStatus();
 }
@@ -329,22 +330,19 @@ absl::StatusOr<Eigen::MatrixXd> ReadNamedMatrix(const H5::Group& group,
   const std::string full_name = absl::StrCat(group_name, "/", name);
   absl::StatusOr<h5::Array> array = h5::OpenArray(group, name, full_name);
   if (!array.ok()) return array.status();
-  absl::Status s = shape == nullptr
-                       ? h5::CheckRank(*array, 2, "[rows,cols]")
+  AANET_RETURN_IF_ERROR(
+      shape == nullptr ? h5::CheckRank(*array, 2, "[rows,cols]")
                        : h5::CheckShape(*array,
                                         {static_cast<hsize_t>(shape->rows()),
                                          static_cast<hsize_t>(shape->cols())},
-                                        "", reference);
-  if (!s.ok()) return s;
+                                        "", reference));
   absl::StatusOr<Eigen::MatrixXd> value = h5::ReadMatrix(*array);
   if (!value.ok()) return value.status();
   // Flat indices in messages count in the file's (row-major) order.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
       row_major = *value;
-  if (s = h5::CheckFinite(full_name, row_major.data(), row_major.size());
-      !s.ok()) {
-    return s;
-  }
+  AANET_RETURN_IF_ERROR(
+      h5::CheckFinite(full_name, row_major.data(), row_major.size()));
   return value;
 }
 
@@ -489,7 +487,7 @@ absl::StatusOr<Checkpoint> ReadContents(const H5::H5File& file) {
   Checkpoint c;
   for (const auto& read :
        {ReadAttributes, ReadParameters, ReadScaler, ReadTraining}) {
-    if (absl::Status s = read(file, &c); !s.ok()) return s;
+    AANET_RETURN_IF_ERROR(read(file, &c));
   }
   // Everything above was checked item by item; this is a safety net.
   if (absl::Status s = ValidateCheckpoint(c); !s.ok()) {

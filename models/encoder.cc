@@ -4,7 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 #include "models/mlp_encoder.h"
 #include "models/symplectic_flow.h"
 

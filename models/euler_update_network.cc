@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 
 namespace aanet {
 

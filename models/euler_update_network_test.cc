@@ -1,7 +1,7 @@
 #include "models/euler_update_network.h"
 
+#include "autodiff/ops.h"
 #include "gtest/gtest.h"
-#include "models/autodiff/ops.h"
 #include "models/model_test_util.h"
 
 namespace aanet {

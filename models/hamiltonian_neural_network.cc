@@ -4,9 +4,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 #include "models/latent_fields.h"
 #include "models/latent_solve.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -16,9 +17,8 @@ HamiltonianNeuralNetwork::Create(const HamiltonianNeuralNetworkConfig& config,
                                  const ModelContext& context, Random& random) {
   std::unique_ptr<HamiltonianNeuralNetwork> model(
       new HamiltonianNeuralNetwork(context.num_particles));
-  absl::Status init = model->Init(config.encoder(), config.solver(), field_path,
-                                  context, random);
-  if (!init.ok()) return init;
+  AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
+                                    field_path, context, random));
   absl::StatusOr<Mlp> net = CreateMlpFromConfig(
       model->parameters_, "hamiltonian_net", config.hamiltonian_net(),
       absl::StrCat(field_path, ".hamiltonian_net"), 2 * context.num_particles,

@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "Eigen/Core"
-#include "models/autodiff/fused_mlp.h"
-#include "models/autodiff/parameters.h"
-#include "models/autodiff/tape.h"
+#include "autodiff/fused_mlp.h"
+#include "autodiff/parameters.h"
+#include "autodiff/tape.h"
 #include "models/mlp.h"
 #include "ode/dormand_prince.h"
 

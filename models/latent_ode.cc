@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 
 namespace aanet {
 namespace ode {

@@ -26,7 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
-#include "models/autodiff/tape.h"
+#include "autodiff/tape.h"
 #include "models/encoder.h"
 #include "models/latent_solve.h"
 #include "models/model.h"

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
+#include "autodiff/gradient_check.h"
+#include "autodiff/ops.h"
 #include "gtest/gtest.h"
-#include "models/autodiff/gradient_check.h"
-#include "models/autodiff/ops.h"
 #include "models/hamiltonian_neural_network.h"
 #include "models/model_test_util.h"
 #include "models/neural_ode.h"

@@ -24,8 +24,8 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
-#include "models/autodiff/parameters.h"
-#include "models/autodiff/tape.h"
+#include "autodiff/parameters.h"
+#include "autodiff/tape.h"
 #include "ode/checkpointed_solve.h"
 #include "ode/dormand_prince.h"
 

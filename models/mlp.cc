@@ -5,8 +5,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "models/autodiff/activation_kernels.h"
-#include "models/autodiff/init.h"
+#include "autodiff/activation_kernels.h"
+#include "autodiff/init.h"
 
 namespace aanet {
 

@@ -13,9 +13,9 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
-#include "models/autodiff/ops.h"
-#include "models/autodiff/parameters.h"
-#include "models/autodiff/tape.h"
+#include "autodiff/ops.h"
+#include "autodiff/parameters.h"
+#include "autodiff/tape.h"
 #include "proto/experiment.pb.h"
 #include "rng/random.h"
 

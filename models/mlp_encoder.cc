@@ -5,7 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 
 namespace aanet {
 

@@ -2,8 +2,8 @@
 
 #include <string>
 
+#include "autodiff/ops.h"
 #include "gtest/gtest.h"
-#include "models/autodiff/ops.h"
 #include "models/model_test_util.h"
 
 namespace aanet {

@@ -1,8 +1,8 @@
 #include "models/mlp.h"
 
+#include "autodiff/gradient_check.h"
+#include "autodiff/ops.h"
 #include "gtest/gtest.h"
-#include "models/autodiff/gradient_check.h"
-#include "models/autodiff/ops.h"
 #include "models/model_test_util.h"
 
 namespace aanet {

@@ -11,6 +11,7 @@
 #include "models/euler_update_network.h"
 #include "models/hamiltonian_neural_network.h"
 #include "models/neural_ode.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace {
@@ -34,9 +35,8 @@ absl::Status CheckSizes(const google::protobuf::Message& message,
     if (field->cpp_type() ==
         google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
       if (field->is_repeated()) continue;  // none in model configs
-      absl::Status s =
-          CheckSizes(reflection->GetMessage(message, field), field_path);
-      if (!s.ok()) return s;
+      AANET_RETURN_IF_ERROR(
+          CheckSizes(reflection->GetMessage(message, field), field_path));
       continue;
     }
     if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT32) {

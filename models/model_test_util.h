@@ -3,10 +3,10 @@
 #define AANET_MODELS_MODEL_TEST_UTIL_H_
 
 #include "Eigen/Core"
-#include "models/autodiff/gradient_check.h"
-#include "models/autodiff/ops.h"
-#include "models/autodiff/parameters.h"
-#include "models/autodiff/tape.h"
+#include "autodiff/gradient_check.h"
+#include "autodiff/ops.h"
+#include "autodiff/parameters.h"
+#include "autodiff/tape.h"
 #include "models/model.h"
 #include "rng/random.h"
 

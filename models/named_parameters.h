@@ -8,7 +8,7 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
-#include "models/autodiff/parameters.h"
+#include "autodiff/parameters.h"
 #include "models/checkpoint.h"
 
 namespace aanet {

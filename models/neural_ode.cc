@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "models/latent_fields.h"
 #include "models/latent_solve.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -13,9 +14,8 @@ absl::StatusOr<std::unique_ptr<NeuralOde>> NeuralOde::Create(
     const NeuralOdeConfig& config, const std::string& field_path,
     const ModelContext& context, Random& random) {
   std::unique_ptr<NeuralOde> model(new NeuralOde(context.num_particles));
-  absl::Status init = model->Init(config.encoder(), config.solver(), field_path,
-                                  context, random);
-  if (!init.ok()) return init;
+  AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
+                                    field_path, context, random));
   const int latent_size = 2 * context.num_particles;
   absl::StatusOr<Mlp> net = CreateMlpFromConfig(
       model->parameters_, "derivative_net", config.derivative_net(),

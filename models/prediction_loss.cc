@@ -1,6 +1,6 @@
 #include "models/prediction_loss.h"
 
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 
 namespace aanet {
 

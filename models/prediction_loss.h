@@ -13,7 +13,7 @@
 #define AANET_MODELS_PREDICTION_LOSS_H_
 
 #include "Eigen/Core"
-#include "models/autodiff/tape.h"
+#include "autodiff/tape.h"
 #include "models/scaler.h"
 
 namespace aanet {

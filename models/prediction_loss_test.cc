@@ -1,8 +1,8 @@
 #include "models/prediction_loss.h"
 
 #include "Eigen/Core"
+#include "autodiff/tape.h"
 #include "gtest/gtest.h"
-#include "models/autodiff/tape.h"
 #include "models/scaler.h"
 
 namespace aanet {

@@ -11,6 +11,7 @@
 #include "models/named_parameters.h"
 #include "proto/text_config.h"
 #include "rng/random.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -18,11 +19,10 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
   if (!checkpoint.ok()) return checkpoint.status();
   Predictor predictor;
-  absl::Status parsed =
+  AANET_RETURN_IF_ERROR(
       ParseTextProto(checkpoint->config_text,
                      absl::StrCat(checkpoint_path, " (recorded config)"),
-                     &predictor.experiment_);
-  if (!parsed.ok()) return parsed;
+                     &predictor.experiment_));
   // Parameters are overwritten below; the seed only fixes shapes.
   Random unused(0);
   absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
@@ -41,8 +41,7 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   absl::StatusOr<Eigen::VectorXd> values = FromNamed(
       (*model)->parameters(), checkpoint->parameters, checkpoint_path);
   if (!values.ok()) return values.status();
-  absl::Status loaded = (*model)->parameters().Unflatten(*values);
-  if (!loaded.ok()) return loaded;
+  AANET_RETURN_IF_ERROR((*model)->parameters().Unflatten(*values));
   predictor.model_ = std::shared_ptr<Model>(*std::move(model));
   predictor.scaler_ =
       StandardScaler(checkpoint->scaler_mean, checkpoint->scaler_scale);

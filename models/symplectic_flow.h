@@ -8,27 +8,31 @@
 // = x up to rounding, whatever the parameters.
 //
 // The conditioner f (proto ShearConditioner), with W [n, H], b, a [1, H] and
-// u(x) = (sigma(x W + b) * a) W^T [B, n]:
-//   GATED:  f(x) = u(x) + gate * x,  gate [1, n]     (shipped; symplectic)
-//   PAPER:  f(x) = u(x) + c x,       c scalar        (paper's Eq. 5)
-//   GATED_PER_COORDINATE: f(x) = (u(x) + x) * gate   (the published code;
-//                                                     NOT symplectic)
+// the ridge term u(x) = (sigma(x W + b) * a) W^T [B, n]:
+//   SYMPLECTIC_SKIP_GATE:  f(x) = u(x) + gate * x,  gate [1, n]
+//                          (ours, shipped; symplectic)
+//   PAPER_EQUATION_5:      f(x) = u(x) + c x,  c [1, 1]  (the paper's Eq. 5)
+//   PUBLISHED_PER_COORDINATE_GATE:  f(x) = (u(x) + x) * gate,  gate [1, n]
+//                          (the published code; NOT symplectic)
 // a, gate and c start at zero, so every layer starts as the identity;
 // W, b ~ N(0, weight_init_stddev^2).
 //
 // A shear p <- p + f(q) is symplectic exactly when df/dq is symmetric.
 // du/dx = W diag(a sigma') W^T is symmetric, and so is a diagonal gate on the
-// skip term; GATED and PAPER are therefore exactly symplectic. The published
+// skip term; SYMPLECTIC_SKIP_GATE and PAPER_EQUATION_5 are therefore exactly
+// symplectic. The published
 // code multiplies u by the per-coordinate gate as well, giving
 // diag(gate) W diag(a sigma') W^T, which is not symmetric: that flow only
 // preserves volume (symplectic_flow_test measures J^T Omega J - Omega ~ 0.1).
 // It needed that freedom because standardising coordinates distorts the
 // symplectic form differently per particle; SymplecticPairScale below undoes
-// the distortion instead, and with it the symplectic GATED flow trains to the
-// published accuracy with the published parameter count (8542 for n = 2).
+// the distortion instead, and with it the symplectic skip-gate flow trains to
+// the published accuracy with the published parameter count (8542 for n = 2).
 //
-// Each layer is one fused tape operation (forward and backward written out
-// below), which keeps training at thousands of steps per second.
+// Each layer is one fused tape operation: symplectic_flow.cc writes each
+// conditioner once, forward and backward, and computes u and its gradient on
+// the kernels of autodiff/internal/shear_kernels.h; this keeps training at
+// thousands of steps per second.
 #ifndef AANET_MODELS_SYMPLECTIC_FLOW_H_
 #define AANET_MODELS_SYMPLECTIC_FLOW_H_
 
@@ -37,9 +41,9 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
-#include "models/autodiff/ops.h"
-#include "models/autodiff/parameters.h"
-#include "models/autodiff/tape.h"
+#include "autodiff/ops.h"
+#include "autodiff/parameters.h"
+#include "autodiff/tape.h"
 #include "proto/experiment.pb.h"
 #include "rng/random.h"
 
@@ -87,7 +91,7 @@ class SymplecticFlow {
  private:
   struct LayerIds {
     int w, b, a;
-    int gate_or_c;  // gate (GATED) or c (PAPER), [1, 1]
+    int gate_or_c;  // gate [1, n] (the gated conditioners) or c [1, 1]
     // The store's matrices for these ids, which never move: the single-state
     // path reads them without the store's checked lookups, which cost as
     // much as a layer's arithmetic there.
@@ -109,12 +113,10 @@ class SymplecticFlow {
   // half_out = half + sign * f_layer(fixed), differentiable and fused.
   ad::Var Shear(ad::Tape& tape, int layer, ad::Var fixed, ad::Var half,
                 double sign) const;
-  // The same on values; `half` is updated in place.
+  // The same on values; `half` is updated in place. A single state takes
+  // the one-state kernels (no Eigen temporaries).
   void ShearValues(int layer, const Eigen::MatrixXd& fixed,
                    Eigen::MatrixXd& half, double sign) const;
-  // ShearValues for a single state.
-  void ShearOneState(int layer, const Eigen::MatrixXd& fixed,
-                     Eigen::MatrixXd& half, double sign) const;
 
   ad::ParameterStore* store_;
   int num_particles_;

@@ -1,12 +1,14 @@
 #include "models/symplectic_flow.h"
 
+#include <cmath>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "Eigen/LU"
+#include "autodiff/gradient_check.h"
+#include "autodiff/ops.h"
 #include "gtest/gtest.h"
-#include "models/autodiff/gradient_check.h"
-#include "models/autodiff/ops.h"
 #include "models/model_test_util.h"
 
 namespace aanet {
@@ -188,6 +190,109 @@ TEST(SymplecticFlowTest, PublishedPerCoordinateGate) {
       EXPECT_LT(result.max_relative_error, 1e-6)
           << "n " << n << " " << activation << ": " << result.worst;
       EXPECT_GT(result.num_checked, 0);
+    }
+  }
+}
+
+// One shear layer (p <- p + sign * F(u(q), q)) of each conditioner, on
+// every code path (fused sigmoid and products; one state, a few, a batch;
+// values and tape), against plain loops: its value, and the gradients of the
+// gate and of the state for dL/dy = C.
+TEST(SymplecticFlowTest, EachConditionerMatchesPlainLoops) {
+  for (ShearConditioner conditioner : {SYMPLECTIC_SKIP_GATE, PAPER_EQUATION_5,
+                                       PUBLISHED_PER_COORDINATE_GATE}) {
+    for (const char* activation : {"sigmoid", "tanh"}) {
+      for (int n : {2, 5}) {
+        for (int batch : {1, 3, 13}) {
+          for (double sign : {+1.0, -1.0}) {
+            SCOPED_TRACE(::testing::Message()
+                         << ShearConditioner_Name(conditioner) << " "
+                         << activation << " n " << n << " batch " << batch
+                         << " sign " << sign);
+            ad::ParameterStore store;
+            Random random(41 + n + batch);
+            const int width = 9;
+            absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
+                store, "flow", Config(conditioner, activation, 1, width),
+                "flow", n, random);
+            ASSERT_TRUE(flow.ok()) << flow.status();
+            RandomizeParameters(store, 0.7, random);
+            const Eigen::MatrixXd w = store.value(0), b = store.value(1),
+                                  a = store.value(2), gate = store.value(3);
+            const Eigen::MatrixXd states =
+                RandomMatrix(batch, 2 * n, 1.5, random);
+            const Eigen::MatrixXd c = RandomMatrix(batch, 2 * n, 1.0, random);
+            const bool sigmoid = std::string(activation) == "sigmoid";
+            // Plain loops: u, F, y, and the gradients.
+            Eigen::MatrixXd want = states;
+            Eigen::MatrixXd want_grad_states = c;
+            Eigen::MatrixXd want_grad_gate =
+                Eigen::MatrixXd::Zero(1, gate.cols());
+            for (int i = 0; i < batch; ++i) {
+              std::vector<double> u(n, 0.0), z(width), s(width);
+              for (int j = 0; j < width; ++j) {
+                z[j] = b(0, j);
+                for (int k = 0; k < n; ++k) z[j] += states(i, k) * w(k, j);
+                s[j] =
+                    sigmoid ? 1.0 / (1.0 + std::exp(-z[j])) : std::tanh(z[j]);
+                for (int k = 0; k < n; ++k) u[k] += s[j] * a(0, j) * w(k, j);
+              }
+              std::vector<double> g_u(n);
+              for (int k = 0; k < n; ++k) {
+                const double x = states(i, k);
+                const double g_f = sign * c(i, n + k);  // dL/dF
+                double f = 0.0;
+                if (conditioner == SYMPLECTIC_SKIP_GATE) {
+                  f = u[k] + gate(0, k) * x;
+                  want_grad_gate(0, k) += g_f * x;
+                  want_grad_states(i, k) += g_f * gate(0, k);
+                  g_u[k] = g_f;
+                } else if (conditioner == PAPER_EQUATION_5) {
+                  f = u[k] + gate(0, 0) * x;
+                  want_grad_gate(0, 0) += g_f * x;
+                  want_grad_states(i, k) += g_f * gate(0, 0);
+                  g_u[k] = g_f;
+                } else {
+                  f = (u[k] + x) * gate(0, k);
+                  want_grad_gate(0, k) += g_f * (u[k] + x);
+                  want_grad_states(i, k) += g_f * gate(0, k);
+                  g_u[k] = g_f * gate(0, k);
+                }
+                want(i, n + k) += sign * f;
+              }
+              for (int j = 0; j < width; ++j) {
+                double g_s = 0.0;
+                for (int k = 0; k < n; ++k) g_s += g_u[k] * a(0, j) * w(k, j);
+                const double g_z =
+                    g_s * (sigmoid ? s[j] * (1.0 - s[j]) : 1.0 - s[j] * s[j]);
+                for (int k = 0; k < n; ++k) {
+                  want_grad_states(i, k) += g_z * w(k, j);
+                }
+              }
+            }
+            // One layer: its inverse is the layer with sign -1.
+            const Eigen::MatrixXd values = sign > 0
+                                               ? flow->ForwardValues(states)
+                                               : flow->InverseValues(states);
+            EXPECT_LE((values - want).cwiseAbs().maxCoeff(), 1e-12) << "values";
+            for (int id = 0; id < store.size(); ++id) {
+              store.grad(id).setZero();
+            }
+            ad::Tape tape;
+            ad::Var x = tape.Input(states);
+            ad::Var y = flow->ApplyLayer(tape, 0, x, sign);
+            EXPECT_LE((y.value() - want).cwiseAbs().maxCoeff(), 1e-12)
+                << "tape";
+            tape.Backward(y, c);
+            EXPECT_LE((x.grad() - want_grad_states).cwiseAbs().maxCoeff(),
+                      1e-12)
+                << "dL/dstates";
+            EXPECT_LE((store.grad(3) - want_grad_gate).cwiseAbs().maxCoeff(),
+                      1e-12)
+                << "dL/dgate";
+          }
+        }
+      }
     }
   }
 }

@@ -42,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "ode/dormand_prince.h"
+#include "status/status_macros.h"
 
 namespace aanet::ode {
 
@@ -90,23 +91,19 @@ absl::StatusOr<typename Field::State> SolveConstantSteps(
     const SolverOptions& options,
     std::vector<typename Field::State>* checkpoints = nullptr) {
   using State = typename Field::State;
-  if (absl::Status status = ValidateOptions(options); !status.ok()) {
-    return status;
-  }
+  AANET_RETURN_IF_ERROR(ValidateOptions(options));
   if (options.mode != StepMode::kConstant) {
     return absl::InvalidArgumentError(
         "mode: SolveConstantSteps needs constant steps");
   }
-  if (absl::Status status = internal::ValidateInterval(0.0, t1); !status.ok()) {
-    return status;
-  }
+  AANET_RETURN_IF_ERROR(internal::ValidateInterval(0.0, t1));
   if (!y0.allFinite()) return internal::NonFiniteInitialStateError();
   if (checkpoints != nullptr) checkpoints->clear();
   if (t1 == 0.0) return y0;
-  const absl::StatusOr<int> num_steps =
-      internal::ConstantStepCount(0.0, t1, options.step, options.max_steps);
-  if (!num_steps.ok()) return num_steps.status();
-  if (checkpoints != nullptr) checkpoints->reserve(*num_steps);
+  AANET_ASSIGN_OR_RETURN(
+      const int num_steps,
+      internal::ConstantStepCount(0.0, t1, options.step, options.max_steps));
+  if (checkpoints != nullptr) checkpoints->reserve(num_steps);
 
   // With checkpoints (training) every stage goes through EvaluateStage so
   // that the field can keep it for the backward pass.
@@ -123,10 +120,9 @@ absl::StatusOr<typename Field::State> SolveConstantSteps(
     }
   };
   evaluate(0, 0, y, k[0]);
-  for (int n = 0; n < *num_steps; ++n) {
+  for (int n = 0; n < num_steps; ++n) {
     if (checkpoints != nullptr) checkpoints->push_back(y);
-    const double h =
-        internal::ConstantStepSize(n, *num_steps, t1, options.step);
+    const double h = internal::ConstantStepSize(n, num_steps, t1, options.step);
     for (int i = 1; i < kStages - 1; ++i) {
       internal::CombineInto(y, h, internal::kA[i], i, k.data(), stage_y);
       evaluate(n, i, stage_y, k[i]);
@@ -138,7 +134,7 @@ absl::StatusOr<typename Field::State> SolveConstantSteps(
     }
     y.swap(stage_y);
     // First same as last: the next step's first stage is F(y_{n+1}).
-    if (n + 1 < *num_steps) evaluate(n + 1, 0, y, k[0]);
+    if (n + 1 < num_steps) evaluate(n + 1, 0, y, k[0]);
   }
   return y;
 }

@@ -65,6 +65,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "status/status_macros.h"
 
 namespace aanet::ode {
 
@@ -262,8 +263,7 @@ absl::StatusOr<State> AttemptStep(
   for (int i = 1; i < kNumStages - 1; ++i) {
     const State stage_y = Ops::Combine(y, h, absl::MakeConstSpan(kA[i], i),
                                        absl::MakeConstSpan(stages.data(), i));
-    absl::Status status = Evaluate(field, t + kC[i] * h, stage_y, stats, k[i]);
-    if (!status.ok()) return status;
+    AANET_RETURN_IF_ERROR(Evaluate(field, t + kC[i] * h, stage_y, stats, k[i]));
     stages[i] = &*k[i];
   }
   // The 7th stage is evaluated at t_next exactly, so that the next step's
@@ -271,132 +271,115 @@ absl::StatusOr<State> AttemptStep(
   State y_new =
       Ops::Combine(y, h, absl::MakeConstSpan(kA[kNumStages - 1]),
                    absl::MakeConstSpan(stages.data(), kNumStages - 1));
-  absl::Status status = Evaluate(field, t_next, y_new, stats, k[6]);
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(Evaluate(field, t_next, y_new, stats, k[6]));
   return y_new;
 }
 
-}  // namespace internal
+// The pieces of Solve, which has validated the options, the interval and
+// y0, and handled t1 == t0 (so t1 > t0 here). `s` counts the work.
 
+// The kConstant path: ConstantStepCount steps, the last one landing on t1.
 template <typename State, typename Field>
-absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
-                            double t1, const SolverOptions& options,
-                            SolveStats* stats) {
+absl::StatusOr<State> SolveConstant(const Field& field, const State& y0,
+                                    double t0, double t1,
+                                    const SolverOptions& options,
+                                    SolveStats& s) {
   using Ops = StateOps<State>;
-  SolveStats local_stats;
-  SolveStats& s = stats != nullptr ? *stats : local_stats;
-  s = SolveStats();
-
-  if (absl::Status status = ValidateOptions(options); !status.ok()) {
-    return status;
-  }
-  if (absl::Status status = internal::ValidateInterval(t0, t1); !status.ok()) {
-    return status;
-  }
-  if (!internal::AllFinite(Ops::Values(y0))) {
-    return internal::NonFiniteInitialStateError();
-  }
-  if (t1 == t0) return y0;
-
-  std::array<std::optional<State>, internal::kNumStages> k;
-
-  if (options.mode == StepMode::kConstant) {
-    const absl::StatusOr<int> num_steps =
-        internal::ConstantStepCount(t0, t1, options.step, options.max_steps);
-    if (!num_steps.ok()) return num_steps.status();
-    State y = y0;
-    if (absl::Status status = internal::Evaluate(field, t0, y, s, k[0]);
-        !status.ok()) {
-      return status;
+  AANET_ASSIGN_OR_RETURN(
+      const int num_steps,
+      ConstantStepCount(t0, t1, options.step, options.max_steps));
+  std::array<std::optional<State>, kNumStages> k;
+  State y = y0;
+  AANET_RETURN_IF_ERROR(Evaluate(field, t0, y, s, k[0]));
+  for (int i = 0; i < num_steps; ++i) {
+    const double t = t0 + i * options.step;
+    const double t_next = i + 1 == num_steps ? t1 : t0 + (i + 1) * options.step;
+    AANET_ASSIGN_OR_RETURN(State y_new, AttemptStep(field, y, t, t_next, k, s));
+    ++s.accepted_steps;
+    if (!AllFinite(Ops::Values(y_new))) {
+      return NonFiniteError("state", t, t_next - t);
     }
-    for (int i = 0; i < *num_steps; ++i) {
-      const double t = t0 + i * options.step;
-      const double t_next =
-          i + 1 == *num_steps ? t1 : t0 + (i + 1) * options.step;
-      absl::StatusOr<State> y_new =
-          internal::AttemptStep(field, y, t, t_next, k, s);
-      if (!y_new.ok()) return y_new.status();
-      ++s.accepted_steps;
-      if (!internal::AllFinite(Ops::Values(*y_new))) {
-        return internal::NonFiniteError("state", t, t_next - t);
-      }
-      y = *std::move(y_new);
-      k[0] = std::move(k[6]);
-    }
-    return y;
+    y = std::move(y_new);
+    k[0] = std::move(k[6]);
   }
+  return y;
+}
 
-  // kAdaptive.
+// The kAdaptive starting step when none is given (Hairer, Norsett & Wanner
+// II.4), from y0 and f0 = f(t0, y0): a trial explicit Euler step of size h0
+// estimates the second derivative. Its state is built with Combine (its
+// values are all that is used), so on a tape it is a dead branch.
+template <typename State, typename Field>
+absl::StatusOr<double> InitialAdaptiveStep(const Field& field, const State& y0,
+                                           const State& f0, double t0,
+                                           double t1, double rtol, double atol,
+                                           SolveStats& s) {
+  using Ops = StateOps<State>;
+  const Eigen::MatrixXd& y0_values = Ops::Values(y0);
+  const Eigen::MatrixXd& f0_values = Ops::Values(f0);
+  const Eigen::MatrixXd scale =
+      (atol + rtol * y0_values.array().abs()).matrix();
+  const double d0 = ScaledRmsNorm(y0_values, scale);
+  const double d1 = ScaledRmsNorm(f0_values, scale);
+  if (!std::isfinite(d1)) return NonFiniteError("field value", t0, 0);
+  const double h0 = std::min(TrialStep(d0, d1), t1 - t0);
+  const double unit = 1.0;
+  const State* f0_ptr = &f0;
+  const State y1 = Ops::Combine(y0, h0, absl::MakeConstSpan(&unit, 1),
+                                absl::MakeConstSpan(&f0_ptr, 1));
+  std::optional<State> f1;
+  AANET_RETURN_IF_ERROR(Evaluate(field, t0 + h0, y1, s, f1));
+  const double d2 = ScaledRmsNorm(Ops::Values(*f1) - f0_values, scale) / h0;
+  if (!std::isfinite(d2)) return NonFiniteError("field value", t0, h0);
+  return StartingStep(h0, d1, d2);
+}
+
+// The kAdaptive path: steps chosen by the error estimate and StepController,
+// the last one landing on t1.
+template <typename State, typename Field>
+absl::StatusOr<State> SolveAdaptive(const Field& field, const State& y0,
+                                    double t0, double t1,
+                                    const SolverOptions& options,
+                                    SolveStats& s) {
+  using Ops = StateOps<State>;
   const double rtol = options.rtol;
   const double atol = options.atol;
+  std::array<std::optional<State>, kNumStages> k;
   State y = y0;
   double t = t0;
-  if (absl::Status status = internal::Evaluate(field, t0, y, s, k[0]);
-      !status.ok()) {
-    return status;
-  }
+  AANET_RETURN_IF_ERROR(Evaluate(field, t0, y, s, k[0]));
   double h = options.step;
   if (h <= 0) {
-    // Hairer, Norsett & Wanner II.4: a trial explicit Euler step of size h0
-    // estimates the second derivative. Its state is built with Combine (its
-    // values are all that is used), so on a tape it is a dead branch.
-    const Eigen::MatrixXd& y0_values = Ops::Values(y);
-    const Eigen::MatrixXd& f0_values = Ops::Values(*k[0]);
-    const Eigen::MatrixXd scale =
-        (atol + rtol * y0_values.array().abs()).matrix();
-    const double d0 = internal::ScaledRmsNorm(y0_values, scale);
-    const double d1 = internal::ScaledRmsNorm(f0_values, scale);
-    if (!std::isfinite(d1))
-      return internal::NonFiniteError("field value", t0, 0);
-    const double h0 = std::min(internal::TrialStep(d0, d1), t1 - t0);
-    const double unit = 1.0;
-    const State* f0 = &*k[0];
-    const State y1 = Ops::Combine(y, h0, absl::MakeConstSpan(&unit, 1),
-                                  absl::MakeConstSpan(&f0, 1));
-    std::optional<State> f1;
-    if (absl::Status status = internal::Evaluate(field, t0 + h0, y1, s, f1);
-        !status.ok()) {
-      return status;
-    }
-    const double d2 =
-        internal::ScaledRmsNorm(Ops::Values(*f1) - f0_values, scale) / h0;
-    if (!std::isfinite(d2))
-      return internal::NonFiniteError("field value", t0, h0);
-    h = internal::StartingStep(h0, d1, d2);
+    AANET_ASSIGN_OR_RETURN(
+        h, InitialAdaptiveStep(field, y, *k[0], t0, t1, rtol, atol, s));
   }
 
-  internal::StepController controller;
+  StepController controller;
   while (t < t1) {
     if (s.accepted_steps + s.rejected_steps >= options.max_steps) {
-      return internal::MaxStepsError(options.max_steps, t, t1);
+      return MaxStepsError(options.max_steps, t, t1);
     }
-    if (!(h >= internal::MinStep(t, t1))) return internal::UnderflowError(t, h);
+    if (!(h >= MinStep(t, t1))) return UnderflowError(t, h);
     // Land on t1: cut a step that would overshoot, and stretch one that
     // would leave less than 1% of itself.
     const bool last = t + 1.01 * h >= t1;
     const double t_next = last ? t1 : t + h;
     const double step = t_next - t;
-    absl::StatusOr<State> y_new =
-        internal::AttemptStep(field, y, t, t_next, k, s);
-    if (!y_new.ok()) return y_new.status();
-    std::array<const Eigen::MatrixXd*, internal::kNumStages> k_values;
-    for (int i = 0; i < internal::kNumStages; ++i) {
-      k_values[i] = &Ops::Values(*k[i]);
-    }
-    const double err = internal::ErrorNorm(step, k_values, Ops::Values(y),
-                                           Ops::Values(*y_new), rtol, atol);
+    AANET_ASSIGN_OR_RETURN(State y_new, AttemptStep(field, y, t, t_next, k, s));
+    std::array<const Eigen::MatrixXd*, kNumStages> k_values;
+    for (int i = 0; i < kNumStages; ++i) k_values[i] = &Ops::Values(*k[i]);
+    const double err = ErrorNorm(step, k_values, Ops::Values(y),
+                                 Ops::Values(y_new), rtol, atol);
     // NaN: some stage or the error itself is not finite. +Inf (finite but
     // overflowing ratios) is just a very large error: reject and shrink.
-    if (std::isnan(err)) {
-      return internal::NonFiniteError("error estimate", t, step);
-    }
+    if (std::isnan(err)) return NonFiniteError("error estimate", t, step);
     if (err <= 1.0) {
       ++s.accepted_steps;
-      if (!internal::AllFinite(Ops::Values(*y_new))) {
-        return internal::NonFiniteError("state", t, step);
+      if (!AllFinite(Ops::Values(y_new))) {
+        return NonFiniteError("state", t, step);
       }
       t = t_next;
-      y = *std::move(y_new);
+      y = std::move(y_new);
       k[0] = std::move(k[6]);
       h = step * controller.Accept(err);
     } else {
@@ -405,6 +388,27 @@ absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
     }
   }
   return y;
+}
+
+}  // namespace internal
+
+template <typename State, typename Field>
+absl::StatusOr<State> Solve(const Field& field, const State& y0, double t0,
+                            double t1, const SolverOptions& options,
+                            SolveStats* stats) {
+  SolveStats local_stats;
+  SolveStats& s = stats != nullptr ? *stats : local_stats;
+  s = SolveStats();
+  AANET_RETURN_IF_ERROR(ValidateOptions(options));
+  AANET_RETURN_IF_ERROR(internal::ValidateInterval(t0, t1));
+  if (!internal::AllFinite(StateOps<State>::Values(y0))) {
+    return internal::NonFiniteInitialStateError();
+  }
+  if (t1 == t0) return y0;
+  if (options.mode == StepMode::kConstant) {
+    return internal::SolveConstant(field, y0, t0, t1, options, s);
+  }
+  return internal::SolveAdaptive(field, y0, t0, t1, options, s);
 }
 
 }  // namespace aanet::ode

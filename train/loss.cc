@@ -1,6 +1,6 @@
 #include "train/loss.h"
 
-#include "models/autodiff/ops.h"
+#include "autodiff/ops.h"
 #include "models/prediction_loss.h"
 
 namespace aanet::train {

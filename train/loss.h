@@ -8,7 +8,7 @@
 #ifndef AANET_TRAIN_LOSS_H_
 #define AANET_TRAIN_LOSS_H_
 
-#include "models/autodiff/tape.h"
+#include "autodiff/tape.h"
 #include "models/model.h"
 
 namespace aanet::train {

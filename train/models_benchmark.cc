@@ -35,9 +35,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "autodiff/internal/gemm.h"
 #include "benchmark/benchmark.h"
 #include "data_gen/dataset.h"
-#include "models/autodiff/internal/gemm.h"
 #include "models/latent_ode.h"
 #include "models/model.h"
 #include "proto/text_config.h"

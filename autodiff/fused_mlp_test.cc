@@ -1,0 +1,261 @@
+#include "autodiff/fused_mlp.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "Eigen/Core"
+#include "autodiff/activation_kernels.h"
+#include "autodiff/internal/gemm.h"
+#include "gtest/gtest.h"
+
+namespace aanet::ad {
+namespace {
+
+using internal::Isa;
+
+struct Network {
+  std::vector<int> widths;
+  std::vector<Matrix> weights, biases;
+};
+
+Network RandomNetwork(std::vector<int> widths, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::normal_distribution<double> normal(0, 0.5);
+  Network net{widths, {}, {}};
+  for (size_t l = 0; l + 1 < widths.size(); ++l) {
+    Matrix w(widths[l], widths[l + 1]), b(1, widths[l + 1]);
+    for (double& v : w.reshaped()) v = normal(gen);
+    for (double& v : b.reshaped()) v = normal(gen);
+    net.weights.push_back(w);
+    net.biases.push_back(b);
+  }
+  return net;
+}
+
+// The MLP of models/mlp.h written plainly: activation after every layer but
+// the last, residual where widths match.
+Matrix Reference(const Network& net, Activation activation, const Matrix& x) {
+  Matrix h = x;
+  const size_t layers = net.weights.size();
+  for (size_t l = 0; l < layers; ++l) {
+    Matrix a = h * net.weights[l];
+    a.rowwise() += net.biases[l].row(0);
+    Matrix out = a;
+    if (l + 1 < layers) ActivationInto(activation, a, out);
+    h = net.widths[l] == net.widths[l + 1] ? Matrix(out + h) : out;
+  }
+  return h;
+}
+
+template <typename T>
+PaddedMatrix<T> ToPadded(const Matrix& m) {
+  PaddedMatrix<T> p(m.rows(), m.cols());
+  for (int r = 0; r < m.rows(); ++r) {
+    for (int c = 0; c < m.cols(); ++c) p(r, c) = static_cast<T>(m(r, c));
+  }
+  return p;
+}
+
+template <typename T>
+Matrix FromPadded(const PaddedMatrix<T>& p) {
+  Matrix m(p.rows(), p.cols());
+  for (int r = 0; r < p.rows(); ++r) {
+    for (int c = 0; c < p.cols(); ++c) m(r, c) = p(r, c);
+  }
+  return m;
+}
+
+template <typename T>
+FusedMlp<T> MakeFused(const Network& net, Activation activation) {
+  FusedMlp<T> mlp(net.widths, activation);
+  std::vector<const Matrix*> w, b;
+  for (size_t l = 0; l < net.weights.size(); ++l) {
+    w.push_back(&net.weights[l]);
+    b.push_back(&net.biases[l]);
+  }
+  mlp.SetParameters(w, b);
+  return mlp;
+}
+
+struct Case {
+  std::vector<int> widths;
+  Activation activation;
+};
+const Case kCases[] = {
+    {{4, 100, 100, 100, 4}, Activation::kRelu},  // the Neural ODE's field
+    {{4, 9, 9, 1}, Activation::kTanh},
+    {{3, 3, 5, 3}, Activation::kSigmoid},  // residual first and last layers
+    {{2, 7}, Activation::kRelu},           // one layer, no activation
+};
+
+TEST(FusedMlpTest, ForwardMatchesReferenceOnEveryIsa) {
+  for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+    if (isa > internal::DetectIsa()) continue;
+    internal::SetActiveIsa(isa);
+    for (const Case& c : kCases) {
+      const Network net = RandomNetwork(c.widths, 3);
+      std::mt19937 gen(5);
+      std::normal_distribution<double> normal(0, 1);
+      Matrix x(17, c.widths.front());
+      for (double& v : x.reshaped()) v = normal(gen);
+      const Matrix expected = Reference(net, c.activation, x);
+
+      FusedMlp<double> mlp = MakeFused<double>(net, c.activation);
+      PaddedMatrix<double> y;
+      MlpActivations<double> cache;
+      mlp.Forward(ToPadded<double>(x), y, &cache);
+      EXPECT_LT((FromPadded(y) - expected).cwiseAbs().maxCoeff(), 1e-12)
+          << internal::IsaName(isa);
+      mlp.Forward(ToPadded<double>(x), y, nullptr);  // no cache: same values
+      EXPECT_LT((FromPadded(y) - expected).cwiseAbs().maxCoeff(), 1e-12);
+
+      FusedMlp<float> mlp_f = MakeFused<float>(net, c.activation);
+      PaddedMatrix<float> y_f;
+      mlp_f.Forward(ToPadded<float>(x), y_f, nullptr);
+      EXPECT_LT((FromPadded(y_f) - expected).cwiseAbs().maxCoeff(),
+                1e-4 * (1 + expected.cwiseAbs().maxCoeff()))
+          << internal::IsaName(isa);
+    }
+  }
+  internal::SetActiveIsa(internal::DetectIsa());
+}
+
+// L = sum(C .* MLP(x)): the backward pass against central differences, for
+// the input and every weight and bias, in double.
+TEST(FusedMlpTest, BackwardMatchesFiniteDifferences) {
+  for (const Case& c : kCases) {
+    const Network net = RandomNetwork(c.widths, 11);
+    std::mt19937 gen(13);
+    std::normal_distribution<double> normal(0, 1);
+    const int batch = 5;
+    Matrix x(batch, c.widths.front()), seed(batch, c.widths.back());
+    for (double& v : x.reshaped()) v = normal(gen);
+    for (double& v : seed.reshaped()) v = normal(gen);
+
+    FusedMlp<double> mlp = MakeFused<double>(net, c.activation);
+    PaddedMatrix<double> y, x_bar;
+    MlpActivations<double> cache;
+    mlp.Forward(ToPadded<double>(x), y, &cache);
+    MlpGradients<double> grads = mlp.ZeroGradients();
+    mlp.Backward(cache, ToPadded<double>(seed), x_bar, grads);
+
+    auto loss = [&](const Network& n, const Matrix& input) {
+      return Reference(n, c.activation, input).cwiseProduct(seed).sum();
+    };
+    const double h = 1e-6;
+    auto check = [&](double analytic, double plus, double minus,
+                     const std::string& what) {
+      const double numeric = (plus - minus) / (2 * h);
+      EXPECT_NEAR(analytic, numeric, 1e-6 * (1 + std::abs(numeric))) << what;
+    };
+    for (int r = 0; r < x.rows(); ++r) {
+      for (int k = 0; k < x.cols(); ++k) {
+        Matrix xp = x, xm = x;
+        xp(r, k) += h;
+        xm(r, k) -= h;
+        check(x_bar(r, k), loss(net, xp), loss(net, xm), "x");
+      }
+    }
+    for (size_t l = 0; l < net.weights.size(); ++l) {
+      for (int i = 0; i < net.weights[l].rows(); i += 3) {
+        for (int j = 0; j < net.weights[l].cols(); j += 7) {
+          Network p = net, m = net;
+          p.weights[l](i, j) += h;
+          m.weights[l](i, j) -= h;
+          check(grads.weights[l](i, j), loss(p, x), loss(m, x),
+                "W layer " + std::to_string(l));
+        }
+      }
+      for (int j = 0; j < net.biases[l].cols(); j += 5) {
+        Network p = net, m = net;
+        p.biases[l](0, j) += h;
+        m.biases[l](0, j) -= h;
+        check(grads.biases[l](0, j), loss(p, x), loss(m, x),
+              "b layer " + std::to_string(l));
+      }
+    }
+    // A second Backward accumulates into the same gradients.
+    const double w0 = grads.weights[0](0, 0);
+    mlp.Backward(cache, ToPadded<double>(seed), x_bar, grads);
+    EXPECT_NEAR(grads.weights[0](0, 0), 2 * w0, 1e-12 * (1 + std::abs(w0)));
+  }
+}
+
+// The input gradient of a Hamiltonian-like network (one output) and its
+// backward pass, against central differences of the reference network.
+TEST(FusedMlpTest, InputGradientAndItsBackwardMatchFiniteDifferences) {
+  for (Activation activation : {Activation::kRelu, Activation::kLeakyRelu}) {
+    const std::vector<int> widths = {4, 12, 12, 12, 1};
+    const Network net = RandomNetwork(widths, 17);
+    std::mt19937 gen(19);
+    std::normal_distribution<double> normal(0, 1);
+    const int batch = 6;
+    Matrix x(batch, 4), seed(batch, 4);
+    for (double& v : x.reshaped()) v = normal(gen);
+    for (double& v : seed.reshaped()) v = normal(gen);
+
+    FusedMlp<double> mlp = MakeFused<double>(net, activation);
+    ASSERT_TRUE(mlp.IsPiecewiseLinear());
+    PaddedMatrix<double> g;
+    MlpGradientActivations<double> cache;
+    mlp.InputGradient(ToPadded<double>(x), g, &cache);
+    const double h = 1e-6;
+    // g = dH/dx, row by row.
+    auto input_gradient = [&](const Network& n, const Matrix& at) {
+      Matrix out(at.rows(), at.cols());
+      for (int k = 0; k < at.cols(); ++k) {
+        Matrix p = at, m = at;
+        p.col(k).array() += h;
+        m.col(k).array() -= h;
+        out.col(k) =
+            (Reference(n, activation, p) - Reference(n, activation, m)).col(0) /
+            (2 * h);
+      }
+      return out;
+    };
+    const Matrix numeric = input_gradient(net, x);
+    EXPECT_LT((FromPadded(g) - numeric).cwiseAbs().maxCoeff(),
+              1e-6 * (1 + numeric.cwiseAbs().maxCoeff()));
+
+    // L = sum(seed .* g): its parameter gradient. g is linear in each
+    // weight matrix (sigma' is locally constant), so differences are exact
+    // up to rounding.
+    MlpGradients<double> grads = mlp.ZeroGradients();
+    mlp.InputGradientBackward(cache, ToPadded<double>(seed), grads);
+    auto loss = [&](const Network& n) {
+      FusedMlp<double> m = MakeFused<double>(n, activation);
+      PaddedMatrix<double> gn;
+      m.InputGradient(ToPadded<double>(x), gn, nullptr);
+      return FromPadded(gn).cwiseProduct(seed).sum();
+    };
+    for (size_t l = 0; l < net.weights.size(); ++l) {
+      for (int i = 0; i < net.weights[l].rows(); i += 2) {
+        for (int j = 0; j < net.weights[l].cols(); j += 3) {
+          Network p = net, m = net;
+          p.weights[l](i, j) += h;
+          m.weights[l](i, j) -= h;
+          const double numeric_w = (loss(p) - loss(m)) / (2 * h);
+          EXPECT_NEAR(grads.weights[l](i, j), numeric_w,
+                      1e-6 * (1 + std::abs(numeric_w)))
+              << "W layer " << l << " (" << i << ", " << j << ")";
+        }
+      }
+      for (int j = 0; j < net.biases[l].cols(); ++j) {
+        EXPECT_EQ(grads.biases[l](0, j), 0.0);  // sigma'' = 0
+      }
+    }
+    // A weight in every layer gets a non-zero gradient (the test can fail).
+    for (size_t l = 0; l < net.weights.size(); ++l) {
+      EXPECT_GT(FromPadded(grads.weights[l]).cwiseAbs().maxCoeff(), 1e-3) << l;
+    }
+  }
+}
+
+TEST(FusedMlpTest, MultiplyAddsPerRow) {
+  FusedMlp<float> mlp({4, 100, 100, 100, 4}, Activation::kRelu);
+  EXPECT_EQ(mlp.MultiplyAddsPerRow(), 4 * 100 + 100 * 100 * 2 + 100 * 4);
+}
+
+}  // namespace
+}  // namespace aanet::ad
