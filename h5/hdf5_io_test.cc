@@ -28,6 +28,7 @@ namespace {
 
 using ::aanet::test_util::EditHdf5File;
 using ::aanet::test_util::ListDir;
+using ::aanet::test_util::ReadAll;
 using ::aanet::test_util::SameBits;
 using ::aanet::test_util::StatusIs;
 using ::aanet::test_util::TestDir;
@@ -342,17 +343,24 @@ TEST(AtomicWriteTest, FailingFillLeavesNothingBehind) {
   EXPECT_TRUE(file.nameExists("old"));
 }
 
+// The bytes of a file holding one string attribute (which HDF5 keeps in a
+// global heap collection); empty if it could not be written.
+std::string FileWithAStringAttribute(const std::string& name) {
+  const std::string path = TestDir() + "/" + name;
+  if (!WriteFileAtomically(path, [](H5::H5File& file) {
+         return WriteStringAttribute(file, "config", "name: \"x\"");
+       }).ok()) {
+    return "";
+  }
+  return ReadAll(path);
+}
+
 // A string attribute lives in a global heap collection; a corrupt object
 // size there is refused before HDF5 reads it (HDF5 1.10 would copy past its
 // buffers; found by //fuzz:dataset_fuzzer).
 TEST(ReadImageTest, ChecksGlobalHeapSizes) {
-  const std::string path = TestDir() + "/heap.h5";
-  ASSERT_TRUE(WriteFileAtomically(path, [](H5::H5File& file) {
-                return WriteStringAttribute(file, "config", "name: \"x\"");
-              }).ok());
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
+  std::string bytes = FileWithAStringAttribute("heap.h5");
+  ASSERT_FALSE(bytes.empty());
   EXPECT_TRUE(CheckGlobalHeaps(bytes).ok());
   auto read = [](const H5::H5File& file) {
     return ReadStringAttribute(file, "config").status();
@@ -372,13 +380,8 @@ TEST(ReadImageTest, ChecksGlobalHeapSizes) {
 // A free-space object of size zero makes HDF5 1.10 loop forever while it
 // reads the collection; it is refused first (found by //fuzz:dataset_fuzzer).
 TEST(ReadImageTest, RefusesAFreeSpaceObjectSmallerThanItsHeader) {
-  const std::string path = TestDir() + "/free.h5";
-  ASSERT_TRUE(WriteFileAtomically(path, [](H5::H5File& file) {
-                return WriteStringAttribute(file, "config", "name: \"x\"");
-              }).ok());
-  std::ifstream in(path, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
+  std::string bytes = FileWithAStringAttribute("free.h5");
+  ASSERT_FALSE(bytes.empty());
   const size_t at = bytes.find("GCOL");
   ASSERT_NE(at, std::string::npos);
   // Walk to the free-space object (index 0): 16-byte headers, sizes aligned

@@ -509,6 +509,18 @@ std::unique_ptr<SlurmClient> MakeSlurmCommandClient() {
   return std::make_unique<CommandClient>();
 }
 
+namespace {
+
+// slurm.client, or a command client kept alive by `own`.
+SlurmClient& ClientOf(const SlurmRunOptions& slurm,
+                      std::unique_ptr<SlurmClient>& own) {
+  if (slurm.client != nullptr) return *slurm.client;
+  own = MakeSlurmCommandClient();
+  return *own;
+}
+
+}  // namespace
+
 int NumUnfinished(const SweepResults& results) {
   return static_cast<int>(std::count_if(
       results.points().begin(), results.points().end(),
@@ -519,11 +531,7 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
                                              const RunnerOptions& options,
                                              const SlurmRunOptions& slurm) {
   std::unique_ptr<SlurmClient> own_client;
-  SlurmClient* client = slurm.client;
-  if (client == nullptr) {
-    own_client = MakeSlurmCommandClient();
-    client = own_client.get();
-  }
+  SlurmClient& client = ClientOf(slurm, own_client);
   std::ostream& out = slurm.out != nullptr ? *slurm.out : std::cout;
   AANET_RETURN_IF_ERROR(SplitExtraOptions(slurm.sbatch.extra).status());
   std::string executable = options.worker_executable;
@@ -532,7 +540,7 @@ absl::StatusOr<SweepResults> RunSweepOnSlurm(const SweepConfigFile& config,
   // Caught from the start: an interrupt before submitting submits nothing.
   InterruptHandlers handlers;
   ProgressLine progress(stderr, 30.0);
-  SlurmSweep sweep(options, slurm, *client, out);
+  SlurmSweep sweep(options, slurm, client, out);
   AANET_RETURN_IF_ERROR(sweep.Prepare(config, progress, slurm.dry_run));
   AANET_RETURN_IF_ERROR(sweep.RecordEarlierEnds(slurm.dry_run));
   const PreparedSweep& prepared = sweep.sweep();
@@ -588,14 +596,10 @@ absl::StatusOr<SweepResults> CancelSweepOnSlurm(const SweepConfigFile& config,
                                                 const RunnerOptions& options,
                                                 const SlurmRunOptions& slurm) {
   std::unique_ptr<SlurmClient> own_client;
-  SlurmClient* client = slurm.client;
-  if (client == nullptr) {
-    own_client = MakeSlurmCommandClient();
-    client = own_client.get();
-  }
+  SlurmClient& client = ClientOf(slurm, own_client);
   std::ostream& out = slurm.out != nullptr ? *slurm.out : std::cout;
   ProgressLine progress(stderr, 30.0);
-  SlurmSweep sweep(options, slurm, *client, out);
+  SlurmSweep sweep(options, slurm, client, out);
   // A dry preparation: cancelling changes no point directory but the record.
   AANET_RETURN_IF_ERROR(sweep.Prepare(config, progress, /*dry_run=*/true));
   AANET_RETURN_IF_ERROR(sweep.Cancel());
