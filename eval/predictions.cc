@@ -149,7 +149,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadHdf5States(const std::string& path, int n) {
     states << q_rows, p_rows;
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(status);
   if (states.rows() == 0) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": no states"));
   }

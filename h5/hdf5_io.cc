@@ -330,7 +330,7 @@ absl::Status WriteFileAtomically(
     status = absl::InternalError(
         absl::StrCat(path, ": writing ", tmp, " failed: unknown exception"));
   }
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(status);
   // Temporary, fsync, rename; errors "<path>: cannot write (<reason>)".
   return WriteTextFileAtomically(path, image);
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "autodiff/ops.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -31,14 +32,14 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
   absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
                     context, model->parameters_, random);
-  if (!encoder.ok()) return encoder.status();
+  AANET_RETURN_IF_ERROR(encoder);
   model->encoder_ = *std::move(encoder);
 
   absl::StatusOr<Mlp> mlp = CreateMlpFromConfig(
       model->parameters_, "angular_velocity_net", config.angular_velocity_net(),
       absl::StrCat(field_path, ".angular_velocity_net"), num_particles,
       num_particles, random);
-  if (!mlp.ok()) return mlp.status();
+  AANET_RETURN_IF_ERROR(mlp);
   model->angular_velocity_net_ = std::make_unique<Mlp>(*std::move(mlp));
   return model;
 }

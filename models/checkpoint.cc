@@ -188,7 +188,7 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
 
   absl::StatusOr<H5::Group> parameters =
       h5::OpenOrCreateGroup(file, "parameters");
-  if (!parameters.ok()) return parameters.status();
+  AANET_RETURN_IF_ERROR(parameters);
   if (absl::Status s = h5::WriteStringAttribute(*parameters, "order",
                                                 absl::StrJoin(names, "\n"));
       !s.ok()) {
@@ -204,7 +204,7 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
   if (!c.training.has_value()) return absl::OkStatus();
   const TrainingState& t = *c.training;
   absl::StatusOr<H5::Group> training = h5::OpenOrCreateGroup(file, "training");
-  if (!training.ok()) return training.status();
+  AANET_RETURN_IF_ERROR(training);
   const std::pair<const char*, const std::vector<NamedMatrix>*> moments[] = {
       {"adam_m", &t.adam_m}, {"adam_v", &t.adam_v}};
   for (const auto& [group, matrices] : moments) {
@@ -242,7 +242,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
         "not an aanet checkpoint (missing attribute 'format')");
   }
   absl::StatusOr<std::string> format = h5::ReadStringAttribute(file, "format");
-  if (!format.ok()) return format.status();
+  AANET_RETURN_IF_ERROR(format);
   if (*format != kCheckpointFormat) {
     return absl::InvalidArgumentError(absl::StrCat("attribute 'format' is \"",
                                                    *format, "\", expected \"",
@@ -250,7 +250,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
   }
   absl::StatusOr<int64_t> version =
       h5::ReadIntAttribute(file, "format_version");
-  if (!version.ok()) return version.status();
+  AANET_RETURN_IF_ERROR(version);
   if (*version != kCheckpointFormatVersion) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'format_version' is ", *version, ", expected ",
@@ -262,7 +262,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
       {"dataset_path", &c->dataset_path}};
   for (const auto& [name, out] : strings) {
     absl::StatusOr<std::string> value = h5::ReadStringAttribute(file, name);
-    if (!value.ok()) return value.status();
+    AANET_RETURN_IF_ERROR(value);
     *out = *std::move(value);
   }
   if (c->model_kind.empty()) {
@@ -275,7 +275,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
   for (const auto& [name, out] : optional_strings) {
     if (!file.attrExists(name)) continue;
     absl::StatusOr<std::string> value = h5::ReadStringAttribute(file, name);
-    if (!value.ok()) return value.status();
+    AANET_RETURN_IF_ERROR(value);
     *out = *std::move(value);
   }
   if (absl::Status s = CheckDatasetHash(c->dataset_hash); !s.ok()) {
@@ -283,7 +283,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
         absl::StrCat("attribute 'dataset_hash': ", s.message()));
   }
   absl::StatusOr<int64_t> n = h5::ReadIntAttribute(file, "num_particles");
-  if (!n.ok()) return n.status();
+  AANET_RETURN_IF_ERROR(n);
   if (*n < 1 || *n > kMaxParticles) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'num_particles' is ", *n, ", expected 1 to ",
@@ -291,7 +291,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
   }
   c->num_particles = static_cast<int>(*n);
   absl::StatusOr<int64_t> step = h5::ReadIntAttribute(file, "step");
-  if (!step.ok()) return step.status();
+  AANET_RETURN_IF_ERROR(step);
   if (*step < 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'step' is ", *step, ", expected >= 0"));
@@ -308,7 +308,7 @@ absl::Status CheckNoExtraDatasets(const H5::Group& group,
                                   const std::string& what) {
   absl::StatusOr<std::vector<std::string>> present =
       h5::ListDatasets(group, group_name);
-  if (!present.ok()) return present.status();
+  AANET_RETURN_IF_ERROR(present);
   const std::set<std::string> expected(names.begin(), names.end());
   for (const std::string& name : *present) {
     if (expected.count(name) == 0) {
@@ -329,7 +329,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadNamedMatrix(const H5::Group& group,
                                                 const std::string& reference) {
   const std::string full_name = absl::StrCat(group_name, "/", name);
   absl::StatusOr<h5::Array> array = h5::OpenArray(group, name, full_name);
-  if (!array.ok()) return array.status();
+  AANET_RETURN_IF_ERROR(array);
   AANET_RETURN_IF_ERROR(
       shape == nullptr ? h5::CheckRank(*array, 2, "[rows,cols]")
                        : h5::CheckShape(*array,
@@ -337,7 +337,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadNamedMatrix(const H5::Group& group,
                                          static_cast<hsize_t>(shape->cols())},
                                         "", reference));
   absl::StatusOr<Eigen::MatrixXd> value = h5::ReadMatrix(*array);
-  if (!value.ok()) return value.status();
+  AANET_RETURN_IF_ERROR(value);
   // Flat indices in messages count in the file's (row-major) order.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
       row_major = *value;
@@ -349,7 +349,7 @@ absl::StatusOr<Eigen::MatrixXd> ReadNamedMatrix(const H5::Group& group,
 absl::Status ReadParameters(const H5::H5File& file, Checkpoint* c) {
   absl::StatusOr<H5::Group> group =
       h5::OpenGroup(file, "parameters", "parameters");
-  if (!group.ok()) return group.status();
+  AANET_RETURN_IF_ERROR(group);
   absl::StatusOr<std::string> order = h5::ReadStringAttribute(*group, "order");
   if (!order.ok()) return h5::Annotate(order.status(), "group 'parameters'");
   if (order->empty()) {
@@ -371,7 +371,7 @@ absl::Status ReadParameters(const H5::H5File& file, Checkpoint* c) {
   for (const std::string& name : names) {
     absl::StatusOr<Eigen::MatrixXd> value =
         ReadNamedMatrix(*group, "parameters", name, nullptr, "");
-    if (!value.ok()) return value.status();
+    AANET_RETURN_IF_ERROR(value);
     c->parameters.push_back({name, *std::move(value)});
   }
   return absl::OkStatus();
@@ -379,19 +379,19 @@ absl::Status ReadParameters(const H5::H5File& file, Checkpoint* c) {
 
 absl::Status ReadScaler(const H5::H5File& file, Checkpoint* c) {
   absl::StatusOr<H5::Group> group = h5::OpenGroup(file, "scaler", "scaler");
-  if (!group.ok()) return group.status();
+  AANET_RETURN_IF_ERROR(group);
   const hsize_t size = 2 * static_cast<hsize_t>(c->num_particles);
   const std::pair<const char*, Eigen::RowVectorXd*> items[] = {
       {"mean", &c->scaler_mean}, {"scale", &c->scaler_scale}};
   for (const auto& [name, out] : items) {
     const std::string full_name = absl::StrCat("scaler/", name);
     absl::StatusOr<h5::Array> array = h5::OpenArray(*group, name, full_name);
-    if (!array.ok()) return array.status();
+    AANET_RETURN_IF_ERROR(array);
     if (absl::Status s = h5::CheckShape(*array, {size}, "[2n]", ""); !s.ok()) {
       return s;
     }
     absl::StatusOr<Eigen::VectorXd> value = h5::ReadVector(*array);
-    if (!value.ok()) return value.status();
+    AANET_RETURN_IF_ERROR(value);
     if (absl::Status s =
             h5::CheckFinite(full_name, value->data(), value->size());
         !s.ok()) {
@@ -415,7 +415,7 @@ absl::StatusOr<std::vector<NamedMatrix>> ReadMoments(
     const std::vector<NamedMatrix>& parameters) {
   const std::string group_name = absl::StrCat("training/", name);
   absl::StatusOr<H5::Group> group = h5::OpenGroup(training, name, group_name);
-  if (!group.ok()) return group.status();
+  AANET_RETURN_IF_ERROR(group);
   std::vector<std::string> names;
   for (const NamedMatrix& p : parameters) names.push_back(p.name);
   if (absl::Status s = CheckNoExtraDatasets(*group, group_name, names,
@@ -428,7 +428,7 @@ absl::StatusOr<std::vector<NamedMatrix>> ReadMoments(
     absl::StatusOr<Eigen::MatrixXd> value =
         ReadNamedMatrix(*group, group_name, p.name, &p.value,
                         absl::StrCat("parameters/", p.name));
-    if (!value.ok()) return value.status();
+    AANET_RETURN_IF_ERROR(value);
     moments.push_back({p.name, *std::move(value)});
   }
   return moments;
@@ -436,18 +436,18 @@ absl::StatusOr<std::vector<NamedMatrix>> ReadMoments(
 
 absl::Status ReadTraining(const H5::H5File& file, Checkpoint* c) {
   absl::StatusOr<bool> present = h5::HasChild(file, "training");
-  if (!present.ok()) return present.status();
+  AANET_RETURN_IF_ERROR(present);
   if (!*present) return absl::OkStatus();
   absl::StatusOr<H5::Group> group = h5::OpenGroup(file, "training", "training");
-  if (!group.ok()) return group.status();
+  AANET_RETURN_IF_ERROR(group);
   TrainingState t;
   absl::StatusOr<std::vector<NamedMatrix>> m =
       ReadMoments(*group, "adam_m", c->parameters);
-  if (!m.ok()) return m.status();
+  AANET_RETURN_IF_ERROR(m);
   t.adam_m = *std::move(m);
   absl::StatusOr<std::vector<NamedMatrix>> v =
       ReadMoments(*group, "adam_v", c->parameters);
-  if (!v.ok()) return v.status();
+  AANET_RETURN_IF_ERROR(v);
   t.adam_v = *std::move(v);
   for (const NamedMatrix& moment : t.adam_v) {
     if ((moment.value.array() < 0.0).any()) {
@@ -599,7 +599,7 @@ absl::StatusOr<Checkpoint> ReadCheckpoint(const std::string& path) {
     checkpoint = ReadContents(file);
     return checkpoint.status();
   });
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(status);
   return checkpoint;
 }
 
@@ -611,7 +611,7 @@ absl::StatusOr<Checkpoint> ReadCheckpointImage(const std::string& image,
         checkpoint = ReadContents(file);
         return checkpoint.status();
       });
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(status);
   return checkpoint;
 }
 

@@ -7,6 +7,7 @@
 #include "autodiff/ops.h"
 #include "models/mlp_encoder.h"
 #include "models/symplectic_flow.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace {
@@ -54,7 +55,7 @@ absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
       absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
           store, "encoder", config.flow(), absl::StrCat(field_path, ".flow"),
           context.num_particles, random);
-      if (!flow.ok()) return flow.status();
+      AANET_RETURN_IF_ERROR(flow);
       // Default on (ours); off reproduces the published code.
       const bool pair_scale = !config.flow().has_symplectic_pair_scale() ||
                               config.flow().symplectic_pair_scale();
@@ -68,7 +69,7 @@ absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
       absl::StatusOr<std::unique_ptr<MlpEncoder>> mlp =
           MlpEncoder::Create(config.mlp(), absl::StrCat(field_path, ".mlp"),
                              context.num_particles, store, random);
-      if (!mlp.ok()) return mlp.status();
+      AANET_RETURN_IF_ERROR(mlp);
       return std::unique_ptr<CoordinateEncoder>(*std::move(mlp));
     }
     case EncoderConfig::KIND_NOT_SET:

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "autodiff/ops.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -15,14 +16,14 @@ absl::StatusOr<std::unique_ptr<EulerUpdateNetwork>> EulerUpdateNetwork::Create(
   absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
                     context, model->parameters_, random);
-  if (!encoder.ok()) return encoder.status();
+  AANET_RETURN_IF_ERROR(encoder);
   model->encoder_ = *std::move(encoder);
   const int latent_size = 2 * context.num_particles;
   absl::StatusOr<Mlp> net = CreateMlpFromConfig(
       model->parameters_, "derivative_net", config.derivative_net(),
       absl::StrCat(field_path, ".derivative_net"), latent_size, latent_size,
       random);
-  if (!net.ok()) return net.status();
+  AANET_RETURN_IF_ERROR(net);
   model->derivative_net_ = std::make_unique<Mlp>(*std::move(net));
   return model;
 }

@@ -23,7 +23,7 @@ HamiltonianNeuralNetwork::Create(const HamiltonianNeuralNetworkConfig& config,
       model->parameters_, "hamiltonian_net", config.hamiltonian_net(),
       absl::StrCat(field_path, ".hamiltonian_net"), 2 * context.num_particles,
       1, random);
-  if (!net.ok()) return net.status();
+  AANET_RETURN_IF_ERROR(net);
   model->hamiltonian_net_ = std::make_unique<Mlp>(*std::move(net));
   if (model->solver_options().mode != ode::StepMode::kConstant) {
     return model;  // adaptive steps: the whole solve on the float64 tape

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "autodiff/ops.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace ode {
@@ -83,12 +84,12 @@ absl::Status LatentOdeModel::Init(const EncoderConfig& encoder,
                                   const ModelContext& context, Random& random) {
   absl::StatusOr<ode::SolverOptions> options =
       SolverOptionsFromConfig(solver, absl::StrCat(field_path, ".solver"));
-  if (!options.ok()) return options.status();
+  AANET_RETURN_IF_ERROR(options);
   solver_options_ = *options;
   absl::StatusOr<std::unique_ptr<CoordinateEncoder>> built =
       CreateEncoder(encoder, absl::StrCat(field_path, ".encoder"), context,
                     parameters_, random);
-  if (!built.ok()) return built.status();
+  AANET_RETURN_IF_ERROR(built);
   encoder_ = *std::move(built);
   return absl::OkStatus();
 }

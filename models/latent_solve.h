@@ -28,6 +28,7 @@
 #include "autodiff/tape.h"
 #include "ode/checkpointed_solve.h"
 #include "ode/dormand_prince.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -66,7 +67,7 @@ class CheckpointedLatentSolve : public LatentSolve {
     field_.Load();
     absl::StatusOr<State> solved = ode::SolveConstantSteps(
         field_, State(latents.template cast<Scalar>()), dt, options_);
-    if (!solved.ok()) return solved.status();
+    AANET_RETURN_IF_ERROR(solved);
     return solved->template cast<double>();
   }
 
@@ -77,7 +78,7 @@ class CheckpointedLatentSolve : public LatentSolve {
     absl::StatusOr<State> solved = ode::SolveConstantSteps(
         field_, State(latents.value().template cast<Scalar>()), dt, options_,
         &checkpoints_);
-    if (!solved.ok()) return solved.status();
+    AANET_RETURN_IF_ERROR(solved);
     const Eigen::Index rows = latents.rows();
     const Eigen::Index cols = latents.cols();
     // The checkpoints travel with the node, one row per step, after a row

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "autodiff/ops.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -23,16 +24,16 @@ absl::StatusOr<MlpEncoder::CoordinateMap> MlpEncoder::CreateMap(
                        hidden, output, activation, random);
   };
   absl::StatusOr<Mlp> position_in = mlp("position_in", n, k_minus_one, width);
-  if (!position_in.ok()) return position_in.status();
+  AANET_RETURN_IF_ERROR(position_in);
   absl::StatusOr<Mlp> momentum_in = mlp("momentum_in", n, k_minus_one, width);
-  if (!momentum_in.ok()) return momentum_in.status();
+  AANET_RETURN_IF_ERROR(momentum_in);
   absl::StatusOr<Mlp> transform =
       mlp("transform", 2 * width, k_minus_one, width);
-  if (!transform.ok()) return transform.status();
+  AANET_RETURN_IF_ERROR(transform);
   absl::StatusOr<Mlp> position_out = mlp("position_out", width, k, n);
-  if (!position_out.ok()) return position_out.status();
+  AANET_RETURN_IF_ERROR(position_out);
   absl::StatusOr<Mlp> momentum_out = mlp("momentum_out", width, k, n);
-  if (!momentum_out.ok()) return momentum_out.status();
+  AANET_RETURN_IF_ERROR(momentum_out);
   return CoordinateMap{*std::move(position_in), *std::move(momentum_in),
                        *std::move(transform), *std::move(position_out),
                        *std::move(momentum_out)};
@@ -65,11 +66,11 @@ absl::StatusOr<std::unique_ptr<MlpEncoder>> MlpEncoder::Create(
   absl::StatusOr<CoordinateMap> encoder =
       CreateMap("encoder", num_particles, config.hidden_width(),
                 config.num_encoder_layers(), *activation, store, random);
-  if (!encoder.ok()) return encoder.status();
+  AANET_RETURN_IF_ERROR(encoder);
   absl::StatusOr<CoordinateMap> decoder =
       CreateMap("decoder", num_particles, config.hidden_width(),
                 config.num_decoder_layers(), *activation, store, random);
-  if (!decoder.ok()) return decoder.status();
+  AANET_RETURN_IF_ERROR(decoder);
   return std::unique_ptr<MlpEncoder>(
       new MlpEncoder(*std::move(encoder), *std::move(decoder)));
 }

@@ -19,7 +19,7 @@ namespace {
 template <typename Concrete>
 absl::StatusOr<std::unique_ptr<Model>> Upcast(
     absl::StatusOr<std::unique_ptr<Concrete>> model) {
-  if (!model.ok()) return model.status();
+  AANET_RETURN_IF_ERROR(model);
   return std::unique_ptr<Model>(*std::move(model));
 }
 

@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<NeuralOde>> NeuralOde::Create(
       model->parameters_, "derivative_net", config.derivative_net(),
       absl::StrCat(field_path, ".derivative_net"), latent_size, latent_size,
       random);
-  if (!net.ok()) return net.status();
+  AANET_RETURN_IF_ERROR(net);
   model->derivative_net_ = std::make_unique<Mlp>(*std::move(net));
   if (model->solver_options().mode == ode::StepMode::kConstant) {
     const Mlp& field = *model->derivative_net_;

@@ -17,7 +17,7 @@ namespace aanet {
 
 absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
-  if (!checkpoint.ok()) return checkpoint.status();
+  AANET_RETURN_IF_ERROR(checkpoint);
   Predictor predictor;
   AANET_RETURN_IF_ERROR(
       ParseTextProto(checkpoint->config_text,
@@ -40,7 +40,7 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   }
   absl::StatusOr<Eigen::VectorXd> values = FromNamed(
       (*model)->parameters(), checkpoint->parameters, checkpoint_path);
-  if (!values.ok()) return values.status();
+  AANET_RETURN_IF_ERROR(values);
   AANET_RETURN_IF_ERROR((*model)->parameters().Unflatten(*values));
   predictor.model_ = std::shared_ptr<Model>(*std::move(model));
   predictor.scaler_ =

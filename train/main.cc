@@ -112,7 +112,7 @@ absl::Status Run() {
     progress.Update(text, info.step == info.num_steps);
   });
   progress.Finish();
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(status);
 
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

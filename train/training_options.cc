@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "status/status_macros.h"
 
 namespace aanet::train {
 namespace {
@@ -40,7 +41,7 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
       AtLeast("max_jump", config.has_max_jump(), config.max_jump(), 1));
   status.Update(
       AtLeast("eval_every", config.has_eval_every(), config.eval_every(), 1));
-  if (!status.ok()) return status;
+  AANET_RETURN_IF_ERROR(status);
   if (!config.has_learning_rate() || !(config.learning_rate() > 0) ||
       !std::isfinite(config.learning_rate())) {
     return absl::InvalidArgumentError(absl::StrFormat(
