@@ -3,10 +3,11 @@
 # testing `sweep --backend=slurm` (tools/README.md, "Slurm on one machine").
 #
 #   tools/setup.sh --with-slurm      # once: munge, slurmctld, slurmd, client
-#   sudo tools/slurm_local.sh start  # munged, slurmctld, slurmd; waits for the
+#   tools/slurm_local.sh start       # munged, slurmctld, slurmd (via sudo if
+#                                    # not root); waits for the
 #                                    # node to be idle (at most 60 s)
 #   tools/slurm_local.sh status
-#   sudo tools/slurm_local.sh stop
+#   tools/slurm_local.sh stop
 #
 # No systemd: the daemons are started by hand and stopped by their PID files.
 # No cgroups: proctrack/linuxproc and task/none. No accounting database:
@@ -23,12 +24,18 @@ timeout_s=${AANET_SLURM_TIMEOUT:-60}
 
 die() { echo "slurm_local: $*" >&2; exit 1; }
 
+# start and stop run daemons as root and slurm: re-run under sudo (as
+# tools/setup.sh does) when not root.
+if { [ "${1:-}" = start ] || [ "${1:-}" = stop ]; } && [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || die "$1 needs root (or sudo)"
+  exec sudo AANET_SLURM_DIR="$dir" AANET_SLURM_TIMEOUT="$timeout_s" "$0" "$@"
+fi
+
 need_tools() {
   for tool in munged slurmctld slurmd sbatch squeue scontrol sinfo; do
     command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
       die "$tool not found; run tools/setup.sh --with-slurm first"
   done
-  [ "$(id -u)" -eq 0 ] || die "start and stop need root (the daemons run as root and slurm)"
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -122,7 +129,6 @@ stop_daemon() {
 }
 
 stop() {
-  [ "$(id -u)" -eq 0 ] || die "stop needs root"
   stop_daemon slurmd "$dir/run/slurmd.pid"
   stop_daemon slurmctld "$dir/run/slurmctld.pid"
   stop_daemon munged /run/munge/munged.pid
