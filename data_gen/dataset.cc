@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "fileio/fnv1a.h"
 #include "h5/hdf5_io.h"
 #include "status/status_macros.h"
 
@@ -393,34 +394,27 @@ absl::Status CheckSampleTimes(const Eigen::VectorXd& t) {
 
 namespace {
 
-// 64-bit FNV-1a.
-class Fnv1a {
+// FNV-1a over arrays: shape, then values (as little-endian IEEE bit
+// patterns on every machine this project builds for).
+class ArrayHash {
  public:
-  void Add(const void* data, size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < size; ++i) {
-      hash_ = (hash_ ^ bytes[i]) * 0x100000001b3ULL;
-    }
-  }
-  // Shape, then values (as little-endian IEEE bit patterns on every machine
-  // this project builds for).
   void AddArray(const double* values, int64_t rows, int64_t cols) {
-    Add(&rows, sizeof(rows));
-    Add(&cols, sizeof(cols));
-    Add(values, sizeof(double) * static_cast<size_t>(rows * cols));
+    hash_.Add(&rows, sizeof(rows));
+    hash_.Add(&cols, sizeof(cols));
+    hash_.Add(values, sizeof(double) * static_cast<size_t>(rows * cols));
   }
   void Add(const Eigen::MatrixXd& m) { AddArray(m.data(), m.rows(), m.cols()); }
   void Add(const Eigen::VectorXd& v) { AddArray(v.data(), v.size(), 1); }
-  uint64_t value() const { return hash_; }
+  std::string Hex() const { return hash_.Hex(); }
 
  private:
-  uint64_t hash_ = 0xcbf29ce484222325ULL;
+  Fnv1a hash_;
 };
 
 }  // namespace
 
 std::string DatasetHash(const Dataset& d) {
-  Fnv1a hash;
+  ArrayHash hash;
   hash.Add(d.t);
   for (const Eigen::MatrixXd& q : d.q) hash.Add(q);
   for (const Eigen::MatrixXd& p : d.p) hash.Add(p);
@@ -432,7 +426,7 @@ std::string DatasetHash(const Dataset& d) {
   hash.Add(d.parameters.phases);
   hash.Add(d.normal_modes.frequencies);
   hash.Add(d.normal_modes.eigenvectors);
-  return absl::StrFormat("%016x", hash.value());
+  return hash.Hex();
 }
 
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,

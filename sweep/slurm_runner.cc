@@ -24,6 +24,7 @@
 #include "absl/time/time.h"
 #include "cli/progress.h"
 #include "fileio/directory_lock.h"
+#include "fileio/fnv1a.h"
 #include "fileio/text_file.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
@@ -149,26 +150,12 @@ std::string Now() {
                           absl::LocalTimeZone());
 }
 
-// 16 hex digits of the 64-bit FNV-1a hash of a file's bytes: the staged
-// worker's identity (not a security measure).
-absl::StatusOr<std::string> FileHash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  uint64_t hash = 14695981039346656037ull;
-  char buffer[1 << 16];
-  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ull;
-    }
-  }
-  return absl::StrFormat("%016x", hash);
-}
-
 // Copies the worker into <sweep>/slurm/bin/worker-<hash> (once per content)
 // and records it in <sweep>/slurm/staged.txt. Returns the staged path.
 absl::StatusOr<std::string> StageWorker(const std::string& executable,
                                         const fs::path& slurm_dir) {
-  AANET_ASSIGN_OR_RETURN(const std::string hash, FileHash(executable));
+  // The staged worker's identity (fileio/fnv1a.h).
+  AANET_ASSIGN_OR_RETURN(const std::string hash, HashFile(executable));
   const fs::path staged = slurm_dir / "bin" / ("worker-" + hash);
   if (!fs::exists(staged)) {
     std::error_code ec;
