@@ -158,8 +158,9 @@ std::string ProgressText(const std::string& name, const SweepCounts& counts,
                          double elapsed_seconds) {
   std::string eta = "?";
   const int left = counts.running + counts.pending;
-  if (counts.finished_this_run > 0) {
-    const double per_point = counts.finished_seconds / counts.finished_this_run;
+  if (counts.completed_this_run > 0) {
+    const double per_point =
+        counts.completed_seconds / counts.completed_this_run;
     eta = FormatDuration(per_point * left /
                          std::max(1, std::min(counts.parallel, left)));
   }

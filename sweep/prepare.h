@@ -59,14 +59,18 @@ struct SweepCounts {
   int running = 0;
   int pending = 0;  // not started yet (queued)
   int failed = 0;
-  int finished_this_run = 0;    // points this run saw finish
-  double finished_seconds = 0;  // their summed wall seconds
+  int finished_this_run = 0;  // points this run saw finish, failed or not
+  // Of those, the ones with results, and their summed wall seconds: the
+  // ETA's base (a failure's time, seconds for a bad config or hours for a
+  // killed task, says nothing about how long a point takes).
+  int completed_this_run = 0;
+  double completed_seconds = 0;
   int parallel = 1;             // points that run at once
 };
 
 // "sweep quick: 10/40 done, 2 running, 28 pending, 0 failed, elapsed 4:05,
-// ETA 12:00" (ETA from the mean wall time of the points finished in this
-// run, "?" before the first).
+// ETA 12:00" (ETA from the mean wall time of the points completed with
+// results in this run, "?" before the first).
 std::string ProgressText(const std::string& name, const SweepCounts& counts,
                          double elapsed_seconds);
 

@@ -96,6 +96,8 @@ class WorkerPool {
     point.set_wall_seconds(Since(started));
     if (done.exited_zero && fs::exists(fs::path(dir) / "evaluation.json")) {
       point.set_status(SweepPoint::DONE);
+      ++counts_.completed_this_run;
+      counts_.completed_seconds += point.wall_seconds();
     } else {
       point.set_status(SweepPoint::FAILED);
       point.set_error(
@@ -107,7 +109,6 @@ class WorkerPool {
                                       Describe(point), point.error(), dir));
     }
     ++counts_.finished_this_run;
-    counts_.finished_seconds += point.wall_seconds();
   }
 
   void ShowProgress(Clock::time_point start) {

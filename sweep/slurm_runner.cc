@@ -433,14 +433,17 @@ class SlurmSweep {
       return false;
     }
     point.set_slurm_state("");
-    if (started_.count(i) > 0) {
+    const bool seen_running = started_.count(i) > 0;
+    if (seen_running) {
       point.set_wall_seconds(absl::ToDoubleSeconds(absl::Now() - started_[i]));
-      ++finished_;
-      finished_seconds_ += point.wall_seconds();
     }
     const std::string& dir = sweep_.plan.points[i].directory;
     if (fs::exists(fs::path(dir) / "evaluation.json")) {
       point.set_status(SweepPoint::DONE);
+      if (seen_running) {
+        ++completed_;
+        completed_seconds_ += point.wall_seconds();
+      }
       return true;
     }
     const std::string why = EndReason(i);
@@ -470,8 +473,8 @@ class SlurmSweep {
         ++counts.pending;
       }
     }
-    counts.finished_this_run = finished_;
-    counts.finished_seconds = finished_seconds_;
+    counts.completed_this_run = completed_;
+    counts.completed_seconds = completed_seconds_;
     counts.parallel = std::max(1, counts.running);
     return counts;
   }
@@ -486,8 +489,8 @@ class SlurmSweep {
   std::map<std::string, QueuedTask> queue_;
   std::set<int> tracked_;  // points with a live task
   std::map<int, absl::Time> started_;
-  int finished_ = 0;
-  double finished_seconds_ = 0;
+  int completed_ = 0;  // seen running and ended with results (for the ETA)
+  double completed_seconds_ = 0;
 };
 
 }  // namespace

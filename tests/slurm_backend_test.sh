@@ -4,7 +4,9 @@
 # --backend=slurm gives the same evaluation files as the local backend
 # (apart from timings and paths); a task killed with scancel is recorded
 # with Slurm's reason and resubmitted by the rerun; the cluster is stopped
-# at the end. Needs root and `tools/setup.sh --with-slurm`; .ci/run runs it
+# at the end. The cluster is the test's own (a private state directory and
+# ports), so another cluster on the machine, busy or not, does not matter.
+# Needs root and `tools/setup.sh --with-slurm`; .ci/run runs it
 # after `bazel test //...`:
 #   bash tests/slurm_backend_test.sh          (from the workspace root)
 # Never hangs: the cluster start and every sweep run under a time limit.
@@ -15,19 +17,37 @@ source tests/cli_checks.sh
 limit=${SLURM_TEST_TIMEOUT:-600}  # seconds per sweep run
 py=/usr/bin/python3
 tmp=$(mktemp -d /tmp/slurm_backend_test.XXXXXX)
-# A cluster that was already up is used and left up; otherwise the test
-# starts one and stops it.
-started=0
-trap '[ "$started" = 1 ] && tools/slurm_local.sh stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+chmod 755 "$tmp"  # the slurm user writes the cluster's state under it
+
+# A private cluster of our own, beside any other on this machine (its own
+# state, configuration and ports): nobody's queued jobs delay this test, and
+# it inherits none (a shared state directory once held a previous run's
+# array, and the test's tasks waited behind it until they timed out).
+cluster="$tmp/cluster"
+port=$("$py" - <<'PY'
+import random, socket
+# Two free neighbouring ports: slurmctld on P, slurmd on P + 1.
+for p in random.Random().sample(range(20000, 30000, 2), 200):
+    try:
+        for q in (p, p + 1):
+            with socket.socket() as s:
+                s.bind(("", q))
+        print(p)
+        break
+    except OSError:
+        pass
+PY
+)
+[ -n "$port" ] || { echo "FAIL: no two free ports for the test cluster"; exit 1; }
+export AANET_SLURM_DIR="$cluster" AANET_SLURM_CONF="$cluster/slurm.conf" \
+  AANET_SLURM_PORT="$port" SLURM_CONF="$cluster/slurm.conf"
+trap 'tools/slurm_local.sh stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 
 bazel build //sweep:sweep >/dev/null 2>&1 || { echo "FAIL: cannot build //sweep"; exit 1; }
 sweep="$tmp/sweep"
 cp bazel-bin/sweep/sweep "$sweep"
 
-if ! tools/slurm_local.sh status >/dev/null 2>&1; then
-  timeout 120 tools/slurm_local.sh start || { echo "FAIL: the Slurm cluster did not start"; exit 1; }
-  started=1
-fi
+timeout 120 tools/slurm_local.sh start || { echo "FAIL: the Slurm cluster did not start"; exit 1; }
 
 cat > "$tmp/tiny.pbtxt" <<'CONFIG'
 name: "slurm_tiny"
@@ -154,9 +174,6 @@ print(sum(p["error"].startswith("cancelled by --cancel") for p in r["points"]))'
   "$tmp/ctrlc/sweeps/slurm_kill/sweep_results.json")
 [ "$cancelled" -ge 1 ] || fail "--cancel marked no point"
 
-if [ "$started" = 1 ]; then
-  timeout 60 tools/slurm_local.sh stop >/dev/null || fail "the cluster did not stop"
-  tools/slurm_local.sh status >/dev/null 2>&1 && fail "the cluster still runs after stop"
-  started=0
-fi
+timeout 60 tools/slurm_local.sh stop >/dev/null || fail "the cluster did not stop"
+tools/slurm_local.sh status >/dev/null 2>&1 && fail "the cluster still runs after stop"
 finish "slurm backend test passed"

@@ -15,12 +15,23 @@
 # MinJobAge = 1 hour) and in the tasks' own output. The configuration goes
 # to /etc/slurm/slurm.conf (where every Slurm command looks), state, spool
 # and logs under $AANET_SLURM_DIR (default /tmp/aanet-slurm); job ids keep
-# counting across restarts while that directory lives.
+# counting, and queued jobs survive, across restarts while that directory
+# lives.
+#
+# A private instance beside it (what tests/slurm_backend_test.sh starts, so
+# that nobody's queued work delays it and it inherits no one's jobs):
+#   AANET_SLURM_DIR=D AANET_SLURM_CONF=D/slurm.conf AANET_SLURM_PORT=P \
+#     tools/slurm_local.sh start
+# listens on ports P (slurmctld) and P+1 (slurmd); its clients need
+# SLURM_CONF=D/slurm.conf. munged is shared: `stop` leaves it running while
+# another instance's daemons run.
 set -euo pipefail
 
 dir=${AANET_SLURM_DIR:-/tmp/aanet-slurm}
-conf=/etc/slurm/slurm.conf
+conf=${AANET_SLURM_CONF:-/etc/slurm/slurm.conf}
+port=${AANET_SLURM_PORT:-6817}
 timeout_s=${AANET_SLURM_TIMEOUT:-60}
+export SLURM_CONF=$conf
 
 die() { echo "slurm_local: $*" >&2; exit 1; }
 
@@ -28,7 +39,8 @@ die() { echo "slurm_local: $*" >&2; exit 1; }
 # tools/setup.sh does) when not root.
 if { [ "${1:-}" = start ] || [ "${1:-}" = stop ]; } && [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null 2>&1 || die "$1 needs root (or sudo)"
-  exec sudo AANET_SLURM_DIR="$dir" AANET_SLURM_TIMEOUT="$timeout_s" "$0" "$@"
+  exec sudo AANET_SLURM_DIR="$dir" AANET_SLURM_CONF="$conf" \
+    AANET_SLURM_PORT="$port" AANET_SLURM_TIMEOUT="$timeout_s" "$0" "$@"
 fi
 
 need_tools() {
@@ -38,18 +50,23 @@ need_tools() {
   done
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pid_alive() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) && kill -0 "$pid" 2>/dev/null
+}
 
 write_config() {
   local node_line host
   node_line=$(/usr/sbin/slurmd -C | head -1)
   host=${node_line#NodeName=}
   host=${host%% *}
-  mkdir -p /etc/slurm
+  mkdir -p "$(dirname "$conf")"
   cat > "$conf" <<CONF
 # Written by tools/slurm_local.sh: a one-machine cluster.
 ClusterName=aanet-local
 SlurmctldHost=$host
+SlurmctldPort=$port
+SlurmdPort=$((port + 1))
 SlurmUser=slurm
 AuthType=auth/munge
 ProctrackType=proctrack/linuxproc
@@ -88,6 +105,28 @@ start_munge() {
   die "munge does not authenticate (munge -n | unmunge fails); see /var/log/munge/munged.log"
 }
 
+# Jobs the saved state calls running whose processes are gone: after a
+# reboot (or a machine reset) slurmctld recovers them as RUNNING, the fresh
+# slurmd has no step for them, and this Slurm never notices, so they would
+# hold the cores forever. A live batch step has a socket
+# <node>_<jobid>.<step> in the spool directory (slurmstepd outlives a
+# restarted slurmd, and such jobs are left alone). The sweep resubmits a
+# cancelled task's point on its next run.
+cancel_lost_jobs() {
+  local job name socket live
+  # %A is the job record's own id (in the socket's name), %i the name scancel
+  # takes (an array task is 99_62, not its record id).
+  squeue -h -t RUNNING,COMPLETING -o '%A %i' | while read -r job name; do
+    live=0
+    for socket in "$dir"/spool/*_"$job".*; do
+      [ -S "$socket" ] && live=1
+    done
+    [ "$live" = 1 ] && continue
+    echo "slurm_local: job $name was running when the daemons stopped and its processes are gone; cancelling it (rerun its sweep to resubmit the point)"
+    scancel "$name" || true
+  done
+}
+
 start() {
   need_tools
   if pid_alive "$dir/run/slurmctld.pid" && pid_alive "$dir/run/slurmd.pid"; then
@@ -96,16 +135,19 @@ start() {
   fi
   mkdir -p "$dir"/{state,spool,log,run}
   chown slurm:slurm "$dir/state" "$dir/log" "$dir/run"
+  runuser -u slurm -- test -w "$dir/state" ||
+    die "the slurm user cannot write $dir/state (is a parent directory private? chmod 755 it)"
   start_munge
   write_config
-  pid_alive "$dir/run/slurmctld.pid" || /usr/sbin/slurmctld ||
+  pid_alive "$dir/run/slurmctld.pid" || /usr/sbin/slurmctld -f "$conf" ||
     die "slurmctld did not start; see $dir/log/slurmctld.log"
-  pid_alive "$dir/run/slurmd.pid" || /usr/sbin/slurmd ||
+  pid_alive "$dir/run/slurmd.pid" || /usr/sbin/slurmd -f "$conf" ||
     die "slurmd did not start; see $dir/log/slurmd.log"
   local deadline=$((SECONDS + timeout_s)) state=""
   while ((SECONDS < deadline)); do
     state=$(sinfo -h -o '%T' 2>/dev/null | head -1 || true)
     if [ "$state" = "idle" ] || [ "$state" = "mixed" ] || [ "$state" = "allocated" ]; then
+      cancel_lost_jobs
       echo "slurm_local: up: node $(sinfo -h -o '%N, %c CPUs, %T' | head -1); config $conf; logs $dir/log"
       return
     fi
@@ -131,7 +173,10 @@ stop_daemon() {
 stop() {
   stop_daemon slurmd "$dir/run/slurmd.pid"
   stop_daemon slurmctld "$dir/run/slurmctld.pid"
-  stop_daemon munged /run/munge/munged.pid
+  # munged authenticates every instance on this machine.
+  if ! pgrep -x slurmctld >/dev/null && ! pgrep -x slurmd >/dev/null; then
+    stop_daemon munged /run/munge/munged.pid
+  fi
   echo "slurm_local: stopped"
 }
 
