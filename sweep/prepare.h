@@ -65,7 +65,7 @@ struct SweepCounts {
   // killed task, says nothing about how long a point takes).
   int completed_this_run = 0;
   double completed_seconds = 0;
-  int parallel = 1;             // points that run at once
+  int parallel = 1;  // points that run at once
 };
 
 // "sweep quick: 10/40 done, 2 running, 28 pending, 0 failed, elapsed 4:05,
