@@ -43,8 +43,7 @@ TEST(ProgressTextTest, FailedPointsDoNotSetTheEta) {
   counts.finished_this_run = 2;
   counts.completed_this_run = 1;
   counts.completed_seconds = 30;
-  EXPECT_NE(ProgressText("s", counts, 3600).find("ETA 1:00"),
-            std::string::npos)
+  EXPECT_NE(ProgressText("s", counts, 3600).find("ETA 1:00"), std::string::npos)
       << ProgressText("s", counts, 3600);
 }
 
