@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "fileio/text_file.h"
 #include "status/status_macros.h"
 
 namespace aanet::reports {
@@ -259,7 +260,8 @@ absl::Status RunGnuplotScript(const std::string& gnuplot,
                               const std::string& script_name,
                               const std::string& png_name) {
   const std::string script_path = (fs::path(dir) / script_name).string();
-  const std::string temporary = absl::StrCat(png_name, ".tmp-", ::getpid());
+  // gnuplot runs in `dir`, so it is given the temporary's name relative to it.
+  const std::string temporary = TemporaryPathFor(png_name);
   const std::string temporary_path = (fs::path(dir) / temporary).string();
   absl::StatusOr<ProcessResult> run = RunProcess(
       {gnuplot, "-e", absl::StrCat("outfile = ", GnuplotQuote(temporary)),
@@ -283,14 +285,8 @@ absl::Status RunGnuplotScript(const std::string& gnuplot,
                                             ": gnuplot wrote no image (",
                                             OneLine(run->standard_error), ")"));
   }
-  fs::rename(temporary_path, fs::path(dir) / png_name, ec);
-  if (ec) {
-    fs::remove(temporary_path, ec);
-    return absl::InternalError(absl::StrCat((fs::path(dir) / png_name).string(),
-                                            ": cannot write (", ec.message(),
-                                            ")"));
-  }
-  return absl::OkStatus();
+  return CommitTemporaryFile(temporary_path,
+                             (fs::path(dir) / png_name).string());
 }
 
 }  // namespace aanet::reports
