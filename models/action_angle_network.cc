@@ -29,18 +29,19 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
   }
   std::unique_ptr<ActionAngleNetwork> model(
       new ActionAngleNetwork(num_particles));
-  absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =
+  AANET_ASSIGN_OR_RETURN(
+      std::unique_ptr<CoordinateEncoder> encoder,
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
-                    context, model->parameters_, random);
-  AANET_RETURN_IF_ERROR(encoder);
-  model->encoder_ = *std::move(encoder);
+                    context, model->parameters_, random));
+  model->encoder_ = std::move(encoder);
 
-  absl::StatusOr<Mlp> mlp = CreateMlpFromConfig(
-      model->parameters_, "angular_velocity_net", config.angular_velocity_net(),
-      absl::StrCat(field_path, ".angular_velocity_net"), num_particles,
-      num_particles, random);
-  AANET_RETURN_IF_ERROR(mlp);
-  model->angular_velocity_net_ = std::make_unique<Mlp>(*std::move(mlp));
+  AANET_ASSIGN_OR_RETURN(
+      Mlp mlp,
+      CreateMlpFromConfig(model->parameters_, "angular_velocity_net",
+                          config.angular_velocity_net(),
+                          absl::StrCat(field_path, ".angular_velocity_net"),
+                          num_particles, num_particles, random));
+  model->angular_velocity_net_ = std::make_unique<Mlp>(std::move(mlp));
   return model;
 }
 

@@ -186,16 +186,15 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
     return s;
   }
 
-  absl::StatusOr<H5::Group> parameters =
-      h5::OpenOrCreateGroup(file, "parameters");
-  AANET_RETURN_IF_ERROR(parameters);
-  if (absl::Status s = h5::WriteStringAttribute(*parameters, "order",
+  AANET_ASSIGN_OR_RETURN(H5::Group parameters,
+                         h5::OpenOrCreateGroup(file, "parameters"));
+  if (absl::Status s = h5::WriteStringAttribute(parameters, "order",
                                                 absl::StrJoin(names, "\n"));
       !s.ok()) {
     return s;
   }
   for (const NamedMatrix& p : c.parameters) {
-    if (absl::Status s = h5::WriteMatrix(*parameters, p.name, p.value);
+    if (absl::Status s = h5::WriteMatrix(parameters, p.name, p.value);
         !s.ok()) {
       return s;
     }
@@ -203,32 +202,28 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
 
   if (!c.training.has_value()) return absl::OkStatus();
   const TrainingState& t = *c.training;
-  absl::StatusOr<H5::Group> training = h5::OpenOrCreateGroup(file, "training");
-  AANET_RETURN_IF_ERROR(training);
+  AANET_ASSIGN_OR_RETURN(H5::Group training,
+                         h5::OpenOrCreateGroup(file, "training"));
   const std::pair<const char*, const std::vector<NamedMatrix>*> moments[] = {
       {"adam_m", &t.adam_m}, {"adam_v", &t.adam_v}};
   for (const auto& [group, matrices] : moments) {
     for (const NamedMatrix& m : *matrices) {
       if (absl::Status s = h5::WriteMatrix(
-              *training, absl::StrCat(group, "/", m.name), m.value);
+              training, absl::StrCat(group, "/", m.name), m.value);
           !s.ok()) {
         return s;
       }
     }
   }
   return RunAll({
+      [&] { return h5::WriteIntAttribute(training, "adam_step", t.adam_step); },
       [&] {
-        return h5::WriteIntAttribute(*training, "adam_step", t.adam_step);
+        return h5::WriteStringAttribute(training, "rng_state", t.rng_state);
       },
       [&] {
-        return h5::WriteStringAttribute(*training, "rng_state", t.rng_state);
+        return h5::WriteDoubleAttribute(training, "best_loss", t.best_loss);
       },
-      [&] {
-        return h5::WriteDoubleAttribute(*training, "best_loss", t.best_loss);
-      },
-      [&] {
-        return h5::WriteIntAttribute(*training, "best_step", t.best_step);
-      },
+      [&] { return h5::WriteIntAttribute(training, "best_step", t.best_step); },
   });
 }
 
@@ -241,19 +236,18 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
     return absl::InvalidArgumentError(
         "not an aanet checkpoint (missing attribute 'format')");
   }
-  absl::StatusOr<std::string> format = h5::ReadStringAttribute(file, "format");
-  AANET_RETURN_IF_ERROR(format);
-  if (*format != kCheckpointFormat) {
+  AANET_ASSIGN_OR_RETURN(std::string format,
+                         h5::ReadStringAttribute(file, "format"));
+  if (format != kCheckpointFormat) {
     return absl::InvalidArgumentError(absl::StrCat("attribute 'format' is \"",
-                                                   *format, "\", expected \"",
+                                                   format, "\", expected \"",
                                                    kCheckpointFormat, "\""));
   }
-  absl::StatusOr<int64_t> version =
-      h5::ReadIntAttribute(file, "format_version");
-  AANET_RETURN_IF_ERROR(version);
-  if (*version != kCheckpointFormatVersion) {
+  AANET_ASSIGN_OR_RETURN(int64_t version,
+                         h5::ReadIntAttribute(file, "format_version"));
+  if (version != kCheckpointFormatVersion) {
     return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'format_version' is ", *version, ", expected ",
+        absl::StrCat("attribute 'format_version' is ", version, ", expected ",
                      kCheckpointFormatVersion));
   }
   const std::pair<const char*, std::string*> strings[] = {
@@ -261,9 +255,9 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
       {"config", &c->config_text},
       {"dataset_path", &c->dataset_path}};
   for (const auto& [name, out] : strings) {
-    absl::StatusOr<std::string> value = h5::ReadStringAttribute(file, name);
-    AANET_RETURN_IF_ERROR(value);
-    *out = *std::move(value);
+    AANET_ASSIGN_OR_RETURN(std::string value,
+                           h5::ReadStringAttribute(file, name));
+    *out = std::move(value);
   }
   if (c->model_kind.empty()) {
     return absl::InvalidArgumentError("attribute 'model_kind' is empty");
@@ -274,29 +268,27 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
       {"dataset_hash", &c->dataset_hash}};
   for (const auto& [name, out] : optional_strings) {
     if (!file.attrExists(name)) continue;
-    absl::StatusOr<std::string> value = h5::ReadStringAttribute(file, name);
-    AANET_RETURN_IF_ERROR(value);
-    *out = *std::move(value);
+    AANET_ASSIGN_OR_RETURN(std::string value,
+                           h5::ReadStringAttribute(file, name));
+    *out = std::move(value);
   }
   if (absl::Status s = CheckDatasetHash(c->dataset_hash); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'dataset_hash': ", s.message()));
   }
-  absl::StatusOr<int64_t> n = h5::ReadIntAttribute(file, "num_particles");
-  AANET_RETURN_IF_ERROR(n);
-  if (*n < 1 || *n > kMaxParticles) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'num_particles' is ", *n, ", expected 1 to ",
-                     kMaxParticles));
+  AANET_ASSIGN_OR_RETURN(int64_t n,
+                         h5::ReadIntAttribute(file, "num_particles"));
+  if (n < 1 || n > kMaxParticles) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'num_particles' is ", n, ", expected 1 to ", kMaxParticles));
   }
-  c->num_particles = static_cast<int>(*n);
-  absl::StatusOr<int64_t> step = h5::ReadIntAttribute(file, "step");
-  AANET_RETURN_IF_ERROR(step);
-  if (*step < 0) {
+  c->num_particles = static_cast<int>(n);
+  AANET_ASSIGN_OR_RETURN(int64_t step, h5::ReadIntAttribute(file, "step"));
+  if (step < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'step' is ", *step, ", expected >= 0"));
+        absl::StrCat("attribute 'step' is ", step, ", expected >= 0"));
   }
-  c->step = *step;
+  c->step = step;
   return absl::OkStatus();
 }
 
@@ -306,11 +298,10 @@ absl::Status CheckNoExtraDatasets(const H5::Group& group,
                                   const std::string& group_name,
                                   const std::vector<std::string>& names,
                                   const std::string& what) {
-  absl::StatusOr<std::vector<std::string>> present =
-      h5::ListDatasets(group, group_name);
-  AANET_RETURN_IF_ERROR(present);
+  AANET_ASSIGN_OR_RETURN(std::vector<std::string> present,
+                         h5::ListDatasets(group, group_name));
   const std::set<std::string> expected(names.begin(), names.end());
-  for (const std::string& name : *present) {
+  for (const std::string& name : present) {
     if (expected.count(name) == 0) {
       return absl::InvalidArgumentError(absl::StrCat(
           "group '", group_name, "' holds dataset '", name, "', ", what));
@@ -328,15 +319,15 @@ absl::StatusOr<Eigen::MatrixXd> ReadNamedMatrix(const H5::Group& group,
                                                 const Eigen::MatrixXd* shape,
                                                 const std::string& reference) {
   const std::string full_name = absl::StrCat(group_name, "/", name);
-  absl::StatusOr<h5::Array> array = h5::OpenArray(group, name, full_name);
-  AANET_RETURN_IF_ERROR(array);
+  AANET_ASSIGN_OR_RETURN(h5::Array array,
+                         h5::OpenArray(group, name, full_name));
   AANET_RETURN_IF_ERROR(
-      shape == nullptr ? h5::CheckRank(*array, 2, "[rows,cols]")
-                       : h5::CheckShape(*array,
+      shape == nullptr ? h5::CheckRank(array, 2, "[rows,cols]")
+                       : h5::CheckShape(array,
                                         {static_cast<hsize_t>(shape->rows()),
                                          static_cast<hsize_t>(shape->cols())},
                                         "", reference));
-  absl::StatusOr<Eigen::MatrixXd> value = h5::ReadMatrix(*array);
+  absl::StatusOr<Eigen::MatrixXd> value = h5::ReadMatrix(array);
   AANET_RETURN_IF_ERROR(value);
   // Flat indices in messages count in the file's (row-major) order.
   const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
@@ -347,10 +338,9 @@ absl::StatusOr<Eigen::MatrixXd> ReadNamedMatrix(const H5::Group& group,
 }
 
 absl::Status ReadParameters(const H5::H5File& file, Checkpoint* c) {
-  absl::StatusOr<H5::Group> group =
-      h5::OpenGroup(file, "parameters", "parameters");
-  AANET_RETURN_IF_ERROR(group);
-  absl::StatusOr<std::string> order = h5::ReadStringAttribute(*group, "order");
+  AANET_ASSIGN_OR_RETURN(H5::Group group,
+                         h5::OpenGroup(file, "parameters", "parameters"));
+  absl::StatusOr<std::string> order = h5::ReadStringAttribute(group, "order");
   if (!order.ok()) return h5::Annotate(order.status(), "group 'parameters'");
   if (order->empty()) {
     return absl::InvalidArgumentError(
@@ -362,42 +352,40 @@ absl::Status ReadParameters(const H5::H5File& file, Checkpoint* c) {
       !s.ok()) {
     return h5::Annotate(s, "group 'parameters': attribute 'order'");
   }
-  if (absl::Status s = CheckNoExtraDatasets(*group, "parameters", names,
+  if (absl::Status s = CheckNoExtraDatasets(group, "parameters", names,
                                             "which attribute 'order' does "
                                             "not list");
       !s.ok()) {
     return s;
   }
   for (const std::string& name : names) {
-    absl::StatusOr<Eigen::MatrixXd> value =
-        ReadNamedMatrix(*group, "parameters", name, nullptr, "");
-    AANET_RETURN_IF_ERROR(value);
-    c->parameters.push_back({name, *std::move(value)});
+    AANET_ASSIGN_OR_RETURN(
+        Eigen::MatrixXd value,
+        ReadNamedMatrix(group, "parameters", name, nullptr, ""));
+    c->parameters.push_back({name, std::move(value)});
   }
   return absl::OkStatus();
 }
 
 absl::Status ReadScaler(const H5::H5File& file, Checkpoint* c) {
-  absl::StatusOr<H5::Group> group = h5::OpenGroup(file, "scaler", "scaler");
-  AANET_RETURN_IF_ERROR(group);
+  AANET_ASSIGN_OR_RETURN(H5::Group group,
+                         h5::OpenGroup(file, "scaler", "scaler"));
   const hsize_t size = 2 * static_cast<hsize_t>(c->num_particles);
   const std::pair<const char*, Eigen::RowVectorXd*> items[] = {
       {"mean", &c->scaler_mean}, {"scale", &c->scaler_scale}};
   for (const auto& [name, out] : items) {
     const std::string full_name = absl::StrCat("scaler/", name);
-    absl::StatusOr<h5::Array> array = h5::OpenArray(*group, name, full_name);
-    AANET_RETURN_IF_ERROR(array);
-    if (absl::Status s = h5::CheckShape(*array, {size}, "[2n]", ""); !s.ok()) {
+    AANET_ASSIGN_OR_RETURN(h5::Array array,
+                           h5::OpenArray(group, name, full_name));
+    if (absl::Status s = h5::CheckShape(array, {size}, "[2n]", ""); !s.ok()) {
       return s;
     }
-    absl::StatusOr<Eigen::VectorXd> value = h5::ReadVector(*array);
-    AANET_RETURN_IF_ERROR(value);
-    if (absl::Status s =
-            h5::CheckFinite(full_name, value->data(), value->size());
+    AANET_ASSIGN_OR_RETURN(Eigen::VectorXd value, h5::ReadVector(array));
+    if (absl::Status s = h5::CheckFinite(full_name, value.data(), value.size());
         !s.ok()) {
       return s;
     }
-    *out = value->transpose();
+    *out = value.transpose();
   }
   for (Eigen::Index i = 0; i < c->scaler_scale.size(); ++i) {
     if (!(c->scaler_scale(i) > 0.0)) {
@@ -414,41 +402,38 @@ absl::StatusOr<std::vector<NamedMatrix>> ReadMoments(
     const H5::Group& training, const std::string& name,
     const std::vector<NamedMatrix>& parameters) {
   const std::string group_name = absl::StrCat("training/", name);
-  absl::StatusOr<H5::Group> group = h5::OpenGroup(training, name, group_name);
-  AANET_RETURN_IF_ERROR(group);
+  AANET_ASSIGN_OR_RETURN(H5::Group group,
+                         h5::OpenGroup(training, name, group_name));
   std::vector<std::string> names;
   for (const NamedMatrix& p : parameters) names.push_back(p.name);
-  if (absl::Status s = CheckNoExtraDatasets(*group, group_name, names,
+  if (absl::Status s = CheckNoExtraDatasets(group, group_name, names,
                                             "which is not a parameter");
       !s.ok()) {
     return s;
   }
   std::vector<NamedMatrix> moments;
   for (const NamedMatrix& p : parameters) {
-    absl::StatusOr<Eigen::MatrixXd> value =
-        ReadNamedMatrix(*group, group_name, p.name, &p.value,
-                        absl::StrCat("parameters/", p.name));
-    AANET_RETURN_IF_ERROR(value);
-    moments.push_back({p.name, *std::move(value)});
+    AANET_ASSIGN_OR_RETURN(
+        Eigen::MatrixXd value,
+        ReadNamedMatrix(group, group_name, p.name, &p.value,
+                        absl::StrCat("parameters/", p.name)));
+    moments.push_back({p.name, std::move(value)});
   }
   return moments;
 }
 
 absl::Status ReadTraining(const H5::H5File& file, Checkpoint* c) {
-  absl::StatusOr<bool> present = h5::HasChild(file, "training");
-  AANET_RETURN_IF_ERROR(present);
-  if (!*present) return absl::OkStatus();
-  absl::StatusOr<H5::Group> group = h5::OpenGroup(file, "training", "training");
-  AANET_RETURN_IF_ERROR(group);
+  AANET_ASSIGN_OR_RETURN(bool present, h5::HasChild(file, "training"));
+  if (!present) return absl::OkStatus();
+  AANET_ASSIGN_OR_RETURN(H5::Group group,
+                         h5::OpenGroup(file, "training", "training"));
   TrainingState t;
-  absl::StatusOr<std::vector<NamedMatrix>> m =
-      ReadMoments(*group, "adam_m", c->parameters);
-  AANET_RETURN_IF_ERROR(m);
-  t.adam_m = *std::move(m);
-  absl::StatusOr<std::vector<NamedMatrix>> v =
-      ReadMoments(*group, "adam_v", c->parameters);
-  AANET_RETURN_IF_ERROR(v);
-  t.adam_v = *std::move(v);
+  AANET_ASSIGN_OR_RETURN(std::vector<NamedMatrix> m,
+                         ReadMoments(group, "adam_m", c->parameters));
+  t.adam_m = std::move(m);
+  AANET_ASSIGN_OR_RETURN(std::vector<NamedMatrix> v,
+                         ReadMoments(group, "adam_v", c->parameters));
+  t.adam_v = std::move(v);
   for (const NamedMatrix& moment : t.adam_v) {
     if ((moment.value.array() < 0.0).any()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -457,7 +442,7 @@ absl::Status ReadTraining(const H5::H5File& file, Checkpoint* c) {
   }
 
   const std::string context = "group 'training'";
-  absl::StatusOr<int64_t> adam_step = h5::ReadIntAttribute(*group, "adam_step");
+  absl::StatusOr<int64_t> adam_step = h5::ReadIntAttribute(group, "adam_step");
   if (!adam_step.ok()) return h5::Annotate(adam_step.status(), context);
   if (*adam_step < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -465,18 +450,18 @@ absl::Status ReadTraining(const H5::H5File& file, Checkpoint* c) {
   }
   t.adam_step = *adam_step;
   absl::StatusOr<std::string> rng_state =
-      h5::ReadStringAttribute(*group, "rng_state");
+      h5::ReadStringAttribute(group, "rng_state");
   if (!rng_state.ok()) return h5::Annotate(rng_state.status(), context);
   t.rng_state = *std::move(rng_state);
   absl::StatusOr<double> best_loss =
-      h5::ReadDoubleAttribute(*group, "best_loss");
+      h5::ReadDoubleAttribute(group, "best_loss");
   if (!best_loss.ok()) return h5::Annotate(best_loss.status(), context);
   if (std::isnan(*best_loss)) {
     return absl::InvalidArgumentError(
         absl::StrCat(context, ": attribute 'best_loss' is NaN"));
   }
   t.best_loss = *best_loss;
-  absl::StatusOr<int64_t> best_step = h5::ReadIntAttribute(*group, "best_step");
+  absl::StatusOr<int64_t> best_step = h5::ReadIntAttribute(group, "best_step");
   if (!best_step.ok()) return h5::Annotate(best_step.status(), context);
   t.best_step = *best_step;
   c->training = std::move(t);

@@ -52,25 +52,26 @@ absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
     const ModelContext& context, ad::ParameterStore& store, Random& random) {
   switch (config.kind_case()) {
     case EncoderConfig::kFlow: {
-      absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
-          store, "encoder", config.flow(), absl::StrCat(field_path, ".flow"),
-          context.num_particles, random);
-      AANET_RETURN_IF_ERROR(flow);
+      AANET_ASSIGN_OR_RETURN(
+          SymplecticFlow flow,
+          SymplecticFlow::Create(store, "encoder", config.flow(),
+                                 absl::StrCat(field_path, ".flow"),
+                                 context.num_particles, random));
       // Default on (ours); off reproduces the published code.
       const bool pair_scale = !config.flow().has_symplectic_pair_scale() ||
                               config.flow().symplectic_pair_scale();
       return std::unique_ptr<CoordinateEncoder>(new FlowEncoder(
-          *std::move(flow),
+          std::move(flow),
           pair_scale ? SymplecticPairScale(context.coordinate_scale,
                                            context.num_particles)
                      : Eigen::RowVectorXd::Ones(2 * context.num_particles)));
     }
     case EncoderConfig::kMlp: {
-      absl::StatusOr<std::unique_ptr<MlpEncoder>> mlp =
+      AANET_ASSIGN_OR_RETURN(
+          std::unique_ptr<MlpEncoder> mlp,
           MlpEncoder::Create(config.mlp(), absl::StrCat(field_path, ".mlp"),
-                             context.num_particles, store, random);
-      AANET_RETURN_IF_ERROR(mlp);
-      return std::unique_ptr<CoordinateEncoder>(*std::move(mlp));
+                             context.num_particles, store, random));
+      return std::unique_ptr<CoordinateEncoder>(std::move(mlp));
     }
     case EncoderConfig::KIND_NOT_SET:
       break;

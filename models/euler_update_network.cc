@@ -13,18 +13,18 @@ absl::StatusOr<std::unique_ptr<EulerUpdateNetwork>> EulerUpdateNetwork::Create(
     const ModelContext& context, Random& random) {
   std::unique_ptr<EulerUpdateNetwork> model(
       new EulerUpdateNetwork(context.num_particles));
-  absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =
+  AANET_ASSIGN_OR_RETURN(
+      std::unique_ptr<CoordinateEncoder> encoder,
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
-                    context, model->parameters_, random);
-  AANET_RETURN_IF_ERROR(encoder);
-  model->encoder_ = *std::move(encoder);
+                    context, model->parameters_, random));
+  model->encoder_ = std::move(encoder);
   const int latent_size = 2 * context.num_particles;
-  absl::StatusOr<Mlp> net = CreateMlpFromConfig(
-      model->parameters_, "derivative_net", config.derivative_net(),
-      absl::StrCat(field_path, ".derivative_net"), latent_size, latent_size,
-      random);
-  AANET_RETURN_IF_ERROR(net);
-  model->derivative_net_ = std::make_unique<Mlp>(*std::move(net));
+  AANET_ASSIGN_OR_RETURN(
+      Mlp net, CreateMlpFromConfig(model->parameters_, "derivative_net",
+                                   config.derivative_net(),
+                                   absl::StrCat(field_path, ".derivative_net"),
+                                   latent_size, latent_size, random));
+  model->derivative_net_ = std::make_unique<Mlp>(std::move(net));
   return model;
 }
 

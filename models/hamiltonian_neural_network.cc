@@ -19,12 +19,12 @@ HamiltonianNeuralNetwork::Create(const HamiltonianNeuralNetworkConfig& config,
       new HamiltonianNeuralNetwork(context.num_particles));
   AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
                                     field_path, context, random));
-  absl::StatusOr<Mlp> net = CreateMlpFromConfig(
-      model->parameters_, "hamiltonian_net", config.hamiltonian_net(),
-      absl::StrCat(field_path, ".hamiltonian_net"), 2 * context.num_particles,
-      1, random);
-  AANET_RETURN_IF_ERROR(net);
-  model->hamiltonian_net_ = std::make_unique<Mlp>(*std::move(net));
+  AANET_ASSIGN_OR_RETURN(
+      Mlp net, CreateMlpFromConfig(model->parameters_, "hamiltonian_net",
+                                   config.hamiltonian_net(),
+                                   absl::StrCat(field_path, ".hamiltonian_net"),
+                                   2 * context.num_particles, 1, random));
+  model->hamiltonian_net_ = std::make_unique<Mlp>(std::move(net));
   if (model->solver_options().mode != ode::StepMode::kConstant) {
     return model;  // adaptive steps: the whole solve on the float64 tape
   }

@@ -82,15 +82,15 @@ absl::Status LatentOdeModel::Init(const EncoderConfig& encoder,
                                   const OdeSolverConfig& solver,
                                   const std::string& field_path,
                                   const ModelContext& context, Random& random) {
-  absl::StatusOr<ode::SolverOptions> options =
-      SolverOptionsFromConfig(solver, absl::StrCat(field_path, ".solver"));
-  AANET_RETURN_IF_ERROR(options);
-  solver_options_ = *options;
-  absl::StatusOr<std::unique_ptr<CoordinateEncoder>> built =
+  AANET_ASSIGN_OR_RETURN(
+      ode::SolverOptions options,
+      SolverOptionsFromConfig(solver, absl::StrCat(field_path, ".solver")));
+  solver_options_ = options;
+  AANET_ASSIGN_OR_RETURN(
+      std::unique_ptr<CoordinateEncoder> built,
       CreateEncoder(encoder, absl::StrCat(field_path, ".encoder"), context,
-                    parameters_, random);
-  AANET_RETURN_IF_ERROR(built);
-  encoder_ = *std::move(built);
+                    parameters_, random));
+  encoder_ = std::move(built);
   return absl::OkStatus();
 }
 

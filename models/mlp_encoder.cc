@@ -23,20 +23,17 @@ absl::StatusOr<MlpEncoder::CoordinateMap> MlpEncoder::CreateMap(
     return Mlp::Create(store, absl::StrFormat("%s/%s", name, part), input,
                        hidden, output, activation, random);
   };
-  absl::StatusOr<Mlp> position_in = mlp("position_in", n, k_minus_one, width);
-  AANET_RETURN_IF_ERROR(position_in);
-  absl::StatusOr<Mlp> momentum_in = mlp("momentum_in", n, k_minus_one, width);
-  AANET_RETURN_IF_ERROR(momentum_in);
-  absl::StatusOr<Mlp> transform =
-      mlp("transform", 2 * width, k_minus_one, width);
-  AANET_RETURN_IF_ERROR(transform);
-  absl::StatusOr<Mlp> position_out = mlp("position_out", width, k, n);
-  AANET_RETURN_IF_ERROR(position_out);
-  absl::StatusOr<Mlp> momentum_out = mlp("momentum_out", width, k, n);
-  AANET_RETURN_IF_ERROR(momentum_out);
-  return CoordinateMap{*std::move(position_in), *std::move(momentum_in),
-                       *std::move(transform), *std::move(position_out),
-                       *std::move(momentum_out)};
+  AANET_ASSIGN_OR_RETURN(Mlp position_in,
+                         mlp("position_in", n, k_minus_one, width));
+  AANET_ASSIGN_OR_RETURN(Mlp momentum_in,
+                         mlp("momentum_in", n, k_minus_one, width));
+  AANET_ASSIGN_OR_RETURN(Mlp transform,
+                         mlp("transform", 2 * width, k_minus_one, width));
+  AANET_ASSIGN_OR_RETURN(Mlp position_out, mlp("position_out", width, k, n));
+  AANET_ASSIGN_OR_RETURN(Mlp momentum_out, mlp("momentum_out", width, k, n));
+  return CoordinateMap{std::move(position_in), std::move(momentum_in),
+                       std::move(transform), std::move(position_out),
+                       std::move(momentum_out)};
 }
 
 absl::StatusOr<std::unique_ptr<MlpEncoder>> MlpEncoder::Create(
@@ -63,16 +60,16 @@ absl::StatusOr<std::unique_ptr<MlpEncoder>> MlpEncoder::Create(
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s.activation: %s", field_path, activation.status().message()));
   }
-  absl::StatusOr<CoordinateMap> encoder =
+  AANET_ASSIGN_OR_RETURN(
+      CoordinateMap encoder,
       CreateMap("encoder", num_particles, config.hidden_width(),
-                config.num_encoder_layers(), *activation, store, random);
-  AANET_RETURN_IF_ERROR(encoder);
-  absl::StatusOr<CoordinateMap> decoder =
+                config.num_encoder_layers(), *activation, store, random));
+  AANET_ASSIGN_OR_RETURN(
+      CoordinateMap decoder,
       CreateMap("decoder", num_particles, config.hidden_width(),
-                config.num_decoder_layers(), *activation, store, random);
-  AANET_RETURN_IF_ERROR(decoder);
+                config.num_decoder_layers(), *activation, store, random));
   return std::unique_ptr<MlpEncoder>(
-      new MlpEncoder(*std::move(encoder), *std::move(decoder)));
+      new MlpEncoder(std::move(encoder), std::move(decoder)));
 }
 
 ad::Var MlpEncoder::CoordinateMap::Apply(ad::Tape& tape,

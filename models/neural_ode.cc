@@ -17,12 +17,12 @@ absl::StatusOr<std::unique_ptr<NeuralOde>> NeuralOde::Create(
   AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
                                     field_path, context, random));
   const int latent_size = 2 * context.num_particles;
-  absl::StatusOr<Mlp> net = CreateMlpFromConfig(
-      model->parameters_, "derivative_net", config.derivative_net(),
-      absl::StrCat(field_path, ".derivative_net"), latent_size, latent_size,
-      random);
-  AANET_RETURN_IF_ERROR(net);
-  model->derivative_net_ = std::make_unique<Mlp>(*std::move(net));
+  AANET_ASSIGN_OR_RETURN(
+      Mlp net, CreateMlpFromConfig(model->parameters_, "derivative_net",
+                                   config.derivative_net(),
+                                   absl::StrCat(field_path, ".derivative_net"),
+                                   latent_size, latent_size, random));
+  model->derivative_net_ = std::make_unique<Mlp>(std::move(net));
   if (model->solver_options().mode == ode::StepMode::kConstant) {
     const Mlp& field = *model->derivative_net_;
     std::vector<int> ids = field.weight_ids();

@@ -16,39 +16,38 @@
 namespace aanet {
 
 absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
-  absl::StatusOr<Checkpoint> checkpoint = ReadCheckpoint(checkpoint_path);
-  AANET_RETURN_IF_ERROR(checkpoint);
+  AANET_ASSIGN_OR_RETURN(Checkpoint checkpoint,
+                         ReadCheckpoint(checkpoint_path));
   Predictor predictor;
   AANET_RETURN_IF_ERROR(
-      ParseTextProto(checkpoint->config_text,
+      ParseTextProto(checkpoint.config_text,
                      absl::StrCat(checkpoint_path, " (recorded config)"),
                      &predictor.experiment_));
   // Parameters are overwritten below; the seed only fixes shapes.
   Random unused(0);
   absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
       predictor.experiment_.model(),
-      ModelContext{checkpoint->num_particles, checkpoint->scaler_scale},
-      unused);
+      ModelContext{checkpoint.num_particles, checkpoint.scaler_scale}, unused);
   if (!model.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         checkpoint_path, ": recorded config: ", model.status().message()));
   }
-  if ((*model)->kind() != checkpoint->model_kind) {
+  if ((*model)->kind() != checkpoint.model_kind) {
     return absl::InvalidArgumentError(absl::StrCat(
-        checkpoint_path, ": model_kind '", checkpoint->model_kind,
+        checkpoint_path, ": model_kind '", checkpoint.model_kind,
         "' does not match its config's model '", (*model)->kind(), "'"));
   }
-  absl::StatusOr<Eigen::VectorXd> values = FromNamed(
-      (*model)->parameters(), checkpoint->parameters, checkpoint_path);
-  AANET_RETURN_IF_ERROR(values);
-  AANET_RETURN_IF_ERROR((*model)->parameters().Unflatten(*values));
+  AANET_ASSIGN_OR_RETURN(Eigen::VectorXd values,
+                         FromNamed((*model)->parameters(),
+                                   checkpoint.parameters, checkpoint_path));
+  AANET_RETURN_IF_ERROR((*model)->parameters().Unflatten(values));
   predictor.model_ = std::shared_ptr<Model>(*std::move(model));
   predictor.scaler_ =
-      StandardScaler(checkpoint->scaler_mean, checkpoint->scaler_scale);
-  predictor.config_text_ = std::move(checkpoint->config_text);
-  predictor.step_ = checkpoint->step;
-  predictor.dataset_config_text_ = std::move(checkpoint->dataset_config_text);
-  predictor.dataset_hash_ = std::move(checkpoint->dataset_hash);
+      StandardScaler(checkpoint.scaler_mean, checkpoint.scaler_scale);
+  predictor.config_text_ = std::move(checkpoint.config_text);
+  predictor.step_ = checkpoint.step;
+  predictor.dataset_config_text_ = std::move(checkpoint.dataset_config_text);
+  predictor.dataset_hash_ = std::move(checkpoint.dataset_hash);
   return predictor;
 }
 
