@@ -83,13 +83,25 @@ void AddRunFacts(const ReportContext& context, const PointSummary& summary,
     facts->rows.push_back(
         {"model configs", ModelConfigs(*context.sweep_config)});
   }
-  facts->rows.push_back({"machine", results.machine().empty()
-                                        ? std::string("(not recorded)")
-                                        : results.machine()});
-  facts->rows.push_back({"parallelism", absl::StrCat(results.parallelism(),
-                                                     " point(s) at a time")});
+  const std::string machine = results.machine().empty()
+                                  ? std::string("(not recorded)")
+                                  : results.machine();
+  // The Slurm backend records parallelism 0: its points ran on the
+  // cluster's nodes, as many at once as the cluster gave cores.
+  if (results.parallelism() == 0) {
+    facts->rows.push_back({"machine", absl::StrCat("Slurm cluster nodes (",
+                                                   machine, " submitted)")});
+    facts->rows.push_back(
+        {"parallelism", "Slurm job array, one core per point"});
+  } else {
+    facts->rows.push_back({"machine", machine});
+    facts->rows.push_back({"parallelism", absl::StrCat(results.parallelism(),
+                                                       " point(s) at a time")});
+  }
+  // A resumed sweep (or a Slurm sweep picked up later) records only its
+  // last run's wall time; the sum of the points' times follows.
   facts->rows.push_back(
-      {"sweep wall time", FormatSeconds(results.wall_seconds())});
+      {"sweep wall time, last run", FormatSeconds(results.wall_seconds())});
   facts->rows.push_back(
       {"sum of point wall times", FormatSeconds(summary.point_seconds)});
 }

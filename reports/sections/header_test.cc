@@ -40,13 +40,29 @@ TEST(HeaderTest, Facts) {
                             "36: 29 done, 6 skipped (results "
                             "existed), 1 failed, 0 pending"}),
             nullptr);
-  EXPECT_NE(FindRow(facts, {"sweep wall time", "4321.5 s (1h 12min 02s)"}),
-            nullptr);
+  EXPECT_NE(
+      FindRow(facts, {"sweep wall time, last run", "4321.5 s (1h 12min 02s)"}),
+      nullptr);
+  EXPECT_NE(FindRow(facts, {"parallelism", "2 point(s) at a time"}), nullptr)
+      << "the synthetic sweep ran 2 points at a time";
   const std::vector<std::string>* datasets = FindRow(facts, {"datasets"});
   ASSERT_NE(datasets, nullptr);
   EXPECT_EQ((*datasets)[1],
             "k_pair_0.1 (k_pair 0.1), default (k_pair 0.5), k_pair_1.0 "
             "(k_pair 1)");
+
+  // A Slurm sweep (parallelism 0) ran on the cluster's nodes.
+  StudyData slurm_study = SyntheticStudy();
+  slurm_study.results.set_parallelism(0);
+  const ReportOptions defaults;
+  const ReportContext slurm(slurm_study, defaults);
+  const Table slurm_facts = FactsTable(slurm, SummarizePoints(slurm_study));
+  EXPECT_NE(FindRow(slurm_facts,
+                    {"parallelism", "Slurm job array, one core per point"}),
+            nullptr);
+  const std::vector<std::string>* machine = FindRow(slurm_facts, {"machine"});
+  ASSERT_NE(machine, nullptr);
+  EXPECT_THAT((*machine)[1], HasSubstr("Slurm cluster nodes"));
 
   ReportOptions options;
   options.budget_description = "quick";
