@@ -89,8 +89,9 @@ void AddRunFacts(const ReportContext& context, const PointSummary& summary,
   // The Slurm backend records parallelism 0: its points ran on the
   // cluster's nodes, as many at once as the cluster gave cores.
   if (results.parallelism() == 0) {
-    facts->rows.push_back({"machine", absl::StrCat("Slurm cluster nodes (",
-                                                   machine, " submitted)")});
+    facts->rows.push_back(
+        {"machine",
+         absl::StrCat("Slurm cluster nodes (submitted from ", machine, ")")});
     facts->rows.push_back(
         {"parallelism", "Slurm job array, one core per point"});
   } else {
