@@ -79,9 +79,11 @@ std::vector<std::string> ShadeCommands(int jump, double dt) {
                    "solid 1.0 noborder"),
       absl::StrCat("set arrow 1 from first ", x, ", graph 0 to first ", x,
                    ", graph 1 nohead dashtype 2"),
-      absl::StrFormat("set label 1 'trained range (jump <= %d)' at first "
-                      "%s, graph 0.97 right offset -0.5,0",
-                      jump, x),
+      // From the shaded range's left edge: right-aligned at its right edge,
+      // the text ran over the y axis when the range was narrow.
+      absl::StrFormat("set label 1 'trained range (jump <= %d)' at graph 0, "
+                      "graph 0.97 left offset 0.5,0",
+                      jump),
       "set key outside right top vertical"};
 }
 
