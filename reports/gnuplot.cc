@@ -123,7 +123,12 @@ absl::StatusOr<std::string> GnuplotScript(const Figure& figure,
                     "set xlabel ", GnuplotQuote(panel.x_label), "\n",
                     "set ylabel ", GnuplotQuote(panel.y_label), "\n");
     if (panel.log_x) absl::StrAppend(&script, "set logscale x\n");
-    if (panel.log_y) absl::StrAppend(&script, "set logscale y\n");
+    // On a log axis gnuplot's default tic format prints "1000.000000" or
+    // "0.0000010" when the range spans few decades; exponents read alike in
+    // every panel.
+    absl::StrAppend(&script, panel.log_y
+                                 ? "set logscale y\nset format y '%.0e'\n"
+                                 : "set format y '% h'\n");
     for (const std::string& command : panel.commands) {
       absl::StrAppend(&script, command, "\n");
     }

@@ -79,6 +79,10 @@ TEST(GnuplotScriptTest, DescribesPanelsAndSeries) {
       *script,
       HasSubstr("index 1 using 1:2 with linespoints linetype 2 notitle"));
   EXPECT_THAT(*script, HasSubstr("set logscale x"));
+  // The log-y panel labels its tics as exponents; the next, linear panel
+  // goes back to gnuplot's default format.
+  EXPECT_THAT(*script, HasSubstr("set logscale y\nset format y '%.0e'\n"));
+  EXPECT_THAT(*script, HasSubstr("set ylabel 'y'\nset format y '% h'\n"));
   EXPECT_THAT(*script, HasSubstr("unset multiplot"));
 
   absl::StatusOr<std::string> png = GnuplotScript(TwoPanelFigure(), "png");
