@@ -228,7 +228,8 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",
-        "configs/sweeps/example_own_question.pbtxt"}) {
+        "configs/sweeps/example_own_question.pbtxt",
+        "configs/sweeps/paper_flows.pbtxt"}) {
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
     ASSERT_TRUE(file.ok()) << file.status();
     EXPECT_FALSE(file->config.description().empty());
