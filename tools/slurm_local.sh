@@ -173,8 +173,11 @@ stop_daemon() {
 stop() {
   stop_daemon slurmd "$dir/run/slurmd.pid"
   stop_daemon slurmctld "$dir/run/slurmctld.pid"
-  # munged authenticates every instance on this machine.
-  if ! pgrep -x slurmctld >/dev/null && ! pgrep -x slurmd >/dev/null; then
+  # munged authenticates every instance on this machine: stop it only when
+  # no other instance's daemon runs (a just-stopped one may linger as a
+  # zombie for a moment; those do not count).
+  if ! ps -eo stat=,comm= | awk '$1 !~ /^Z/ && ($2 == "slurmctld" || $2 == "slurmd") {found = 1}
+                                 END {exit !found}'; then
     stop_daemon munged /run/munge/munged.pid
   fi
   echo "slurm_local: stopped"
