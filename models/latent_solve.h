@@ -65,20 +65,22 @@ class CheckpointedLatentSolve : public LatentSolve {
                                         double dt) override {
     if (dt == 0.0) return latents;  // exactly, whatever the precision
     field_.Load();
-    absl::StatusOr<State> solved = ode::SolveConstantSteps(
-        field_, State(latents.template cast<Scalar>()), dt, options_);
-    AANET_RETURN_IF_ERROR(solved);
-    return solved->template cast<double>();
+    AANET_ASSIGN_OR_RETURN(
+        State solved,
+        ode::SolveConstantSteps(field_, State(latents.template cast<Scalar>()),
+                                dt, options_));
+    return solved.template cast<double>();
   }
 
   absl::StatusOr<ad::Var> SolveOnTape(ad::Tape& tape, ad::Var latents,
                                       double dt) override {
     if (dt == 0.0) return latents;
     field_.Load();
-    absl::StatusOr<State> solved = ode::SolveConstantSteps(
-        field_, State(latents.value().template cast<Scalar>()), dt, options_,
-        &checkpoints_);
-    AANET_RETURN_IF_ERROR(solved);
+    AANET_ASSIGN_OR_RETURN(
+        State solved,
+        ode::SolveConstantSteps(field_,
+                                State(latents.value().template cast<Scalar>()),
+                                dt, options_, &checkpoints_));
     const Eigen::Index rows = latents.rows();
     const Eigen::Index cols = latents.cols();
     // The checkpoints travel with the node, one row per step, after a row
@@ -105,7 +107,7 @@ class CheckpointedLatentSolve : public LatentSolve {
         tape.AddNode(rows, cols, inputs, [capture](ad::BackwardContext& c) {
           capture.self->Backward(c, capture.dt);
         });
-    tape.MutableValue(out) = solved->template cast<double>();
+    tape.MutableValue(out) = solved.template cast<double>();
     return out;
   }
 
