@@ -18,13 +18,10 @@ absl::StatusOr<std::unique_ptr<EulerUpdateNetwork>> EulerUpdateNetwork::Create(
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
                     context, model->parameters_, random));
   model->encoder_ = std::move(encoder);
-  const int latent_size = 2 * context.num_particles;
   AANET_ASSIGN_OR_RETURN(
-      Mlp net, CreateMlpFromConfig(model->parameters_, "derivative_net",
-                                   config.derivative_net(),
-                                   absl::StrCat(field_path, ".derivative_net"),
-                                   latent_size, latent_size, random));
-  model->derivative_net_ = std::make_unique<Mlp>(std::move(net));
+      model->derivative_net_,
+      CreateDerivativeNet(model->parameters_, config.derivative_net(),
+                          field_path, context.num_particles, random));
   return model;
 }
 

@@ -4,9 +4,11 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "autodiff/activation_kernels.h"
 #include "autodiff/init.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 
@@ -59,6 +61,18 @@ absl::StatusOr<Mlp> CreateMlpFromConfig(ad::ParameterStore& store,
         "%s.hidden_widths: %s", field_path, mlp.status().message()));
   }
   return mlp;
+}
+
+absl::StatusOr<std::unique_ptr<Mlp>> CreateDerivativeNet(
+    ad::ParameterStore& store, const MlpConfig& config,
+    const std::string& model_field_path, int num_particles, Random& random) {
+  const int latent_size = 2 * num_particles;
+  AANET_ASSIGN_OR_RETURN(
+      Mlp net,
+      CreateMlpFromConfig(store, "derivative_net", config,
+                          absl::StrCat(model_field_path, ".derivative_net"),
+                          latent_size, latent_size, random));
+  return std::make_unique<Mlp>(std::move(net));
 }
 
 ad::Var Mlp::Forward(ad::Tape& tape, ad::Var inputs) const {

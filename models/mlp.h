@@ -8,6 +8,7 @@
 #ifndef AANET_MODELS_MLP_H_
 #define AANET_MODELS_MLP_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,14 @@ absl::StatusOr<Mlp> CreateMlpFromConfig(ad::ParameterStore& store,
                                         const std::string& field_path,
                                         int input_size, int output_size,
                                         Random& random);
+
+// The latent derivative network f: R^2n -> R^2n of the Euler Update Network
+// (z + dt f(z)) and the Neural ODE (dz/dt = f(z)): CreateMlpFromConfig under
+// the parameter name "derivative_net", errors under
+// `model_field_path`.derivative_net.
+absl::StatusOr<std::unique_ptr<Mlp>> CreateDerivativeNet(
+    ad::ParameterStore& store, const MlpConfig& config,
+    const std::string& model_field_path, int num_particles, Random& random);
 
 }  // namespace aanet
 

@@ -3,7 +3,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "models/latent_fields.h"
 #include "models/latent_solve.h"
 #include "status/status_macros.h"
@@ -16,13 +15,10 @@ absl::StatusOr<std::unique_ptr<NeuralOde>> NeuralOde::Create(
   std::unique_ptr<NeuralOde> model(new NeuralOde(context.num_particles));
   AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
                                     field_path, context, random));
-  const int latent_size = 2 * context.num_particles;
   AANET_ASSIGN_OR_RETURN(
-      Mlp net, CreateMlpFromConfig(model->parameters_, "derivative_net",
-                                   config.derivative_net(),
-                                   absl::StrCat(field_path, ".derivative_net"),
-                                   latent_size, latent_size, random));
-  model->derivative_net_ = std::make_unique<Mlp>(std::move(net));
+      model->derivative_net_,
+      CreateDerivativeNet(model->parameters_, config.derivative_net(),
+                          field_path, context.num_particles, random));
   if (model->solver_options().mode == ode::StepMode::kConstant) {
     const Mlp& field = *model->derivative_net_;
     std::vector<int> ids = field.weight_ids();
