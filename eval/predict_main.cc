@@ -74,10 +74,11 @@ absl::Status Run() {
   // rather than the states file.
   if (absl::GetFlag(FLAGS_action_angle) &&
       predictor.model().kind() != "action_angle") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--action_angle: ", checkpoint, " holds a '", predictor.model().kind(),
-        "' model, which has no action-angle coordinates (only the "
-        "Action-Angle Network has them)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--action_angle: ", checkpoint, " holds a model of kind '",
+                     predictor.model().kind(),
+                     "', which has no action-angle coordinates (only the "
+                     "Action-Angle Network has them)"));
   }
   AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd states,
                          ReadStates(states_path, predictor.num_particles()));
