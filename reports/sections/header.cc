@@ -223,8 +223,9 @@ std::string SingleSeedWarning(const ReportContext& context) {
                       : absl::StrFormat("%d of %d cells have one evaluated "
                                         "seed",
                                         single, total),
-      ".** Where a cell has one seed the tables show no ± and the figures "
-      "no error bars: nothing measures how much a number would move with "
+      ".** Where a cell has one seed the tables show \"± —\" and the "
+      "figures no error bars: nothing measures how much a number would move "
+      "with "
       "another seed, and differences between models there cannot be told "
       "apart from seed noise. Run two seeds or more (the sweep config's "
       "`seeds`) before comparing models.\n\n");
