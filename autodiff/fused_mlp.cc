@@ -1,5 +1,6 @@
 #include "autodiff/fused_mlp.h"
 
+#include <type_traits>
 #include <utility>
 
 #include "autodiff/activation_kernels.h"
@@ -8,6 +9,7 @@ namespace aanet::ad {
 namespace {
 
 using internal::Gemm;
+using internal::GemmArgs;
 
 // out = activation(a) on the first `cols` columns of every row. ReLU and the
 // identity run in T; the others through the double kernels of
@@ -75,6 +77,31 @@ void MultiplyByDerivative(Activation activation, const PaddedMatrix<T>& a,
 }
 
 // out += in on the first `cols` columns.
+// gradient += op(A) B (args without c): for T = double the product kernel
+// accumulates into `gradient` itself; for T = float it computes the product
+// in `scratch`, which is then added in double (MlpGradients).
+template <typename T>
+void AccumulateGradient(GemmArgs<T> args, PaddedMatrix<T>& scratch,
+                        PaddedMatrix<double>& gradient) {
+  if constexpr (std::is_same_v<T, double>) {
+    args.c = gradient.data();
+    args.ldc = gradient.ld();
+    args.accumulate = true;
+    Gemm<T>(args);
+  } else {
+    scratch.Resize(args.m, args.n);
+    args.c = scratch.data();
+    args.ldc = scratch.ld();
+    args.accumulate = false;
+    Gemm<T>(args);
+    for (int r = 0; r < args.m; ++r) {
+      const T* __restrict in = scratch.row(r);
+      double* __restrict out = gradient.row(r);
+      for (int c = 0; c < args.n; ++c) out[c] += static_cast<double>(in[c]);
+    }
+  }
+}
+
 template <typename T>
 void AddInto(const PaddedMatrix<T>& in, int cols, PaddedMatrix<T>& out) {
   for (int r = 0; r < in.rows(); ++r) {
@@ -211,21 +238,21 @@ void FusedMlp<T>::Backward(const MlpActivations<T>& cache,
     }
     // dL/dW += h^T dL/da; dL/db += column sums of dL/da.
     const PaddedMatrix<T>& h = cache.layer_inputs[l];
-    Gemm<T>({.m = in_cols,
-             .n = out_cols,
-             .k = batch,
-             .a = h.data(),
-             .lda = h.ld(),
-             .transpose_a = true,
-             .b = g_a->data(),
-             .ldb = g_a->ld(),
-             .c = grads.weights[l].data(),
-             .ldc = grads.weights[l].ld(),
-             .accumulate = true});
-    T* __restrict bias_grad = grads.biases[l].row(0);
+    AccumulateGradient<T>({.m = in_cols,
+                           .n = out_cols,
+                           .k = batch,
+                           .a = h.data(),
+                           .lda = h.ld(),
+                           .transpose_a = true,
+                           .b = g_a->data(),
+                           .ldb = g_a->ld()},
+                          scratch_gradient_, grads.weights[l]);
+    double* __restrict bias_grad = grads.biases[l].row(0);
     for (int r = 0; r < batch; ++r) {
       const T* __restrict row = g_a->row(r);
-      for (int c = 0; c < out_cols; ++c) bias_grad[c] += row[c];
+      for (int c = 0; c < out_cols; ++c) {
+        bias_grad[c] += static_cast<double>(row[c]);
+      }
     }
     // dL/dh = dL/da W^T (+ dL/dout through the residual connection).
     PaddedMatrix<T>& g_in =
@@ -327,17 +354,15 @@ void FusedMlp<T>::InputGradientBackward(const MlpGradientActivations<T>& cache,
     const int out_cols = widths_[l + 1];
     const PaddedMatrix<T>& g_a = cache.layer_grads[l];
     // dL/dW_l += (dL/dg_l)^T g_a_l.
-    Gemm<T>({.m = in_cols,
-             .n = out_cols,
-             .k = batch,
-             .a = g_in_bar->data(),
-             .lda = g_in_bar->ld(),
-             .transpose_a = true,
-             .b = g_a.data(),
-             .ldb = g_a.ld(),
-             .c = grads.weights[l].data(),
-             .ldc = grads.weights[l].ld(),
-             .accumulate = true});
+    AccumulateGradient<T>({.m = in_cols,
+                           .n = out_cols,
+                           .k = batch,
+                           .a = g_in_bar->data(),
+                           .lda = g_in_bar->ld(),
+                           .transpose_a = true,
+                           .b = g_a.data(),
+                           .ldb = g_a.ld()},
+                          scratch_gradient_, grads.weights[l]);
     if (l + 1 == num_layers()) break;  // g_L = 1 is a constant
     // dL/dg_a_l = dL/dg_l W_l, then through sigma'(a_l) into dL/dg_{l+1}.
     scratch_a_.Resize(batch, out_cols);

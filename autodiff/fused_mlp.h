@@ -48,11 +48,17 @@ struct MlpGradientActivations {
   std::vector<PaddedMatrix<T>> layer_grads;      // [B, widths[l + 1]]
 };
 
-// Gradients of the weights [in, out] and biases [1, out], layer by layer.
+// Gradients of the weights [in, out] and biases [1, out], layer by layer,
+// accumulated in double whatever T: a float32 solve adds one contribution
+// per stage of every step (6 per step, hundreds of steps) before they reach
+// the double ParameterStore, and float32 sums of that many terms lose the
+// small ones. Each contribution is computed in T (a weight gradient's sum
+// over the batch stays in the product kernel's T registers), then added in
+// double; for T = double nothing changes.
 template <typename T>
 struct MlpGradients {
-  std::vector<PaddedMatrix<T>> weights;
-  std::vector<PaddedMatrix<T>> biases;
+  std::vector<PaddedMatrix<double>> weights;
+  std::vector<PaddedMatrix<double>> biases;
 };
 
 template <typename T>
@@ -121,6 +127,9 @@ class FusedMlp {
   std::vector<PaddedMatrix<T>> biases_;              // [1, out]
   // Scratch of Forward (without a cache) and Backward.
   mutable PaddedMatrix<T> scratch_a_, scratch_b_, scratch_c_;
+  // One weight-gradient contribution in T before it is added in double
+  // (T = float only).
+  mutable PaddedMatrix<T> scratch_gradient_;
   mutable MlpGradientActivations<T> scratch_gradient_cache_;
 };
 

@@ -252,6 +252,47 @@ TEST(FusedMlpTest, InputGradientAndItsBackwardMatchFiniteDifferences) {
   }
 }
 
+// A float32 field's parameter gradients are summed in double (MlpGradients):
+// a solve adds one contribution per stage of every step. Adding the same
+// float contribution 1,000 times in double is exact (24 + 10 bits < 53); a
+// float32 sum rounds at almost every addition.
+TEST(FusedMlpTest, Float32GradientsAccumulateInDouble) {
+  for (bool hamiltonian : {false, true}) {
+    const Network net = RandomNetwork({4, 100, 100, 1}, 11);
+    FusedMlp<float> mlp = MakeFused<float>(net, Activation::kRelu);
+    std::mt19937 gen(12);
+    std::normal_distribution<double> normal(0, 1);
+    Matrix x(7, 4);
+    for (double& v : x.reshaped()) v = normal(gen);
+    const PaddedMatrix<float> input = ToPadded<float>(x);
+    MlpGradients<float> once = mlp.ZeroGradients();
+    MlpGradients<float> many = mlp.ZeroGradients();
+    constexpr int kTimes = 1000;
+    for (int i = 0; i <= kTimes; ++i) {
+      MlpGradients<float>& grads = i == 0 ? once : many;
+      if (hamiltonian) {
+        PaddedMatrix<float> g;
+        MlpGradientActivations<float> cache;
+        mlp.InputGradient(input, g, &cache);
+        mlp.InputGradientBackward(cache, g, grads);
+      } else {
+        PaddedMatrix<float> y, x_bar;
+        MlpActivations<float> cache;
+        mlp.Forward(input, y, &cache);
+        mlp.Backward(cache, y, x_bar, grads);
+      }
+    }
+    for (size_t l = 0; l < net.weights.size(); ++l) {
+      const Matrix w1 = FromPadded(once.weights[l]);
+      ASSERT_GT(w1.cwiseAbs().maxCoeff(), 0) << l;
+      EXPECT_EQ(FromPadded(many.weights[l]), kTimes * w1)
+          << "layer " << l << (hamiltonian ? " (input gradient)" : "");
+      EXPECT_EQ(FromPadded(many.biases[l]), kTimes * FromPadded(once.biases[l]))
+          << "layer " << l;
+    }
+  }
+}
+
 TEST(FusedMlpTest, MultiplyAddsPerRow) {
   FusedMlp<float> mlp({4, 100, 100, 100, 4}, Activation::kRelu);
   EXPECT_EQ(mlp.MultiplyAddsPerRow(), 4 * 100 + 100 * 100 * 2 + 100 * 4);

@@ -70,6 +70,16 @@ absl::Status Run() {
         absl::StrCat("--out: ", format.status().message()));
   }
   AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint));
+  // Before the states are read, so that the error names the flag at fault
+  // rather than the states file.
+  if (absl::GetFlag(FLAGS_action_angle) &&
+      predictor.model().kind() != "action_angle") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--action_angle: ", checkpoint, " holds a model of kind '",
+                     predictor.model().kind(),
+                     "', which has no action-angle coordinates (only the "
+                     "Action-Angle Network has them)"));
+  }
   AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd states,
                          ReadStates(states_path, predictor.num_particles()));
   absl::StatusOr<Predictions> predictions =

@@ -137,19 +137,19 @@ void FusedField<T, Form>::BackwardStage(int step, int stage, const State& f_bar,
 template <typename T, typename Form>
 void FusedField<T, Form>::AddGradientsTo(ad::ParameterStore& store) {
   for (size_t l = 0; l < mlp_.weight_ids().size(); ++l) {
-    ad::PaddedMatrix<T>& gw = gradients_.weights[l];
-    ad::PaddedMatrix<T>& gb = gradients_.biases[l];
+    ad::PaddedMatrix<double>& gw = gradients_.weights[l];
+    ad::PaddedMatrix<double>& gb = gradients_.biases[l];
     ad::Matrix& w = store.grad(mlp_.weight_ids()[l]);
     ad::Matrix& b = store.grad(mlp_.bias_ids()[l]);
     for (int i = 0; i < gw.rows(); ++i) {
       for (int j = 0; j < gw.cols(); ++j) {
         w(i, j) += gw(i, j);
-        gw(i, j) = T(0);
+        gw(i, j) = 0;
       }
     }
     for (int j = 0; j < gb.cols(); ++j) {
       b(0, j) += gb(0, j);
-      gb(0, j) = T(0);
+      gb(0, j) = 0;
     }
   }
 }

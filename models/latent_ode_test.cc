@@ -232,6 +232,43 @@ TEST(LatentOdeTest, FusedHamiltonianField) {
   }
 }
 
+// The HNN's float32 solve (its default with relu, as published) against the
+// float64 one with the same parameters: the gradient of a loss through the
+// tape, at a short and a long jump (3 and 30 steps of 6 stages; the float32
+// field's parameter gradients are summed in double, fused_mlp.h).
+TEST(LatentOdeTest, HamiltonianFloat32GradientTracksFloat64) {
+  for (const char* activation : {"relu", "leaky_relu"}) {
+    Random r32(33), r64(33);
+    std::unique_ptr<LatentOdeModel> f32 = MakeModel(
+        Kind::kHamiltonian, false, r32, OdeSolverConfig::FLOAT32, activation);
+    std::unique_ptr<LatentOdeModel> f64 = MakeModel(
+        Kind::kHamiltonian, false, r64, OdeSolverConfig::FLOAT64, activation);
+    ASSERT_EQ(f32->precision(), "float32");
+    ASSERT_EQ(f64->precision(), "float64");
+    Random random(34);
+    const Eigen::MatrixXd states = RandomMatrix(6, 4, 1.0, random);
+    const Eigen::MatrixXd targets = RandomMatrix(6, 4, 1.0, random);
+    for (double dt : {0.35, 3.0}) {
+      Eigen::VectorXd grads[2];
+      int i = 0;
+      for (LatentOdeModel* model : {f32.get(), f64.get()}) {
+        ad::Tape tape;
+        ForwardResult forward = model->Forward(tape, tape.Constant(states), dt);
+        ad::Var loss = ad::Mean(
+            ad::Square(ad::Sub(forward.prediction, tape.Constant(targets))));
+        model->parameters().ZeroGrad();
+        tape.Backward(loss);
+        grads[i++] = model->parameters().FlattenGrad();
+      }
+      EXPECT_GT(grads[1].norm(), 1e-3) << activation << " dt " << dt;
+      EXPECT_GT((grads[0] - grads[1]).cwiseAbs().maxCoeff(), 0)
+          << activation << " dt " << dt << ": not float32?";
+      EXPECT_LT((grads[0] - grads[1]).norm(), 1e-4 * grads[1].norm())
+          << activation << " dt " << dt;
+    }
+  }
+}
+
 // A second solve before the first one's backward pass overwrites the kept
 // activations; the first node must notice and recompute, not use them.
 TEST(LatentOdeTest, BackwardAfterAnotherSolveIsStillExact) {

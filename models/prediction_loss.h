@@ -6,7 +6,10 @@
 //                   = mean over all [B, 2n] entries of (x_pred - x)^2,
 //                     since both halves have B n entries
 //
-// in standardised units (models/scaler.h). Training differentiates the tape
+// in standardised units (models/scaler.h). The paper's Eq. 8 also weights
+// each pair by 1/(1 + Δt); the published code (ameya98/ActionAngleNetworks,
+// `train.py`, `compute_loss`) drops that weight, and so does this loss: every
+// pair counts equally whatever its jump. Training differentiates the tape
 // form; the trainer's test and selection losses and `//eval` use the value
 // forms, which give the same number as the tape form.
 #ifndef AANET_MODELS_PREDICTION_LOSS_H_

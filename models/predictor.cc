@@ -81,8 +81,9 @@ absl::StatusOr<ActionAngleState> Predictor::Inspect(
   const auto* network = dynamic_cast<const ActionAngleNetwork*>(model_.get());
   if (network == nullptr) {
     return absl::FailedPreconditionError(
-        absl::StrCat("Inspect: the model is '", model_->kind(),
-                     "', which has no action-angle coordinates"));
+        absl::StrCat("the model is '", model_->kind(),
+                     "', which has no action-angle coordinates (only the "
+                     "Action-Angle Network has them)"));
   }
   ActionAngleNetwork::ActionAngles encoded =
       network->Encode(scaler_.Transform(states));

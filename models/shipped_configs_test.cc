@@ -26,6 +26,7 @@ const Expected kExpected[] = {
     {"action_angle_flow_published", "action_angle", 8040 + 502, 8.5e3},
     // + derivative net [4 -> 100 -> 4]: 904.
     {"euler_update_flow", "euler_update", 8040 + 904, 9e3},
+    {"euler_update_flow_published", "euler_update", 8040 + 904, 9e3},
     // + derivative net [4 -> 100 -> 100 -> 100 -> 4]: 21,104.
     {"neural_ode", "neural_ode", 2 * 41304 + 21104, 100e3},
     // + Hamiltonian net [4 -> 100 -> 100 -> 100 -> 1]: 20,801.

@@ -46,7 +46,8 @@
 #include "sweep/slurm_runner.h"
 
 ABSL_FLAG(std::string, budget, "quick",
-          "quick (under 20 minutes on 2 cores, every model at equal steps) or "
+          "quick (about 10 minutes on a quiet 2-core machine, every model at "
+          "equal steps, then the ablation's few) or "
           "paper (the published settings); selects the parts' sweep configs "
           "under configs/sweeps/");
 ABSL_FLAG(std::string, sweep, "",

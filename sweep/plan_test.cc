@@ -2,6 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -225,11 +227,28 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
   }
 }
 
+TEST(ReadSweepConfigTest,
+     AblationPairsThePublishedFlowWithOursInBothFlowModels) {
+  absl::StatusOr<SweepConfigFile> file =
+      ReadSweepConfig("configs/sweeps/ablation.pbtxt");
+  ASSERT_TRUE(file.ok()) << file.status();
+  absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::map<std::string, int> points;
+  for (const PlannedPoint& p : plan->points) ++points[p.point.model()];
+  const std::map<std::string, int> expected = {
+      {"action_angle_flow", 3},
+      {"action_angle_flow_published", 3},
+      {"euler_update_flow", 3},
+      {"euler_update_flow_published", 3}};
+  EXPECT_EQ(points, expected);
+}
+
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",
         "configs/sweeps/example_own_question.pbtxt",
-        "configs/sweeps/paper_flows.pbtxt"}) {
+        "configs/sweeps/paper_flows.pbtxt", "configs/sweeps/ablation.pbtxt"}) {
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
     ASSERT_TRUE(file.ok()) << file.status();
     EXPECT_FALSE(file->config.description().empty());

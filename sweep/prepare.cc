@@ -156,14 +156,7 @@ std::string Describe(const SweepPoint& point) {
 
 std::string ProgressText(const std::string& name, const SweepCounts& counts,
                          double elapsed_seconds) {
-  std::string eta = "?";
-  const int left = counts.running + counts.pending;
-  if (counts.completed_this_run > 0) {
-    const double per_point =
-        counts.completed_seconds / counts.completed_this_run;
-    eta = FormatDuration(per_point * left /
-                         std::max(1, std::min(counts.parallel, left)));
-  }
+  const std::string eta = FormatEta(EstimateEta(counts.eta));
   return absl::StrFormat(
       "sweep %s: %d/%d done, %d running, %d pending, %d failed, elapsed %s, "
       "ETA %s",

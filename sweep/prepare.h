@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "cli/progress.h"
 #include "proto/sweep.pb.h"
+#include "sweep/eta.h"
 #include "sweep/plan.h"
 
 namespace aanet::sweep {
@@ -60,17 +61,16 @@ struct SweepCounts {
   int pending = 0;  // not started yet (queued)
   int failed = 0;
   int finished_this_run = 0;  // points this run saw finish, failed or not
-  // Of those, the ones with results, and their summed wall seconds: the
-  // ETA's base (a failure's time, seconds for a bad config or hours for a
-  // killed task, says nothing about how long a point takes).
-  int completed_this_run = 0;
-  double completed_seconds = 0;
-  int parallel = 1;  // points that run at once
+  // What the ETA is estimated from (sweep/eta.h): per model the wall times
+  // of the points completed with results in this run, the running points'
+  // progress, the pending points' models, and the points run at once.
+  EtaInputs eta;
 };
 
 // "sweep quick: 10/40 done, 2 running, 28 pending, 0 failed, elapsed 4:05,
-// ETA 12:00" (ETA from the mean wall time of the points completed with
-// results in this run, "?" before the first).
+// ETA 12:00" (EstimateEta of counts.eta: per model, moving with the running
+// points' progress; ">12:00" while some model has no estimate, "?" while
+// none has).
 std::string ProgressText(const std::string& name, const SweepCounts& counts,
                          double elapsed_seconds);
 

@@ -13,38 +13,33 @@ SweepCounts TwoOfSixDone() {
   counts.done = 2;
   counts.running = 2;
   counts.pending = 2;
-  counts.parallel = 2;
+  counts.eta.parallel = 2;
+  counts.eta.running = {{"neural_ode", 60, 0, 0}, {"neural_ode", 60, 0, 0}};
+  counts.eta.pending = {"neural_ode", "neural_ode"};
   return counts;
 }
 
-TEST(ProgressTextTest, NoEtaBeforeAPointCompletes) {
+TEST(ProgressTextTest, NoEtaBeforeAnythingIsKnown) {
   EXPECT_EQ(ProgressText("s", TwoOfSixDone(), 65),
             "sweep s: 2/6 done, 2 running, 2 pending, 0 failed, elapsed 1:05, "
             "ETA ?");
 }
 
-TEST(ProgressTextTest, EtaIsMeanCompletedTimeTimesRoundsLeft) {
+TEST(ProgressTextTest, EtaFromTheCompletedPointsOfTheModel) {
   SweepCounts counts = TwoOfSixDone();
   counts.finished_this_run = 2;
-  counts.completed_this_run = 2;
-  counts.completed_seconds = 2 * 60;
-  // 4 points left, 2 at a time, 60 s each: 2 minutes.
-  EXPECT_NE(ProgressText("s", counts, 130).find("ETA 2:00"), std::string::npos)
+  counts.eta.completed_seconds = {{"neural_ode", {100, 100}}};
+  // 40 s left on each running point, then one pending point each: 2:20.
+  EXPECT_NE(ProgressText("s", counts, 130).find("ETA 2:20"), std::string::npos)
       << ProgressText("s", counts, 130);
 }
 
-TEST(ProgressTextTest, FailedPointsDoNotSetTheEta) {
-  // A task killed after an hour (or a config error after a second) says
-  // nothing about how long a point with results takes.
+TEST(ProgressTextTest, EtaMovesWithTheRunningPoints) {
   SweepCounts counts = TwoOfSixDone();
-  counts.failed = 1;
-  counts.finished_this_run = 1;
-  EXPECT_NE(ProgressText("s", counts, 3600).find("ETA ?"), std::string::npos);
-  counts.finished_this_run = 2;
-  counts.completed_this_run = 1;
-  counts.completed_seconds = 30;
-  EXPECT_NE(ProgressText("s", counts, 3600).find("ETA 1:00"), std::string::npos)
-      << ProgressText("s", counts, 3600);
+  counts.eta.running = {{"neural_ode", 60, 0, 0.5}, {"neural_ode", 60, 0, 0.5}};
+  // 120 s a point: 60 s left, then 120 s: 3:00.
+  EXPECT_NE(ProgressText("s", counts, 65).find("ETA 3:00"), std::string::npos)
+      << ProgressText("s", counts, 65);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "cli/progress.h"
 #include "fileio/directory_lock.h"
 #include "status/status_macros.h"
+#include "sweep/eta.h"
 #include "sweep/interrupt.h"
 #include "sweep/prepare.h"
 
@@ -83,6 +84,10 @@ class WorkerPool {
           const int64_t id,
           backend_.Start(executable_, sweep_.plan.points[index].directory));
       running_[id] = {index, Clock::now()};
+      // A resumed point starts past 0: the ETA counts this run's progress.
+      start_progress_[id] =
+          TrainingProgress(sweep_.plan.points[index].directory,
+                           sweep_.results.points(index).num_steps());
     }
     return absl::OkStatus();
   }
@@ -91,13 +96,16 @@ class WorkerPool {
   void Record(const WorkerBackend::Finished& done) {
     const auto [index, started] = running_[done.id];
     running_.erase(done.id);
+    start_progress_.erase(done.id);
     SweepPoint& point = *sweep_.results.mutable_points(index);
     const std::string& dir = sweep_.plan.points[index].directory;
     point.set_wall_seconds(Since(started));
     if (done.exited_zero && fs::exists(fs::path(dir) / "evaluation.json")) {
       point.set_status(SweepPoint::DONE);
-      ++counts_.completed_this_run;
-      counts_.completed_seconds += point.wall_seconds();
+      // Only points with results time a point (a failure takes a second for
+      // a bad config, hours for a killed task).
+      counts_.eta.completed_seconds[point.model()].push_back(
+          point.wall_seconds());
     } else {
       point.set_status(SweepPoint::FAILED);
       point.set_error(
@@ -118,10 +126,21 @@ class WorkerPool {
     counts_.done = total - to_run + counts_.finished_this_run - counts_.failed;
     counts_.running = static_cast<int>(running_.size());
     counts_.pending = to_run - static_cast<int>(next_);
-    counts_.parallel = parallelism_;
+    counts_.eta.parallel = parallelism_;
+    counts_.eta.running.clear();
+    counts_.eta.pending.clear();
     std::vector<std::string> names;
     for (const auto& [id, job] : running_) {
-      names.push_back(Describe(sweep_.results.points(job.first)));
+      const SweepPoint& point = sweep_.results.points(job.first);
+      names.push_back(Describe(point));
+      counts_.eta.running.push_back(
+          {point.model(), Since(job.second), start_progress_[id],
+           TrainingProgress(sweep_.plan.points[job.first].directory,
+                            point.num_steps())});
+    }
+    for (size_t k = next_; k < sweep_.to_run.size(); ++k) {
+      counts_.eta.pending.push_back(
+          sweep_.results.points(sweep_.to_run[k]).model());
     }
     progress_.Update(
         absl::StrCat(ProgressText(sweep_.results.name(), counts_, Since(start)),
@@ -135,6 +154,7 @@ class WorkerPool {
   ProgressLine& progress_;
   size_t next_ = 0;  // into sweep_.to_run
   std::map<int64_t, std::pair<int, Clock::time_point>> running_;
+  std::map<int64_t, double> start_progress_;  // TrainingProgress at start
   SweepCounts counts_;
 };
 

@@ -29,6 +29,7 @@
 #include "proto/text_config.h"
 #include "status/status_macros.h"
 #include "sweep/command.h"
+#include "sweep/eta.h"
 #include "sweep/interrupt.h"
 
 namespace aanet::sweep {
@@ -429,6 +430,10 @@ class SlurmSweep {
                                       absl::LocalTimeZone(), &start, &error)
                           ? start
                           : absl::Now();
+        // A resumed point starts past 0: the ETA counts this run's progress.
+        start_progress_[i] =
+            TrainingProgress(sweep_.plan.points[i].directory,
+                             sweep_.results.points(i).num_steps());
       }
       return false;
     }
@@ -441,8 +446,7 @@ class SlurmSweep {
     if (fs::exists(fs::path(dir) / "evaluation.json")) {
       point.set_status(SweepPoint::DONE);
       if (seen_running) {
-        ++completed_;
-        completed_seconds_ += point.wall_seconds();
+        completed_seconds_[point.model()].push_back(point.wall_seconds());
       }
       return true;
     }
@@ -461,7 +465,8 @@ class SlurmSweep {
   SweepCounts Counts() const {
     SweepCounts counts;
     counts.total = sweep_.results.points_size();
-    for (const SweepPoint& point : sweep_.results.points()) {
+    for (int i = 0; i < sweep_.results.points_size(); ++i) {
+      const SweepPoint& point = sweep_.results.points(i);
       if (point.status() == SweepPoint::DONE ||
           point.status() == SweepPoint::SKIPPED) {
         ++counts.done;
@@ -469,13 +474,25 @@ class SlurmSweep {
         ++counts.failed;
       } else if (point.slurm_state() == "RUNNING") {
         ++counts.running;
+        const auto started = started_.find(i);
+        const auto start_progress = start_progress_.find(i);
+        counts.eta.running.push_back(
+            {point.model(),
+             started == started_.end()
+                 ? 0.0
+                 : absl::ToDoubleSeconds(absl::Now() - started->second),
+             start_progress == start_progress_.end() ? 0.0
+                                                     : start_progress->second,
+             TrainingProgress(sweep_.plan.points[i].directory,
+                              point.num_steps())});
       } else {
         ++counts.pending;
+        counts.eta.pending.push_back(point.model());
       }
     }
-    counts.completed_this_run = completed_;
-    counts.completed_seconds = completed_seconds_;
-    counts.parallel = std::max(1, counts.running);
+    counts.eta.completed_seconds = completed_seconds_;
+    // As many at once as run now: the cluster's share is not known.
+    counts.eta.parallel = std::max(1, counts.running);
     return counts;
   }
 
@@ -489,8 +506,11 @@ class SlurmSweep {
   std::map<std::string, QueuedTask> queue_;
   std::set<int> tracked_;  // points with a live task
   std::map<int, absl::Time> started_;
-  int completed_ = 0;  // seen running and ended with results (for the ETA)
-  double completed_seconds_ = 0;
+  // Per model, the wall seconds of the points seen running that ended with
+  // results (for the ETA), and the training progress of each point when it
+  // was first seen running.
+  std::map<std::string, std::vector<double>> completed_seconds_;
+  std::map<int, double> start_progress_;
 };
 
 }  // namespace

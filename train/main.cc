@@ -122,8 +122,12 @@ absl::Status Run() {
                                (t.step() - first_step) / elapsed);
   if (!t.evaluations().empty()) {
     const Evaluation& last = t.evaluations().back();
-    std::cout << absl::StrFormat("best training loss %.4e at step %d\n",
-                                 last.best_loss, last.best_step);
+    // best_loss is the selection criterion (train/README.md, "Best
+    // state"), not the training loss, under our rule.
+    std::cout << absl::StrFormat(
+        "best selection loss %.4e at step %d (the best-state criterion, "
+        "training.best_state)\n",
+        last.best_loss, last.best_step);
     std::cout << "test prediction loss (last step):";
     for (const auto& [jump, loss] : last.test_losses) {
       std::cout << absl::StrFormat("  jump %d: %.4e", jump, loss);

@@ -259,7 +259,12 @@ absl::StatusOr<Section> FrequenciesSection(const ReportContext& context) {
       "network found the system's normal modes. The plot is a Gaussian "
       "kernel density (Silverman bandwidth) of |ω| over the test states of "
       "all seeds at the reference point; dashed lines are the true "
-      "frequencies.\n\n"));
+      "frequencies. *Which states:* ours are the test states (the last "
+      "num_test_samples of every trajectory), and each seed's latent pairs "
+      "are matched to the modes by sorting both by frequency; the published "
+      "Figure 4 uses the training states and draws latent pair i against "
+      "the i-th mode in the eigensolver's order, unmatched "
+      "(docs/published_settings.md).\n\n"));
   if (models.empty()) {
     section.blocks.push_back(
         TextBlock("*No Action-Angle Network (model_kind action_angle) was "

@@ -59,6 +59,14 @@ TEST(FrequenciesTest, WithoutActionAngleNetworkTheSectionSaysSo) {
   EXPECT_TRUE(section->csv_files[0].table.rows.empty());
 }
 
+TEST(FrequenciesTest, SaysWhichStatesAgainstThePublishedFigure) {
+  absl::StatusOr<Section> section = FrequenciesSection(SyntheticContext());
+  ASSERT_TRUE(section.ok());
+  EXPECT_THAT(section->blocks[0].text, HasSubstr("ours are the test states"));
+  EXPECT_THAT(section->blocks[0].text,
+              HasSubstr("the published Figure 4 uses the training states"));
+}
+
 TEST(FrequenciesTest, InconsistentAngularVelocitiesNameTheSweep) {
   StudyData study = SyntheticStudy();
   for (StudyPoint& p : study.points) {

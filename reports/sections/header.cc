@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "google/protobuf/text_format.h"
+#include "proto/experiment.pb.h"
 #include "reports/format.h"
 
 namespace aanet::reports {
@@ -169,7 +171,65 @@ std::string SharedKPairNotes(const PointSummary& summary) {
   return text;
 }
 
+// The config text of the first evaluation of `model`; empty if none.
+std::string ConfigTextOf(const StudyData& study, const std::string& model) {
+  for (const StudyPoint& p : study.points) {
+    if (p.point.model() == model && p.evaluation.has_value()) {
+      return p.evaluation->config_text();
+    }
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string FlowEncoderLabel(const std::string& config_text) {
+  Experiment experiment;
+  google::protobuf::TextFormat::Parser parser;
+  parser.AllowPartialMessage(true);
+  if (!parser.ParseFromString(config_text, &experiment)) return "—";
+  const ModelConfig& model = experiment.model();
+  const EncoderConfig* encoder = nullptr;
+  if (model.has_action_angle()) encoder = &model.action_angle().encoder();
+  if (model.has_euler_update()) encoder = &model.euler_update().encoder();
+  if (model.has_neural_ode()) encoder = &model.neural_ode().encoder();
+  if (model.has_hamiltonian()) encoder = &model.hamiltonian().encoder();
+  if (encoder == nullptr || !encoder->has_flow()) return "—";
+  const SymplecticFlowConfig& flow = encoder->flow();
+  // Unset means on (proto/experiment.proto).
+  const bool pair_scale =
+      !flow.has_symplectic_pair_scale() || flow.symplectic_pair_scale();
+  const ShearConditioner gate = flow.conditioner();
+  if (gate == SYMPLECTIC_SKIP_GATE && pair_scale) {
+    return "ours: symplectic skip gate, pair scale";
+  }
+  if (gate == PUBLISHED_PER_COORDINATE_GATE && !pair_scale) {
+    return "published: per-coordinate gate, no pair scale";
+  }
+  return absl::StrCat(ShearConditioner_Name(gate), ", ",
+                      pair_scale ? "pair scale" : "no pair scale");
+}
+
+std::string SingleSeedWarning(const ReportContext& context) {
+  int single = 0;
+  for (const Cell& cell : context.cells) {
+    if (cell.points.size() < 2) ++single;
+  }
+  if (single == 0) return "";
+  const int total = static_cast<int>(context.cells.size());
+  return absl::StrCat(
+      "**Warning: ",
+      single == total ? std::string("every cell has one seed")
+                      : absl::StrFormat("%d of %d cells have one evaluated "
+                                        "seed",
+                                        single, total),
+      ".** Where a cell has one seed the tables show \"± —\" and the "
+      "figures no error bars: nothing measures how much a number would move "
+      "with "
+      "another seed, and differences between models there cannot be told "
+      "apart from seed noise. Run two seeds or more (the sweep config's "
+      "`seeds`) before comparing models.\n\n");
+}
 
 PointSummary SummarizePoints(const StudyData& study) {
   PointSummary s;
@@ -210,7 +270,7 @@ Table FactsTable(const ReportContext& context, const PointSummary& summary) {
 
 Table ModelsTable(const ReportContext& context, const PointSummary& summary) {
   Table models{{"model", "kind", "config", "num_steps", "done", "skipped",
-                "failed", "pending"},
+                "failed", "pending", "flow encoder"},
                {}};
   for (const auto& [model, status_counts] : summary.model_counts) {
     auto count = [&, &sc = status_counts](SweepPoint::Status s) {
@@ -222,7 +282,8 @@ Table ModelsTable(const ReportContext& context, const PointSummary& summary) {
         {model, kind == summary.kind_of_model.end() ? "—" : kind->second,
          ConfigOf(context, model), JoinSet(summary.steps_of_model.at(model)),
          count(SweepPoint::DONE), count(SweepPoint::SKIPPED),
-         count(SweepPoint::FAILED), count(SweepPoint::PENDING)});
+         count(SweepPoint::FAILED), count(SweepPoint::PENDING),
+         FlowEncoderLabel(ConfigTextOf(context.study, model))});
   }
   return models;
 }
@@ -246,9 +307,15 @@ absl::StatusOr<Section> HeaderSection(const ReportContext& context) {
   Section section;
   section.blocks.push_back(TextBlock(Title(context)));
   section.blocks.push_back(TableBlock(FactsTable(context, summary)));
-  section.blocks.push_back(
-      TextBlock(SharedKPairNotes(summary) + "### Models\n\n"));
+  section.blocks.push_back(TextBlock(SingleSeedWarning(context) +
+                                     SharedKPairNotes(summary) +
+                                     "### Models\n\n"));
   section.blocks.push_back(TableBlock(ModelsTable(context, summary)));
+  section.blocks.push_back(TextBlock(
+      "*Flow encoder:* \"ours\" departs from the published code in two "
+      "settings that make the flow exactly symplectic (models/README.md); "
+      "configs/sweeps/ablation.pbtxt trains the published flow against "
+      "ours.\n\n"));
   section.blocks.push_back(TextBlock("### Failed points\n\n"));
   Table failed = FailedPointsTable(context.study);
   section.blocks.push_back(failed.rows.empty() ? TextBlock("None.\n\n")

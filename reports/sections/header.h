@@ -38,11 +38,25 @@ PointSummary SummarizePoints(const StudyData& study);
 // The table of facts: sweep, budget, configs, machine, points, datasets...
 Table FactsTable(const ReportContext& context, const PointSummary& summary);
 
-// Per model: kind, config, num_steps and the point count of each status.
+// Per model: kind, config, num_steps, the point count of each status and
+// its flow encoder (FlowEncoderLabel of its first evaluation's config).
 Table ModelsTable(const ReportContext& context, const PointSummary& summary);
 
 // Every failed point with its error.
 Table FailedPointsTable(const StudyData& study);
+
+// How the flow encoder of a recorded model config (EvaluationReport's
+// config_text) stands to the published code (models/README.md, "Two
+// decisions that differ from the published code"): "ours: symplectic skip
+// gate, pair scale", "published: per-coordinate gate, no pair scale", any
+// other combination spelled out, or "—" for a model without a flow encoder
+// or a config that does not parse.
+std::string FlowEncoderLabel(const std::string& config_text);
+
+// A warning when cells have a single evaluated seed, where the tables show
+// no ± and the figures no error bars: such differences between models can
+// be seed noise. Empty if every cell has two seeds or more.
+std::string SingleSeedWarning(const ReportContext& context);
 
 // The header section (title, facts, notes, models, failed points).
 absl::StatusOr<Section> HeaderSection(const ReportContext& context);

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "reports/sections/testing.h"
@@ -82,6 +83,61 @@ TEST(HeaderTest, ModelsAndFailedPoints) {
   const Table failed = FailedPointsTable(SyntheticStudy());
   ASSERT_EQ(failed.rows.size(), 1u);
   EXPECT_EQ(CellAt(failed, failed.rows[0], "error"), kSyntheticError);
+}
+
+TEST(HeaderTest, FlowEncoderLabel) {
+  EXPECT_EQ(FlowEncoderLabel("model { euler_update { encoder { flow { "
+                             "num_layers: 2 } } } }"),
+            "ours: symplectic skip gate, pair scale");
+  EXPECT_EQ(FlowEncoderLabel("model { action_angle { encoder { flow { "
+                             "conditioner: PUBLISHED_PER_COORDINATE_GATE "
+                             "symplectic_pair_scale: false } } } }"),
+            "published: per-coordinate gate, no pair scale");
+  EXPECT_EQ(FlowEncoderLabel("model { action_angle { encoder { flow { "
+                             "conditioner: PAPER_EQUATION_5 } } } }"),
+            "PAPER_EQUATION_5, pair scale");
+  EXPECT_EQ(FlowEncoderLabel("model { neural_ode { encoder { mlp { } } } }"),
+            "—");
+  EXPECT_EQ(FlowEncoderLabel("not a config {"), "—");
+  // The synthetic evaluations record configs without a model.
+  const Table models = ModelsTable(SyntheticContext(),
+                                   SummarizePoints(SyntheticContext().study));
+  EXPECT_EQ(CellAt(models, models.rows[0], "flow encoder"), "—");
+}
+
+TEST(HeaderTest, SingleSeedWarning) {
+  // The synthetic sweep has seeds 1 and 2, but neural_ode's seed 2 failed
+  // in one cell.
+  const ReportContext& two_seeds = SyntheticContext();
+  EXPECT_THAT(SingleSeedWarning(two_seeds),
+              HasSubstr(absl::StrFormat("1 of %d cells have one evaluated seed",
+                                        two_seeds.cells.size())));
+  StudyData one_seed = SyntheticStudy();
+  std::vector<StudyPoint> kept;
+  for (const StudyPoint& p : one_seed.points) {
+    if (p.point.seed() == 1) kept.push_back(p);
+  }
+  one_seed.points = kept;
+  const ReportContext context(one_seed, ReportOptions());
+  const std::string warning = SingleSeedWarning(context);
+  EXPECT_THAT(warning, HasSubstr("every cell has one seed"));
+  EXPECT_THAT(warning, HasSubstr("cannot be told apart from seed noise"));
+  absl::StatusOr<Section> section = HeaderSection(context);
+  ASSERT_TRUE(section.ok());
+  bool shown = false;
+  for (const Block& block : section->blocks) {
+    shown |= block.text.find("every cell has one seed") != std::string::npos;
+  }
+  EXPECT_TRUE(shown) << "the header shows the warning";
+
+  // Two seeds everywhere: no warning.
+  StudyData complete = SyntheticStudy();
+  kept.clear();
+  for (const StudyPoint& p : complete.points) {
+    if (p.point.model() != "neural_ode") kept.push_back(p);
+  }
+  complete.points = kept;
+  EXPECT_EQ(SingleSeedWarning(ReportContext(complete, ReportOptions())), "");
 }
 
 TEST(HeaderTest, Section) {

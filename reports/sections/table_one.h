@@ -1,6 +1,7 @@
 // Section 1, Table 1 measured: per model at its reference point, the
 // parameter count, the inference-time growth between the smallest and the
-// largest evaluated jump, and the mean |ΔH| at those jumps.
+// largest evaluated jump, and the mean relative and absolute |ΔH| at those
+// jumps.
 #ifndef AANET_REPORTS_SECTIONS_TABLE_ONE_H_
 #define AANET_REPORTS_SECTIONS_TABLE_ONE_H_
 
@@ -37,9 +38,18 @@ struct TableOneRow {
   std::optional<SmallAndLarge> timing;
   // Mean |ΔH|; unset if no jump was evaluated.
   std::optional<SmallAndLarge> energy;
+  // Mean |ΔH| / |H| (RelativeEnergyChange); unset if no jump has it.
+  std::optional<SmallAndLarge> relative_energy;
   // timing's large / small mean; NaN without timing.
   double Growth() const;
 };
+
+// The evaluation's mean over test pairs of |H(predicted) - H(input)| /
+// |H(input)|, H the system's true Hamiltonian in original units (the input's
+// energy is the conserved one): `mean_relative_energy_change`. nullopt for
+// an evaluation written before that field existed (0 there while the
+// absolute change is not).
+std::optional<double> RelativeEnergyChange(const JumpMetrics& metrics);
 
 // One row per model that has a reference cell, in the order of the models.
 std::vector<TableOneRow> ComputeTableOne(const ReportContext& context);

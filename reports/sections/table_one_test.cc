@@ -75,6 +75,55 @@ TEST(TableOneTest, TablesAndFigure) {
   EXPECT_EQ(figure.panels[2].series.size(), 2u);  // small and large jump
 }
 
+TEST(TableOneTest, RelativeEnergyChangeByHand) {
+  // Seed 1: H(input) = 50 for both pairs, H(predicted) = 50.5 and 49, so
+  // |ΔH|/|H| = (0.5 / 50 + 1 / 50) / 2 = 0.015 at every jump. Seed 2: the
+  // evaluation records 0.045. Over the seeds: mean 0.03, sample std
+  // sqrt(2 * 0.015^2 / 1) = 0.0212132.
+  StudyData study = SyntheticStudy();
+  for (StudyPoint& p : study.points) {
+    if (!p.evaluation.has_value()) continue;
+    for (JumpMetrics& m : *p.evaluation->mutable_jumps()) {
+      m.set_mean_relative_energy_change(
+          p.point.seed() == 1 ? (0.5 / 50 + 1.0 / 50) / 2 : 0.045);
+    }
+  }
+  const ReportContext context(study, ReportOptions());
+  const std::vector<TableOneRow> rows = ComputeTableOne(context);
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_TRUE(rows[0].relative_energy.has_value());
+  EXPECT_EQ(rows[0].relative_energy->small.jump, 1);
+  EXPECT_EQ(rows[0].relative_energy->large.jump, 400);
+  EXPECT_NEAR(rows[0].relative_energy->small.value.mean, 0.03, 1e-15);
+  EXPECT_NEAR(rows[0].relative_energy->large.value.std, 0.0212132, 1e-7);
+  const Table table = TableOneMarkdown(rows);
+  EXPECT_EQ(CellAt(table, table.rows[0], "mean |ΔH|/|H|, small jump"),
+            "0.03 ± 0.02121 (jump 1)");
+  const Table csv = TableOneCsv(rows);
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "relative_energy_change_large_mean"),
+            "0.03");
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "relative_energy_change_small_std"),
+            "0.0212132");
+}
+
+TEST(TableOneTest, RelativeEnergyChangeMissingFromOlderEvaluations) {
+  // The synthetic evaluations, like those written before the field existed,
+  // have an absolute change but no relative one.
+  JumpMetrics old;
+  old.set_mean_abs_energy_change(0.2);
+  EXPECT_FALSE(RelativeEnergyChange(old).has_value());
+  JumpMetrics exact;  // a model that conserves energy exactly
+  ASSERT_TRUE(RelativeEnergyChange(exact).has_value());
+  EXPECT_EQ(*RelativeEnergyChange(exact), 0);
+  const std::vector<TableOneRow> rows = ComputeTableOne(SyntheticContext());
+  EXPECT_FALSE(rows[0].relative_energy.has_value());
+  const Table table = TableOneMarkdown(rows);
+  EXPECT_EQ(CellAt(table, table.rows[0], "mean |ΔH|/|H|, large jump"), "—");
+  EXPECT_EQ(CellAt(TableOneCsv(rows), TableOneCsv(rows).rows[0],
+                   "relative_energy_change_small_mean"),
+            "");
+}
+
 TEST(TableOneTest, WithoutTimingTheGrowthIsNotMeasured) {
   const std::vector<TableOneRow> all = ComputeTableOne(SyntheticContext());
   TableOneRow row = all.front();
