@@ -179,8 +179,8 @@ double LossIn(const LossScale& scale, const Eigen::MatrixXd& predicted,
               const Eigen::MatrixXd& targets) {
   if (predicted.rows() == 0) return std::numeric_limits<double>::quiet_NaN();
   return ((predicted - targets).array().rowwise() / scale.array())
-             .square()
-             .mean();
+      .square()
+      .mean();
 }
 
 // The loss of predicting `mean` for every target.
@@ -374,17 +374,17 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     metrics->set_num_failed_pairs(rows.num_failed);
     metrics->set_failure(rows.failure);
     metrics->set_prediction_loss(
-        none_left ? nan
-                  : ScaledPredictionLoss(predictor.scaler(), predicted,
-                                         targets));
+        none_left
+            ? nan
+            : ScaledPredictionLoss(predictor.scaler(), predicted, targets));
     metrics->set_prediction_loss_test_scaled(
         LossIn(test_scale, predicted, targets));
     metrics->set_mean_abs_energy_change(
         none_left ? nan : (after - before).cwiseAbs().mean());
     metrics->set_mean_relative_energy_change(
-        none_left ? nan
-                  : ((after - before).array().abs() / before.array().abs())
-                        .mean());
+        none_left
+            ? nan
+            : ((after - before).array().abs() / before.array().abs()).mean());
     const Eigen::RowVectorXd& train_mean = predictor.scaler().mean();
     metrics->set_train_mean_loss(
         TrainMeanLoss(train_scale, train_mean, pairs.targets));

@@ -433,7 +433,10 @@ constexpr char kFloat32NeuralOdeConfig[] = R"pb(
           weight_init_stddev: 0.1
         }
       }
-      derivative_net { hidden_widths: [ 8, 8 ] activation: "relu" }
+      derivative_net {
+        hidden_widths: [ 8, 8 ]
+        activation: "relu"
+      }
       solver { mode: CONSTANT step: 0.1 precision: FLOAT32 }
     }
   }
@@ -460,8 +463,8 @@ Predictor MakePredictor(const char* config, double stddev,
   EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
   Random random(11);
   absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
-      experiment.model(),
-      ModelContext{dataset.num_particles(), scaler.scale()}, random);
+      experiment.model(), ModelContext{dataset.num_particles(), scaler.scale()},
+      random);
   EXPECT_TRUE(model.ok()) << model.status();
   aanet::testing::RandomizeParameters((*model)->parameters(), stddev, random);
   Checkpoint checkpoint;
@@ -525,8 +528,7 @@ TEST_F(EvaluationTest, FailedRowsAreFoundCountedAndLeftOut) {
       kept_inputs.row(kept) = inputs.row(i);
       kept_targets.row(kept++) = targets.row(i);
     }
-    const Eigen::MatrixXd predicted =
-        predictor.Predict(kept_inputs, m.jump());
+    const Eigen::MatrixXd predicted = predictor.Predict(kept_inputs, m.jump());
     ASSERT_TRUE(predicted.allFinite());
     const StandardScaler& scaler = predictor.scaler();
     const double expected =

@@ -210,7 +210,10 @@ TEST_F(ReportTest, FiguresUsePointsOnLogAxesAndKeepLegendsOffLabels) {
 TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
   const CsvTable csv = ReadCsv(Out("data_efficiency.csv"));
   EXPECT_EQ(absl::StrJoin(csv.header, ","),
-            "model,k_pair,num_train_samples,jump,mean_loss,std_loss,num_seeds");
+            "model,k_pair,num_train_samples,jump,mean_loss,std_loss,num_seeds,"
+            "mean_loss_test_scaled,std_loss_test_scaled,train_mean_loss,"
+            "random_phase_loss,train_mean_loss_test_scaled,"
+            "random_phase_loss_test_scaled,num_failed_pairs,num_pairs");
   // 2 models x (8 cells x 3 jumps + the reference cell x 9 jumps).
   EXPECT_EQ(csv.rows.size(), 66u);
   // Losses 1 and 3: mean 2, std sqrt(2).
@@ -238,6 +241,20 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
       ExpectClose(Number(row, "mean_loss"), f);
       EXPECT_EQ(row.at("std_loss"), "nan");
     }
+    // The common unit and the levels, per point in that point's units.
+    const double ratio =
+        SyntheticTestScaledRatio(Number(row, "num_train_samples"));
+    ExpectClose(Number(row, "mean_loss_test_scaled"),
+                Number(row, "mean_loss") * ratio);
+    ExpectClose(Number(row, "train_mean_loss_test_scaled"),
+                kSyntheticTrainMeanLevel);
+    ExpectClose(Number(row, "random_phase_loss_test_scaled"),
+                kSyntheticRandomPhaseLevel);
+    ExpectClose(Number(row, "train_mean_loss"),
+                kSyntheticTrainMeanLevel / ratio);
+    ExpectClose(Number(row, "random_phase_loss"),
+                kSyntheticRandomPhaseLevel / ratio);
+    EXPECT_EQ(row.at("num_failed_pairs"), "0");
   }
   // The Markdown shows the same cell as "2 ± 1.414".
   EXPECT_THAT(Report(),

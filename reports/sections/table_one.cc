@@ -1,6 +1,7 @@
 #include "reports/sections/table_one.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
@@ -140,7 +141,9 @@ std::optional<SmallAndLarge> SmallAndLargeJump(
 }
 
 double TableOneRow::Growth() const {
-  if (!timing.has_value()) return std::numeric_limits<double>::quiet_NaN();
+  if (!timing.has_value() || !timing_failure.empty()) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   return timing->large.value.mean / timing->small.value.mean;
 }
 
@@ -158,6 +161,21 @@ std::vector<TableOneRow> ComputeTableOne(const ReportContext& context) {
     row.num_parameters = ComputeMeanStd(counts).mean;
     row.timing = SmallAndLargeJump(
         AggregateJumpMetric(*cell, SingleStateMedianSeconds), 2);
+    // The timed jumps, failed ones included: a jump whose every seed failed
+    // must not let a smaller one stand in for it.
+    const std::vector<JumpStatistic> failed =
+        AggregateJumpMetric(*cell, SingleStateFailed);
+    if (!failed.empty()) {
+      for (const JumpStatistic* s : {&failed.front(), &failed.back()}) {
+        const int seeds =
+            static_cast<int>(std::lround(s->value.mean * s->value.count));
+        if (seeds > 0 && row.timing_failure.empty()) {
+          row.timing_failure =
+              absl::StrFormat("solve failed at jump %d in %d of %d seeds",
+                              s->jump, seeds, s->value.count);
+        }
+      }
+    }
     row.energy = SmallAndLargeJump(AggregateJumpMetric(*cell, EnergyChange), 1);
     rows.push_back(std::move(row));
   }
@@ -172,7 +190,9 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows) {
   for (const TableOneRow& row : rows) {
     const Cell& cell = *row.cell;
     std::string growth = "not measured";
-    if (row.timing.has_value()) {
+    if (!row.timing_failure.empty()) {
+      growth = row.timing_failure;
+    } else if (row.timing.has_value()) {
       growth = absl::StrFormat("%s (jump %d / jump %d)", Short(row.Growth()),
                                row.timing->large.jump, row.timing->small.jump);
     }
@@ -196,7 +216,7 @@ Table TableOneCsv(const std::vector<TableOneRow>& rows) {
        "single_state_median_us_small", "single_state_median_us_large",
        "inference_time_growth", "energy_small_jump", "energy_change_small_mean",
        "energy_change_small_std", "energy_large_jump",
-       "energy_change_large_mean", "energy_change_large_std"},
+       "energy_change_large_mean", "energy_change_large_std", "timing_failure"},
       {}};
   for (const TableOneRow& row : rows) {
     const Cell& cell = *row.cell;
@@ -221,6 +241,7 @@ Table TableOneCsv(const std::vector<TableOneRow>& rows) {
     }
     fields.insert(fields.end(), timing.begin(), timing.end());
     fields.insert(fields.end(), energy.begin(), energy.end());
+    fields.push_back(row.timing_failure);
     csv.rows.push_back(std::move(fields));
   }
   return csv;

@@ -37,7 +37,11 @@ struct TableOneRow {
   std::optional<SmallAndLarge> timing;
   // Mean |ΔH|; unset if no jump was evaluated.
   std::optional<SmallAndLarge> energy;
-  // timing's large / small mean; NaN without timing.
+  // "solve failed at jump 400 in 1 of 2 seeds" if a seed's single-state
+  // timing failed at the smallest or the largest timed jump (there is then
+  // no growth: a failed solve is never timed); empty otherwise.
+  std::string timing_failure;
+  // timing's large / small mean; NaN without timing or with a failure.
   double Growth() const;
 };
 

@@ -87,5 +87,27 @@ TEST(TableOneTest, WithoutTimingTheGrowthIsNotMeasured) {
   EXPECT_EQ(TableOneFigure({row}).panels.size(), 2u);
 }
 
+// A seed whose solve failed at the large jump has no time there: no growth
+// is computed from the other seed or from a smaller jump, and the table
+// says why.
+TEST(TableOneTest, AFailedSolveHasNoGrowth) {
+  const std::vector<TableOneRow> rows = ComputeTableOne(FailedSolveContext());
+  ASSERT_EQ(rows.size(), 2u);
+  const TableOneRow& ode = rows[1];
+  ASSERT_EQ(ode.cell->model, "neural_ode");
+  EXPECT_EQ(ode.timing_failure, "solve failed at jump 400 in 1 of 2 seeds");
+  EXPECT_TRUE(std::isnan(ode.Growth()));
+  EXPECT_TRUE(rows[0].timing_failure.empty());
+  EXPECT_FALSE(std::isnan(rows[0].Growth()));
+  const Table table = TableOneMarkdown(rows);
+  EXPECT_EQ(CellAt(table, table.rows[1], "inference-time growth"),
+            "solve failed at jump 400 in 1 of 2 seeds");
+  const Table csv = TableOneCsv(rows);
+  EXPECT_EQ(CellAt(csv, csv.rows[1], "inference_time_growth"), "nan");
+  EXPECT_EQ(CellAt(csv, csv.rows[1], "timing_failure"),
+            "solve failed at jump 400 in 1 of 2 seeds");
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "timing_failure"), "");
+}
+
 }  // namespace
 }  // namespace aanet::reports
