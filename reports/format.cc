@@ -75,11 +75,12 @@ std::string FailedPredictionsText(const Cell& cell,
 }
 
 std::string FigureNote(const std::vector<std::string>& left_out,
-                       const std::vector<std::string>& failed) {
+                       const std::vector<std::string>& failed,
+                       const std::string& left_out_label) {
   if (left_out.empty() && failed.empty()) return "";
   std::string note = "*Figure note:*";
   if (!left_out.empty()) {
-    absl::StrAppend(&note, " left out (no positive finite value): ",
+    absl::StrAppend(&note, " ", left_out_label, ": ",
                     absl::StrJoin(left_out, "; "), ".");
   }
   if (!failed.empty()) {

@@ -56,8 +56,11 @@ std::string FailedPredictionsText(const Cell& cell,
 // predictions (losses and |ΔH| over the others; a seed whose every
 // prediction failed has none, which leaves its cell out): c.\n\n"; empty
 // if both lists are.
-std::string FigureNote(const std::vector<std::string>& left_out,
-                       const std::vector<std::string>& failed);
+// `left_out_label` replaces "left out (no positive finite value)".
+std::string FigureNote(
+    const std::vector<std::string>& left_out,
+    const std::vector<std::string>& failed,
+    const std::string& left_out_label = "left out (no positive finite value)");
 
 // A value that a log axis can show: finite and positive.
 bool Plottable(double value);

@@ -213,13 +213,14 @@ std::string InferenceTimeFigureNote(const std::vector<InferenceTimeRow>& rows) {
           std::tuple("batch", row.batch_failed, row.batch.count)}) {
       if (failed == 0) continue;
       left_out.push_back(absl::StrFormat(
-          "%s (%s), jump %d, %s: solve failed in %d of %d seeds%s (%s)",
+          "%s (%s), jump %d, %s: solve failed in %d of %d seeds (%s)",
           row.cell->model, CellPoint(*row.cell), row.jump, what, failed,
-          failed + timed, timed > 0 ? ", the point is the others' mean" : "",
-          row.failure));
+          failed + timed, row.failure));
     }
   }
-  return FigureNote(left_out, {});
+  return FigureNote(left_out, {},
+                    "failed timings (no time; a point drawn there is the "
+                    "mean of the other seeds)");
 }
 
 absl::StatusOr<Section> InferenceTimeSection(const ReportContext& context) {
