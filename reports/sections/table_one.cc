@@ -274,6 +274,30 @@ Figure TableOneFigure(const std::vector<TableOneRow>& rows) {
   return figure;
 }
 
+std::string TableOneFigureNote(const std::vector<TableOneRow>& rows) {
+  std::vector<std::string> left_out;
+  for (const TableOneRow& row : rows) {
+    const std::string& model = row.cell->model;
+    if (!row.timing_failure.empty()) {
+      left_out.push_back(
+          absl::StrCat(model, ", inference-time growth: ", row.timing_failure));
+    } else if (row.timing.has_value() && !Plottable(row.Growth())) {
+      left_out.push_back(
+          absl::StrCat(model, ", inference-time growth: ", Num(row.Growth())));
+    }
+    if (row.energy.has_value()) {
+      for (const JumpStatistic* s : {&row.energy->small, &row.energy->large}) {
+        if (!Plottable(s->value.mean)) {
+          left_out.push_back(absl::StrFormat("%s, mean |ΔH| at jump %d: %s",
+                                             model, s->jump,
+                                             Num(s->value.mean)));
+        }
+      }
+    }
+  }
+  return FigureNote(left_out, {});
+}
+
 absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
   const std::vector<TableOneRow> rows = ComputeTableOne(context);
   Section section;
@@ -292,6 +316,8 @@ absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
   section.blocks.push_back(TableBlock(TableOneMarkdown(rows)));
   section.blocks.push_back(
       FigureBlock(TableOneFigure(rows), "Table 1, measured"));
+  const std::string note = TableOneFigureNote(rows);
+  if (!note.empty()) section.blocks.push_back(TextBlock(note));
   return section;
 }
 

@@ -109,5 +109,13 @@ TEST(TableOneTest, AFailedSolveHasNoGrowth) {
   EXPECT_EQ(CellAt(csv, csv.rows[0], "timing_failure"), "");
 }
 
+TEST(TableOneTest, TheFigureNoteNamesWhatItCannotDraw) {
+  EXPECT_EQ(TableOneFigureNote(ComputeTableOne(SyntheticContext())), "");
+  EXPECT_EQ(TableOneFigureNote(ComputeTableOne(FailedSolveContext())),
+            "*Figure note:* left out (no positive finite value): neural_ode, "
+            "inference-time growth: solve failed at jump 400 in 1 of 2 seeds; "
+            "neural_ode, mean |ΔH| at jump 400: nan.\n\n");
+}
+
 }  // namespace
 }  // namespace aanet::reports
