@@ -421,6 +421,45 @@ TEST(ReportWithoutActionAngleTest, SectionFiveSaysSoAndTheRestIsThere) {
   EXPECT_TRUE(frequencies.rows.empty());
 }
 
+// A sweep with failed solves renders, and REPORT.md says where they are:
+// no time, no growth, counted failed predictions, the point the figure
+// leaves out; the new columns and the levels are there.
+TEST(ReportWithFailedSolveTest, TheFailuresAreNamed) {
+  const std::string sweep = FreshDir("sweep_failed_solve");
+  const std::string out = FreshDir("report_failed_solve");
+  SyntheticSweepOptions options;
+  options.include_failed_solve = true;
+  ASSERT_TRUE(WriteSyntheticSweep(sweep, options).ok());
+  absl::StatusOr<StudyData> study = LoadSweep(sweep);
+  ASSERT_TRUE(study.ok()) << study.status();
+  absl::Status written = WriteReport(*study, {}, out);
+  ASSERT_TRUE(written.ok()) << written;
+  absl::StatusOr<std::string> report =
+      ReadFile((fs::path(out) / kReportFile).string());
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(*report,
+              HasSubstr("| solve failed at jump 400 in 1 of 2 seeds |"));
+  EXPECT_THAT(*report, HasSubstr("(solve failed in 1 of 2 seeds)"));
+  EXPECT_THAT(*report, HasSubstr("jump 200: 7 of 300 predictions failed in 1 "
+                                 "of 2 seeds (" +
+                                 std::string(kSyntheticFailure) + ")"));
+  EXPECT_THAT(*report,
+              HasSubstr("left out (no positive finite value): neural_ode "
+                        "(k_pair 0.5, 100 samples), jump 400: mean loss nan"));
+  EXPECT_THAT(*report, HasSubstr("| test-σ loss, jump 1 |"));
+  EXPECT_THAT(*report, HasSubstr("*Reference levels*"));
+  const CsvTable errors = ReadCsv((fs::path(out) / "error_vs_dt.csv").string());
+  auto rows = Select(errors, {{"model", "neural_ode"}, {"jump", "200"}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("num_failed_pairs"), "7");
+  absl::StatusOr<std::string> script =
+      ReadFile((fs::path(out) / "fig_error_vs_dt.gp").string());
+  ASSERT_TRUE(script.ok());
+  EXPECT_THAT(*script, HasSubstr("title 'training mean'"));
+  EXPECT_THAT(*script, HasSubstr("title 'true orbit, random phase'"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "fig_data_efficiency.png"));
+}
+
 TEST(ReportEmptySweepTest, EverySectionSaysThereIsNoData) {
   StudyData study;
   study.sweep_dir = "nowhere";
