@@ -418,6 +418,50 @@ TEST_F(EvaluationTest, CommonUnitLossAndTrivialLevelsByHand) {
   }
 }
 
+// With several trajectories and capped pairs, the random phase of each pair
+// is drawn from its own trajectory's test split.
+TEST_F(EvaluationTest, RandomPhaseLevelUsesEachPairsOwnTrajectory) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok());
+  data->experiment.mutable_simulation()->set_num_trajectories(3);
+  data->experiment.mutable_simulation()
+      ->mutable_harmonic()
+      ->set_trajectory_sampling(UNIFORM);
+  absl::StatusOr<data_gen::Dataset> three =
+      data_gen::GenerateDataset(data->experiment, data->text);
+  ASSERT_TRUE(three.ok()) << three.status();
+  EvaluationOptions options = SmallOptions();
+  options.jumps = {5};
+  options.measure_timing = false;
+  options.max_pairs_per_jump = 50;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *three, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 1);
+  const int first = three->num_samples() - kNumTest;
+  const int per_trajectory = kNumTest - 5;
+  const int total = 3 * per_trajectory;
+  const Eigen::RowVectorXd& sd = predictor_->scaler().scale();
+  double sum = 0;
+  for (int i = 0; i < 50; ++i) {
+    const int row = i * total / 50;
+    const int k = row / per_trajectory;
+    const int t = first + row % per_trajectory + 5;
+    for (int c = 0; c < 4; ++c) {
+      const Eigen::MatrixXd& x = c < 2 ? three->q[k] : three->p[k];
+      const double target = x(t, c % 2);
+      for (int s = first; s < three->num_samples(); ++s) {
+        const double r = (x(s, c % 2) - target) / sd[c];
+        sum += r * r / kNumTest;
+      }
+    }
+  }
+  const double expected = sum / (50 * 4);
+  EXPECT_EQ(report->jumps(0).num_pairs(), 50);
+  EXPECT_NEAR(report->jumps(0).random_phase_loss(), expected, 1e-9 * expected);
+}
+
 // A small Neural ODE solving in float32, so that a state beyond float's
 // range fails its solve, and a too-steep field overflows it.
 constexpr char kFloat32NeuralOdeConfig[] = R"pb(
