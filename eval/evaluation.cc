@@ -119,7 +119,7 @@ Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
 // overflowing row ends a batched solve for every row, so a batch with a
 // non-finite row is split in halves, each predicted again, down to single
 // rows: a failing row costs O(log P) smaller solves, and the usual batch
-// with no failure costs nothing extra.
+// with no failure costs no extra solve.
 struct RowPredictions {
   Eigen::MatrixXd predicted;
   std::vector<bool> failed;  // per row
