@@ -159,14 +159,16 @@ std::vector<TableOneRow> ComputeTableOne(const ReportContext& context) {
       counts.push_back(static_cast<double>(p->evaluation->num_parameters()));
     }
     row.num_parameters = ComputeMeanStd(counts).mean;
-    row.timing = SmallAndLargeJump(
-        AggregateJumpMetric(*cell, SingleStateMedianSeconds), 2);
     // The timed jumps, failed ones included: a jump whose every seed failed
-    // must not let a smaller one stand in for it.
+    // must not let a smaller one stand in for it. A failed seed has no
+    // time; the means are over the others (NaN if none).
+    const std::vector<JumpStatistic> singles =
+        AggregateJumpMetric(*cell, SingleStateMedianSeconds);
     const std::vector<JumpStatistic> failed =
         AggregateJumpMetric(*cell, SingleStateFailed);
-    if (!failed.empty()) {
-      for (const JumpStatistic* s : {&failed.front(), &failed.back()}) {
+    row.timing = SmallAndLargeJump(failed, 2);
+    if (row.timing.has_value()) {
+      for (JumpStatistic* s : {&row.timing->small, &row.timing->large}) {
         const int seeds =
             static_cast<int>(std::lround(s->value.mean * s->value.count));
         if (seeds > 0 && row.timing_failure.empty()) {
@@ -174,6 +176,8 @@ std::vector<TableOneRow> ComputeTableOne(const ReportContext& context) {
               absl::StrFormat("solve failed at jump %d in %d of %d seeds",
                               s->jump, seeds, s->value.count);
         }
+        const JumpStatistic* measured = FindJump(singles, s->jump);
+        s->value = measured == nullptr ? MeanStd() : measured->value;
       }
     }
     row.energy = SmallAndLargeJump(AggregateJumpMetric(*cell, EnergyChange), 1);

@@ -33,7 +33,9 @@ std::optional<SmallAndLarge> SmallAndLargeJump(
 struct TableOneRow {
   const Cell* cell = nullptr;
   double num_parameters = 0;  // mean over seeds
-  // Median single-state time (seconds); unset unless two jumps were timed.
+  // Median single-state time (seconds) at the smallest and the largest
+  // timed jump, failed timings included (they have no time: a jump where
+  // every seed failed has a NaN mean); unset unless two jumps were timed.
   std::optional<SmallAndLarge> timing;
   // Mean |ΔH|; unset if no jump was evaluated.
   std::optional<SmallAndLarge> energy;

@@ -96,6 +96,10 @@ TEST(TableOneTest, AFailedSolveHasNoGrowth) {
   const TableOneRow& ode = rows[1];
   ASSERT_EQ(ode.cell->model, "neural_ode");
   EXPECT_EQ(ode.timing_failure, "solve failed at jump 400 in 1 of 2 seeds");
+  // Jump 400 stays the large jump; its time is the other seed's.
+  ASSERT_TRUE(ode.timing.has_value());
+  EXPECT_EQ(ode.timing->large.jump, 400);
+  EXPECT_EQ(ode.timing->large.value.count, 1);
   EXPECT_TRUE(std::isnan(ode.Growth()));
   EXPECT_TRUE(rows[0].timing_failure.empty());
   EXPECT_FALSE(std::isnan(rows[0].Growth()));
