@@ -279,7 +279,7 @@ Figure TableOneFigure(const std::vector<TableOneRow>& rows) {
 }
 
 std::string TableOneFigureNote(const std::vector<TableOneRow>& rows) {
-  std::vector<std::string> left_out;
+  std::vector<std::string> left_out, failed;
   for (const TableOneRow& row : rows) {
     const std::string& model = row.cell->model;
     if (!row.timing_failure.empty()) {
@@ -297,9 +297,16 @@ std::string TableOneFigureNote(const std::vector<TableOneRow>& rows) {
                                              Num(s->value.mean)));
         }
       }
+      // The |ΔH| of failed predictions is not in the means.
+      for (const FailedPredictions& f : CellFailedPredictions(*row.cell)) {
+        if (f.jump == row.energy->small.jump ||
+            f.jump == row.energy->large.jump) {
+          failed.push_back(FailedPredictionsText(*row.cell, f));
+        }
+      }
     }
   }
-  return FigureNote(left_out, {});
+  return FigureNote(left_out, failed);
 }
 
 absl::StatusOr<Section> TableOneSection(const ReportContext& context) {

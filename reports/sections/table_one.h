@@ -55,7 +55,8 @@ Table TableOneCsv(const std::vector<TableOneRow>& rows);
 // Three panels: parameters, growth, energy change; log y, one x per model.
 Figure TableOneFigure(const std::vector<TableOneRow>& rows);
 // The note under the figure: values it cannot draw (a failed timing, a
-// non-finite or non-positive value); empty if there are none.
+// non-finite or non-positive value) and failed predictions at the |ΔH|
+// jumps; empty if there are none.
 std::string TableOneFigureNote(const std::vector<TableOneRow>& rows);
 
 absl::StatusOr<Section> TableOneSection(const ReportContext& context);

@@ -1,6 +1,7 @@
 #include "reports/sections/table_one.h"
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -118,7 +119,12 @@ TEST(TableOneTest, TheFigureNoteNamesWhatItCannotDraw) {
   EXPECT_EQ(TableOneFigureNote(ComputeTableOne(FailedSolveContext())),
             "*Figure note:* left out (no positive finite value): neural_ode, "
             "inference-time growth: solve failed at jump 400 in 1 of 2 seeds; "
-            "neural_ode, mean |ΔH| at jump 400: nan.\n\n");
+            "neural_ode, mean |ΔH| at jump 400: nan. Failed predictions "
+            "(losses and |ΔH| are over the others; a seed whose every "
+            "prediction failed has none, which leaves its cell out): "
+            "neural_ode (k_pair 0.5, 100 samples), jump 400: 100 of 100 "
+            "predictions failed in 1 of 2 seeds (" +
+                std::string(kSyntheticFailure) + ").\n\n");
 }
 
 }  // namespace
