@@ -7,7 +7,9 @@
 #include <iostream>
 #include <limits>
 #include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "Eigen/Core"
 #include "absl/strings/str_cat.h"
@@ -19,6 +21,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "models/prediction_loss.h"
+#include "models/scaler.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
 
@@ -45,22 +48,48 @@ double Quantile(const std::vector<double>& sorted, double q) {
   return sorted[below] + fraction * (sorted[above] - sorted[below]);
 }
 
+// Why `predicted` (a prediction of the predictor's model) is not finite:
+// the model's reason if it knows one, else a generic one.
+std::string FailureReason(const Predictor& predictor) {
+  const std::string reason = predictor.model().last_failure();
+  return reason.empty() ? "non-finite predicted state" : reason;
+}
+
 // Times options.timing_repetitions calls of Predict(states, dt) after
 // options.timing_warmup unmeasured ones; with a time budget, warm-up and
 // measurement each stop once their calls took that long (one call at least).
+// A call whose prediction is not finite ends the timing as failed: a solve
+// that stops at its first non-finite state is faster than a finished one.
 Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
                      double dt, const EvaluationOptions& options) {
   const double budget = options.timing_budget_seconds > 0
                             ? options.timing_budget_seconds
                             : std::numeric_limits<double>::infinity();
+  Timing timing;
+  timing.set_batch_size(static_cast<int>(states.rows()));
+  auto fail = [&](int warmup_calls, int measured_calls) {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    timing.set_warmup_calls(warmup_calls);
+    timing.set_repetitions(measured_calls);
+    timing.set_median_seconds(nan);
+    timing.set_p10_seconds(nan);
+    timing.set_p90_seconds(nan);
+    timing.set_min_seconds(nan);
+    timing.set_max_seconds(nan);
+    timing.set_failed(true);
+    timing.set_failure(FailureReason(predictor));
+    return timing;
+  };
   // Every result feeds this sink, so no call can be optimised away.
   volatile double sink = 0;
   int warmup_calls = 0;
   const Clock::time_point warmup_start = Clock::now();
   while (warmup_calls < options.timing_warmup &&
          (warmup_calls == 0 || Seconds(Clock::now() - warmup_start) < budget)) {
-    sink = sink + predictor.Predict(states, dt)(0, 0);
+    const Eigen::MatrixXd predicted = predictor.Predict(states, dt);
     ++warmup_calls;
+    if (!predicted.allFinite()) return fail(warmup_calls, 0);
+    sink = sink + predicted(0, 0);
   }
   std::vector<double> seconds;
   seconds.reserve(options.timing_repetitions);
@@ -70,13 +99,12 @@ Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
     const Clock::time_point start = Clock::now();
     const Eigen::MatrixXd predicted = predictor.Predict(states, dt);
     const Clock::time_point end = Clock::now();
+    if (!predicted.allFinite()) return fail(warmup_calls, i + 1);
     sink = sink + predicted(0, 0);
     seconds.push_back(Seconds(end - start));
     spent += seconds.back();
   }
   std::sort(seconds.begin(), seconds.end());
-  Timing timing;
-  timing.set_batch_size(static_cast<int>(states.rows()));
   timing.set_repetitions(static_cast<int>(seconds.size()));
   timing.set_warmup_calls(warmup_calls);
   timing.set_median_seconds(Quantile(seconds, 0.5));
@@ -87,10 +115,114 @@ Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
   return timing;
 }
 
-// At most `max_pairs` pairs (0: all), evenly spaced over the given ones.
-data_gen::StatePairs SubsamplePairs(data_gen::StatePairs pairs, int max_pairs) {
+// Predictions of `inputs` [P, 2n] after dt, and which rows failed. One
+// overflowing row ends a batched solve for every row, so a batch with a
+// non-finite row is split in halves, each predicted again, down to single
+// rows: a failing row costs O(log P) smaller solves, and the usual batch
+// with no failure costs no extra solve.
+struct RowPredictions {
+  Eigen::MatrixXd predicted;
+  std::vector<bool> failed;  // per row
+  int num_failed = 0;
+  std::string failure;  // why the first failed row failed
+};
+
+void PredictRows(const Predictor& predictor, const Eigen::MatrixXd& inputs,
+                 double dt, Eigen::Index begin, Eigen::Index count,
+                 RowPredictions* out) {
+  const Eigen::MatrixXd predicted =
+      predictor.Predict(inputs.middleRows(begin, count), dt);
+  if (predicted.allFinite()) {
+    out->predicted.middleRows(begin, count) = predicted;
+    return;
+  }
+  if (count == 1) {
+    out->predicted.row(begin) = predicted.row(0);
+    out->failed[begin] = true;
+    if (out->num_failed++ == 0) out->failure = FailureReason(predictor);
+    return;
+  }
+  const Eigen::Index half = count / 2;
+  PredictRows(predictor, inputs, dt, begin, half, out);
+  PredictRows(predictor, inputs, dt, begin + half, count - half, out);
+}
+
+RowPredictions PredictEveryRow(const Predictor& predictor,
+                               const Eigen::MatrixXd& inputs, double dt) {
+  RowPredictions out;
+  out.predicted.resize(inputs.rows(), inputs.cols());
+  out.failed.assign(inputs.rows(), false);
+  if (inputs.rows() > 0) {
+    PredictRows(predictor, inputs, dt, 0, inputs.rows(), &out);
+  }
+  return out;
+}
+
+// The rows of `m` whose `failed` entry is false.
+Eigen::MatrixXd KeptRows(const Eigen::MatrixXd& m,
+                         const std::vector<bool>& failed) {
+  Eigen::Index kept = 0;
+  for (bool f : failed) kept += f ? 0 : 1;
+  Eigen::MatrixXd result(kept, m.cols());
+  Eigen::Index row = 0;
+  for (Eigen::Index i = 0; i < m.rows(); ++i) {
+    if (!failed[i]) result.row(row++) = m.row(i);
+  }
+  return result;
+}
+
+// The per-coordinate standard deviations of a unit of loss: losses in that
+// unit are means of ((a - b) / scale)^2 (the means cancel in a difference).
+using LossScale = Eigen::RowVectorXd;
+
+double LossIn(const LossScale& scale, const Eigen::MatrixXd& predicted,
+              const Eigen::MatrixXd& targets) {
+  if (predicted.rows() == 0) return std::numeric_limits<double>::quiet_NaN();
+  return ((predicted - targets).array().rowwise() / scale.array())
+      .square()
+      .mean();
+}
+
+// The loss of predicting `mean` for every target.
+double TrainMeanLoss(const LossScale& scale, const Eigen::RowVectorXd& mean,
+                     const Eigen::MatrixXd& targets) {
+  return ((targets.rowwise() - mean).array().rowwise() / scale.array())
+      .square()
+      .mean();
+}
+
+// The loss of predicting, for each target of trajectory k, the state of
+// trajectory k at a uniformly random sample of the test split, averaged over
+// every sample: per coordinate c, E_s (x_k(s) - y)^2 = var_k + (y - mean_k)^2
+// exactly, with mean_k, var_k over trajectory k's test split.
+double RandomPhaseLoss(const LossScale& scale,
+                       const Eigen::MatrixXd& trajectory_means,
+                       const Eigen::MatrixXd& trajectory_variances,
+                       const Eigen::MatrixXd& targets,
+                       const std::vector<int>& trajectory_of_row) {
+  const Eigen::ArrayXXd inverse_variance = scale.array().square().inverse();
+  double total = 0;
+  for (Eigen::Index i = 0; i < targets.rows(); ++i) {
+    const int k = trajectory_of_row[i];
+    const Eigen::ArrayXXd deviation =
+        targets.row(i).array() - trajectory_means.row(k).array();
+    total += ((trajectory_variances.row(k).array() + deviation.square()) *
+              inverse_variance)
+                 .sum();
+  }
+  return total / static_cast<double>(targets.size());
+}
+
+// At most `max_pairs` pairs (0: all), evenly spaced over the given ones;
+// `rows` receives the index of each kept pair among the given ones.
+data_gen::StatePairs SubsamplePairs(data_gen::StatePairs pairs, int max_pairs,
+                                    std::vector<Eigen::Index>* rows) {
   const Eigen::Index total = pairs.inputs.rows();
-  if (max_pairs <= 0 || total <= max_pairs) return pairs;
+  rows->clear();
+  if (max_pairs <= 0 || total <= max_pairs) {
+    for (Eigen::Index i = 0; i < total; ++i) rows->push_back(i);
+    return pairs;
+  }
   data_gen::StatePairs kept;
   kept.inputs.resize(max_pairs, pairs.inputs.cols());
   kept.targets.resize(max_pairs, pairs.targets.cols());
@@ -98,6 +230,7 @@ data_gen::StatePairs SubsamplePairs(data_gen::StatePairs pairs, int max_pairs) {
     const Eigen::Index row = static_cast<Eigen::Index>(i) * total / max_pairs;
     kept.inputs.row(i) = pairs.inputs.row(row);
     kept.targets.row(i) = pairs.targets.row(row);
+    rows->push_back(row);
   }
   return kept;
 }
@@ -179,6 +312,25 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
   report.set_num_trajectories(dataset.num_trajectories());
   report.set_time_step(time_step);
 
+  // The unit of the *_test_scaled losses: the test split's deviations, the
+  // same at every training-set size.
+  AANET_ASSIGN_OR_RETURN(const StandardScaler test_scaler,
+                         StandardScaler::Fit(test_states));
+  const LossScale& train_scale = predictor.scaler().scale();
+  const LossScale& test_scale = test_scaler.scale();
+  // Each trajectory's test-split mean and population variance, for the
+  // random-phase level.
+  Eigen::MatrixXd trajectory_means(dataset.num_trajectories(), 2 * n);
+  Eigen::MatrixXd trajectory_variances(dataset.num_trajectories(), 2 * n);
+  for (int k = 0; k < dataset.num_trajectories(); ++k) {
+    const Eigen::MatrixXd states = test_states.middleRows(
+        static_cast<Eigen::Index>(k) * num_test, num_test);
+    trajectory_means.row(k) = states.colwise().mean();
+    trajectory_variances.row(k) =
+        (states.rowwise() - trajectory_means.row(k)).colwise().squaredNorm() /
+        static_cast<double>(num_test);
+  }
+
   const Eigen::MatrixXd single_state = test_states.topRows(1);
   const Eigen::MatrixXd batch =
       CycleRows(test_states, options.timing_batch_size);
@@ -188,23 +340,62 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       continue;
     }
     const double dt = jump * time_step;
-    const data_gen::StatePairs pairs = SubsamplePairs(
-        data_gen::MakePairs(dataset, test, jump), options.max_pairs_per_jump);
-    const Eigen::MatrixXd predicted = predictor.Predict(pairs.inputs, dt);
+    std::vector<Eigen::Index> pair_rows;
+    const data_gen::StatePairs pairs =
+        SubsamplePairs(data_gen::MakePairs(dataset, test, jump),
+                       options.max_pairs_per_jump, &pair_rows);
+    // MakePairs lists the num_test - jump pairs of each trajectory in turn.
+    std::vector<int> trajectory_of_row;
+    for (Eigen::Index row : pair_rows) {
+      trajectory_of_row.push_back(static_cast<int>(row / (num_test - jump)));
+    }
+    const RowPredictions rows = PredictEveryRow(predictor, pairs.inputs, dt);
+    // Losses and energies over the pairs whose prediction is finite; the
+    // report gives the count of the others beside them. Without failures
+    // these are the given matrices, so the numbers are as before.
+    const bool any_failed = rows.num_failed > 0;
+    const Eigen::MatrixXd inputs =
+        any_failed ? KeptRows(pairs.inputs, rows.failed) : pairs.inputs;
+    const Eigen::MatrixXd targets =
+        any_failed ? KeptRows(pairs.targets, rows.failed) : pairs.targets;
+    const Eigen::MatrixXd predicted =
+        any_failed ? KeptRows(rows.predicted, rows.failed) : rows.predicted;
     const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
-        system, pairs.inputs.leftCols(n), pairs.inputs.rightCols(n));
+        system, inputs.leftCols(n), inputs.rightCols(n));
     const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
         system, predicted.leftCols(n), predicted.rightCols(n));
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const bool none_left = predicted.rows() == 0;
 
     JumpMetrics* metrics = report.add_jumps();
     metrics->set_jump(jump);
     metrics->set_dt(dt);
     metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
+    metrics->set_num_failed_pairs(rows.num_failed);
+    metrics->set_failure(rows.failure);
     metrics->set_prediction_loss(
-        ScaledPredictionLoss(predictor.scaler(), predicted, pairs.targets));
-    metrics->set_mean_abs_energy_change((after - before).cwiseAbs().mean());
+        none_left
+            ? nan
+            : ScaledPredictionLoss(predictor.scaler(), predicted, targets));
+    metrics->set_prediction_loss_test_scaled(
+        LossIn(test_scale, predicted, targets));
+    metrics->set_mean_abs_energy_change(
+        none_left ? nan : (after - before).cwiseAbs().mean());
     metrics->set_mean_relative_energy_change(
-        ((after - before).array().abs() / before.array().abs()).mean());
+        none_left
+            ? nan
+            : ((after - before).array().abs() / before.array().abs()).mean());
+    const Eigen::RowVectorXd& train_mean = predictor.scaler().mean();
+    metrics->set_train_mean_loss(
+        TrainMeanLoss(train_scale, train_mean, pairs.targets));
+    metrics->set_train_mean_loss_test_scaled(
+        TrainMeanLoss(test_scale, train_mean, pairs.targets));
+    metrics->set_random_phase_loss(
+        RandomPhaseLoss(train_scale, trajectory_means, trajectory_variances,
+                        pairs.targets, trajectory_of_row));
+    metrics->set_random_phase_loss_test_scaled(
+        RandomPhaseLoss(test_scale, trajectory_means, trajectory_variances,
+                        pairs.targets, trajectory_of_row));
     if (options.measure_timing) {
       *metrics->mutable_single_state() =
           MeasureTiming(predictor, single_state, dt, options);

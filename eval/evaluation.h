@@ -9,8 +9,11 @@
 //   * per jump: the prediction loss (scaled units, the paper's metric) and
 //     the mean absolute change of the true Hamiltonian between the input and
 //     the predicted state (original units), over every pair of the test
-//     split; and the wall time of Predictor::Predict for one state and for a
-//     batch;
+//     split, over the pairs whose prediction is finite (the others are
+//     counted, with the reason); the same loss in the test split's units and
+//     the losses of two trivial predictors (reference levels); and the wall
+//     time of Predictor::Predict for one state and for a batch (recorded as
+//     failed if a call predicts a non-finite state);
 //   * the parameter count;
 //   * for the Action-Angle Network only: its angular velocities on every test
 //     state and their match to the true normal-mode frequencies.

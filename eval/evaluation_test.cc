@@ -348,6 +348,290 @@ TEST_F(EvaluationTest, CappedPairsAreEvenlySpacedAndRecomputable) {
               sum / (7.0 * all.inputs.cols()), 1e-12);
 }
 
+// The test split's population standard deviations, written out.
+std::vector<double> TestSplitDeviations(const Eigen::MatrixXd& test_states) {
+  std::vector<double> deviations;
+  for (Eigen::Index c = 0; c < test_states.cols(); ++c) {
+    double mean = 0;
+    for (Eigen::Index i = 0; i < test_states.rows(); ++i) {
+      mean += test_states(i, c);
+    }
+    mean /= test_states.rows();
+    double variance = 0;
+    for (Eigen::Index i = 0; i < test_states.rows(); ++i) {
+      variance += (test_states(i, c) - mean) * (test_states(i, c) - mean);
+    }
+    deviations.push_back(std::sqrt(variance / test_states.rows()));
+  }
+  return deviations;
+}
+
+TEST_F(EvaluationTest, CommonUnitLossAndTrivialLevelsByHand) {
+  const int first = dataset_->num_samples() - kNumTest;
+  const Eigen::MatrixXd test_states = States(first, kNumTest);
+  const std::vector<double> test_sd = TestSplitDeviations(test_states);
+  const StandardScaler& scaler = predictor_->scaler();
+  for (int jump : {5, 400}) {
+    SCOPED_TRACE(jump);
+    const int count = kNumTest - jump;
+    const Eigen::MatrixXd inputs = States(first, count);
+    const Eigen::MatrixXd targets = States(first + jump, count);
+    const Eigen::MatrixXd predicted = predictor_->Predict(inputs, jump * 1.0);
+    const int d = static_cast<int>(inputs.cols());
+    // In each unit (0: the training scaler's, 1: the test split's): the
+    // model, the training mean, and every state of the test split as the
+    // prediction of every target (the random phase, all phases averaged).
+    double model[2] = {0, 0}, mean[2] = {0, 0}, phase[2] = {0, 0};
+    for (int i = 0; i < count; ++i) {
+      for (int c = 0; c < d; ++c) {
+        const double sd[2] = {scaler.scale()[c], test_sd[c]};
+        for (int u = 0; u < 2; ++u) {
+          const double e = (predicted(i, c) - targets(i, c)) / sd[u];
+          model[u] += e * e;
+          const double m = (scaler.mean()[c] - targets(i, c)) / sd[u];
+          mean[u] += m * m;
+          for (int s = 0; s < kNumTest; ++s) {
+            const double r = (test_states(s, c) - targets(i, c)) / sd[u];
+            phase[u] += r * r / kNumTest;
+          }
+        }
+      }
+    }
+    const double pairs = static_cast<double>(count) * d;
+    const JumpMetrics& m = Jump(jump);
+    EXPECT_NEAR(m.prediction_loss(), model[0] / pairs, 1e-10 * model[0]);
+    ASSERT_TRUE(m.has_prediction_loss_test_scaled());
+    EXPECT_NEAR(m.prediction_loss_test_scaled(), model[1] / pairs,
+                1e-10 * model[1]);
+    // The test split's spread is not the training split's.
+    EXPECT_GT(std::abs(model[1] / model[0] - 1), 1e-3);
+    EXPECT_NEAR(m.train_mean_loss(), mean[0] / pairs, 1e-10 * mean[0]);
+    EXPECT_NEAR(m.train_mean_loss_test_scaled(), mean[1] / pairs,
+                1e-10 * mean[1]);
+    EXPECT_NEAR(m.random_phase_loss(), phase[0] / pairs, 1e-9 * phase[0]);
+    EXPECT_NEAR(m.random_phase_loss_test_scaled(), phase[1] / pairs,
+                1e-9 * phase[1]);
+    EXPECT_EQ(m.num_failed_pairs(), 0);
+    EXPECT_EQ(m.failure(), "");
+    EXPECT_FALSE(m.single_state().failed());
+    EXPECT_FALSE(m.batch().failed());
+  }
+}
+
+// With several trajectories and capped pairs, the random phase of each pair
+// is drawn from its own trajectory's test split.
+TEST_F(EvaluationTest, RandomPhaseLevelUsesEachPairsOwnTrajectory) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok());
+  data->experiment.mutable_simulation()->set_num_trajectories(3);
+  data->experiment.mutable_simulation()
+      ->mutable_harmonic()
+      ->set_trajectory_sampling(UNIFORM);
+  absl::StatusOr<data_gen::Dataset> three =
+      data_gen::GenerateDataset(data->experiment, data->text);
+  ASSERT_TRUE(three.ok()) << three.status();
+  EvaluationOptions options = SmallOptions();
+  options.jumps = {5};
+  options.measure_timing = false;
+  options.max_pairs_per_jump = 50;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *three, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 1);
+  const int first = three->num_samples() - kNumTest;
+  const int per_trajectory = kNumTest - 5;
+  const int total = 3 * per_trajectory;
+  const Eigen::RowVectorXd& sd = predictor_->scaler().scale();
+  double sum = 0;
+  for (int i = 0; i < 50; ++i) {
+    const int row = i * total / 50;
+    const int k = row / per_trajectory;
+    const int t = first + row % per_trajectory + 5;
+    for (int c = 0; c < 4; ++c) {
+      const Eigen::MatrixXd& x = c < 2 ? three->q[k] : three->p[k];
+      const double target = x(t, c % 2);
+      for (int s = first; s < three->num_samples(); ++s) {
+        const double r = (x(s, c % 2) - target) / sd[c];
+        sum += r * r / kNumTest;
+      }
+    }
+  }
+  const double expected = sum / (50 * 4);
+  EXPECT_EQ(report->jumps(0).num_pairs(), 50);
+  EXPECT_NEAR(report->jumps(0).random_phase_loss(), expected, 1e-9 * expected);
+}
+
+// A small Neural ODE solving in float32, so that a state beyond float's
+// range fails its solve, and a too-steep field overflows it.
+constexpr char kFloat32NeuralOdeConfig[] = R"pb(
+  name: "tiny_ode"
+  model {
+    neural_ode {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 8
+          activation: "sigmoid"
+          conditioner: GATED
+          weight_init_stddev: 0.1
+        }
+      }
+      derivative_net {
+        hidden_widths: [ 8, 8 ]
+        activation: "relu"
+      }
+      solver { mode: CONSTANT step: 0.1 precision: FLOAT32 }
+    }
+  }
+  training {
+    num_steps: 10
+    batch_size: 10
+    learning_rate: 1e-3
+    train_split_proportion: 0.1
+    num_test_samples: 500
+    max_jump: 10
+    action_variance_weight: 1.0
+    eval_every: 5
+    test_jumps: [ 1 ]
+    seed: 0
+  }
+)pb";
+
+// `config` with random parameters of standard deviation `stddev`, through a
+// checkpoint under `name`, as EvaluateCheckpoint would load it.
+Predictor MakePredictor(const char* config, double stddev,
+                        const data_gen::Dataset& dataset,
+                        const StandardScaler& scaler, const std::string& name) {
+  Experiment experiment;
+  EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
+  Random random(11);
+  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
+      experiment.model(), ModelContext{dataset.num_particles(), scaler.scale()},
+      random);
+  EXPECT_TRUE(model.ok()) << model.status();
+  aanet::testing::RandomizeParameters((*model)->parameters(), stddev, random);
+  Checkpoint checkpoint;
+  checkpoint.model_kind = (*model)->kind();
+  checkpoint.config_text = config;
+  checkpoint.dataset_path = "default.h5";
+  checkpoint.num_particles = dataset.num_particles();
+  checkpoint.step = 1;
+  checkpoint.parameters =
+      ToNamed((*model)->parameters(), (*model)->parameters().Flatten());
+  checkpoint.scaler_mean = scaler.mean();
+  checkpoint.scaler_scale = scaler.scale();
+  const std::string path = TempPath(name + "/best.h5");
+  EXPECT_TRUE(WriteCheckpoint(checkpoint, path).ok());
+  absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+  EXPECT_TRUE(predictor.ok()) << predictor.status();
+  return *std::move(predictor);
+}
+
+// Two test states beyond float's range fail the float32 solve of every row
+// of a batch they are in: the evaluation finds exactly those rows, averages
+// over the others, and records the failed timings.
+TEST_F(EvaluationTest, FailedRowsAreFoundCountedAndLeftOut) {
+  const Predictor predictor =
+      MakePredictor(kFloat32NeuralOdeConfig, 0.3, *dataset_,
+                    predictor_->scaler(), "float32_ode");
+  data_gen::Dataset dataset = *dataset_;
+  const int first = dataset.num_samples() - kNumTest;
+  for (int sample : {first, first + 7}) {
+    dataset.q[0].row(sample).setConstant(1e40);
+    dataset.p[0].row(sample).setConstant(-1e40);
+  }
+  EvaluationOptions options = SmallOptions();
+  options.jumps = {1, 5};
+  options.timing_repetitions = 2;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 2);
+  for (const JumpMetrics& m : report->jumps()) {
+    SCOPED_TRACE(m.jump());
+    const int count = kNumTest - m.jump();
+    EXPECT_EQ(m.num_pairs(), count);
+    // The pairs starting at the two huge states, and only those.
+    EXPECT_EQ(m.num_failed_pairs(), 2);
+    EXPECT_THAT(m.failure(), HasSubstr("the latent ODE solve failed"));
+    EXPECT_THAT(m.failure(), HasSubstr("y0: must be finite"));
+    // The batched prediction of all rows fails, as the issue says.
+    Eigen::MatrixXd inputs(count, 4), targets(count, 4);
+    for (int i = 0; i < count; ++i) {
+      inputs.row(i) << dataset.q[0].row(first + i), dataset.p[0].row(first + i);
+      targets.row(i) << dataset.q[0].row(first + i + m.jump()),
+          dataset.p[0].row(first + i + m.jump());
+    }
+    EXPECT_FALSE(predictor.Predict(inputs, m.jump()).allFinite());
+    // The others, predicted as one batch.
+    Eigen::MatrixXd kept_inputs(count - 2, 4), kept_targets(count - 2, 4);
+    int kept = 0;
+    for (int i = 0; i < count; ++i) {
+      if (i == 0 || i == 7) continue;
+      kept_inputs.row(kept) = inputs.row(i);
+      kept_targets.row(kept++) = targets.row(i);
+    }
+    const Eigen::MatrixXd predicted = predictor.Predict(kept_inputs, m.jump());
+    ASSERT_TRUE(predicted.allFinite());
+    const StandardScaler& scaler = predictor.scaler();
+    const double expected =
+        (scaler.Transform(predicted) - scaler.Transform(kept_targets))
+            .squaredNorm() /
+        (4.0 * (count - 2));
+    EXPECT_TRUE(std::isfinite(m.prediction_loss()));
+    EXPECT_NEAR(m.prediction_loss(), expected, 1e-6 * expected);
+    EXPECT_TRUE(std::isfinite(m.prediction_loss_test_scaled()));
+    EXPECT_TRUE(std::isfinite(m.mean_abs_energy_change()));
+    // The first test state is one of them: the single-state timing fails at
+    // its first (warm-up) call; the batch holds both.
+    for (const Timing& t : {m.single_state(), m.batch()}) {
+      EXPECT_TRUE(t.failed());
+      EXPECT_THAT(t.failure(), HasSubstr("the latent ODE solve failed"));
+      EXPECT_TRUE(std::isnan(t.median_seconds()));
+      EXPECT_EQ(t.warmup_calls(), 1);
+      EXPECT_EQ(t.repetitions(), 0);
+    }
+  }
+  // Written and read back as such.
+  const std::string path = TempPath("failed/evaluation.json");
+  ASSERT_TRUE(WriteEvaluationJson(*report, path).ok());
+  const std::string text = ReadAll(path);
+  EXPECT_THAT(text, HasSubstr("\"num_failed_pairs\": 2"));
+  EXPECT_THAT(text, HasSubstr("\"failed\": true"));
+  absl::StatusOr<EvaluationReport> read = ReadEvaluationJson(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->jumps(0).num_failed_pairs(), 2);
+}
+
+// A field steep enough to overflow float32 fails every row: no loss is
+// averaged (NaN), every pair is counted, and no time is recorded.
+TEST_F(EvaluationTest, AnOverflowingModelIsNeverAveragedOrTimed) {
+  const Predictor predictor =
+      MakePredictor(kFloat32NeuralOdeConfig, 30.0, *dataset_,
+                    predictor_->scaler(), "overflowing_ode");
+  EvaluationOptions options = SmallOptions();
+  options.jumps = {50};
+  options.timing_repetitions = 3;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, *dataset_, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 1);
+  const JumpMetrics& m = report->jumps(0);
+  EXPECT_EQ(m.num_failed_pairs(), kNumTest - 50);
+  EXPECT_EQ(m.num_failed_pairs(), m.num_pairs());
+  EXPECT_THAT(m.failure(), HasSubstr("the latent ODE solve failed"));
+  EXPECT_TRUE(std::isnan(m.prediction_loss()));
+  EXPECT_TRUE(std::isnan(m.prediction_loss_test_scaled()));
+  EXPECT_TRUE(std::isnan(m.mean_abs_energy_change()));
+  // The levels do not depend on the model.
+  EXPECT_GT(m.train_mean_loss(), 0);
+  EXPECT_GT(m.random_phase_loss_test_scaled(), 0);
+  EXPECT_TRUE(m.single_state().failed());
+  EXPECT_TRUE(m.batch().failed());
+  EXPECT_TRUE(std::isnan(m.batch().min_seconds()));
+}
+
 TEST_F(EvaluationTest, NoTimingWhenDisabled) {
   EvaluationOptions options = SmallOptions();
   options.measure_timing = false;

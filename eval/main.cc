@@ -46,9 +46,11 @@ ABSL_FLAG(int, timing_repetitions, 30,
 namespace aanet::eval {
 namespace {
 
-// A timing's median in microseconds, or "-" if it was not measured.
+// A timing's median in microseconds, "-" if it was not measured, or
+// "solve failed" if a call predicted a non-finite state.
 std::string MedianMicroseconds(const Timing& timing, bool measured) {
   if (!measured) return "-";
+  if (timing.failed()) return "solve failed";
   return absl::StrFormat("%.1f", 1e6 * timing.median_seconds());
 }
 
@@ -118,6 +120,13 @@ absl::Status Run() {
         report.jumps(0).batch().repetitions(),
         report.jumps(0).batch().warmup_calls(),
         report.jumps(0).batch().batch_size());
+  }
+  for (const JumpMetrics& m : report.jumps()) {
+    if (m.num_failed_pairs() == 0) continue;
+    std::cout << absl::StrFormat(
+        "jump %d: %d of %d predictions failed (%s); losses and energies are "
+        "over the others\n",
+        m.jump(), m.num_failed_pairs(), m.num_pairs(), m.failure());
   }
   for (int jump : report.skipped_jumps()) {
     std::cout << absl::StrFormat(

@@ -152,17 +152,74 @@ std::optional<double> EnergyChange(const JumpMetrics& metrics) {
 }
 
 std::optional<double> SingleStateMedianSeconds(const JumpMetrics& metrics) {
-  if (!metrics.has_single_state() || !TimingMeasured(metrics.single_state())) {
+  if (!metrics.has_single_state() || !TimingMeasured(metrics.single_state()) ||
+      metrics.single_state().failed()) {
     return std::nullopt;
   }
   return metrics.single_state().median_seconds();
 }
 
 std::optional<double> BatchMedianSeconds(const JumpMetrics& metrics) {
-  if (!metrics.has_batch() || !TimingMeasured(metrics.batch())) {
+  if (!metrics.has_batch() || !TimingMeasured(metrics.batch()) ||
+      metrics.batch().failed()) {
     return std::nullopt;
   }
   return metrics.batch().median_seconds();
+}
+
+std::optional<double> SingleStateFailed(const JumpMetrics& metrics) {
+  if (!metrics.has_single_state()) return std::nullopt;
+  return metrics.single_state().failed() ? 1.0 : 0.0;
+}
+
+std::optional<double> BatchFailed(const JumpMetrics& metrics) {
+  if (!metrics.has_batch()) return std::nullopt;
+  return metrics.batch().failed() ? 1.0 : 0.0;
+}
+
+std::optional<double> TestScaledPredictionLoss(const JumpMetrics& metrics) {
+  if (!metrics.has_prediction_loss_test_scaled()) return std::nullopt;
+  return metrics.prediction_loss_test_scaled();
+}
+
+std::optional<double> TrainMeanLoss(const JumpMetrics& metrics) {
+  if (!metrics.has_train_mean_loss()) return std::nullopt;
+  return metrics.train_mean_loss();
+}
+
+std::optional<double> TrainMeanLossTestScaled(const JumpMetrics& metrics) {
+  if (!metrics.has_train_mean_loss_test_scaled()) return std::nullopt;
+  return metrics.train_mean_loss_test_scaled();
+}
+
+std::optional<double> RandomPhaseLoss(const JumpMetrics& metrics) {
+  if (!metrics.has_random_phase_loss()) return std::nullopt;
+  return metrics.random_phase_loss();
+}
+
+std::optional<double> RandomPhaseLossTestScaled(const JumpMetrics& metrics) {
+  if (!metrics.has_random_phase_loss_test_scaled()) return std::nullopt;
+  return metrics.random_phase_loss_test_scaled();
+}
+
+std::vector<FailedPredictions> CellFailedPredictions(const Cell& cell) {
+  std::map<int, FailedPredictions> by_jump;
+  for (const StudyPoint* point : cell.points) {
+    for (const JumpMetrics& metrics : point->evaluation->jumps()) {
+      if (metrics.num_failed_pairs() <= 0) continue;
+      FailedPredictions& f = by_jump[metrics.jump()];
+      f.jump = metrics.jump();
+      f.num_failed += metrics.num_failed_pairs();
+      f.num_pairs += metrics.num_pairs();
+      if (f.num_seeds++ == 0) f.failure = metrics.failure();
+      if (metrics.num_failed_pairs() >= metrics.num_pairs()) {
+        ++f.num_seeds_all_failed;
+      }
+    }
+  }
+  std::vector<FailedPredictions> failures;
+  for (const auto& [jump, f] : by_jump) failures.push_back(f);
+  return failures;
 }
 
 std::vector<JumpStatistic> AggregateJumpMetric(const Cell& cell,

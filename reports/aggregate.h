@@ -95,11 +95,44 @@ using JumpMetric = std::function<std::optional<double>(const JumpMetrics&)>;
 
 // JumpMetric values: the prediction loss, the mean absolute energy change,
 // and the median wall time of a single-state / a batch prediction (seconds;
-// nullopt if not measured).
+// nullopt if not measured or if the timing failed: a failed solve has no
+// time, see SingleStateFailed).
 std::optional<double> PredictionLoss(const JumpMetrics& metrics);
 std::optional<double> EnergyChange(const JumpMetrics& metrics);
 std::optional<double> SingleStateMedianSeconds(const JumpMetrics& metrics);
 std::optional<double> BatchMedianSeconds(const JumpMetrics& metrics);
+
+// 1 if the timing's solve failed (Timing.failed), 0 if it was measured;
+// nullopt if it was not measured. Over seeds, mean * count is the number of
+// failed seeds.
+std::optional<double> SingleStateFailed(const JumpMetrics& metrics);
+std::optional<double> BatchFailed(const JumpMetrics& metrics);
+
+// The prediction loss in the test split's units
+// (JumpMetrics.prediction_loss_test_scaled), and the trivial predictors'
+// losses (train_mean_loss*, random_phase_loss*) in the published and in the
+// test split's units; nullopt in evaluations written before they were
+// measured.
+std::optional<double> TestScaledPredictionLoss(const JumpMetrics& metrics);
+std::optional<double> TrainMeanLoss(const JumpMetrics& metrics);
+std::optional<double> TrainMeanLossTestScaled(const JumpMetrics& metrics);
+std::optional<double> RandomPhaseLoss(const JumpMetrics& metrics);
+std::optional<double> RandomPhaseLossTestScaled(const JumpMetrics& metrics);
+
+// Predictions of one jump that failed (JumpMetrics.num_failed_pairs), over
+// the seeds of a cell.
+struct FailedPredictions {
+  int jump = 0;
+  int num_failed = 0;            // failed pairs, summed over seeds
+  int num_pairs = 0;             // pairs, summed over the same seeds
+  int num_seeds = 0;             // seeds with a failed pair
+  int num_seeds_all_failed = 0;  // seeds whose every pair failed
+  std::string failure;           // the first seed's reason
+};
+
+// The jumps (ascending) at which some seed of `cell` has a failed
+// prediction; empty if none has.
+std::vector<FailedPredictions> CellFailedPredictions(const Cell& cell);
 
 // A metric of one jump, over the seeds of a cell.
 struct JumpStatistic {

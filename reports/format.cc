@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace aanet::reports {
 
@@ -63,6 +64,33 @@ std::string FormatSeconds(double seconds) {
 std::string CellPoint(const Cell& cell) {
   return absl::StrFormat("k_pair %g, %d samples", cell.k_pair,
                          cell.num_train_samples);
+}
+
+std::string FailedPredictionsText(const Cell& cell,
+                                  const FailedPredictions& failed) {
+  return absl::StrFormat(
+      "%s (%s), jump %d: %d of %d predictions failed in %d of %d seeds (%s)",
+      cell.model, CellPoint(cell), failed.jump, failed.num_failed,
+      failed.num_pairs, failed.num_seeds, cell.points.size(), failed.failure);
+}
+
+std::string FigureNote(const std::vector<std::string>& left_out,
+                       const std::vector<std::string>& failed,
+                       const std::string& left_out_label) {
+  if (left_out.empty() && failed.empty()) return "";
+  std::string note = "*Figure note:*";
+  if (!left_out.empty()) {
+    absl::StrAppend(&note, " ", left_out_label, ": ",
+                    absl::StrJoin(left_out, "; "), ".");
+  }
+  if (!failed.empty()) {
+    absl::StrAppend(&note,
+                    " Failed predictions (losses and |ΔH| are over the "
+                    "others; a seed whose every prediction failed has none, "
+                    "which leaves its cell out): ",
+                    absl::StrJoin(failed, "; "), ".");
+  }
+  return note + "\n\n";
 }
 
 bool Plottable(double value) { return std::isfinite(value) && value > 0; }

@@ -46,6 +46,22 @@ std::string JoinSet(const std::set<T>& values) {
 // "k_pair 0.5, 100 samples"
 std::string CellPoint(const Cell& cell);
 
+// "neural_ode (k_pair 0.5, 100 samples), jump 400: 12 of 990 predictions
+// failed in 1 of 2 seeds (<reason>)".
+std::string FailedPredictionsText(const Cell& cell,
+                                  const FailedPredictions& failed);
+
+// The note under a figure naming what it does not show as the data has it:
+// "*Figure note:* left out (no positive finite value): a; b. Failed
+// predictions (losses and |ΔH| over the others; a seed whose every
+// prediction failed has none, which leaves its cell out): c.\n\n"; empty
+// if both lists are.
+// `left_out_label` replaces "left out (no positive finite value)".
+std::string FigureNote(
+    const std::vector<std::string>& left_out,
+    const std::vector<std::string>& failed,
+    const std::string& left_out_label = "left out (no positive finite value)");
+
 // A value that a log axis can show: finite and positive.
 bool Plottable(double value);
 

@@ -210,7 +210,10 @@ TEST_F(ReportTest, FiguresUsePointsOnLogAxesAndKeepLegendsOffLabels) {
 TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
   const CsvTable csv = ReadCsv(Out("data_efficiency.csv"));
   EXPECT_EQ(absl::StrJoin(csv.header, ","),
-            "model,k_pair,num_train_samples,jump,mean_loss,std_loss,num_seeds");
+            "model,k_pair,num_train_samples,jump,mean_loss,std_loss,num_seeds,"
+            "mean_loss_test_scaled,std_loss_test_scaled,train_mean_loss,"
+            "random_phase_loss,train_mean_loss_test_scaled,"
+            "random_phase_loss_test_scaled,num_failed_pairs,num_pairs");
   // 2 models x (8 cells x 3 jumps + the reference cell x 9 jumps).
   EXPECT_EQ(csv.rows.size(), 66u);
   // Losses 1 and 3: mean 2, std sqrt(2).
@@ -238,6 +241,20 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
       ExpectClose(Number(row, "mean_loss"), f);
       EXPECT_EQ(row.at("std_loss"), "nan");
     }
+    // The common unit and the levels, per point in that point's units.
+    const double ratio =
+        SyntheticTestScaledRatio(Number(row, "num_train_samples"));
+    ExpectClose(Number(row, "mean_loss_test_scaled"),
+                Number(row, "mean_loss") * ratio);
+    ExpectClose(Number(row, "train_mean_loss_test_scaled"),
+                kSyntheticTrainMeanLevel);
+    ExpectClose(Number(row, "random_phase_loss_test_scaled"),
+                kSyntheticRandomPhaseLevel);
+    ExpectClose(Number(row, "train_mean_loss"),
+                kSyntheticTrainMeanLevel / ratio);
+    ExpectClose(Number(row, "random_phase_loss"),
+                kSyntheticRandomPhaseLevel / ratio);
+    EXPECT_EQ(row.at("num_failed_pairs"), "0");
   }
   // The Markdown shows the same cell as "2 ± 1.414".
   EXPECT_THAT(Report(),
@@ -402,6 +419,45 @@ TEST(ReportWithoutActionAngleTest, SectionFiveSaysSoAndTheRestIsThere) {
   const CsvTable frequencies =
       ReadCsv((fs::path(out) / "frequencies.csv").string());
   EXPECT_TRUE(frequencies.rows.empty());
+}
+
+// A sweep with failed solves renders, and REPORT.md says where they are:
+// no time, no growth, counted failed predictions, the point the figure
+// leaves out; the new columns and the levels are there.
+TEST(ReportWithFailedSolveTest, TheFailuresAreNamed) {
+  const std::string sweep = FreshDir("sweep_failed_solve");
+  const std::string out = FreshDir("report_failed_solve");
+  SyntheticSweepOptions options;
+  options.include_failed_solve = true;
+  ASSERT_TRUE(WriteSyntheticSweep(sweep, options).ok());
+  absl::StatusOr<StudyData> study = LoadSweep(sweep);
+  ASSERT_TRUE(study.ok()) << study.status();
+  absl::Status written = WriteReport(*study, {}, out);
+  ASSERT_TRUE(written.ok()) << written;
+  absl::StatusOr<std::string> report =
+      ReadFile((fs::path(out) / kReportFile).string());
+  ASSERT_TRUE(report.ok());
+  EXPECT_THAT(*report,
+              HasSubstr("| solve failed at jump 400 in 1 of 2 seeds |"));
+  EXPECT_THAT(*report, HasSubstr("(solve failed in 1 of 2 seeds)"));
+  EXPECT_THAT(*report, HasSubstr("jump 200: 7 of 300 predictions failed in 1 "
+                                 "of 2 seeds (" +
+                                 std::string(kSyntheticFailure) + ")"));
+  EXPECT_THAT(*report,
+              HasSubstr("left out (no positive finite value): neural_ode "
+                        "(k_pair 0.5, 100 samples), jump 400: mean loss nan"));
+  EXPECT_THAT(*report, HasSubstr("| test-σ loss, jump 1 |"));
+  EXPECT_THAT(*report, HasSubstr("*Reference levels*"));
+  const CsvTable errors = ReadCsv((fs::path(out) / "error_vs_dt.csv").string());
+  auto rows = Select(errors, {{"model", "neural_ode"}, {"jump", "200"}});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].at("num_failed_pairs"), "7");
+  absl::StatusOr<std::string> script =
+      ReadFile((fs::path(out) / "fig_error_vs_dt.gp").string());
+  ASSERT_TRUE(script.ok());
+  EXPECT_THAT(*script, HasSubstr("title 'training mean'"));
+  EXPECT_THAT(*script, HasSubstr("title 'true orbit, random phase'"));
+  EXPECT_TRUE(fs::exists(fs::path(out) / "fig_data_efficiency.png"));
 }
 
 TEST(ReportEmptySweepTest, EverySectionSaysThereIsNoData) {

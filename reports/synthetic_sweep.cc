@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -76,6 +77,8 @@ double SyntheticLoss(const std::string& model, double k_pair, int samples,
   return base * (100.0 / samples) * (k_pair / 0.5) * std::pow(jump, exponent);
 }
 
+double SyntheticTestScaledRatio(int samples) { return samples / 500.0; }
+
 double SyntheticEnergyChange(const std::string& model, int jump) {
   return IsActionAngle(model) ? 1e-3 * (1 + 0.001 * jump)
                               : 1e-2 * std::pow(jump, 0.7);
@@ -98,7 +101,8 @@ double SyntheticLearnedFrequency(double true_frequency, int samples,
   return true_frequency * (1 + 0.01 * seed * (100.0 / samples));
 }
 
-EvaluationReport SyntheticEvaluation(const SweepPoint& point) {
+EvaluationReport SyntheticEvaluation(const SweepPoint& point,
+                                     const SyntheticSweepOptions& options) {
   const std::string& model = point.model();
   const double factor = SyntheticSeedFactor(point.seed());
   EvaluationReport report;
@@ -130,6 +134,35 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point) {
       SetTiming(100 * seconds, 500, m->mutable_batch());
     }
     m->set_num_pairs(kNumTrajectories * (kNumTestSamples - jump));
+    const double ratio = SyntheticTestScaledRatio(point.num_train_samples());
+    m->set_prediction_loss_test_scaled(m->prediction_loss() * ratio);
+    m->set_train_mean_loss(kSyntheticTrainMeanLevel / ratio);
+    m->set_train_mean_loss_test_scaled(kSyntheticTrainMeanLevel);
+    m->set_random_phase_loss(kSyntheticRandomPhaseLevel / ratio);
+    m->set_random_phase_loss_test_scaled(kSyntheticRandomPhaseLevel);
+    if (options.include_failed_solve && model == "neural_ode" &&
+        point.is_reference() && point.seed() == 2) {
+      if (jump == 400) {
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        m->set_num_failed_pairs(m->num_pairs());
+        m->set_prediction_loss(nan);
+        m->set_prediction_loss_test_scaled(nan);
+        m->set_mean_abs_energy_change(nan);
+        for (Timing* t : {m->mutable_single_state(), m->mutable_batch()}) {
+          t->set_failed(true);
+          t->set_failure(kSyntheticFailure);
+          t->set_repetitions(0);
+          t->set_median_seconds(nan);
+          t->set_p10_seconds(nan);
+          t->set_p90_seconds(nan);
+          t->set_min_seconds(nan);
+          t->set_max_seconds(nan);
+        }
+      } else if (jump == 200) {
+        m->set_num_failed_pairs(kSyntheticFailedPairs);
+      }
+      if (m->num_failed_pairs() > 0) m->set_failure(kSyntheticFailure);
+    }
   }
   const std::vector<double> truth = SyntheticTrueFrequencies(point.k_pair());
   for (double f : truth) report.add_true_frequencies(f);
@@ -227,7 +260,7 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
                                                          : SweepPoint::DONE);
           point->set_evaluation_file(absl::StrCat(run, "/evaluation.json"));
           AANET_RETURN_IF_ERROR(
-              WriteJson(SyntheticEvaluation(*point),
+              WriteJson(SyntheticEvaluation(*point, options),
                         (fs::path(dir) / point->evaluation_file()).string()));
           // A training log: the test loss at jumps 1 and 10 falls as
           // 1 / step; the flow models' settles by step 1200 (converged),

@@ -33,7 +33,15 @@ inline constexpr char kSyntheticError[] =
 
 struct SyntheticSweepOptions {
   bool include_action_angle = true;  // false: neural_ode only
+  // true: neural_ode's reference point of seed 2 has failed solves
+  // (kSyntheticFailure): every prediction and both timings at jump 400,
+  // and kSyntheticFailedPairs of the pairs at jump 200 (timed normally).
+  bool include_failed_solve = false;
 };
+
+inline constexpr char kSyntheticFailure[] =
+    "the latent ODE solve failed: state: non-finite at t = 12.3 (step 0.1)";
+inline constexpr int kSyntheticFailedPairs = 7;
 
 // The jumps the reference points and the other points are evaluated at.
 std::vector<int> SyntheticReferenceJumps();
@@ -53,6 +61,16 @@ double SyntheticSeedFactor(uint64_t seed);
 // has losses 1 and 3 over its seeds.
 double SyntheticLoss(const std::string& model, double k_pair, int samples,
                      int jump);
+// The same loss in the test split's units (prediction_loss_test_scaled):
+// SyntheticLoss times samples / 500, as if the test split's variance were
+// 500 / samples times the training split's.
+double SyntheticTestScaledRatio(int samples);
+// The trivial predictors' levels in the test split's units, the same at
+// every point: training mean 2, random phase 1; in the published unit
+// divided by SyntheticTestScaledRatio (e.g. 10 and 5 at 100 samples). Not
+// multiplied by the seed factor.
+inline constexpr double kSyntheticTrainMeanLevel = 2.0;
+inline constexpr double kSyntheticRandomPhaseLevel = 1.0;
 // Mean absolute energy change.
 double SyntheticEnergyChange(const std::string& model, int jump);
 // Median single-state prediction time (seconds); the batch median is 100
@@ -67,7 +85,8 @@ double SyntheticLearnedFrequency(double true_frequency, int samples,
                                  uint64_t seed);
 
 // The evaluation report of one synthetic point.
-EvaluationReport SyntheticEvaluation(const SweepPoint& point);
+EvaluationReport SyntheticEvaluation(const SweepPoint& point,
+                                     const SyntheticSweepOptions& options = {});
 
 // Writes the sweep into `dir` (created): sweep_results.json and every
 // evaluation file, both protobuf JSON with the proto field names.

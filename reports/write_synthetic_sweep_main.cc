@@ -16,6 +16,9 @@
 ABSL_FLAG(std::string, out, "", "directory to write the synthetic sweep to");
 ABSL_FLAG(bool, include_action_angle, true,
           "include the action_angle_flow model");
+ABSL_FLAG(bool, include_failed_solve, false,
+          "give neural_ode's reference point of seed 2 failed solves at "
+          "jumps 200 and 400");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
   }
   aanet::reports::SyntheticSweepOptions options;
   options.include_action_angle = absl::GetFlag(FLAGS_include_action_angle);
+  options.include_failed_solve = absl::GetFlag(FLAGS_include_failed_solve);
   absl::Status written = aanet::reports::WriteSyntheticSweep(out, options);
   if (!written.ok()) {
     std::cerr << "write_synthetic_sweep: " << written.message() << "\n";

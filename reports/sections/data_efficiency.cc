@@ -53,28 +53,81 @@ std::vector<int> ShownJumps(const ReportContext& context,
   return jumps;
 }
 
-// The panel of one (k_pair, jump).
-PlotPanel LossPanel(double k_pair, int jump) {
+// The two units of the loss: the published one and the test split's.
+enum class Unit { kPublished, kTestScaled };
+
+const std::vector<JumpStatistic>& Losses(const CellLosses& c, Unit unit) {
+  return unit == Unit::kPublished ? c.losses : c.losses_test_scaled;
+}
+
+std::string UnitName(Unit unit) {
+  return unit == Unit::kPublished ? "published unit" : "test-split unit";
+}
+
+// The panel of one (k_pair, jump) in one unit.
+PlotPanel LossPanel(double k_pair, int jump, Unit unit) {
   PlotPanel panel;
-  panel.title = absl::StrFormat("k_pair %g, jump %d", k_pair, jump);
+  panel.title =
+      absl::StrFormat("k_pair %g, jump %d, %s", k_pair, jump, UnitName(unit));
   panel.x_label = "training samples";
-  panel.y_label = "test prediction loss";
+  panel.y_label = unit == Unit::kPublished
+                      ? "loss (training-split σ, published)"
+                      : "loss (test-split σ)";
   panel.log_x = panel.log_y = true;
-  // Losses fall with more samples: the top right is the emptiest.
-  panel.commands.push_back("set key top right");
+  // Losses fall with more samples: the top right is the emptiest. Four
+  // entries (two with the levels) at the default size covered the curves.
+  panel.commands.push_back("set key top right font ',8' samplen 2 spacing 0.9");
   return panel;
 }
 
-// The panels of one k_pair, one series per model, in the order of `jumps`.
+// The trivial predictors' levels of one (k_pair, jump, unit) against the
+// training samples: each sample count's level from the first cell that has
+// it (the levels depend on the data and the split, not on the model).
+struct Level {
+  const char* title;
+  const char* style;
+  std::vector<JumpStatistic> CellLosses::*published;
+  std::vector<JumpStatistic> CellLosses::*test_scaled;
+};
+constexpr Level kLevels[] = {
+    {"training mean", "lines dashtype 2 linewidth 1.5 linecolor rgb '#555555'",
+     &CellLosses::train_mean, &CellLosses::train_mean_test_scaled},
+    {"true orbit, random phase",
+     "lines dashtype 3 linewidth 1.5 linecolor rgb '#555555'",
+     &CellLosses::random_phase, &CellLosses::random_phase_test_scaled}};
+
+std::vector<std::vector<double>> LevelRows(const DataEfficiency& data,
+                                           double k_pair, int jump, Unit unit,
+                                           const Level& level) {
+  std::map<int, double> by_samples;
+  for (const CellLosses& c : data.cells) {
+    if (c.cell->k_pair != k_pair) continue;
+    const JumpStatistic* s = FindJump(
+        c.*(unit == Unit::kPublished ? level.published : level.test_scaled),
+        jump);
+    if (s != nullptr && Plottable(s->value.mean)) {
+      by_samples.try_emplace(c.cell->num_train_samples, s->value.mean);
+    }
+  }
+  std::vector<std::vector<double>> rows;
+  for (const auto& [samples, value] : by_samples) {
+    rows.push_back({static_cast<double>(samples), value});
+  }
+  return rows;
+}
+
+// The panels of one k_pair in one unit, one series per model and one per
+// level, in the order of `jumps`.
 void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
-                    double k_pair, DataBlocks* blocks, Figure* figure) {
+                    double k_pair, Unit unit, DataBlocks* blocks,
+                    Figure* figure) {
   std::map<int, PlotPanel> panels;
   for (const std::string& model : context.models) {
     std::map<int, std::vector<std::vector<double>>> rows;
     for (const CellLosses& c : data.cells) {
       if (c.cell->model != model || c.cell->k_pair != k_pair) continue;
       for (int jump : data.jumps) {
-        const JumpStatistic* s = FindJump(c.losses, jump);
+        const JumpStatistic* s = FindJump(Losses(c, unit), jump);
         if (s != nullptr && Plottable(s->value.mean)) {
           rows[jump].push_back(
               ErrorBarRow(c.cell->num_train_samples, s->value));
@@ -83,9 +136,9 @@ void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
     }
     for (const auto& [jump, points] : rows) {
       const int index = blocks->Add(
-          absl::StrFormat("%s, k_pair %g, jump %d: samples, mean loss, "
+          absl::StrFormat("%s, k_pair %g, jump %d, %s: samples, mean loss, "
                           "mean - std, mean + std",
-                          model, k_pair, jump),
+                          model, k_pair, jump, UnitName(unit)),
           points);
       panels[jump].series.push_back(
           {model, index, "1:2:3:4", "yerrorlines", context.Color(model)});
@@ -94,10 +147,53 @@ void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
   for (int jump : data.jumps) {
     auto it = panels.find(jump);
     if (it == panels.end()) continue;
-    PlotPanel panel = LossPanel(k_pair, jump);
+    PlotPanel panel = LossPanel(k_pair, jump, unit);
     panel.series = std::move(it->second.series);
+    for (const Level& level : kLevels) {
+      const auto rows = LevelRows(data, k_pair, jump, unit, level);
+      if (rows.empty()) continue;
+      panel.series.push_back(
+          {level.title,
+           blocks->Add(
+               absl::StrFormat("level '%s', k_pair %g, jump %d, %s: "
+                               "samples, loss",
+                               level.title, k_pair, jump, UnitName(unit)),
+               rows),
+           "1:2", level.style, 0});
+    }
     figure->panels.push_back(std::move(panel));
   }
+}
+
+// Whether any cell has the test split's unit (evaluations written before it
+// was measured do not).
+bool HasTestScaled(const DataEfficiency& data) {
+  for (const CellLosses& c : data.cells) {
+    if (!c.losses_test_scaled.empty()) return true;
+  }
+  return false;
+}
+
+// Sum over seeds of the pairs of every jump of `cell`.
+std::optional<double> NumPairs(const JumpMetrics& metrics) {
+  return metrics.num_pairs();
+}
+
+const FailedPredictions* FindFailed(const std::vector<FailedPredictions>& all,
+                                    int jump) {
+  for (const FailedPredictions& f : all) {
+    if (f.jump == jump) return &f;
+  }
+  return nullptr;
+}
+
+// The cell's mean ± std, "‡" marking failed predictions at that jump.
+std::string LossCell(const CellLosses& c, const std::vector<JumpStatistic>& in,
+                     int jump) {
+  const JumpStatistic* s = FindJump(in, jump);
+  if (s == nullptr) return "—";
+  return absl::StrCat(MeanPm(s->value),
+                      FindFailed(c.failed, jump) != nullptr ? " ‡" : "");
 }
 
 }  // namespace
@@ -105,7 +201,13 @@ void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
 DataEfficiency ComputeDataEfficiency(const ReportContext& context) {
   DataEfficiency data;
   for (const Cell& cell : context.cells) {
-    data.cells.push_back({&cell, AggregateJumpMetric(cell, PredictionLoss)});
+    data.cells.push_back({&cell, AggregateJumpMetric(cell, PredictionLoss),
+                          AggregateJumpMetric(cell, TestScaledPredictionLoss),
+                          AggregateJumpMetric(cell, TrainMeanLoss),
+                          AggregateJumpMetric(cell, TrainMeanLossTestScaled),
+                          AggregateJumpMetric(cell, RandomPhaseLoss),
+                          AggregateJumpMetric(cell, RandomPhaseLossTestScaled),
+                          CellFailedPredictions(cell)});
     data.k_pairs.insert(cell.k_pair);
   }
   data.jumps = ShownJumps(context, data.cells);
@@ -113,15 +215,37 @@ DataEfficiency ComputeDataEfficiency(const ReportContext& context) {
 }
 
 Table DataEfficiencyCsv(const DataEfficiency& data) {
-  Table csv{{"model", "k_pair", "num_train_samples", "jump", "mean_loss",
-             "std_loss", "num_seeds"},
-            {}};
+  Table csv{
+      {"model", "k_pair", "num_train_samples", "jump", "mean_loss", "std_loss",
+       "num_seeds", "mean_loss_test_scaled", "std_loss_test_scaled",
+       "train_mean_loss", "random_phase_loss", "train_mean_loss_test_scaled",
+       "random_phase_loss_test_scaled", "num_failed_pairs", "num_pairs"},
+      {}};
+  // A level or a loss the evaluations lack: empty.
+  auto mean = [](const std::vector<JumpStatistic>& in, int jump) {
+    const JumpStatistic* s = FindJump(in, jump);
+    return s == nullptr ? std::string() : Num(s->value.mean);
+  };
   for (const CellLosses& c : data.cells) {
+    const std::vector<JumpStatistic> pairs =
+        AggregateJumpMetric(*c.cell, NumPairs);
     for (const JumpStatistic& s : c.losses) {
-      csv.rows.push_back({c.cell->model, Num(c.cell->k_pair),
-                          absl::StrCat(c.cell->num_train_samples),
-                          absl::StrCat(s.jump), Num(s.value.mean),
-                          Num(s.value.std), absl::StrCat(s.value.count)});
+      const JumpStatistic* test = FindJump(c.losses_test_scaled, s.jump);
+      const FailedPredictions* failed = FindFailed(c.failed, s.jump);
+      const JumpStatistic* p = FindJump(pairs, s.jump);
+      csv.rows.push_back(
+          {c.cell->model, Num(c.cell->k_pair),
+           absl::StrCat(c.cell->num_train_samples), absl::StrCat(s.jump),
+           Num(s.value.mean), Num(s.value.std), absl::StrCat(s.value.count),
+           test == nullptr ? "" : Num(test->value.mean),
+           test == nullptr ? "" : Num(test->value.std),
+           mean(c.train_mean, s.jump), mean(c.random_phase, s.jump),
+           mean(c.train_mean_test_scaled, s.jump),
+           mean(c.random_phase_test_scaled, s.jump),
+           absl::StrCat(failed == nullptr ? 0 : failed->num_failed),
+           p == nullptr
+               ? ""
+               : absl::StrFormat("%.0f", p->value.mean * p->value.count)});
     }
   }
   return csv;
@@ -132,19 +256,51 @@ Table DataEfficiencyTable(const DataEfficiency& data, double k_pair) {
   for (int jump : data.jumps) {
     table.header.push_back(absl::StrCat("loss, jump ", jump));
   }
+  const bool test_scaled = HasTestScaled(data);
+  if (test_scaled) {
+    for (int jump : data.jumps) {
+      table.header.push_back(absl::StrCat("test-σ loss, jump ", jump));
+    }
+  }
   // Cells are sorted by model, then k_pair and samples.
   for (const CellLosses& c : data.cells) {
     if (c.cell->k_pair != k_pair) continue;
     std::vector<std::string> row = {c.cell->model,
                                     absl::StrCat(c.cell->num_train_samples),
                                     absl::StrCat(c.cell->points.size())};
-    for (int jump : data.jumps) {
-      const JumpStatistic* s = FindJump(c.losses, jump);
-      row.push_back(s == nullptr ? "—" : MeanPm(s->value));
+    for (int jump : data.jumps) row.push_back(LossCell(c, c.losses, jump));
+    if (test_scaled) {
+      for (int jump : data.jumps) {
+        row.push_back(LossCell(c, c.losses_test_scaled, jump));
+      }
     }
     table.rows.push_back(std::move(row));
   }
   return table;
+}
+
+// What the figure leaves out at its jumps: cells without a positive finite
+// mean, and failed predictions.
+std::string DataEfficiencyFigureNote(const DataEfficiency& data) {
+  std::vector<std::string> left_out, failed;
+  const bool test_scaled = HasTestScaled(data);
+  for (const CellLosses& c : data.cells) {
+    for (int jump : data.jumps) {
+      for (Unit unit : {Unit::kPublished, Unit::kTestScaled}) {
+        if (unit == Unit::kTestScaled && !test_scaled) continue;
+        const JumpStatistic* s = FindJump(Losses(c, unit), jump);
+        if (s != nullptr && !Plottable(s->value.mean)) {
+          left_out.push_back(absl::StrFormat(
+              "%s (%s), jump %d, %s: mean %s", c.cell->model,
+              CellPoint(*c.cell), jump, UnitName(unit), Num(s->value.mean)));
+        }
+      }
+      if (const FailedPredictions* f = FindFailed(c.failed, jump)) {
+        failed.push_back(FailedPredictionsText(*c.cell, *f));
+      }
+    }
+  }
+  return FigureNote(left_out, failed);
 }
 
 Figure DataEfficiencyFigure(const DataEfficiency& data,
@@ -155,8 +311,13 @@ Figure DataEfficiencyFigure(const DataEfficiency& data,
   figure.columns = data.jumps.size();
   figure.panel_width = 440;
   figure.panel_height = 340;
+  const bool test_scaled = HasTestScaled(data);
   for (double k_pair : data.k_pairs) {
-    AddKPairPanels(data, context, k_pair, &blocks, &figure);
+    AddKPairPanels(data, context, k_pair, Unit::kPublished, &blocks, &figure);
+    if (test_scaled) {
+      AddKPairPanels(data, context, k_pair, Unit::kTestScaled, &blocks,
+                     &figure);
+    }
   }
   figure.data = blocks.text();
   return figure;
@@ -168,12 +329,30 @@ absl::StatusOr<Section> DataEfficiencySection(const ReportContext& context) {
   section.csv_files.push_back({"data_efficiency.csv", DataEfficiencyCsv(data)});
   section.blocks.push_back(TextBlock(
       "## 2. Data efficiency (Figure 2)\n\n"
-      "*How to read:* test prediction loss (scaled units, mean ± sample std "
-      "over seeds) against the number of training samples; lower is better, "
-      "and a model that is more data-efficient reaches a low loss with "
-      "fewer samples. Lower error bars that would reach zero are cut at a "
-      "tenth of the mean on the log axis. `data_efficiency.csv` has every "
-      "evaluated jump.\n\n"));
+      "*How to read:* test prediction loss (mean ± sample std over seeds) "
+      "against the number of training samples; lower is better, and a model "
+      "that is more data-efficient reaches a low loss with fewer samples. "
+      "Lower error bars that would reach zero are cut at a tenth of the "
+      "mean on the log axis. `data_efficiency.csv` has every evaluated "
+      "jump.\n\n"
+      "*Two units.* **loss** is the published metric: squared error in "
+      "coordinates standardised by each point's own training split, so the "
+      "same physical error scores higher with fewer training samples (a "
+      "short training window has a small σ). **test-σ loss** (the second "
+      "row of panels, `*_test_scaled` in the CSV) is the same formula "
+      "standardised by the test split's mean and σ, which is the same for "
+      "every training-set size: compare sample counts in this one.\n\n"
+      "*Reference levels* (grey lines, per sample count in that panel's "
+      "unit): *training mean* is the loss of predicting the training "
+      "split's mean state for every target; *true orbit, random phase* the "
+      "loss of predicting the true state of the same trajectory at a "
+      "uniformly random time of its test split (averaged over all of them), "
+      "i.e. knowing the orbit but not where on it the state is after Δt. A "
+      "model at the training-mean level predicts no better than a constant; "
+      "one above the random-phase level places the state on its orbit worse "
+      "than a guess of the time would. ‡: some predictions failed (listed "
+      "under the "
+      "figure).\n\n"));
   if (data.jumps.empty()) {
     section.blocks.push_back(
         TextBlock("*No evaluated point in this sweep.*\n\n"));
@@ -186,6 +365,8 @@ absl::StatusOr<Section> DataEfficiencySection(const ReportContext& context) {
   }
   section.blocks.push_back(FigureBlock(DataEfficiencyFigure(data, context),
                                        "Prediction loss vs training samples"));
+  const std::string note = DataEfficiencyFigureNote(data);
+  if (!note.empty()) section.blocks.push_back(TextBlock(note));
   return section;
 }
 

@@ -1,11 +1,15 @@
 // Section 2, data efficiency (the paper's Figure 2): the test prediction
 // loss against the number of training samples, at the jumps every point was
 // evaluated at (the sweep config's `evaluation.jumps`), one table per
-// k_pair and one log-log panel per (k_pair, jump).
+// k_pair and one log-log panel per (k_pair, jump): a row of panels in the
+// published unit (each point standardised by its own training split) and a
+// row in the test split's unit (common to every training-set size), each
+// with the trivial predictors' levels.
 #ifndef AANET_REPORTS_SECTIONS_DATA_EFFICIENCY_H_
 #define AANET_REPORTS_SECTIONS_DATA_EFFICIENCY_H_
 
 #include <set>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,7 +22,17 @@ namespace aanet::reports {
 // The loss of every evaluated jump of one cell, over its seeds.
 struct CellLosses {
   const Cell* cell = nullptr;
-  std::vector<JumpStatistic> losses;
+  std::vector<JumpStatistic> losses;  // the published unit
+  // The same in the test split's units (prediction_loss_test_scaled), a
+  // unit common to every training-set size; jumps of evaluations that lack
+  // it are left out.
+  std::vector<JumpStatistic> losses_test_scaled;
+  // The trivial predictors' losses (reference levels) in both units.
+  std::vector<JumpStatistic> train_mean;
+  std::vector<JumpStatistic> train_mean_test_scaled;
+  std::vector<JumpStatistic> random_phase;
+  std::vector<JumpStatistic> random_phase_test_scaled;
+  std::vector<FailedPredictions> failed;  // jumps with failed predictions
 };
 
 struct DataEfficiency {
@@ -36,8 +50,13 @@ DataEfficiency ComputeDataEfficiency(const ReportContext& context);
 Table DataEfficiencyCsv(const DataEfficiency& data);
 // The cells of one k_pair at the shown jumps.
 Table DataEfficiencyTable(const DataEfficiency& data, double k_pair);
+// Two rows of panels per k_pair (published unit, then the test split's)
+// with the trivial predictors' levels.
 Figure DataEfficiencyFigure(const DataEfficiency& data,
                             const ReportContext& context);
+// The note under the figure: cells it leaves out and failed predictions at
+// the shown jumps; empty if there are none.
+std::string DataEfficiencyFigureNote(const DataEfficiency& data);
 
 absl::StatusOr<Section> DataEfficiencySection(const ReportContext& context);
 

@@ -1,5 +1,6 @@
 #include "reports/sections/data_efficiency.h"
 
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -40,9 +41,11 @@ TEST(DataEfficiencyTest, Rows) {
   EXPECT_EQ(DataEfficiencyCsv(data).rows.size(), 16u * 3 + 2 * 9);
 
   const Table table = DataEfficiencyTable(data, 0.5);
-  EXPECT_THAT(table.header,
-              ElementsAre("model", "samples", "seeds", "loss, jump 1",
-                          "loss, jump 10", "loss, jump 50"));
+  EXPECT_THAT(
+      table.header,
+      ElementsAre("model", "samples", "seeds", "loss, jump 1", "loss, jump 10",
+                  "loss, jump 50", "test-σ loss, jump 1",
+                  "test-σ loss, jump 10", "test-σ loss, jump 50"));
   ASSERT_EQ(table.rows.size(), 6u);
   const std::vector<std::string>* row =
       FindRow(table, {"action_angle_flow", "100"});
@@ -50,15 +53,56 @@ TEST(DataEfficiencyTest, Rows) {
   // Seeds 1 and 3 times the loss 1: mean 2, std sqrt(2).
   EXPECT_EQ(CellAt(table, *row, "loss, jump 1"), "2 ± 1.414");
   EXPECT_EQ(CellAt(table, *row, "seeds"), "2");
+  // The common unit: at 100 samples the synthetic test split's variance is
+  // 5 times the training split's, so the losses are a fifth.
+  EXPECT_EQ(CellAt(table, *row, "test-σ loss, jump 1"), "0.4 ± 0.2828");
+  // 10 samples: 1 and 3 times 4 * 10, then times 10 / 500.
+  row = FindRow(table, {"neural_ode", "10"});
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(CellAt(table, *row, "loss, jump 1"), "80 ± 56.57");
+  EXPECT_EQ(CellAt(table, *row, "test-σ loss, jump 1"), "1.6 ± 1.131");
+}
+
+TEST(DataEfficiencyTest, LevelsPerPointInBothUnits) {
+  const DataEfficiency data = ComputeDataEfficiency(SyntheticContext());
+  for (const CellLosses& c : data.cells) {
+    SCOPED_TRACE(c.cell->model + " " +
+                 std::to_string(c.cell->num_train_samples));
+    const double ratio = SyntheticTestScaledRatio(c.cell->num_train_samples);
+    const JumpStatistic* s = FindJump(c.train_mean, 10);
+    ASSERT_NE(s, nullptr);
+    EXPECT_DOUBLE_EQ(s->value.mean, kSyntheticTrainMeanLevel / ratio);
+    s = FindJump(c.random_phase_test_scaled, 10);
+    ASSERT_NE(s, nullptr);
+    EXPECT_DOUBLE_EQ(s->value.mean, kSyntheticRandomPhaseLevel);
+    EXPECT_TRUE(c.failed.empty());
+  }
+  EXPECT_EQ(DataEfficiencyFigureNote(data), "");
 }
 
 TEST(DataEfficiencyTest, OnePanelPerKPairAndJump) {
   const Figure figure = DataEfficiencyFigure(
       ComputeDataEfficiency(SyntheticContext()), SyntheticContext());
   EXPECT_EQ(figure.columns, 3);
-  ASSERT_EQ(figure.panels.size(), 9u);
-  EXPECT_EQ(figure.panels[0].title, "k_pair 0.1, jump 1");
-  EXPECT_EQ(figure.panels[0].series.size(), 2u);  // both models
+  // Per k_pair a row in the published unit, then one in the test split's.
+  ASSERT_EQ(figure.panels.size(), 18u);
+  EXPECT_EQ(figure.panels[0].title, "k_pair 0.1, jump 1, published unit");
+  EXPECT_EQ(figure.panels[3].title, "k_pair 0.1, jump 1, test-split unit");
+  EXPECT_EQ(figure.panels[6].title, "k_pair 0.5, jump 1, published unit");
+  // Both models, then the two levels.
+  ASSERT_EQ(figure.panels[0].series.size(), 4u);
+  EXPECT_EQ(figure.panels[0].series[2].title, "training mean");
+  EXPECT_EQ(figure.panels[0].series[3].title, "true orbit, random phase");
+  // The level's data: one point per sample count, in that point's units
+  // (k_pair 0.1 has 10, 100 and 500 samples): 2 / (samples / 500).
+  const std::string block =
+      "# level 'training mean', k_pair 0.1, jump 1, published unit: "
+      "samples, loss\n10 100\n100 10\n500 2\n";
+  EXPECT_THAT(figure.data, ::testing::HasSubstr(block));
+  EXPECT_THAT(figure.data,
+              ::testing::HasSubstr("# level 'training mean', k_pair 0.1, "
+                                   "jump 1, test-split unit: samples, "
+                                   "loss\n10 2\n100 2\n500 2\n"));
 }
 
 }  // namespace

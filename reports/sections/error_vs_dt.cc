@@ -21,13 +21,49 @@ void AddCellRows(const Cell& cell, std::optional<int> max_jump,
       AggregateJumpMetric(cell, PredictionLoss);
   const std::vector<JumpStatistic> energies =
       AggregateJumpMetric(cell, EnergyChange);
+  const std::vector<JumpStatistic> test_scaled =
+      AggregateJumpMetric(cell, TestScaledPredictionLoss);
+  const std::vector<JumpStatistic> levels[] = {
+      AggregateJumpMetric(cell, TrainMeanLoss),
+      AggregateJumpMetric(cell, RandomPhaseLoss),
+      AggregateJumpMetric(cell, TrainMeanLossTestScaled),
+      AggregateJumpMetric(cell, RandomPhaseLossTestScaled)};
+  const std::vector<FailedPredictions> failed = CellFailedPredictions(cell);
+  auto value = [](const std::vector<JumpStatistic>& in, int jump) {
+    const JumpStatistic* s = FindJump(in, jump);
+    return s == nullptr ? MeanStd() : s->value;
+  };
   for (const JumpStatistic& s : losses) {
-    const JumpStatistic* e = FindJump(energies, s.jump);
-    rows->push_back({&cell, s.jump, s.dt, s.value,
-                     e == nullptr ? MeanStd() : e->value,
-                     max_jump.has_value() && s.jump > *max_jump});
+    ErrorVsDtRow row{&cell,
+                     s.jump,
+                     s.dt,
+                     s.value,
+                     value(energies, s.jump),
+                     max_jump.has_value() && s.jump > *max_jump,
+                     value(test_scaled, s.jump),
+                     value(levels[0], s.jump),
+                     value(levels[1], s.jump),
+                     value(levels[2], s.jump),
+                     value(levels[3], s.jump)};
+    for (const FailedPredictions& f : failed) {
+      if (f.jump == s.jump) row.failed = f;
+    }
+    rows->push_back(row);
   }
 }
+
+// The trivial predictors' levels drawn in the figure.
+struct Level {
+  const char* title;
+  const char* style;
+  MeanStd ErrorVsDtRow::*value;
+};
+constexpr Level kLevels[] = {
+    {"training mean", "lines dashtype 2 linewidth 1.5 linecolor rgb '#555555'",
+     &ErrorVsDtRow::train_mean},
+    {"true orbit, random phase",
+     "lines dashtype 3 linewidth 1.5 linecolor rgb '#555555'",
+     &ErrorVsDtRow::random_phase}};
 
 // The dt of `jump`, from the first row with a positive jump and dt.
 std::optional<double> DtOfJump(const std::vector<ErrorVsDtRow>& rows,
@@ -115,22 +151,32 @@ ErrorVsDt ComputeErrorVsDt(const ReportContext& context) {
 
 Table ErrorVsDtMarkdown(const ErrorVsDt& data) {
   Table table{{"model", "reference point", "jump", "Δt", "prediction loss",
-               "mean |ΔH|", "seeds"},
+               "test-σ loss", "mean |ΔH|", "seeds"},
               {}};
   for (const ErrorVsDtRow& row : data.rows) {
+    const std::string failed = row.failed.num_seeds > 0 ? " ‡" : "";
     table.rows.push_back(
         {row.cell->model, CellPoint(*row.cell),
          absl::StrCat(row.jump, row.beyond_trained_range ? " †" : ""),
-         Short(row.dt), MeanPm(row.loss), MeanPm(row.energy_change),
+         Short(row.dt), MeanPm(row.loss) + failed,
+         MeanPm(row.loss_test_scaled) + failed, MeanPm(row.energy_change),
          absl::StrCat(row.loss.count)});
   }
   return table;
 }
 
+// "" for a level the evaluations lack.
+std::string LevelNum(const MeanStd& level) {
+  return level.count == 0 ? std::string() : Num(level.mean);
+}
+
 Table ErrorVsDtCsv(const ErrorVsDt& data) {
   Table csv{{"model", "k_pair", "num_train_samples", "jump", "dt",
              "beyond_trained_range", "mean_loss", "std_loss",
-             "mean_energy_change", "std_energy_change", "num_seeds"},
+             "mean_energy_change", "std_energy_change", "num_seeds",
+             "mean_loss_test_scaled", "std_loss_test_scaled", "train_mean_loss",
+             "random_phase_loss", "train_mean_loss_test_scaled",
+             "random_phase_loss_test_scaled", "num_failed_pairs"},
             {}};
   for (const ErrorVsDtRow& row : data.rows) {
     csv.rows.push_back(
@@ -138,7 +184,13 @@ Table ErrorVsDtCsv(const ErrorVsDt& data) {
          absl::StrCat(row.cell->num_train_samples), absl::StrCat(row.jump),
          Num(row.dt), row.beyond_trained_range ? "1" : "0", Num(row.loss.mean),
          Num(row.loss.std), Num(row.energy_change.mean),
-         Num(row.energy_change.std), absl::StrCat(row.loss.count)});
+         Num(row.energy_change.std), absl::StrCat(row.loss.count),
+         LevelNum(row.loss_test_scaled),
+         row.loss_test_scaled.count == 0 ? "" : Num(row.loss_test_scaled.std),
+         LevelNum(row.train_mean), LevelNum(row.random_phase),
+         LevelNum(row.train_mean_test_scaled),
+         LevelNum(row.random_phase_test_scaled),
+         absl::StrCat(row.failed.num_failed)});
   }
   return csv;
 }
@@ -163,6 +215,41 @@ Figure ErrorVsDtFigure(const ErrorVsDt& data, const ReportContext& context) {
              points),
          "1:2:3:4", "yerrorlines", context.Color(t.model)});
   }
+  // The levels of each distinct reference point (its units).
+  std::vector<const Cell*> points;
+  for (const ErrorVsDtRow& row : data.rows) {
+    bool seen = false;
+    for (const Cell* c : points) {
+      seen = seen || (c->k_pair == row.cell->k_pair &&
+                      c->num_train_samples == row.cell->num_train_samples);
+    }
+    if (!seen) points.push_back(row.cell);
+  }
+  for (const Cell* point : points) {
+    for (const Level& level : kLevels) {
+      std::vector<std::vector<double>> rows;
+      std::set<int> jumps;
+      for (const ErrorVsDtRow& row : data.rows) {
+        const MeanStd& value = row.*level.value;
+        if (row.cell->k_pair == point->k_pair &&
+            row.cell->num_train_samples == point->num_train_samples &&
+            Plottable(value.mean) && Plottable(row.dt) &&
+            jumps.insert(row.jump).second) {
+          rows.push_back({row.dt, value.mean});
+        }
+      }
+      if (rows.empty()) continue;
+      std::sort(rows.begin(), rows.end());
+      const std::string title =
+          points.size() == 1
+              ? std::string(level.title)
+              : absl::StrCat(level.title, " (", CellPoint(*point), ")");
+      panel.series.push_back(
+          {title,
+           blocks.Add(absl::StrCat("level '", title, "': dt, loss"), rows),
+           "1:2", level.style, 0});
+    }
+  }
   if (data.shaded_jump.has_value() && data.shaded_dt.has_value()) {
     panel.commands = ShadeCommands(*data.shaded_jump, *data.shaded_dt);
   }
@@ -175,6 +262,21 @@ Figure ErrorVsDtFigure(const ErrorVsDt& data, const ReportContext& context) {
   return figure;
 }
 
+std::string ErrorVsDtFigureNote(const ErrorVsDt& data) {
+  std::vector<std::string> left_out, failed;
+  for (const ErrorVsDtRow& row : data.rows) {
+    if (!Plottable(row.loss.mean)) {
+      left_out.push_back(absl::StrFormat("%s (%s), jump %d: mean loss %s",
+                                         row.cell->model, CellPoint(*row.cell),
+                                         row.jump, Num(row.loss.mean)));
+    }
+    if (row.failed.num_seeds > 0) {
+      failed.push_back(FailedPredictionsText(*row.cell, row.failed));
+    }
+  }
+  return FigureNote(left_out, failed);
+}
+
 absl::StatusOr<Section> ErrorVsDtSection(const ReportContext& context) {
   const ErrorVsDt data = ComputeErrorVsDt(context);
   Section section;
@@ -185,7 +287,12 @@ absl::StatusOr<Section> ErrorVsDtSection(const ReportContext& context) {
       "jump, at each model's reference point; ",
       TrainedRangeText(data),
       ". A flat curve past the shaded range means the model generalises to "
-      "longer jumps.\n\n")));
+      "longer jumps. The grey lines are the reference levels of section 2 "
+      "at the reference point, in the same unit: predicting the training "
+      "mean, and the true orbit at a random phase (a curve above them "
+      "predicts worse than these trivial guesses). The table also gives "
+      "the loss in the test split's unit (test-σ, section 2); ‡: some "
+      "predictions failed (listed under the figure).\n\n")));
   if (data.rows.empty()) {
     section.blocks.push_back(
         TextBlock("*No evaluated point in this sweep.*\n\n"));
@@ -194,6 +301,8 @@ absl::StatusOr<Section> ErrorVsDtSection(const ReportContext& context) {
   section.blocks.push_back(TableBlock(ErrorVsDtMarkdown(data)));
   section.blocks.push_back(
       FigureBlock(ErrorVsDtFigure(data, context), "Prediction error vs dt"));
+  const std::string note = ErrorVsDtFigureNote(data);
+  if (!note.empty()) section.blocks.push_back(TextBlock(note));
   return section;
 }
 

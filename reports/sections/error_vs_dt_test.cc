@@ -1,5 +1,6 @@
 #include "reports/sections/error_vs_dt.h"
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,74 @@ TEST(ErrorVsDtTest, AnUnknownTrainedRangeMarksNothing) {
     }
   }
   EXPECT_FALSE(data.trained[1].max_jump.has_value());
+}
+
+// The common unit and the levels of each row, in the reference point's
+// units (100 samples: the published unit is 5 times the test split's).
+TEST(ErrorVsDtTest, CommonUnitAndLevels) {
+  const ErrorVsDt data = ComputeErrorVsDt(SyntheticContext());
+  ASSERT_FALSE(data.rows.empty());
+  for (const ErrorVsDtRow& row : data.rows) {
+    SCOPED_TRACE(row.cell->model + " " + std::to_string(row.jump));
+    EXPECT_NEAR(row.loss_test_scaled.mean, row.loss.mean / 5,
+                1e-12 * row.loss.mean);
+    EXPECT_DOUBLE_EQ(row.train_mean.mean, 5 * kSyntheticTrainMeanLevel);
+    EXPECT_DOUBLE_EQ(row.random_phase.mean, 5 * kSyntheticRandomPhaseLevel);
+    EXPECT_DOUBLE_EQ(row.train_mean_test_scaled.mean, kSyntheticTrainMeanLevel);
+    EXPECT_EQ(row.failed.num_seeds, 0);
+  }
+  const Figure figure = ErrorVsDtFigure(data, SyntheticContext());
+  ASSERT_EQ(figure.panels.size(), 1u);
+  // Both models, then the levels of their one reference point.
+  ASSERT_EQ(figure.panels[0].series.size(), 4u);
+  EXPECT_EQ(figure.panels[0].series[2].title, "training mean");
+  EXPECT_EQ(figure.panels[0].series[3].title, "true orbit, random phase");
+  EXPECT_THAT(figure.data, HasSubstr("# level 'training mean': dt, loss\n1 "
+                                     "10\n2 10\n5 10\n"));
+  const Table csv = ErrorVsDtCsv(data);
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "train_mean_loss"), "10");
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "random_phase_loss_test_scaled"), "1");
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "mean_loss_test_scaled"), "0.4");
+  EXPECT_EQ(ErrorVsDtFigureNote(data), "");
+}
+
+// neural_ode's seed 2 failed every prediction at jump 400 and 7 at jump
+// 200: the table marks them, the figure's note names both and the point it
+// leaves out.
+TEST(ErrorVsDtTest, FailedPredictionsAreNamed) {
+  const ErrorVsDt data = ComputeErrorVsDt(FailedSolveContext());
+  const ErrorVsDtRow* at_200 = nullptr;
+  const ErrorVsDtRow* at_400 = nullptr;
+  for (const ErrorVsDtRow& row : data.rows) {
+    if (row.cell->model != "neural_ode") continue;
+    if (row.jump == 200) at_200 = &row;
+    if (row.jump == 400) at_400 = &row;
+  }
+  ASSERT_NE(at_200, nullptr);
+  ASSERT_NE(at_400, nullptr);
+  EXPECT_EQ(at_200->failed.num_failed, kSyntheticFailedPairs);
+  EXPECT_EQ(at_200->failed.num_pairs, 300);  // of the seed that failed
+  EXPECT_EQ(at_400->failed.num_failed, 100);
+  EXPECT_EQ(at_400->failed.num_seeds_all_failed, 1);
+  EXPECT_TRUE(std::isnan(at_400->loss.mean));
+  const Table table = ErrorVsDtMarkdown(data);
+  const std::vector<std::string>* row =
+      FindRow(table, {"neural_ode", "k_pair 0.5, 100 samples", "200 †"});
+  ASSERT_NE(row, nullptr);
+  EXPECT_THAT(CellAt(table, *row, "prediction loss"), HasSubstr(" ‡"));
+  const std::string note = ErrorVsDtFigureNote(data);
+  EXPECT_THAT(note, HasSubstr("left out (no positive finite value): "
+                              "neural_ode (k_pair 0.5, 100 samples), jump "
+                              "400: mean loss nan."));
+  EXPECT_THAT(note, HasSubstr("neural_ode (k_pair 0.5, 100 samples), jump "
+                              "200: 7 of 300 predictions failed in 1 of 2 "
+                              "seeds (" +
+                              std::string(kSyntheticFailure) + ")"));
+  EXPECT_THAT(note, HasSubstr("jump 400: 100 of 100 predictions failed"));
+  // The section's text carries the note.
+  absl::StatusOr<Section> section = ErrorVsDtSection(FailedSolveContext());
+  ASSERT_TRUE(section.ok());
+  EXPECT_EQ(section->blocks.back().text, note);
 }
 
 }  // namespace

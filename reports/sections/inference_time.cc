@@ -1,13 +1,16 @@
 #include "reports/sections/inference_time.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "reports/format.h"
 
 namespace aanet::reports {
@@ -23,15 +26,40 @@ int BatchSize(const Cell& cell) {
   return 0;
 }
 
+// The number of seeds whose timing failed at `jump`, from a statistic of
+// SingleStateFailed or BatchFailed (mean * count).
+int FailedSeeds(const std::vector<JumpStatistic>& failed, int jump) {
+  const JumpStatistic* s = FindJump(failed, jump);
+  if (s == nullptr) return 0;
+  return static_cast<int>(std::lround(s->value.mean * s->value.count));
+}
+
+// The reason of the first failed timing of `cell` at `jump`.
+std::string TimingFailure(const Cell& cell, int jump) {
+  for (const StudyPoint* point : cell.points) {
+    for (const JumpMetrics& m : point->evaluation->jumps()) {
+      if (m.jump() != jump) continue;
+      if (m.single_state().failed()) return m.single_state().failure();
+      if (m.batch().failed()) return m.batch().failure();
+    }
+  }
+  return "";
+}
+
 // The rows of one reference cell.
 void AddCellRows(const Cell& cell, std::vector<InferenceTimeRow>* rows) {
   const std::vector<JumpStatistic> singles =
       AggregateJumpMetric(cell, SingleStateMedianSeconds);
   const std::vector<JumpStatistic> batches =
       AggregateJumpMetric(cell, BatchMedianSeconds);
+  const std::vector<JumpStatistic> singles_failed =
+      AggregateJumpMetric(cell, SingleStateFailed);
+  const std::vector<JumpStatistic> batches_failed =
+      AggregateJumpMetric(cell, BatchFailed);
   std::set<int> jumps;
   std::map<int, double> dts;
-  for (const auto* list : {&singles, &batches}) {
+  for (const auto* list :
+       {&singles, &batches, &singles_failed, &batches_failed}) {
     for (const JumpStatistic& s : *list) {
       jumps.insert(s.jump);
       dts[s.jump] = s.dt;
@@ -41,10 +69,31 @@ void AddCellRows(const Cell& cell, std::vector<InferenceTimeRow>* rows) {
   for (int jump : jumps) {
     const JumpStatistic* s = FindJump(singles, jump);
     const JumpStatistic* b = FindJump(batches, jump);
-    rows->push_back({&cell, jump, dts[jump],
-                     s == nullptr ? MeanStd() : s->value,
-                     b == nullptr ? MeanStd() : b->value, batch_size});
+    InferenceTimeRow row{&cell,
+                         jump,
+                         dts[jump],
+                         s == nullptr ? MeanStd() : s->value,
+                         b == nullptr ? MeanStd() : b->value,
+                         batch_size};
+    row.single_state_failed = FailedSeeds(singles_failed, jump);
+    row.batch_failed = FailedSeeds(batches_failed, jump);
+    if (row.single_state_failed + row.batch_failed > 0) {
+      row.failure = TimingFailure(cell, jump);
+    }
+    rows->push_back(row);
   }
+}
+
+// A timing cell: the mean ± std of the seeds that have a time, with the
+// failed ones named.
+std::string TimeCell(const MeanStd& value, int failed, double scale) {
+  if (failed == 0) return MeanPmScaled(value, scale);
+  if (value.count == 0) {
+    return failed == 1 ? "solve failed"
+                       : absl::StrCat("solve failed (", failed, " seeds)");
+  }
+  return absl::StrCat(MeanPmScaled(value, scale), " (solve failed in ", failed,
+                      " of ", failed + value.count, " seeds)");
 }
 
 // The (dt, value * scale) rows of one model whose value is plottable.
@@ -64,7 +113,8 @@ std::vector<std::vector<double>> TimingRows(
 }  // namespace
 
 int InferenceTimeRow::NumSeeds() const {
-  return std::max(single_state.count, batch.count);
+  return std::max(single_state.count + single_state_failed,
+                  batch.count + batch_failed);
 }
 
 std::vector<InferenceTimeRow> ComputeInferenceTime(
@@ -84,9 +134,10 @@ Table InferenceTimeMarkdown(const std::vector<InferenceTimeRow>& rows) {
   for (const InferenceTimeRow& row : rows) {
     table.rows.push_back(
         {row.cell->model, CellPoint(*row.cell), absl::StrCat(row.jump),
-         Short(row.dt), MeanPmScaled(row.single_state, 1e6),
-         MeanPmScaled(row.batch, 1e3), absl::StrCat(row.batch_size),
-         absl::StrCat(row.NumSeeds())});
+         Short(row.dt),
+         TimeCell(row.single_state, row.single_state_failed, 1e6),
+         TimeCell(row.batch, row.batch_failed, 1e3),
+         absl::StrCat(row.batch_size), absl::StrCat(row.NumSeeds())});
   }
   return table;
 }
@@ -95,7 +146,7 @@ Table InferenceTimeCsv(const std::vector<InferenceTimeRow>& rows) {
   Table csv{{"model", "k_pair", "num_train_samples", "jump", "dt",
              "single_state_median_us_mean", "single_state_median_us_std",
              "batch_size", "batch_median_ms_mean", "batch_median_ms_std",
-             "num_seeds"},
+             "num_seeds", "single_state_failed_seeds", "batch_failed_seeds"},
             {}};
   for (const InferenceTimeRow& row : rows) {
     csv.rows.push_back(
@@ -104,7 +155,8 @@ Table InferenceTimeCsv(const std::vector<InferenceTimeRow>& rows) {
          Num(row.dt), Num(row.single_state.mean * 1e6),
          Num(row.single_state.std * 1e6), absl::StrCat(row.batch_size),
          Num(row.batch.mean * 1e3), Num(row.batch.std * 1e3),
-         absl::StrCat(row.NumSeeds())});
+         absl::StrCat(row.NumSeeds()), absl::StrCat(row.single_state_failed),
+         absl::StrCat(row.batch_failed)});
   }
   return csv;
 }
@@ -152,6 +204,25 @@ Figure InferenceTimeFigure(const std::vector<InferenceTimeRow>& rows,
   return figure;
 }
 
+std::string InferenceTimeFigureNote(const std::vector<InferenceTimeRow>& rows) {
+  std::vector<std::string> left_out;
+  for (const InferenceTimeRow& row : rows) {
+    for (const auto& [what, failed, timed] :
+         {std::tuple("single state", row.single_state_failed,
+                     row.single_state.count),
+          std::tuple("batch", row.batch_failed, row.batch.count)}) {
+      if (failed == 0) continue;
+      left_out.push_back(absl::StrFormat(
+          "%s (%s), jump %d, %s: solve failed in %d of %d seeds (%s)",
+          row.cell->model, CellPoint(*row.cell), row.jump, what, failed,
+          failed + timed, row.failure));
+    }
+  }
+  return FigureNote(left_out, {},
+                    "failed timings (no time; a point drawn there is the "
+                    "mean of the other seeds)");
+}
+
 absl::StatusOr<Section> InferenceTimeSection(const ReportContext& context) {
   const std::vector<InferenceTimeRow> rows = ComputeInferenceTime(context);
   Section section;
@@ -161,7 +232,9 @@ absl::StatusOr<Section> InferenceTimeSection(const ReportContext& context) {
       "*How to read:* wall time of one prediction call at each jump, at "
       "each model's reference point (mean ± std over seeds of the per-seed "
       "medians); a flat line is Δt-independent inference, a rising one an "
-      "integrator taking more steps.\n\n"));
+      "integrator taking more steps. A call that predicts a non-finite "
+      "state ends its timing (a failed solve stops early and would look "
+      "fast): the table says *solve failed* there.\n\n"));
   if (rows.empty()) {
     section.blocks.push_back(
         TextBlock("*No timing was measured in this sweep (evaluations "
@@ -171,6 +244,8 @@ absl::StatusOr<Section> InferenceTimeSection(const ReportContext& context) {
   section.blocks.push_back(TableBlock(InferenceTimeMarkdown(rows)));
   section.blocks.push_back(
       FigureBlock(InferenceTimeFigure(rows, context), "Inference time vs dt"));
+  const std::string note = InferenceTimeFigureNote(rows);
+  if (!note.empty()) section.blocks.push_back(TextBlock(note));
   return section;
 }
 

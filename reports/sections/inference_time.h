@@ -1,6 +1,7 @@
 // Section 3, inference time vs Δt (the paper's Figure 3a): the median
 // single-state and batch prediction times at every evaluated jump, at each
-// model's reference point; log-log.
+// model's reference point; log-log. A timing whose solve failed has no time:
+// the table says "solve failed" and the figure's note names it.
 #ifndef AANET_REPORTS_SECTIONS_INFERENCE_TIME_H_
 #define AANET_REPORTS_SECTIONS_INFERENCE_TIME_H_
 
@@ -21,7 +22,12 @@ struct InferenceTimeRow {
   MeanStd single_state;  // seconds; count 0 if not measured
   MeanStd batch;         // seconds; count 0 if not measured
   int batch_size = 0;    // of the cell's first seed; 0 if none
-  int NumSeeds() const;  // the larger of the two counts
+  // Seeds whose timing failed (a non-finite prediction; Timing.failed):
+  // they have no time, and the means above are over the others.
+  int single_state_failed = 0;
+  int batch_failed = 0;
+  std::string failure;   // the first failed timing's reason
+  int NumSeeds() const;  // seeds timed either way, failed ones included
 };
 
 // Per model with a reference cell, every jump timed either way, ascending.
@@ -33,6 +39,9 @@ Table InferenceTimeCsv(const std::vector<InferenceTimeRow>& rows);
 // Two panels: single state (µs) and batch (ms) against dt.
 Figure InferenceTimeFigure(const std::vector<InferenceTimeRow>& rows,
                            const ReportContext& context);
+// The note under the figure: failed timings, which it cannot show; empty
+// if there are none.
+std::string InferenceTimeFigureNote(const std::vector<InferenceTimeRow>& rows);
 
 absl::StatusOr<Section> InferenceTimeSection(const ReportContext& context);
 

@@ -1,6 +1,7 @@
 #include "reports/sections/table_one.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <string>
 #include <utility>
@@ -148,7 +149,9 @@ std::optional<SmallAndLarge> SmallAndLargeJump(
 }
 
 double TableOneRow::Growth() const {
-  if (!timing.has_value()) return std::numeric_limits<double>::quiet_NaN();
+  if (!timing.has_value() || !timing_failure.empty()) {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
   return timing->large.value.mean / timing->small.value.mean;
 }
 
@@ -164,8 +167,27 @@ std::vector<TableOneRow> ComputeTableOne(const ReportContext& context) {
       counts.push_back(static_cast<double>(p->evaluation->num_parameters()));
     }
     row.num_parameters = ComputeMeanStd(counts).mean;
-    row.timing = SmallAndLargeJump(
-        AggregateJumpMetric(*cell, SingleStateMedianSeconds), 2);
+    // The timed jumps, failed ones included: a jump whose every seed failed
+    // must not let a smaller one stand in for it. A failed seed has no
+    // time; the means are over the others (NaN if none).
+    const std::vector<JumpStatistic> singles =
+        AggregateJumpMetric(*cell, SingleStateMedianSeconds);
+    const std::vector<JumpStatistic> failed =
+        AggregateJumpMetric(*cell, SingleStateFailed);
+    row.timing = SmallAndLargeJump(failed, 2);
+    if (row.timing.has_value()) {
+      for (JumpStatistic* s : {&row.timing->small, &row.timing->large}) {
+        const int seeds =
+            static_cast<int>(std::lround(s->value.mean * s->value.count));
+        if (seeds > 0 && row.timing_failure.empty()) {
+          row.timing_failure =
+              absl::StrFormat("solve failed at jump %d in %d of %d seeds",
+                              s->jump, seeds, s->value.count);
+        }
+        const JumpStatistic* measured = FindJump(singles, s->jump);
+        s->value = measured == nullptr ? MeanStd() : measured->value;
+      }
+    }
     row.energy = SmallAndLargeJump(AggregateJumpMetric(*cell, EnergyChange), 1);
     row.relative_energy =
         SmallAndLargeJump(AggregateJumpMetric(*cell, RelativeEnergyChange), 1);
@@ -183,7 +205,9 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows) {
   for (const TableOneRow& row : rows) {
     const Cell& cell = *row.cell;
     std::string growth = "not measured";
-    if (row.timing.has_value()) {
+    if (!row.timing_failure.empty()) {
+      growth = row.timing_failure;
+    } else if (row.timing.has_value()) {
       growth = absl::StrFormat("%s (jump %d / jump %d)", Short(row.Growth()),
                                row.timing->large.jump, row.timing->small.jump);
     }
@@ -227,7 +251,8 @@ Table TableOneCsv(const std::vector<TableOneRow>& rows) {
              "relative_energy_change_small_mean",
              "relative_energy_change_small_std",
              "relative_energy_change_large_mean",
-             "relative_energy_change_large_std"},
+             "relative_energy_change_large_std",
+             "timing_failure"},
             {}};
   for (const TableOneRow& row : rows) {
     const Cell& cell = *row.cell;
@@ -260,6 +285,7 @@ Table TableOneCsv(const std::vector<TableOneRow>& rows) {
     fields.insert(fields.end(), timing.begin(), timing.end());
     fields.insert(fields.end(), energy.begin(), energy.end());
     fields.insert(fields.end(), relative.begin(), relative.end());
+    fields.push_back(row.timing_failure);
     csv.rows.push_back(std::move(fields));
   }
   return csv;
@@ -292,6 +318,37 @@ Figure TableOneFigure(const std::vector<TableOneRow>& rows) {
   return figure;
 }
 
+std::string TableOneFigureNote(const std::vector<TableOneRow>& rows) {
+  std::vector<std::string> left_out, failed;
+  for (const TableOneRow& row : rows) {
+    const std::string& model = row.cell->model;
+    if (!row.timing_failure.empty()) {
+      left_out.push_back(
+          absl::StrCat(model, ", inference-time growth: ", row.timing_failure));
+    } else if (row.timing.has_value() && !Plottable(row.Growth())) {
+      left_out.push_back(
+          absl::StrCat(model, ", inference-time growth: ", Num(row.Growth())));
+    }
+    if (row.energy.has_value()) {
+      for (const JumpStatistic* s : {&row.energy->small, &row.energy->large}) {
+        if (!Plottable(s->value.mean)) {
+          left_out.push_back(absl::StrFormat("%s, mean |ΔH| at jump %d: %s",
+                                             model, s->jump,
+                                             Num(s->value.mean)));
+        }
+      }
+      // The |ΔH| of failed predictions is not in the means.
+      for (const FailedPredictions& f : CellFailedPredictions(*row.cell)) {
+        if (f.jump == row.energy->small.jump ||
+            f.jump == row.energy->large.jump) {
+          failed.push_back(FailedPredictionsText(*row.cell, f));
+        }
+      }
+    }
+  }
+  return FigureNote(left_out, failed);
+}
+
 absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
   const std::vector<TableOneRow> rows = ComputeTableOne(context);
   Section section;
@@ -314,6 +371,8 @@ absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
   section.blocks.push_back(TableBlock(TableOneMarkdown(rows)));
   section.blocks.push_back(
       FigureBlock(TableOneFigure(rows), "Table 1, measured"));
+  const std::string note = TableOneFigureNote(rows);
+  if (!note.empty()) section.blocks.push_back(TextBlock(note));
   return section;
 }
 

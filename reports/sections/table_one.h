@@ -34,13 +34,19 @@ std::optional<SmallAndLarge> SmallAndLargeJump(
 struct TableOneRow {
   const Cell* cell = nullptr;
   double num_parameters = 0;  // mean over seeds
-  // Median single-state time (seconds); unset unless two jumps were timed.
+  // Median single-state time (seconds) at the smallest and the largest
+  // timed jump, failed timings included (they have no time: a jump where
+  // every seed failed has a NaN mean); unset unless two jumps were timed.
   std::optional<SmallAndLarge> timing;
   // Mean |ΔH|; unset if no jump was evaluated.
   std::optional<SmallAndLarge> energy;
   // Mean |ΔH| / |H| (RelativeEnergyChange); unset if no jump has it.
   std::optional<SmallAndLarge> relative_energy;
-  // timing's large / small mean; NaN without timing.
+  // "solve failed at jump 400 in 1 of 2 seeds" if a seed's single-state
+  // timing failed at the smallest or the largest timed jump (there is then
+  // no growth: a failed solve is never timed); empty otherwise.
+  std::string timing_failure;
+  // timing's large / small mean; NaN without timing or with a failure.
   double Growth() const;
 };
 
@@ -58,6 +64,10 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows);
 Table TableOneCsv(const std::vector<TableOneRow>& rows);
 // Three panels: parameters, growth, energy change; log y, one x per model.
 Figure TableOneFigure(const std::vector<TableOneRow>& rows);
+// The note under the figure: values it cannot draw (a failed timing, a
+// non-finite or non-positive value) and failed predictions at the |ΔH|
+// jumps; empty if there are none.
+std::string TableOneFigureNote(const std::vector<TableOneRow>& rows);
 
 absl::StatusOr<Section> TableOneSection(const ReportContext& context);
 

@@ -1,6 +1,7 @@
 #include "reports/sections/table_one.h"
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -134,6 +135,45 @@ TEST(TableOneTest, WithoutTimingTheGrowthIsNotMeasured) {
   const Table csv = TableOneCsv({row});
   EXPECT_EQ(CellAt(csv, csv.rows[0], "inference_time_growth"), "");
   EXPECT_EQ(TableOneFigure({row}).panels.size(), 2u);
+}
+
+// A seed whose solve failed at the large jump has no time there: no growth
+// is computed from the other seed or from a smaller jump, and the table
+// says why.
+TEST(TableOneTest, AFailedSolveHasNoGrowth) {
+  const std::vector<TableOneRow> rows = ComputeTableOne(FailedSolveContext());
+  ASSERT_EQ(rows.size(), 2u);
+  const TableOneRow& ode = rows[1];
+  ASSERT_EQ(ode.cell->model, "neural_ode");
+  EXPECT_EQ(ode.timing_failure, "solve failed at jump 400 in 1 of 2 seeds");
+  // Jump 400 stays the large jump; its time is the other seed's.
+  ASSERT_TRUE(ode.timing.has_value());
+  EXPECT_EQ(ode.timing->large.jump, 400);
+  EXPECT_EQ(ode.timing->large.value.count, 1);
+  EXPECT_TRUE(std::isnan(ode.Growth()));
+  EXPECT_TRUE(rows[0].timing_failure.empty());
+  EXPECT_FALSE(std::isnan(rows[0].Growth()));
+  const Table table = TableOneMarkdown(rows);
+  EXPECT_EQ(CellAt(table, table.rows[1], "inference-time growth"),
+            "solve failed at jump 400 in 1 of 2 seeds");
+  const Table csv = TableOneCsv(rows);
+  EXPECT_EQ(CellAt(csv, csv.rows[1], "inference_time_growth"), "nan");
+  EXPECT_EQ(CellAt(csv, csv.rows[1], "timing_failure"),
+            "solve failed at jump 400 in 1 of 2 seeds");
+  EXPECT_EQ(CellAt(csv, csv.rows[0], "timing_failure"), "");
+}
+
+TEST(TableOneTest, TheFigureNoteNamesWhatItCannotDraw) {
+  EXPECT_EQ(TableOneFigureNote(ComputeTableOne(SyntheticContext())), "");
+  EXPECT_EQ(TableOneFigureNote(ComputeTableOne(FailedSolveContext())),
+            "*Figure note:* left out (no positive finite value): neural_ode, "
+            "inference-time growth: solve failed at jump 400 in 1 of 2 seeds; "
+            "neural_ode, mean |ΔH| at jump 400: nan. Failed predictions "
+            "(losses and |ΔH| are over the others; a seed whose every "
+            "prediction failed has none, which leaves its cell out): "
+            "neural_ode (k_pair 0.5, 100 samples), jump 400: 100 of 100 "
+            "predictions failed in 1 of 2 seeds (" +
+                std::string(kSyntheticFailure) + ").\n\n");
 }
 
 }  // namespace

@@ -43,6 +43,17 @@ const ReportContext& SyntheticContext() {
   return *context;
 }
 
+const ReportContext& FailedSolveContext() {
+  static const StudyData* study = [] {
+    SyntheticSweepOptions options;
+    options.include_failed_solve = true;
+    return new StudyData(LoadSyntheticStudy("failed_solve_sweep", options));
+  }();
+  static const ReportOptions* options = new ReportOptions();
+  static const ReportContext* context = new ReportContext(*study, *options);
+  return *context;
+}
+
 const std::vector<std::string>* FindRow(
     const Table& table, const std::vector<std::string>& prefix) {
   for (const std::vector<std::string>& row : table.rows) {

@@ -23,6 +23,10 @@ const StudyData& SyntheticStudy();
 // A context on SyntheticStudy() with default options.
 const ReportContext& SyntheticContext();
 
+// A context on the synthetic sweep with failed solves
+// (SyntheticSweepOptions::include_failed_solve), loaded once.
+const ReportContext& FailedSolveContext();
+
 // The row of `table` whose first cells are `prefix`; nullptr if none.
 const std::vector<std::string>* FindRow(const Table& table,
                                         const std::vector<std::string>& prefix);
