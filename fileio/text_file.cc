@@ -159,6 +159,20 @@ pid_t PidAfter(const std::string& name, const std::string& prefix) {
   return pid;
 }
 
+// Moves the subdirectories of `from` that `to` lacks into `to`.
+void MoveSubdirectories(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  for (fs::directory_iterator it(from, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code ignored;
+    const fs::path moved = fs::path(to) / it->path().filename();
+    if (it->is_directory(ignored) && !it->is_symlink(ignored) &&
+        !fs::exists(fs::symlink_status(moved, ignored))) {
+      fs::rename(it->path(), moved, ignored);
+    }
+  }
+}
+
 }  // namespace
 
 std::string TemporaryPathFor(const std::string& path) {
@@ -329,7 +343,9 @@ absl::Status CommitTemporaryDirectory(const std::string& temporary,
   }
   if (renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, dir.c_str(),
                 RENAME_EXCHANGE) == 0) {
-    fs::remove_all(temporary, ignored);  // now the old directory
+    // `temporary` now holds the old directory.
+    MoveSubdirectories(temporary, dir);
+    fs::remove_all(temporary, ignored);
     return absl::OkStatus();
   }
   if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
@@ -345,6 +361,7 @@ absl::Status CommitTemporaryDirectory(const std::string& temporary,
     rename(aside.c_str(), dir.c_str());
     return fail(reason);
   }
+  MoveSubdirectories(aside, dir);
   fs::remove_all(aside, ignored);
   return absl::OkStatus();
 }

@@ -75,9 +75,13 @@ void RemoveStaleTemporaries(const std::string& path);
 // renameat2(RENAME_EXCHANGE), so readers see the old directory or the new
 // one, never neither, and the old one is then removed; where the filesystem
 // cannot exchange (e.g. NFS), the old one is first renamed aside to
-// `<dir>.old.tmp-<pid>`, leaving a moment in which `dir` is missing. `dir`
-// must be a directory, not a symbolic link. On failure `temporary` is
-// removed and the error names `dir`.
+// `<dir>.old.tmp-<pid>`, leaving a moment in which `dir` is missing.
+// Subdirectories of the old directory that the new one lacks are moved into
+// the new one: they are other writers' outputs nested inside (e.g. the main
+// job's ablation report inside the main report), and are missing from `dir`
+// only between the swap and that move. `dir` must be a directory, not a
+// symbolic link. On failure `temporary` is removed and the error names
+// `dir`.
 absl::Status CommitTemporaryDirectory(const std::string& temporary,
                                       const std::string& dir);
 

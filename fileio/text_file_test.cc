@@ -261,12 +261,16 @@ TEST(CommitTemporaryDirectoryTest, ReplacesAWholeDirectory) {
     std::ofstream(fs::path(staging) / "REPORT.md") << contents;
     if (contents == "first") {
       std::ofstream(fs::path(staging) / "only_first.csv") << "x";
+      fs::create_directories(fs::path(staging) / "nested");
+      std::ofstream(fs::path(staging) / "nested" / "REPORT.md") << "nested";
     }
     ASSERT_TRUE(CommitTemporaryDirectory(staging, out).ok());
     EXPECT_EQ(Read(fs::path(out) / "REPORT.md"), contents);
     EXPECT_FALSE(fs::exists(staging));
   }
   EXPECT_FALSE(fs::exists(fs::path(out) / "only_first.csv"));
+  // Another writer's nested output stays.
+  EXPECT_EQ(Read(fs::path(out) / "nested" / "REPORT.md"), "nested");
   int entries = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     (void)entry;
