@@ -159,18 +159,37 @@ pid_t PidAfter(const std::string& name, const std::string& prefix) {
   return pid;
 }
 
-// Moves the subdirectories of `from` that `to` lacks into `to`.
-void MoveSubdirectories(const std::string& from, const std::string& to) {
+// Moves the subdirectories of `from` that `to` lacks into `to`, then removes
+// `from`. If a move fails (e.g. a mount point), `from` is kept, renamed to
+// `<dir>.old-<pid>` (a name no cleanup removes), and the error says so.
+absl::Status CarryOverAndRemove(const std::string& from,
+                                const std::string& dir) {
   std::error_code ec;
+  std::string failed;
   for (fs::directory_iterator it(from, ec), end; !ec && it != end;
        it.increment(ec)) {
     std::error_code ignored;
-    const fs::path moved = fs::path(to) / it->path().filename();
+    const fs::path moved = fs::path(dir) / it->path().filename();
     if (it->is_directory(ignored) && !it->is_symlink(ignored) &&
         !fs::exists(fs::symlink_status(moved, ignored))) {
-      fs::rename(it->path(), moved, ignored);
+      std::error_code move;
+      fs::rename(it->path(), moved, move);
+      if (move && failed.empty()) {
+        failed = absl::StrCat(it->path().filename().string(), " (",
+                              move.message(), ")");
+      }
     }
   }
+  std::error_code ignored;
+  if (failed.empty()) {
+    fs::remove_all(from, ignored);
+    return absl::OkStatus();
+  }
+  const std::string kept = absl::StrCat(dir, ".old-", getpid());
+  fs::rename(from, kept, ignored);
+  return absl::InternalError(
+      absl::StrCat(dir, ": replaced, but could not move ", failed,
+                   " over from the old directory, kept as ", kept));
 }
 
 }  // namespace
@@ -344,9 +363,7 @@ absl::Status CommitTemporaryDirectory(const std::string& temporary,
   if (renameat2(AT_FDCWD, temporary.c_str(), AT_FDCWD, dir.c_str(),
                 RENAME_EXCHANGE) == 0) {
     // `temporary` now holds the old directory.
-    MoveSubdirectories(temporary, dir);
-    fs::remove_all(temporary, ignored);
-    return absl::OkStatus();
+    return CarryOverAndRemove(temporary, dir);
   }
   if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) {
     return fail(std::strerror(errno));
@@ -361,9 +378,7 @@ absl::Status CommitTemporaryDirectory(const std::string& temporary,
     rename(aside.c_str(), dir.c_str());
     return fail(reason);
   }
-  MoveSubdirectories(aside, dir);
-  fs::remove_all(aside, ignored);
-  return absl::OkStatus();
+  return CarryOverAndRemove(aside, dir);
 }
 
 absl::Status AppendToFile(const std::string& path, const std::string& text) {

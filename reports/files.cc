@@ -44,8 +44,13 @@ absl::Status CheckReportDirectory(const std::string& dir) {
     const fs::file_status entry = fs::symlink_status(it->path(), ec);
     const std::string name = it->path().filename().string();
     const std::string extension = it->path().extension().string();
+    // A subdirectory must be a nested report (or a killed writer's staging
+    // directory): the swap carries subdirectories over, and a data
+    // directory (a sweep, datasets) has no business inside a report.
     const bool ours =
-        entry.type() == fs::file_type::directory ||
+        (entry.type() == fs::file_type::directory &&
+         (name.find(".tmp-") != std::string::npos ||
+          fs::is_regular_file(it->path() / "REPORT.md", ec))) ||
         (entry.type() == fs::file_type::regular &&
          (extension == ".md" || extension == ".csv" || extension == ".png" ||
           extension == ".gp" || extension == ".dat" || name == ".lock" ||

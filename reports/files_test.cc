@@ -71,11 +71,18 @@ TEST(FilesTest, ReportDirectoryHoldsOnlyWhatReportsWrite) {
   fs::remove_all(dir);
   EXPECT_TRUE(CheckReportDirectory(dir.string()).ok());  // missing
   fs::create_directories(dir / "ablation");
+  ASSERT_TRUE(
+      WriteFileAtomically((dir / "ablation" / "REPORT.md").string(), "x").ok());
   for (const char* name : {"REPORT.md", "table1.csv", "fig_a.png", "fig_a.gp",
                            "fig_a.dat", "fig_a.png.tmp-12"}) {
     ASSERT_TRUE(WriteFileAtomically((dir / name).string(), "x").ok());
   }
   EXPECT_TRUE(CheckReportDirectory(dir.string()).ok());
+  // A directory that is not a report's, e.g. a sweep's datasets.
+  fs::create_directories(dir / "datasets");
+  EXPECT_THAT(CheckReportDirectory(dir.string()).message(),
+              HasSubstr("holds " + (dir / "datasets").string()));
+  fs::remove(dir / "datasets");
   ASSERT_TRUE(WriteFileAtomically((dir / "notes.txt").string(), "x").ok());
   EXPECT_EQ(CheckReportDirectory(dir.string()).message(),
             dir.string() + ": holds " + (dir / "notes.txt").string() +

@@ -190,5 +190,12 @@ mkdir -p "$tmp/own" && echo "mine" > "$tmp/own/notes.txt"
 expect_error "report --out=a directory of other files" "notes.txt" \
   "$report" --sweep_dir="$tmp/sweep_a" --out="$tmp/own"
 [ -f "$tmp/own/notes.txt" ] || fail "report removed a directory of other files"
+# The sweep's own directory, or one holding it, is never replaced.
+expect_error "report --out=the sweep" "which no report writes" \
+  "$report" --sweep_dir="$tmp/sweep_a" --out="$tmp/sweep_a"
+mkdir -p "$tmp/root" && cp -r "$tmp/sweep_a" "$tmp/root/sweep_a"
+expect_error "report --out=above the sweep" "which no report writes" \
+  "$report" --sweep_dir="$tmp/root/sweep_a" --out="$tmp/root"
+[ -f "$tmp/root/sweep_a/sweep_results.json" ] || fail "report replaced the directory above the sweep"
 
 finish "output safety checks passed"
