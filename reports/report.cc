@@ -69,8 +69,19 @@ absl::Status WriteWhole(
     const std::string& out_dir,
     const std::function<absl::Status(const std::string&)>& write) {
   namespace fs = std::filesystem;
-  RemoveStaleTemporaries(out_dir);
-  const std::string staging = TemporaryPathFor(out_dir);
+  // The directory by a name whose last component is the directory itself:
+  // "rep/", "." or "x/.." would put the staging directory inside it.
+  fs::path absolute = fs::absolute(out_dir).lexically_normal();
+  if (!absolute.has_filename()) absolute = absolute.parent_path();
+  if (!absolute.has_filename() || absolute == absolute.root_path()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        out_dir, ": cannot replace this directory, choose another --out"));
+  }
+  const std::string target = absolute.string();
+  std::string shown = out_dir;
+  while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+  RemoveStaleTemporaries(target);
+  const std::string staging = TemporaryPathFor(target);
   std::error_code ignored;
   fs::remove_all(staging, ignored);  // our own pid's leftover
   absl::Status status = absl::OkStatus();
@@ -82,15 +93,17 @@ absl::Status WriteWhole(
       status = write(staging);
       // Not part of the report; the lock lasts until the commit below.
       fs::remove(fs::path(staging) / ".lock", ignored);
-      if (status.ok()) status = CommitTemporaryDirectory(staging, out_dir);
+      if (status.ok()) status = CommitTemporaryDirectory(staging, target);
     }
   }
   if (status.ok()) return status;
   fs::remove_all(staging, ignored);
   // The files that failed exist only under the staging name; the user knows
   // them under the output directory.
-  return absl::Status(status.code(), absl::StrReplaceAll(status.message(),
-                                                         {{staging, out_dir}}));
+  std::string message =
+      absl::StrReplaceAll(status.message(), {{staging, shown}});
+  return absl::Status(status.code(),
+                      absl::StrReplaceAll(message, {{target, shown}}));
 }
 
 }  // namespace

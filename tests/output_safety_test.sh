@@ -182,6 +182,14 @@ done
 "$report" --sweep_dir="$tmp/sweep_b" --out="$tmp/report" > /dev/null || fail "report b"
 diff -r -x nested "$tmp/report_b" "$tmp/report" > /dev/null || fail "report b is mixed with report a"
 [ -f "$tmp/report/nested/REPORT.md" ] || fail "the nested report was lost"
+# Named with a trailing slash or as ".", the directory is still replaced
+# whole (not staged inside itself).
+"$report" --sweep_dir="$tmp/sweep_a" --out="$tmp/report/" > /dev/null || fail "report --out=dir/"
+diff -r -x nested "$tmp/report_before" "$tmp/report" > /dev/null || fail "report --out=dir/ differs"
+report_path=$(realpath "$report")
+(cd "$tmp/report" && "$report_path" --sweep_dir="$tmp/sweep_b" --out=. > /dev/null) || fail "report --out=."
+diff -r -x nested "$tmp/report_b" "$tmp/report" > /dev/null || fail "report --out=. differs"
+if ls -a "$tmp/report" "$tmp" | grep -q '\.tmp-'; then fail "report left temporaries: $(ls -a "$tmp/report")"; fi
 # Not through a link, not over a directory that is not a report's.
 ln -s "$tmp/report_b" "$tmp/report_link"
 expect_error "report --out=symlink" "is a symbolic link" \
