@@ -18,6 +18,7 @@
 #include "cli/set_flags.h"
 #include "data_gen/dataset.h"
 #include "data_gen/summary.h"
+#include "fileio/text_file.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
 
@@ -37,6 +38,15 @@ absl::Status Run() {
         "configs/harmonic/default.pbtxt");
   }
   const std::string config_path = ResolveUserPath(config_flag);
+  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
+  if (out.empty()) {
+    out = WorkspaceOutputPath(absl::StrCat(
+        "datasets/", std::filesystem::path(config_path).stem().string(),
+        OverridesSuffix(SetFlags()), ".h5"));
+  }
+  // Before generating: a refused output should not cost the whole run.
+  AANET_RETURN_IF_ERROR(CheckOutputPath(out));
+  AANET_RETURN_IF_ERROR(CheckOutputIsNotInput(out, {config_path}));
   AANET_ASSIGN_OR_RETURN(const ExperimentConfig config,
                          ReadExperimentConfig(config_path, SetFlags()));
 
@@ -48,12 +58,6 @@ absl::Status Run() {
         absl::StrCat(config_path, ": ", dataset.status().message()));
   }
 
-  std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
-  if (out.empty()) {
-    out = WorkspaceOutputPath(absl::StrCat(
-        "datasets/", std::filesystem::path(config_path).stem().string(),
-        OverridesSuffix(SetFlags()), ".h5"));
-  }
   AANET_RETURN_IF_ERROR(WriteDataset(*dataset, out));
   std::cout << "wrote " << SummarizeDataset(*dataset, out);
   return absl::OkStatus();

@@ -27,6 +27,7 @@
 #include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "eval/evaluation.h"
+#include "fileio/text_file.h"
 #include "proto/evaluation.pb.h"
 #include "status/status_macros.h"
 
@@ -91,11 +92,14 @@ absl::Status Run() {
              "evaluation.json")
                 .string()
           : ResolveUserPath(absl::GetFlag(FLAGS_out));
+  const std::string dataset_path =
+      ResolveUserPath(absl::GetFlag(FLAGS_dataset));
+  AANET_RETURN_IF_ERROR(CheckOutputPath(out_path));
+  AANET_RETURN_IF_ERROR(
+      CheckOutputIsNotInput(out_path, {checkpoint_path, dataset_path}));
   AANET_ASSIGN_OR_RETURN(
       EvaluationReport report,
-      EvaluateCheckpoint(checkpoint_path,
-                         ResolveUserPath(absl::GetFlag(FLAGS_dataset)),
-                         options));
+      EvaluateCheckpoint(checkpoint_path, dataset_path, options));
   // Written before anything is printed, so a failure leaves only its error.
   AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
 

@@ -22,6 +22,7 @@
 #include "cli/main_skeleton.h"
 #include "cli/paths.h"
 #include "eval/predictions.h"
+#include "fileio/text_file.h"
 #include "models/predictor.h"
 #include "status/status_macros.h"
 
@@ -68,6 +69,15 @@ absl::Status Run() {
   if (absl::StatusOr<StatesFormat> format = StatesFormatOf(out); !format.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("--out: ", format.status().message()));
+  }
+  // Every file the prediction may write (with --action_angle, .npy has
+  // companions); Predictions with a latent stand for "all of them".
+  Predictions all;
+  all.latent.resize(absl::GetFlag(FLAGS_action_angle) ? 1 : 0);
+  for (const std::string& file : PredictionFiles(all, out)) {
+    AANET_RETURN_IF_ERROR(CheckOutputPath(file));
+    AANET_RETURN_IF_ERROR(
+        CheckOutputIsNotInput(file, {checkpoint, states_path}));
   }
   AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint));
   // Before the states are read, so that the error names the flag at fault

@@ -306,19 +306,22 @@ absl::Status WritePredictions(const Predictions& predictions,
     case StatesFormat::kCsv:
       return WriteTextFileAtomically(path, Csv(predictions, n));
     case StatesFormat::kNpy: {
-      AANET_RETURN_IF_ERROR(WriteNpy(
-          NpyArray{{num_dts, batch, 2 * n}, Stack(predictions.predicted)},
-          path));
-      if (predictions.latent.empty()) return absl::OkStatus();
-      for (const auto& [kind, matrices] :
-           {std::pair{"actions", &kinds.actions},
-            std::pair{"angles", &kinds.angles},
-            std::pair{"angular_velocities", &kinds.angular_velocities}}) {
-        AANET_RETURN_IF_ERROR(
-            WriteNpy(NpyArray{{num_dts, batch, n}, Stack(*matrices)},
-                     NpyCompanion(path, kind)));
+      // One output of up to four files: all or none of them replaced, so a
+      // failure never mixes new predictions with an earlier run's angles.
+      std::vector<std::pair<std::string, std::string>> files = {
+          {path, SerializeNpy(NpyArray{{num_dts, batch, 2 * n},
+                                       Stack(predictions.predicted)})}};
+      if (!predictions.latent.empty()) {
+        for (const auto& [kind, matrices] :
+             {std::pair{"actions", &kinds.actions},
+              std::pair{"angles", &kinds.angles},
+              std::pair{"angular_velocities", &kinds.angular_velocities}}) {
+          files.emplace_back(
+              NpyCompanion(path, kind),
+              SerializeNpy(NpyArray{{num_dts, batch, n}, Stack(*matrices)}));
+        }
       }
-      return absl::OkStatus();
+      return WriteTextFilesTogether(files);
     }
     case StatesFormat::kHdf5:
       return h5::WriteFileAtomically(path, [&](H5::H5File& file) {

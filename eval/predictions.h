@@ -66,7 +66,8 @@ absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
                                           bool action_angle);
 
 // Writes `predictions` to `path` (format from the extension), atomically;
-// `checkpoint_path` is recorded in HDF5 output.
+// `checkpoint_path` is recorded in HDF5 output. The .npy files of one call
+// (PredictionFiles) are replaced together: a failure changes none of them.
 absl::Status WritePredictions(const Predictions& predictions,
                               const Predictor& predictor,
                               const std::string& checkpoint_path,

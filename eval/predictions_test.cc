@@ -1,6 +1,7 @@
 #include "eval/predictions.h"
 
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 #include <string>
 
@@ -245,6 +246,35 @@ TEST(PredictionsTest, PredictsAndWritesEveryFormat) {
                   Eigen::Vector2d(1, 50));
         return absl::OkStatus();
       }).ok());
+}
+
+// Issue 18: a failure while writing the .npy files (here the last
+// companion's path is taken by a directory; in the issue, a full disk) left
+// the first files replaced, mixed with an earlier run's. None changes now.
+TEST(PredictionsTest, NpyFilesAreReplacedAllOrNone) {
+  Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
+  absl::StatusOr<Predictions> first =
+      PredictStates(predictor, SomeStates(), {1, 2}, true);
+  absl::StatusOr<Predictions> second =
+      PredictStates(predictor, SomeStates(), {3, 4}, true);
+  ASSERT_TRUE(first.ok() && second.ok());
+  const std::string npy = TempPath("all_or_none/p.npy");
+  std::filesystem::create_directories(TempPath("all_or_none"));
+  ASSERT_TRUE(WritePredictions(*first, predictor, "aa.h5", npy).ok());
+  const std::string before = ReadAll(npy);
+  const std::string velocities =
+      TempPath("all_or_none/p_angular_velocities.npy");
+  std::filesystem::remove(velocities);
+  std::filesystem::create_directories(velocities + "/x");
+  EXPECT_FALSE(WritePredictions(*second, predictor, "aa.h5", npy).ok());
+  EXPECT_TRUE(ReadAll(npy) == before) << "p.npy changed";
+  int entries = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(TempPath("all_or_none"))) {
+    (void)entry;
+    ++entries;
+  }
+  EXPECT_EQ(entries, 4);  // no temporary left
 }
 
 TEST(PredictionsTest, CoordinatesNeedTheActionAngleNetwork) {

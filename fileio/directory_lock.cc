@@ -1,6 +1,7 @@
 #include "fileio/directory_lock.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -33,6 +34,12 @@ bool IsTemporaryName(const std::string& name) {
   return true;
 }
 
+// The refusal of a lock path that is not a regular file.
+absl::Status NotALockFile(const std::string& path, const std::string& what) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      path, ": ", what, "; refusing to use it as a lock file (remove it)"));
+}
+
 }  // namespace
 
 std::string DirectoryLock::HolderName() {
@@ -50,10 +57,21 @@ absl::StatusOr<DirectoryLock> DirectoryLock::Acquire(
         directory, ": cannot create directory (", ec.message(), ")"));
   }
   const std::string path = (fs::path(directory) / kLockFile).string();
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // Never through a link, never a device or pipe: whoever can write into a
+  // shared directory could otherwise make us overwrite any file we can
+  // write with "host:PID". O_NONBLOCK: opening a planted FIFO must not hang.
+  const int fd =
+      open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+           0644);
   if (fd < 0) {
+    if (errno == ELOOP) return NotALockFile(path, "is a symbolic link");
     return absl::InternalError(absl::StrCat(path, ": cannot open lock file (",
                                             std::strerror(errno), ")"));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return NotALockFile(path, "is not a regular file");
   }
   struct flock lock = {};
   lock.l_type = F_WRLCK;

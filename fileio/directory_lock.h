@@ -32,6 +32,10 @@ class DirectoryLock {
   // Creates `directory` if needed and locks it. If another process holds the
   // lock: FailedPrecondition "<directory>: in use by <host>:<pid> (lock
   // <directory>/.lock); wait for it to finish or use another directory".
+  // A `.lock` that is a symbolic link, device, pipe or directory is refused
+  // (FailedPrecondition "<directory>/.lock: is a symbolic link; refusing to
+  // use it as a lock file (remove it)"): it is opened with O_NOFOLLOW and
+  // only a regular file is written.
   // Once locked, removes the temporaries ("*.tmp-<pid>") that writers killed
   // mid-write left in `directory` (not below it): the lock proves that no
   // writer of this directory is live.

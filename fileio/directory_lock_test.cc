@@ -1,6 +1,7 @@
 #include "fileio/directory_lock.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +94,37 @@ TEST(DirectoryLockTest, RemovesTemporariesOfDeadWriters) {
   EXPECT_TRUE(fs::exists(dir / "keep.tmp-x"));
   EXPECT_TRUE(fs::exists(dir / "keep.txt"));
   EXPECT_TRUE(fs::exists(dir / "sub/deep.h5.tmp-5"));
+}
+
+// Issue 18: a `.lock` planted as a symbolic link had its target overwritten
+// with "host:PID". Such a lock path is refused and the target is untouched;
+// so are a FIFO (which must not hang the open) and a directory.
+TEST(DirectoryLockTest, RefusesALockPathThatIsNotARegularFile) {
+  const fs::path dir = Fresh("planted");
+  fs::create_directories(dir);
+  const fs::path target = dir.parent_path() / "planted_target.txt";
+  std::ofstream(target) << "not yours\n";
+  fs::create_symlink(target, dir / ".lock");
+  absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(dir.string());
+  ASSERT_FALSE(lock.ok());
+  EXPECT_EQ(lock.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(lock.status().message(),
+            (dir / ".lock").string() +
+                ": is a symbolic link; refusing to use it as a lock file "
+                "(remove it)");
+  std::ifstream in(target);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "not yours");
+
+  fs::remove(dir / ".lock");
+  ASSERT_EQ(mkfifo((dir / ".lock").c_str(), 0644), 0);
+  lock = DirectoryLock::Acquire(dir.string());
+  ASSERT_FALSE(lock.ok());
+  EXPECT_THAT(lock.status().message(), HasSubstr("is not a regular file"));
+  fs::remove(dir / ".lock");
+  fs::create_directories(dir / ".lock");
+  EXPECT_FALSE(DirectoryLock::Acquire(dir.string()).ok());
 }
 
 }  // namespace

@@ -423,12 +423,14 @@ TEST(AtomicWriteTest, FilesystemErrorsNameThePath) {
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(status.message()),
               HasSubstr(dir + "/file/out.h5: cannot create directory"));
-  // The target is a directory: the temporary is written, the rename fails.
+  // The target is a directory: refused, only a regular file is replaced
+  // (fileio/text_file.h).
   fs::create_directories(dir + "/target.h5");
   status = WriteFileAtomically(dir + "/target.h5", fill);
-  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(status.message()),
-              HasSubstr(dir + "/target.h5: cannot write (Is a directory)"));
+              HasSubstr(dir + "/target.h5: is a directory, not a regular "
+                              "file; refusing to replace it"));
   EXPECT_THAT(ListDir(dir), UnorderedElementsAre("file", "target.h5"));
 }
 

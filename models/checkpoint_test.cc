@@ -294,12 +294,13 @@ TEST(CheckpointTest, LeavesNoTemporaryAndCreatesParentDirectories) {
 
 TEST(CheckpointTest, WriteFailureNamesPathAndLeavesNoTemporary) {
   const std::string dir = TestDir();
-  fs::create_directories(dir + "/target.h5");  // the rename fails
+  fs::create_directories(dir + "/target.h5");  // refused: not a file
   const absl::Status status =
       WriteCheckpoint(MakeCheckpoint(true), dir + "/target.h5");
   EXPECT_FALSE(status.ok());
   EXPECT_THAT(std::string(status.message()),
-              HasSubstr(dir + "/target.h5: cannot write (Is a directory)"));
+              HasSubstr(dir + "/target.h5: is a directory, not a regular "
+                              "file; refusing to replace it"));
   EXPECT_THAT(ListDir(dir), ElementsAre("target.h5"));
 }
 

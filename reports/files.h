@@ -15,6 +15,16 @@ namespace aanet::reports {
 absl::Status WriteFileAtomically(const std::string& path,
                                  const std::string& contents);
 
+// OK if the report may replace `dir` whole: it is missing, or a directory
+// (not a symbolic link) holding only what reports write (`*.md`, `*.csv`,
+// `*.png`, `*.gp`, `*.dat`, temporaries) and nested reports (subdirectories
+// with a REPORT.md, e.g. the main job's ablation/), which are kept. So a
+// sweep's or the output root's directory is never replaced. Otherwise
+// FailedPrecondition naming `dir` or the first foreign file, e.g. "out/x: holds
+// out/x/notes.txt, which no report writes; refusing to replace the directory,
+// choose another --out".
+absl::Status CheckReportDirectory(const std::string& dir);
+
 // Creates `dir` and its missing parents; an error names `dir`.
 absl::Status CreateDirectories(const std::string& dir);
 

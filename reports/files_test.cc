@@ -64,5 +64,36 @@ TEST(FilesTest, CreateDirectoriesRefusesAFile) {
   EXPECT_TRUE(fs::is_directory(TempPath("x/y/z")));
 }
 
+// Issue 18: the report replaces its output directory whole, so it must
+// refuse one that holds anything else.
+TEST(FilesTest, ReportDirectoryHoldsOnlyWhatReportsWrite) {
+  const fs::path dir = TempPath("report_dir");
+  fs::remove_all(dir);
+  EXPECT_TRUE(CheckReportDirectory(dir.string()).ok());  // missing
+  fs::create_directories(dir / "ablation");
+  ASSERT_TRUE(
+      WriteFileAtomically((dir / "ablation" / "REPORT.md").string(), "x").ok());
+  for (const char* name : {"REPORT.md", "table1.csv", "fig_a.png", "fig_a.gp",
+                           "fig_a.dat", "fig_a.png.tmp-12"}) {
+    ASSERT_TRUE(WriteFileAtomically((dir / name).string(), "x").ok());
+  }
+  EXPECT_TRUE(CheckReportDirectory(dir.string()).ok());
+  // A directory that is not a report's, e.g. a sweep's datasets.
+  fs::create_directories(dir / "datasets");
+  EXPECT_THAT(CheckReportDirectory(dir.string()).message(),
+              HasSubstr("holds " + (dir / "datasets").string()));
+  fs::remove(dir / "datasets");
+  ASSERT_TRUE(WriteFileAtomically((dir / "notes.txt").string(), "x").ok());
+  EXPECT_EQ(CheckReportDirectory(dir.string()).message(),
+            dir.string() + ": holds " + (dir / "notes.txt").string() +
+                ", which no report writes; refusing to replace the "
+                "directory, choose another --out");
+  fs::create_symlink(dir, TempPath("report_link"));
+  EXPECT_THAT(CheckReportDirectory(TempPath("report_link")).message(),
+              HasSubstr("is a symbolic link"));
+  EXPECT_THAT(CheckReportDirectory((dir / "REPORT.md").string()).message(),
+              HasSubstr("is not a directory"));
+}
+
 }  // namespace
 }  // namespace aanet::reports

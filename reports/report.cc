@@ -2,13 +2,20 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <functional>
 #include <string>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "fileio/directory_lock.h"
+#include "fileio/text_file.h"
+#include "reports/files.h"
 #include "reports/gnuplot.h"
 #include "reports/render.h"
 #include "reports/sections/appendix.h"
@@ -52,10 +59,58 @@ absl::StatusOr<std::string> Gnuplot(const std::string& configured) {
   return configured;
 }
 
+// Runs `write` on a fresh staging directory beside `out_dir` and puts it in
+// the place of `out_dir` whole (CommitTemporaryDirectory), so that a failure
+// (a full disk, gnuplot) leaves the old report as it was and nothing of the
+// new one, and a reader never sees one report's REPORT.md with another's
+// CSVs. The staging directory holds a DirectoryLock while it is written:
+// RemoveStaleTemporaries then leaves it alone, from any host.
+absl::Status WriteWhole(
+    const std::string& out_dir,
+    const std::function<absl::Status(const std::string&)>& write) {
+  namespace fs = std::filesystem;
+  // The directory by a name whose last component is the directory itself:
+  // "rep/", "." or "x/.." would put the staging directory inside it.
+  fs::path absolute = fs::absolute(out_dir).lexically_normal();
+  if (!absolute.has_filename()) absolute = absolute.parent_path();
+  if (!absolute.has_filename() || absolute == absolute.root_path()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        out_dir, ": cannot replace this directory, choose another --out"));
+  }
+  const std::string target = absolute.string();
+  std::string shown = out_dir;
+  while (shown.size() > 1 && shown.back() == '/') shown.pop_back();
+  RemoveStaleTemporaries(target);
+  const std::string staging = TemporaryPathFor(target);
+  std::error_code ignored;
+  fs::remove_all(staging, ignored);  // our own pid's leftover
+  absl::Status status = absl::OkStatus();
+  {
+    absl::StatusOr<DirectoryLock> lock = DirectoryLock::Acquire(staging);
+    if (!lock.ok()) {
+      status = lock.status();
+    } else {
+      status = write(staging);
+      // Not part of the report; the lock lasts until the commit below.
+      fs::remove(fs::path(staging) / ".lock", ignored);
+      if (status.ok()) status = CommitTemporaryDirectory(staging, target);
+    }
+  }
+  if (status.ok()) return status;
+  fs::remove_all(staging, ignored);
+  // The files that failed exist only under the staging name; the user knows
+  // them under the output directory.
+  std::string message =
+      absl::StrReplaceAll(status.message(), {{staging, shown}});
+  return absl::Status(status.code(),
+                      absl::StrReplaceAll(message, {{target, shown}}));
+}
+
 }  // namespace
 
 absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
                          const std::string& out_dir) {
+  AANET_RETURN_IF_ERROR(CheckReportDirectory(out_dir));
   AANET_ASSIGN_OR_RETURN(const std::string gnuplot, Gnuplot(options.gnuplot));
   AANET_ASSIGN_OR_RETURN(const std::string terminal, PngTerminal(gnuplot));
   const ReportContext context(study, options);
@@ -64,7 +119,9 @@ absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
     AANET_ASSIGN_OR_RETURN(Section section, compute(context));
     sections.push_back(std::move(section));
   }
-  return WriteSections(sections, gnuplot, terminal, out_dir, kReportFile);
+  return WriteWhole(out_dir, [&](const std::string& staging) {
+    return WriteSections(sections, gnuplot, terminal, staging, kReportFile);
+  });
 }
 
 }  // namespace aanet::reports

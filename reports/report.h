@@ -7,7 +7,10 @@
 //   AANET_RETURN_IF_ERROR(
 //       WriteReport(study, {.budget_description = "..."}, "out/report"));
 //
-// Files written into the output directory (each atomically):
+// The output directory is written whole: the files go into a staging
+// directory beside it (`<out>.tmp-<pid>`), which then replaces it
+// (CommitTemporaryDirectory in fileio/text_file.h); its subdirectories (nested
+// reports) are kept. Files written:
 //   REPORT.md               the report, written last
 //   points.csv              every point of the sweep and its status
 //   table1.csv              section 1, Table 1 measured
@@ -37,10 +40,12 @@ namespace aanet::reports {
 // The report's main file, inside the output directory.
 inline constexpr char kReportFile[] = "REPORT.md";
 
-// Writes the report of `study` into `out_dir` (created if missing). Sections
-// whose data the sweep lacks say so. An error if gnuplot is not installed or
-// fails (naming the script), if a file cannot be written (naming it), or if
-// an evaluation is inconsistent (naming its file).
+// Writes the report of `study` into `out_dir` (created if missing), whole:
+// on any error `out_dir` is left as it was. Sections whose data the sweep
+// lacks say so. An error if `out_dir` is not a report's directory
+// (CheckReportDirectory in reports/files.h), if gnuplot is not installed or
+// fails (naming the script), if a file cannot be written (naming it under
+// `out_dir`), or if an evaluation is inconsistent (naming its file).
 absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
                          const std::string& out_dir);
 

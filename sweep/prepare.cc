@@ -25,6 +25,9 @@ namespace fs = std::filesystem;
 // config text; otherwise (re)generates it.
 absl::Status EnsureDataset(const PlannedDataset& dataset,
                            ProgressLine& progress) {
+  // A killed writer's (data_gen's or a sweep's) temporary, even when the
+  // dataset itself is reused.
+  RemoveStaleTemporaries(dataset.path);
   if (fs::exists(dataset.path)) {
     absl::StatusOr<data_gen::Dataset> existing =
         data_gen::ReadDataset(dataset.path);

@@ -1,5 +1,8 @@
 #include "sweep/runner.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -163,6 +166,25 @@ TEST_F(RunnerTest, ASecondSweepOnTheSameDirectoryIsRefused) {
   EXPECT_EQ(results.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(absl::StrContains(results.status().message(), "in use by"));
   EXPECT_TRUE(backend_.started.empty());
+}
+
+// Issue 18: a killed run's dataset temporary (`datasets/big.h5.tmp-4211`)
+// stayed forever. The next sweep removes it, even when it reuses the
+// dataset; a live writer's temporary stays.
+TEST_F(RunnerTest, StaleDatasetTemporariesAreRemoved) {
+  ASSERT_TRUE(RunSweep(config_, options_).ok());
+  const pid_t dead = fork();
+  if (dead == 0) _exit(0);
+  int status = 0;
+  waitpid(dead, &status, 0);
+  const fs::path stale = root_ / absl::StrCat("datasets/default.h5.tmp-", dead);
+  const fs::path live =
+      root_ / absl::StrCat("datasets/default.h5.tmp-", getppid());
+  std::ofstream(stale) << "partial";
+  std::ofstream(live) << "partial";
+  ASSERT_TRUE(RunSweep(config_, options_).ok());
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(live));
 }
 
 }  // namespace

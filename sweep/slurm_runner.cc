@@ -1,5 +1,6 @@
 #include "sweep/slurm_runner.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,12 +135,9 @@ TaskRecord ReadTaskRecord(const std::string& point_directory) {
 
 absl::Status AppendTaskRecord(const std::string& point_directory,
                               const std::string& line) {
-  const std::string path = (fs::path(point_directory) / kTaskRecord).string();
-  std::ofstream out(path, std::ios::app);
-  out << line << "\n";
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot append"));
-  return absl::OkStatus();
+  // Not through a link planted in a shared sweep directory.
+  return AppendToFile((fs::path(point_directory) / kTaskRecord).string(),
+                      line + "\n");
 }
 
 std::string JobOf(const std::string& task) {
@@ -163,8 +161,11 @@ absl::StatusOr<std::string> StageWorker(const std::string& executable,
     fs::create_directories(staged.parent_path(), ec);
     const fs::path temporary =
         staged.string() + ".tmp-" + std::to_string(getpid());
-    fs::copy_file(executable, temporary, fs::copy_options::overwrite_existing,
-                  ec);
+    // Removed first and then created anew (copy_file without overwrite
+    // creates exclusively), so a link planted under this name is not
+    // written through.
+    fs::remove(temporary, ec);
+    fs::copy_file(executable, temporary, ec);
     if (!ec) fs::rename(temporary, staged, ec);
     if (ec) {
       fs::remove(temporary);
@@ -173,9 +174,11 @@ absl::StatusOr<std::string> StageWorker(const std::string& executable,
                                               ec.message(), ")"));
     }
     chmod(staged.c_str(), 0755);
-    std::ofstream manifest(slurm_dir / "staged.txt", std::ios::app);
-    manifest << Now() << " " << staged.string() << " fnv1a64=" << hash
-             << " from " << executable << "\n";
+    // Best effort, as before: the manifest is for people.
+    AppendToFile((slurm_dir / "staged.txt").string(),
+                 absl::StrCat(Now(), " ", staged.string(), " fnv1a64=", hash,
+                              " from ", executable, "\n"))
+        .IgnoreError();
   }
   return staged.string();
 }
@@ -186,10 +189,16 @@ absl::Status CheckWritable(const fs::path& dir) {
   const fs::path probe = dir / (".write-probe-" + std::to_string(getpid()));
   std::error_code ec;
   fs::create_directories(dir, ec);
-  std::ofstream out(probe);
-  out << "probe\n";
-  out.close();
-  const bool ok = static_cast<bool>(out) && fs::exists(probe);
+  // Created exclusively: never through a link planted under the name.
+  fs::remove(probe, ec);
+  const int fd =
+      open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+           0644);
+  bool ok = false;
+  if (fd >= 0) {
+    ok = write(fd, "probe\n", 6) == 6;
+    ok = close(fd) == 0 && ok;
+  }
   fs::remove(probe, ec);
   if (!ok) {
     return absl::FailedPreconditionError(absl::StrCat(

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/paths.h"
 #include "cli/set_flags.h"
+#include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "status/status_macros.h"
 #include "train/training_options.h"
@@ -20,6 +21,9 @@ namespace fs = std::filesystem;
 
 constexpr char kCheckpointFile[] = "checkpoint.h5";
 constexpr char kConfigFile[] = "config.pbtxt";
+// The other files a run writes (train/trainer.cc).
+constexpr char kBestFile[] = "best.h5";
+constexpr char kMetricsFile[] = "metrics.jsonl";
 
 }  // namespace
 
@@ -122,6 +126,18 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
     AANET_ASSIGN_OR_RETURN(Checkpoint checkpoint,
                            ReadCheckpoint(checkpoint_path));
     setup.dataset_path = checkpoint.dataset_path;
+  }
+  // Checked before training, not at the first checkpoint: nothing the run
+  // writes may be a link, a device or one of its inputs (e.g. --init_from=
+  // RUN/best.h5 for a new run in RUN).
+  for (const char* name :
+       {kCheckpointFile, kBestFile, kMetricsFile, kConfigFile}) {
+    const std::string output = (fs::path(setup.run_dir) / name).string();
+    AANET_RETURN_IF_ERROR(CheckOutputPath(output));
+    std::vector<std::string> inputs = {setup.dataset_path, flags.init_from};
+    // A continued run reads its own config.pbtxt and rewrites it on purpose.
+    if (!continuing) inputs.push_back(setup.config_source);
+    AANET_RETURN_IF_ERROR(CheckOutputIsNotInput(output, inputs));
   }
   absl::StatusOr<data_gen::Dataset> dataset =
       data_gen::ReadDataset(setup.dataset_path);

@@ -173,5 +173,36 @@ TEST_F(RunSetupTest, InitFromIsANewRunRecordedInTheConfig) {
             "--resume");
 }
 
+// Issue 18: a new run's outputs were written over its inputs and through
+// links. Refused before training starts; the inputs stay as they were.
+TEST_F(RunSetupTest, OutputsAreNeitherInputsNorLinks) {
+  RunFlags flags;
+  flags.config = config_;
+  flags.dataset = dataset_;
+  flags.out = root_ + "/run";
+  const std::string best = root_ + "/run/best.h5";
+  fs::copy_file(dataset_, best);
+  flags.init_from = best;
+  EXPECT_EQ(Error(flags), best + ": is the input " + best +
+                              "; refusing to overwrite it, choose another "
+                              "output path");
+  flags.init_from.clear();
+  flags.dataset = root_ + "/run/./best.h5";
+  EXPECT_THAT(Error(flags), HasSubstr(": is the input "));
+  flags.dataset = dataset_;
+  fs::copy_file(config_, root_ + "/run/config.pbtxt");
+  flags.config = root_ + "/run/config.pbtxt";
+  EXPECT_THAT(Error(flags), HasSubstr("config.pbtxt: is the input "));
+  flags.config = config_;
+  fs::remove(best);
+  fs::create_symlink(dataset_, root_ + "/run/metrics.jsonl");
+  EXPECT_EQ(Error(flags), root_ +
+                              "/run/metrics.jsonl: is a symbolic link, not a "
+                              "regular file; refusing to replace it, choose "
+                              "another output path");
+  fs::remove(root_ + "/run/metrics.jsonl");
+  EXPECT_TRUE(SetUpRun(flags).ok());
+}
+
 }  // namespace
 }  // namespace aanet::train
