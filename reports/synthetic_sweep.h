@@ -33,7 +33,14 @@ inline constexpr char kSyntheticError[] =
 
 struct SyntheticSweepOptions {
   bool include_action_angle = true;  // false: neural_ode only
+  // Adds kSyntheticEqualComputeModel (EQUAL_COMPUTE, 50,000 steps) on
+  // default with 100 and 500 samples, seeds 1 and 2: action_angle_flow's
+  // losses divided by 10.
+  bool include_equal_compute = false;
 };
+
+inline constexpr char kSyntheticEqualComputeModel[] =
+    "action_angle_flow@equal_compute";
 
 // The jumps the reference points and the other points are evaluated at.
 std::vector<int> SyntheticReferenceJumps();
