@@ -181,6 +181,58 @@ Figure EqualComputeFigure(const ReportContext& context,
   return figure;
 }
 
+Figure EqualComputeCurves(const ReportContext& context,
+                          const std::vector<Cell>& equal_compute,
+                          const std::vector<PointConvergence>& convergence) {
+  DataBlocks blocks;
+  Figure figure;
+  figure.name = "fig_equal_compute_curves";
+  const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
+  figure.columns = static_cast<int>(std::min<size_t>(grid.size(), 3));
+  figure.panel_width = 520;
+  figure.panel_height = 380;
+  for (const GridPoint& at : grid) {
+    PlotPanel panel;
+    panel.title =
+        absl::StrFormat("k_pair %g, %d samples: test loss at jump %d",
+                        at.k_pair, at.num_train_samples, kBudgetCurveJump);
+    panel.x_label = "training step";
+    panel.y_label = "test prediction loss";
+    panel.log_x = panel.log_y = true;
+    panel.commands.push_back("set key outside right top");
+    for (const auto& [cell, protocol] : CellsAt(context, equal_compute, at)) {
+      for (const StudyPoint* member : cell->points) {
+        for (const PointConvergence& p : convergence) {
+          if (p.point != &member->point || !p.curve.ok()) continue;
+          auto it = p.curve->test_losses.find(kBudgetCurveJump);
+          if (it == p.curve->test_losses.end()) continue;
+          std::vector<std::vector<double>> rows;
+          for (size_t i = 0; i < p.curve->steps.size(); ++i) {
+            if (Plottable(it->second[i])) {
+              rows.push_back(
+                  {static_cast<double>(p.curve->steps[i]), it->second[i]});
+            }
+          }
+          if (rows.empty()) continue;
+          const std::string title =
+              absl::StrFormat("%s, %d steps, seed %d", cell->model,
+                              p.point->num_steps(), p.point->seed());
+          const std::string base = cell->model.substr(0, cell->model.find('@'));
+          panel.series.push_back(
+              {title, blocks.Add(absl::StrCat(title, ": step, loss"), rows),
+               "1:2",
+               protocol == EQUAL_COMPUTE ? "lines dashtype 2 linewidth 2"
+                                         : "lines",
+               context.Color(base)});
+        }
+      }
+    }
+    if (!panel.series.empty()) figure.panels.push_back(std::move(panel));
+  }
+  figure.data = blocks.text();
+  return figure;
+}
+
 Table PublishedBudgetTable(const ReportContext& context) {
   Table table{
       {"model", "k_pair", "samples", "budget", "steps", "seeds", "source"}, {}};
@@ -259,6 +311,13 @@ absl::StatusOr<Section> BudgetSection(const ReportContext& context) {
     section.blocks.push_back(
         FigureBlock(EqualComputeFigure(context, equal_compute),
                     "Equal compute: test loss against the jump"));
+    section.blocks.push_back(TextBlock(absl::StrCat(
+        "The same cells' test loss at jump ", kBudgetCurveJump,
+        " during training, every seed (equal compute dashed); a long flat "
+        "stretch is a plateau the model has not left yet.\n\n")));
+    section.blocks.push_back(
+        FigureBlock(EqualComputeCurves(context, equal_compute, convergence),
+                    "Equal compute: training curves"));
   }
   if (recorded) {
     section.blocks.push_back(TextBlock(absl::StrCat(

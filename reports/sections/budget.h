@@ -33,6 +33,15 @@ Table EqualComputeTable(const ReportContext& context,
 Figure EqualComputeFigure(const ReportContext& context,
                           const std::vector<Cell>& equal_compute);
 
+// The test jump of EqualComputeCurves.
+inline constexpr int kBudgetCurveJump = 1;
+
+// A panel per (k_pair, samples) of EqualComputeTable: the test loss at
+// kBudgetCurveJump against the training step, a curve per point.
+Figure EqualComputeCurves(const ReportContext& context,
+                          const std::vector<Cell>& equal_compute,
+                          const std::vector<PointConvergence>& convergence);
+
 // The flow models' equal-step cells on k_pair 0.5 beside the recorded
 // published-budget cells, plus a row per model without a recorded grid.
 Table PublishedBudgetTable(const ReportContext& context);

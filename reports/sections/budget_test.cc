@@ -73,6 +73,13 @@ TEST(BudgetTest, EqualComputeTableSitsBesideTheEqualStepCells) {
   ASSERT_EQ(figure.panels.size(), 2u);
   EXPECT_EQ(figure.panels[0].series.size(), 3u);
   EXPECT_THAT(figure.panels[0].series[2].style, HasSubstr("dashtype"));
+
+  const Figure curves = EqualComputeCurves(context, equal_compute, convergence);
+  ASSERT_EQ(curves.panels.size(), 2u);
+  // 3 cells x 2 seeds.
+  ASSERT_EQ(curves.panels[0].series.size(), 6u);
+  EXPECT_EQ(curves.panels[0].series[5].title,
+            "action_angle_flow@equal_compute, 50000 steps, seed 2");
 }
 
 TEST(BudgetTest, PublishedBudgetRowsAreLabelledNotRerun) {
