@@ -239,9 +239,10 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
       EXPECT_EQ(row.at("std_loss"), "nan");
     }
   }
-  // The Markdown shows the same cell as "2 ± 1.414".
-  EXPECT_THAT(Report(),
-              HasSubstr("| action_angle_flow | 100 | 2 | 2 ± 1.414 |"));
+  // The Markdown shows the same cell as "2 ± 1.414", and its seeds, which
+  // differ by a factor of 3.
+  EXPECT_THAT(Report(), HasSubstr("| action_angle_flow | 100 | 2 | 2 ± 1.414 "
+                                  "(seed 1: 1, seed 2: 3) |"));
 }
 
 TEST_F(ReportTest, TableOneUsesTheReferencePoint) {

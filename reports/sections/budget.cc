@@ -140,9 +140,10 @@ Figure EqualComputeFigure(const ReportContext& context,
   Figure figure;
   figure.name = "fig_equal_compute";
   const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
-  figure.columns = static_cast<int>(std::min<size_t>(grid.size(), 3));
-  figure.panel_width = 520;
-  figure.panel_height = 380;
+  // One panel a row: the legend, outside, needs the width.
+  figure.columns = 1;
+  figure.panel_width = 1000;
+  figure.panel_height = 400;
   for (const GridPoint& at : grid) {
     PlotPanel panel;
     panel.title = absl::StrFormat("k_pair %g, %d samples", at.k_pair,
@@ -188,9 +189,10 @@ Figure EqualComputeCurves(const ReportContext& context,
   Figure figure;
   figure.name = "fig_equal_compute_curves";
   const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
-  figure.columns = static_cast<int>(std::min<size_t>(grid.size(), 3));
-  figure.panel_width = 520;
-  figure.panel_height = 380;
+  // One panel a row: the legend, outside, needs the width.
+  figure.columns = 1;
+  figure.panel_width = 1000;
+  figure.panel_height = 400;
   for (const GridPoint& at : grid) {
     PlotPanel panel;
     panel.title =
