@@ -62,10 +62,11 @@ double Percentile(std::vector<double> values, double q) {
   return values[below] + fraction * (values[above] - values[below]);
 }
 
-std::vector<Cell> GroupIntoCells(const StudyData& study) {
+std::vector<Cell> GroupIntoCells(const StudyData& study, Protocol protocol) {
   std::map<std::tuple<std::string, double, int>, Cell> cells;
   for (const StudyPoint& point : study.points) {
     if (!point.evaluation.has_value()) continue;
+    if (point.point.protocol() != protocol) continue;
     const SweepPoint& p = point.point;
     Cell& cell = cells[{p.model(), p.k_pair(), p.num_train_samples()}];
     if (cell.points.empty()) {

@@ -52,10 +52,13 @@ struct Cell {
   std::vector<const StudyPoint*> points;
 };
 
-// The cells of every evaluated point of `study`, sorted by model, k_pair and
-// num_train_samples. Datasets with equal k_pair share cells. The cells point
-// into `study`, which must outlive them.
-std::vector<Cell> GroupIntoCells(const StudyData& study);
+// The cells of every evaluated point of `study` whose model entry has
+// `protocol`, sorted by model, k_pair and num_train_samples. Datasets with
+// equal k_pair share cells. The cells point into `study`, which must outlive
+// them. The report's sections show the equal-step cells; the equal-compute
+// ones have a section of their own (reports/sections/equal_compute.h).
+std::vector<Cell> GroupIntoCells(const StudyData& study,
+                                 Protocol protocol = EQUAL_STEPS);
 
 // The distinct models of `cells`, in the order of the cells (sorted).
 std::vector<std::string> ModelNames(const std::vector<Cell>& cells);

@@ -7,7 +7,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/experiment.pb.h"
+#include "train/jump_schedule.h"
 
 namespace aanet::reports {
 namespace {
@@ -61,6 +64,7 @@ absl::StatusOr<TrainingCurve> ReadTrainingCurve(const std::string& path) {
         // A jump missing from earlier lines is padded with NaN.
         losses.resize(curve.steps.size() - 1, std::nan(""));
         losses.push_back(NumberOf(loss));
+        if (!std::isfinite(losses.back())) ++curve.num_non_finite[jump];
       }
     }
     if (fields.contains("best_step")) {
@@ -73,28 +77,85 @@ absl::StatusOr<TrainingCurve> ReadTrainingCurve(const std::string& path) {
   return curve;
 }
 
-std::vector<ConvergenceVerdict> JudgeConvergence(const TrainingCurve& curve,
-                                                 int64_t num_steps) {
-  std::vector<ConvergenceVerdict> verdicts;
+JudgingWindows ChooseWindows(int64_t num_steps, int64_t ramp_end) {
   const double s = static_cast<double>(num_steps);
+  const double after_ramp = std::max(0.0, s - static_cast<double>(ramp_end));
+  const double length = std::min(kWindowFraction * s, after_ramp / 2);
+  return {s - 2 * length, s - length, s};
+}
+
+JudgingWindows WindowsOfPoint(const std::string& config_text, int64_t num_steps,
+                              int num_train_samples) {
+  Experiment config;
+  if (!google::protobuf::TextFormat::ParseFromString(config_text, &config) ||
+      !config.training().has_max_jump()) {
+    return ChooseWindows(num_steps, 0);
+  }
+  const TrainingConfig& t = config.training();
+  int max_jump = t.max_jump();
+  if (num_train_samples > 1)
+    max_jump = std::min(max_jump, num_train_samples - 1);
+  const int ramp_steps = t.has_jump_ramp_steps() ? t.jump_ramp_steps()
+                                                 : static_cast<int>(num_steps);
+  return ChooseWindows(
+      num_steps, train::RampEndStep(t.jump_schedule(), ramp_steps, max_jump));
+}
+
+std::string VerdictName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kConverged:
+      return "converged";
+    case Verdict::kImproving:
+      return "improving";
+    case Verdict::kWorse:
+      return "worse";
+    case Verdict::kDiverged:
+      return "diverged";
+    case Verdict::kTooFewEvaluations:
+      return "too few evaluations";
+  }
+  return "";
+}
+
+std::vector<ConvergenceVerdict> JudgeConvergence(
+    const TrainingCurve& curve, const JudgingWindows& windows) {
+  std::vector<ConvergenceVerdict> verdicts;
   for (const auto& [jump, losses] : curve.test_losses) {
     std::vector<double> earlier, later;
     for (size_t i = 0; i < curve.steps.size(); ++i) {
       const double step = static_cast<double>(curve.steps[i]);
       if (!std::isfinite(losses[i])) continue;
-      if (step > 0.7 * s && step <= 0.8 * s) earlier.push_back(losses[i]);
-      if (step > 0.9 * s && step <= s) later.push_back(losses[i]);
+      if (step > windows.earlier_begin && step <= windows.later_begin) {
+        earlier.push_back(losses[i]);
+      }
+      if (step > windows.later_begin && step <= windows.later_end) {
+        later.push_back(losses[i]);
+      }
     }
-    ConvergenceVerdict verdict;
-    verdict.jump = jump;
-    verdict.judged = !earlier.empty() && !later.empty();
-    if (verdict.judged) {
-      verdict.earlier = Median(earlier);
-      verdict.later = Median(later);
-      verdict.improvement = (verdict.earlier - verdict.later) / verdict.earlier;
-      verdict.converged = verdict.improvement < kConvergenceThreshold;
+    ConvergenceVerdict v;
+    v.jump = jump;
+    v.windows = windows;
+    v.earlier_count = static_cast<int>(earlier.size());
+    v.later_count = static_cast<int>(later.size());
+    if (!earlier.empty()) v.earlier = Median(earlier);
+    if (!later.empty()) v.later = Median(later);
+    if (!earlier.empty() && !later.empty()) {
+      v.improvement = (v.earlier - v.later) / v.earlier;
     }
-    verdicts.push_back(verdict);
+    auto bad = curve.num_non_finite.find(jump);
+    if (bad != curve.num_non_finite.end() && bad->second > 0) {
+      v.verdict = Verdict::kDiverged;
+    } else if (v.earlier_count < kMinEvaluationsPerWindow ||
+               v.later_count < kMinEvaluationsPerWindow) {
+      v.verdict = Verdict::kTooFewEvaluations;
+    } else if (v.improvement >= kConvergenceThreshold) {
+      v.verdict = Verdict::kImproving;
+    } else if (v.improvement <= -kConvergenceThreshold) {
+      v.verdict = Verdict::kWorse;
+    } else {
+      v.verdict = Verdict::kConverged;
+    }
+    verdicts.push_back(v);
   }
   return verdicts;
 }

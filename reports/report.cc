@@ -19,6 +19,7 @@
 #include "reports/gnuplot.h"
 #include "reports/render.h"
 #include "reports/sections/appendix.h"
+#include "reports/sections/budget.h"
 #include "reports/sections/data_efficiency.h"
 #include "reports/sections/error_vs_dt.h"
 #include "reports/sections/frequencies.h"
@@ -40,6 +41,7 @@ constexpr SectionFunction kSections[] = {
     HeaderSection,          // what was run
     TableOneSection,        // 1. Table 1
     DataEfficiencySection,  // 2. Figure 2
+    BudgetSection,          // 2b. equal compute, the published budget
     InferenceTimeSection,   // 3. Figure 3a
     ErrorVsDtSection,       // 4. Figure 3b
     FrequenciesSection,     // 5. Figure 4

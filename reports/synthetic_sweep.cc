@@ -30,7 +30,7 @@ constexpr int kSamples[] = {10, 100, 500};
 constexpr uint64_t kSeeds[] = {1, 2};
 
 bool IsActionAngle(const std::string& model) {
-  return model == "action_angle_flow";
+  return model == "action_angle_flow" || model == kSyntheticEqualComputeModel;
 }
 
 absl::Status WriteJson(const google::protobuf::Message& message,
@@ -124,9 +124,10 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point,
     JumpMetrics* m = report.add_jumps();
     m->set_jump(jump);
     m->set_dt(jump * 1.0);
-    m->set_prediction_loss(factor * SyntheticLoss(model, point.k_pair(),
-                                                  point.num_train_samples(),
-                                                  jump));
+    const double budget = point.protocol() == EQUAL_COMPUTE ? 0.1 : 1.0;
+    m->set_prediction_loss(
+        budget * factor *
+        SyntheticLoss(model, point.k_pair(), point.num_train_samples(), jump));
     m->set_mean_abs_energy_change(factor * SyntheticEnergyChange(model, jump));
     if (point.is_reference()) {
       const double seconds = factor * SyntheticSingleStateSeconds(model, jump);
@@ -218,6 +219,15 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
     absl::StrAppend(&config, "models { config: \"configs/harmonic/", model,
                     ".pbtxt\" num_steps: 2000 }\n");
   }
+  if (options.include_equal_compute) {
+    models.push_back({kSyntheticEqualComputeModel, "action_angle"});
+    absl::StrAppend(&config,
+                    "models { config: "
+                    "\"configs/harmonic/action_angle_flow.pbtxt\" name: \"",
+                    kSyntheticEqualComputeModel,
+                    "\" num_steps: 50000 protocol: EQUAL_COMPUTE "
+                    "num_train_samples: [100, 500] }\n");
+  }
   for (const Dataset& d : kDatasets) {
     absl::StrAppend(&config, "datasets: \"configs/harmonic/", d.name,
                     ".pbtxt\"\n");
@@ -235,6 +245,11 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
   for (const auto& [model, kind] : models) {
     for (const Dataset& d : kDatasets) {
       for (int samples : kSamples) {
+        const bool equal_compute = model == kSyntheticEqualComputeModel;
+        if (equal_compute &&
+            (std::string(d.name) != "default" || samples == 10)) {
+          continue;
+        }
         for (uint64_t seed : kSeeds) {
           SweepPoint* point = results.add_points();
           point->set_model(model);
@@ -243,9 +258,10 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
           point->set_k_pair(d.k_pair);
           point->set_num_train_samples(samples);
           point->set_seed(seed);
-          point->set_num_steps(2000);
+          point->set_num_steps(equal_compute ? 50000 : 2000);
+          point->set_protocol(equal_compute ? EQUAL_COMPUTE : EQUAL_STEPS);
           point->set_is_reference(std::string(d.name) == "default" &&
-                                  samples == 100);
+                                  samples == 100 && !equal_compute);
           const std::string run = absl::StrFormat("%s/%s/samples_%d/seed_%d",
                                                   model, d.name, samples, seed);
           point->set_directory(run);
@@ -262,20 +278,25 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
           AANET_RETURN_IF_ERROR(
               WriteJson(SyntheticEvaluation(*point, options),
                         (fs::path(dir) / point->evaluation_file()).string()));
-          // A training log: the test loss at jumps 1 and 10 falls as
-          // 1 / step; the flow models' settles by step 1200 (converged),
-          // the others' keeps falling (not converged).
+          // A training log every 100 steps and, after the ramp (1,889
+          // steps), every 10: the test loss at jumps 1 and 10 falls; the
+          // flow models' settles by step 1200 (converged), the others'
+          // keeps falling by a third every 100 steps (improving).
           const bool settles = kind == "action_angle" || kind == "euler_update";
           std::string log;
-          for (int step = 100; step <= 2000; step += 100) {
-            const double t = settles ? std::min(step, 1200) : step;
+          for (int step = 10; step <= 2000; step += 10) {
+            if (step % 100 != 0 && step <= 1889) continue;
+            const double loss = settles
+                                    ? 1.0 / std::min(step, 1200)
+                                    : 1e-3 * std::exp(-(step - 1000) * 0.004);
             absl::StrAppend(
-                &log, absl::StrFormat(
-                          "{\"step\": %d, \"jump\": 1, \"train_loss\": 1, "
-                          "\"test_loss\": {\"1\": %.9g, \"10\": %.9g}, "
-                          "\"selection_loss\": 1, \"best_step\": %d, "
-                          "\"best_loss\": 1}\n",
-                          step, (1 + seed) / t, 10 * (1 + seed) / t, step));
+                &log,
+                absl::StrFormat(
+                    "{\"step\": %d, \"jump\": 1, \"train_loss\": 1, "
+                    "\"test_loss\": {\"1\": %.9g, \"10\": %.9g}, "
+                    "\"selection_loss\": 1, \"best_step\": %d, "
+                    "\"best_loss\": 1}\n",
+                    step, (1 + seed) * loss, 10 * (1 + seed) * loss, step));
           }
           AANET_RETURN_IF_ERROR(WriteFileAtomically(
               (fs::path(dir) / run / "metrics.jsonl").string(), log));

@@ -37,11 +37,18 @@ struct SyntheticSweepOptions {
   // (kSyntheticFailure): every prediction and both timings at jump 400,
   // and kSyntheticFailedPairs of the pairs at jump 200 (timed normally).
   bool include_failed_solve = false;
+  // Adds kSyntheticEqualComputeModel (EQUAL_COMPUTE, 50,000 steps) on
+  // default with 100 and 500 samples, seeds 1 and 2: action_angle_flow's
+  // losses divided by 10.
+  bool include_equal_compute = false;
 };
 
 inline constexpr char kSyntheticFailure[] =
     "the latent ODE solve failed: state: non-finite at t = 12.3 (step 0.1)";
 inline constexpr int kSyntheticFailedPairs = 7;
+
+inline constexpr char kSyntheticEqualComputeModel[] =
+    "action_angle_flow@equal_compute";
 
 // The jumps the reference points and the other points are evaluated at.
 std::vector<int> SyntheticReferenceJumps();

@@ -119,7 +119,12 @@ double TrainSeconds(const Measured& m) {
         train::MaxJumpAt(o.jump_schedule, step, o.jump_ramp_steps, o.max_jump);
     seconds += m.step.At(0.5 * (1 + bound));
   }
-  const int evaluations = o.eval_every > 0 ? o.num_steps / o.eval_every + 1 : 1;
+  int evaluations = o.eval_every > 0 ? o.num_steps / o.eval_every + 1 : 1;
+  // The dense ones after the ramp (training.eval_every_after_ramp).
+  for (int64_t step = 1; o.eval_every > 0 && step <= o.num_steps; ++step) {
+    evaluations += step % o.eval_every != 0 && step != o.num_steps &&
+                   train::IsEvaluationStep(o, step);
+  }
   return seconds + evaluations * m.periodic_eval;
 }
 

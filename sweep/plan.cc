@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <set>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -51,6 +52,17 @@ absl::Status Validate(const SweepConfig& config) {
     if (model.has_num_steps() && model.num_steps() < 1) {
       return error("models.num_steps",
                    absl::StrCat("must be >= 1, got ", model.num_steps()));
+    }
+    for (int samples : model.num_train_samples()) {
+      // A subset, so that its cells sit beside the other models' cells.
+      if (std::find(config.num_train_samples().begin(),
+                    config.num_train_samples().end(),
+                    samples) == config.num_train_samples().end()) {
+        return error("models.num_train_samples",
+                     absl::StrCat(samples,
+                                  " is not one of the sweep's "
+                                  "num_train_samples"));
+      }
     }
   }
   if (config.datasets().empty() && config.dataset_variants().empty()) {
@@ -144,6 +156,8 @@ std::string Stem(const std::string& path) {
 struct ModelVariant {
   std::string name;
   Experiment experiment;  // without simulation; samples and seed unset
+  Protocol protocol = EQUAL_STEPS;
+  std::vector<int> num_train_samples;  // empty: the sweep's
 };
 
 // Reads models(index)'s config and applies, in order: num_steps, the
@@ -162,6 +176,9 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
                                                    : Stem(model_path);
   variant.experiment = base.experiment;
   variant.experiment.clear_simulation();  // the dataset records its own
+  variant.protocol = model.protocol();
+  variant.num_train_samples.assign(model.num_train_samples().begin(),
+                                   model.num_train_samples().end());
   TrainingConfig& training = *variant.experiment.mutable_training();
   if (model.has_num_steps()) training.set_num_steps(model.num_steps());
   const SweepTrainingOverrides& overrides = config.training();
@@ -345,8 +362,11 @@ absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
   training.set_seed(seed);
 
   PlannedPoint p;
+  // Equal-compute points sit beside the reference; the full error-vs-dt
+  // study and the timings stay with the equal-step ones.
   const bool reference = dataset.name == evaluation.reference_dataset &&
-                         samples == evaluation.reference_samples;
+                         samples == evaluation.reference_samples &&
+                         variant.protocol == EQUAL_STEPS;
   SweepPoint& point = p.point;
   point.set_model(variant.name);
   point.set_model_kind(ModelKind(experiment.model()));
@@ -356,6 +376,7 @@ absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
   point.set_seed(seed);
   point.set_num_steps(training.num_steps());
   point.set_is_reference(reference);
+  point.set_protocol(variant.protocol);
   point.set_directory(absl::StrFormat("%s/%s/samples_%d/seed_%d", variant.name,
                                       dataset.name, samples, seed));
   point.set_evaluation_file(point.directory() + "/evaluation.json");
@@ -414,7 +435,11 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
                          ExpandModels(config, workspace));
   for (const ModelVariant& variant : variants) {
     for (const PlannedDataset& dataset : plan.datasets) {
-      for (int samples : config.num_train_samples()) {
+      const std::vector<int> all_samples(config.num_train_samples().begin(),
+                                         config.num_train_samples().end());
+      for (int samples : variant.num_train_samples.empty()
+                             ? all_samples
+                             : variant.num_train_samples) {
         for (uint64_t seed : config.seeds()) {
           AANET_ASSIGN_OR_RETURN(
               PlannedPoint point,

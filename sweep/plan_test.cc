@@ -181,6 +181,34 @@ TEST(PlanSweepTest, DatasetVariantsApplyOverrides) {
                   "dataset_variants[0]: --set=simulation.harmonic.k=1"));
 }
 
+TEST(PlanSweepTest, EqualComputeModelsTrainTheirOwnSamplesAndAreNoReference) {
+  SweepConfig config = Parse(kSweep);
+  config.MergeFrom(
+      Parse(R"pb(models {
+                   config: "configs/harmonic/action_angle_flow.pbtxt"
+                   name: "action_angle_flow@equal_compute"
+                   num_steps: 50000
+                   protocol: EQUAL_COMPUTE
+                   num_train_samples: [ 90, 500 ]
+                 })pb"));
+  absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  int equal_compute = 0;
+  for (const PlannedPoint& p : plan->points) {
+    if (p.point.model() != "action_angle_flow@equal_compute") {
+      EXPECT_EQ(p.point.protocol(), EQUAL_STEPS);
+      continue;
+    }
+    ++equal_compute;
+    EXPECT_EQ(p.point.protocol(), EQUAL_COMPUTE);
+    EXPECT_EQ(p.point.num_steps(), 50000);
+    EXPECT_NE(p.point.num_train_samples(), 10);
+    EXPECT_FALSE(p.point.is_reference());
+    EXPECT_FALSE(p.spec.measure_timing());
+  }
+  EXPECT_EQ(equal_compute, 2 * 2 * 2);  // datasets x samples x seeds
+}
+
 TEST(PlanSweepTest, InvalidConfigsNameTheField) {
   struct Case {
     const char* edit;
@@ -211,6 +239,11 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
               name: "a/b"
             })pb",
        "models.name: 'a/b' contains '/' or spaces"},
+      {R"pb(models {
+              config: "configs/harmonic/euler_update_flow.pbtxt"
+              num_train_samples: 100
+            })pb",
+       "models.num_train_samples: 100 is not one of the sweep's"},
   };
   for (const Case& c : cases) {
     SweepConfig config = Parse(kSweep);

@@ -54,6 +54,12 @@ absl::StatusOr<std::string> ResolvedSettings(
   Line(text, "training.action_variance_weight",
        absl::StrCat(o.action_variance_weight));
   Line(text, "training.eval_every", absl::StrCat(o.eval_every));
+  // Only when on, so that the points of sweeps that leave it off keep their
+  // identity.
+  if (o.eval_every_after_ramp > 0) {
+    Line(text, "training.eval_every_after_ramp",
+         absl::StrCat(o.eval_every_after_ramp));
+  }
   Line(text, "training.test_jumps", absl::StrJoin(o.test_jumps, " "));
   Line(text, "training.best_state",
        TrainingConfig::BestStateRule_Name(o.best_state));

@@ -14,6 +14,21 @@ int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump) {
   return std::clamp(bound, 1, max_jump);
 }
 
+int RampEndStep(JumpSchedule schedule, int ramp_steps, int max_jump) {
+  if (MaxJumpAt(schedule, 0, ramp_steps, max_jump) >= max_jump) return 0;
+  // MaxJumpAt is non-decreasing in the step and max_jump at ramp_steps.
+  int low = 0, high = ramp_steps;  // MaxJumpAt(low) < max, (high) == max
+  while (high - low > 1) {
+    const int middle = low + (high - low) / 2;
+    if (MaxJumpAt(schedule, middle, ramp_steps, max_jump) >= max_jump) {
+      high = middle;
+    } else {
+      low = middle;
+    }
+  }
+  return high;
+}
+
 int SampleJump(JumpSchedule schedule, int step, int ramp_steps, int max_jump,
                Random& random) {
   const int bound = MaxJumpAt(schedule, step, ramp_steps, max_jump);

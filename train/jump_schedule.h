@@ -15,6 +15,13 @@ namespace aanet::train {
 // num_steps); CONSTANT: max_jump.
 int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump);
 
+// How many steps pass before the first step that may draw max_jump: the
+// 0-based index of the first step whose MaxJumpAt is max_jump (0 for
+// CONSTANT). Test losses logged after this many steps are all under the
+// same, full curriculum, so convergence is judged only on those
+// (reports/convergence.h). Max 10 over 2,000 steps: 1,889.
+int RampEndStep(JumpSchedule schedule, int ramp_steps, int max_jump);
+
 // A jump drawn uniformly from 1..MaxJumpAt(...).
 int SampleJump(JumpSchedule schedule, int step, int ramp_steps, int max_jump,
                Random& random);

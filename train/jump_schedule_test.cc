@@ -31,6 +31,18 @@ TEST(JumpScheduleTest, LinearStaysAtMaxAfterTheRamp) {
   EXPECT_EQ(MaxJumpAt(LINEAR, 5000, 1000, 10), 10);
 }
 
+TEST(JumpScheduleTest, RampEndsAtTheFirstStepThatMayDrawMax) {
+  // 1 + (s / 2000) * 9 >= 9.5 from s = 1889 on.
+  EXPECT_EQ(RampEndStep(LINEAR, 2000, 10), 1889);
+  EXPECT_EQ(MaxJumpAt(LINEAR, 1888, 2000, 10), 9);
+  EXPECT_EQ(MaxJumpAt(LINEAR, 1889, 2000, 10), 10);
+  EXPECT_EQ(RampEndStep(LINEAR, 50000, 10), 47223);
+  EXPECT_EQ(MaxJumpAt(LINEAR, 47222, 50000, 10), 9);
+  EXPECT_EQ(MaxJumpAt(LINEAR, 47223, 50000, 10), 10);
+  EXPECT_EQ(RampEndStep(CONSTANT, 2000, 10), 0);
+  EXPECT_EQ(RampEndStep(LINEAR, 2000, 1), 0);
+}
+
 TEST(JumpScheduleTest, ConstantIsMax) {
   EXPECT_EQ(MaxJumpAt(CONSTANT, 0, 1000, 7), 7);
   EXPECT_EQ(MaxJumpAt(CONSTANT, 999, 1000, 7), 7);

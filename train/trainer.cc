@@ -326,7 +326,7 @@ absl::Status Trainer::Run(
     if (!broken.empty()) return Diverged(step_ + 1, jump, broken);
     ++step_;
     const bool last = step_ == options_.num_steps;
-    if (step_ % options_.eval_every == 0 || last) {
+    if (IsEvaluationStep(options_, step_)) {
       Evaluation e = Evaluate(jump);
       if (std::isfinite(e.selection_loss) &&
           (best_step_ < 0 || e.selection_loss < best_loss_)) {

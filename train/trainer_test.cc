@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -119,6 +120,21 @@ TEST_F(TrainerTest, TrainingReducesTheLossAndWritesTheRun) {
   EXPECT_EQ(latest->dataset_config_text, dataset_->config_text);
   EXPECT_EQ(latest->dataset_hash, data_gen::DatasetHash(*dataset_));
   EXPECT_EQ(best->dataset_hash, latest->dataset_hash);
+}
+
+// With eval_every_after_ramp, evaluations also come every that many steps
+// once the ramp has ended: max jump 10 over 300 steps after 284 steps.
+TEST_F(TrainerTest, EvaluatesDenselyAfterTheRamp) {
+  std::string text = kConfig;
+  const std::string every = "eval_every: 50";
+  text.replace(text.find(every), every.size(),
+               "eval_every: 50 eval_every_after_ramp: 10");
+  std::unique_ptr<Trainer> trainer = MakeTrainer(RunDir("dense"), text);
+  ASSERT_NE(trainer, nullptr);
+  ASSERT_TRUE(trainer->Run(nullptr).ok());
+  std::vector<int64_t> steps;
+  for (const Evaluation& e : trainer->evaluations()) steps.push_back(e.step);
+  EXPECT_EQ(steps, (std::vector<int64_t>{50, 100, 150, 200, 250, 290, 300}));
 }
 
 // best.h5 holds the state with the lowest selection loss: by default the

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "status/status_macros.h"
+#include "train/jump_schedule.h"
 
 namespace aanet::train {
 namespace {
@@ -116,6 +117,12 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
                                 : config.num_steps();
   options.action_variance_weight = config.action_variance_weight();
   options.eval_every = config.eval_every();
+  if (config.eval_every_after_ramp() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training.eval_every_after_ramp: must be >= 0, got %d",
+                        config.eval_every_after_ramp()));
+  }
+  options.eval_every_after_ramp = config.eval_every_after_ramp();
   options.checkpoint_every = config.has_checkpoint_every()
                                  ? config.checkpoint_every()
                                  : std::max(1, config.num_steps() / 10);
@@ -144,6 +151,14 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     }
   }
   return options;
+}
+
+bool IsEvaluationStep(const TrainingOptions& options, int64_t step) {
+  if (step % options.eval_every == 0 || step == options.num_steps) return true;
+  return options.eval_every_after_ramp > 0 &&
+         step > RampEndStep(options.jump_schedule, options.jump_ramp_steps,
+                            options.max_jump) &&
+         step % options.eval_every_after_ramp == 0;
 }
 
 absl::Status ExtendTrainingConfig(int num_steps, Experiment& experiment) {

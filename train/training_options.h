@@ -22,6 +22,7 @@ struct TrainingOptions {
   int jump_ramp_steps = 0;  // LINEAR: jump_ramp_steps, default num_steps
   double action_variance_weight = 0;
   int eval_every = 0;
+  int eval_every_after_ramp = 0;  // 0: off
   std::vector<int> test_jumps;
   int checkpoint_every = 0;
   uint64_t seed = 0;
@@ -45,6 +46,11 @@ inline constexpr int kMaxBatchSize = 100000;
 // num_train_samples - 1, so tiny training sets still train.
 absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     const TrainingConfig& config, int num_samples);
+
+// Whether training logs an evaluation after `step` steps (1-based): every
+// eval_every steps, every eval_every_after_ramp steps after RampEndStep, and
+// at the last step.
+bool IsEvaluationStep(const TrainingOptions& options, int64_t step);
 
 // Extending a run to `num_steps` steps: raises training.num_steps and, if
 // unset, fixes training.jump_ramp_steps at the current num_steps, so that

@@ -16,6 +16,7 @@
 #include "reports/aggregate.h"
 #include "reports/gnuplot.h"
 #include "reports/section.h"
+#include "reports/sections/training_curves.h"
 
 namespace aanet::reports {
 
@@ -46,10 +47,26 @@ struct DataEfficiency {
 
 DataEfficiency ComputeDataEfficiency(const ReportContext& context);
 
+// A cell whose seeds' losses at a jump differ by this factor or more shows
+// every seed's value beside the mean.
+inline constexpr double kSeedDisagreementFactor = 3.0;
+
+// A model's cell whose mean loss at the first shown jump is this factor or
+// more above the cell with the next smaller sample count is named in the
+// section's text.
+inline constexpr double kWorseWithMoreSamplesFactor = 2.0;
+
+// "action_angle_flow on k_pair 0.5: 500 samples 0.13 against 0.006 with 100
+// at jump 1", per such pair of cells (kWorseWithMoreSamplesFactor).
+std::vector<std::string> WorseWithMoreSamples(const DataEfficiency& data);
+
 // Every cell and every evaluated jump (data_efficiency.csv).
 Table DataEfficiencyCsv(const DataEfficiency& data);
-// The cells of one k_pair at the shown jumps.
-Table DataEfficiencyTable(const DataEfficiency& data, double k_pair);
+// The cells of one k_pair at the shown jumps; with `convergence`, a last
+// column lists the cell's verdicts that are not "converged" (section 6).
+Table DataEfficiencyTable(
+    const DataEfficiency& data, double k_pair,
+    const std::vector<PointConvergence>* convergence = nullptr);
 // Two rows of panels per k_pair (published unit, then the test split's)
 // with the trivial predictors' levels.
 Figure DataEfficiencyFigure(const DataEfficiency& data,

@@ -50,8 +50,10 @@ TEST(DataEfficiencyTest, Rows) {
   const std::vector<std::string>* row =
       FindRow(table, {"action_angle_flow", "100"});
   ASSERT_NE(row, nullptr);
-  // Seeds 1 and 3 times the loss 1: mean 2, std sqrt(2).
-  EXPECT_EQ(CellAt(table, *row, "loss, jump 1"), "2 ± 1.414");
+  // Seeds 1 and 3 times the loss 1: mean 2, std sqrt(2); a factor of 3
+  // between the seeds shows both.
+  EXPECT_EQ(CellAt(table, *row, "loss, jump 1"),
+            "2 ± 1.414 (seed 1: 1, seed 2: 3)");
   EXPECT_EQ(CellAt(table, *row, "seeds"), "2");
   // The common unit: at 100 samples the synthetic test split's variance is
   // 5 times the training split's, so the losses are a fifth.
@@ -78,6 +80,34 @@ TEST(DataEfficiencyTest, LevelsPerPointInBothUnits) {
     EXPECT_TRUE(c.failed.empty());
   }
   EXPECT_EQ(DataEfficiencyFigureNote(data), "");
+}
+
+TEST(DataEfficiencyTest, MarksEveryCellThatDidNotConverge) {
+  const DataEfficiency data = ComputeDataEfficiency(SyntheticContext());
+  const std::vector<PointConvergence> convergence =
+      ComputeConvergence(SyntheticContext());
+  const Table table = DataEfficiencyTable(data, 0.5, &convergence);
+  EXPECT_EQ(table.header.back(), "not converged");
+  // The synthetic flow converged, the Neural ODE still improves.
+  EXPECT_EQ(table.rows.front().back(), "—");
+  const std::vector<std::string>* node = FindRow(table, {"neural_ode", "100"});
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(node->back(),
+            "seed 1, jump 1: improving; seed 1, jump 10: improving; "
+            "seed 2, jump 1: improving; seed 2, jump 10: improving");
+}
+
+TEST(DataEfficiencyTest, NamesCellsWorseWithMoreSamples) {
+  DataEfficiency data = ComputeDataEfficiency(SyntheticContext());
+  // Losses fall with the samples in the synthetic sweep.
+  EXPECT_TRUE(WorseWithMoreSamples(data).empty());
+  // action_angle_flow on k_pair 0.1: 500 samples 10 times 100's loss.
+  ASSERT_EQ(data.cells[2].cell->num_train_samples, 500);
+  data.cells[2].losses.front().value.mean =
+      10 * data.cells[1].losses.front().value.mean;
+  EXPECT_THAT(WorseWithMoreSamples(data),
+              ElementsAre("action_angle_flow on k_pair 0.1: 500 samples 4 "
+                          "against 0.4 with 100 at jump 1"));
 }
 
 TEST(DataEfficiencyTest, OnePanelPerKPairAndJump) {

@@ -17,13 +17,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// "jump 1: converged (3.2 %)", "jump 10: not judged"
+// "(1889, 1944.5] vs (1944.5, 2000]"
+std::string WindowsText(const JudgingWindows& w) {
+  return absl::StrCat("(", Num(w.earlier_begin), ", ", Num(w.later_begin),
+                      "] vs (", Num(w.later_begin), ", ", Num(w.later_end),
+                      "]");
+}
+
+// "jump 1: converged (-3.2 %)", "jump 10: too few evaluations (2, 5)"
 std::string VerdictText(const ConvergenceVerdict& v) {
-  return absl::StrCat(
-      "jump ", v.jump, ": ",
-      v.judged ? absl::StrCat(v.converged ? "converged" : "improving", " (",
-                              Short(100 * v.improvement), " %)")
-               : "not judged");
+  std::string text =
+      absl::StrCat("jump ", v.jump, ": ", VerdictName(v.verdict));
+  switch (v.verdict) {
+    case Verdict::kConverged:
+    case Verdict::kImproving:
+    case Verdict::kWorse:
+      absl::StrAppend(&text, " (", Short(100 * v.improvement), " %)");
+      break;
+    case Verdict::kTooFewEvaluations:
+      absl::StrAppend(&text, " (", v.earlier_count, ", ", v.later_count, ")");
+      break;
+    case Verdict::kDiverged:
+      break;
+  }
+  return text;
 }
 
 // The reference points with a training log, per model.
@@ -80,29 +97,55 @@ std::vector<PointConvergence> ComputeConvergence(const ReportContext& context) {
                               .string()),
         {}};
     if (point.curve.ok()) {
-      point.verdicts = JudgeConvergence(*point.curve, p.point.num_steps());
+      point.verdicts = JudgeConvergence(
+          *point.curve,
+          WindowsOfPoint(p.evaluation->config_text(), p.point.num_steps(),
+                         p.point.num_train_samples()));
     }
     points.push_back(std::move(point));
   }
   return points;
 }
 
-Table ConvergenceTotals(const std::vector<PointConvergence>& points) {
-  // model -> jump -> (converged, judged)
-  std::map<std::string, std::map<int, std::pair<int, int>>> summary;
-  for (const PointConvergence& p : points) {
-    for (const ConvergenceVerdict& v : p.verdicts) {
-      auto& [converged, judged] = summary[p.point->model()][v.jump];
-      judged += v.judged;
-      converged += v.converged;
+std::vector<std::string> NotConvergedNotes(
+    const std::vector<PointConvergence>& points, const Cell& cell) {
+  std::vector<std::string> notes;
+  for (const StudyPoint* member : cell.points) {
+    for (const PointConvergence& p : points) {
+      if (p.point != &member->point) continue;
+      if (!p.curve.ok()) {
+        notes.push_back(
+            absl::StrCat("seed ", p.point->seed(), ": no training log"));
+        continue;
+      }
+      for (const ConvergenceVerdict& v : p.verdicts) {
+        if (v.verdict == Verdict::kConverged) continue;
+        notes.push_back(absl::StrCat("seed ", p.point->seed(), ", jump ",
+                                     v.jump, ": ", VerdictName(v.verdict)));
+      }
     }
   }
-  Table totals{{"model", "converged points per jump"}, {}};
+  return notes;
+}
+
+Table ConvergenceTotals(const std::vector<PointConvergence>& points) {
+  // model -> jump -> verdict -> points
+  std::map<std::string, std::map<int, std::map<Verdict, int>>> summary;
+  for (const PointConvergence& p : points) {
+    for (const ConvergenceVerdict& v : p.verdicts) {
+      ++summary[p.point->model()][v.jump][v.verdict];
+    }
+  }
+  Table totals{{"model", "points per verdict and jump"}, {}};
   for (const auto& [model, jumps] : summary) {
     std::vector<std::string> cells;
     for (const auto& [jump, counts] : jumps) {
-      cells.push_back(absl::StrCat("jump ", jump, ": ", counts.first, " of ",
-                                   counts.second));
+      std::vector<std::string> parts;
+      for (const auto& [verdict, count] : counts) {
+        parts.push_back(absl::StrCat(count, " ", VerdictName(verdict)));
+      }
+      cells.push_back(
+          absl::StrCat("jump ", jump, ": ", absl::StrJoin(parts, ", ")));
     }
     totals.rows.push_back({model, absl::StrJoin(cells, "; ")});
   }
@@ -110,7 +153,9 @@ Table ConvergenceTotals(const std::vector<PointConvergence>& points) {
 }
 
 Table ConvergenceTable(const std::vector<PointConvergence>& points) {
-  Table table{{"model", "point", "steps", "best step", "verdicts"}, {}};
+  Table table{
+      {"model", "point", "steps", "best step", "windows (steps)", "verdicts"},
+      {}};
   for (const PointConvergence& p : points) {
     const SweepPoint& point = *p.point;
     if (!p.curve.ok()) {
@@ -118,7 +163,8 @@ Table ConvergenceTable(const std::vector<PointConvergence>& points) {
       // of the report still stands.
       table.rows.push_back(
           {point.model(), PointLabel(point), absl::StrCat(point.num_steps()),
-           "—", absl::StrCat("no training log: ", p.curve.status().message())});
+           "—", "—",
+           absl::StrCat("no training log: ", p.curve.status().message())});
       continue;
     }
     std::vector<std::string> verdicts;
@@ -127,16 +173,20 @@ Table ConvergenceTable(const std::vector<PointConvergence>& points) {
     }
     table.rows.push_back(
         {point.model(), PointLabel(point), absl::StrCat(point.num_steps()),
-         absl::StrCat(p.curve->best_step), absl::StrJoin(verdicts, "; ")});
+         absl::StrCat(p.curve->best_step),
+         p.verdicts.empty() ? "—" : WindowsText(p.verdicts.front().windows),
+         absl::StrJoin(verdicts, "; ")});
   }
   return table;
 }
 
 Table ConvergenceCsv(const std::vector<PointConvergence>& points) {
-  Table csv{{"model", "dataset", "num_train_samples", "seed", "num_steps",
-             "best_step", "jump", "earlier_median", "later_median",
-             "relative_improvement", "converged"},
-            {}};
+  Table csv{
+      {"model", "dataset", "num_train_samples", "seed", "num_steps",
+       "best_step", "jump", "earlier_window_begin", "later_window_begin",
+       "later_window_end", "earlier_evaluations", "later_evaluations",
+       "earlier_median", "later_median", "relative_improvement", "verdict"},
+      {}};
   for (const PointConvergence& p : points) {
     const SweepPoint& point = *p.point;
     for (const ConvergenceVerdict& v : p.verdicts) {
@@ -144,8 +194,11 @@ Table ConvergenceCsv(const std::vector<PointConvergence>& points) {
           {point.model(), point.dataset(),
            absl::StrCat(point.num_train_samples()), absl::StrCat(point.seed()),
            absl::StrCat(point.num_steps()), absl::StrCat(p.curve->best_step),
-           absl::StrCat(v.jump), Num(v.earlier), Num(v.later),
-           Num(v.improvement), v.judged ? (v.converged ? "yes" : "no") : ""});
+           absl::StrCat(v.jump), Num(v.windows.earlier_begin),
+           Num(v.windows.later_begin), Num(v.windows.later_end),
+           absl::StrCat(v.earlier_count), absl::StrCat(v.later_count),
+           Num(v.earlier), Num(v.later), Num(v.improvement),
+           VerdictName(v.verdict)});
     }
   }
   return csv;
@@ -184,13 +237,26 @@ absl::StatusOr<Section> TrainingCurvesSection(const ReportContext& context) {
       "*How to read:* each model's test prediction loss at fixed jumps "
       "against the training step, for the reference points (every seed "
       "overlaid); the table judges every point by its test loss at those "
-      "jumps, never by the training loss (the jump curriculum moves it): a "
-      "point **converged** at a jump when the median test loss over the "
-      "last fifth of training improved on the median over the fifth "
-      "before by less than ",
+      "jumps, never by the training loss (the jump curriculum moves it), and "
+      "only on evaluations after the curriculum's ramp has reached the "
+      "largest jump, so that both windows saw the same curriculum. The later "
+      "window is the last ",
+      Short(100 * kWindowFraction),
+      " % of the steps or, when the ramp ends later than that leaves room "
+      "for, the later half of the steps after the ramp; the earlier window "
+      "is as long and ends where the later begins (each point's windows are "
+      "in the table). Comparing the median test loss of the later window "
+      "with that of the earlier, a point is **converged** at a jump when it "
+      "changed by less than ",
       Short(100 * kConvergenceThreshold),
-      " % (a loss that got worse counts as converged). `best step` is the "
-      "state `best.h5` kept (train/README.md). `convergence.csv` has every "
+      " % either way, **improving** when it fell by ",
+      Short(100 * kConvergenceThreshold),
+      " % or more (more steps would help), **worse** when it rose by as "
+      "much, **diverged** when any test loss logged at that jump was not "
+      "finite, and **too few evaluations** when a window holds fewer than ",
+      kMinEvaluationsPerWindow,
+      " evaluations (the numbers in brackets). `best step` is the state "
+      "`best.h5` kept (train/README.md). `convergence.csv` has every "
       "verdict.\n\n")));
   section.blocks.push_back(TableBlock(ConvergenceTotals(points)));
   section.blocks.push_back(TableBlock(ConvergenceTable(points)));

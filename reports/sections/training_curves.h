@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "reports/aggregate.h"
 #include "reports/convergence.h"
 #include "reports/gnuplot.h"
 #include "reports/section.h"
@@ -27,7 +28,13 @@ struct PointConvergence {
 // metrics.jsonl.
 std::vector<PointConvergence> ComputeConvergence(const ReportContext& context);
 
-// Per model: converged of judged points per jump.
+// The verdicts of `cell`'s points that are not "converged", e.g.
+// "seed 1, jump 10: improving"; empty if every one is converged. Points
+// without a training log count as "no training log".
+std::vector<std::string> NotConvergedNotes(
+    const std::vector<PointConvergence>& points, const Cell& cell);
+
+// Per model: points per verdict and jump.
 Table ConvergenceTotals(const std::vector<PointConvergence>& points);
 // Per point: steps, best step and the verdicts.
 Table ConvergenceTable(const std::vector<PointConvergence>& points);
