@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/main_skeleton.h"
 #include "cli/paths.h"
+#include "cli/stop_signals.h"
 #include "eval/evaluation.h"
 #include "proto/evaluation.pb.h"
 #include "status/status_macros.h"
@@ -53,6 +54,10 @@ std::string MedianMicroseconds(const Timing& timing, bool measured) {
 }
 
 absl::Status Run() {
+  // SIGINT/SIGTERM end eval at once, but not in the middle of writing its
+  // results (cli/stop_signals.h).
+  StopSignals signals(StopSignals::kExitNow,
+                      "eval: interrupted by {signal}; nothing written");
   if (absl::GetFlag(FLAGS_checkpoint).empty() ||
       absl::GetFlag(FLAGS_dataset).empty()) {
     return absl::InvalidArgumentError(
@@ -95,7 +100,12 @@ absl::Status Run() {
                          ResolveUserPath(absl::GetFlag(FLAGS_dataset)),
                          options));
   // Written before anything is printed, so a failure leaves only its error.
-  AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
+  {
+    CommitSection commit;
+    AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
+    StopSignals::SetExitMessage(
+        absl::StrCat("eval: interrupted by {signal} after writing ", out_path));
+  }
 
   std::cout << absl::StrFormat(
       "%s model, %d parameters, step %d; test split: last %d samples of %d "

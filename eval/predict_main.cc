@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "cli/main_skeleton.h"
 #include "cli/paths.h"
+#include "cli/stop_signals.h"
 #include "eval/predictions.h"
 #include "models/predictor.h"
 #include "status/status_macros.h"
@@ -45,6 +46,10 @@ namespace {
 namespace fs = std::filesystem;
 
 absl::Status Run() {
+  // SIGINT/SIGTERM end predict at once, but not in the middle of writing its
+  // output files (cli/stop_signals.h): all of them are written or none.
+  StopSignals signals(StopSignals::kExitNow,
+                      "predict: interrupted by {signal}; nothing written");
   if (absl::GetFlag(FLAGS_checkpoint).empty() ||
       absl::GetFlag(FLAGS_states).empty()) {
     return absl::InvalidArgumentError("--checkpoint and --states are required");
@@ -79,8 +84,14 @@ absl::Status Run() {
         predictions.status().code(),
         absl::StrCat(states_path, ": ", predictions.status().message()));
   }
-  AANET_RETURN_IF_ERROR(
-      WritePredictions(*predictions, predictor, checkpoint, out));
+  {
+    CommitSection commit;
+    AANET_RETURN_IF_ERROR(
+        WritePredictions(*predictions, predictor, checkpoint, out));
+    StopSignals::SetExitMessage(
+        absl::StrCat("predict: interrupted by {signal} after writing ",
+                     absl::StrJoin(PredictionFiles(*predictions, out), ", ")));
+  }
   std::cout << absl::StrFormat(
       "%s model (step %d): %d state(s) x %d dt -> %s\n",
       predictor.model().kind(), predictor.step(), states.rows(), dts->size(),

@@ -22,6 +22,7 @@
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/set_flags.h"
+#include "cli/stop_signals.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
@@ -46,6 +47,12 @@ namespace aanet::train {
 namespace {
 
 absl::Status Run() {
+  // SIGINT/SIGTERM: the step in progress finishes and is checkpointed (see
+  // below); a second signal ends the process at once, with the last
+  // complete checkpoint intact.
+  StopSignals signals(StopSignals::kFinishStep,
+                      "train: interrupted again by {signal}; exiting now "
+                      "without a new checkpoint");
   RunFlags flags;
   flags.config = ResolveUserPath(absl::GetFlag(FLAGS_config));
   flags.overrides = SetFlags();
@@ -58,6 +65,9 @@ absl::Status Run() {
   const std::string& run_dir = setup.run_dir;
   const std::string& dataset_path = setup.dataset_path;
   const bool resume = setup.resume;
+  StopSignals::SetExitMessage(absl::StrCat(
+      "train: interrupted again by {signal}; exiting now; ", run_dir,
+      "/checkpoint.h5, if any, holds the last complete checkpoint"));
 
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
       Trainer::Create(setup.config.experiment, setup.config.text, setup.dataset,
@@ -101,17 +111,31 @@ absl::Status Run() {
   ProgressLine progress;
   const auto start = std::chrono::steady_clock::now();
   const int64_t first_step = t.step();
-  absl::Status status = t.Run([&](const ProgressInfo& info) {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    const double rate = (info.step - first_step) / std::max(elapsed, 1e-9);
-    std::string text = DescribeProgress(info);
-    absl::StrAppendFormat(&text, "  %.0f steps/s  ETA %s", rate,
-                          FormatDuration((info.num_steps - info.step) / rate));
-    progress.Update(text, info.step == info.num_steps);
-  });
+  absl::Status status = t.Run(
+      [&](const ProgressInfo& info) {
+        const double elapsed = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
+        const double rate = (info.step - first_step) / std::max(elapsed, 1e-9);
+        std::string text = DescribeProgress(info);
+        absl::StrAppendFormat(
+            &text, "  %.0f steps/s  ETA %s", rate,
+            FormatDuration((info.num_steps - info.step) / rate));
+        progress.Update(text, info.step == info.num_steps);
+      },
+      -1, &StopSignals::Requested);
   progress.Finish();
+  if (absl::IsCancelled(status)) {
+    // One line: where the state is and how to continue.
+    const bool saved = std::filesystem::exists(std::filesystem::path(run_dir) /
+                                               "checkpoint.h5");
+    return absl::CancelledError(absl::StrCat(
+        "interrupted by ", StopSignals::SignalName(StopSignals::Signal()), "; ",
+        status.message(),
+        saved ? absl::StrCat("; resume with: bazel run //train -- --out=",
+                             run_dir, " --resume")
+              : ""));
+  }
   AANET_RETURN_IF_ERROR(status);
 
   const double elapsed =

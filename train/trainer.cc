@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/stop_signals.h"
 #include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
@@ -298,7 +299,7 @@ absl::Status Trainer::LockRunDirectory() {
 
 absl::Status Trainer::Run(
     const std::function<void(const ProgressInfo&)>& progress,
-    int64_t stop_at_step) {
+    int64_t stop_at_step, const std::function<bool()>& stop) {
   AANET_RETURN_IF_ERROR(LockRunDirectory());
   AANET_RETURN_IF_ERROR(WriteTextFileAtomically(
       (fs::path(run_dir_) / kConfigFile).string(), config_text_));
@@ -308,6 +309,16 @@ absl::Status Trainer::Run(
 
   ProgressInfo info;
   info.num_steps = options_.num_steps;
+  if (stop && step_ < options_.num_steps && stop()) {
+    // Nothing trained since the state on disk (if any) was written.
+    return absl::CancelledError(
+        step_ == 0
+            ? std::string("stopped before the first step; nothing was "
+                          "saved")
+            : absl::StrFormat("stopped at step %d of %d; %s holds it", step_,
+                              options_.num_steps,
+                              (fs::path(run_dir_) / kCheckpointFile).string()));
+  }
   while (step_ < options_.num_steps &&
          (stop_at_step < 0 || step_ < stop_at_step)) {
     const int jump =
@@ -341,8 +352,7 @@ absl::Status Trainer::Run(
       info.last_evaluation = &evaluations_.back();
     }
     if (step_ % options_.checkpoint_every == 0 || last) {
-      AANET_RETURN_IF_ERROR(WriteBest());
-      AANET_RETURN_IF_ERROR(WriteLatest());
+      AANET_RETURN_IF_ERROR(WriteCheckpoints());
     }
     info.step = step_;
     info.jump = jump;
@@ -355,7 +365,21 @@ absl::Status Trainer::Run(
     info.action_variance_weight = options_.action_variance_weight;
     info.has_actions = last_has_actions_;
     if (progress) progress(info);
+    if (stop && !last && stop()) {
+      if (checkpoint_step_ != step_) AANET_RETURN_IF_ERROR(WriteCheckpoints());
+      return absl::CancelledError(absl::StrFormat(
+          "stopped at step %d of %d; %s holds it", step_, options_.num_steps,
+          (fs::path(run_dir_) / kCheckpointFile).string()));
+    }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::WriteCheckpoints() {
+  CommitSection commit;
+  AANET_RETURN_IF_ERROR(WriteBest());
+  AANET_RETURN_IF_ERROR(WriteLatest());
+  checkpoint_step_ = step_;
   return absl::OkStatus();
 }
 
@@ -526,6 +550,7 @@ absl::Status Trainer::Resume() {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", status.message()));
   step_ = checkpoint.step;
+  checkpoint_step_ = step_;
   best_loss_ = training.best_loss;
   best_step_ = training.best_step;
   if (best_step_ >= 0) {

@@ -129,8 +129,17 @@ class Trainer {
   // tensor>; stopped" and names the files that keep a state (best.h5, which
   // then holds the best state so far; checkpoint.h5, left as it was), or says
   // that none was saved.
+  //
+  // `stop` (if set) is asked after every step, once that step's evaluation
+  // and periodic checkpoint are done: when it says true, the trainer writes
+  // best.h5 and checkpoint.h5 for the current step (unless just written), so
+  // that --resume continues bit for bit from there, and returns Cancelled
+  // "stopped at step N of M; <run_dir>/checkpoint.h5 holds it" (or "stopped
+  // before the first step; nothing was saved"). train stops on SIGINT and
+  // SIGTERM this way (cli/stop_signals.h).
   absl::Status Run(const std::function<void(const ProgressInfo&)>& progress,
-                   int64_t stop_at_step = -1);
+                   int64_t stop_at_step = -1,
+                   const std::function<bool()>& stop = nullptr);
 
   // Evaluates the current parameters at `jump` (no update, no file).
   Evaluation Evaluate(int jump);
@@ -168,6 +177,9 @@ class Trainer {
   absl::Status WriteBest() const;
   // checkpoint.h5 with the current parameters and training state.
   absl::Status WriteLatest() const;
+  // best.h5 and checkpoint.h5, as one commit (a signal cannot end the
+  // process between them, cli/stop_signals.h): a resumed run reads both.
+  absl::Status WriteCheckpoints();
   absl::Status AppendMetrics(const Evaluation& evaluation);
   absl::Status RewriteMetricsUpTo(int64_t step);
   void SampleBatch(int jump);
@@ -190,8 +202,9 @@ class Trainer {
   ad::Adam adam_;
   ad::Tape tape_;
   Random random_{0};
-  int64_t step_ = 0;        // steps completed
-  double time_step_ = 1.0;  // the dataset's sampling interval
+  int64_t step_ = 0;              // steps completed
+  int64_t checkpoint_step_ = -1;  // step of checkpoint.h5 (-1: none known)
+  double time_step_ = 1.0;        // the dataset's sampling interval
 
   Eigen::VectorXd best_parameters_;
   double best_loss_ = 0;

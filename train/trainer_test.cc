@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
@@ -220,6 +221,45 @@ TEST_F(TrainerTest, ResumedRunMatchesUninterruptedRunBitForBit) {
   for (size_t i = 0; i < best->parameters.size(); ++i) {
     EXPECT_EQ(best->parameters[i].value, full_best->parameters[i].value);
   }
+}
+
+// A stop request (train's SIGINT/SIGTERM) at any step, not only at a
+// checkpoint: the trainer writes the state of that step, and the resumed run
+// ends with the same files, byte for byte, as an uninterrupted one.
+TEST_F(TrainerTest, StoppedAtAnyStepResumesBitForBit) {
+  const std::string full_dir = RunDir("stop_full");
+  ASSERT_TRUE(MakeTrainer(full_dir)->Run(nullptr).ok());
+  for (int stop_at : {1, 49, 50, 173, 200, 299}) {
+    const std::string dir = RunDir(absl::StrCat("stop_", stop_at));
+    std::unique_ptr<Trainer> first = MakeTrainer(dir);
+    Trainer* t = first.get();
+    const absl::Status stopped =
+        first->Run(nullptr, -1, [&] { return t->step() >= stop_at; });
+    ASSERT_EQ(stopped.code(), absl::StatusCode::kCancelled) << stopped;
+    EXPECT_THAT(std::string(stopped.message()),
+                HasSubstr(absl::StrCat("stopped at step ", stop_at, " of 300; ",
+                                       dir, "/checkpoint.h5 holds it")));
+    first.reset();
+    absl::StatusOr<Checkpoint> latest = ReadCheckpoint(dir + "/checkpoint.h5");
+    ASSERT_TRUE(latest.ok()) << latest.status();
+    EXPECT_EQ(latest->step, stop_at);
+
+    std::unique_ptr<Trainer> resumed = MakeTrainer(dir);
+    ASSERT_TRUE(resumed->Resume().ok());
+    EXPECT_EQ(resumed->step(), stop_at);
+    ASSERT_TRUE(resumed->Run(nullptr).ok());
+    for (const char* file : {"checkpoint.h5", "best.h5", "metrics.jsonl"}) {
+      EXPECT_EQ(ReadAll(dir + "/" + file), ReadAll(full_dir + "/" + file))
+          << file << " after a stop at step " << stop_at;
+    }
+  }
+  // A stop asked before the first step saves nothing.
+  const std::string dir = RunDir("stop_before");
+  const absl::Status stopped =
+      MakeTrainer(dir)->Run(nullptr, -1, [] { return true; });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled) << stopped;
+  EXPECT_THAT(std::string(stopped.message()), HasSubstr("nothing was saved"));
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.h5"));
 }
 
 TEST_F(TrainerTest, ResumeRejectsADifferentConfig) {
