@@ -43,6 +43,9 @@ ABSL_FLAG(bool, allow_other_dataset, false,
           "trained on (a transfer study) instead of refusing");
 ABSL_FLAG(int, timing_repetitions, 30,
           "measured prediction calls per timing (0: no timing)");
+ABSL_FLAG(double, max_timing_seconds, 3600,
+          "refuse timings estimated to take longer than this, from one call "
+          "at the largest jump (0: no limit)");
 
 namespace aanet::eval {
 namespace {
@@ -82,6 +85,12 @@ absl::Status Run() {
   options.measure_timing = repetitions > 0;
   options.allow_other_dataset = absl::GetFlag(FLAGS_allow_other_dataset);
   if (options.measure_timing) options.timing_repetitions = repetitions;
+  options.max_timing_seconds = absl::GetFlag(FLAGS_max_timing_seconds);
+  if (!(options.max_timing_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--max_timing_seconds: must be >= 0, got %g",
+                        options.max_timing_seconds));
+  }
   if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--", valid.message()));
   }

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/main_skeleton.h"
+#include "cli/memory_budget.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/set_flags.h"
@@ -42,6 +43,9 @@ ABSL_FLAG(int64_t, extend_to, 0,
           "jump schedule keeps its ramp; train/README.md)");
 ABSL_FLAG(std::string, init_from, "",
           "start a new run from this checkpoint's parameters and scaler");
+ABSL_FLAG(double, max_memory_gb, 0,
+          "refuse configs whose training is estimated to need more memory "
+          "than this many GB (default: 80% of physical memory)");
 
 namespace aanet::train {
 namespace {
@@ -78,6 +82,23 @@ absl::Status Run() {
         absl::StrCat(setup.config_source, ": ", trainer.status().message()));
   }
   Trainer& t = **trainer;
+  // Checked before the first step: a batch and widths within the validated
+  // limits can still need more memory than the machine has.
+  {
+    const MemoryBudget budget =
+        ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb));
+    const MemoryEstimate need = t.EstimateMemory();
+    if (need.bytes > budget.bytes) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "%s: training.batch_size=%d with this model (%d parameters) needs "
+          "about %s to train (%s per state at jump %d, %d states at once), "
+          "%s; lower training.batch_size or the model's widths",
+          setup.config_source, t.options().batch_size,
+          t.model().parameters().NumScalars(), FormatBytes(need.bytes),
+          FormatBytes(need.bytes_per_row), t.options().max_jump, need.rows,
+          OverBudget(budget)));
+    }
+  }
   // One writer per run directory, for this process's life: SetUpRun took
   // the lock before looking inside the directory; the trainer keeps it.
   if (setup.lock.has_value()) {

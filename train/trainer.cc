@@ -290,6 +290,38 @@ Evaluation Trainer::Evaluate(int jump) {
   return e;
 }
 
+MemoryEstimate Trainer::EstimateMemory() {
+  const data_gen::StatePairs& train = TrainPairs(1);  // the most pairs
+  const double dt = options_.max_jump * time_step_;
+  auto tape_bytes = [&](int rows) {
+    ad::Tape tape;
+    const Eigen::MatrixXd states = train.inputs.topRows(1).replicate(rows, 1);
+    model_->Forward(tape, tape.Constant(states), dt);
+    double values = 0;
+    for (int i = 0; i < tape.size(); ++i) {
+      values += static_cast<double>(tape.value(i).size());
+    }
+    return 8 * values;
+  };
+  const double one = tape_bytes(1);
+  const double two = tape_bytes(2);
+  MemoryEstimate estimate;
+  estimate.bytes_per_row = std::max(two - one, 0.0);
+  const double fixed = std::max(one - estimate.bytes_per_row, 0.0);
+  const int64_t train_rows = train.inputs.rows();
+  const int64_t test_rows = static_cast<int64_t>(options_.num_test_samples) *
+                            dataset_->num_trajectories();
+  const double step_rows = 3.0 * options_.batch_size;
+  estimate.rows = std::max<int64_t>(options_.batch_size, train_rows);
+  const double parameters =
+      8.0 * 5 * static_cast<double>(model_->parameters().NumScalars());
+  estimate.bytes = fixed + parameters +
+                   estimate.bytes_per_row *
+                       (std::max(step_rows, static_cast<double>(train_rows)) +
+                        static_cast<double>(test_rows));
+  return estimate;
+}
+
 absl::Status Trainer::LockRunDirectory() {
   if (lock_.has_value()) return absl::OkStatus();
   AANET_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(run_dir_));

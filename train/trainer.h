@@ -94,6 +94,13 @@ std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 // test for a last line cut off by a crash.
 bool IsCompleteJsonObjectLine(const std::string& line);
 
+// The memory training needs at its peak (Trainer::EstimateMemory).
+struct MemoryEstimate {
+  double bytes = 0;          // the estimate of the peak
+  double bytes_per_row = 0;  // tape values of one state at max_jump
+  int64_t rows = 0;          // the most states on the tape at once
+};
+
 class Trainer {
  public:
   // Validates the experiment's model and training configs against the
@@ -143,6 +150,17 @@ class Trainer {
 
   // Evaluates the current parameters at `jump` (no update, no file).
   Evaluation Evaluate(int jump);
+
+  // Estimates the peak memory of Run from the config and a measured forward
+  // pass: the tape's values for 1 and 2 states at max_jump give a fixed
+  // part and a part per state; a step holds batch_size states with values,
+  // gradients and backward temporaries (3 times the values), an evaluation
+  // every training pair at jump 1 (values only) and predictions of the
+  // test pairs; plus the parameters with their gradients, Adam moments and
+  // best copy. Takes about one forward pass of 2 states; changes no state
+  // that training reads (train refuses a config over its memory budget with
+  // it before the first step).
+  MemoryEstimate EstimateMemory();
 
   const Model& model() const { return *model_; }
   Model& mutable_model() { return *model_; }

@@ -262,6 +262,32 @@ TEST_F(TrainerTest, StoppedAtAnyStepResumesBitForBit) {
   EXPECT_FALSE(fs::exists(dir + "/checkpoint.h5"));
 }
 
+// train checks this estimate before the first step: a batch and a flow
+// width within the validated limits ended in std::bad_alloc.
+TEST_F(TrainerTest, MemoryEstimateGrowsWithBatchAndWidth) {
+  std::unique_ptr<Trainer> small = MakeTrainer(RunDir("memory_small"));
+  const MemoryEstimate s = small->EstimateMemory();
+  EXPECT_GT(s.bytes_per_row, 16 * 6 * 8.0);  // a value per layer and unit
+  EXPECT_GT(s.bytes, 1e5);
+  EXPECT_LT(s.bytes, 1e8);
+  // Estimating changes nothing training reads.
+  std::unique_ptr<Trainer> plain = MakeTrainer(RunDir("memory_plain"));
+  ASSERT_TRUE(small->Run(nullptr, 60).ok());
+  ASSERT_TRUE(plain->Run(nullptr, 60).ok());
+  EXPECT_EQ(small->model().parameters().Flatten(),
+            plain->model().parameters().Flatten());
+
+  std::string big = kConfig;
+  big.replace(big.find("hidden_width: 16"), 16, "hidden_width: 10000");
+  big.replace(big.find("batch_size: 50"), 14, "batch_size: 100000");
+  std::unique_ptr<Trainer> large = MakeTrainer(RunDir("memory_large"), big);
+  ASSERT_NE(large, nullptr);
+  const MemoryEstimate l = large->EstimateMemory();
+  EXPECT_EQ(l.rows, 100000);
+  EXPECT_GT(l.bytes, 1e11) << l.bytes;
+  EXPECT_GT(l.bytes_per_row, 100 * s.bytes_per_row);
+}
+
 TEST_F(TrainerTest, ResumeRejectsADifferentConfig) {
   const std::string dir = RunDir("different");
   ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 100).ok());
