@@ -41,15 +41,16 @@ sleep_random() {
 
 # wait_handlers PID: waits until PID catches SIGINT (its handlers are in
 # place; before, a signal would kill it the default way, unlike a user's
-# Ctrl-C once it runs).
+# Ctrl-C once it runs). A binary that never catches it fails the test.
 wait_handlers() {
+  local mask
   for _ in $(seq 1 2000); do
-    local mask
-    mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 0
-    [ -z "$mask" ] && return 0
+    mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null)
+    [ -z "$mask" ] && break  # exited
     (( (16#$mask & 2) != 0 )) && return 0
     sleep 0.005
   done
+  fail "pid $1 never caught SIGINT"
 }
 
 # same_as_ref NAME DIR: DIR's run files are those of the uninterrupted run.

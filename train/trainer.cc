@@ -311,8 +311,13 @@ MemoryEstimate Trainer::EstimateMemory() {
   const int64_t train_rows = train.inputs.rows();
   const int64_t test_rows = static_cast<int64_t>(options_.num_test_samples) *
                             dataset_->num_trajectories();
-  const double step_rows = 3.0 * options_.batch_size;
-  estimate.rows = std::max<int64_t>(options_.batch_size, train_rows);
+  // The published batch rule draws no more states than the jump has pairs.
+  const int64_t batch_rows =
+      options_.batch_rule == TrainingConfig::MIN_OF_BATCH_SIZE_AND_PAIRS
+          ? std::min<int64_t>(options_.batch_size, train_rows)
+          : options_.batch_size;
+  const double step_rows = 3.0 * static_cast<double>(batch_rows);
+  estimate.rows = std::max(batch_rows, train_rows);
   const double parameters =
       8.0 * 5 * static_cast<double>(model_->parameters().NumScalars());
   estimate.bytes = fixed + parameters +

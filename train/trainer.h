@@ -153,7 +153,8 @@ class Trainer {
 
   // Estimates the peak memory of Run from the config and a measured forward
   // pass: the tape's values for 1 and 2 states at max_jump give a fixed
-  // part and a part per state; a step holds batch_size states with values,
+  // part and a part per state; a step holds its batch (batch_size, or
+  // fewer under the published batch rule: the pairs at jump 1) with values,
   // gradients and backward temporaries (3 times the values), an evaluation
   // every training pair at jump 1 (values only) and predictions of the
   // test pairs; plus the parameters with their gradients, Adam moments and

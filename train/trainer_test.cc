@@ -280,12 +280,20 @@ TEST_F(TrainerTest, MemoryEstimateGrowsWithBatchAndWidth) {
   std::string big = kConfig;
   big.replace(big.find("hidden_width: 16"), 16, "hidden_width: 10000");
   big.replace(big.find("batch_size: 50"), 14, "batch_size: 100000");
+  // The published batch rule draws at most the 99 pairs at jump 1.
+  std::unique_ptr<Trainer> capped = MakeTrainer(RunDir("memory_capped"), big);
+  ASSERT_NE(capped, nullptr);
+  const MemoryEstimate c = capped->EstimateMemory();
+  EXPECT_EQ(c.rows, 99);
+  EXPECT_GT(c.bytes_per_row, 100 * s.bytes_per_row);
+  EXPECT_LT(c.bytes, 1e10) << c.bytes;
+  big.replace(big.find("seed: 3"), 7, "seed: 3 batch_rule: ALWAYS_BATCH_SIZE");
   std::unique_ptr<Trainer> large = MakeTrainer(RunDir("memory_large"), big);
   ASSERT_NE(large, nullptr);
   const MemoryEstimate l = large->EstimateMemory();
   EXPECT_EQ(l.rows, 100000);
   EXPECT_GT(l.bytes, 1e11) << l.bytes;
-  EXPECT_GT(l.bytes_per_row, 100 * s.bytes_per_row);
+  EXPECT_EQ(l.bytes_per_row, c.bytes_per_row);
 }
 
 TEST_F(TrainerTest, ResumeRejectsADifferentConfig) {
