@@ -91,6 +91,17 @@ void StopSignals::SetExitMessage(const std::string& message) {
   message_index = next;
 }
 
+void StopSignals::SetMode(Mode m) {
+  mode = m;
+  if (m == kExitNow && received != 0) {
+    if (commit_depth > 0) {
+      exit_signal = received;
+    } else {
+      ExitNow(received);
+    }
+  }
+}
+
 bool StopSignals::Requested() { return received != 0; }
 int StopSignals::Signal() { return received; }
 

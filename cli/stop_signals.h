@@ -45,6 +45,12 @@ class StopSignals {
   // replaced by SIGINT or SIGTERM. Truncated to 1000 bytes.
   static void SetExitMessage(const std::string& message);
 
+  // Changes the mode, e.g. to kExitNow once the work whose steps were worth
+  // finishing is done (a sweep worker's evaluation after its training). A
+  // signal recorded before a change to kExitNow exits now (outside a
+  // CommitSection).
+  static void SetMode(Mode mode);
+
   // Whether a signal arrived (kFinishStep), and which (0 if none).
   static bool Requested();
   static int Signal();

@@ -37,6 +37,18 @@ TEST(StopSignalsTest, ExitNowWaitsForACommitInProgress) {
       "^t: SIGTERM after the commit\n$");
 }
 
+TEST(StopSignalsTest, ChangingToExitNowExitsForARecordedSignal) {
+  EXPECT_EXIT(
+      {
+        StopSignals signals(StopSignals::kFinishStep, "t: {signal} recorded");
+        raise(SIGTERM);
+        if (!StopSignals::Requested()) _exit(3);
+        StopSignals::SetMode(StopSignals::kExitNow);
+        _exit(4);  // not reached
+      },
+      ::testing::ExitedWithCode(128 + SIGTERM), "^t: SIGTERM recorded\n$");
+}
+
 TEST(StopSignalsTest, HandlersAreRestored) {
   { StopSignals signals(StopSignals::kFinishStep, "x"); }
   struct sigaction current = {};
