@@ -347,14 +347,14 @@ absl::Status Trainer::Run(
   ProgressInfo info;
   info.num_steps = options_.num_steps;
   if (stop && step_ < options_.num_steps && stop()) {
-    // Nothing trained since the state on disk (if any) was written.
-    return absl::CancelledError(
-        step_ == 0
-            ? std::string("stopped before the first step; nothing was "
-                          "saved")
-            : absl::StrFormat("stopped at step %d of %d; %s holds it", step_,
-                              options_.num_steps,
-                              (fs::path(run_dir_) / kCheckpointFile).string()));
+    if (step_ == 0) {
+      return absl::CancelledError(
+          "stopped before the first step; nothing was saved");
+    }
+    if (checkpoint_step_ != step_) AANET_RETURN_IF_ERROR(WriteCheckpoints());
+    return absl::CancelledError(absl::StrFormat(
+        "stopped at step %d of %d; %s holds it", step_, options_.num_steps,
+        (fs::path(run_dir_) / kCheckpointFile).string()));
   }
   while (step_ < options_.num_steps &&
          (stop_at_step < 0 || step_ < stop_at_step)) {

@@ -260,6 +260,15 @@ TEST_F(TrainerTest, StoppedAtAnyStepResumesBitForBit) {
   EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled) << stopped;
   EXPECT_THAT(std::string(stopped.message()), HasSubstr("nothing was saved"));
   EXPECT_FALSE(fs::exists(dir + "/checkpoint.h5"));
+  // One asked before the first step of a later Run saves the steps taken.
+  const std::string later = RunDir("stop_later");
+  std::unique_ptr<Trainer> t = MakeTrainer(later);
+  ASSERT_TRUE(t->Run(nullptr, 120).ok());
+  EXPECT_EQ(t->Run(nullptr, -1, [] { return true; }).code(),
+            absl::StatusCode::kCancelled);
+  absl::StatusOr<Checkpoint> saved = ReadCheckpoint(later + "/checkpoint.h5");
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->step, 120);
 }
 
 // train checks this estimate before the first step: a batch and a flow
