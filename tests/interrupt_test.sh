@@ -3,8 +3,9 @@
 # 1. train finishes its step, writes a checkpoint, says in one line where and
 #    how to resume, and exits 130 (SIGINT) or 143 (SIGTERM); the resumed run
 #    ends with the files of an uninterrupted one, byte for byte.
-# 2. A second signal ends train at once; the last complete checkpoint is
-#    intact and resumes to the same bytes.
+# 2. A second signal ends train at once (exit status of that signal, one
+#    line); the last complete checkpoint is intact and resumes to the same
+#    bytes.
 # 3. eval and predict exit 130/143 with one line and never leave a file
 #    half-written (or a temporary) behind: the output is absent or complete.
 #   interrupt_test.sh DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
@@ -53,10 +54,12 @@ wait_handlers() {
   fail "pid $1 never caught SIGINT"
 }
 
-# same_as_ref NAME DIR: DIR's run files are those of the uninterrupted run.
+# same_as_ref NAME DIR: DIR's run files are those of the uninterrupted run
+# ($ref).
+ref="$tmp/ref"
 same_as_ref() {
   for f in checkpoint.h5 best.h5 metrics.jsonl config.pbtxt; do
-    cmp -s "$2/$f" "$tmp/ref/$f" || fail "$1: $f differs from the uninterrupted run"
+    cmp -s "$2/$f" "$ref/$f" || fail "$1: $f differs from the uninterrupted run"
   done
   ls -a "$2" | grep -q '\.tmp-' && fail "$1: temporaries left: $(ls -a "$2")"
 }
@@ -104,32 +107,48 @@ for signal in INT TERM INT TERM; do
   same_as_ref "trial $trial" "$run"
 done
 
-# A second signal: exits at once, the last complete checkpoint intact.
-for signal in INT TERM; do
+# A second signal, 0 to 40 ms after the first: exits at once; the last
+# complete checkpoint (here every 37 steps) is intact and resumes to the
+# bytes of an uninterrupted run.
+budget=(--set=training.num_steps=400 --set=training.checkpoint_every=37
+        --set=training.eval_every=25 --set=training.batch_size=50)
+ref="$tmp/ref_37"
+"$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$ref" \
+  "${budget[@]}" > /dev/null 2>&1 || fail "the uninterrupted run (checkpoints every 37)"
+for signals in "INT INT" "INT TERM" "TERM INT" "TERM TERM"; do
   trial=$((trial + 1))
+  read -r first second <<< "$signals"
   run="$tmp/run_$trial"
   "$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$run" \
     "${budget[@]}" > /dev/null 2> "$tmp/err_$trial" &
   pid=$!
   wait_handlers "$pid"
   sleep_random
-  kill -INT "$pid" 2>/dev/null
-  kill -"$signal" "$pid" 2>/dev/null
+  kill -"$first" "$pid" 2>/dev/null
+  sleep "0.0$((RANDOM % 5))"
+  kill -"$second" "$pid" 2>/dev/null
   wait "$pid"
   rc=$?
   last=$(tr '\r' '\n' < "$tmp/err_$trial" | grep -v '^$' | tail -n 1)
-  echo "trial $trial: SIGINT then SIG$signal: exit $rc: $last"
-  case "$rc" in
-    0|130|143) ;;
-    *) fail "trial $trial: exit status $rc" ;;
+  echo "trial $trial: SIG$first then SIG$second: exit $rc: $last"
+  case "$rc:$last" in
+    0:*) ;;
+    130:"train: interrupted again by SIGINT; exiting now; $run/checkpoint.h5, if any, holds the last complete checkpoint") ;;
+    143:"train: interrupted again by SIGTERM; exiting now; $run/checkpoint.h5, if any, holds the last complete checkpoint") ;;
+    # The second signal came after the first had stopped the run.
+    *:"train: interrupted by SIG$first; "*) ;;
+    *) fail "trial $trial: exit status $rc, last line '$last'" ;;
   esac
   finish_run "trial $trial" "$run"
   same_as_ref "trial $trial" "$run"
 done
 
 # eval and predict: absent or complete outputs, no temporaries.
+start=$(now)
 "$eval_bin" --checkpoint="$tmp/ref/best.h5" --dataset="$tmp/data.h5" \
-  --timing_repetitions=3 --out="$tmp/eval_ref.json" > /dev/null || fail "eval"
+  --timing_repetitions=30 --out="$tmp/eval_ref.json" > /dev/null || fail "eval"
+eval_span=$(( ($(now) - start) / 1000000 ))
+[ "$eval_span" -ge 1 ] || eval_span=1
 /usr/bin/python3 -c "
 import random
 print('q_0,q_1,p_0,p_1')
@@ -139,9 +158,10 @@ for _ in range(20000): print(','.join('%.6f' % r.uniform(-3, 3) for _ in range(4
 start=$(now)
 "$predict" --checkpoint="$tmp/ref/best.h5" --states="$tmp/states.csv" \
   --dt=1,5,10,20,50 --out="$tmp/pred_ref.csv" > /dev/null || fail "predict"
-span=$(( ($(now) - start) / 1000000 ))
-[ "$span" -ge 1 ] || span=1
+predict_span=$(( ($(now) - start) / 1000000 ))
+[ "$predict_span" -ge 1 ] || predict_span=1
 for signal in INT TERM INT TERM; do
+  span=$predict_span
   trial=$((trial + 1))
   mkdir -p "$tmp/p_$trial"
   "$predict" --checkpoint="$tmp/ref/best.h5" --states="$tmp/states.csv" \
@@ -170,8 +190,9 @@ for signal in INT TERM INT TERM; do
   ls -a "$tmp/p_$trial" | grep -q '\.tmp-' && fail "predict trial $trial: temporaries left"
 
   mkdir -p "$tmp/e_$trial"
+  span=$eval_span
   "$eval_bin" --checkpoint="$tmp/ref/best.h5" --dataset="$tmp/data.h5" \
-    --timing_repetitions=3 --out="$tmp/e_$trial/eval.json" > /dev/null 2> "$tmp/eerr_$trial" &
+    --timing_repetitions=30 --out="$tmp/e_$trial/eval.json" > /dev/null 2> "$tmp/eerr_$trial" &
   pid=$!
   wait_handlers "$pid"
   sleep_random
