@@ -8,8 +8,15 @@
 #    bytes.
 # 3. eval and predict exit 130/143 with one line and never leave a file
 #    half-written (or a temporary) behind: the output is absent or complete.
-#   interrupt_test.sh DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
+#   interrupt_test.sh [--sanitized] DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
+# --sanitized (bazel test --config=asan): 100 training steps instead of 400.
 set -uo pipefail
+
+steps=400
+if [ "${1:-}" = "--sanitized" ]; then
+  steps=100
+  shift
+fi
 
 data_gen="$1"
 train="$2"
@@ -24,7 +31,7 @@ source tests/cli_checks.sh
 
 # A tiny budget, a checkpoint only at the end: every interruption falls
 # between checkpoints.
-budget=(--set=training.num_steps=400 --set=training.checkpoint_every=100000
+budget=(--set=training.num_steps=$steps --set=training.checkpoint_every=100000
         --set=training.eval_every=25 --set=training.batch_size=50)
 now() { date +%s%N; }
 start=$(now)
@@ -110,7 +117,7 @@ done
 # A second signal, 0 to 40 ms after the first: exits at once; the last
 # complete checkpoint (here every 37 steps) is intact and resumes to the
 # bytes of an uninterrupted run.
-budget=(--set=training.num_steps=400 --set=training.checkpoint_every=37
+budget=(--set=training.num_steps=$steps --set=training.checkpoint_every=37
         --set=training.eval_every=25 --set=training.batch_size=50)
 ref="$tmp/ref_37"
 "$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$ref" \

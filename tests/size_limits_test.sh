@@ -4,8 +4,16 @@
 # one line naming the flag or field and the estimate, exit status 1, in
 # seconds. The binaries run under a 6 GB address-space limit and a time
 # limit, so that a regression fails here instead of exhausting the machine.
-#   size_limits_test.sh DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
+#   size_limits_test.sh [--sanitized] DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
+# --sanitized (bazel test --config=asan): no address-space limit, which
+# AddressSanitizer's shadow memory cannot start under.
 set -uo pipefail
+
+sanitized=0
+if [ "${1:-}" = "--sanitized" ]; then
+  sanitized=1
+  shift
+fi
 
 data_gen="$1"
 train="$2"
@@ -15,7 +23,7 @@ data_config="$5"
 model_config="$6"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 source tests/cli_checks.sh
-ulimit -v 6000000
+[ "$sanitized" -eq 1 ] || ulimit -v 6000000
 
 "$data_gen" --config="$data_config" --out="$tmp/data.h5" >/dev/null || fail "data_gen"
 
