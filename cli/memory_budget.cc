@@ -9,7 +9,12 @@
 
 namespace aanet {
 
-MemoryBudget ResolveMemoryBudget(double max_memory_gb) {
+absl::StatusOr<MemoryBudget> ResolveMemoryBudget(double max_memory_gb) {
+  if (!(max_memory_gb >= 0)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--max_memory_gb: must be >= 0 (0: %.0f%% of physical memory), got %g",
+        100 * kDefaultMemoryFraction, max_memory_gb));
+  }
   MemoryBudget budget;
   if (max_memory_gb > 0) {
     budget.bytes = max_memory_gb * 1e9;

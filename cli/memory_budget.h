@@ -10,6 +10,8 @@
 
 #include <string>
 
+#include "absl/status/statusor.h"
+
 namespace aanet {
 
 inline constexpr double kDefaultMemoryFraction = 0.8;
@@ -21,9 +23,11 @@ struct MemoryBudget {
   std::string source;
 };
 
-// `max_memory_gb` > 0: that many GB (10^9 bytes); else the default fraction
+// `max_memory_gb` > 0: that many GB (10^9 bytes); 0: the default fraction
 // of physical memory (if that is unknown, no limit: bytes = infinity).
-MemoryBudget ResolveMemoryBudget(double max_memory_gb);
+// InvalidArgument "--max_memory_gb: must be >= 0, got -1" for a negative or
+// NaN value.
+absl::StatusOr<MemoryBudget> ResolveMemoryBudget(double max_memory_gb);
 
 // "512 B", "3.2 MB", "41.0 GB" (powers of 10).
 std::string FormatBytes(double bytes);

@@ -6,14 +6,22 @@ namespace aanet {
 namespace {
 
 TEST(MemoryBudgetTest, FlagOrAFractionOfPhysicalMemory) {
-  const MemoryBudget flag = ResolveMemoryBudget(2.5);
+  const MemoryBudget flag = *ResolveMemoryBudget(2.5);
   EXPECT_EQ(flag.bytes, 2.5e9);
   EXPECT_EQ(OverBudget(flag),
             "over the memory budget of 2.5 GB (--max_memory_gb=2.5)");
-  const MemoryBudget machine = ResolveMemoryBudget(0);
+  const MemoryBudget machine = *ResolveMemoryBudget(0);
   EXPECT_GT(machine.bytes, 1e8);
   EXPECT_NE(machine.source.find("80% of this machine's"), std::string::npos)
       << machine.source;
+}
+
+TEST(MemoryBudgetTest, NegativeFlagIsAnError) {
+  const absl::StatusOr<MemoryBudget> budget = ResolveMemoryBudget(-1);
+  ASSERT_FALSE(budget.ok());
+  EXPECT_EQ(
+      budget.status().message(),
+      "--max_memory_gb: must be >= 0 (0: 80% of physical memory), got -1");
 }
 
 TEST(MemoryBudgetTest, FormatsBytes) {

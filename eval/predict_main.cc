@@ -83,8 +83,9 @@ absl::Status Run() {
                          ReadStates(states_path, predictor.num_particles()));
   // Checked before predicting: millions of predictions otherwise run for
   // minutes and then exhaust memory.
-  const MemoryBudget budget =
-      ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb));
+  AANET_ASSIGN_OR_RETURN(
+      const MemoryBudget budget,
+      ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb)));
   const double bytes = EstimatePredictionBytes(
       states.rows(), static_cast<int64_t>(dts->size()),
       predictor.num_particles(), absl::GetFlag(FLAGS_action_angle),

@@ -47,18 +47,20 @@ sleep_random() {
   sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 }
 
-# wait_handlers PID: waits until PID catches SIGINT (its handlers are in
-# place; before, a signal would kill it the default way, unlike a user's
-# Ctrl-C once it runs). A binary that never catches it fails the test.
+# wait_handlers PID: waits until PID catches SIGINT and SIGTERM (its
+# handlers are in place; before, a signal would kill it the default way,
+# unlike a user's Ctrl-C once it runs). A binary that never catches them
+# fails the test.
 wait_handlers() {
   local mask
   for _ in $(seq 1 2000); do
     mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null)
     [ -z "$mask" ] && break  # exited
-    (( (16#$mask & 2) != 0 )) && return 0
+    # Bits 1 and 14: signals 2 (SIGINT) and 15 (SIGTERM).
+    (( (16#$mask & 0x4002) == 0x4002 )) && return 0
     sleep 0.005
   done
-  fail "pid $1 never caught SIGINT"
+  fail "pid $1 never caught SIGINT and SIGTERM"
 }
 
 # same_as_ref NAME DIR: DIR's run files are those of the uninterrupted run

@@ -51,6 +51,10 @@ limited train_budget "over the memory budget of 1.0 MB (--max_memory_gb=0.001)" 
   "$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$tmp/small" \
   --set=training.num_steps=5 --max_memory_gb=0.001
 
+expect_error train_negative_budget "--max_memory_gb: must be >= 0" \
+  "$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$tmp/neg" \
+  --max_memory_gb=-1
+
 # A tiny run to evaluate and predict with.
 "$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$tmp/run" \
   --set=training.num_steps=5 > /dev/null 2>&1 || fail "train"
@@ -79,5 +83,9 @@ case "$last_error" in
   *) fail "predict_big: no estimate and budget in '$last_error'" ;;
 esac
 [ -e "$tmp/pred.csv" ] && fail "predict_big: wrote a file"
+
+expect_error predict_negative_budget "--max_memory_gb: must be >= 0" \
+  "$predict" --checkpoint="$tmp/run/best.h5" --states="$tmp/states.csv" \
+  --dt=1 --out="$tmp/pred1.csv" --max_memory_gb=-1
 
 finish "sizes are checked before work starts"

@@ -85,8 +85,9 @@ absl::Status Run() {
   // Checked before the first step: a batch and widths within the validated
   // limits can still need more memory than the machine has.
   {
-    const MemoryBudget budget =
-        ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb));
+    AANET_ASSIGN_OR_RETURN(
+        const MemoryBudget budget,
+        ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb)));
     const MemoryEstimate need = t.EstimateMemory();
     if (need.bytes > budget.bytes) {
       return absl::ResourceExhaustedError(absl::StrFormat(
