@@ -5,6 +5,7 @@
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "cli/stop_signals.h"
 #include "cli/usage.h"
 
 namespace aanet {
@@ -24,6 +25,11 @@ int RunMain(int argc, char** argv, const std::string& name,
   const absl::Status status = run();
   if (!status.ok()) {
     std::cerr << name << ": " << status.message() << "\n";
+    // Stopped by a signal (cli/stop_signals.h): the status a shell reports
+    // for a death by that signal, so that scripts tell it from a failure.
+    if (absl::IsCancelled(status) && StopSignals::Signal() != 0) {
+      return 128 + StopSignals::Signal();
+    }
     return 1;
   }
   return 0;

@@ -24,7 +24,8 @@
 //   5. a positional argument: "<name>: unexpected argument 'ARG'<hint>" on
 //      stderr, returns 1;
 //   6. run(): OK returns 0; an error prints "<name>: <message>" on stderr and
-//      returns 1.
+//      returns 1, or 128 + the signal's number (130, 143) for a Cancelled
+//      status after a SIGINT or SIGTERM caught by cli/stop_signals.h.
 // A binary whose failure is not an error of its own (a sweep with a failed
 // point) returns an error status carrying the line to print.
 #ifndef AANET_CLI_MAIN_SKELETON_H_

@@ -92,7 +92,8 @@ Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
     sink = sink + predicted(0, 0);
   }
   std::vector<double> seconds;
-  seconds.reserve(options.timing_repetitions);
+  // Not all at once: a budget may end the measurement long before.
+  seconds.reserve(std::min(options.timing_repetitions, 1 << 16));
   double spent = 0;
   for (int i = 0; i < options.timing_repetitions && (i == 0 || spent < budget);
        ++i) {
@@ -113,6 +114,65 @@ Timing MeasureTiming(const Predictor& predictor, const Eigen::MatrixXd& states,
   timing.set_min_seconds(seconds.front());
   timing.set_max_seconds(seconds.back());
   return timing;
+}
+
+// "40 s", "12 min", "3.5 hours", "2.1 days", "68 years".
+std::string FormatSeconds(double seconds) {
+  if (seconds < 120) return absl::StrFormat("%.0f s", seconds);
+  if (seconds < 7200) return absl::StrFormat("%.0f min", seconds / 60);
+  if (seconds < 2 * 86400) return absl::StrFormat("%.1f hours", seconds / 3600);
+  if (seconds < 365 * 86400)
+    return absl::StrFormat("%.1f days", seconds / 86400);
+  return absl::StrFormat("%.0f years", seconds / (365.25 * 86400));
+}
+
+// How long MeasureTiming would take at every timed jump, from one call of
+// each kind at the largest jump; an error if over max_timing_seconds.
+absl::Status CheckTimingCost(const Predictor& predictor,
+                             const Eigen::MatrixXd& single_state,
+                             const Eigen::MatrixXd& batch, int num_test,
+                             double time_step,
+                             const EvaluationOptions& options) {
+  int largest = 0, timed = 0, batch_timed = 0;
+  for (int jump : options.jumps) {
+    if (jump >= num_test) continue;
+    largest = std::max(largest, jump);
+    ++timed;
+    if (options.batch_timing_max_jump <= 0 ||
+        jump <= options.batch_timing_max_jump) {
+      ++batch_timed;
+    }
+  }
+  if (timed == 0) return absl::OkStatus();
+  auto time_one = [&](const Eigen::MatrixXd& states) {
+    const Clock::time_point start = Clock::now();
+    volatile double sink = predictor.Predict(states, largest * time_step)(0, 0);
+    (void)sink;
+    return Seconds(Clock::now() - start);
+  };
+  const double single = time_one(single_state);
+  const double batched = batch_timed > 0 ? time_one(batch) : 0.0;
+  // Calls of one timing: warm-up and measurement, each cut by the budget.
+  auto timing_seconds = [&](double call) {
+    const double calls =
+        static_cast<double>(options.timing_warmup) + options.timing_repetitions;
+    double seconds = calls * call;
+    if (options.timing_budget_seconds > 0) {
+      seconds = std::min(seconds, 2 * (options.timing_budget_seconds + call));
+    }
+    return seconds;
+  };
+  const double total =
+      timed * timing_seconds(single) + batch_timed * timing_seconds(batched);
+  if (total <= options.max_timing_seconds) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "--timing_repetitions=%d: %d timing(s) of one state and %d of a batch "
+      "of %d, %d calls each, would take about %s (one call at jump %d: "
+      "%.3g ms, %.3g ms for the batch), over --max_timing_seconds=%g; lower "
+      "--timing_repetitions (0 skips timing)",
+      options.timing_repetitions, timed, batch_timed, batch.rows(),
+      options.timing_warmup + options.timing_repetitions, FormatSeconds(total),
+      largest, 1e3 * single, 1e3 * batched, options.max_timing_seconds));
 }
 
 // Predictions of `inputs` [P, 2n] after dt, and which rows failed. One
@@ -334,6 +394,10 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
   const Eigen::MatrixXd single_state = test_states.topRows(1);
   const Eigen::MatrixXd batch =
       CycleRows(test_states, options.timing_batch_size);
+  if (options.measure_timing && options.max_timing_seconds > 0) {
+    AANET_RETURN_IF_ERROR(CheckTimingCost(predictor, single_state, batch,
+                                          num_test, time_step, options));
+  }
   for (int jump : options.jumps) {
     if (jump >= num_test) {
       report.add_skipped_jumps(jump);

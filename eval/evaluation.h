@@ -58,6 +58,13 @@ struct EvaluationOptions {
   // prediction (an ODE model at jump 400) is timed fewer times;
   // Timing::repetitions records how many calls were measured.
   double timing_budget_seconds = 0;
+  // > 0: before any timing, one call of each timing at the largest jump is
+  // timed, and if the timings would take longer than this in all (every
+  // jump at that call's time: an upper estimate for the integrating models)
+  // EvaluateModel refuses with InvalidArgument "--timing_repetitions=N: ...
+  // would take about <estimate> ... over --max_timing_seconds=S" (the eval
+  // binary's flags). 0: no limit.
+  double max_timing_seconds = 0;
   // > 0: losses and energy changes of a jump average over at most this many
   // pairs, evenly spaced through the test split (JumpMetrics::num_pairs
   // records how many); the integrating models are slow at long jumps.

@@ -1,6 +1,7 @@
 #include "eval/evaluation.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -319,6 +320,35 @@ TEST_F(EvaluationTest, TimingBudgetAndBatchJumpLimit) {
     EXPECT_EQ(m.single_state().warmup_calls(), 1);
     EXPECT_EQ(m.has_batch(), m.jump() <= 1);
   }
+}
+
+// eval --timing_repetitions=2000000000 ran for hours and reserved 16 GB:
+// the time of the timings is estimated first and refused over the limit,
+// in a moment, naming the flags and the estimate.
+TEST_F(EvaluationTest, TimingsOverTheTimeLimitAreRefusedUpFront) {
+  EvaluationOptions options = SmallOptions();
+  options.timing_repetitions = 2000000000;
+  options.max_timing_seconds = 3600;
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, *dataset_, options);
+  EXPECT_LT(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count(),
+      10.0);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(report.status().message()),
+              ::testing::AllOf(HasSubstr("--timing_repetitions=2000000000: "),
+                               HasSubstr("would take about "),
+                               HasSubstr("over --max_timing_seconds=3600")))
+      << report.status();
+  // Within the limit, or with a time budget per timing, it runs.
+  options.timing_repetitions = 3;
+  EXPECT_TRUE(EvaluateModel(*predictor_, *dataset_, options).ok());
+  options.timing_repetitions = 2000000000;
+  options.timing_budget_seconds = 0.01;
+  EXPECT_TRUE(EvaluateModel(*predictor_, *dataset_, options).ok());
 }
 
 TEST_F(EvaluationTest, CappedPairsAreEvenlySpacedAndRecomputable) {

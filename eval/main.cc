@@ -26,6 +26,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/main_skeleton.h"
 #include "cli/paths.h"
+#include "cli/stop_signals.h"
 #include "eval/evaluation.h"
 #include "fileio/text_file.h"
 #include "proto/evaluation.pb.h"
@@ -43,6 +44,9 @@ ABSL_FLAG(bool, allow_other_dataset, false,
           "trained on (a transfer study) instead of refusing");
 ABSL_FLAG(int, timing_repetitions, 30,
           "measured prediction calls per timing (0: no timing)");
+ABSL_FLAG(double, max_timing_seconds, 3600,
+          "refuse timings estimated to take longer than this, from one call "
+          "at the largest jump (0: no limit)");
 
 namespace aanet::eval {
 namespace {
@@ -56,6 +60,10 @@ std::string MedianMicroseconds(const Timing& timing, bool measured) {
 }
 
 absl::Status Run() {
+  // SIGINT/SIGTERM end eval at once, but not in the middle of writing its
+  // results (cli/stop_signals.h).
+  StopSignals signals(StopSignals::kExitNow,
+                      "eval: interrupted by {signal}; nothing written");
   if (absl::GetFlag(FLAGS_checkpoint).empty() ||
       absl::GetFlag(FLAGS_dataset).empty()) {
     return absl::InvalidArgumentError(
@@ -80,6 +88,12 @@ absl::Status Run() {
   options.measure_timing = repetitions > 0;
   options.allow_other_dataset = absl::GetFlag(FLAGS_allow_other_dataset);
   if (options.measure_timing) options.timing_repetitions = repetitions;
+  options.max_timing_seconds = absl::GetFlag(FLAGS_max_timing_seconds);
+  if (!(options.max_timing_seconds >= 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--max_timing_seconds: must be >= 0, got %g",
+                        options.max_timing_seconds));
+  }
   if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--", valid.message()));
   }
@@ -101,7 +115,12 @@ absl::Status Run() {
       EvaluationReport report,
       EvaluateCheckpoint(checkpoint_path, dataset_path, options));
   // Written before anything is printed, so a failure leaves only its error.
-  AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
+  {
+    CommitSection commit;
+    AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
+    StopSignals::SetExitMessage(
+        absl::StrCat("eval: interrupted by {signal} after writing ", out_path));
+  }
 
   std::cout << absl::StrFormat(
       "%s model, %d parameters, step %d; test split: last %d samples of %d "

@@ -20,7 +20,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/main_skeleton.h"
+#include "cli/memory_budget.h"
 #include "cli/paths.h"
+#include "cli/stop_signals.h"
 #include "eval/predictions.h"
 #include "fileio/text_file.h"
 #include "models/predictor.h"
@@ -36,6 +38,9 @@ ABSL_FLAG(std::string, dt, "1",
 ABSL_FLAG(std::string, out, "",
           "output file (.csv, .npy or .h5; default: "
           "<states stem>_predictions.<states extension> next to --states)");
+ABSL_FLAG(double, max_memory_gb, 0,
+          "refuse outputs whose estimated size is over this many GB "
+          "(default: 80% of physical memory)");
 ABSL_FLAG(bool, action_angle, false,
           "also write the Action-Angle Network's actions, angles and angular "
           "velocities");
@@ -46,6 +51,10 @@ namespace {
 namespace fs = std::filesystem;
 
 absl::Status Run() {
+  // SIGINT/SIGTERM end predict at once, but not in the middle of writing its
+  // output files (cli/stop_signals.h): all of them are written or none.
+  StopSignals signals(StopSignals::kExitNow,
+                      "predict: interrupted by {signal}; nothing written");
   if (absl::GetFlag(FLAGS_checkpoint).empty() ||
       absl::GetFlag(FLAGS_states).empty()) {
     return absl::InvalidArgumentError("--checkpoint and --states are required");
@@ -92,6 +101,22 @@ absl::Status Run() {
   }
   AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd states,
                          ReadStates(states_path, predictor.num_particles()));
+  // Checked before predicting: millions of predictions otherwise run for
+  // minutes and then exhaust memory.
+  AANET_ASSIGN_OR_RETURN(
+      const MemoryBudget budget,
+      ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb)));
+  const double bytes = EstimatePredictionBytes(
+      states.rows(), static_cast<int64_t>(dts->size()),
+      predictor.num_particles(), absl::GetFlag(FLAGS_action_angle),
+      *StatesFormatOf(out));
+  if (bytes > budget.bytes) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "--states x --dt: %d state(s) x %d dt need about %s to predict and "
+        "write to %s, %s; predict fewer states or dt per call",
+        states.rows(), dts->size(), FormatBytes(bytes), out,
+        OverBudget(budget)));
+  }
   absl::StatusOr<Predictions> predictions =
       PredictStates(predictor, states, *dts, absl::GetFlag(FLAGS_action_angle));
   if (!predictions.ok()) {
@@ -99,8 +124,14 @@ absl::Status Run() {
         predictions.status().code(),
         absl::StrCat(states_path, ": ", predictions.status().message()));
   }
-  AANET_RETURN_IF_ERROR(
-      WritePredictions(*predictions, predictor, checkpoint, out));
+  {
+    CommitSection commit;
+    AANET_RETURN_IF_ERROR(
+        WritePredictions(*predictions, predictor, checkpoint, out));
+    StopSignals::SetExitMessage(
+        absl::StrCat("predict: interrupted by {signal} after writing ",
+                     absl::StrJoin(PredictionFiles(*predictions, out), ", ")));
+  }
   std::cout << absl::StrFormat(
       "%s model (step %d): %d state(s) x %d dt -> %s\n",
       predictor.model().kind(), predictor.step(), states.rows(), dts->size(),

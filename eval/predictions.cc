@@ -293,6 +293,25 @@ std::vector<std::string> PredictionFiles(const Predictions& predictions,
   return files;
 }
 
+double EstimatePredictionBytes(int64_t num_states, int64_t num_dts,
+                               int num_particles, bool action_angle,
+                               StatesFormat format) {
+  const double rows = static_cast<double>(num_states) * num_dts;
+  const double numbers = rows * num_particles * (action_angle ? 5 : 2);
+  double bytes = 8 * numbers;  // Predictions
+  switch (format) {
+    case StatesFormat::kCsv:
+      // %.17g and a comma per number; the row's index and dt.
+      bytes += 26 * numbers + 40 * rows;
+      break;
+    case StatesFormat::kNpy:
+    case StatesFormat::kHdf5:
+      bytes += 2 * 8 * numbers;  // a stacked copy, the file image
+      break;
+  }
+  return bytes;
+}
+
 absl::Status WritePredictions(const Predictions& predictions,
                               const Predictor& predictor,
                               const std::string& checkpoint_path,

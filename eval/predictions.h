@@ -65,6 +65,16 @@ absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
                                           const std::vector<double>& dts,
                                           bool action_angle);
 
+// An upper estimate of the bytes PredictStates and WritePredictions hold at
+// once for `num_states` states x `num_dts` dts: the predictions (and
+// coordinates) in memory plus the output as it is built before its atomic
+// write (CSV text at up to 26 bytes a number; .npy and HDF5 a stacked copy
+// and the file image). //eval:predict refuses sizes over its memory budget
+// with it before predicting anything.
+double EstimatePredictionBytes(int64_t num_states, int64_t num_dts,
+                               int num_particles, bool action_angle,
+                               StatesFormat format);
+
 // Writes `predictions` to `path` (format from the extension), atomically;
 // `checkpoint_path` is recorded in HDF5 output. The .npy files of one call
 // (PredictionFiles) are replaced together: a failure changes none of them.

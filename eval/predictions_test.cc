@@ -277,6 +277,26 @@ TEST(PredictionsTest, NpyFilesAreReplacedAllOrNone) {
   EXPECT_EQ(entries, 4);  // no temporary left
 }
 
+// The estimate //eval:predict checks before predicting: above what the
+// output takes, and the 100,000 states x 2,000 dt far above a
+// machine's memory.
+TEST(PredictionsTest, EstimatesTheBytesOfPredictionsAndTheirOutput) {
+  Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
+  const std::vector<double> dts = {1, 50, 1e-7};
+  absl::StatusOr<Predictions> p =
+      PredictStates(predictor, SomeStates(), dts, true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  const std::string csv = TempPath("estimate.csv");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "aa.h5", csv).ok());
+  const double estimate = EstimatePredictionBytes(
+      SomeStates().rows(), dts.size(), 3, true, StatesFormat::kCsv);
+  EXPECT_GT(estimate, static_cast<double>(ReadAll(csv).size()));
+  EXPECT_GT(EstimatePredictionBytes(100000, 2000, 2, false, StatesFormat::kCsv),
+            3e10);
+  EXPECT_GT(EstimatePredictionBytes(100000, 2000, 2, false, StatesFormat::kNpy),
+            1.5e10);
+}
+
 TEST(PredictionsTest, CoordinatesNeedTheActionAngleNetwork) {
   Predictor predictor = MakePredictor(kEuler, "eu.h5");
   EXPECT_TRUE(PredictStates(predictor, SomeStates(), {1}, false).ok());

@@ -84,22 +84,39 @@ absl::Status Validate(const SweepConfig& config) {
     if (axis.values().empty()) {
       return error(field + ".values", "must not be empty");
     }
+    std::set<std::string> seen;
     for (const std::string& value : axis.values()) {
       if (value.find_first_of("/\\") != std::string::npos) {
         return error(field + ".values",
                      absl::StrCat("'", value, "' contains '/'"));
+      }
+      if (!seen.insert(value).second) {
+        return error(field + ".values",
+                     absl::StrCat("'", value, "' appears twice"));
       }
     }
   }
   if (config.num_train_samples().empty()) {
     return error("num_train_samples", "must not be empty");
   }
+  // A repeated value would run twice into one point directory and read as
+  // two results with a spread of 0.
+  std::set<int> samples;
   for (int n : config.num_train_samples()) {
     if (n < 2) {
       return error("num_train_samples", absl::StrCat("must be >= 2, got ", n));
     }
+    if (!samples.insert(n).second) {
+      return error("num_train_samples", absl::StrCat(n, " appears twice"));
+    }
   }
   if (config.seeds().empty()) return error("seeds", "must not be empty");
+  std::set<uint64_t> seeds;
+  for (uint64_t seed : config.seeds()) {
+    if (!seeds.insert(seed).second) {
+      return error("seeds", absl::StrCat(seed, " appears twice"));
+    }
+  }
   const SweepEvaluation& e = config.evaluation();
   for (int jump : e.jumps()) {
     if (jump < 1) return error("evaluation.jumps", "must be >= 1");

@@ -31,6 +31,9 @@ struct PlannedDataset {
   Experiment experiment;    // the simulation config
   std::string config_text;
   double k_pair = 0;
+  // data_gen::DatasetHash of its contents, set once the file is in place
+  // (EnsureDataset, prepare.h): with the name, the dataset's identity.
+  std::string hash;
 };
 
 struct PlannedPoint {

@@ -277,6 +277,38 @@ TEST(ReadSweepConfigTest,
   EXPECT_EQ(points, expected);
 }
 
+// A repeated grid value would run twice into one directory and be reported
+// as two seeds (or sample counts) with a spread of 0.
+TEST(PlanSweepTest, DuplicateGridValuesAreRefused) {
+  struct Case {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {R"pb(seeds: [ 0, 0 ])pb", "seeds: 0 appears twice"},
+      {R"pb(seeds: [ 3, 4, 3 ])pb", "seeds: 3 appears twice"},
+      {R"pb(num_train_samples: [ 50, 50 ])pb",
+       "num_train_samples: 50 appears twice"},
+      {R"pb(axes {
+              field: "training.batch_size"
+              values: [ "5", "5" ]
+            })pb",
+       "axes[0].values: '5' appears twice"},
+  };
+  for (const Case& c : cases) {
+    SweepConfig config = Parse(kSweep);
+    SweepConfig edit = Parse(c.text);
+    if (edit.seeds_size() > 0) *config.mutable_seeds() = edit.seeds();
+    if (edit.num_train_samples_size() > 0) {
+      *config.mutable_num_train_samples() = edit.num_train_samples();
+    }
+    *config.mutable_axes() = edit.axes();
+    absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+    ASSERT_FALSE(plan.ok()) << c.text;
+    EXPECT_NE(plan.status().message().find(c.message), std::string::npos)
+        << plan.status();
+  }
+}
+
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/progress.h"
+#include "cli/stop_signals.h"
 #include "data_gen/dataset.h"
 #include "eval/evaluation.h"
 #include "proto/experiment.pb.h"
@@ -55,11 +56,25 @@ absl::Status RunPoint(const std::string& directory) {
   }
   ProgressLine progress(stderr, 30.0, /*interactive=*/false);
   const auto start = std::chrono::steady_clock::now();
-  absl::Status trained = t.Run([&](const train::ProgressInfo& info) {
-    progress.Update(train::DescribeProgress(info), info.step == info.num_steps);
-  });
+  absl::Status trained = t.Run(
+      [&](const train::ProgressInfo& info) {
+        progress.Update(train::DescribeProgress(info),
+                        info.step == info.num_steps);
+      },
+      -1, &StopSignals::Requested);
   progress.Finish();
+  if (absl::IsCancelled(trained)) {
+    return absl::CancelledError(absl::StrCat(
+        "interrupted by ", StopSignals::SignalName(StopSignals::Signal()), "; ",
+        trained.message(), "; a rerun of the sweep resumes it"));
+  }
   AANET_RETURN_IF_ERROR(trained);
+  // The evaluation has no steps to finish: a signal now (or one that came
+  // during the last step) ends the worker at once; a rerun evaluates.
+  StopSignals::SetExitMessage(
+      "sweep: interrupted by {signal} after training; a rerun of the sweep "
+      "evaluates the point");
+  StopSignals::SetMode(StopSignals::kExitNow);
   std::cerr << absl::StrFormat(
       "trained in %.1f s (%.1f CPU s)\n",
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -85,7 +100,13 @@ absl::Status RunPoint(const std::string& directory) {
   // accounting has no other record of it).
   std::cerr << absl::StrFormat("point done: %.1f CPU s in total\n",
                                CpuSeconds());
-  return eval::WriteEvaluationJson(report, (dir / "evaluation.json").string());
+  CommitSection commit;
+  const absl::Status written =
+      eval::WriteEvaluationJson(report, (dir / "evaluation.json").string());
+  StopSignals::SetExitMessage(
+      "sweep: interrupted by {signal} after writing the point's "
+      "evaluation.json");
+  return written;
 }
 
 std::optional<int> RunWorkerIfRequested(int argc, char** argv) {
@@ -93,10 +114,19 @@ std::optional<int> RunWorkerIfRequested(int argc, char** argv) {
   if (argc != 2 || std::string(argv[1]).rfind(kFlag, 0) != 0) {
     return std::nullopt;
   }
+  // SIGTERM from the sweep stopping its workers, or from Slurm (a time
+  // limit, scancel): training finishes its step and checkpoints, as
+  // train does (cli/stop_signals.h), so a rerun loses nothing.
+  StopSignals signals(StopSignals::kFinishStep,
+                      "sweep: interrupted again by {signal}; exiting now; the "
+                      "point's last complete checkpoint is intact");
   absl::Status status =
       RunPoint(std::string(argv[1]).substr(sizeof(kFlag) - 1));
   if (!status.ok()) {
     std::cerr << "sweep: " << status.message() << "\n";
+    if (absl::IsCancelled(status) && StopSignals::Signal() != 0) {
+      return 128 + StopSignals::Signal();
+    }
     return 1;
   }
   return 0;

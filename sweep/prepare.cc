@@ -4,12 +4,14 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "data_gen/dataset.h"
+#include "fileio/file_lock.h"
 #include "fileio/text_file.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -20,32 +22,6 @@ namespace aanet::sweep {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Reuses an existing dataset file only if it was generated from the same
-// config text; otherwise (re)generates it.
-absl::Status EnsureDataset(const PlannedDataset& dataset,
-                           ProgressLine& progress) {
-  // A killed writer's (data_gen's or a sweep's) temporary, even when the
-  // dataset itself is reused.
-  RemoveStaleTemporaries(dataset.path);
-  if (fs::exists(dataset.path)) {
-    absl::StatusOr<data_gen::Dataset> existing =
-        data_gen::ReadDataset(dataset.path);
-    if (existing.ok() && existing->config_text == dataset.config_text) {
-      return absl::OkStatus();
-    }
-  }
-  absl::StatusOr<data_gen::Dataset> generated =
-      data_gen::GenerateDataset(dataset.experiment, dataset.config_text);
-  if (!generated.ok()) {
-    return absl::Status(
-        generated.status().code(),
-        absl::StrCat(dataset.config_path, ": ", generated.status().message()));
-  }
-  AANET_RETURN_IF_ERROR(data_gen::WriteDataset(*generated, dataset.path));
-  progress.Print(absl::StrCat("generated ", dataset.path));
-  return absl::OkStatus();
-}
 
 // Wall seconds of the points an earlier run finished, by directory, from
 // its sweep_results.json (empty if there is none or it does not parse).
@@ -68,11 +44,64 @@ std::map<std::string, double> EarlierWallSeconds(const std::string& sweep_dir) {
 
 }  // namespace
 
+absl::Status EnsureDataset(PlannedDataset& dataset, ProgressLine& progress) {
+  const fs::path path(dataset.path);
+  // Held from the check to the rename, so that two sweeps cannot both find
+  // the file missing and write different contents one after the other.
+  AANET_ASSIGN_OR_RETURN(
+      FileLock lock,
+      FileLock::Acquire(
+          (path.parent_path() / ("." + path.filename().string() + ".lock"))
+              .string()));
+  // A killed writer's (data_gen's or a sweep's) temporary, even when the
+  // dataset itself is reused.
+  RemoveStaleTemporaries(dataset.path);
+  std::optional<data_gen::Dataset> existing;
+  if (fs::exists(path)) {
+    absl::StatusOr<data_gen::Dataset> read =
+        data_gen::ReadDataset(dataset.path);
+    // An unreadable file trained nothing: it is replaced.
+    if (read.ok()) existing = *std::move(read);
+  }
+  // The same config text gives the same numbers: no need to generate.
+  if (existing.has_value() && existing->config_text == dataset.config_text) {
+    dataset.hash = data_gen::DatasetHash(*existing);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<data_gen::Dataset> generated =
+      data_gen::GenerateDataset(dataset.experiment, dataset.config_text);
+  if (!generated.ok()) {
+    return absl::Status(
+        generated.status().code(),
+        absl::StrCat(dataset.config_path, ": ", generated.status().message()));
+  }
+  dataset.hash = data_gen::DatasetHash(*generated);
+  if (existing.has_value()) {
+    const std::string hash = data_gen::DatasetHash(*existing);
+    if (hash == dataset.hash) return absl::OkStatus();
+    Experiment recorded;
+    std::string origin = "another config";
+    if (ParseTextProto(existing->config_text, dataset.path, &recorded).ok() &&
+        !recorded.name().empty()) {
+      origin = absl::StrCat("config '", recorded.name(), "'");
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        dataset.path, ": holds other contents (dataset hash ", hash, ", from ",
+        origin, ") than dataset '", dataset.name, "' of this sweep (hash ",
+        dataset.hash, ", ", dataset.config_path,
+        "); give the dataset another name, use another --output_root, or "
+        "remove the file"));
+  }
+  AANET_RETURN_IF_ERROR(data_gen::WriteDataset(*generated, dataset.path));
+  progress.Print(absl::StrCat("generated ", dataset.path));
+  return absl::OkStatus();
+}
+
 absl::StatusOr<PreparedSweep> PrepareSweep(
     SweepPlan plan, const SweepConfigFile& config, int parallelism,
     const std::function<bool(int index)>& in_progress, ProgressLine& progress,
     bool dry_run) {
-  for (const PlannedDataset& dataset : plan.datasets) {
+  for (PlannedDataset& dataset : plan.datasets) {
     AANET_RETURN_IF_ERROR(EnsureDataset(dataset, progress));
   }
   std::map<std::string, double> earlier_seconds =

@@ -26,7 +26,20 @@ struct PreparedSweep {
   std::vector<int> to_run;
 };
 
-// Generates (or regenerates) the sweep's datasets, then sorts the points:
+// Puts the sweep's dataset in place at dataset.path and sets dataset.hash.
+// A dataset's identity is its name and its contents (data_gen::DatasetHash):
+// an existing file of the same contents is kept (whatever config text it
+// records), a missing or unreadable one is generated, and one of other
+// contents is refused, since another sweep on the same output root may
+// train on it: FailedPrecondition "<path>: holds other contents (dataset
+// hash A, from <its config name>) than dataset '<name>' of this sweep (hash
+// B, <config path>); give the dataset another name, use another
+// --output_root, or remove the file". The check and the generation hold the
+// lock <datasets>/.<name>.h5.lock (fileio/file_lock.h), waiting for another
+// sweep generating the same file.
+absl::Status EnsureDataset(PlannedDataset& dataset, ProgressLine& progress);
+
+// Puts the sweep's datasets in place (EnsureDataset), then sorts the points:
 // - unchanged point.pbtxt and evaluation.json present: SKIPPED, with the wall
 //   seconds an earlier run recorded in sweep_results.json;
 // - `in_progress(index)` (a worker elsewhere still owns the point, e.g. a

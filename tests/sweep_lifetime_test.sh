@@ -4,8 +4,9 @@
 # 1. SIGKILL to the sweep process alone: its workers die too (no orphans).
 # 2. A second sweep on a running sweep's directory fails with one line naming
 #    the first one's host:PID, and starts no worker.
-# 3. SIGTERM to the sweep process alone: it stops its workers, says so in one
-#    line, exits 1 and leaves the stopped points PENDING (not FAILED).
+# 3. SIGTERM to the sweep process alone: it stops its workers (each
+#    finishes its step and checkpoints it), says so in one line, exits 1 and
+#    leaves the stopped points PENDING (not FAILED).
 #   sweep_lifetime_test.sh SWEEP_BINARY SWEEP_CONFIG
 set -uo pipefail
 
@@ -77,5 +78,14 @@ tail -1 "$tmp/run2.log" | grep -q "sweep: interrupted by Terminated; stopped 2 r
 r = json.load(open(sys.argv[1]))
 assert [p["status"] for p in r["points"]] == ["PENDING"] * 2, r["points"]' \
   "$sweep_dir/sweep_results.json" || fail "stopped points are not PENDING"
+# The stopped workers finished their step and checkpointed it, as train
+# does on SIGTERM.
+for log in "$sweep_dir"/*/*/*/*/log.txt; do
+  last=$(tr '\r' '\n' < "$log" | grep -v '^$' | tail -n 1)
+  case "$last" in
+    "sweep: interrupted by SIGTERM; stopped at step "*" of 10000000; $(dirname "$log")/checkpoint.h5 holds it; a rerun of the sweep resumes it") ;;
+    *) fail "stopped worker's last line: '$last'" ;;
+  esac
+done
 
 finish "sweep lifetime checks passed"

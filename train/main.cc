@@ -19,9 +19,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/main_skeleton.h"
+#include "cli/memory_budget.h"
 #include "cli/paths.h"
 #include "cli/progress.h"
 #include "cli/set_flags.h"
+#include "cli/stop_signals.h"
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
@@ -41,11 +43,20 @@ ABSL_FLAG(int64_t, extend_to, 0,
           "jump schedule keeps its ramp; train/README.md)");
 ABSL_FLAG(std::string, init_from, "",
           "start a new run from this checkpoint's parameters and scaler");
+ABSL_FLAG(double, max_memory_gb, 0,
+          "refuse configs whose training is estimated to need more memory "
+          "than this many GB (default: 80% of physical memory)");
 
 namespace aanet::train {
 namespace {
 
 absl::Status Run() {
+  // SIGINT/SIGTERM: the step in progress finishes and is checkpointed (see
+  // below); a second signal ends the process at once, with the last
+  // complete checkpoint intact.
+  StopSignals signals(StopSignals::kFinishStep,
+                      "train: interrupted again by {signal}; exiting now "
+                      "without a new checkpoint");
   RunFlags flags;
   flags.config = ResolveUserPath(absl::GetFlag(FLAGS_config));
   flags.overrides = SetFlags();
@@ -58,6 +69,9 @@ absl::Status Run() {
   const std::string& run_dir = setup.run_dir;
   const std::string& dataset_path = setup.dataset_path;
   const bool resume = setup.resume;
+  StopSignals::SetExitMessage(absl::StrCat(
+      "train: interrupted again by {signal}; exiting now; ", run_dir,
+      "/checkpoint.h5, if any, holds the last complete checkpoint"));
 
   absl::StatusOr<std::unique_ptr<Trainer>> trainer =
       Trainer::Create(setup.config.experiment, setup.config.text, setup.dataset,
@@ -68,6 +82,24 @@ absl::Status Run() {
         absl::StrCat(setup.config_source, ": ", trainer.status().message()));
   }
   Trainer& t = **trainer;
+  // Checked before the first step: a batch and widths within the validated
+  // limits can still need more memory than the machine has.
+  {
+    AANET_ASSIGN_OR_RETURN(
+        const MemoryBudget budget,
+        ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb)));
+    const MemoryEstimate need = t.EstimateMemory();
+    if (need.bytes > budget.bytes) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "%s: training.batch_size=%d with this model (%d parameters) needs "
+          "about %s to train (%s per state at jump %d, %d states at once), "
+          "%s; lower training.batch_size or the model's widths",
+          setup.config_source, t.options().batch_size,
+          t.model().parameters().NumScalars(), FormatBytes(need.bytes),
+          FormatBytes(need.bytes_per_row), t.options().max_jump, need.rows,
+          OverBudget(budget)));
+    }
+  }
   // One writer per run directory, for this process's life: SetUpRun took
   // the lock before looking inside the directory; the trainer keeps it.
   if (setup.lock.has_value()) {
@@ -101,17 +133,31 @@ absl::Status Run() {
   ProgressLine progress;
   const auto start = std::chrono::steady_clock::now();
   const int64_t first_step = t.step();
-  absl::Status status = t.Run([&](const ProgressInfo& info) {
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count();
-    const double rate = (info.step - first_step) / std::max(elapsed, 1e-9);
-    std::string text = DescribeProgress(info);
-    absl::StrAppendFormat(&text, "  %.0f steps/s  ETA %s", rate,
-                          FormatDuration((info.num_steps - info.step) / rate));
-    progress.Update(text, info.step == info.num_steps);
-  });
+  absl::Status status = t.Run(
+      [&](const ProgressInfo& info) {
+        const double elapsed = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - start)
+                                   .count();
+        const double rate = (info.step - first_step) / std::max(elapsed, 1e-9);
+        std::string text = DescribeProgress(info);
+        absl::StrAppendFormat(
+            &text, "  %.0f steps/s  ETA %s", rate,
+            FormatDuration((info.num_steps - info.step) / rate));
+        progress.Update(text, info.step == info.num_steps);
+      },
+      -1, &StopSignals::Requested);
   progress.Finish();
+  if (absl::IsCancelled(status)) {
+    // One line: where the state is and how to continue.
+    const bool saved = std::filesystem::exists(std::filesystem::path(run_dir) /
+                                               "checkpoint.h5");
+    return absl::CancelledError(absl::StrCat(
+        "interrupted by ", StopSignals::SignalName(StopSignals::Signal()), "; ",
+        status.message(),
+        saved ? absl::StrCat("; resume with: bazel run //train -- --out=",
+                             run_dir, " --resume")
+              : ""));
+  }
   AANET_RETURN_IF_ERROR(status);
 
   const double elapsed =

@@ -16,6 +16,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "cli/stop_signals.h"
 #include "fileio/text_file.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
@@ -289,6 +290,43 @@ Evaluation Trainer::Evaluate(int jump) {
   return e;
 }
 
+MemoryEstimate Trainer::EstimateMemory() {
+  const data_gen::StatePairs& train = TrainPairs(1);  // the most pairs
+  const double dt = options_.max_jump * time_step_;
+  auto tape_bytes = [&](int rows) {
+    ad::Tape tape;
+    const Eigen::MatrixXd states = train.inputs.topRows(1).replicate(rows, 1);
+    model_->Forward(tape, tape.Constant(states), dt);
+    double values = 0;
+    for (int i = 0; i < tape.size(); ++i) {
+      values += static_cast<double>(tape.value(i).size());
+    }
+    return 8 * values;
+  };
+  const double one = tape_bytes(1);
+  const double two = tape_bytes(2);
+  MemoryEstimate estimate;
+  estimate.bytes_per_row = std::max(two - one, 0.0);
+  const double fixed = std::max(one - estimate.bytes_per_row, 0.0);
+  const int64_t train_rows = train.inputs.rows();
+  const int64_t test_rows = static_cast<int64_t>(options_.num_test_samples) *
+                            dataset_->num_trajectories();
+  // The published batch rule draws no more states than the jump has pairs.
+  const int64_t batch_rows =
+      options_.batch_rule == TrainingConfig::MIN_OF_BATCH_SIZE_AND_PAIRS
+          ? std::min<int64_t>(options_.batch_size, train_rows)
+          : options_.batch_size;
+  const double step_rows = 3.0 * static_cast<double>(batch_rows);
+  estimate.rows = std::max(batch_rows, train_rows);
+  const double parameters =
+      8.0 * 5 * static_cast<double>(model_->parameters().NumScalars());
+  estimate.bytes = fixed + parameters +
+                   estimate.bytes_per_row *
+                       (std::max(step_rows, static_cast<double>(train_rows)) +
+                        static_cast<double>(test_rows));
+  return estimate;
+}
+
 absl::Status Trainer::LockRunDirectory() {
   if (lock_.has_value()) return absl::OkStatus();
   AANET_ASSIGN_OR_RETURN(DirectoryLock lock, DirectoryLock::Acquire(run_dir_));
@@ -298,7 +336,7 @@ absl::Status Trainer::LockRunDirectory() {
 
 absl::Status Trainer::Run(
     const std::function<void(const ProgressInfo&)>& progress,
-    int64_t stop_at_step) {
+    int64_t stop_at_step, const std::function<bool()>& stop) {
   AANET_RETURN_IF_ERROR(LockRunDirectory());
   AANET_RETURN_IF_ERROR(WriteTextFileAtomically(
       (fs::path(run_dir_) / kConfigFile).string(), config_text_));
@@ -308,6 +346,16 @@ absl::Status Trainer::Run(
 
   ProgressInfo info;
   info.num_steps = options_.num_steps;
+  if (stop && step_ < options_.num_steps && stop()) {
+    if (step_ == 0) {
+      return absl::CancelledError(
+          "stopped before the first step; nothing was saved");
+    }
+    if (checkpoint_step_ != step_) AANET_RETURN_IF_ERROR(WriteCheckpoints());
+    return absl::CancelledError(absl::StrFormat(
+        "stopped at step %d of %d; %s holds it", step_, options_.num_steps,
+        (fs::path(run_dir_) / kCheckpointFile).string()));
+  }
   while (step_ < options_.num_steps &&
          (stop_at_step < 0 || step_ < stop_at_step)) {
     const int jump =
@@ -341,8 +389,7 @@ absl::Status Trainer::Run(
       info.last_evaluation = &evaluations_.back();
     }
     if (step_ % options_.checkpoint_every == 0 || last) {
-      AANET_RETURN_IF_ERROR(WriteBest());
-      AANET_RETURN_IF_ERROR(WriteLatest());
+      AANET_RETURN_IF_ERROR(WriteCheckpoints());
     }
     info.step = step_;
     info.jump = jump;
@@ -355,7 +402,21 @@ absl::Status Trainer::Run(
     info.action_variance_weight = options_.action_variance_weight;
     info.has_actions = last_has_actions_;
     if (progress) progress(info);
+    if (stop && !last && stop()) {
+      if (checkpoint_step_ != step_) AANET_RETURN_IF_ERROR(WriteCheckpoints());
+      return absl::CancelledError(absl::StrFormat(
+          "stopped at step %d of %d; %s holds it", step_, options_.num_steps,
+          (fs::path(run_dir_) / kCheckpointFile).string()));
+    }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Trainer::WriteCheckpoints() {
+  CommitSection commit;
+  AANET_RETURN_IF_ERROR(WriteBest());
+  AANET_RETURN_IF_ERROR(WriteLatest());
+  checkpoint_step_ = step_;
   return absl::OkStatus();
 }
 
@@ -526,6 +587,7 @@ absl::Status Trainer::Resume() {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", status.message()));
   step_ = checkpoint.step;
+  checkpoint_step_ = step_;
   best_loss_ = training.best_loss;
   best_step_ = training.best_step;
   if (best_step_ >= 0) {

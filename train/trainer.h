@@ -94,6 +94,13 @@ std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 // test for a last line cut off by a crash.
 bool IsCompleteJsonObjectLine(const std::string& line);
 
+// The memory training needs at its peak (Trainer::EstimateMemory).
+struct MemoryEstimate {
+  double bytes = 0;          // the estimate of the peak
+  double bytes_per_row = 0;  // tape values of one state at max_jump
+  int64_t rows = 0;          // the most states on the tape at once
+};
+
 class Trainer {
  public:
   // Validates the experiment's model and training configs against the
@@ -129,11 +136,32 @@ class Trainer {
   // tensor>; stopped" and names the files that keep a state (best.h5, which
   // then holds the best state so far; checkpoint.h5, left as it was), or says
   // that none was saved.
+  //
+  // `stop` (if set) is asked after every step, once that step's evaluation
+  // and periodic checkpoint are done: when it says true, the trainer writes
+  // best.h5 and checkpoint.h5 for the current step (unless just written), so
+  // that --resume continues bit for bit from there, and returns Cancelled
+  // "stopped at step N of M; <run_dir>/checkpoint.h5 holds it" (or "stopped
+  // before the first step; nothing was saved"). train stops on SIGINT and
+  // SIGTERM this way (cli/stop_signals.h).
   absl::Status Run(const std::function<void(const ProgressInfo&)>& progress,
-                   int64_t stop_at_step = -1);
+                   int64_t stop_at_step = -1,
+                   const std::function<bool()>& stop = nullptr);
 
   // Evaluates the current parameters at `jump` (no update, no file).
   Evaluation Evaluate(int jump);
+
+  // Estimates the peak memory of Run from the config and a measured forward
+  // pass: the tape's values for 1 and 2 states at max_jump give a fixed
+  // part and a part per state; a step holds its batch (batch_size, or
+  // fewer under the published batch rule: the pairs at jump 1) with values,
+  // gradients and backward temporaries (3 times the values), an evaluation
+  // every training pair at jump 1 (values only) and predictions of the
+  // test pairs; plus the parameters with their gradients, Adam moments and
+  // best copy. Takes about one forward pass of 2 states; changes no state
+  // that training reads (train refuses a config over its memory budget with
+  // it before the first step).
+  MemoryEstimate EstimateMemory();
 
   const Model& model() const { return *model_; }
   Model& mutable_model() { return *model_; }
@@ -168,6 +196,9 @@ class Trainer {
   absl::Status WriteBest() const;
   // checkpoint.h5 with the current parameters and training state.
   absl::Status WriteLatest() const;
+  // best.h5 and checkpoint.h5, as one commit (a signal cannot end the
+  // process between them, cli/stop_signals.h): a resumed run reads both.
+  absl::Status WriteCheckpoints();
   absl::Status AppendMetrics(const Evaluation& evaluation);
   absl::Status RewriteMetricsUpTo(int64_t step);
   void SampleBatch(int jump);
@@ -190,8 +221,9 @@ class Trainer {
   ad::Adam adam_;
   ad::Tape tape_;
   Random random_{0};
-  int64_t step_ = 0;        // steps completed
-  double time_step_ = 1.0;  // the dataset's sampling interval
+  int64_t step_ = 0;              // steps completed
+  int64_t checkpoint_step_ = -1;  // step of checkpoint.h5 (-1: none known)
+  double time_step_ = 1.0;        // the dataset's sampling interval
 
   Eigen::VectorXd best_parameters_;
   double best_loss_ = 0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
@@ -236,6 +237,88 @@ TEST_F(TrainerTest, ResumedRunMatchesUninterruptedRunBitForBit) {
   for (size_t i = 0; i < best->parameters.size(); ++i) {
     EXPECT_EQ(best->parameters[i].value, full_best->parameters[i].value);
   }
+}
+
+// A stop request (train's SIGINT/SIGTERM) at any step, not only at a
+// checkpoint: the trainer writes the state of that step, and the resumed run
+// ends with the same files, byte for byte, as an uninterrupted one.
+TEST_F(TrainerTest, StoppedAtAnyStepResumesBitForBit) {
+  const std::string full_dir = RunDir("stop_full");
+  ASSERT_TRUE(MakeTrainer(full_dir)->Run(nullptr).ok());
+  for (int stop_at : {1, 49, 50, 173, 200, 299}) {
+    const std::string dir = RunDir(absl::StrCat("stop_", stop_at));
+    std::unique_ptr<Trainer> first = MakeTrainer(dir);
+    Trainer* t = first.get();
+    const absl::Status stopped =
+        first->Run(nullptr, -1, [&] { return t->step() >= stop_at; });
+    ASSERT_EQ(stopped.code(), absl::StatusCode::kCancelled) << stopped;
+    EXPECT_THAT(std::string(stopped.message()),
+                HasSubstr(absl::StrCat("stopped at step ", stop_at, " of 300; ",
+                                       dir, "/checkpoint.h5 holds it")));
+    first.reset();
+    absl::StatusOr<Checkpoint> latest = ReadCheckpoint(dir + "/checkpoint.h5");
+    ASSERT_TRUE(latest.ok()) << latest.status();
+    EXPECT_EQ(latest->step, stop_at);
+
+    std::unique_ptr<Trainer> resumed = MakeTrainer(dir);
+    ASSERT_TRUE(resumed->Resume().ok());
+    EXPECT_EQ(resumed->step(), stop_at);
+    ASSERT_TRUE(resumed->Run(nullptr).ok());
+    for (const char* file : {"checkpoint.h5", "best.h5", "metrics.jsonl"}) {
+      EXPECT_EQ(ReadAll(dir + "/" + file), ReadAll(full_dir + "/" + file))
+          << file << " after a stop at step " << stop_at;
+    }
+  }
+  // A stop asked before the first step saves nothing.
+  const std::string dir = RunDir("stop_before");
+  const absl::Status stopped =
+      MakeTrainer(dir)->Run(nullptr, -1, [] { return true; });
+  EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled) << stopped;
+  EXPECT_THAT(std::string(stopped.message()), HasSubstr("nothing was saved"));
+  EXPECT_FALSE(fs::exists(dir + "/checkpoint.h5"));
+  // One asked before the first step of a later Run saves the steps taken.
+  const std::string later = RunDir("stop_later");
+  std::unique_ptr<Trainer> t = MakeTrainer(later);
+  ASSERT_TRUE(t->Run(nullptr, 120).ok());
+  EXPECT_EQ(t->Run(nullptr, -1, [] { return true; }).code(),
+            absl::StatusCode::kCancelled);
+  absl::StatusOr<Checkpoint> saved = ReadCheckpoint(later + "/checkpoint.h5");
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(saved->step, 120);
+}
+
+// train checks this estimate before the first step: a batch and a flow
+// width within the validated limits ended in std::bad_alloc.
+TEST_F(TrainerTest, MemoryEstimateGrowsWithBatchAndWidth) {
+  std::unique_ptr<Trainer> small = MakeTrainer(RunDir("memory_small"));
+  const MemoryEstimate s = small->EstimateMemory();
+  EXPECT_GT(s.bytes_per_row, 16 * 6 * 8.0);  // a value per layer and unit
+  EXPECT_GT(s.bytes, 1e5);
+  EXPECT_LT(s.bytes, 1e8);
+  // Estimating changes nothing training reads.
+  std::unique_ptr<Trainer> plain = MakeTrainer(RunDir("memory_plain"));
+  ASSERT_TRUE(small->Run(nullptr, 60).ok());
+  ASSERT_TRUE(plain->Run(nullptr, 60).ok());
+  EXPECT_EQ(small->model().parameters().Flatten(),
+            plain->model().parameters().Flatten());
+
+  std::string big = kConfig;
+  big.replace(big.find("hidden_width: 16"), 16, "hidden_width: 10000");
+  big.replace(big.find("batch_size: 50"), 14, "batch_size: 100000");
+  // The published batch rule draws at most the 99 pairs at jump 1.
+  std::unique_ptr<Trainer> capped = MakeTrainer(RunDir("memory_capped"), big);
+  ASSERT_NE(capped, nullptr);
+  const MemoryEstimate c = capped->EstimateMemory();
+  EXPECT_EQ(c.rows, 99);
+  EXPECT_GT(c.bytes_per_row, 100 * s.bytes_per_row);
+  EXPECT_LT(c.bytes, 1e10) << c.bytes;
+  big.replace(big.find("seed: 3"), 7, "seed: 3 batch_rule: ALWAYS_BATCH_SIZE");
+  std::unique_ptr<Trainer> large = MakeTrainer(RunDir("memory_large"), big);
+  ASSERT_NE(large, nullptr);
+  const MemoryEstimate l = large->EstimateMemory();
+  EXPECT_EQ(l.rows, 100000);
+  EXPECT_GT(l.bytes, 1e11) << l.bytes;
+  EXPECT_EQ(l.bytes_per_row, c.bytes_per_row);
 }
 
 TEST_F(TrainerTest, ResumeRejectsADifferentConfig) {
