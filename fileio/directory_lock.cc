@@ -13,6 +13,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "fileio/file_lock.h"
+#include "status/status_macros.h"
 
 namespace aanet {
 namespace {
@@ -34,12 +36,6 @@ bool IsTemporaryName(const std::string& name) {
   return true;
 }
 
-// The refusal of a lock path that is not a regular file.
-absl::Status NotALockFile(const std::string& path, const std::string& what) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      path, ": ", what, "; refusing to use it as a lock file (remove it)"));
-}
-
 }  // namespace
 
 std::string DirectoryLock::HolderName() {
@@ -57,29 +53,9 @@ absl::StatusOr<DirectoryLock> DirectoryLock::Acquire(
         directory, ": cannot create directory (", ec.message(), ")"));
   }
   const std::string path = (fs::path(directory) / kLockFile).string();
-  // Never through a link, never a device or pipe: whoever can write into a
-  // shared directory could otherwise make us overwrite any file we can
-  // write with "host:PID". O_NONBLOCK: opening a planted FIFO must not hang.
-  const int fd =
-      open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-           0644);
-  if (fd < 0) {
-    if (errno == ELOOP) return NotALockFile(path, "is a symbolic link");
-    return absl::InternalError(absl::StrCat(path, ": cannot open lock file (",
-                                            std::strerror(errno), ")"));
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return NotALockFile(path, "is not a regular file");
-  }
-  struct flock lock = {};
-  lock.l_type = F_WRLCK;
-  lock.l_whence = SEEK_SET;
-  lock.l_start = 0;
-  lock.l_len = 0;  // the whole file
-  if (fcntl(fd, F_OFD_SETLK, &lock) != 0) {
-    const int error = errno;
+  AANET_ASSIGN_OR_RETURN(const int fd, internal::OpenLockFile(path));
+  if (const int error = internal::LockWholeFile(fd, /*wait=*/false);
+      error != 0) {
     close(fd);
     if (error != EAGAIN && error != EACCES) {
       return absl::InternalError(

@@ -38,6 +38,23 @@ class FileLock {
   int fd_ = -1;
 };
 
+namespace internal {
+
+// Opens (creating it if missing) the lock file `path` for DirectoryLock and
+// FileLock: never through a symbolic link and never anything but a regular
+// file, since whoever can write into a shared directory could otherwise make
+// us write (DirectoryLock writes "host:PID") or block on (a FIFO) a file of
+// their choosing. Returns the descriptor (close-on-exec), or
+// FailedPrecondition "<path>: is a symbolic link; refusing to use it as a
+// lock file (remove it)" (or "is not a regular file; ...").
+absl::StatusOr<int> OpenLockFile(const std::string& path);
+
+// Takes the OFD write lock on the whole of `fd`; with `wait`, waits for it
+// (retrying on EINTR). Returns 0 or the errno of the failure (EAGAIN or
+// EACCES: another holder, without `wait`).
+int LockWholeFile(int fd, bool wait);
+
+}  // namespace internal
 }  // namespace aanet
 
 #endif  // AANET_FILEIO_FILE_LOCK_H_

@@ -1,5 +1,7 @@
 #include "fileio/file_lock.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -52,6 +54,19 @@ TEST(FileLockTest, RefusesASymbolicLink) {
   EXPECT_NE(lock.status().message().find(path), std::string::npos)
       << lock.status();
   EXPECT_FALSE(fs::exists(target));
+}
+
+// A FIFO planted at the lock path: opening it for the lock must neither hang
+// (no reader ever comes) nor lock it.
+TEST(FileLockTest, RefusesAFifoWithoutHanging) {
+  const std::string path = LockPath("fifo");
+  fs::create_directories(fs::path(path).parent_path());
+  ASSERT_EQ(mkfifo(path.c_str(), 0644), 0);
+  absl::StatusOr<FileLock> lock = FileLock::Acquire(path);
+  ASSERT_FALSE(lock.ok());
+  EXPECT_NE(lock.status().message().find("is not a regular file"),
+            std::string::npos)
+      << lock.status();
 }
 
 }  // namespace
