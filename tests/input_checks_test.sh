@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Issue 24: inputs that cannot mislead. Each case was found by a hostile
+# probe; each must be refused with one line naming the flag, file or value.
+#   input_checks_test.sh DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
+set -uo pipefail
+source tests/cli_checks.sh
+data_gen="$1" train="$2" eval_bin="$3" predict="$4"
+data_config="$5" model_config="$6"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+
+"$data_gen" --config="$data_config" --out="$tmp/data.h5" \
+  --set=simulation.num_trajectories=2 > /dev/null || fail "data_gen"
+tiny=(--set=training.num_steps=6 --set=training.eval_every=3
+      --set=training.test_jumps=1)
+"$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$tmp/run" \
+  "${tiny[@]}" > /dev/null 2>&1 || fail "train"
+ckpt="$tmp/run/best.h5"
+
+# --- predict --states: the error names --states, not --out's format. --------
+mkdir -p "$tmp/a_directory"
+expect_error "predict --states=directory" \
+  "predict: --states: $tmp/a_directory: is a directory, expected a .csv, .npy or .h5 file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/a_directory"
+expect_error "predict --states=missing" \
+  "predict: --states: $tmp/missing: no such file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/missing"
+expect_error "predict --states=missing.csv" \
+  "predict: --states: $tmp/missing.csv: no such file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/missing.csv"
+printf '1,2,3,4\n' > "$tmp/states.txt"
+expect_error "predict --states=states.txt" \
+  "predict: --states: $tmp/states.txt: unknown format '.txt'" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/states.txt"
+
+# --- eval --jumps= evaluated no jump at all. --------------------------------
+for jumps in "" "," " "; do
+  expect_error "eval --jumps='$jumps'" \
+    "eval: --jumps: no jump given (expected comma-separated positive integers, e.g. 1,2,5)" \
+    "$eval_bin" --checkpoint="$ckpt" --dataset="$tmp/data.h5" --jumps="$jumps" \
+    --out="$tmp/e.json" --timing_repetitions=0
+done
+[ -e "$tmp/e.json" ] && fail "eval --jumps= wrote $tmp/e.json"
+
+finish "input checks passed"
