@@ -41,4 +41,25 @@ for jumps in "" "," " "; do
 done
 [ -e "$tmp/e.json" ] && fail "eval --jumps= wrote $tmp/e.json"
 
+# --- train: data that cannot be learned from is named as such. -------------
+"$data_gen" --config="$data_config" --out="$tmp/still.h5" \
+  --set=simulation.num_trajectories=2 --set=simulation.time_step=1e-320 \
+  > /dev/null || fail "data_gen time_step=1e-320"
+expect_error "train on states that do not change" \
+  "$tmp/still.h5: the training states do not change: every coordinate is constant along each trajectory" \
+  "$train" --config="$model_config" --dataset="$tmp/still.h5" --out="$tmp/still_run" \
+  "${tiny[@]}"
+[ -e "$tmp/still_run/best.h5" ] && fail "train on still.h5 wrote a checkpoint"
+
+# --- train --extend_to: a line cut in the middle of metrics.jsonl. ---------
+cp -r "$tmp/run" "$tmp/cut_run"
+{ printf '{"step": 3, "jump": 1, "train_lo\n'; cat "$tmp/run/metrics.jsonl"; } \
+  > "$tmp/cut_run/metrics.jsonl"
+cp "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl"
+expect_error "train --extend_to with a cut line in metrics.jsonl" \
+  "metrics.jsonl:1: malformed line: {\"step\": 3, \"jump\": 1, \"train_lo (not a whole JSON object" \
+  "$train" --out="$tmp/cut_run" --extend_to=9
+cmp -s "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl" \
+  || fail "train --extend_to changed the refused metrics.jsonl"
+
 finish "input checks passed"
