@@ -62,4 +62,20 @@ expect_error "train --extend_to with a cut line in metrics.jsonl" \
 cmp -s "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl" \
   || fail "train --extend_to changed the refused metrics.jsonl"
 
+# --- AANET_ISA=bogus: one warning naming the valid values, then the run. ---
+printf '1.0,-0.5,0.3,0.0\n' > "$tmp/states.csv"
+for binary in "$predict" "$train"; do
+  name=$(basename "$binary")
+  case "$name" in
+    predict) args=(--checkpoint="$ckpt" --states="$tmp/states.csv" --out="$tmp/isa.csv") ;;
+    train) args=(--out="$tmp/run" --extend_to=7) ;;
+  esac
+  warnings=$(AANET_ISA=bogus "$binary" "${args[@]}" 2>&1 >/dev/null | grep AANET_ISA)
+  case "$warnings" in
+    "warning: AANET_ISA=bogus is not an instruction set (expected generic, avx2 or avx512); using "*) ;;
+    *) fail "$name with AANET_ISA=bogus: warned '$warnings'" ;;
+  esac
+  [ "$(printf '%s\n' "$warnings" | wc -l)" -eq 1 ] || fail "$name: more than one AANET_ISA warning"
+done
+
 finish "input checks passed"
