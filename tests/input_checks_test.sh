@@ -32,6 +32,21 @@ expect_error "predict --states=states.txt" \
   "predict: --states: $tmp/states.txt: unknown format '.txt'" \
   "$predict" --checkpoint="$ckpt" --states="$tmp/states.txt"
 
+# --- predict: a first line with a number is a state, not a header. --------
+printf '1,2,abc,4\n5,6,7,8\n' > "$tmp/typo.csv"
+expect_error "predict a CSV whose first line has a typo" \
+  "predict: $tmp/typo.csv:1: 'abc' is not a number" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/typo.csv" --out="$tmp/typo_pred.csv"
+# --- predict: finite states that overflow, and a negative dt. --------------
+printf '1e308,1e308,1e308,1e308\n' > "$tmp/huge.csv"
+expect_error "predict states that overflow" \
+  "the prediction at dt 1 is not finite" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/huge.csv" --out="$tmp/huge_pred.csv"
+[ -e "$tmp/huge_pred.csv" ] && fail "predict wrote predictions that are not finite"
+expect_error "predict --dt=-1" \
+  "predict: --dt: dt -1: must be a finite number >= 0 (predictions run forward in time only)" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/huge.csv" --dt=1,-1 --out="$tmp/neg.csv"
+
 # --- eval --jumps= evaluated no jump at all. --------------------------------
 for jumps in "" "," " "; do
   expect_error "eval --jumps='$jumps'" \
