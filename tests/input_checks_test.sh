@@ -77,6 +77,17 @@ expect_error "train --extend_to with a cut line in metrics.jsonl" \
 cmp -s "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl" \
   || fail "train --extend_to changed the refused metrics.jsonl"
 
+# --- an unknown flag names the binary and the flag meant. -----------------
+expect_error "train --datset" \
+  "train: unknown flag --datset (did you mean --dataset?)" \
+  "$train" --config="$model_config" --datset="$tmp/data.h5"
+expect_error "predict --state" \
+  "predict: unknown flag --state (did you mean --states?)" \
+  "$predict" --checkpoint="$ckpt" --state="$tmp/states.csv"
+expect_error "eval --bogus_thing" \
+  "eval: unknown flag --bogus_thing (--help lists the flags)" \
+  "$eval_bin" --bogus_thing
+
 # --- AANET_ISA=bogus: one warning naming the valid values, then the run. ---
 printf '1.0,-0.5,0.3,0.0\n' > "$tmp/states.csv"
 for binary in "$predict" "$train"; do
