@@ -1,6 +1,7 @@
 #include "cli/main_skeleton.h"
 
 #include <iostream>
+#include <string>
 #include <vector>
 
 #include "absl/flags/parse.h"
@@ -16,6 +17,12 @@ int RunMain(int argc, char** argv, const std::string& name,
   absl::SetProgramUsageMessage(usage);
   HandleHelpFlag(argc, argv);
   if (options.extract_args != nullptr) options.extract_args(&argc, argv);
+  // Before Abseil, whose message names neither the binary nor the flag meant.
+  if (const std::string unknown = UnknownFlagError(argc, argv);
+      !unknown.empty()) {
+    std::cerr << name << ": " << unknown << "\n";
+    return 1;
+  }
   const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << name << ": unexpected argument '" << positional[1] << "'"

@@ -19,7 +19,9 @@
 //      exits 0 (cli/usage.h);
 //   3. extract_args(&argc, argv), if set (e.g. ExtractSetFlags, which takes
 //      the repeatable --set out of argv; cli/set_flags.h);
-//   4. absl::ParseCommandLine (an unknown or malformed flag: Abseil's message,
+//   4. an unknown flag: "<name>: unknown flag --datset (did you mean
+//      --dataset?)" on stderr, returns 1 (UnknownFlagError, cli/usage.h);
+//      then absl::ParseCommandLine (a malformed value: Abseil's message,
 //      exit status 1);
 //   5. a positional argument: "<name>: unexpected argument 'ARG'<hint>" on
 //      stderr, returns 1;

@@ -90,5 +90,33 @@ TEST(RunMainTest, ExtractArgsRunsBeforeParsing) {
       ExitedWithCode(0), "^$");
 }
 
+// Issue 24: an unknown flag printed Abseil's "ERROR: Unknown command line
+// flag 'datset'", naming neither the binary nor the flag meant.
+TEST(RunMainTest, AnUnknownFlagNamesTheBinaryAndTheNearestFlag) {
+  auto run = [] {
+    std::cerr << "ran\n";
+    return absl::OkStatus();
+  };
+  EXPECT_EXIT(ExitWithRunMain({"--main_skeleton_test_jbos=4"}, Options(), run),
+              ExitedWithCode(1),
+              "^tool: unknown flag --main_skeleton_test_jbos \\(did you mean "
+              "--main_skeleton_test_jobs\\?\\)\n$");
+  EXPECT_EXIT(ExitWithRunMain({"-main_skeleton_test_job"}, Options(), run),
+              ExitedWithCode(1),
+              "^tool: unknown flag --main_skeleton_test_job \\(did you mean "
+              "--main_skeleton_test_jobs\\?\\)\n$");
+  EXPECT_EXIT(ExitWithRunMain({"--nothing_like_any_flag"}, Options(), run),
+              ExitedWithCode(1),
+              "^tool: unknown flag --nothing_like_any_flag \\(--help lists "
+              "the flags\\)\n$");
+  // A value given as the next argument is not a flag, even if it starts
+  // with '-'; nor is anything after "--".
+  EXPECT_EXIT(ExitWithRunMain({"--main_skeleton_test_jobs", "-4"}, Options(),
+                              [] { return absl::OkStatus(); }),
+              ExitedWithCode(0), "^$");
+  EXPECT_EXIT(ExitWithRunMain({"--", "--datset"}, Options(), run),
+              ExitedWithCode(1), "^tool: unexpected argument '--datset'\n$");
+}
+
 }  // namespace
 }  // namespace aanet

@@ -19,6 +19,13 @@ std::string HelpText();
 // absl::SetProgramUsageMessage and before absl::ParseCommandLine.
 void HandleHelpFlag(int argc, char** argv);
 
+// If argv holds a flag no part of the program defines (before a "--"), the
+// error for the first one: "unknown flag --datset (did you mean
+// --dataset?)", the nearest of the program's own flags by edit distance, or
+// "unknown flag --x (--help lists the flags)" if none is near; else "".
+// Values given as the next argument ("--out -x") are not flags.
+std::string UnknownFlagError(int argc, char** argv);
+
 }  // namespace aanet
 
 #endif  // AANET_CLI_USAGE_H_

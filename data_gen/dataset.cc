@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "fileio/fnv1a.h"
 #include "h5/hdf5_io.h"
+#include "proto/text_config.h"
 #include "status/status_macros.h"
 
 namespace aanet::data_gen {
@@ -255,6 +256,44 @@ absl::Status CheckSystem(const Dataset& d) {
 }
 
 // Reads and validates an open file. Errors omit the file name.
+// The recorded config is what eval, sweeps and the report read the dataset
+// as: it must parse and describe these arrays.
+absl::Status CheckConfigAgrees(const Dataset& d) {
+  aanet::Experiment experiment;
+  if (absl::Status parsed =
+          ParseTextProto(d.config_text, "config", &experiment);
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'config' is not a valid config: ", parsed.message()));
+  }
+  const aanet::SimulationConfig& sim = experiment.simulation();
+  std::string problem;
+  const int64_t n = d.q.empty() ? 0 : d.q[0].cols();
+  if (sim.harmonic().num_particles() != n) {
+    problem = absl::StrCat("simulation.harmonic.num_particles is ",
+                           sim.harmonic().num_particles(),
+                           ", the arrays have n = ", n);
+  } else if (sim.num_trajectories() != d.num_trajectories()) {
+    problem =
+        absl::StrCat("simulation.num_trajectories is ", sim.num_trajectories(),
+                     ", the arrays have K = ", d.num_trajectories());
+  } else if (sim.num_samples() != d.num_samples()) {
+    problem = absl::StrCat("simulation.num_samples is ", sim.num_samples(),
+                           ", the arrays have T = ", d.num_samples());
+  } else if (d.num_samples() >= 2) {
+    // t[s] = s * time_step exactly when written; the tolerance only allows
+    // for a config text printed with fewer digits.
+    const double step = d.t[1] - d.t[0];
+    if (!(std::abs(sim.time_step() - step) <= 1e-6 * std::abs(step))) {
+      problem = absl::StrCat("simulation.time_step is ", sim.time_step(),
+                             ", t[1] - t[0] is ", step);
+    }
+  }
+  if (problem.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("attribute 'config' disagrees with the arrays: ", problem));
+}
+
 absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
   Dataset d;
   AANET_RETURN_IF_ERROR(ReadAttributes(file, &d));
@@ -263,6 +302,7 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
   AANET_RETURN_IF_ERROR(CheckAllFinite(d));
   AANET_RETURN_IF_ERROR(CheckSampleTimes(d.t));
   AANET_RETURN_IF_ERROR(CheckSystem(d));
+  AANET_RETURN_IF_ERROR(CheckConfigAgrees(d));
   return d;
 }
 

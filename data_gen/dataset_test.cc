@@ -476,6 +476,47 @@ TEST(DatasetFileTest, MissingItems) {
   }
 }
 
+// Issue 24: a garbage 'config' attribute, or one that disagrees with the
+// arrays (num_particles: 3 with 2 columns), was accepted.
+TEST(DatasetFileTest, ConfigMustParseAndAgreeWithTheArrays) {
+  const std::string dir = TestDir();
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string text = kConfig;
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"garbage {{{", "attribute 'config' is not a valid config: "},
+      {with("num_particles: 2", "num_particles: 3"),
+       "attribute 'config' disagrees with the arrays: "
+       "simulation.harmonic.num_particles is 3, the arrays have n = 2"},
+      {with("num_trajectories: 3", "num_trajectories: 5"),
+       "attribute 'config' disagrees with the arrays: "
+       "simulation.num_trajectories is 5, the arrays have K = 3"},
+      {with("num_samples: 1000", "num_samples: 10"),
+       "attribute 'config' disagrees with the arrays: "
+       "simulation.num_samples is 10, the arrays have T = 1000"},
+      {with("time_step: 1.0", "time_step: 2.0"),
+       "attribute 'config' disagrees with the arrays: "
+       "simulation.time_step is 2, t[1] - t[0] is 1"},
+      {"name: \"no simulation\"",
+       "attribute 'config' disagrees with the arrays: "
+       "simulation.harmonic.num_particles is 0, the arrays have n = 2"},
+  };
+  for (const auto& [config, expected] : cases) {
+    SCOPED_TRACE(config);
+    const std::string path = WriteValidFile(dir);
+    EditHdf5File(path, [&config = config](H5::H5File& file) {
+      file.removeAttr("config");
+      H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
+      file.createAttribute("config", type, H5::DataSpace(H5S_SCALAR))
+          .write(type, config);
+    });
+    ExpectReadError(path, expected);
+  }
+}
+
 TEST(DatasetFileTest, GroupWhereDatasetExpected) {
   const std::string path = WriteValidFile(TestDir());
   EditHdf5File(path, [](H5::H5File& file) {

@@ -71,14 +71,20 @@ absl::Status Run() {
   }
   EvaluationOptions options;
   options.jumps.clear();
-  for (absl::string_view part :
-       absl::StrSplit(absl::GetFlag(FLAGS_jumps), ',', absl::SkipEmpty())) {
+  for (absl::string_view part : absl::StrSplit(absl::GetFlag(FLAGS_jumps), ',',
+                                               absl::SkipWhitespace())) {
     int jump = 0;
     if (!absl::SimpleAtoi(part, &jump) || jump < 1) {
       return absl::InvalidArgumentError(absl::StrFormat(
           "--jumps: '%s' is not a positive integer", std::string(part)));
     }
     options.jumps.push_back(jump);
+  }
+  // An evaluation without jumps has no losses: it would look complete.
+  if (options.jumps.empty()) {
+    return absl::InvalidArgumentError(
+        "--jumps: no jump given (expected comma-separated positive integers, "
+        "e.g. 1,2,5)");
   }
   const int repetitions = absl::GetFlag(FLAGS_timing_repetitions);
   if (repetitions < 0) {

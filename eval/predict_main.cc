@@ -68,6 +68,24 @@ absl::Status Run() {
   const std::string checkpoint =
       ResolveUserPath(absl::GetFlag(FLAGS_checkpoint));
   const std::string states_path = ResolveUserPath(absl::GetFlag(FLAGS_states));
+  // Before --out's default is derived from it, so that a missing file or a
+  // directory is reported as what it is, not as --out's format.
+  std::error_code error;
+  const fs::file_status status = fs::status(states_path, error);
+  if (!fs::exists(status)) {
+    return absl::NotFoundError(
+        absl::StrCat("--states: ", states_path, ": no such file"));
+  }
+  if (fs::is_directory(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--states: ", states_path,
+                     ": is a directory, expected a .csv, .npy or .h5 file"));
+  }
+  if (absl::StatusOr<StatesFormat> format = StatesFormatOf(states_path);
+      !format.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--states: ", format.status().message()));
+  }
   std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) {
     const fs::path p(states_path);

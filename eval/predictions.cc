@@ -27,12 +27,24 @@ std::string Columns(int n) {
   return absl::StrFormat("q_0..q_%d, p_0..p_%d", n - 1, n - 1);
 }
 
+// A header is a line of names: no field is a number.
+bool IsHeader(const std::vector<std::string>& fields) {
+  for (const std::string& field : fields) {
+    double value = 0;
+    if (absl::SimpleAtod(absl::StripAsciiWhitespace(field), &value)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<Eigen::MatrixXd> ReadCsv(const std::string& path, int n) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": no such file"));
   std::vector<std::vector<double>> rows;
   std::string line;
   int line_number = 0;
+  bool first_line = true;  // no state or header read yet
   while (std::getline(in, line)) {
     ++line_number;
     const absl::string_view text = absl::StripAsciiWhitespace(line);
@@ -51,10 +63,16 @@ absl::StatusOr<Eigen::MatrixXd> ReadCsv(const std::string& path, int n) {
       row.push_back(value);
     }
     if (!numeric) {
-      if (rows.empty()) continue;  // a header line
+      // Only a first line of names is a header: a line with a number in it
+      // is a state with a typo, which must not vanish silently.
+      if (first_line && IsHeader(fields)) {
+        first_line = false;
+        continue;
+      }
       return absl::InvalidArgumentError(absl::StrCat(
           path, ":", line_number, ": '", bad, "' is not a number"));
     }
+    first_line = false;
     if (static_cast<int>(row.size()) != 2 * n) {
       return absl::InvalidArgumentError(
           absl::StrFormat("%s:%d: expected %d values (%s), got %d", path,
@@ -256,6 +274,7 @@ absl::StatusOr<std::vector<double>> ParseDtList(const std::string& text) {
       return absl::InvalidArgumentError(
           absl::StrCat("'", part, "' is not a finite number"));
     }
+    AANET_RETURN_IF_ERROR(Predictor::CheckDt(dt));
     dts.push_back(dt);
   }
   return dts;
@@ -270,7 +289,9 @@ absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
   p.dts = dts;
   p.states = states;
   for (double dt : dts) {
-    p.predicted.push_back(predictor.Predict(states, dt));
+    AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd predicted,
+                           predictor.PredictChecked(states, dt));
+    p.predicted.push_back(std::move(predicted));
     if (action_angle) {
       AANET_ASSIGN_OR_RETURN(ActionAngleState latent,
                              predictor.Inspect(states, dt));

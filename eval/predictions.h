@@ -3,8 +3,9 @@
 // States are rows [q_0..q_{n-1}, p_0..p_{n-1}] in the dataset's original
 // units, read from
 //   .csv        one state per line, 2n comma-separated numbers; an optional
-//               header line (any line with a field that is not a number,
-//               before the first state) and '#' comment lines are skipped;
+//               header line (the first line, if none of its fields is a
+//               number) and '#' comment lines are skipped; any other field
+//               that is not a number is an error;
 //   .npy        float64/float32/int array [B, 2n] or one state [2n];
 //   .h5/.hdf5   float64 dataset `states` [B, 2n], or `q` and `p` of the same
 //               shape [..., n] (e.g. a //data_gen dataset's [K, T, n]: every
@@ -45,9 +46,9 @@ absl::StatusOr<StatesFormat> StatesFormatOf(const std::string& path);
 absl::StatusOr<Eigen::MatrixXd> ReadStates(const std::string& path,
                                            int num_particles);
 
-// "1,10,50" -> {1, 10, 50}; every dt must be a finite number (in the
-// dataset's time units; 0 and negative values are allowed, a model simply
-// evaluates them). Error e.g. "'x' is not a number".
+// "1,10,50" -> {1, 10, 50}; every dt must be a finite number >= 0 (in the
+// dataset's time units; Predictor::CheckDt, shared with the Python module).
+// Error e.g. "'x' is not a finite number".
 absl::StatusOr<std::vector<double>> ParseDtList(const std::string& text);
 
 struct Predictions {
@@ -57,7 +58,8 @@ struct Predictions {
   std::vector<ActionAngleState> latent;    // per dt if requested, else empty
 };
 
-// Checks the states (Predictor::CheckStates) and predicts every dt; with
+// Predicts every dt with Predictor::PredictChecked (states, dt and
+// predictions checked: never a non-finite value); with
 // `action_angle` also the Action-Angle Network's coordinates
 // (FailedPrecondition for other models).
 absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,

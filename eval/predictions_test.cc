@@ -150,6 +150,21 @@ TEST(PredictionsTest, CsvErrorsNameTheLine) {
               HasSubstr("unknown format '.txt'"));
 }
 
+// Issue 24: a first line that does not parse was taken as a header, so
+// "1,2,abc,4,5,6" vanished and one state was predicted instead of two.
+TEST(PredictionsTest, OnlyALineOfNamesIsAHeader) {
+  const std::string path = TempPath("header.csv");
+  WriteAll(path, "1,2,abc,4,5,6\n5,6,7,8,9,10\n");
+  EXPECT_EQ(ReadStates(path, 3).status().message(),
+            path + ":1: 'abc' is not a number");
+  WriteAll(path, "q_0,q_1,q_2,p_0,p_1,2\n5,6,7,8,9,10\n");
+  EXPECT_EQ(ReadStates(path, 3).status().message(),
+            path + ":1: 'q_0' is not a number");
+  WriteAll(path, "q_0,q_1,q_2,p_0,p_1,p_2\nq,q,q,p,p,p\n1,2,3,4,5,6\n");
+  EXPECT_EQ(ReadStates(path, 3).status().message(),
+            path + ":2: 'q' is not a number");
+}
+
 TEST(PredictionsTest, ReadsNpyAndHdf5) {
   const std::string npy = TempPath("s.npy");
   const Eigen::MatrixXd expected = SomeStates();
@@ -309,6 +324,38 @@ TEST(PredictionsTest, CoordinatesNeedTheActionAngleNetwork) {
                   .status()
                   .message(),
               HasSubstr("states have 4 columns"));
+}
+
+// Issue 24: finite states that overflow inside the model (1e308 in every
+// column) gave rows of NaN and exit status 0.
+TEST(PredictionsTest, RefusesPredictionsThatAreNotFinite) {
+  for (const char* config : {kActionAngle, kEuler}) {
+    Predictor predictor = MakePredictor(config, "overflow.h5");
+    Eigen::MatrixXd states = SomeStates();
+    states.row(1).setConstant(1e308);
+    absl::StatusOr<Predictions> p =
+        PredictStates(predictor, states, {1}, false);
+    EXPECT_THAT(p.status().message(),
+                HasSubstr("states row 1: the prediction at dt 1 is not "
+                          "finite"))
+        << config;
+  }
+}
+
+// Issue 24: NaN or a negative dt reached the model (the Neural ODE returned
+// NaN for dt < 0); the CLI and the Python module share this check.
+TEST(PredictorTest, CheckDtRefusesNanAndNegative) {
+  Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
+  EXPECT_TRUE(predictor.CheckDt(0).ok());
+  EXPECT_TRUE(predictor.CheckDt(2.5).ok());
+  EXPECT_EQ(predictor.CheckDt(NAN).message(),
+            "dt nan: must be a finite number >= 0");
+  EXPECT_EQ(predictor.CheckDt(-1).message(),
+            "dt -1: must be a finite number >= 0 (predictions run forward "
+            "in time only)");
+  EXPECT_THAT(
+      PredictStates(predictor, SomeStates(), {1, -2}, false).status().message(),
+      HasSubstr("dt -2: must be"));
 }
 
 }  // namespace

@@ -21,10 +21,14 @@ int main(int argc, char** argv) {
   const double dt = std::atof(argv[2]);
   Eigen::MatrixXd state(1, argc - 3);
   for (int i = 3; i < argc; ++i) state(0, i - 3) = std::atof(argv[i]);
-  if (absl::Status ok = predictor->CheckStates(state); !ok.ok()) {
-    std::cerr << "predict_one: " << ok.message() << "\n";
+  // PredictChecked refuses bad states, a negative or non-finite dt, and a
+  // prediction that is not finite, as //eval:predict and Python do.
+  absl::StatusOr<Eigen::MatrixXd> predicted =
+      predictor->PredictChecked(state, dt);
+  if (!predicted.ok()) {
+    std::cerr << "predict_one: " << predicted.status().message() << "\n";
     return 1;
   }
-  std::cout << predictor->Predict(state, dt) << "\n";
+  std::cout << *predicted << "\n";
   return 0;
 }

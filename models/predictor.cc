@@ -76,6 +76,45 @@ absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states) const {
   return absl::OkStatus();
 }
 
+absl::Status Predictor::CheckDt(double dt) {
+  if (!std::isfinite(dt)) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("dt %g: must be a finite number >= 0", dt));
+  }
+  if (dt < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("dt %g: must be a finite number >= 0 (predictions run "
+                        "forward in time only)",
+                        dt));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Predictor::CheckPredicted(const Eigen::MatrixXd& predicted,
+                                       double dt) const {
+  const int n = num_particles();
+  for (Eigen::Index r = 0; r < predicted.rows(); ++r) {
+    for (Eigen::Index c = 0; c < predicted.cols(); ++c) {
+      if (!std::isfinite(predicted(r, c))) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "states row %d: the prediction at dt %g is not finite (%s_%d = "
+            "%g): the state is too large for the model (overflow)",
+            r, dt, c < n ? "q" : "p", c % n, predicted(r, c)));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Eigen::MatrixXd> Predictor::PredictChecked(
+    const Eigen::MatrixXd& states, double dt) const {
+  AANET_RETURN_IF_ERROR(CheckStates(states));
+  AANET_RETURN_IF_ERROR(CheckDt(dt));
+  Eigen::MatrixXd predicted = Predict(states, dt);
+  AANET_RETURN_IF_ERROR(CheckPredicted(predicted, dt));
+  return predicted;
+}
+
 absl::StatusOr<ActionAngleState> Predictor::Inspect(
     const Eigen::MatrixXd& states, double dt) const {
   const auto* network = dynamic_cast<const ActionAngleNetwork*>(model_.get());
@@ -85,6 +124,7 @@ absl::StatusOr<ActionAngleState> Predictor::Inspect(
                      "', which has no action-angle coordinates (only the "
                      "Action-Angle Network has them)"));
   }
+  AANET_RETURN_IF_ERROR(CheckDt(dt));
   ActionAngleNetwork::ActionAngles encoded =
       network->Encode(scaler_.Transform(states));
   ActionAngleState result;
@@ -94,6 +134,17 @@ absl::StatusOr<ActionAngleState> Predictor::Inspect(
   if (dt != 0) {
     result.angles = (result.angles + dt * result.angular_velocities)
                         .unaryExpr(&ActionAngleNetwork::WrapAngleValue);
+  }
+  for (const Eigen::MatrixXd* m :
+       {&result.actions, &result.angles, &result.angular_velocities}) {
+    for (Eigen::Index r = 0; r < m->rows(); ++r) {
+      if (!m->row(r).allFinite()) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "states row %d: the action-angle coordinates at dt %g are not "
+            "finite: the state is too large for the model (overflow)",
+            r, dt));
+      }
+    }
   }
   return result;
 }

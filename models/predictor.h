@@ -40,15 +40,36 @@ class Predictor {
   // expect states that pass.
   absl::Status CheckStates(const Eigen::MatrixXd& states) const;
 
+  // OK if dt is a finite number >= 0; otherwise e.g. "dt -1: must be a
+  // finite number >= 0 (predictions run forward in time only)". Negative dt
+  // is refused for every model: the Neural ODE's integrator returned NaN for
+  // it, and no model is checked against the truth backwards in time.
+  static absl::Status CheckDt(double dt);
+
+  // OK if every value of `predicted` (Predict's result for `states` at `dt`)
+  // is finite; otherwise e.g. "states row 1: the prediction at dt 1 is not
+  // finite (q_0 = nan): the state is too large for the model (overflow)".
+  absl::Status CheckPredicted(const Eigen::MatrixXd& predicted,
+                              double dt) const;
+
   // `states` [B, 2n] advanced by dt (in the dataset's time units).
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states, double dt) const;
+
+  // Predict after CheckStates and CheckDt, with CheckPredicted on the
+  // result: never a non-finite value. The CLI and the Python module use it.
+  absl::StatusOr<Eigen::MatrixXd> PredictChecked(const Eigen::MatrixXd& states,
+                                                 double dt) const;
 
   // Action-Angle Network only (FailedPrecondition otherwise). Angular
   // velocities are in radians per dataset time unit (models take dt in those
   // units); actions and angles are the network's latent coordinates. With
   // dt != 0 the angles are the network's prediction after dt: the encoded
   // angles advanced by angular velocity * dt and wrapped into [-pi, pi)
-  // (actions and angular velocities do not change with dt).
+  // (actions and angular velocities do not change with dt). The sign of an
+  // angular velocity is the network's own convention: angles increase with
+  // time where it is positive, so a negative value is a rotation the other
+  // way, not an error. Errors: CheckDt's, and a state whose coordinates
+  // are not finite (overflow).
   absl::StatusOr<ActionAngleState> Inspect(const Eigen::MatrixXd& states,
                                            double dt = 0) const;
 

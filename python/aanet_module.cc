@@ -98,12 +98,18 @@ py::array_t<double> Predict(
     const std::variant<double, std::vector<double>>& dt) {
   bool single = false;
   const Eigen::MatrixXd m = ToStates(predictor, states, &single);
+  // PredictChecked: the command line's checks of dt and of the result.
   if (const double* one = std::get_if<double>(&dt)) {
-    return ToArray(predictor.Predict(m, *one), single);
+    absl::StatusOr<Eigen::MatrixXd> predicted =
+        predictor.PredictChecked(m, *one);
+    if (!predicted.ok()) Raise(predicted.status());
+    return ToArray(*predicted, single);
   }
   std::vector<Eigen::MatrixXd> out;
   for (double d : std::get<std::vector<double>>(dt)) {
-    out.push_back(predictor.Predict(m, d));
+    absl::StatusOr<Eigen::MatrixXd> predicted = predictor.PredictChecked(m, d);
+    if (!predicted.ok()) Raise(predicted.status());
+    out.push_back(*std::move(predicted));
   }
   return Stack(out, single);
 }

@@ -52,6 +52,11 @@ int main(int argc, char** argv) {
       "Writes the study report of a finished sweep: report "
       "--sweep_dir=out/sweeps/<name> [--out=DIR] [--budget_description=TEXT]");
   aanet::HandleHelpFlag(argc, argv);
+  if (const std::string unknown = aanet::UnknownFlagError(argc, argv);
+      !unknown.empty()) {
+    std::cerr << "report: " << unknown << "\n";
+    return 1;
+  }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "report: unexpected argument '" << positional[1] << "'\n";

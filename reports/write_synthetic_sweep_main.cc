@@ -24,6 +24,11 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Writes a synthetic sweep: write_synthetic_sweep --out=DIR");
   aanet::HandleHelpFlag(argc, argv);
+  if (const std::string unknown = aanet::UnknownFlagError(argc, argv);
+      !unknown.empty()) {
+    std::cerr << "write_synthetic_sweep: " << unknown << "\n";
+    return 1;
+  }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() > 1) {
     std::cerr << "write_synthetic_sweep: unexpected argument '" << positional[1]

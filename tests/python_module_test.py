@@ -72,6 +72,31 @@ class AanetTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "not an HDF5 file"):
             aanet.load(TMP + "/states.csv")
 
+    # Issue 24: dt=nan was accepted here (the command line refuses it) and a
+    # negative dt gave NaN for the Neural ODE; the module and the command
+    # line share one check (Predictor::CheckDt), so their messages agree.
+    def test_dt_is_checked_as_on_the_command_line(self):
+        with open(TMP + "/dt_error.txt") as f:
+            cli = f.read().strip()
+        with self.assertRaises(ValueError) as raised:
+            self.aa.predict(self.states, -1.0)
+        self.assertEqual(cli, "predict: --dt: " + str(raised.exception))
+        for model in (self.aa, self.eu):
+            for dt in (float("nan"), float("inf"), -1.0, [1.0, -0.5]):
+                with self.assertRaisesRegex(ValueError,
+                                            r"^dt \S+: must be a finite number >= 0"):
+                    model.predict(self.states, dt)
+        with self.assertRaisesRegex(ValueError, r"^dt nan: must be"):
+            self.aa.action_angles(self.states, dt=float("nan"))
+
+    # Issue 24: finite states that overflow inside the model gave NaN rows.
+    def test_predictions_that_overflow_are_refused(self):
+        with self.assertRaisesRegex(ValueError,
+                                    "the prediction at dt 1 is not finite"):
+            self.aa.predict(np.full(4, 1e308), 1.0)
+        with self.assertRaisesRegex(ValueError, "coordinates at dt 1 are not finite"):
+            self.aa.action_angles(np.full(4, 1e308), dt=1.0)
+
 
 if __name__ == "__main__":
     unittest.main(argv=sys.argv[:1], verbosity=2)

@@ -15,4 +15,10 @@ tiny=(--set=training.num_steps=20 --set=training.eval_every=10
 printf '1.0,-2.0,0.3,0.0\n-3.0,1.0,0.5,2.5\n' > "$tmp/states.csv"
 "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=1,10 \
   --out="$tmp/pred.csv" --action_angle >/dev/null
+# The command line's error for a negative dt, which the module must match.
+if "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=-1 \
+    --out="$tmp/neg.csv" 2>"$tmp/dt_error.txt"; then
+  echo "predict accepted --dt=-1" >&2
+  exit 1
+fi
 PYTHONPATH="$(dirname "$module")" /usr/bin/python3 tests/python_module_test.py "$tmp"

@@ -90,6 +90,55 @@ std::string DescribeLossTerms(const TrainingOptions& options,
       options.action_variance_weight);
 }
 
+namespace {
+
+// Data a model cannot learn from is refused before training and named as a
+// data problem, rather than reported later as a diverged training.
+absl::Status CheckTrainingStates(const Eigen::MatrixXd& states,
+                                 Eigen::Index per_trajectory,
+                                 const std::string& dataset_path,
+                                 double time_step) {
+  // Beyond this, squares (variances, energies, losses in original units)
+  // overflow double.
+  constexpr double kMaxMagnitude = 1e100;
+  // Relative to a coordinate's magnitude: a range below it is rounding.
+  constexpr double kConstant = 1e-12;
+  const Eigen::Index n = states.cols() / 2;
+  auto name = [n](Eigen::Index c) {
+    return absl::StrCat(c < n ? "q_" : "p_", c % n);
+  };
+  for (Eigen::Index c = 0; c < states.cols(); ++c) {
+    for (Eigen::Index r = 0; r < states.rows(); ++r) {
+      const double value = states(r, c);
+      if (!std::isfinite(value) || std::abs(value) > kMaxMagnitude) {
+        return absl::InvalidArgumentError(absl::StrFormat(
+            "%s: training state values reach %g (%s), larger than %g, whose "
+            "squares leave double's range; rescale the system",
+            dataset_path, value, name(c), kMaxMagnitude));
+      }
+    }
+  }
+  // Along each trajectory: trajectories that differ but do not move have
+  // no dynamics either.
+  for (Eigen::Index begin = 0; begin + per_trajectory <= states.rows();
+       begin += per_trajectory) {
+    const Eigen::MatrixXd block = states.middleRows(begin, per_trajectory);
+    for (Eigen::Index c = 0; c < block.cols(); ++c) {
+      const double range = block.col(c).maxCoeff() - block.col(c).minCoeff();
+      if (range > kConstant * block.col(c).cwiseAbs().maxCoeff()) {
+        return absl::OkStatus();
+      }
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "%s: the training states do not change: every coordinate is constant "
+      "along each trajectory's %d training samples (to a relative %g; the "
+      "sample time step is %g), so there are no dynamics to learn",
+      dataset_path, per_trajectory, kConstant, time_step));
+}
+
+}  // namespace
+
 bool IsCompleteJsonObjectLine(const std::string& line) {
   if (line.size() < 2 || line.front() != '{' || line.back() != '}') {
     return false;
@@ -140,6 +189,10 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
       data_gen::MakeTimeSplit(dataset, trainer->options_.num_train_samples,
                               trainer->options_.num_test_samples));
   trainer->split_ = split;
+  AANET_RETURN_IF_ERROR(CheckTrainingStates(
+      data_gen::RangeStates(dataset, split.train), split.train.count,
+      dataset_path,
+      dataset.num_samples() > 1 ? dataset.t[1] - dataset.t[0] : 1.0));
 
   // A warm start keeps the scaler its parameters were trained with, so that
   // the network starts as the same function of the physical states.
@@ -619,7 +672,17 @@ absl::Status Trainer::RewriteMetricsUpTo(int64_t step) {
     lines.pop_back();
   }
   std::string kept;
-  for (const std::string& line : lines) {
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    // Our appends only ever cut the last line; a cut one before it was made
+    // by something else, and what else it changed is unknown: refuse.
+    if (!IsCompleteJsonObjectLine(line)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ":", i + 1, ": malformed line: ", line.substr(0, 80),
+          " (not a whole JSON object; only the last line may be cut off, by "
+          "an interrupted write): refusing to rewrite the file; restore or "
+          "remove that line"));
+    }
     // Lines start with {"step": N, ...
     const size_t colon = line.find(':');
     const size_t comma = line.find(',');

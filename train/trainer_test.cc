@@ -505,6 +505,59 @@ TEST_F(TrainerTest, ResumeDropsACutOffLastMetricsLine) {
               HasSubstr("malformed line: garbage"));
 }
 
+// Issue 24: a line cut off in the middle of metrics.jsonl (not by our
+// appends, which only ever cut the last one) was kept by --extend_to.
+TEST_F(TrainerTest, ResumeRefusesALineCutOffInTheMiddle) {
+  const std::string dir = RunDir("cut_in_middle");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 100).ok());
+  const std::string complete = ReadAll(dir + "/metrics.jsonl");
+  std::ofstream(dir + "/metrics.jsonl")
+      << "{\"step\": 50, \"jump\": 2, \"train_lo\n"
+      << complete;
+  absl::Status status = MakeTrainer(dir)->Resume();
+  EXPECT_THAT(status.message(),
+              HasSubstr("/metrics.jsonl:1: malformed line: {\"step\": 50, "
+                        "\"jump\": 2, \"train_lo (not a whole JSON object; "
+                        "only the last line may be cut off"));
+  EXPECT_EQ(
+      ReadAll(dir + "/metrics.jsonl").substr(0, 30),
+      std::string("{\"step\": 50, \"jump\": 2, \"train_lo\n").substr(0, 30));
+}
+
+// Issue 24: a dataset whose states do not move (data_gen
+// --set=simulation.time_step=1e-320) trained "successfully", and huge values
+// were reported as a diverged training; the data is now checked first.
+TEST_F(TrainerTest, RefusesDataThatDoesNotMoveOrIsTooLarge) {
+  Experiment experiment;
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  data_gen::Dataset still = *dataset_;
+  // Trajectories that differ from each other, each standing still.
+  still.q.push_back(still.q[0] * 2);
+  still.p.push_back(still.p[0] * 2);
+  still.energy.conservativeResize(still.q.size(), Eigen::NoChange);
+  still.energy.row(still.q.size() - 1) = still.energy.row(0) * 4;
+  for (size_t k = 0; k < still.q.size(); ++k) {
+    still.q[k].rowwise() = still.q[k].row(0).eval();
+    still.p[k].rowwise() = still.p[k].row(0).eval();
+  }
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      Trainer::Create(experiment, "", still, "still.h5", RunDir("still"));
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("still.h5: the training states do not change: every "
+                        "coordinate is constant along each trajectory's"));
+  data_gen::Dataset huge = *dataset_;
+  for (size_t k = 0; k < huge.q.size(); ++k) {
+    huge.q[k] *= 1e300;
+    huge.p[k] *= 1e300;
+  }
+  trainer = Trainer::Create(experiment, "", huge, "huge.h5", RunDir("huge"));
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("huge.h5: training state values reach"));
+  EXPECT_THAT(trainer.status().message(),
+              HasSubstr("larger than 1e+100, whose squares leave double's "
+                        "range"));
+}
+
 TEST(IsCompleteJsonObjectLineTest, TellsWholeLinesFromCutOnes) {
   const std::string line =
       "{\"step\": 50, \"test_loss\": {\"1\": NaN}, \"best_loss\": 1}";

@@ -2,20 +2,21 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <string>
 
 namespace aanet::ad::internal {
 namespace {
 
 Isa IsaFromEnvironment(Isa detected) {
-  const char* name = std::getenv("AANET_ISA");
-  if (name == nullptr) return detected;
-  for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
-    if (std::strcmp(name, IsaName(isa)) == 0 && isa <= detected) return isa;
-  }
-  return detected;
+  std::string warning;
+  const Isa isa =
+      IsaFromEnvironmentValue(std::getenv("AANET_ISA"), detected, &warning);
+  if (!warning.empty()) std::fprintf(stderr, "%s\n", warning.c_str());
+  return isa;
 }
 
 std::atomic<Isa>& ActiveIsaSlot() {
@@ -23,7 +24,30 @@ std::atomic<Isa>& ActiveIsaSlot() {
   return slot;
 }
 
+// Read when the program starts, so that a bad AANET_ISA is reported in
+// every program that links the kernels, used or not.
+[[maybe_unused]] const Isa kIsaAtStart = ActiveIsa();
+
 }  // namespace
+
+Isa IsaFromEnvironmentValue(const char* value, Isa detected,
+                            std::string* warning) {
+  warning->clear();
+  if (value == nullptr) return detected;
+  for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+    if (std::strcmp(value, IsaName(isa)) != 0) continue;
+    if (isa <= detected) return isa;
+    *warning = std::string("warning: AANET_ISA=") + value +
+               ": this CPU does not run it; using " + IsaName(detected) +
+               ", its widest";
+    return detected;
+  }
+  *warning = std::string("warning: AANET_ISA=") + value +
+             " is not an instruction set (expected generic, avx2 or avx512); "
+             "using " +
+             IsaName(detected) + ", this CPU's widest";
+  return detected;
+}
 
 const char* IsaName(Isa isa) {
   switch (isa) {

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
+#include <string>
 
 namespace aanet::ad::internal {
 
@@ -35,9 +36,17 @@ const char* IsaName(Isa isa);
 Isa DetectIsa();
 
 // The instruction set the kernels use: DetectIsa(), or narrower if the
-// environment variable AANET_ISA names one ("generic", "avx2"); a wider or
-// unknown name is ignored.
+// environment variable AANET_ISA names one ("generic", "avx2"). A wider or
+// unknown name is not used, with one warning on stderr when the program
+// starts (not an error: it is read outside any call that could report one,
+// and the kernels' results are the same on every instruction set).
 Isa ActiveIsa();
+
+// The instruction set an AANET_ISA `value` (nullptr: unset) selects on a CPU
+// whose widest is `detected`. For an unknown name or one the CPU lacks,
+// `detected` and a one-line `*warning` naming the valid values (else empty).
+Isa IsaFromEnvironmentValue(const char* value, Isa detected,
+                            std::string* warning);
 
 // Overrides ActiveIsa() for tests and benchmarks (must be <= DetectIsa()).
 void SetActiveIsa(Isa isa);

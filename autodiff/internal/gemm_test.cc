@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <tuple>
 #include <vector>
 
@@ -244,6 +245,25 @@ TEST(GemmTest, IsaNamesAndOverride) {
   EXPECT_STREQ(IsaName(Isa::kAvx512), "avx512");
   IsaScope scope(Isa::kGeneric);
   EXPECT_EQ(ActiveIsa(), Isa::kGeneric);
+}
+
+// Issue 24: AANET_ISA=bogus was ignored without a word.
+TEST(GemmTest, IsaFromEnvironmentWarnsAboutWhatItDoesNotUse) {
+  std::string warning = "stale";
+  EXPECT_EQ(IsaFromEnvironmentValue(nullptr, Isa::kAvx2, &warning), Isa::kAvx2);
+  EXPECT_EQ(warning, "");
+  EXPECT_EQ(IsaFromEnvironmentValue("generic", Isa::kAvx2, &warning),
+            Isa::kGeneric);
+  EXPECT_EQ(warning, "");
+  EXPECT_EQ(IsaFromEnvironmentValue("bogus", Isa::kAvx2, &warning), Isa::kAvx2);
+  EXPECT_EQ(warning,
+            "warning: AANET_ISA=bogus is not an instruction set (expected "
+            "generic, avx2 or avx512); using avx2, this CPU's widest");
+  EXPECT_EQ(IsaFromEnvironmentValue("avx512", Isa::kAvx2, &warning),
+            Isa::kAvx2);
+  EXPECT_EQ(warning,
+            "warning: AANET_ISA=avx512: this CPU does not run it; using avx2, "
+            "its widest");
 }
 
 }  // namespace

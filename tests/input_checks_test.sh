@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Issue 24: inputs that cannot mislead. Each case was found by a hostile
+# probe; each must be refused with one line naming the flag, file or value.
+#   input_checks_test.sh DATA_GEN TRAIN EVAL PREDICT DATA_CONFIG MODEL_CONFIG
+set -uo pipefail
+source tests/cli_checks.sh
+data_gen="$1" train="$2" eval_bin="$3" predict="$4"
+data_config="$5" model_config="$6"
+tmp="${TEST_TMPDIR:-$(mktemp -d)}"
+
+"$data_gen" --config="$data_config" --out="$tmp/data.h5" \
+  --set=simulation.num_trajectories=2 > /dev/null || fail "data_gen"
+tiny=(--set=training.num_steps=6 --set=training.eval_every=3
+      --set=training.test_jumps=1)
+"$train" --config="$model_config" --dataset="$tmp/data.h5" --out="$tmp/run" \
+  "${tiny[@]}" > /dev/null 2>&1 || fail "train"
+ckpt="$tmp/run/best.h5"
+
+# --- predict --states: the error names --states, not --out's format. --------
+mkdir -p "$tmp/a_directory"
+expect_error "predict --states=directory" \
+  "predict: --states: $tmp/a_directory: is a directory, expected a .csv, .npy or .h5 file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/a_directory"
+expect_error "predict --states=missing" \
+  "predict: --states: $tmp/missing: no such file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/missing"
+expect_error "predict --states=missing.csv" \
+  "predict: --states: $tmp/missing.csv: no such file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/missing.csv"
+printf '1,2,3,4\n' > "$tmp/states.txt"
+expect_error "predict --states=states.txt" \
+  "predict: --states: $tmp/states.txt: unknown format '.txt'" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/states.txt"
+
+# --- predict: a first line with a number is a state, not a header. --------
+printf '1,2,abc,4\n5,6,7,8\n' > "$tmp/typo.csv"
+expect_error "predict a CSV whose first line has a typo" \
+  "predict: $tmp/typo.csv:1: 'abc' is not a number" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/typo.csv" --out="$tmp/typo_pred.csv"
+# --- predict: finite states that overflow, and a negative dt. --------------
+printf '1e308,1e308,1e308,1e308\n' > "$tmp/huge.csv"
+expect_error "predict states that overflow" \
+  "the prediction at dt 1 is not finite" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/huge.csv" --out="$tmp/huge_pred.csv"
+[ -e "$tmp/huge_pred.csv" ] && fail "predict wrote predictions that are not finite"
+expect_error "predict --dt=-1" \
+  "predict: --dt: dt -1: must be a finite number >= 0 (predictions run forward in time only)" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/huge.csv" --dt=1,-1 --out="$tmp/neg.csv"
+
+# --- eval --jumps= evaluated no jump at all. --------------------------------
+for jumps in "" "," " "; do
+  expect_error "eval --jumps='$jumps'" \
+    "eval: --jumps: no jump given (expected comma-separated positive integers, e.g. 1,2,5)" \
+    "$eval_bin" --checkpoint="$ckpt" --dataset="$tmp/data.h5" --jumps="$jumps" \
+    --out="$tmp/e.json" --timing_repetitions=0
+done
+[ -e "$tmp/e.json" ] && fail "eval --jumps= wrote $tmp/e.json"
+
+# --- train: data that cannot be learned from is named as such. -------------
+"$data_gen" --config="$data_config" --out="$tmp/still.h5" \
+  --set=simulation.num_trajectories=2 --set=simulation.time_step=1e-320 \
+  > /dev/null || fail "data_gen time_step=1e-320"
+expect_error "train on states that do not change" \
+  "$tmp/still.h5: the training states do not change: every coordinate is constant along each trajectory" \
+  "$train" --config="$model_config" --dataset="$tmp/still.h5" --out="$tmp/still_run" \
+  "${tiny[@]}"
+[ -e "$tmp/still_run/best.h5" ] && fail "train on still.h5 wrote a checkpoint"
+
+# --- train --extend_to: a line cut in the middle of metrics.jsonl. ---------
+cp -r "$tmp/run" "$tmp/cut_run"
+{ printf '{"step": 3, "jump": 1, "train_lo\n'; cat "$tmp/run/metrics.jsonl"; } \
+  > "$tmp/cut_run/metrics.jsonl"
+cp "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl"
+expect_error "train --extend_to with a cut line in metrics.jsonl" \
+  "metrics.jsonl:1: malformed line: {\"step\": 3, \"jump\": 1, \"train_lo (not a whole JSON object" \
+  "$train" --out="$tmp/cut_run" --extend_to=9
+cmp -s "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl" \
+  || fail "train --extend_to changed the refused metrics.jsonl"
+
+# --- an unknown flag names the binary and the flag meant. -----------------
+expect_error "train --datset" \
+  "train: unknown flag --datset (did you mean --dataset?)" \
+  "$train" --config="$model_config" --datset="$tmp/data.h5"
+expect_error "predict --state" \
+  "predict: unknown flag --state (did you mean --states?)" \
+  "$predict" --checkpoint="$ckpt" --state="$tmp/states.csv"
+expect_error "eval --bogus_thing" \
+  "eval: unknown flag --bogus_thing (--help lists the flags)" \
+  "$eval_bin" --bogus_thing
+
+# --- AANET_ISA=bogus: one warning naming the valid values, then the run. ---
+printf '1.0,-0.5,0.3,0.0\n' > "$tmp/states.csv"
+for binary in "$predict" "$train"; do
+  name=$(basename "$binary")
+  case "$name" in
+    predict) args=(--checkpoint="$ckpt" --states="$tmp/states.csv" --out="$tmp/isa.csv") ;;
+    train) args=(--out="$tmp/run" --extend_to=7) ;;
+  esac
+  warnings=$(AANET_ISA=bogus "$binary" "${args[@]}" 2>&1 >/dev/null | grep AANET_ISA)
+  case "$warnings" in
+    "warning: AANET_ISA=bogus is not an instruction set (expected generic, avx2 or avx512); using "*) ;;
+    *) fail "$name with AANET_ISA=bogus: warned '$warnings'" ;;
+  esac
+  [ "$(printf '%s\n' "$warnings" | wc -l)" -eq 1 ] || fail "$name: more than one AANET_ISA warning"
+done
+
+finish "input checks passed"
