@@ -306,6 +306,28 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
   return d;
 }
 
+// A trajectory that moves must show it in its stored states: below some
+// time step, t = s * dt leaves every cos(omega t + phi) unchanged in double
+// precision and the dataset holds one state T times (nothing to learn).
+absl::Status CheckStatesChange(const Trajectory& trajectory, int k,
+                               double time_step, double slowest_frequency) {
+  const bool at_rest =
+      trajectory.q.row(0).isZero(0.0) && trajectory.p.row(0).isZero(0.0);
+  if (at_rest) return absl::OkStatus();  // constant by physics, not rounding
+  for (Eigen::Index s = 1; s < trajectory.q.rows(); ++s) {
+    if (trajectory.q.row(s) != trajectory.q.row(0) ||
+        trajectory.p.row(s) != trajectory.p.row(0)) {
+      return absl::OkStatus();
+    }
+  }
+  const double span = (trajectory.q.rows() - 1) * time_step;
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "simulation.time_step: %g is too small: trajectory %d's %d states are "
+      "all identical (the slowest mode turns %g rad over (num_samples - 1) * "
+      "time_step = %g, lost to rounding)",
+      time_step, k, trajectory.q.rows(), slowest_frequency * span, span));
+}
+
 }  // namespace
 
 absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
@@ -343,6 +365,13 @@ absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
     problems.push_back(
         absl::StrCat("simulation.num_trajectories: must be >= 1, got ",
                      config.num_trajectories()));
+  }
+  const int num_states = config.harmonic().initial_states_size();
+  if (num_states > 0 && config.has_num_trajectories() &&
+      num_states != config.num_trajectories()) {
+    problems.push_back(absl::StrCat("simulation.harmonic.initial_states: has ",
+                                    num_states, " states, num_trajectories is ",
+                                    config.num_trajectories()));
   }
   if (problems.empty()) {
     // The product of three int32 values can overflow int64; a double is
@@ -490,6 +519,11 @@ absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
                parameters.phases.row(k).end());
     const auto [it, inserted] = seen.emplace(std::move(key), k);
     if (!inserted) {
+      if (sim.harmonic().initial_states_size() > 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "simulation.harmonic.initial_states: states ", it->second, " and ",
+            k, " give identical trajectories"));
+      }
       const bool shuffled =
           sim.harmonic().trajectory_sampling() == aanet::LINSPACE_SHUFFLED;
       return absl::InvalidArgumentError(absl::StrCat(
@@ -530,6 +564,8 @@ absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
           "simulation: trajectory ", k,
           " has non-finite values; amplitudes or masses too large"));
     }
+    AANET_RETURN_IF_ERROR(CheckStatesChange(trajectory, k, sim.time_step(),
+                                            modes.frequencies(0)));
     d.q.push_back(std::move(trajectory.q));
     d.p.push_back(std::move(trajectory.p));
   }

@@ -239,6 +239,82 @@ TEST(GenerateTest, RefusesIdenticalTrajectories) {
   EXPECT_TRUE(Generate(shuffled).ok());
 }
 
+// Below some time step t = s * dt rounds away in cos(omega t + phi): the file
+// would hold one state T times, which training refuses much later.
+TEST(GenerateTest, RefusesATimeStepTooSmallToMoveTheStates) {
+  std::string tiny = kConfig;
+  tiny.replace(tiny.find("time_step: 1.0"), 14, "time_step: 1e-320");
+  absl::StatusOr<Dataset> d = Generate(tiny);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("simulation.time_step: 9.99989e-321 is too small: "
+                        "trajectory 0's 1000 states are all identical"));
+  // Small but resolvable steps are kept.
+  tiny.replace(tiny.find("time_step: 1e-320"), 17, "time_step: 1e-9");
+  EXPECT_TRUE(Generate(tiny).ok());
+  // A system at rest is constant by physics, whatever the time step.
+  std::string rest = kConfig;
+  rest.replace(rest.find("amplitudes { min: 1 max: 10 }"), 29,
+               "amplitudes { min: 0 max: 0 }");
+  rest.replace(rest.find("num_trajectories: 3"), 19, "num_trajectories: 1");
+  EXPECT_TRUE(Generate(rest).ok());
+}
+
+// The configuration a user names: explicit masses and initial states.
+constexpr char kExplicitConfig[] = R"pb(
+  simulation {
+    harmonic {
+      num_particles: 3
+      masses { values: [ 1, 2, 7 ] }
+      k_wall { values: [ 0.01, 0.01, 0.01 ] }
+      k_pair: 0.2
+      initial_states {
+        q: [ 1, 0, -0.5 ]
+        p: [ 0, 0, 0 ]
+      }
+      initial_states {
+        q: [ 0, 0, 0 ]
+        p: [ 0.5, -1, 2 ]
+      }
+    }
+    num_samples: 100
+    time_step: 0.5
+    num_trajectories: 2
+    seed: 0
+  }
+)pb";
+
+TEST(GenerateTest, ExplicitSystemIsRecordedInOrderAndRoundTrips) {
+  absl::StatusOr<Dataset> d = Generate(kExplicitConfig);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->parameters.masses, Eigen::Vector3d(1, 2, 7));
+  EXPECT_NEAR(d->p[1](0, 2), 2.0, 1e-12);
+  const std::string path = TestDir() + "/explicit.h5";
+  ASSERT_TRUE(WriteDataset(*d, path).ok());
+  absl::StatusOr<Dataset> read = ReadDataset(path);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ExpectBitIdentical(*d, *read);
+}
+
+TEST(GenerateTest, ExplicitStatesMustMatchTheTrajectoriesAndDiffer) {
+  std::string three = kExplicitConfig;
+  three.replace(three.find("num_trajectories: 2"), 19, "num_trajectories: 3");
+  absl::StatusOr<Dataset> d = Generate(three);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("simulation.harmonic.initial_states: has 2 states, "
+                        "num_trajectories is 3"));
+  std::string same = kExplicitConfig;
+  same.replace(same.find("p: [ 0.5, -1, 2 ]"), 17, "p: [ 0, 0, 0 ]");
+  same.replace(same.find("q: [ 0, 0, 0 ]"), 14, "q: [ 1, 0, -0.5 ]");
+  d = Generate(same);
+  ASSERT_FALSE(d.ok());
+  EXPECT_THAT(d.status().message(),
+              HasSubstr("simulation.harmonic.initial_states: states 0 and 1 "
+                        "give identical trajectories"));
+}
+
 TEST(GenerateTest, InvalidConfigsNameTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"simulation { num_samples: 10 time_step: 1 num_trajectories: 1 }",

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "Eigen/Eigenvalues"
@@ -44,10 +45,37 @@ void CheckRangeEnd(bool present, double value, const std::string& path,
   }
 }
 
+// Checks a per-particle ParameterRange: min and max, or (where `allow_values`)
+// explicit values, one per particle (`n` < 1 when num_particles is invalid,
+// which then skips the length check).
 void CheckRange(bool present, const aanet::ParameterRange& range,
-                const std::string& path, Bound bound, Problems* problems) {
+                const std::string& path, Bound bound, bool allow_values, int n,
+                Problems* problems) {
   if (!present) {
     problems->Add(absl::StrCat(path, ": required"));
+    return;
+  }
+  if (range.values_size() > 0) {
+    if (!allow_values) {
+      problems->Add(absl::StrCat(
+          path,
+          ".values: not supported for normal-mode amplitudes and phases; give "
+          "simulation.harmonic.initial_states { q: [...] p: [...] } per "
+          "trajectory instead"));
+      return;
+    }
+    if (range.has_min() || range.has_max()) {
+      problems->Add(
+          absl::StrCat(path, ": give either min and max or values, not both"));
+    }
+    if (n >= 1 && range.values_size() != n) {
+      problems->Add(absl::StrCat(path, ".values: has ", range.values_size(),
+                                 " values, num_particles is ", n));
+    }
+    for (int i = 0; i < range.values_size(); ++i) {
+      CheckRangeEnd(true, range.values(i),
+                    absl::StrCat(path, ".values[", i, "]"), bound, problems);
+    }
     return;
   }
   CheckRangeEnd(range.has_min(), range.min(), path + ".min", bound, problems);
@@ -62,12 +90,61 @@ void CheckRange(bool present, const aanet::ParameterRange& range,
   }
 }
 
+// Checks explicit initial states: each has n finite q and p values, and
+// they replace amplitudes, phases and their sampling.
+void CheckInitialStates(const aanet::HarmonicOscillatorConfig& config,
+                        const std::string& prefix, int n, Problems* problems) {
+  const std::string path = prefix + ".initial_states";
+  if (config.has_amplitudes() || config.has_phases()) {
+    problems->Add(absl::StrCat(
+        path,
+        ": give either initial_states or amplitudes and phases, not "
+        "both"));
+  }
+  if (config.trajectory_sampling() == aanet::UNIFORM) {
+    problems->Add(absl::StrCat(
+        path,
+        ": trajectory_sampling UNIFORM draws amplitudes and phases, "
+        "which initial_states replace; remove one"));
+  }
+  for (int k = 0; k < config.initial_states_size(); ++k) {
+    const aanet::InitialState& state = config.initial_states(k);
+    const std::pair<const char*, const google::protobuf::RepeatedField<double>*>
+        parts[] = {{"q", &state.q()}, {"p", &state.p()}};
+    for (const auto& [name, values] : parts) {
+      const std::string item = absl::StrCat(path, "[", k, "].", name);
+      if (n >= 1 && values->size() != n) {
+        problems->Add(absl::StrCat(item, ": has ", values->size(),
+                                   " values, num_particles is ", n));
+      }
+      for (int i = 0; i < values->size(); ++i) {
+        if (!std::isfinite(values->Get(i))) {
+          problems->Add(absl::StrCat(item, "[", i, "]: must be finite, got ",
+                                     values->Get(i)));
+        }
+      }
+    }
+  }
+}
+
 // x[i] = values[perm[i]].
 Eigen::VectorXd Gather(const Eigen::VectorXd& values,
                        const std::vector<int>& perm) {
   Eigen::VectorXd out(values.size());
   for (Eigen::Index i = 0; i < values.size(); ++i) out(i) = values(perm[i]);
   return out;
+}
+
+// The per-particle values of a checked range: explicit values in the order
+// given (a user naming a system means that order), or the seeded shuffle of
+// linspace(min, max, n).
+Eigen::VectorXd PerParticle(const aanet::ParameterRange& range, int n,
+                            const std::vector<int>& perm) {
+  if (range.values_size() > 0) {
+    return Eigen::Map<const Eigen::VectorXd>(range.values().data(),
+                                             range.values_size());
+  }
+  return Gather(Linspace(range.min(), range.max(), n), perm);
 }
 
 }  // namespace
@@ -208,6 +285,30 @@ absl::StatusOr<Trajectory> EvaluateTrajectory(const HarmonicSystem& system,
   return trajectory;
 }
 
+ModeCoordinates StateToModes(const HarmonicSystem& system,
+                             const NormalModes& modes,
+                             const Eigen::VectorXd& q0,
+                             const Eigen::VectorXd& p0) {
+  // The modes are orthogonal in the mass inner product (V^T diag(m) V is
+  // diagonal), so projecting with it inverts V without a linear solve.
+  const Eigen::MatrixXd& v = modes.eigenvectors;
+  const Eigen::MatrixXd mv = system.masses.asDiagonal() * v;
+  const Eigen::VectorXd norms = (v.transpose() * mv).diagonal();
+  const Eigen::VectorXd cos_part =
+      (mv.transpose() * q0).cwiseQuotient(norms);  // A cos(phi)
+  // p = m v, so m-weighting the velocity p0 / m is just V^T p0.
+  const Eigen::VectorXd velocity = (v.transpose() * p0).cwiseQuotient(norms);
+  ModeCoordinates mode;
+  mode.amplitudes.resize(q0.size());
+  mode.phases.resize(q0.size());
+  for (Eigen::Index k = 0; k < q0.size(); ++k) {
+    const double sin_part = -velocity(k) / modes.frequencies(k);  // A sin(phi)
+    mode.amplitudes(k) = std::hypot(cos_part(k), sin_part);
+    mode.phases(k) = std::atan2(sin_part, cos_part(k));
+  }
+  return mode;
+}
+
 double Energy(
     const HarmonicSystem& system,
     const Eigen::Ref<const Eigen::RowVectorXd, 0, Eigen::InnerStride<>>& q,
@@ -249,20 +350,29 @@ absl::Status ValidateHarmonicConfig(
     problems.Add(absl::StrCat(prefix, ".num_particles: must be <= ",
                               kMaxParticles, ", got ", config.num_particles()));
   }
+  const int n = config.has_num_particles() && config.num_particles() >= 1 &&
+                        config.num_particles() <= kMaxParticles
+                    ? config.num_particles()
+                    : 0;
   CheckRange(config.has_masses(), config.masses(), prefix + ".masses",
-             Bound::kPositive, &problems);
+             Bound::kPositive, /*allow_values=*/true, n, &problems);
   CheckRange(config.has_k_wall(), config.k_wall(), prefix + ".k_wall",
-             Bound::kPositive, &problems);
+             Bound::kPositive, /*allow_values=*/true, n, &problems);
   if (!config.has_k_pair()) {
     problems.Add(absl::StrCat(prefix, ".k_pair: required (0 for uncoupled)"));
   } else if (!std::isfinite(config.k_pair()) || !(config.k_pair() >= 0.0)) {
     problems.Add(absl::StrCat(prefix, ".k_pair: must be finite and >= 0, got ",
                               config.k_pair()));
   }
-  CheckRange(config.has_amplitudes(), config.amplitudes(),
-             prefix + ".amplitudes", Bound::kAny, &problems);
-  CheckRange(config.has_phases(), config.phases(), prefix + ".phases",
-             Bound::kAny, &problems);
+  if (config.initial_states_size() > 0) {
+    CheckInitialStates(config, prefix, n, &problems);
+  } else {
+    CheckRange(config.has_amplitudes(), config.amplitudes(),
+               prefix + ".amplitudes", Bound::kAny, /*allow_values=*/false, n,
+               &problems);
+    CheckRange(config.has_phases(), config.phases(), prefix + ".phases",
+               Bound::kAny, /*allow_values=*/false, n, &problems);
+  }
   if (!aanet::TrajectorySampling_IsValid(config.trajectory_sampling())) {
     problems.Add(absl::StrCat(prefix, ".trajectory_sampling: unknown value ",
                               config.trajectory_sampling(),
@@ -283,13 +393,32 @@ absl::StatusOr<HarmonicParameters> SampleHarmonicParameters(
   const std::vector<int> system_perm = aanet::Random(seed).Permutation(n);
 
   HarmonicParameters params;
-  params.masses = Gather(
-      Linspace(config.masses().min(), config.masses().max(), n), system_perm);
-  params.k_wall = Gather(
-      Linspace(config.k_wall().min(), config.k_wall().max(), n), system_perm);
+  params.masses = PerParticle(config.masses(), n, system_perm);
+  params.k_wall = PerParticle(config.k_wall(), n, system_perm);
   params.k_pair = config.k_pair();
   params.amplitudes.resize(num_trajectories, n);
   params.phases.resize(num_trajectories, n);
+
+  if (config.initial_states_size() > 0) {
+    if (config.initial_states_size() != num_trajectories) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("simulation.harmonic.initial_states: has ",
+                       config.initial_states_size(),
+                       " states, num_trajectories is ", num_trajectories));
+    }
+    AANET_ASSIGN_OR_RETURN(const NormalModes modes,
+                           ComputeNormalModes(params.system()));
+    for (int k = 0; k < num_trajectories; ++k) {
+      const aanet::InitialState& state = config.initial_states(k);
+      const ModeCoordinates mode =
+          StateToModes(params.system(), modes,
+                       Eigen::Map<const Eigen::VectorXd>(state.q().data(), n),
+                       Eigen::Map<const Eigen::VectorXd>(state.p().data(), n));
+      params.amplitudes.row(k) = mode.amplitudes.transpose();
+      params.phases.row(k) = mode.phases.transpose();
+    }
+    return params;
+  }
 
   const aanet::ParameterRange& a = config.amplitudes();
   const aanet::ParameterRange& phi = config.phases();

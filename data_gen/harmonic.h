@@ -29,6 +29,11 @@
 //     r.Uniform(min, max), then phases[k, 0..n-1] = r.Uniform(min, max)
 //     (min + (max - min) * u with u in [0, 1); min == max gives min).
 //   Amplitudes and phases are per normal mode, mode j being frequencies[j].
+//   * Explicit `values` of masses or k_wall are used as given, in order (no
+//     linspace, no shuffle); the permutation is drawn all the same, so the
+//     other parameters do not depend on which were explicit.
+//   * Explicit initial_states replace amplitudes and phases: trajectory k's
+//     are StateToModes of initial_states[k].
 //
 // Thread-safe: every function is pure.
 #ifndef AANET_DATA_GEN_HARMONIC_H_
@@ -102,6 +107,22 @@ absl::StatusOr<Trajectory> EvaluateTrajectory(const HarmonicSystem& system,
                                               const Eigen::VectorXd& phases,
                                               const Eigen::VectorXd& t);
 
+// Mode amplitudes A >= 0 and phases phi in (-pi, pi], [n] each, in the mode
+// order of NormalModes::frequencies.
+struct ModeCoordinates {
+  Eigen::VectorXd amplitudes;
+  Eigen::VectorXd phases;
+};
+
+// The amplitudes and phases whose closed form (EvaluateTrajectory) starts at
+// q0, p0 [n] at t = 0: V^-1 q0 = A cos(phi), V^-1 (p0 / m) = -omega A
+// sin(phi), V^-1 taken as the mass-weighted projection onto the modes. Sizes
+// must match the system (not checked).
+ModeCoordinates StateToModes(const HarmonicSystem& system,
+                             const NormalModes& modes,
+                             const Eigen::VectorXd& q0,
+                             const Eigen::VectorXd& p0);
+
 // The Hamiltonian at one state, q and p [n] (e.g. a row of a trajectory):
 //   H = sum p_i^2 / (2 m_i) + sum k_wall_i q_i^2 / 2
 //       + k_pair / 2 * sum_{i<j} (q_i - q_j)^2.
@@ -139,7 +160,8 @@ absl::Status ValidateHarmonicConfig(
 
 // Parameters of K = num_trajectories trajectories drawn from `config` with
 // the conventions at the top of this file. InvalidArgument if the config is
-// invalid or num_trajectories < 1.
+// invalid, num_trajectories < 1 or initial_states (if given) does not have
+// num_trajectories entries.
 absl::StatusOr<HarmonicParameters> SampleHarmonicParameters(
     const aanet::HarmonicOscillatorConfig& config, int num_trajectories,
     uint64_t seed);

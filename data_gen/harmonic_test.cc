@@ -438,5 +438,170 @@ TEST(ValidateConfigTest, ReportsEveryProblemAndNumTrajectories) {
               HasSubstr("simulation.num_trajectories: must be >= 1, got 0"));
 }
 
+// DefaultConfig(n) with masses and k_wall given explicitly and two initial
+// states instead of amplitudes and phases.
+HarmonicOscillatorConfig ExplicitConfig() {
+  HarmonicOscillatorConfig config = DefaultConfig(3);
+  config.mutable_masses()->Clear();
+  for (double m : {1.0, 2.0, 7.0}) config.mutable_masses()->add_values(m);
+  config.mutable_k_wall()->Clear();
+  for (double k : {0.01, 0.02, 0.03}) config.mutable_k_wall()->add_values(k);
+  config.clear_amplitudes();
+  config.clear_phases();
+  for (int k = 0; k < 2; ++k) {
+    InitialState* state = config.add_initial_states();
+    for (int i = 0; i < 3; ++i) {
+      state->add_q(k == 0 ? 1.0 - i : 0.1 * i);
+      state->add_p(k == 0 ? 0.0 : 0.5 - i);
+    }
+  }
+  return config;
+}
+
+TEST(ExplicitValuesTest, UsedInTheOrderGivenWithoutShuffle) {
+  for (uint64_t seed : {0, 1, 2, 3}) {
+    absl::StatusOr<HarmonicParameters> params =
+        SampleHarmonicParameters(ExplicitConfig(), 2, seed);
+    ASSERT_TRUE(params.ok()) << params.status();
+    EXPECT_EQ(params->masses, Eigen::Vector3d(1, 2, 7)) << seed;
+    EXPECT_EQ(params->k_wall, Eigen::Vector3d(0.01, 0.02, 0.03)) << seed;
+  }
+}
+
+TEST(ExplicitValuesTest, ExplicitMassesLeaveTheOtherDrawsUnchanged) {
+  // Giving the masses a range would have produced explicitly gives the same
+  // parameters: the shuffle is drawn either way.
+  const HarmonicOscillatorConfig ranged = DefaultConfig(3);
+  absl::StatusOr<HarmonicParameters> drawn =
+      SampleHarmonicParameters(ranged, 2, 5);
+  ASSERT_TRUE(drawn.ok());
+  HarmonicOscillatorConfig explicit_masses = ranged;
+  explicit_masses.mutable_masses()->Clear();
+  for (double m : drawn->masses)
+    explicit_masses.mutable_masses()->add_values(m);
+  absl::StatusOr<HarmonicParameters> given =
+      SampleHarmonicParameters(explicit_masses, 2, 5);
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given->masses, drawn->masses);
+  EXPECT_EQ(given->k_wall, drawn->k_wall);
+  EXPECT_EQ(given->amplitudes, drawn->amplitudes);
+  EXPECT_EQ(given->phases, drawn->phases);
+}
+
+TEST(ExplicitValuesTest, TrajectoriesStartAtTheGivenStates) {
+  const HarmonicOscillatorConfig config = ExplicitConfig();
+  absl::StatusOr<HarmonicParameters> params =
+      SampleHarmonicParameters(config, 2, 0);
+  ASSERT_TRUE(params.ok()) << params.status();
+  absl::StatusOr<NormalModes> modes = ComputeNormalModes(params->system());
+  ASSERT_TRUE(modes.ok());
+  for (int k = 0; k < 2; ++k) {
+    absl::StatusOr<Trajectory> trajectory = EvaluateTrajectory(
+        params->system(), *modes, params->amplitudes.row(k).transpose(),
+        params->phases.row(k).transpose(), Eigen::VectorXd::Zero(1));
+    ASSERT_TRUE(trajectory.ok());
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_NEAR(trajectory->q(0, i), config.initial_states(k).q(i), 1e-12);
+      EXPECT_NEAR(trajectory->p(0, i), config.initial_states(k).p(i), 1e-12);
+    }
+  }
+}
+
+TEST(StateToModesTest, InvertsTheClosedFormOnRandomSystems) {
+  Random random(24);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int n = 1 + trial % 8;
+    const HarmonicSystem system = RandomSystem(n, &random);
+    absl::StatusOr<NormalModes> modes = ComputeNormalModes(system);
+    ASSERT_TRUE(modes.ok());
+    Eigen::VectorXd q0(n), p0(n);
+    for (int i = 0; i < n; ++i) {
+      q0(i) = random.Uniform(-3.0, 3.0);
+      p0(i) = random.Uniform(-3.0, 3.0);
+    }
+    const ModeCoordinates mode = StateToModes(system, *modes, q0, p0);
+    EXPECT_TRUE((mode.amplitudes.array() >= 0).all());
+    absl::StatusOr<Trajectory> start = EvaluateTrajectory(
+        system, *modes, mode.amplitudes, mode.phases, Eigen::VectorXd::Zero(1));
+    ASSERT_TRUE(start.ok());
+    EXPECT_LE((start->q.row(0).transpose() - q0).cwiseAbs().maxCoeff(), 1e-12)
+        << "n=" << n;
+    EXPECT_LE((start->p.row(0).transpose() - p0).cwiseAbs().maxCoeff(), 1e-12)
+        << "n=" << n;
+  }
+}
+
+TEST(StateToModesTest, RecoversGivenAmplitudesAndPhases) {
+  const HarmonicSystem system = MakeSystem({1, 2, 7}, {0.01, 0.01, 0.01}, 0.2);
+  absl::StatusOr<NormalModes> modes = ComputeNormalModes(system);
+  ASSERT_TRUE(modes.ok());
+  const Eigen::Vector3d a(1.5, 0.25, 4);
+  const Eigen::Vector3d phi(0.3, -2.0, 3.0);
+  absl::StatusOr<Trajectory> start =
+      EvaluateTrajectory(system, *modes, a, phi, Eigen::VectorXd::Zero(1));
+  ASSERT_TRUE(start.ok());
+  const ModeCoordinates mode = StateToModes(
+      system, *modes, start->q.row(0).transpose(), start->p.row(0).transpose());
+  EXPECT_LE((mode.amplitudes - a).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_LE((mode.phases - phi).cwiseAbs().maxCoeff(), 1e-12);
+}
+
+TEST(ExplicitValuesTest, ErrorsNameTheField) {
+  struct Case {
+    std::string name;
+    std::function<void(HarmonicOscillatorConfig*)> mutate;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"too few masses", [](auto* c) { c->mutable_masses()->add_values(3); },
+       "simulation.harmonic.masses.values: has 4 values, num_particles is 3"},
+      {"range and values", [](auto* c) { c->mutable_k_wall()->set_min(1); },
+       "simulation.harmonic.k_wall: give either min and max or values, not "
+       "both"},
+      {"zero mass value",
+       [](auto* c) { c->mutable_masses()->set_values(1, 0); },
+       "simulation.harmonic.masses.values[1]: must be > 0, got 0"},
+      {"amplitude values",
+       [](auto* c) {
+         c->clear_initial_states();
+         *c->mutable_amplitudes() = DefaultConfig(3).amplitudes();
+         *c->mutable_phases() = DefaultConfig(3).phases();
+         c->mutable_amplitudes()->add_values(1);
+       },
+       "simulation.harmonic.amplitudes.values: not supported"},
+      {"states and amplitudes",
+       [](auto* c) {
+         *c->mutable_amplitudes() = DefaultConfig(3).amplitudes();
+       },
+       "simulation.harmonic.initial_states: give either initial_states or "
+       "amplitudes and phases, not both"},
+      {"states and UNIFORM",
+       [](auto* c) { c->set_trajectory_sampling(UNIFORM); },
+       "simulation.harmonic.initial_states: trajectory_sampling UNIFORM"},
+      {"short q",
+       [](auto* c) { c->mutable_initial_states(1)->mutable_q()->RemoveLast(); },
+       "simulation.harmonic.initial_states[1].q: has 2 values, num_particles "
+       "is 3"},
+      {"infinite p",
+       [](auto* c) { c->mutable_initial_states(0)->set_p(2, INFINITY); },
+       "simulation.harmonic.initial_states[0].p[2]: must be finite, got inf"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    HarmonicOscillatorConfig config = ExplicitConfig();
+    ASSERT_TRUE(ValidateHarmonicConfig(config).ok());
+    c.mutate(&config);
+    const absl::Status status = ValidateHarmonicConfig(config);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(), HasSubstr(c.expected));
+  }
+  absl::StatusOr<HarmonicParameters> params =
+      SampleHarmonicParameters(ExplicitConfig(), 3, 0);
+  ASSERT_FALSE(params.ok());
+  EXPECT_THAT(params.status().message(),
+              HasSubstr("simulation.harmonic.initial_states: has 2 states, "
+                        "num_trajectories is 3"));
+}
+
 }  // namespace
 }  // namespace aanet::data_gen

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,6 +22,24 @@ double MaxRelativeEnergyDrift(const Dataset& dataset) {
   return drift;
 }
 
+namespace {
+
+// Per-particle values in particle order, so a user can check the system is
+// the one meant; beyond a screenful they are only in the file.
+std::string ParticleValues(const Eigen::VectorXd& values) {
+  constexpr int kMaxPrinted = 10;
+  if (values.size() > kMaxPrinted) {
+    return absl::StrFormat("(%d values)", values.size());
+  }
+  std::vector<std::string> printed;
+  for (int i = 0; i < values.size(); ++i) {
+    printed.push_back(absl::StrFormat("%g", values[i]));
+  }
+  return absl::StrJoin(printed, ", ");
+}
+
+}  // namespace
+
 std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
   std::vector<std::string> frequencies;
   for (int i = 0; i < dataset.normal_modes.frequencies.size(); ++i) {
@@ -30,13 +50,15 @@ std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
   return absl::StrFormat(
       "%s\n"
       "  system %s, %d particle(s), k_pair %g\n"
+      "  masses %s; k_wall %s (per particle, in order)\n"
       "  %d trajectory(ies) x %d samples, t in [%g, %g]\n"
       "  normal-mode frequencies (rad/time): %s\n"
       "  max relative energy drift: %.3g\n",
       path, dataset.system, dataset.num_particles(), dataset.parameters.k_pair,
-      dataset.num_trajectories(), num_samples, dataset.t[0],
-      dataset.t[num_samples - 1], absl::StrJoin(frequencies, ", "),
-      MaxRelativeEnergyDrift(dataset));
+      ParticleValues(dataset.parameters.masses),
+      ParticleValues(dataset.parameters.k_wall), dataset.num_trajectories(),
+      num_samples, dataset.t[0], dataset.t[num_samples - 1],
+      absl::StrJoin(frequencies, ", "), MaxRelativeEnergyDrift(dataset));
 }
 
 }  // namespace aanet::data_gen
