@@ -69,6 +69,11 @@ struct Section {
 // Points into `study` and `options`, which must outlive it.
 struct ReportContext {
   ReportContext(const StudyData& study, const ReportOptions& options);
+  // The context keeps references: temporaries would dangle.
+  ReportContext(const StudyData&& study, const ReportOptions& options) = delete;
+  ReportContext(const StudyData& study, const ReportOptions&& options) = delete;
+  ReportContext(const StudyData&& study,
+                const ReportOptions&& options) = delete;
 
   // The gnuplot line type of `model` (1-based, in the order of `models`);
   // 0 for an unknown model.

@@ -23,7 +23,7 @@ const StudyData& EqualComputeStudy() {
 }
 
 TEST(BudgetTest, EqualComputeCellsAreNeverPooledWithEqualSteps) {
-  const ReportContext context(EqualComputeStudy(), ReportOptions());
+  const ReportContext context(EqualComputeStudy(), DefaultOptions());
   // The equal-step cells are those of the sweep without them.
   EXPECT_EQ(context.cells.size(), SyntheticContext().cells.size());
   for (const std::string& model : context.models) {
@@ -39,7 +39,7 @@ TEST(BudgetTest, EqualComputeCellsAreNeverPooledWithEqualSteps) {
 }
 
 TEST(BudgetTest, EqualComputeTableSitsBesideTheEqualStepCells) {
-  const ReportContext context(EqualComputeStudy(), ReportOptions());
+  const ReportContext context(EqualComputeStudy(), DefaultOptions());
   const std::vector<Cell> equal_compute =
       GroupIntoCells(context.study, EQUAL_COMPUTE);
   const std::vector<PointConvergence> convergence = ComputeConvergence(context);
@@ -105,7 +105,7 @@ TEST(BudgetTest, PublishedBudgetRowsAreLabelledNotRerun) {
 
 TEST(BudgetTest, SectionNamesItsSources) {
   absl::StatusOr<Section> section =
-      BudgetSection(ReportContext(EqualComputeStudy(), ReportOptions()));
+      BudgetSection(ReportContext(EqualComputeStudy(), DefaultOptions()));
   ASSERT_TRUE(section.ok()) << section.status();
   std::string text;
   for (const Block& b : section->blocks) text += b.text;

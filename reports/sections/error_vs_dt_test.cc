@@ -58,7 +58,7 @@ TEST(ErrorVsDtTest, JumpsBeyondTheConfiguredMaxJumpAreExtrapolation) {
 
 TEST(ErrorVsDtTest, EachModelItsOwnTrainedRange) {
   const StudyData study = WithNeuralOdeMaxJump(50);
-  const ReportContext context(study, ReportOptions());
+  const ReportContext context(study, DefaultOptions());
   const ErrorVsDt data = ComputeErrorVsDt(context);
   for (const ErrorVsDtRow& row : data.rows) {
     const int max_jump = row.cell->model == "neural_ode" ? 50 : 10;
@@ -74,7 +74,7 @@ TEST(ErrorVsDtTest, EachModelItsOwnTrainedRange) {
 
 TEST(ErrorVsDtTest, AnUnknownTrainedRangeMarksNothing) {
   const StudyData study = WithNeuralOdeMaxJump(-1);
-  const ReportContext context(study, ReportOptions());
+  const ReportContext context(study, DefaultOptions());
   const ErrorVsDt data = ComputeErrorVsDt(context);
   for (const ErrorVsDtRow& row : data.rows) {
     if (row.cell->model == "neural_ode") {

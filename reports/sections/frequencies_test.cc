@@ -50,7 +50,7 @@ TEST(FrequenciesTest, WithoutActionAngleNetworkTheSectionSaysSo) {
   SyntheticSweepOptions options;
   options.include_action_angle = false;
   const StudyData study = LoadSyntheticStudy("no_action_angle", options);
-  const ReportContext context(study, ReportOptions());
+  const ReportContext context(study, DefaultOptions());
   absl::StatusOr<Section> section = FrequenciesSection(context);
   ASSERT_TRUE(section.ok());
   ASSERT_EQ(section->blocks.size(), 2u);
@@ -75,7 +75,7 @@ TEST(FrequenciesTest, InconsistentAngularVelocitiesNameTheSweep) {
       p.evaluation->add_angular_velocities(1.0);  // one too many
     }
   }
-  const ReportContext context(study, ReportOptions());
+  const ReportContext context(study, DefaultOptions());
   absl::StatusOr<Section> section = FrequenciesSection(context);
   ASSERT_FALSE(section.ok());
   EXPECT_THAT(section.status().message(), HasSubstr(study.sweep_dir));

@@ -118,7 +118,7 @@ TEST(HeaderTest, SingleSeedWarning) {
     if (p.point.seed() == 1) kept.push_back(p);
   }
   one_seed.points = kept;
-  const ReportContext context(one_seed, ReportOptions());
+  const ReportContext context(one_seed, DefaultOptions());
   const std::string warning = SingleSeedWarning(context);
   EXPECT_THAT(warning, HasSubstr("every cell has one seed"));
   EXPECT_THAT(warning, HasSubstr("cannot be told apart from seed noise"));
@@ -137,7 +137,7 @@ TEST(HeaderTest, SingleSeedWarning) {
     if (p.point.model() != "neural_ode") kept.push_back(p);
   }
   complete.points = kept;
-  EXPECT_EQ(SingleSeedWarning(ReportContext(complete, ReportOptions())), "");
+  EXPECT_EQ(SingleSeedWarning(ReportContext(complete, DefaultOptions())), "");
 }
 
 TEST(HeaderTest, Section) {

@@ -89,7 +89,7 @@ TEST(TableOneTest, RelativeEnergyChangeByHand) {
           p.point.seed() == 1 ? (0.5 / 50 + 1.0 / 50) / 2 : 0.045);
     }
   }
-  const ReportContext context(study, ReportOptions());
+  const ReportContext context(study, DefaultOptions());
   const std::vector<TableOneRow> rows = ComputeTableOne(context);
   ASSERT_EQ(rows.size(), 2u);
   ASSERT_TRUE(rows[0].relative_energy.has_value());

@@ -36,10 +36,14 @@ const StudyData& SyntheticStudy() {
   return *study;
 }
 
-const ReportContext& SyntheticContext() {
+const ReportOptions& DefaultOptions() {
   static const ReportOptions* options = new ReportOptions();
+  return *options;
+}
+
+const ReportContext& SyntheticContext() {
   static const ReportContext* context =
-      new ReportContext(SyntheticStudy(), *options);
+      new ReportContext(SyntheticStudy(), DefaultOptions());
   return *context;
 }
 

@@ -20,6 +20,10 @@ StudyData LoadSyntheticStudy(const std::string& name,
 // written or loaded.
 const StudyData& SyntheticStudy();
 
+// Default report options, for contexts built in tests (a ReportContext
+// keeps a reference to its options, so they must outlive it).
+const ReportOptions& DefaultOptions();
+
 // A context on SyntheticStudy() with default options.
 const ReportContext& SyntheticContext();
 

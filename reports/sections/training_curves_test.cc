@@ -50,7 +50,7 @@ TEST(TrainingCurvesTest, OneFigurePerModelOfItsReferencePoints) {
 TEST(TrainingCurvesTest, AMissingLogIsReportedNotFatal) {
   StudyData study = SyntheticStudy();
   study.points.front().point.set_directory("no/such/run");
-  const ReportContext context(study, ReportOptions());
+  const ReportContext context(study, DefaultOptions());
   const std::vector<PointConvergence> points = ComputeConvergence(context);
   ASSERT_FALSE(points.front().curve.ok());
   const Table table = ConvergenceTable(points);
