@@ -58,7 +58,12 @@ Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
 }
 
 absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states) const {
-  const int n = num_particles();
+  return CheckStates(states, num_particles());
+}
+
+absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states,
+                                    int num_particles) {
+  const int n = num_particles;
   if (states.cols() != 2 * n) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "states have %d columns, expected 2n = %d (q_0..q_%d, p_0..p_%d)",

@@ -40,6 +40,11 @@ class Predictor {
   // expect states that pass.
   absl::Status CheckStates(const Eigen::MatrixXd& states) const;
 
+  // CheckStates for a system of `num_particles` particles, without a model:
+  // the true trajectories (eval/truth.h) check states with it too.
+  static absl::Status CheckStates(const Eigen::MatrixXd& states,
+                                  int num_particles);
+
   // OK if dt is a finite number >= 0; otherwise e.g. "dt -1: must be a
   // finite number >= 0 (predictions run forward in time only)". Negative dt
   // is refused for every model: the Neural ODE's integrator returned NaN for
