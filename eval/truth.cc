@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "Eigen/LU"
@@ -200,6 +201,7 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
         "%d predictions for %d dt", predicted.size(), dts.size()));
   }
   TruthComparison truth;
+  truth.dataset_path = dataset_path;
   if (unchecked) {
     truth.warnings.push_back(absl::StrCat(
         checkpoint_path,
@@ -221,8 +223,29 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
     truth.true_states.push_back(std::move(true_states));
     truth.errors.push_back(std::move(errors));
   }
+  // The training split is that of the checkpoint's own dataset: the one
+  // given if it is that dataset (same hash), else regenerated from the
+  // recorded config (a config or a dataset of other trajectories of the
+  // same system gives the truth but not the training range).
+  const data_gen::Dataset* training = &dataset;
+  std::string training_source = dataset_path;
+  std::optional<data_gen::Dataset> regenerated;
+  if (!predictor.dataset_config_text().empty() &&
+      data_gen::DatasetHash(dataset) != predictor.dataset_hash()) {
+    Experiment recorded;
+    AANET_RETURN_IF_ERROR(ParseTextProto(
+        predictor.dataset_config_text(),
+        absl::StrCat(checkpoint_path, " (recorded dataset config)"),
+        &recorded));
+    AANET_ASSIGN_OR_RETURN(
+        regenerated,
+        data_gen::GenerateDataset(recorded, predictor.dataset_config_text()));
+    training = &*regenerated;
+    training_source =
+        absl::StrCat(checkpoint_path, "'s recorded dataset config");
+  }
   AANET_ASSIGN_OR_RETURN(const EnergyRange range,
-                         TrainingEnergyRange(predictor, dataset));
+                         TrainingEnergyRange(predictor, *training));
   const int n = dataset.num_particles();
   const data_gen::HarmonicSystem system = dataset.parameters.system();
   const double slack =
@@ -237,7 +260,7 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
       truth.warnings.push_back(absl::StrFormat(
           "state %d: energy %.6g outside the training split's [%.6g, %.6g] "
           "(%s: the first %d samples of %d trajectory(ies))",
-          r, e, range.min, range.max, dataset_path, range.num_train_samples,
+          r, e, range.min, range.max, training_source, range.num_train_samples,
           range.num_trajectories));
     }
   }

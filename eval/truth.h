@@ -15,8 +15,10 @@
 // A state is outside the training range when its energy (the system's
 // Hamiltonian, data_gen::Energy) lies outside [min, max] of the energies of
 // the training split (the first num_train_samples samples of every
-// trajectory, as the checkpoint's config resolves them for this dataset),
-// by more than 1e-9 of the larger bound's magnitude (rounding).
+// trajectory, as the checkpoint's config resolves them) by more than 1e-9 of
+// the larger bound's magnitude (rounding). The split is taken from the given
+// dataset if it is the checkpoint's (DatasetHash), otherwise from the
+// checkpoint's recorded dataset config, generated again.
 #ifndef AANET_EVAL_TRUTH_H_
 #define AANET_EVAL_TRUTH_H_
 
@@ -68,6 +70,7 @@ absl::StatusOr<EnergyRange> TrainingEnergyRange(
     const Predictor& predictor, const data_gen::Dataset& dataset);
 
 struct TruthComparison {
+  std::string dataset_path;                  // the truth's dataset, as given
   std::vector<Eigen::MatrixXd> true_states;  // per dt, [B, 2n]
   std::vector<Eigen::VectorXd> errors;       // per dt, [B]
   Eigen::VectorXi outside_training_range;    // [B], 1 if outside

@@ -256,5 +256,28 @@ TEST(TruthTest, FlagsTenTimesTheTrainingEnergyNotATrainingState) {
       1e-9);
 }
 
+TEST(TruthTest, TrainingRangeIsTheCheckpointsDatasetsNotTheGivenOnes) {
+  // The checkpoint's dataset has two trajectories; the truth is given as
+  // one trajectory of the same system: the range is still both's.
+  const data_gen::Dataset trained = MakeDataset();
+  const Predictor predictor =
+      MakePredictor("truth_own.h5", trained.config_text);
+  Experiment one = DatasetExperiment(0.5);
+  one.mutable_simulation()->set_num_trajectories(1);
+  const data_gen::Dataset given = *data_gen::GenerateDataset(one, Text(one));
+  const EnergyRange both = *TrainingEnergyRange(predictor, trained);
+  const EnergyRange first = *TrainingEnergyRange(predictor, given);
+  // Trajectory 0 has the larger energy (the one's range is a point).
+  ASSERT_LT(both.min, first.min);
+  // A state between both's minimum and the one trajectory's energy.
+  Eigen::MatrixXd states = data_gen::TrajectoryStates(given, 0).topRows(1);
+  states *= std::sqrt((first.min + both.min) / 2 / first.min);
+  absl::StatusOr<TruthComparison> truth =
+      CompareWithTruth(predictor, "ck.h5", given, "one.h5", states, {1.0},
+                       {*predictor.PredictChecked(states, 1.0)});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  EXPECT_EQ(truth->outside_training_range(0), 0);
+}
+
 }  // namespace
 }  // namespace aanet::eval
