@@ -45,6 +45,7 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   predictor.scaler_ =
       StandardScaler(checkpoint.scaler_mean, checkpoint.scaler_scale);
   predictor.config_text_ = std::move(checkpoint.config_text);
+  predictor.checkpoint_path_ = checkpoint_path;
   predictor.step_ = checkpoint.step;
   predictor.dataset_config_text_ = std::move(checkpoint.dataset_config_text);
   predictor.dataset_hash_ = std::move(checkpoint.dataset_hash);
