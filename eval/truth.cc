@@ -248,20 +248,58 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
                          TrainingEnergyRange(predictor, *training));
   const int n = dataset.num_particles();
   const data_gen::HarmonicSystem system = dataset.parameters.system();
-  const double slack =
-      1e-9 * std::max(std::abs(range.min), std::abs(range.max));
+  // Beyond rounding: a batch and a single state may differ in the last bits.
+  const auto slack = [](double min, double max) {
+    return 1e-9 * std::max({std::abs(min), std::abs(max), max - min});
+  };
+  const double energy_slack = slack(range.min, range.max);
+  // The Action-Angle Network's encoded actions too: a state of a known
+  // energy may still map to actions the network never saw.
+  ActionAngleState encoded, trained;
+  Eigen::RowVectorXd action_min, action_max;
+  const bool actions = predictor.model().kind() == "action_angle";
+  if (actions) {
+    AANET_ASSIGN_OR_RETURN(encoded, predictor.Inspect(states));
+    Eigen::MatrixXd training_states(
+        training->num_trajectories() * range.num_train_samples, 2 * n);
+    for (int k = 0; k < training->num_trajectories(); ++k) {
+      training_states.middleRows(k * range.num_train_samples,
+                                 range.num_train_samples)
+          << training->q[k].topRows(range.num_train_samples),
+          training->p[k].topRows(range.num_train_samples);
+    }
+    AANET_ASSIGN_OR_RETURN(trained, predictor.Inspect(training_states));
+    action_min = trained.actions.colwise().minCoeff();
+    action_max = trained.actions.colwise().maxCoeff();
+  }
   truth.outside_training_range = Eigen::VectorXi::Zero(states.rows());
+  const std::string split = absl::StrFormat(
+      "(%s: the first %d samples of %d trajectory(ies))", training_source,
+      range.num_train_samples, range.num_trajectories);
   for (Eigen::Index r = 0; r < states.rows(); ++r) {
     const Eigen::RowVectorXd q = states.row(r).leftCols(n);
     const Eigen::RowVectorXd p = states.row(r).rightCols(n);
     const double e = data_gen::Energy(system, q, p);
-    if (e < range.min - slack || e > range.max + slack) {
+    std::vector<std::string> reasons;
+    if (e < range.min - energy_slack || e > range.max + energy_slack) {
+      reasons.push_back(
+          absl::StrFormat("energy %.6g outside the training split's "
+                          "[%.6g, %.6g]",
+                          e, range.min, range.max));
+    }
+    for (Eigen::Index i = 0; actions && i < encoded.actions.cols(); ++i) {
+      const double a = encoded.actions(r, i);
+      const double lo = action_min(i), hi = action_max(i);
+      if (a < lo - slack(lo, hi) || a > hi + slack(lo, hi)) {
+        reasons.push_back(absl::StrFormat(
+            "action_%d %.6g outside the training split's [%.6g, %.6g]", i, a,
+            lo, hi));
+      }
+    }
+    if (!reasons.empty()) {
       truth.outside_training_range(r) = 1;
       truth.warnings.push_back(absl::StrFormat(
-          "state %d: energy %.6g outside the training split's [%.6g, %.6g] "
-          "(%s: the first %d samples of %d trajectory(ies))",
-          r, e, range.min, range.max, training_source, range.num_train_samples,
-          range.num_trajectories));
+          "state %d: %s %s", r, absl::StrJoin(reasons, ", "), split));
     }
   }
   return truth;

@@ -18,7 +18,10 @@
 // trajectory, as the checkpoint's config resolves them) by more than 1e-9 of
 // the larger bound's magnitude (rounding). The split is taken from the given
 // dataset if it is the checkpoint's (DatasetHash), otherwise from the
-// checkpoint's recorded dataset config, generated again.
+// checkpoint's recorded dataset config, generated again. For the
+// Action-Angle Network, a state is also outside when one of its encoded
+// actions (Predictor::Inspect) lies outside that action's range over the
+// training split.
 #ifndef AANET_EVAL_TRUTH_H_
 #define AANET_EVAL_TRUTH_H_
 
@@ -75,7 +78,9 @@ struct TruthComparison {
   std::vector<Eigen::VectorXd> errors;       // per dt, [B]
   Eigen::VectorXi outside_training_range;    // [B], 1 if outside
   // One line per state outside, e.g. "state 3: energy 4.2 outside the
-  // training split's [0.5, 2.1]"; and one if the system was not checked.
+  // training split's [0.5, 2.1], action_0 7 outside the training split's
+  // [1, 3] (d.h5: the first 100 samples of 2 trajectory(ies))"; and one if
+  // the system was not checked.
   std::vector<std::string> warnings;
 };
 

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "models/action_angle_network.h"
 #include "models/checkpoint.h"
 #include "models/model.h"
 #include "models/model_test_util.h"
@@ -40,6 +41,23 @@ constexpr char kModel[] = R"pb(
         }
       }
       derivative_net { hidden_widths: 4 activation: "relu" }
+    }
+  }
+  training { num_train_samples: 50 num_test_samples: 50 }
+)pb";
+
+constexpr char kActionAngle[] = R"pb(
+  model {
+    action_angle {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 4
+          activation: "sigmoid"
+          weight_init_stddev: 0.1
+        }
+      }
+      angular_velocity_net { hidden_widths: 4 activation: "sigmoid" }
     }
   }
   training { num_train_samples: 50 num_test_samples: 50 }
@@ -77,9 +95,10 @@ data_gen::Dataset MakeDataset(double k_pair = 0.5) {
 
 // A randomised 2-particle model trained (nominally) on MakeDataset().
 Predictor MakePredictor(const std::string& name,
-                        const std::string& dataset_config_text) {
+                        const std::string& dataset_config_text,
+                        const char* config = kModel) {
   Experiment experiment;
-  EXPECT_TRUE(ParseTextProto(kModel, "test", &experiment).ok());
+  EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
   Eigen::RowVectorXd mean(4), scale(4);
   mean << 0.1, -0.2, 0, 1;
   scale << 2, 1, 3, 1;
@@ -89,7 +108,7 @@ Predictor MakePredictor(const std::string& name,
   aanet::testing::RandomizeParameters(model->parameters(), 0.3, random);
   Checkpoint checkpoint;
   checkpoint.model_kind = model->kind();
-  checkpoint.config_text = kModel;
+  checkpoint.config_text = config;
   checkpoint.num_particles = 2;
   checkpoint.step = 7;
   checkpoint.parameters =
@@ -277,6 +296,61 @@ TEST(TruthTest, TrainingRangeIsTheCheckpointsDatasetsNotTheGivenOnes) {
                        {*predictor.PredictChecked(states, 1.0)});
   ASSERT_TRUE(truth.ok()) << truth.status();
   EXPECT_EQ(truth->outside_training_range(0), 0);
+}
+
+TEST(TruthTest, FlagsActionsOutsideTheTrainingSplitsForTheActionAngleNetwork) {
+  const data_gen::Dataset dataset = MakeDataset();
+  const Predictor predictor =
+      MakePredictor("truth_aa.h5", dataset.config_text, kActionAngle);
+  // Every training state, then states of in-range energies off the orbits.
+  Eigen::MatrixXd training(100, 4);
+  training << data_gen::TrajectoryStates(dataset, 0).topRows(50),
+      data_gen::TrajectoryStates(dataset, 1).topRows(50);
+  Random random(5);
+  Eigen::MatrixXd states(120, 4);
+  states.topRows(100) = training;
+  const EnergyRange range = *TrainingEnergyRange(predictor, dataset);
+  for (int r = 100; r < 120; ++r) {
+    for (int c = 0; c < 4; ++c) states(r, c) = random.Uniform(-1, 1);
+    // Scaled to an energy inside the range (the Hamiltonian is quadratic).
+    const double target = random.Uniform(range.min, range.max);
+    states.row(r) *=
+        std::sqrt(target / data_gen::Energy(dataset.parameters.system(),
+                                            states.row(r).head(2),
+                                            states.row(r).tail(2)));
+  }
+  absl::StatusOr<TruthComparison> truth =
+      CompareWithTruth(predictor, "ck.h5", dataset, "d.h5", states, {1.0},
+                       {*predictor.PredictChecked(states, 1.0)});
+  ASSERT_TRUE(truth.ok()) << truth.status();
+  EXPECT_EQ(truth->outside_training_range.head(100).sum(), 0);
+  // Independently: each action against its range over the training states.
+  const ActionAngleState trained = *predictor.Inspect(training);
+  const ActionAngleState given = *predictor.Inspect(states);
+  int by_action_only = 0;
+  for (int r = 100; r < 120; ++r) {
+    bool action_outside = false;
+    for (int i = 0; i < 2; ++i) {
+      const double a = given.actions(r, i);
+      action_outside |= a < trained.actions.col(i).minCoeff() ||
+                        a > trained.actions.col(i).maxCoeff();
+    }
+    const double e =
+        data_gen::Energy(dataset.parameters.system(), states.row(r).head(2),
+                         states.row(r).tail(2));
+    const bool energy_outside = e < range.min || e > range.max;
+    EXPECT_EQ(truth->outside_training_range(r),
+              action_outside || energy_outside)
+        << "state " << r;
+    by_action_only += action_outside && !energy_outside;
+  }
+  // The check is exercised: some state is outside by its actions alone.
+  EXPECT_GT(by_action_only, 0);
+  bool named = false;
+  for (const std::string& w : truth->warnings) {
+    named |= w.find("action_") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
 }
 
 }  // namespace
