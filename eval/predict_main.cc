@@ -2,16 +2,21 @@
 //
 //   bazel run //eval:predict -- --checkpoint=out/runs/action_angle_flow/best.h5
 //         --states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]
+//         [--truth=out/datasets/default.h5]
 //
 // States are in the dataset's original units, one row [q_0..q_{n-1},
 // p_0..p_{n-1}] each, from .csv, .npy or .h5 (eval/predictions.h has the
 // layouts); predictions are written in the format of --out (default: the
 // states file's format, <states stem>_predictions.<ext> next to it).
 // --action_angle adds the Action-Angle Network's actions, angles and angular
-// velocities. Errors print one line and exit with status 1.
+// velocities. --truth adds the true state at each dt from the dataset's system,
+// the error and whether the state is outside the training range
+// (eval/truth.h). Errors print one line and exit with status 1.
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -24,6 +29,7 @@
 #include "cli/paths.h"
 #include "cli/stop_signals.h"
 #include "eval/predictions.h"
+#include "eval/truth.h"
 #include "fileio/text_file.h"
 #include "models/predictor.h"
 #include "status/status_macros.h"
@@ -44,6 +50,11 @@ ABSL_FLAG(double, max_memory_gb, 0,
 ABSL_FLAG(bool, action_angle, false,
           "also write the Action-Angle Network's actions, angles and angular "
           "velocities");
+
+ABSL_FLAG(std::string, truth, "",
+          "the dataset (.h5) or dataset config (.pbtxt) of the checkpoint's "
+          "system: adds the true state at each dt, the error and whether the "
+          "state is outside the training range");
 
 namespace aanet::eval {
 namespace {
@@ -86,6 +97,7 @@ absl::Status Run() {
     return absl::InvalidArgumentError(
         absl::StrCat("--states: ", format.status().message()));
   }
+  const std::string truth_path = ResolveUserPath(absl::GetFlag(FLAGS_truth));
   std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) {
     const fs::path p(states_path);
@@ -101,10 +113,12 @@ absl::Status Run() {
   // companions); Predictions with a latent stand for "all of them".
   Predictions all;
   all.latent.resize(absl::GetFlag(FLAGS_action_angle) ? 1 : 0);
+  if (!truth_path.empty()) all.truth.emplace();
+  std::vector<std::string> inputs = {checkpoint, states_path};
+  if (!truth_path.empty()) inputs.push_back(truth_path);
   for (const std::string& file : PredictionFiles(all, out)) {
     AANET_RETURN_IF_ERROR(CheckOutputPath(file));
-    AANET_RETURN_IF_ERROR(
-        CheckOutputIsNotInput(file, {checkpoint, states_path}));
+    AANET_RETURN_IF_ERROR(CheckOutputIsNotInput(file, inputs));
   }
   AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint));
   // Before the states are read, so that the error names the flag at fault
@@ -117,6 +131,23 @@ absl::Status Run() {
                      "', which has no action-angle coordinates (only the "
                      "Action-Angle Network has them)"));
   }
+  // The truth's system is checked before the states are read and anything
+  // is predicted: a wrong dataset would make every error meaningless.
+  std::optional<data_gen::Dataset> truth_dataset;
+  if (!truth_path.empty()) {
+    absl::StatusOr<data_gen::Dataset> dataset = LoadTruthDataset(truth_path);
+    bool unchecked = false;
+    absl::Status status = dataset.status();
+    if (status.ok()) {
+      status = CheckTruthSystem(predictor, checkpoint, *dataset, truth_path,
+                                &unchecked);
+    }
+    if (!status.ok()) {
+      return absl::Status(status.code(),
+                          absl::StrCat("--truth: ", status.message()));
+    }
+    truth_dataset = *std::move(dataset);
+  }
   AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd states,
                          ReadStates(states_path, predictor.num_particles()));
   // Checked before predicting: millions of predictions otherwise run for
@@ -127,7 +158,7 @@ absl::Status Run() {
   const double bytes = EstimatePredictionBytes(
       states.rows(), static_cast<int64_t>(dts->size()),
       predictor.num_particles(), absl::GetFlag(FLAGS_action_angle),
-      *StatesFormatOf(out));
+      *StatesFormatOf(out), truth_dataset.has_value());
   if (bytes > budget.bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(
         "--states x --dt: %d state(s) x %d dt need about %s to predict and "
@@ -141,6 +172,21 @@ absl::Status Run() {
     return absl::Status(
         predictions.status().code(),
         absl::StrCat(states_path, ": ", predictions.status().message()));
+  }
+  if (truth_dataset.has_value()) {
+    absl::StatusOr<TruthComparison> truth =
+        CompareWithTruth(predictor, checkpoint, *truth_dataset, truth_path,
+                         states, *dts, predictions->predicted);
+    if (!truth.ok()) {
+      return absl::Status(truth.status().code(),
+                          absl::StrCat("--truth: ", truth.status().message()));
+    }
+    // Said, not only flagged in a column: a state far from the training
+    // data makes the error a statement about extrapolation.
+    for (const std::string& warning : truth->warnings) {
+      std::cerr << "predict: warning: " << warning << "\n";
+    }
+    predictions->truth = *std::move(truth);
   }
   {
     CommitSection commit;
@@ -165,6 +211,7 @@ int main(int argc, char** argv) {
       argc, argv, "predict",
       "Predicts a trained model's states after dt for your own states.\n"
       "  bazel run //eval:predict -- --checkpoint=RUN/best.h5 "
-      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]",
+      "--states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle] "
+      "[--truth=DATA.h5]",
       aanet::eval::Run);
 }

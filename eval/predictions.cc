@@ -201,6 +201,21 @@ LatentKinds Split(const Predictions& p) {
   return kinds;
 }
 
+// The truth's arrays: true states [D, B, 2n], errors [D, B] and the
+// training-range flags [B] as 0.0 / 1.0.
+std::vector<double> Errors(const TruthComparison& truth) {
+  std::vector<double> values;
+  for (const Eigen::VectorXd& e : truth.errors) {
+    values.insert(values.end(), e.data(), e.data() + e.size());
+  }
+  return values;
+}
+
+std::vector<double> Outside(const TruthComparison& truth) {
+  const Eigen::VectorXi& o = truth.outside_training_range;
+  return std::vector<double>(o.data(), o.data() + o.size());
+}
+
 std::string NpyCompanion(const std::string& path, const std::string& kind) {
   fs::path p(path);
   return (p.parent_path() / (p.stem().string() + "_" + kind + ".npy")).string();
@@ -215,6 +230,13 @@ std::string Csv(const Predictions& p, int n) {
     for (const char* name : {"action", "angle", "angular_velocity"}) {
       for (int i = 0; i < n; ++i) header.push_back(absl::StrCat(name, "_", i));
     }
+  }
+  if (p.truth.has_value()) {
+    for (const char* name : {"true_q", "true_p"}) {
+      for (int i = 0; i < n; ++i) header.push_back(absl::StrCat(name, "_", i));
+    }
+    header.push_back("error");
+    header.push_back("outside_training_range");
   }
   std::string text = absl::StrCat(absl::StrJoin(header, ","), "\n");
   for (size_t d = 0; d < p.dts.size(); ++d) {
@@ -231,6 +253,14 @@ std::string Csv(const Predictions& p, int n) {
             row.push_back(Number((*m)(b, c)));
           }
         }
+      }
+      if (p.truth.has_value()) {
+        const Eigen::MatrixXd& truth = p.truth->true_states[d];
+        for (Eigen::Index c = 0; c < truth.cols(); ++c) {
+          row.push_back(Number(truth(b, c)));
+        }
+        row.push_back(Number(p.truth->errors[d](b)));
+        row.push_back(absl::StrCat(p.truth->outside_training_range(b)));
       }
       absl::StrAppend(&text, absl::StrJoin(row, ","), "\n");
     }
@@ -311,14 +341,24 @@ std::vector<std::string> PredictionFiles(const Predictions& predictions,
       files.push_back(NpyCompanion(path, kind));
     }
   }
+  if (format.ok() && *format == StatesFormat::kNpy &&
+      predictions.truth.has_value()) {
+    for (const char* kind : {"true", "error", "outside_training_range"}) {
+      files.push_back(NpyCompanion(path, kind));
+    }
+  }
   return files;
 }
 
 double EstimatePredictionBytes(int64_t num_states, int64_t num_dts,
                                int num_particles, bool action_angle,
-                               StatesFormat format) {
+                               StatesFormat format, bool truth) {
   const double rows = static_cast<double>(num_states) * num_dts;
-  const double numbers = rows * num_particles * (action_angle ? 5 : 2);
+  // Per row: the prediction (2n), the coordinates (3n), the true state (2n)
+  // and its error and flag.
+  const double numbers =
+      rows * (num_particles * (2 + (action_angle ? 3 : 0) + (truth ? 2 : 0)) +
+              (truth ? 2 : 0));
   double bytes = 8 * numbers;  // Predictions
   switch (format) {
     case StatesFormat::kCsv:
@@ -361,6 +401,17 @@ absl::Status WritePredictions(const Predictions& predictions,
               SerializeNpy(NpyArray{{num_dts, batch, n}, Stack(*matrices)}));
         }
       }
+      if (predictions.truth.has_value()) {
+        const TruthComparison& truth = *predictions.truth;
+        files.emplace_back(NpyCompanion(path, "true"),
+                           SerializeNpy(NpyArray{{num_dts, batch, 2 * n},
+                                                 Stack(truth.true_states)}));
+        files.emplace_back(
+            NpyCompanion(path, "error"),
+            SerializeNpy(NpyArray{{num_dts, batch}, Errors(truth)}));
+        files.emplace_back(NpyCompanion(path, "outside_training_range"),
+                           SerializeNpy(NpyArray{{batch}, Outside(truth)}));
+      }
       return WriteTextFilesTogether(files);
     }
     case StatesFormat::kHdf5:
@@ -388,6 +439,25 @@ absl::Status WritePredictions(const Predictions& predictions,
                                  {d[0], d[1], static_cast<hsize_t>(n)},
                                  values.data());
             }
+          }
+        }
+        if (predictions.truth.has_value()) {
+          const TruthComparison& truth = *predictions.truth;
+          const std::vector<double> true_states = Stack(truth.true_states);
+          const std::vector<double> errors = Errors(truth);
+          const std::vector<double> outside = Outside(truth);
+          if (s.ok()) {
+            s = h5::WriteArray(file, "true_states",
+                               {d[0], d[1], static_cast<hsize_t>(2 * n)},
+                               true_states.data());
+          }
+          if (s.ok()) s = h5::WriteArray(file, "error", d, errors.data());
+          if (s.ok()) {
+            s = h5::WriteArray(file, "outside_training_range", {d[1]},
+                               outside.data());
+          }
+          if (s.ok()) {
+            s = h5::WriteStringAttribute(file, "truth", truth.dataset_path);
           }
         }
         if (s.ok())

@@ -13,24 +13,31 @@
 // Predictions are written in the format of the output's extension:
 //   .csv   header "state,dt,q_0,...,p_{n-1}" (plus "action_i", "angle_i",
 //          "angular_velocity_i" columns with the Action-Angle Network's
-//          coordinates), one row per dt and state, dt-major; full precision;
+//          coordinates, then "true_q_i", "true_p_i", "error",
+//          "outside_training_range" with the truth, eval/truth.h), one row
+//          per dt and state, dt-major; full precision;
 //   .npy   predictions [D, B, 2n]; the coordinates go to <out>_actions.npy,
 //          <out>_angles.npy, <out>_angular_velocities.npy, each [D, B, n];
+//          the truth to <out>_true.npy [D, B, 2n], <out>_error.npy [D, B]
+//          and <out>_outside_training_range.npy [B] (0 or 1);
 //   .h5    datasets dt [D], states [B, 2n], predictions [D, B, 2n] and
-//          actions, angles, angular_velocities [D, B, n]; attributes
-//          checkpoint, model_kind, config.
+//          actions, angles, angular_velocities [D, B, n]; true_states
+//          [D, B, 2n], error [D, B], outside_training_range [B]; attributes
+//          checkpoint, model_kind, config (and truth, the truth's dataset).
 // The coordinates after dt are the network's own prediction in its latent
 // space: actions and angular velocities of the input state, angles advanced
 // by angular velocity * dt (Predictor::Inspect).
 #ifndef AANET_EVAL_PREDICTIONS_H_
 #define AANET_EVAL_PREDICTIONS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "Eigen/Core"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "eval/truth.h"
 #include "models/predictor.h"
 
 namespace aanet::eval {
@@ -56,6 +63,7 @@ struct Predictions {
   Eigen::MatrixXd states;                  // [B, 2n], the inputs
   std::vector<Eigen::MatrixXd> predicted;  // per dt, [B, 2n]
   std::vector<ActionAngleState> latent;    // per dt if requested, else empty
+  std::optional<TruthComparison> truth;    // with --truth (CompareWithTruth)
 };
 
 // Predicts every dt with Predictor::PredictChecked (states, dt and
@@ -72,10 +80,11 @@ absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
 // coordinates) in memory plus the output as it is built before its atomic
 // write (CSV text at up to 26 bytes a number; .npy and HDF5 a stacked copy
 // and the file image). //eval:predict refuses sizes over its memory budget
-// with it before predicting anything.
+// with it before predicting anything. `truth`: with the true states and
+// errors as well.
 double EstimatePredictionBytes(int64_t num_states, int64_t num_dts,
                                int num_particles, bool action_angle,
-                               StatesFormat format);
+                               StatesFormat format, bool truth = false);
 
 // Writes `predictions` to `path` (format from the extension), atomically;
 // `checkpoint_path` is recorded in HDF5 output. The .npy files of one call
@@ -86,7 +95,7 @@ absl::Status WritePredictions(const Predictions& predictions,
                               const std::string& path);
 
 // The files WritePredictions writes for `path` (more than one for .npy with
-// coordinates).
+// coordinates or the truth).
 std::vector<std::string> PredictionFiles(const Predictions& predictions,
                                          const std::string& path);
 

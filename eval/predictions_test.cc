@@ -266,6 +266,68 @@ TEST(PredictionsTest, PredictsAndWritesEveryFormat) {
 // Issue 18: a failure while writing the .npy files (here the last
 // companion's path is taken by a directory; in the issue, a full disk) left
 // the first files replaced, mixed with an earlier run's. None changes now.
+TEST(PredictionsTest, WritesTheTruthInEveryFormat) {
+  Predictor predictor = MakePredictor(kEuler, "eu_truth.h5");
+  absl::StatusOr<Predictions> p =
+      PredictStates(predictor, SomeStates(), {1, 50}, false);
+  ASSERT_TRUE(p.ok()) << p.status();
+  // The writers' part alone: made-up truth values, each one distinct.
+  TruthComparison truth;
+  truth.dataset_path = "d.h5";
+  truth.true_states = {2 * p->predicted[0], 3 * p->predicted[1]};
+  truth.errors = {Eigen::Vector2d(0.5, 0.25), Eigen::Vector2d(4, 8)};
+  truth.outside_training_range = Eigen::Vector2i(0, 1);
+  p->truth = truth;
+
+  const std::string csv = TempPath("t.csv");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "eu.h5", csv).ok());
+  std::istringstream lines(ReadAll(csv));
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line,
+            "state,dt,q_0,q_1,q_2,p_0,p_1,p_2,true_q_0,true_q_1,true_q_2,"
+            "true_p_0,true_p_1,true_p_2,error,outside_training_range");
+  for (int i = 0; i < 4; ++i) std::getline(lines, line);  // dt 50, state 1
+  std::vector<std::string> fields = absl::StrSplit(line, ',');
+  ASSERT_EQ(fields.size(), 16u);
+  EXPECT_EQ(std::stod(fields[8]), truth.true_states[1](1, 0));
+  EXPECT_EQ(fields[14], "8");
+  EXPECT_EQ(fields[15], "1");
+
+  const std::string npy = TempPath("t.npy");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "eu.h5", npy).ok());
+  EXPECT_EQ(PredictionFiles(*p, npy),
+            (std::vector<std::string>{
+                npy, TempPath("t_true.npy"), TempPath("t_error.npy"),
+                TempPath("t_outside_training_range.npy")}));
+  NpyArray true_states = *ReadNpy(TempPath("t_true.npy"));
+  EXPECT_EQ(true_states.shape, (std::vector<int64_t>{2, 2, 6}));
+  EXPECT_EQ(true_states.values[12 + 6 + 2], truth.true_states[1](1, 2));
+  NpyArray errors = *ReadNpy(TempPath("t_error.npy"));
+  EXPECT_EQ(errors.shape, (std::vector<int64_t>{2, 2}));
+  EXPECT_EQ(errors.values, (std::vector<double>{0.5, 0.25, 4, 8}));
+  NpyArray outside = *ReadNpy(TempPath("t_outside_training_range.npy"));
+  EXPECT_EQ(outside.shape, (std::vector<int64_t>{2}));
+  EXPECT_EQ(outside.values, (std::vector<double>{0, 1}));
+
+  const std::string h5 = TempPath("t.h5");
+  ASSERT_TRUE(WritePredictions(*p, predictor, "eu.h5", h5).ok());
+  ASSERT_TRUE(
+      h5::ReadFile(h5, [&](const H5::H5File& f) {
+        EXPECT_EQ(h5::OpenArray(f, "true_states", "true_states")->dims,
+                  (h5::Dims{2, 2, 6}));
+        EXPECT_EQ(h5::OpenArray(f, "error", "error")->dims, (h5::Dims{2, 2}));
+        EXPECT_EQ(*h5::ReadVector(*h5::OpenArray(f, "outside_training_range",
+                                                 "outside_training_range")),
+                  Eigen::Vector2d(0, 1));
+        EXPECT_EQ(*h5::ReadStringAttribute(f, "truth"), "d.h5");
+        return absl::OkStatus();
+      }).ok());
+  // Without the truth nothing of it is written.
+  p->truth.reset();
+  EXPECT_EQ(PredictionFiles(*p, npy).size(), 1u);
+}
+
 TEST(PredictionsTest, NpyFilesAreReplacedAllOrNone) {
   Predictor predictor = MakePredictor(kActionAngle, "aa.h5");
   absl::StatusOr<Predictions> first =

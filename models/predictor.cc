@@ -45,6 +45,7 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   predictor.scaler_ =
       StandardScaler(checkpoint.scaler_mean, checkpoint.scaler_scale);
   predictor.config_text_ = std::move(checkpoint.config_text);
+  predictor.checkpoint_path_ = checkpoint_path;
   predictor.step_ = checkpoint.step;
   predictor.dataset_config_text_ = std::move(checkpoint.dataset_config_text);
   predictor.dataset_hash_ = std::move(checkpoint.dataset_hash);
@@ -58,7 +59,12 @@ Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
 }
 
 absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states) const {
-  const int n = num_particles();
+  return CheckStates(states, num_particles());
+}
+
+absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states,
+                                    int num_particles) {
+  const int n = num_particles;
   if (states.cols() != 2 * n) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "states have %d columns, expected 2n = %d (q_0..q_%d, p_0..p_%d)",

@@ -40,6 +40,11 @@ class Predictor {
   // expect states that pass.
   absl::Status CheckStates(const Eigen::MatrixXd& states) const;
 
+  // CheckStates for a system of `num_particles` particles, without a model:
+  // the true trajectories (eval/truth.h) check states with it too.
+  static absl::Status CheckStates(const Eigen::MatrixXd& states,
+                                  int num_particles);
+
   // OK if dt is a finite number >= 0; otherwise e.g. "dt -1: must be a
   // finite number >= 0 (predictions run forward in time only)". Negative dt
   // is refused for every model: the Neural ODE's integrator returned NaN for
@@ -77,6 +82,8 @@ class Predictor {
   const StandardScaler& scaler() const { return scaler_; }
   const Experiment& experiment() const { return experiment_; }
   const std::string& config_text() const { return config_text_; }
+  // As given to Load, for messages.
+  const std::string& checkpoint_path() const { return checkpoint_path_; }
   int64_t step() const { return step_; }
   int num_particles() const { return model_->num_particles(); }
   // The training dataset's identity (models/checkpoint.h); both empty for a
@@ -93,6 +100,7 @@ class Predictor {
   StandardScaler scaler_;
   Experiment experiment_;
   std::string config_text_;
+  std::string checkpoint_path_;
   int64_t step_ = 0;
   std::string dataset_config_text_;
   std::string dataset_hash_;

@@ -6,6 +6,8 @@
 //   later = m.predict(states, 10.0)          # states [B, 2n] or [2n]
 //   many = m.predict(states, [1, 10, 50])    # [3, B, 2n]
 //   c = m.action_angles(states, dt=10.0)     # Action-Angle Network only
+//   truth = aanet.true_trajectory("data.h5", states, [1, 10])  # [2, B, 2n]
+//   r = m.compare_with_truth("data.h5", states, [1, 10])       # + error
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "eval/truth.h"
 #include "models/predictor.h"
 
 namespace py = pybind11;
@@ -36,8 +39,7 @@ using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 }
 
 // states [B, 2n] (or one state [2n]) as a matrix; `single` tells which.
-Eigen::MatrixXd ToStates(const Predictor& predictor, const Array& states,
-                         bool* single) {
+Eigen::MatrixXd ToStates(int num_particles, const Array& states, bool* single) {
   *single = states.ndim() == 1;
   if (states.ndim() != 1 && states.ndim() != 2) {
     throw py::value_error(
@@ -52,8 +54,15 @@ Eigen::MatrixXd ToStates(const Predictor& predictor, const Array& states,
   for (Eigen::Index r = 0; r < rows; ++r) {
     for (Eigen::Index c = 0; c < cols; ++c) m(r, c) = data[r * cols + c];
   }
-  if (absl::Status ok = predictor.CheckStates(m); !ok.ok()) Raise(ok);
+  if (absl::Status ok = Predictor::CheckStates(m, num_particles); !ok.ok()) {
+    Raise(ok);
+  }
   return m;
+}
+
+Eigen::MatrixXd ToStates(const Predictor& predictor, const Array& states,
+                         bool* single) {
+  return ToStates(predictor.num_particles(), states, single);
 }
 
 // A matrix as a numpy array [rows, cols], or [cols] if `single`.
@@ -127,6 +136,85 @@ py::dict ActionAngles(const Predictor& predictor, const Array& states,
   return result;
 }
 
+// dt as given: one number, or a list (results stacked along a new axis).
+std::vector<double> Dts(const std::variant<double, std::vector<double>>& dt) {
+  if (const double* one = std::get_if<double>(&dt)) return {*one};
+  return std::get<std::vector<double>>(dt);
+}
+
+data_gen::Dataset LoadDataset(const std::string& path) {
+  absl::StatusOr<data_gen::Dataset> dataset = eval::LoadTruthDataset(path);
+  if (!dataset.ok()) Raise(dataset.status());
+  return *std::move(dataset);
+}
+
+// Matrices per dt as one array: [B, cols] (or [cols]) for a single dt,
+// [D, B, cols] for a list.
+py::array_t<double> PerDt(const std::vector<Eigen::MatrixXd>& ms, bool list,
+                          bool single) {
+  return list ? Stack(ms, single) : ToArray(ms[0], single);
+}
+
+py::array_t<double> TrueTrajectory(
+    const std::string& dataset_path, const Array& states,
+    const std::variant<double, std::vector<double>>& dt) {
+  const data_gen::Dataset dataset = LoadDataset(dataset_path);
+  bool single = false;
+  const Eigen::MatrixXd m = ToStates(dataset.num_particles(), states, &single);
+  std::vector<Eigen::MatrixXd> out;
+  for (double d : Dts(dt)) {
+    absl::StatusOr<Eigen::MatrixXd> truth = eval::TrueStates(dataset, m, d);
+    if (!truth.ok()) Raise(truth.status());
+    out.push_back(*std::move(truth));
+  }
+  return PerDt(out, std::holds_alternative<std::vector<double>>(dt), single);
+}
+
+py::dict CompareWithTruth(const Predictor& predictor,
+                          const std::string& dataset_path, const Array& states,
+                          const std::variant<double, std::vector<double>>& dt) {
+  const data_gen::Dataset dataset = LoadDataset(dataset_path);
+  bool single = false;
+  const Eigen::MatrixXd m = ToStates(predictor, states, &single);
+  const std::vector<double> dts = Dts(dt);
+  std::vector<Eigen::MatrixXd> predicted;
+  for (double d : dts) {
+    absl::StatusOr<Eigen::MatrixXd> p = predictor.PredictChecked(m, d);
+    if (!p.ok()) Raise(p.status());
+    predicted.push_back(*std::move(p));
+  }
+  absl::StatusOr<eval::TruthComparison> truth =
+      eval::CompareWithTruth(predictor, predictor.checkpoint_path(), dataset,
+                             dataset_path, m, dts, predicted);
+  if (!truth.ok()) Raise(truth.status());
+  // Said, not only returned: as //eval:predict's warning lines.
+  for (const std::string& warning : truth->warnings) {
+    if (PyErr_WarnEx(PyExc_UserWarning, warning.c_str(), 1) != 0) {
+      throw py::error_already_set();
+    }
+  }
+  const bool list = std::holds_alternative<std::vector<double>>(dt);
+  // error: [D, B] for a list of dt, [B] for one; no B axis for one state.
+  std::vector<py::ssize_t> shape;
+  if (list) shape.push_back(static_cast<py::ssize_t>(dts.size()));
+  if (!single) shape.push_back(m.rows());
+  py::array_t<double> error(shape);
+  double* e = error.mutable_data();
+  for (const Eigen::VectorXd& v : truth->errors) {
+    for (Eigen::Index r = 0; r < v.size(); ++r) *e++ = v(r);
+  }
+  const Eigen::VectorXi& o = truth->outside_training_range;
+  std::vector<bool> outside(o.data(), o.data() + o.size());
+  py::dict result;
+  result["predicted"] = PerDt(predicted, list, single);
+  result["true"] = PerDt(truth->true_states, list, single);
+  result["error"] = error;
+  result["outside_training_range"] =
+      single ? py::object(py::bool_(outside[0])) : py::cast(outside);
+  result["warnings"] = truth->warnings;
+  return result;
+}
+
 py::array_t<double> Row(const Eigen::RowVectorXd& v) {
   return ToArray(Eigen::MatrixXd(v), /*single=*/true);
 }
@@ -149,6 +237,14 @@ PYBIND11_MODULE(aanet, m) {
            "Action-Angle Network only: dict of 'actions', 'angles' (advanced "
            "by dt, wrapped into [-pi, pi)) and 'angular_velocities' (radians "
            "per time unit), each [B, n] (or [n]).")
+      .def("compare_with_truth", &aanet::CompareWithTruth, py::arg("dataset"),
+           py::arg("states"), py::arg("dt"),
+           "Predictions against the truth of `dataset` (.h5 or config "
+           ".pbtxt; its system must be the checkpoint's): dict of "
+           "'predicted', 'true' (shapes as predict), 'error' (per state, the "
+           "prediction loss in the checkpoint's standardised units), "
+           "'outside_training_range' (per state) and 'warnings' (also "
+           "issued as UserWarning).")
       .def_property_readonly("num_particles", &Predictor::num_particles)
       .def_property_readonly(
           "model_kind", [](const Predictor& p) { return p.model().kind(); })
@@ -167,4 +263,9 @@ PYBIND11_MODULE(aanet, m) {
       });
   m.def("load", &aanet::Load, py::arg("checkpoint"),
         "Loads a checkpoint (best.h5 or checkpoint.h5 of a run).");
+  m.def("true_trajectory", &aanet::TrueTrajectory, py::arg("dataset"),
+        py::arg("states"), py::arg("dt"),
+        "The true states [B, 2n] (or [2n]; [D, ...] for a list of dt) after "
+        "dt under the system of `dataset` (a dataset .h5 or a dataset config "
+        ".pbtxt), in closed form (normal modes).");
 }

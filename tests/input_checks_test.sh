@@ -77,6 +77,47 @@ expect_error "train --extend_to with a cut line in metrics.jsonl" \
 cmp -s "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl" \
   || fail "train --extend_to changed the refused metrics.jsonl"
 
+# --- predict --truth: the true future, its error, the training range. -------
+# State 0's energy (2.31) lies inside the two trajectories' [0.72, 34.8].
+printf '2.0,-1.0,0.6,0.0\n100,100,0,0\n' > "$tmp/truth_states.csv"
+"$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" --dt=0,3 \
+  --out="$tmp/truth.csv" --truth="$tmp/data.h5" >/dev/null 2>"$tmp/truth_warnings.txt" \
+  || fail "predict --truth"
+[ "$(head -1 "$tmp/truth.csv")" = \
+  "state,dt,q_0,q_1,p_0,p_1,true_q_0,true_q_1,true_p_0,true_p_1,error,outside_training_range" ] \
+  || fail "predict --truth header: $(head -1 "$tmp/truth.csv")"
+# At dt 0 the true state is the input; state 1 (energy 75) is outside.
+awk -F, 'NR > 1 && $2 == 0 { for (i = 3; i <= 6; ++i) {
+           d = $i - $(i + 4); if (d < 0) d = -d; if (d > 1e-12) bad = 1 } }
+         NR > 1 { outside[$1] = $12 }
+         END { exit bad || outside[0] != 0 || outside[1] != 1 }' "$tmp/truth.csv" \
+  || fail "predict --truth: truth at dt 0 or outside_training_range wrong: $(cat "$tmp/truth.csv")"
+case "$(cat "$tmp/truth_warnings.txt")" in
+  "predict: warning: state 1: energy 75 outside the training split's ["*) ;;
+  *) fail "predict --truth warned: $(cat "$tmp/truth_warnings.txt")" ;;
+esac
+[ "$(wc -l < "$tmp/truth_warnings.txt")" -eq 1 ] || fail "predict --truth: not one warning"
+"$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" --dt=0,3 \
+  --out="$tmp/truth.npy" --truth="$data_config" >/dev/null 2>&1 \
+  || fail "predict --truth=<config> to .npy"
+for kind in true error outside_training_range; do
+  [ -f "$tmp/truth_$kind.npy" ] || fail "predict --truth .npy: no truth_$kind.npy"
+done
+"$data_gen" --config="$data_config" --out="$tmp/other.h5" \
+  --set=simulation.harmonic.k_pair=0.3 > /dev/null || fail "data_gen other.h5"
+expect_error "predict --truth of another system" \
+  "predict: --truth: $tmp/other.h5: its system (masses [5, 1], k_wall [0.01, 0.005], k_pair 0.3) is not the one the checkpoint $ckpt was trained on (masses [5, 1], k_wall [0.01, 0.005], k_pair 0.5)" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" \
+  --out="$tmp/other.csv" --truth="$tmp/other.h5"
+[ -e "$tmp/other.csv" ] && fail "predict --truth of another system wrote $tmp/other.csv"
+expect_error "predict --truth=missing" "predict: --truth: $tmp/missing.h5: no such file" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" \
+  --out="$tmp/other.csv" --truth="$tmp/missing.h5"
+expect_error "predict --truth=x.txt" \
+  "predict: --truth: $tmp/truth_states.txt: unknown format '.txt' (expected a dataset .h5 or a dataset config .pbtxt)" \
+  "$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" \
+  --out="$tmp/other.csv" --truth="$tmp/truth_states.txt"
+
 # --- an unknown flag names the binary and the flag meant. -----------------
 expect_error "train --datset" \
   "train: unknown flag --datset (did you mean --dataset?)" \

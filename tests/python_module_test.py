@@ -2,12 +2,15 @@
 import math
 import sys
 import unittest
+import warnings
 
+import h5py
 import numpy as np
 
 import aanet
 
 TMP = sys.argv[1]
+DATA_CONFIG = sys.argv[2]
 
 
 class AanetTest(unittest.TestCase):
@@ -96,6 +99,71 @@ class AanetTest(unittest.TestCase):
             self.aa.predict(np.full(4, 1e308), 1.0)
         with self.assertRaisesRegex(ValueError, "coordinates at dt 1 are not finite"):
             self.aa.action_angles(np.full(4, 1e308), dt=1.0)
+
+    def test_true_trajectory_is_the_datasets_own(self):
+        with h5py.File(TMP + "/data.h5", "r") as f:
+            q, p, t = f["q"][0], f["p"][0], f["t"][:]
+        states = np.hstack([q, p])  # [T, 4]
+        np.testing.assert_allclose(
+            aanet.true_trajectory(TMP + "/data.h5", states[:50], 0.0),
+            states[:50], rtol=0, atol=1e-12)
+        later = aanet.true_trajectory(TMP + "/data.h5", states[:50],
+                                      [t[7] - t[0], t[300] - t[0]])
+        self.assertEqual(later.shape, (2, 50, 4))
+        np.testing.assert_allclose(later[0], states[7:57], rtol=0, atol=1e-9)
+        np.testing.assert_allclose(later[1], states[300:350], rtol=0, atol=1e-9)
+        # The dataset's config gives the same system, generated in place.
+        np.testing.assert_array_equal(
+            aanet.true_trajectory(DATA_CONFIG, states[3], 12.5),
+            aanet.true_trajectory(TMP + "/data.h5", states[3], 12.5))
+        with self.assertRaises(ValueError) as e:
+            aanet.true_trajectory(TMP + "/data.h5", states[:2], -1.0)
+        self.assertIn("must be a finite number >= 0", str(e.exception))
+        with self.assertRaises(FileNotFoundError):
+            aanet.true_trajectory(TMP + "/missing.h5", states[:2], 1.0)
+
+    def test_compare_with_truth_matches_the_command_line(self):
+        cli = np.loadtxt(TMP + "/truth.csv", delimiter=",", skiprows=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the states are off the orbit
+            r = self.eu.compare_with_truth(TMP + "/data.h5", self.states,
+                                           [1, 10])
+        self.assertEqual(r["true"].shape, (2, 2, 4))
+        self.assertEqual(r["error"].shape, (2, 2))
+        np.testing.assert_array_equal(r["predicted"].reshape(4, 4), cli[:, 2:6])
+        np.testing.assert_array_equal(r["true"].reshape(4, 4), cli[:, 6:10])
+        np.testing.assert_array_equal(r["error"].reshape(4), cli[:, 10])
+        np.testing.assert_array_equal(
+            np.array(r["outside_training_range"] * 2, dtype=float), cli[:, 11])
+        # The error is the prediction loss of the row in the scaler's units.
+        diff = (r["predicted"] - r["true"]) / self.eu.scaler_scale
+        np.testing.assert_allclose(r["error"], (diff ** 2).mean(axis=-1),
+                                   rtol=1e-12)
+
+    def test_outside_training_range_is_flagged_and_warned(self):
+        with h5py.File(TMP + "/data.h5", "r") as f:
+            training = np.hstack([f["q"][0, 20], f["p"][0, 20]])
+        # The Hamiltonian is quadratic: sqrt(10) x the state is 10x energy.
+        states = np.vstack([training, math.sqrt(10) * training])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = self.eu.compare_with_truth(TMP + "/data.h5", states, 1.0)
+        self.assertEqual(r["outside_training_range"], [False, True])
+        self.assertEqual(len(r["warnings"]), 1)
+        self.assertIn("state 1: energy ", r["warnings"][0])
+        self.assertIn("outside the training split's [", r["warnings"][0])
+        self.assertEqual([str(w.message) for w in caught], r["warnings"])
+        one = self.eu.compare_with_truth(TMP + "/data.h5", training, 1.0)
+        self.assertEqual(one["true"].shape, (4,))
+        self.assertFalse(one["outside_training_range"])
+
+    def test_another_system_is_refused_as_on_the_command_line(self):
+        with open(TMP + "/truth_error.txt") as f:
+            cli = f.read().strip()
+        with self.assertRaises(ValueError) as e:
+            self.eu.compare_with_truth(TMP + "/other.h5", self.states, 1.0)
+        self.assertEqual("predict: --truth: " + str(e.exception), cli)
+        self.assertIn("k_pair 0.3", cli)
 
 
 if __name__ == "__main__":

@@ -21,4 +21,16 @@ if "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=-1 
   echo "predict accepted --dt=-1" >&2
   exit 1
 fi
-PYTHONPATH="$(dirname "$module")" /usr/bin/python3 tests/python_module_test.py "$tmp"
+# The truth (issue 24 item 3): the module's must equal the command line's,
+# and another system is refused with the command line's message.
+"$predict" --checkpoint="$tmp/eu/best.h5" --states="$tmp/states.csv" --dt=1,10 \
+  --out="$tmp/truth.csv" --truth="$tmp/data.h5" >/dev/null 2>&1
+"$data_gen" --config="$data_config" --out="$tmp/other.h5" \
+  --set=simulation.harmonic.k_pair=0.3 >/dev/null
+if "$predict" --checkpoint="$tmp/eu/best.h5" --states="$tmp/states.csv" \
+    --truth="$tmp/other.h5" --out="$tmp/other.csv" 2>"$tmp/truth_error.txt"; then
+  echo "predict accepted --truth of another system" >&2
+  exit 1
+fi
+PYTHONPATH="$(dirname "$module")" /usr/bin/python3 tests/python_module_test.py \
+  "$tmp" "$data_config"

@@ -161,6 +161,30 @@ c = m.action_angles(states, dt=50)
 assert np.array_equal(c["angular_velocities"], csv[4:6, 14:17])
 PY
 
+# The truth of the same states (README: --truth), from the command line and
+# from Python: the same predictions, plus the true states and errors.
+"$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/states.csv" --dt=1,10,50 \
+  --out="$tmp/pred_truth.csv" --action_angle --truth="$tmp/data.h5" \
+  > /dev/null 2> "$tmp/truth.err" || fail "predict --truth"
+head -1 "$tmp/pred_truth.csv" | grep -q ",angular_velocity_2,true_q_0,true_q_1,true_q_2,true_p_0,true_p_1,true_p_2,error,outside_training_range$" \
+  || fail "pred_truth.csv header: $(head -1 "$tmp/pred_truth.csv")"
+PYTHONPATH="$(dirname "$module")" /usr/bin/python3 - "$tmp" <<'PY' || fail "the truth"
+import sys, warnings, numpy as np
+import aanet
+tmp = sys.argv[1]
+csv = np.loadtxt(tmp + "/pred.csv", delimiter=",", skiprows=1)
+truth = np.loadtxt(tmp + "/pred_truth.csv", delimiter=",", skiprows=1)
+assert np.array_equal(truth[:, :17], csv)  # --truth adds, changes nothing
+m = aanet.load(tmp + "/aa/best.h5")
+states = np.loadtxt(tmp + "/states.csv", delimiter=",", skiprows=1)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    r = m.compare_with_truth(tmp + "/data.h5", states, [1, 10, 50])
+assert np.array_equal(r["true"].reshape(6, 6), truth[:, 17:23])
+assert np.array_equal(r["error"].reshape(6), truth[:, 23])
+assert np.array_equal(aanet.true_trajectory(tmp + "/data.h5", states, [1, 10, 50]),
+                      r["true"])
+PY
 printf '1,2,3,4,5\n' > "$tmp/short.csv"
 expect_error predict_short "short.csv:1: expected 6 values (q_0..q_2, p_0..p_2), got 5" \
   "$predict" --checkpoint="$tmp/aa/best.h5" --states="$tmp/short.csv" --out="$tmp/bad.csv"
