@@ -56,10 +56,16 @@ for jumps in "" "," " "; do
 done
 [ -e "$tmp/e.json" ] && fail "eval --jumps= wrote $tmp/e.json"
 
-# --- train: data that cannot be learned from is named as such. -------------
+# --- data_gen refuses a time step at which no state moves; train refuses --
+# --- data that moves only by rounding (1e-16: a few ulps over the window). --
+expect_error "data_gen time_step=1e-320" \
+  "simulation.time_step: 9.99989e-321 is too small: trajectory 0's 1000 states are all identical" \
+  "$data_gen" --config="$data_config" --out="$tmp/frozen.h5" \
+  --set=simulation.num_trajectories=2 --set=simulation.time_step=1e-320
+[ -e "$tmp/frozen.h5" ] && fail "data_gen time_step=1e-320 wrote $tmp/frozen.h5"
 "$data_gen" --config="$data_config" --out="$tmp/still.h5" \
-  --set=simulation.num_trajectories=2 --set=simulation.time_step=1e-320 \
-  > /dev/null || fail "data_gen time_step=1e-320"
+  --set=simulation.num_trajectories=2 --set=simulation.time_step=1e-16 \
+  > /dev/null || fail "data_gen time_step=1e-16"
 expect_error "train on states that do not change" \
   "$tmp/still.h5: the training states do not change: every coordinate is constant along each trajectory" \
   "$train" --config="$model_config" --dataset="$tmp/still.h5" --out="$tmp/still_run" \
