@@ -22,6 +22,7 @@
 #include "models/model_test_util.h"
 #include "models/named_parameters.h"
 #include "models/predictor.h"
+#include "models/random_checkpoint.h"
 #include "proto/evaluation.pb.h"
 #include "proto/text_config.h"
 #include "rng/random.h"
@@ -533,26 +534,13 @@ constexpr char kFloat32NeuralOdeConfig[] = R"pb(
 Predictor MakePredictor(const char* config, double stddev,
                         const data_gen::Dataset& dataset,
                         const StandardScaler& scaler, const std::string& name) {
-  Experiment experiment;
-  EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
-  Random random(11);
-  absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
-      experiment.model(), ModelContext{dataset.num_particles(), scaler.scale()},
-      random);
-  EXPECT_TRUE(model.ok()) << model.status();
-  aanet::testing::RandomizeParameters((*model)->parameters(), stddev, random);
-  Checkpoint checkpoint;
-  checkpoint.model_kind = (*model)->kind();
-  checkpoint.config_text = config;
-  checkpoint.dataset_path = "default.h5";
-  checkpoint.num_particles = dataset.num_particles();
-  checkpoint.step = 1;
-  checkpoint.parameters =
-      ToNamed((*model)->parameters(), (*model)->parameters().Flatten());
-  checkpoint.scaler_mean = scaler.mean();
-  checkpoint.scaler_scale = scaler.scale();
+  EXPECT_EQ(2 * dataset.num_particles(), scaler.mean().size());
+  absl::StatusOr<Checkpoint> checkpoint = aanet::testing::RandomCheckpoint(
+      config, scaler.mean(), scaler.scale(), stddev, 11);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+  checkpoint->dataset_path = "default.h5";
   const std::string path = TempPath(name + "/best.h5");
-  EXPECT_TRUE(WriteCheckpoint(checkpoint, path).ok());
+  EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
   absl::StatusOr<Predictor> predictor = Predictor::Load(path);
   EXPECT_TRUE(predictor.ok()) << predictor.status();
   return *std::move(predictor);

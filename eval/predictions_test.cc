@@ -17,6 +17,7 @@
 #include "models/model_test_util.h"
 #include "models/named_parameters.h"
 #include "models/predictor.h"
+#include "models/random_checkpoint.h"
 #include "proto/text_config.h"
 #include "rng/random.h"
 #include "testing/test_util.h"
@@ -64,26 +65,15 @@ constexpr char kEuler[] = R"pb(
 
 // A randomised 3-particle model written as a checkpoint and loaded back.
 Predictor MakePredictor(const char* config, const std::string& name) {
-  Experiment experiment;
-  EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
   Eigen::RowVectorXd mean(6), scale(6);
   mean << 0.1, -0.2, 0.3, 0, 1, -1;
   scale << 2, 1, 0.5, 1, 3, 1;
-  Random random(3);
-  std::unique_ptr<Model> model =
-      *CreateModel(experiment.model(), ModelContext{3, scale}, random);
-  aanet::testing::RandomizeParameters(model->parameters(), 0.3, random);
-  Checkpoint checkpoint;
-  checkpoint.model_kind = model->kind();
-  checkpoint.config_text = config;
-  checkpoint.num_particles = 3;
-  checkpoint.step = 7;
-  checkpoint.parameters =
-      ToNamed(model->parameters(), model->parameters().Flatten());
-  checkpoint.scaler_mean = mean;
-  checkpoint.scaler_scale = scale;
+  absl::StatusOr<Checkpoint> checkpoint =
+      aanet::testing::RandomCheckpoint(config, mean, scale, 0.3, 3);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+  checkpoint->step = 7;
   const std::string path = TempPath(name);
-  EXPECT_TRUE(WriteCheckpoint(checkpoint, path).ok());
+  EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
   return *Predictor::Load(path);
 }
 

@@ -17,6 +17,7 @@
 #include "models/model_test_util.h"
 #include "models/named_parameters.h"
 #include "models/predictor.h"
+#include "models/random_checkpoint.h"
 #include "ode/dormand_prince.h"
 #include "proto/text_config.h"
 #include "rng/random.h"
@@ -97,27 +98,16 @@ data_gen::Dataset MakeDataset(double k_pair = 0.5) {
 Predictor MakePredictor(const std::string& name,
                         const std::string& dataset_config_text,
                         const char* config = kModel) {
-  Experiment experiment;
-  EXPECT_TRUE(ParseTextProto(config, "test", &experiment).ok());
   Eigen::RowVectorXd mean(4), scale(4);
   mean << 0.1, -0.2, 0, 1;
   scale << 2, 1, 3, 1;
-  Random random(3);
-  std::unique_ptr<Model> model =
-      *CreateModel(experiment.model(), ModelContext{2, scale}, random);
-  aanet::testing::RandomizeParameters(model->parameters(), 0.3, random);
-  Checkpoint checkpoint;
-  checkpoint.model_kind = model->kind();
-  checkpoint.config_text = config;
-  checkpoint.num_particles = 2;
-  checkpoint.step = 7;
-  checkpoint.parameters =
-      ToNamed(model->parameters(), model->parameters().Flatten());
-  checkpoint.scaler_mean = mean;
-  checkpoint.scaler_scale = scale;
-  checkpoint.dataset_config_text = dataset_config_text;
+  absl::StatusOr<Checkpoint> checkpoint =
+      aanet::testing::RandomCheckpoint(config, mean, scale, 0.3, 3);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+  checkpoint->step = 7;
+  checkpoint->dataset_config_text = dataset_config_text;
   const std::string path = TempPath(name);
-  EXPECT_TRUE(WriteCheckpoint(checkpoint, path).ok());
+  EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
   absl::StatusOr<Predictor> predictor = Predictor::Load(path);
   EXPECT_TRUE(predictor.ok()) << predictor.status();
   return *std::move(predictor);
