@@ -45,9 +45,12 @@ class LocalBackend : public WorkerBackend {
       sigset_t none;
       sigemptyset(&none);
       sigprocmask(SIG_SETMASK, &none, nullptr);
-      // Not through a link planted in the point's directory.
+      // Not through a link planted in the point's directory, and not
+      // blocked by a FIFO planted there (O_NONBLOCK: its open fails, and the
+      // worker keeps the sweep's streams).
       const int fd =
-          open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0644);
+          open(log.c_str(),
+               O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK, 0644);
       if (fd >= 0) {
         dup2(fd, STDOUT_FILENO);
         dup2(fd, STDERR_FILENO);
