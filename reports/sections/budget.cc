@@ -134,16 +134,25 @@ Table EqualComputeTable(const ReportContext& context,
   return table;
 }
 
-Figure EqualComputeFigure(const ReportContext& context,
-                          const std::vector<Cell>& equal_compute) {
-  DataBlocks blocks;
+namespace {
+
+// A figure of one wide panel a row: its legends, outside, need the width.
+Figure WidePanelsFigure(const std::string& name) {
   Figure figure;
-  figure.name = "fig_equal_compute";
-  const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
-  // One panel a row: the legend, outside, needs the width.
+  figure.name = name;
   figure.columns = 1;
   figure.panel_width = 1000;
   figure.panel_height = 400;
+  return figure;
+}
+
+}  // namespace
+
+Figure EqualComputeFigure(const ReportContext& context,
+                          const std::vector<Cell>& equal_compute) {
+  DataBlocks blocks;
+  Figure figure = WidePanelsFigure("fig_equal_compute");
+  const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
   for (const GridPoint& at : grid) {
     PlotPanel panel;
     panel.title = absl::StrFormat("k_pair %g, %d samples", at.k_pair,
@@ -186,13 +195,8 @@ Figure EqualComputeCurves(const ReportContext& context,
                           const std::vector<Cell>& equal_compute,
                           const std::vector<PointConvergence>& convergence) {
   DataBlocks blocks;
-  Figure figure;
-  figure.name = "fig_equal_compute_curves";
+  Figure figure = WidePanelsFigure("fig_equal_compute_curves");
   const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
-  // One panel a row: the legend, outside, needs the width.
-  figure.columns = 1;
-  figure.panel_width = 1000;
-  figure.panel_height = 400;
   for (const GridPoint& at : grid) {
     PlotPanel panel;
     panel.title =
