@@ -843,3 +843,27 @@ TEST(DatasetFileTest, ReadsAnImageInMemoryAsTheFile) {
 
 }  // namespace
 }  // namespace aanet::data_gen
+
+namespace aanet::data_gen {
+namespace {
+
+// A harmonic file written by the format_version 1 writer (before systems
+// were plug-ins; testdata/harmonic_format_version_1.h5 from its config).
+std::string OldFormatFile() {
+  return "data_gen/testdata/harmonic_format_version_1.h5";
+}
+
+// Checkpoints record DatasetHash, so its value for a harmonic dataset is
+// pinned to the one the format_version 1 code (before systems were
+// plug-ins) computed.
+TEST(DatasetHashTest, PinnedForHarmonicDatasets) {
+  absl::StatusOr<Dataset> a = Generate(kConfig);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(DatasetHash(*a), "33188e9e2a696120");
+  absl::StatusOr<Dataset> old = ReadDataset(OldFormatFile());
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(DatasetHash(*old), "17331a71e79ad565");
+}
+
+}  // namespace
+}  // namespace aanet::data_gen
