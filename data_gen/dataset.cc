@@ -1,9 +1,9 @@
 #include "data_gen/dataset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
-#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,8 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/descriptor.h"
 #include "fileio/fnv1a.h"
+#include "google/protobuf/descriptor.h"
 #include "h5/hdf5_io.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
@@ -88,8 +88,8 @@ absl::Status ReadAttributes(const H5::H5File& file, Dataset* d) {
                          h5::ReadStringAttribute(file, "system"));
   if (!FindSystem(system).ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'system' is \"", system, "\", expected one of: ",
-        absl::StrJoin(RegisteredSystemNames(), ", ")));
+        "attribute 'system' is \"", system,
+        "\", expected one of: ", absl::StrJoin(RegisteredSystemNames(), ", ")));
   }
   d->system = std::move(system);
   AANET_ASSIGN_OR_RETURN(d->config_text,
@@ -173,8 +173,8 @@ absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file, Sizes* sizes) {
         std::pair{"true_frequencies", &a.true_frequencies}}) {
     AANET_ASSIGN_OR_RETURN(const bool present, h5::HasChild(file, name));
     if (present) {
-      AANET_ASSIGN_OR_RETURN(*out,
-                             OpenChecked(file, "", {name, {k, n}, "[K,n]", "q"}));
+      AANET_ASSIGN_OR_RETURN(
+          *out, OpenChecked(file, "", {name, {k, n}, "[K,n]", "q"}));
     }
   }
   return a;
@@ -200,8 +200,7 @@ absl::StatusOr<NamedArray> ReadParameter(const Array& array,
     out.values.assign(v.data(), v.data() + v.size());
   } else {
     AANET_ASSIGN_OR_RETURN(const Eigen::MatrixXd m, h5::ReadMatrix(array));
-    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
-                        Eigen::RowMajor>
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
         row_major = m;
     out.values.assign(row_major.data(), row_major.data() + row_major.size());
   }
@@ -227,9 +226,8 @@ absl::StatusOr<ParameterGroup> ReadParameters(const H5::H5File& file,
     const std::string group_name = path.substr(0, slash);
     AANET_ASSIGN_OR_RETURN(const H5::Group holder,
                            h5::OpenGroup(file, group_name, group_name));
-    AANET_ASSIGN_OR_RETURN(
-        const Array array,
-        h5::OpenArray(holder, path.substr(slash + 1), path));
+    AANET_ASSIGN_OR_RETURN(const Array array,
+                           h5::OpenArray(holder, path.substr(slash + 1), path));
     AANET_ASSIGN_OR_RETURN(NamedArray value, ReadParameter(array, name));
     group.arrays.push_back(std::move(value));
   }
@@ -315,10 +313,10 @@ absl::Status CheckConfigAgrees(const Dataset& d, const System& system) {
       sim.GetDescriptor()->FindFieldByName(d.system);
   const bool has_field = own != nullptr && own->containing_oneof() != nullptr;
   if (has_field && set != own) {
-    problem = absl::StrCat("the config sets ",
-                           set == nullptr ? std::string("no system")
-                                          : "system " + set->name(),
-                           ", the file's system is ", d.system);
+    problem = absl::StrCat(
+        "the config sets ",
+        set == nullptr ? std::string("no system") : "system " + set->name(),
+        ", the file's system is ", d.system);
   } else if (system.DegreesOfFreedom(sim) != n) {
     problem = absl::StrCat("simulation.", d.system, " has ",
                            system.DegreesOfFreedom(sim),
@@ -361,9 +359,9 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
     AANET_ASSIGN_OR_RETURN(
         const int64_t n, h5::ReadIntAttribute(file, "num_degrees_of_freedom"));
     if (n != static_cast<int64_t>(sizes.n)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "attribute 'num_degrees_of_freedom' is ", n,
-          ", the arrays have n = ", sizes.n));
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute 'num_degrees_of_freedom' is ", n,
+                       ", the arrays have n = ", sizes.n));
     }
   }
   AANET_RETURN_IF_ERROR(CheckConfigAgrees(d, *system));
@@ -376,10 +374,10 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
   if (!arrays.true_actions && !arrays.true_frequencies) {
     AANET_RETURN_IF_ERROR(DeriveTrueActions(*system, &d));
   } else if (!arrays.true_actions || !arrays.true_frequencies) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "missing dataset '",
-        arrays.true_actions ? "true_frequencies" : "true_actions",
-        "' (the file has the other)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing dataset '",
+                     arrays.true_actions ? "true_frequencies" : "true_actions",
+                     "' (the file has the other)"));
   }
   return d;
 }
@@ -510,8 +508,7 @@ absl::Status ValidateDataset(const Dataset& d) {
     }
   }
   if (problems.empty()) {
-    if (absl::Status s = system->CheckParameters(d.parameters, n, k);
-        !s.ok()) {
+    if (absl::Status s = system->CheckParameters(d.parameters, n, k); !s.ok()) {
       problems.emplace_back(s.message());
     }
   }
@@ -628,8 +625,7 @@ absl::StatusOr<Dataset> GenerateDatasetWith(const System& system_ref,
   for (int k = 0; k < num_trajectories; ++k) {
     Eigen::MatrixXd states(num_samples, 2 * generated.q[k].cols());
     states << generated.q[k], generated.p[k];
-    d.energy.row(k) =
-        system->Energy(generated.parameters, states).transpose();
+    d.energy.row(k) = system->Energy(generated.parameters, states).transpose();
     if (!generated.q[k].allFinite() || !generated.p[k].allFinite() ||
         !d.energy.row(k).allFinite()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -648,10 +644,10 @@ absl::StatusOr<Dataset> GenerateDatasetWith(const System& system_ref,
       got.push_back(array.name);
     }
     if (got != names) {
-      return absl::InternalError(absl::StrCat(
-          "system ", d.system, " generated parameters (",
-          absl::StrJoin(got, ", "), "), its ParameterNames are (",
-          absl::StrJoin(names, ", "), ")"));
+      return absl::InternalError(
+          absl::StrCat("system ", d.system, " generated parameters (",
+                       absl::StrJoin(got, ", "), "), its ParameterNames are (",
+                       absl::StrJoin(names, ", "), ")"));
     }
   }
   AANET_RETURN_IF_ERROR(ValidateDataset(d));

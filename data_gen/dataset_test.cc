@@ -100,9 +100,8 @@ NormalModes Modes(const Dataset& d) {
       Eigen::Map<const Eigen::VectorXd>(f->values.data(), f->values.size());
   modes.eigenvectors =
       Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
-                                     Eigen::RowMajor>>(v->values.data(),
-                                                       v->shape[0],
-                                                       v->shape[1]);
+                                     Eigen::RowMajor>>(
+          v->values.data(), v->shape[0], v->shape[1]);
   return modes;
 }
 

@@ -52,9 +52,9 @@ std::string FrequencyLine(const Dataset& dataset) {
 
 std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
   absl::StatusOr<const System*> system = DatasetSystem(dataset);
-  const std::string description =
-      system.ok() ? (*system)->Describe(dataset.parameters)
-                  : std::string(system.status().message());
+  const std::string description = system.ok()
+                                      ? (*system)->Describe(dataset.parameters)
+                                      : std::string(system.status().message());
   const int num_samples = dataset.num_samples();
   return absl::StrFormat(
       "%s\n"
@@ -62,8 +62,8 @@ std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
       "  %d trajectory(ies) x %d samples, t in [%g, %g]\n"
       "%s"
       "  max relative energy drift: %.3g\n",
-      path, description, dataset.num_trajectories(), num_samples,
-      dataset.t[0], dataset.t[num_samples - 1], FrequencyLine(dataset),
+      path, description, dataset.num_trajectories(), num_samples, dataset.t[0],
+      dataset.t[num_samples - 1], FrequencyLine(dataset),
       MaxRelativeEnergyDrift(dataset));
 }
 

@@ -49,9 +49,8 @@ class ToyUnitOscillator final : public System {
       states.row(k) << q0, 0.0;
     }
     out.parameters.arrays = {{"omega", {}, {1.0}}, start};
-    if (absl::Status s = ActionsAndFrequencies(out.parameters, states,
-                                               &out.true_actions,
-                                               &out.true_frequencies);
+    if (absl::Status s = ActionsAndFrequencies(
+            out.parameters, states, &out.true_actions, &out.true_frequencies);
         !s.ok()) {
       return s;
     }
@@ -71,7 +70,8 @@ class ToyUnitOscillator final : public System {
           "parameters/omega: expected the scalar 1");
     }
     const NamedArray* start = parameters.Find("start_q");
-    if (start == nullptr || start->shape != std::vector<int>{num_trajectories}) {
+    if (start == nullptr ||
+        start->shape != std::vector<int>{num_trajectories}) {
       return absl::InvalidArgumentError(absl::StrCat(
           "parameters/start_q: expected shape [", num_trajectories, "]"));
     }

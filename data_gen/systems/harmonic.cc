@@ -17,6 +17,8 @@
 // pi = p / sqrt(m), where H = |pi|^2 / 2 + x^T S x / 2 with S = U diag(omega^2)
 // U^T (U orthonormal): with a = U^T x and b = U^T pi,
 // E_k = (b_k^2 + omega_k^2 a_k^2) / 2, so sum_k J_k omega_k = H.
+#include "data_gen/harmonic.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -33,7 +35,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "data_gen/harmonic.h"
 #include "data_gen/system.h"
 #include "status/status_macros.h"
 
@@ -44,9 +45,14 @@ using RowMajorMatrix =
     Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 const std::vector<std::string>& Names() {
-  static const auto* names = new std::vector<std::string>{
-      "masses",  "k_wall", "k_pair", "amplitudes", "phases",
-      "normal_modes/frequencies", "normal_modes/eigenvectors"};
+  static const auto* names =
+      new std::vector<std::string>{"masses",
+                                   "k_wall",
+                                   "k_pair",
+                                   "amplitudes",
+                                   "phases",
+                                   "normal_modes/frequencies",
+                                   "normal_modes/eigenvectors"};
   return *names;
 }
 
@@ -142,19 +148,19 @@ absl::Status CheckDistinct(const aanet::HarmonicOscillatorConfig& config,
     const auto [it, inserted] = seen.emplace(std::move(key), k);
     if (inserted) continue;
     if (config.initial_states_size() > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "simulation.harmonic.initial_states: states ", it->second, " and ",
-          k, " give identical trajectories"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("simulation.harmonic.initial_states: states ",
+                       it->second, " and ", k, " give identical trajectories"));
     }
     const bool shuffled =
         config.trajectory_sampling() == aanet::LINSPACE_SHUFFLED;
     return absl::InvalidArgumentError(absl::StrCat(
         "simulation.num_trajectories: trajectories ", it->second, " and ", k,
         " would be identical (same amplitudes and phases)",
-        shuffled ? absl::StrCat("; LINSPACE_SHUFFLED only reorders the same ",
-                                config.num_particles(),
-                                " values per trajectory")
-                 : "",
+        shuffled
+            ? absl::StrCat("; LINSPACE_SHUFFLED only reorders the same ",
+                           config.num_particles(), " values per trajectory")
+            : "",
         "; use simulation.harmonic.trajectory_sampling: UNIFORM with a "
         "nonzero amplitudes or phases range, or fewer trajectories"));
   }
@@ -190,10 +196,10 @@ class HarmonicOscillators final : public System {
       const aanet::SimulationConfig& config,
       const Eigen::VectorXd& t) const override {
     const int num_trajectories = config.num_trajectories();
-    AANET_ASSIGN_OR_RETURN(HarmonicParameters parameters,
-                           SampleHarmonicParameters(
-                               config.harmonic(), num_trajectories,
-                               config.seed()));
+    AANET_ASSIGN_OR_RETURN(
+        HarmonicParameters parameters,
+        SampleHarmonicParameters(config.harmonic(), num_trajectories,
+                                 config.seed()));
     AANET_RETURN_IF_ERROR(CheckDistinct(config.harmonic(), parameters));
     const HarmonicSystem system = parameters.system();
     AANET_ASSIGN_OR_RETURN(NormalModes modes, ComputeNormalModes(system));
@@ -229,9 +235,8 @@ class HarmonicOscillators final : public System {
     for (int k = 0; k < num_trajectories; ++k) {
       first.row(k) << out.q[k].row(0), out.p[k].row(0);
     }
-    AANET_RETURN_IF_ERROR(ActionsAndFrequencies(out.parameters, first,
-                                                &out.true_actions,
-                                                &out.true_frequencies));
+    AANET_RETURN_IF_ERROR(ActionsAndFrequencies(
+        out.parameters, first, &out.true_actions, &out.true_frequencies));
     return out;
   }
 
@@ -354,10 +359,10 @@ class HarmonicOscillators final : public System {
     const Eigen::ArrayXXd a = (x * unit).array();
     const Eigen::ArrayXXd b = (pi * unit).array();
     const Eigen::RowVectorXd omega_row = omega.transpose();
-    *actions = ((b.square() + a.square().rowwise() *
-                                  omega_row.array().square()) /
-                (2.0 * omega_row.replicate(states.rows(), 1).array()))
-                   .matrix();
+    *actions =
+        ((b.square() + a.square().rowwise() * omega_row.array().square()) /
+         (2.0 * omega_row.replicate(states.rows(), 1).array()))
+            .matrix();
     *frequencies = omega_row.replicate(states.rows(), 1);
     return absl::OkStatus();
   }
