@@ -3,8 +3,8 @@
 // q(t) = q0 cos t + p0 sin t, p(t) = p0 cos t - q0 sin t, the action is H
 // and the angular frequency 1. Trajectory k starts at rest at q = 1 + k.
 // It has no field in SimulationConfig: tests generate it with
-// GenerateDatasetWith. Its parameter group ("omega", then "start_q" [K]) is
-// not in name order and it keeps the default ParameterNames, so it exercises
+// GenerateDatasetWith. Its parameter group ("omega", then "initial_q" [K])
+// is not in name order and it keeps the default ParameterNames, so it exercises
 // the generic path of the dataset.
 #include <cmath>
 #include <memory>
@@ -39,7 +39,7 @@ class ToyUnitOscillator final : public System {
       const aanet::SimulationConfig& config,
       const Eigen::VectorXd& t) const override {
     GeneratedTrajectories out;
-    NamedArray start{"start_q", {config.num_trajectories()}, {}};
+    NamedArray start{"initial_q", {config.num_trajectories()}, {}};
     Eigen::MatrixXd states(config.num_trajectories(), 2);
     for (int k = 0; k < config.num_trajectories(); ++k) {
       const double q0 = 1.0 + k;
@@ -69,11 +69,11 @@ class ToyUnitOscillator final : public System {
       return absl::InvalidArgumentError(
           "parameters/omega: expected the scalar 1");
     }
-    const NamedArray* start = parameters.Find("start_q");
+    const NamedArray* start = parameters.Find("initial_q");
     if (start == nullptr ||
         start->shape != std::vector<int>{num_trajectories}) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "parameters/start_q: expected shape [", num_trajectories, "]"));
+          "parameters/initial_q: expected shape [", num_trajectories, "]"));
     }
     return absl::OkStatus();
   }
