@@ -1,26 +1,27 @@
 #include "data_gen/dataset.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "H5Cpp.h"
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "fileio/fnv1a.h"
+#include "google/protobuf/descriptor.h"
 #include "h5/hdf5_io.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
 
 namespace aanet::data_gen {
 namespace {
-
-constexpr char kSystemHarmonic[] = "harmonic";
 
 using h5::Array;
 using h5::Dims;
@@ -33,45 +34,44 @@ absl::Status RunAll(const std::vector<std::function<absl::Status()>>& steps) {
   return absl::OkStatus();
 }
 
+// Where a parameter array lives in a file (see dataset.h).
+std::string ParameterPath(const std::string& name) {
+  return name.find('/') == std::string::npos ? "parameters/" + name : name;
+}
+
 // Writes the whole file into `file`; the caller validated `d`.
 absl::Status WriteContents(const Dataset& d, H5::H5File& file) {
-  const HarmonicParameters& parameters = d.parameters;
-  const NormalModes& modes = d.normal_modes;
-  return RunAll({
+  std::vector<std::function<absl::Status()>> steps = {
       [&] { return h5::WriteStringAttribute(file, "system", d.system); },
       [&] {
         return h5::WriteIntAttribute(file, "format_version", kFormatVersion);
       },
       [&] { return h5::WriteStringAttribute(file, "config", d.config_text); },
+      [&] { return h5::WriteStringAttribute(file, "name", d.name); },
+      [&] {
+        return h5::WriteIntAttribute(file, "num_degrees_of_freedom",
+                                     d.num_degrees_of_freedom());
+      },
       [&] { return h5::WriteStack(file, "q", d.q); },
       [&] { return h5::WriteStack(file, "p", d.p); },
       [&] { return h5::WriteVector(file, "t", d.t); },
       [&] { return h5::WriteMatrix(file, "energy", d.energy); },
-      [&] {
-        return h5::WriteVector(file, "parameters/masses", parameters.masses);
-      },
-      [&] {
-        return h5::WriteVector(file, "parameters/k_wall", parameters.k_wall);
-      },
-      [&] {
-        return h5::WriteScalar(file, "parameters/k_pair", parameters.k_pair);
-      },
-      [&] {
-        return h5::WriteMatrix(file, "parameters/amplitudes",
-                               parameters.amplitudes);
-      },
-      [&] {
-        return h5::WriteMatrix(file, "parameters/phases", parameters.phases);
-      },
-      [&] {
-        return h5::WriteVector(file, "normal_modes/frequencies",
-                               modes.frequencies);
-      },
-      [&] {
-        return h5::WriteMatrix(file, "normal_modes/eigenvectors",
-                               modes.eigenvectors);
-      },
-  });
+  };
+  for (const NamedArray& array : d.parameters.arrays) {
+    steps.push_back([&file, &array] {
+      const Dims dims(array.shape.begin(), array.shape.end());
+      return h5::WriteArray(file, ParameterPath(array.name), dims,
+                            array.values.data());
+    });
+  }
+  if (d.true_actions.size() > 0) {
+    steps.push_back(
+        [&] { return h5::WriteMatrix(file, "true_actions", d.true_actions); });
+    steps.push_back([&] {
+      return h5::WriteMatrix(file, "true_frequencies", d.true_frequencies);
+    });
+  }
+  return RunAll(steps);
 }
 
 // The file's attributes: the version first, since it decides what the rest
@@ -86,14 +86,18 @@ absl::Status ReadAttributes(const H5::H5File& file, Dataset* d) {
   }
   AANET_ASSIGN_OR_RETURN(std::string system,
                          h5::ReadStringAttribute(file, "system"));
-  if (system != kSystemHarmonic) {
-    return absl::InvalidArgumentError(absl::StrCat("attribute 'system' is \"",
-                                                   system, "\", expected \"",
-                                                   kSystemHarmonic, "\""));
+  if (!FindSystem(system).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'system' is \"", system,
+        "\", expected one of: ", absl::StrJoin(RegisteredSystemNames(), ", ")));
   }
   d->system = std::move(system);
   AANET_ASSIGN_OR_RETURN(d->config_text,
                          h5::ReadStringAttribute(file, "config"));
+  // Files written before the name was recorded take it from the config.
+  if (H5Aexists(file.getId(), "name") > 0) {
+    AANET_ASSIGN_OR_RETURN(d->name, h5::ReadStringAttribute(file, "name"));
+  }
   return absl::OkStatus();
 }
 
@@ -145,48 +149,89 @@ absl::StatusOr<Array> OpenChecked(const H5::Group& group,
   return array;
 }
 
-// Every array of the file, opened, with its shape checked; nothing read.
+// The arrays every system's file has, opened, with their shapes checked;
+// nothing read.
 struct Arrays {
   Array q, p, t, energy;
-  Array masses, k_wall, k_pair, amplitudes, phases;  // parameters/
-  Array frequencies, eigenvectors;                   // normal_modes/
+  std::optional<Array> true_actions, true_frequencies;
 };
 
-// Opens every array and checks its shape against the sizes of 'p'.
-absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file) {
+// Opens the common arrays and checks their shapes against the sizes of 'p'.
+absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file, Sizes* sizes) {
   Arrays a;
   AANET_ASSIGN_OR_RETURN(a.p, h5::OpenArray(file, "p", "p"));
-  AANET_ASSIGN_OR_RETURN(const Sizes s, CheckSizes(a.p));
-  const hsize_t k = s.k, t = s.t, n = s.n;
+  AANET_ASSIGN_OR_RETURN(*sizes, CheckSizes(a.p));
+  const hsize_t k = sizes->k, t = sizes->t, n = sizes->n;
   AANET_ASSIGN_OR_RETURN(
       a.q, OpenChecked(file, "", {"q", {k, t, n}, "[K,T,n]", "p"}));
   AANET_ASSIGN_OR_RETURN(a.t, OpenChecked(file, "", {"t", {t}, "[T]", "q"}));
   AANET_ASSIGN_OR_RETURN(
       a.energy, OpenChecked(file, "", {"energy", {k, t}, "[K,T]", "q"}));
+  // Optional: files written before systems were plug-ins have neither.
+  for (const auto& [name, out] :
+       {std::pair{"true_actions", &a.true_actions},
+        std::pair{"true_frequencies", &a.true_frequencies}}) {
+    AANET_ASSIGN_OR_RETURN(const bool present, h5::HasChild(file, name));
+    if (present) {
+      AANET_ASSIGN_OR_RETURN(
+          *out, OpenChecked(file, "", {name, {k, n}, "[K,n]", "q"}));
+    }
+  }
+  return a;
+}
 
+// Reads one parameter array of any rank up to 2 into row-major values.
+absl::StatusOr<NamedArray> ReadParameter(const Array& array,
+                                         const std::string& name) {
+  if (array.dims.size() > 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dataset '", array.name, "' has shape ",
+                     h5::ShapeString(array.dims), ", expected rank <= 2"));
+  }
+  AANET_RETURN_IF_ERROR(h5::CheckNumValues(array, kMaxValuesPerArray));
+  NamedArray out;
+  out.name = name;
+  for (hsize_t d : array.dims) out.shape.push_back(static_cast<int>(d));
+  if (array.dims.empty()) {
+    AANET_ASSIGN_OR_RETURN(const double value, h5::ReadScalar(array));
+    out.values = {value};
+  } else if (array.dims.size() == 1) {
+    AANET_ASSIGN_OR_RETURN(const Eigen::VectorXd v, h5::ReadVector(array));
+    out.values.assign(v.data(), v.data() + v.size());
+  } else {
+    AANET_ASSIGN_OR_RETURN(const Eigen::MatrixXd m, h5::ReadMatrix(array));
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
+        row_major = m;
+    out.values.assign(row_major.data(), row_major.data() + row_major.size());
+  }
+  AANET_RETURN_IF_ERROR(
+      h5::CheckFinite(array.name, out.values.data(), out.values.size()));
+  return out;
+}
+
+// The system's parameter group: the arrays it names (ParameterNames), or
+// every array under /parameters in name order.
+absl::StatusOr<ParameterGroup> ReadParameters(const H5::H5File& file,
+                                              const System& system) {
   AANET_ASSIGN_OR_RETURN(const H5::Group parameters,
                          h5::OpenGroup(file, "parameters", "parameters"));
-  const std::pair<Expected, Array*> parameter_items[] = {
-      {{"masses", {n}, "[n]", "q"}, &a.masses},
-      {{"k_wall", {n}, "[n]", "q"}, &a.k_wall},
-      {{"k_pair", {}, "scalar", "q"}, &a.k_pair},
-      {{"amplitudes", {k, n}, "[K,n]", "q"}, &a.amplitudes},
-      {{"phases", {k, n}, "[K,n]", "q"}, &a.phases},
-  };
-  for (const auto& [item, array] : parameter_items) {
-    AANET_ASSIGN_OR_RETURN(*array,
-                           OpenChecked(parameters, "parameters/", item));
+  std::vector<std::string> names = system.ParameterNames();
+  if (names.empty()) {
+    AANET_ASSIGN_OR_RETURN(names, h5::ListDatasets(parameters, "parameters"));
   }
-
-  AANET_ASSIGN_OR_RETURN(const H5::Group modes,
-                         h5::OpenGroup(file, "normal_modes", "normal_modes"));
-  AANET_ASSIGN_OR_RETURN(
-      a.frequencies,
-      OpenChecked(modes, "normal_modes/", {"frequencies", {n}, "[n]", "q"}));
-  AANET_ASSIGN_OR_RETURN(a.eigenvectors,
-                         OpenChecked(modes, "normal_modes/",
-                                     {"eigenvectors", {n, n}, "[n,n]", "q"}));
-  return a;
+  ParameterGroup group;
+  for (const std::string& name : names) {
+    const std::string path = ParameterPath(name);
+    const size_t slash = path.rfind('/');
+    const std::string group_name = path.substr(0, slash);
+    AANET_ASSIGN_OR_RETURN(const H5::Group holder,
+                           h5::OpenGroup(file, group_name, group_name));
+    AANET_ASSIGN_OR_RETURN(const Array array,
+                           h5::OpenArray(holder, path.substr(slash + 1), path));
+    AANET_ASSIGN_OR_RETURN(NamedArray value, ReadParameter(array, name));
+    group.arrays.push_back(std::move(value));
+  }
+  return group;
 }
 
 // Reads the values of `a` into `d`. Shapes are valid, so a read fails only on
@@ -204,18 +249,15 @@ absl::Status ReadValues(const Arrays& a, Dataset* d) {
   read(h5::ReadStack(a.p), &d->p);
   read(h5::ReadVector(a.t), &d->t);
   read(h5::ReadMatrix(a.energy), &d->energy);
-  read(h5::ReadVector(a.masses), &d->parameters.masses);
-  read(h5::ReadVector(a.k_wall), &d->parameters.k_wall);
-  read(h5::ReadScalar(a.k_pair), &d->parameters.k_pair);
-  read(h5::ReadMatrix(a.amplitudes), &d->parameters.amplitudes);
-  read(h5::ReadMatrix(a.phases), &d->parameters.phases);
-  read(h5::ReadVector(a.frequencies), &d->normal_modes.frequencies);
-  read(h5::ReadMatrix(a.eigenvectors), &d->normal_modes.eigenvectors);
+  if (a.true_actions) read(h5::ReadMatrix(*a.true_actions), &d->true_actions);
+  if (a.true_frequencies) {
+    read(h5::ReadMatrix(*a.true_frequencies), &d->true_frequencies);
+  }
   return read_status;
 }
 
 // Every value is finite: q and p trajectory by trajectory, then the
-// matrices, then the vectors.
+// matrices, then t (the parameters are checked as they are read).
 absl::Status CheckAllFinite(const Dataset& d) {
   for (size_t i = 0; i < d.q.size(); ++i) {
     AANET_RETURN_IF_ERROR(h5::CheckFinite("q", d.q[i].data(), d.q[i].size()));
@@ -223,42 +265,35 @@ absl::Status CheckAllFinite(const Dataset& d) {
   }
   const std::pair<const char*, const Eigen::MatrixXd*> matrices[] = {
       {"energy", &d.energy},
-      {"parameters/amplitudes", &d.parameters.amplitudes},
-      {"parameters/phases", &d.parameters.phases},
-      {"normal_modes/eigenvectors", &d.normal_modes.eigenvectors}};
+      {"true_actions", &d.true_actions},
+      {"true_frequencies", &d.true_frequencies}};
   for (const auto& [name, m] : matrices) {
     AANET_RETURN_IF_ERROR(h5::CheckFinite(name, m->data(), m->size()));
   }
-  const std::pair<const char*, const Eigen::VectorXd*> vectors[] = {
-      {"t", &d.t}, {"normal_modes/frequencies", &d.normal_modes.frequencies}};
-  for (const auto& [name, v] : vectors) {
-    AANET_RETURN_IF_ERROR(h5::CheckFinite(name, v->data(), v->size()));
-  }
-  return absl::OkStatus();
+  return h5::CheckFinite("t", d.t.data(), d.t.size());
 }
 
-// The parameters make a valid system and its normal-mode frequencies are
-// positive and ascending.
-absl::Status CheckSystem(const Dataset& d) {
-  if (absl::Status s = ValidateSystem(d.parameters.system()); !s.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("group 'parameters': ", s.message()));
+// The true actions and frequencies of each trajectory's first state, or
+// none if the system does not know them.
+absl::Status DeriveTrueActions(const System& system, Dataset* d) {
+  const int n = d->num_degrees_of_freedom();
+  Eigen::MatrixXd first(d->num_trajectories(), 2 * n);
+  for (int k = 0; k < d->num_trajectories(); ++k) {
+    first.row(k) << d->q[k].row(0), d->p[k].row(0);
   }
-  for (Eigen::Index i = 0; i < d.normal_modes.frequencies.size(); ++i) {
-    const double f = d.normal_modes.frequencies(i);
-    if (!(f > 0.0) || (i > 0 && !(f >= d.normal_modes.frequencies(i - 1)))) {
-      return absl::InvalidArgumentError(
-          "dataset 'normal_modes/frequencies' must be positive and "
-          "ascending");
-    }
+  absl::Status s = system.ActionsAndFrequencies(
+      d->parameters, first, &d->true_actions, &d->true_frequencies);
+  if (absl::IsUnimplemented(s)) {
+    d->true_actions.resize(0, 0);
+    d->true_frequencies.resize(0, 0);
+    return absl::OkStatus();
   }
-  return absl::OkStatus();
+  return s;
 }
 
-// Reads and validates an open file. Errors omit the file name.
 // The recorded config is what eval, sweeps and the report read the dataset
 // as: it must parse and describe these arrays.
-absl::Status CheckConfigAgrees(const Dataset& d) {
+absl::Status CheckConfigAgrees(const Dataset& d, const System& system) {
   aanet::Experiment experiment;
   if (absl::Status parsed =
           ParseTextProto(d.config_text, "config", &experiment);
@@ -268,11 +303,24 @@ absl::Status CheckConfigAgrees(const Dataset& d) {
   }
   const aanet::SimulationConfig& sim = experiment.simulation();
   std::string problem;
-  const int64_t n = d.q.empty() ? 0 : d.q[0].cols();
-  if (sim.harmonic().num_particles() != n) {
-    problem = absl::StrCat("simulation.harmonic.num_particles is ",
-                           sim.harmonic().num_particles(),
-                           ", the arrays have n = ", n);
+  const int64_t n = d.num_degrees_of_freedom();
+  // A system with a field in the config's oneof must be the one set there
+  // (a registered system without one, e.g. a test's toy, is not named).
+  const google::protobuf::FieldDescriptor* set =
+      sim.GetReflection()->GetOneofFieldDescriptor(
+          sim, sim.GetDescriptor()->FindOneofByName("system"));
+  const google::protobuf::FieldDescriptor* own =
+      sim.GetDescriptor()->FindFieldByName(d.system);
+  const bool has_field = own != nullptr && own->containing_oneof() != nullptr;
+  if (has_field && set != own) {
+    problem = absl::StrCat(
+        "the config sets ",
+        set == nullptr ? std::string("no system") : "system " + set->name(),
+        ", the file's system is ", d.system);
+  } else if (system.DegreesOfFreedom(sim) != n) {
+    problem = absl::StrCat("simulation.", d.system, " has ",
+                           system.DegreesOfFreedom(sim),
+                           " degree(s) of freedom, the arrays have n = ", n);
   } else if (sim.num_trajectories() != d.num_trajectories()) {
     problem =
         absl::StrCat("simulation.num_trajectories is ", sim.num_trajectories(),
@@ -294,49 +342,62 @@ absl::Status CheckConfigAgrees(const Dataset& d) {
       absl::StrCat("attribute 'config' disagrees with the arrays: ", problem));
 }
 
+// Reads and validates an open file. Errors omit the file name.
 absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
   Dataset d;
   AANET_RETURN_IF_ERROR(ReadAttributes(file, &d));
-  AANET_ASSIGN_OR_RETURN(const Arrays arrays, OpenArrays(file));
+  AANET_ASSIGN_OR_RETURN(const System* system, FindSystem(d.system));
+  Sizes sizes;
+  AANET_ASSIGN_OR_RETURN(const Arrays arrays, OpenArrays(file, &sizes));
+  AANET_ASSIGN_OR_RETURN(d.parameters, ReadParameters(file, *system));
+  AANET_RETURN_IF_ERROR(system->CheckParameters(
+      d.parameters, static_cast<int>(sizes.n), static_cast<int>(sizes.k)));
   AANET_RETURN_IF_ERROR(ReadValues(arrays, &d));
   AANET_RETURN_IF_ERROR(CheckAllFinite(d));
   AANET_RETURN_IF_ERROR(CheckSampleTimes(d.t));
-  AANET_RETURN_IF_ERROR(CheckSystem(d));
-  AANET_RETURN_IF_ERROR(CheckConfigAgrees(d));
-  return d;
-}
-
-// A trajectory that moves must show it in its stored states: below some
-// time step, t = s * dt leaves every cos(omega t + phi) unchanged in double
-// precision and the dataset holds one state T times (nothing to learn).
-absl::Status CheckStatesChange(const Trajectory& trajectory, int k,
-                               double time_step, double slowest_frequency) {
-  const bool at_rest =
-      trajectory.q.row(0).isZero(0.0) && trajectory.p.row(0).isZero(0.0);
-  if (at_rest) return absl::OkStatus();  // constant by physics, not rounding
-  for (Eigen::Index s = 1; s < trajectory.q.rows(); ++s) {
-    if (trajectory.q.row(s) != trajectory.q.row(0) ||
-        trajectory.p.row(s) != trajectory.p.row(0)) {
-      return absl::OkStatus();
+  if (H5Aexists(file.getId(), "num_degrees_of_freedom") > 0) {
+    AANET_ASSIGN_OR_RETURN(
+        const int64_t n, h5::ReadIntAttribute(file, "num_degrees_of_freedom"));
+    if (n != static_cast<int64_t>(sizes.n)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("attribute 'num_degrees_of_freedom' is ", n,
+                       ", the arrays have n = ", sizes.n));
     }
   }
-  const double span = (trajectory.q.rows() - 1) * time_step;
-  return absl::InvalidArgumentError(absl::StrFormat(
-      "simulation.time_step: %g is too small: trajectory %d's %d states are "
-      "all identical (the slowest mode turns %g rad over (num_samples - 1) * "
-      "time_step = %g, lost to rounding)",
-      time_step, k, trajectory.q.rows(), slowest_frequency * span, span));
+  AANET_RETURN_IF_ERROR(CheckConfigAgrees(d, *system));
+  if (H5Aexists(file.getId(), "name") <= 0) {
+    aanet::Experiment experiment;
+    if (ParseTextProto(d.config_text, "config", &experiment).ok()) {
+      d.name = experiment.name();
+    }
+  }
+  if (!arrays.true_actions && !arrays.true_frequencies) {
+    AANET_RETURN_IF_ERROR(DeriveTrueActions(*system, &d));
+  } else if (!arrays.true_actions || !arrays.true_frequencies) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing dataset '",
+                     arrays.true_actions ? "true_frequencies" : "true_actions",
+                     "' (the file has the other)"));
+  }
+  return d;
 }
 
 }  // namespace
 
-absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
-  std::vector<std::string> problems;
-  if (config.system_case() != aanet::SimulationConfig::kHarmonic) {
-    problems.push_back("simulation: no system set (expected 'harmonic')");
-  } else if (absl::Status s = ValidateHarmonicConfig(config.harmonic());
-             !s.ok()) {
-    problems.emplace_back(s.message());
+namespace {
+
+// ValidateSimulationConfig for `system` (nullptr: none found, `problems`
+// says why).
+absl::Status ValidateWith(const aanet::SimulationConfig& config,
+                          const System* system,
+                          std::vector<std::string> problems) {
+  bool system_valid = false;
+  if (system != nullptr) {
+    if (absl::Status s = system->ValidateConfig(config); !s.ok()) {
+      problems.emplace_back(s.message());
+    } else {
+      system_valid = true;
+    }
   }
   if (!config.has_num_samples()) {
     problems.push_back("simulation.num_samples: required");
@@ -366,22 +427,15 @@ absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
         absl::StrCat("simulation.num_trajectories: must be >= 1, got ",
                      config.num_trajectories()));
   }
-  const int num_states = config.harmonic().initial_states_size();
-  if (num_states > 0 && config.has_num_trajectories() &&
-      num_states != config.num_trajectories()) {
-    problems.push_back(absl::StrCat("simulation.harmonic.initial_states: has ",
-                                    num_states, " states, num_trajectories is ",
-                                    config.num_trajectories()));
-  }
-  if (problems.empty()) {
+  if (problems.empty() && system_valid) {
     // The product of three int32 values can overflow int64; a double is
     // exact enough for a limit check.
     const double values = static_cast<double>(config.num_trajectories()) *
                           config.num_samples() *
-                          config.harmonic().num_particles();
+                          system->DegreesOfFreedom(config);
     if (values > static_cast<double>(kMaxValuesPerArray)) {
       problems.push_back(absl::StrCat(
-          "simulation: num_trajectories * num_samples * num_particles = ",
+          "simulation: num_trajectories * num_samples * degrees of freedom = ",
           values, " exceeds the limit of ", kMaxValuesPerArray,
           " values per array"));
     }
@@ -390,14 +444,26 @@ absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }
 
-absl::Status ValidateDataset(const Dataset& d) {
-  if (d.system != kSystemHarmonic) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "system is \"", d.system, "\", expected \"", kSystemHarmonic, "\""));
+}  // namespace
+
+absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
+  absl::StatusOr<const System*> system = SystemFor(config);
+  if (!system.ok()) {
+    return ValidateWith(config, nullptr,
+                        {std::string(system.status().message())});
   }
+  return ValidateWith(config, *system, {});
+}
+
+absl::StatusOr<const System*> DatasetSystem(const Dataset& dataset) {
+  return FindSystem(dataset.system);
+}
+
+absl::Status ValidateDataset(const Dataset& d) {
+  AANET_ASSIGN_OR_RETURN(const System* system, DatasetSystem(d));
   const Eigen::Index k = d.q.size();
   const Eigen::Index t = d.t.size();
-  const Eigen::Index n = d.parameters.masses.size();
+  const Eigen::Index n = d.num_degrees_of_freedom();
   if (k < 1 || t < 1 || n < 1) {
     return absl::InvalidArgumentError(absl::StrCat("empty dataset: K = ", k,
                                                    ", T = ", t, ", n = ", n,
@@ -426,15 +492,26 @@ absl::Status ValidateDataset(const Dataset& d) {
     }
   }
   check("energy", d.energy.rows(), d.energy.cols(), k, t, "[K,T]");
-  check("parameters.k_wall", d.parameters.k_wall.size(), 1, n, 1, "[n]");
-  check("parameters.amplitudes", d.parameters.amplitudes.rows(),
-        d.parameters.amplitudes.cols(), k, n, "[K,n]");
-  check("parameters.phases", d.parameters.phases.rows(),
-        d.parameters.phases.cols(), k, n, "[K,n]");
-  check("normal_modes.frequencies", d.normal_modes.frequencies.size(), 1, n, 1,
-        "[n]");
-  check("normal_modes.eigenvectors", d.normal_modes.eigenvectors.rows(),
-        d.normal_modes.eigenvectors.cols(), n, n, "[n,n]");
+  if (d.true_actions.size() > 0 || d.true_frequencies.size() > 0) {
+    check("true_actions", d.true_actions.rows(), d.true_actions.cols(), k, n,
+          "[K,n]");
+    check("true_frequencies", d.true_frequencies.rows(),
+          d.true_frequencies.cols(), k, n, "[K,n]");
+  }
+  for (const NamedArray& array : d.parameters.arrays) {
+    size_t count = 1;
+    for (int dim : array.shape) count *= dim < 0 ? 0 : dim;
+    if (array.values.size() != count) {
+      problems.push_back(absl::StrCat("parameters.", array.name, " has ",
+                                      array.values.size(),
+                                      " values for its shape"));
+    }
+  }
+  if (problems.empty()) {
+    if (absl::Status s = system->CheckParameters(d.parameters, n, k); !s.ok()) {
+      problems.emplace_back(s.message());
+    }
+  }
   if (problems.empty()) return CheckSampleTimes(d.t);
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
 }
@@ -488,89 +565,92 @@ std::string DatasetHash(const Dataset& d) {
   for (const Eigen::MatrixXd& q : d.q) hash.Add(q);
   for (const Eigen::MatrixXd& p : d.p) hash.Add(p);
   hash.Add(d.energy);
-  hash.Add(d.parameters.masses);
-  hash.Add(d.parameters.k_wall);
-  hash.AddArray(&d.parameters.k_pair, 1, 1);
-  hash.Add(d.parameters.amplitudes);
-  hash.Add(d.parameters.phases);
-  hash.Add(d.normal_modes.frequencies);
-  hash.Add(d.normal_modes.eigenvectors);
+  for (const NamedArray& array : d.parameters.arrays) {
+    // As format_version 1 hashed its Eigen members: [r, c] column-major.
+    const int64_t rows = array.shape.empty() ? 1 : array.shape[0];
+    const int64_t cols =
+        rows == 0 ? 0 : static_cast<int64_t>(array.values.size()) / rows;
+    const Eigen::MatrixXd column_major =
+        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
+                                       Eigen::RowMajor>>(array.values.data(),
+                                                         rows, cols);
+    hash.Add(column_major);
+  }
   return hash.Hex();
 }
 
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
                                         std::string config_text) {
+  AANET_RETURN_IF_ERROR(ValidateSimulationConfig(experiment.simulation()));
+  AANET_ASSIGN_OR_RETURN(const System* system,
+                         SystemFor(experiment.simulation()));
+  return GenerateDatasetWith(*system, experiment, std::move(config_text));
+}
+
+absl::StatusOr<Dataset> GenerateDatasetWith(const System& system_ref,
+                                            const aanet::Experiment& experiment,
+                                            std::string config_text) {
   const aanet::SimulationConfig& sim = experiment.simulation();
-  AANET_RETURN_IF_ERROR(ValidateSimulationConfig(sim));
-  const int num_trajectories = sim.num_trajectories();
+  AANET_RETURN_IF_ERROR(ValidateWith(sim, &system_ref, {}));
+  const System* system = &system_ref;
   const int num_samples = sim.num_samples();
 
-  AANET_ASSIGN_OR_RETURN(
-      HarmonicParameters parameters,
-      SampleHarmonicParameters(sim.harmonic(), num_trajectories, sim.seed()));
-  // Trajectories with the same amplitudes and phases are the same trajectory:
-  // a dataset with copies would silently hold fewer distinct ones than it
-  // claims (LINSPACE_SHUFFLED only permutes n values: n! orders).
-  std::map<std::vector<double>, int> seen;
-  for (int k = 0; k < num_trajectories; ++k) {
-    std::vector<double> key(parameters.amplitudes.row(k).begin(),
-                            parameters.amplitudes.row(k).end());
-    key.insert(key.end(), parameters.phases.row(k).begin(),
-               parameters.phases.row(k).end());
-    const auto [it, inserted] = seen.emplace(std::move(key), k);
-    if (!inserted) {
-      if (sim.harmonic().initial_states_size() > 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "simulation.harmonic.initial_states: states ", it->second, " and ",
-            k, " give identical trajectories"));
-      }
-      const bool shuffled =
-          sim.harmonic().trajectory_sampling() == aanet::LINSPACE_SHUFFLED;
-      return absl::InvalidArgumentError(absl::StrCat(
-          "simulation.num_trajectories: trajectories ", it->second, " and ", k,
-          " would be identical (same amplitudes and phases)",
-          shuffled ? absl::StrCat("; LINSPACE_SHUFFLED only reorders the same ",
-                                  sim.harmonic().num_particles(),
-                                  " values per trajectory")
-                   : "",
-          "; use simulation.harmonic.trajectory_sampling: UNIFORM with a "
-          "nonzero amplitudes or phases range, or fewer trajectories"));
-    }
-  }
-  const HarmonicSystem system = parameters.system();
-  AANET_ASSIGN_OR_RETURN(NormalModes modes, ComputeNormalModes(system));
-
   Dataset d;
-  d.system = kSystemHarmonic;
+  d.system = std::string(system->name());
+  d.name = experiment.name();
   d.config_text = std::move(config_text);
   d.t.resize(num_samples);
   for (int s = 0; s < num_samples; ++s) {
     d.t(s) = static_cast<double>(s) * sim.time_step();
   }
+  AANET_ASSIGN_OR_RETURN(GeneratedTrajectories generated,
+                         system->Generate(sim, d.t));
+  const int num_trajectories = static_cast<int>(generated.q.size());
+  if (num_trajectories != sim.num_trajectories() ||
+      generated.p.size() != generated.q.size()) {
+    return absl::InternalError(absl::StrCat(
+        "system ", d.system, " generated ", num_trajectories,
+        " trajectories, the config asks for ", sim.num_trajectories()));
+  }
+  const std::vector<std::string> names = system->ParameterNames();
+  if (names.empty()) {
+    // Read back in name order (ParameterNames): generate in it too.
+    std::sort(generated.parameters.arrays.begin(),
+              generated.parameters.arrays.end(),
+              [](const NamedArray& a, const NamedArray& b) {
+                return a.name < b.name;
+              });
+  }
   d.energy.resize(num_trajectories, num_samples);
-  d.q.reserve(num_trajectories);
-  d.p.reserve(num_trajectories);
   for (int k = 0; k < num_trajectories; ++k) {
-    AANET_ASSIGN_OR_RETURN(
-        Trajectory trajectory,
-        EvaluateTrajectory(system, modes,
-                           parameters.amplitudes.row(k).transpose(),
-                           parameters.phases.row(k).transpose(), d.t));
-    d.energy.row(k) =
-        TrajectoryEnergy(system, trajectory.q, trajectory.p).transpose();
-    if (!trajectory.q.allFinite() || !trajectory.p.allFinite() ||
+    Eigen::MatrixXd states(num_samples, 2 * generated.q[k].cols());
+    states << generated.q[k], generated.p[k];
+    d.energy.row(k) = system->Energy(generated.parameters, states).transpose();
+    if (!generated.q[k].allFinite() || !generated.p[k].allFinite() ||
         !d.energy.row(k).allFinite()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "simulation: trajectory ", k,
           " has non-finite values; amplitudes or masses too large"));
     }
-    AANET_RETURN_IF_ERROR(CheckStatesChange(trajectory, k, sim.time_step(),
-                                            modes.frequencies(0)));
-    d.q.push_back(std::move(trajectory.q));
-    d.p.push_back(std::move(trajectory.p));
   }
-  d.parameters = std::move(parameters);
-  d.normal_modes = std::move(modes);
+  d.q = std::move(generated.q);
+  d.p = std::move(generated.p);
+  d.parameters = std::move(generated.parameters);
+  d.true_actions = std::move(generated.true_actions);
+  d.true_frequencies = std::move(generated.true_frequencies);
+  if (!names.empty()) {
+    std::vector<std::string> got;
+    for (const NamedArray& array : d.parameters.arrays) {
+      got.push_back(array.name);
+    }
+    if (got != names) {
+      return absl::InternalError(
+          absl::StrCat("system ", d.system, " generated parameters (",
+                       absl::StrJoin(got, ", "), "), its ParameterNames are (",
+                       absl::StrJoin(names, ", "), ")"));
+    }
+  }
+  AANET_RETURN_IF_ERROR(ValidateDataset(d));
   return d;
 }
 

@@ -1,28 +1,36 @@
-// The simulated dataset: generating it from an Experiment config, and its
-// one on-disk form, an HDF5 file whose layout is the contract between the
-// generator and every reader (C++ here, h5py elsewhere).
+// The simulated dataset of any registered physical system (system.h):
+// generating it from an Experiment config, and its one on-disk form, an HDF5
+// file whose layout is the contract between the generator and every reader
+// (C++ here, h5py elsewhere). Nothing here names a concrete system: each
+// system's parameters are a ParameterGroup it alone interprets.
 //
 // In memory (batch-major; rows are time samples):
-//   t [T]; q[k], p[k] [T, n] for trajectory k = 0..K-1; energy [K, T];
-//   parameters: masses [n], k_wall [n], k_pair, amplitudes [K, n],
-//   phases [K, n]; normal_modes: frequencies [n] (ascending),
-//   eigenvectors [n, n] (column k = mode k).
+//   t [T]; q[k], p[k] [T, n] for trajectory k = 0..K-1; energy [K, T] (the
+//   system's Hamiltonian); parameters: the system's named arrays;
+//   true_actions, true_frequencies [K, n] (each trajectory's, at t = 0) or
+//   empty where the system does not know them.
 //
 // HDF5 layout (format_version 1). Every dataset is float64 (IEEE, 8 bytes);
 // shapes are HDF5's row-major dimensions, i.e. what h5py's .shape shows:
-//   /q, /p                     [K, T, n]
-//   /t                         [T]        t = 0, dt, ..., (T-1) dt
-//   /energy                    [K, T]     Hamiltonian of each stored sample
-//   /parameters/masses         [n]
-//   /parameters/k_wall         [n]
-//   /parameters/k_pair         scalar dataspace
-//   /parameters/amplitudes     [K, n]     per normal mode
-//   /parameters/phases         [K, n]     per normal mode
-//   /normal_modes/frequencies  [n]        ascending
-//   /normal_modes/eigenvectors [n, n]     eigenvectors[:, k] is mode k
-//   root attributes: system = "harmonic" (variable-length UTF-8 string),
-//     format_version = 1 (int64), config = the text-format Experiment config
-//     that produced the file (variable-length UTF-8 string).
+//   /q, /p                [K, T, n]
+//   /t                    [T]        t = 0, dt, ..., (T-1) dt
+//   /energy               [K, T]     Hamiltonian of each stored sample
+//   /parameters/<name>    the system's arrays, in its group's order; an
+//                         array named "g/x" is stored at /g/x instead (the
+//                         harmonic system's /normal_modes/*)
+//   /true_actions         [K, n]     when known
+//   /true_frequencies     [K, n]     when known, radians per time unit
+//   root attributes: system = the system's name, e.g. "harmonic"
+//     (variable-length UTF-8 string), format_version = 1 (int64), config =
+//     the text-format Experiment config that produced the file
+//     (variable-length UTF-8 string), name = the config's `name` (string),
+//     num_degrees_of_freedom = n (int64).
+// Files written before systems were plug-ins have no name,
+// num_degrees_of_freedom, true_actions nor true_frequencies: the reader
+// takes the name from the config, n from 'p', and the true actions and
+// frequencies from System::ActionsAndFrequencies of each trajectory's first
+// state (as GenerateDataset computes them). The harmonic system's parameters
+// are exactly those files' /parameters and /normal_modes.
 //
 // HDF5 (serial build) is not thread-safe: do not call WriteDataset or
 // ReadDataset from several threads at once.
@@ -35,7 +43,7 @@
 #include "Eigen/Core"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "data_gen/harmonic.h"
+#include "data_gen/system.h"
 #include "proto/experiment.pb.h"
 
 namespace aanet::data_gen {
@@ -50,24 +58,31 @@ inline constexpr int kFormatVersion = 1;
 inline constexpr long long kMaxValuesPerArray = 1LL << 28;
 
 struct Dataset {
-  std::string system;                 // "harmonic"
+  std::string system;                 // the System's name, e.g. "harmonic"
+  std::string name;                   // the Experiment config's `name`
   std::string config_text;            // text-format Experiment config
   Eigen::VectorXd t;                  // [T]
   std::vector<Eigen::MatrixXd> q, p;  // K entries, each [T, n]
   Eigen::MatrixXd energy;             // [K, T]
-  HarmonicParameters parameters;      // see harmonic.h
-  NormalModes normal_modes;           // frequencies [n], eigenvectors [n, n]
+  ParameterGroup parameters;          // the system's (system.h)
+  Eigen::MatrixXd true_actions;       // [K, n] or empty
+  Eigen::MatrixXd true_frequencies;   // [K, n] or empty
 
   int num_trajectories() const { return static_cast<int>(q.size()); }
   int num_samples() const { return static_cast<int>(t.size()); }
-  int num_particles() const {
-    return static_cast<int>(parameters.masses.size());
+  int num_degrees_of_freedom() const {
+    return q.empty() ? 0 : static_cast<int>(q[0].cols());
   }
+  // Deprecated: num_degrees_of_freedom().
+  int num_particles() const { return num_degrees_of_freedom(); }
 };
 
-// Checks a SimulationConfig: a system must be set ("simulation: no system
-// set (expected 'harmonic')"), the harmonic config must pass
-// ValidateHarmonicConfig, num_samples >= 2, time_step > 0 (finite),
+// The registered system of a dataset (FindSystem(dataset.system)).
+absl::StatusOr<const System*> DatasetSystem(const Dataset& dataset);
+
+// Checks a SimulationConfig: a registered system must be set (SystemFor:
+// "simulation: no system set (expected one of: harmonic, ...)") and pass its
+// System::ValidateConfig, num_samples >= 2, time_step > 0 (finite),
 // num_trajectories >= 1 (all three required), and K * T * n <=
 // kMaxValuesPerArray. seed defaults to 0. Errors name field paths, e.g.
 // "simulation.num_samples: must be >= 2, got 1"; all problems are reported,
@@ -75,8 +90,8 @@ struct Dataset {
 absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config);
 
 // Checks that the members of `dataset` have the shapes documented above
-// (K, T, n >= 1, from q, t and parameters.masses), system == "harmonic" and
-// CheckSampleTimes(t).
+// (K, T, n >= 1, from q and t), a registered system whose CheckParameters
+// accepts the parameters, and CheckSampleTimes(t).
 absl::Status ValidateDataset(const Dataset& dataset);
 
 // The sample times every model assumes: at least 2, strictly increasing and
@@ -88,18 +103,27 @@ absl::Status CheckSampleTimes(const Eigen::VectorXd& t);
 
 // The identity of a dataset's contents, recorded in checkpoints: 16 hex
 // digits of a 64-bit FNV-1a hash over the shapes and float64 bit patterns of
-// t, q, p, energy, the parameters and the normal modes. It depends on the
-// numbers only, not on the file's bytes (HDF5 layout, timestamps) nor its
-// config text (recorded beside it).
+// t, q, p, energy and the parameter group's arrays in order (a scalar as
+// [1, 1], a vector [n] as [n, 1], a matrix [r, c] as [r, c] in column-major
+// order: the hash of format_version 1, kept so that checkpoints stay valid).
+// The true actions and frequencies are derived from these and not hashed.
+// It depends on the numbers only, not on the file's bytes (HDF5 layout,
+// timestamps) nor its config text (recorded beside it).
 std::string DatasetHash(const Dataset& dataset);
 
-// Simulates experiment.simulation() in closed form (harmonic.h) and records
-// `config_text` (the text the experiment was parsed from). InvalidArgument if
-// the config is invalid or two trajectories would be identical (same
-// amplitudes and phases, e.g. LINSPACE_SHUFFLED with K > n!): "simulation.
-// num_trajectories: trajectories 0 and 2 would be identical ...".
+// Simulates experiment.simulation() with its system (System::Generate) and
+// records `config_text` (the text the experiment was parsed from) and the
+// experiment's name. InvalidArgument if the config is invalid or the system
+// refuses it (e.g. harmonic: "simulation.num_trajectories: trajectories 0
+// and 2 would be identical ...").
 absl::StatusOr<Dataset> GenerateDataset(const aanet::Experiment& experiment,
                                         std::string config_text);
+
+// GenerateDataset with a given system, whatever the config's oneof sets (for
+// a registered system that has no field in the config, e.g. a test's toy).
+absl::StatusOr<Dataset> GenerateDatasetWith(const System& system,
+                                            const aanet::Experiment& experiment,
+                                            std::string config_text);
 
 // Writes `dataset` to `path` in the layout above, atomically: the file is
 // written to `path + ".tmp-<pid>"` in the same directory and renamed over

@@ -65,6 +65,46 @@ absl::StatusOr<Dataset> Generate(const std::string& text) {
   return GenerateDataset(Parse(text), text);
 }
 
+// The harmonic system's parameter group (systems/harmonic.cc) as
+// harmonic.h's types.
+HarmonicParameters Harmonic(const Dataset& d) {
+  auto vector = [&d](const char* name) {
+    const NamedArray* a = d.parameters.Find(name);
+    EXPECT_NE(a, nullptr) << name;
+    return Eigen::VectorXd(
+        Eigen::Map<const Eigen::VectorXd>(a->values.data(), a->values.size()));
+  };
+  auto matrix = [&d](const char* name) {
+    const NamedArray* a = d.parameters.Find(name);
+    EXPECT_NE(a, nullptr) << name;
+    return Eigen::MatrixXd(
+        Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
+                                       Eigen::RowMajor>>(
+            a->values.data(), a->shape[0], a->shape[1]));
+  };
+  HarmonicParameters h;
+  h.masses = vector("masses");
+  h.k_wall = vector("k_wall");
+  h.k_pair = vector("k_pair")(0);
+  h.amplitudes = matrix("amplitudes");
+  h.phases = matrix("phases");
+  return h;
+}
+
+NormalModes Modes(const Dataset& d) {
+  NormalModes modes;
+  const NamedArray* f = d.parameters.Find("normal_modes/frequencies");
+  const NamedArray* v = d.parameters.Find("normal_modes/eigenvectors");
+  EXPECT_TRUE(f != nullptr && v != nullptr);
+  modes.frequencies =
+      Eigen::Map<const Eigen::VectorXd>(f->values.data(), f->values.size());
+  modes.eigenvectors =
+      Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic,
+                                     Eigen::RowMajor>>(
+          v->values.data(), v->shape[0], v->shape[1]);
+  return modes;
+}
+
 void ExpectBitIdentical(const Dataset& a, const Dataset& b) {
   EXPECT_EQ(a.system, b.system);
   EXPECT_EQ(a.config_text, b.config_text);
@@ -76,14 +116,17 @@ void ExpectBitIdentical(const Dataset& a, const Dataset& b) {
     EXPECT_TRUE(SameBits(a.p[k], b.p[k])) << "p[" << k << "]";
   }
   EXPECT_TRUE(SameBits(a.energy, b.energy));
-  EXPECT_TRUE(SameBits(a.parameters.masses, b.parameters.masses));
-  EXPECT_TRUE(SameBits(a.parameters.k_wall, b.parameters.k_wall));
-  EXPECT_TRUE(SameBits(&a.parameters.k_pair, &b.parameters.k_pair, 1));
-  EXPECT_TRUE(SameBits(a.parameters.amplitudes, b.parameters.amplitudes));
-  EXPECT_TRUE(SameBits(a.parameters.phases, b.parameters.phases));
-  EXPECT_TRUE(SameBits(a.normal_modes.frequencies, b.normal_modes.frequencies));
-  EXPECT_TRUE(
-      SameBits(a.normal_modes.eigenvectors, b.normal_modes.eigenvectors));
+  const HarmonicParameters ha = Harmonic(a), hb = Harmonic(b);
+  EXPECT_TRUE(SameBits(ha.masses, hb.masses));
+  EXPECT_TRUE(SameBits(ha.k_wall, hb.k_wall));
+  EXPECT_TRUE(SameBits(&ha.k_pair, &hb.k_pair, 1));
+  EXPECT_TRUE(SameBits(ha.amplitudes, hb.amplitudes));
+  EXPECT_TRUE(SameBits(ha.phases, hb.phases));
+  EXPECT_TRUE(SameBits(Modes(a).frequencies, Modes(b).frequencies));
+  EXPECT_TRUE(SameBits(Modes(a).eigenvectors, Modes(b).eigenvectors));
+  EXPECT_EQ(a.name, b.name);
+  EXPECT_TRUE(SameBits(a.true_actions, b.true_actions));
+  EXPECT_TRUE(SameBits(a.true_frequencies, b.true_frequencies));
 }
 
 // Writes the kConfig dataset to `dir`/name and returns its path.
@@ -131,11 +174,12 @@ TEST(GenerateTest, ShapesTimesAndContentsFollowTheConfig) {
   EXPECT_EQ(d->num_particles(), 2);
   ASSERT_TRUE(ValidateDataset(*d).ok()) << ValidateDataset(*d);
   for (int s = 0; s < 1000; ++s) EXPECT_EQ(d->t(s), static_cast<double>(s));
-  const HarmonicSystem system = d->parameters.system();
+  const HarmonicParameters parameters = Harmonic(*d);
+  const HarmonicSystem system = parameters.system();
   for (int k = 0; k < 3; ++k) {
     absl::StatusOr<Trajectory> expected = EvaluateTrajectory(
-        system, d->normal_modes, d->parameters.amplitudes.row(k).transpose(),
-        d->parameters.phases.row(k).transpose(), d->t);
+        system, Modes(*d), parameters.amplitudes.row(k).transpose(),
+        parameters.phases.row(k).transpose(), d->t);
     ASSERT_TRUE(expected.ok());
     EXPECT_TRUE(SameBits(d->q[k], expected->q));
     EXPECT_TRUE(SameBits(d->p[k], expected->p));
@@ -206,8 +250,8 @@ TEST(GenerateTest, DifferentSeedGivesDifferentShuffle) {
   absl::StatusOr<Dataset> a = Generate(std::string(text).replace(at, 4, "0"));
   absl::StatusOr<Dataset> b = Generate(std::string(text).replace(at, 4, "1"));
   ASSERT_TRUE(a.ok() && b.ok());
-  EXPECT_NE(a->parameters.masses, b->parameters.masses);
-  EXPECT_NE(a->parameters.k_wall, b->parameters.k_wall);
+  EXPECT_NE(Harmonic(*a).masses, Harmonic(*b).masses);
+  EXPECT_NE(Harmonic(*a).k_wall, Harmonic(*b).k_wall);
   EXPECT_FALSE(SameBits(a->q[0], b->q[0]));
 }
 
@@ -288,7 +332,7 @@ constexpr char kExplicitConfig[] = R"pb(
 TEST(GenerateTest, ExplicitSystemIsRecordedInOrderAndRoundTrips) {
   absl::StatusOr<Dataset> d = Generate(kExplicitConfig);
   ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ(d->parameters.masses, Eigen::Vector3d(1, 2, 7));
+  EXPECT_EQ(Harmonic(*d).masses, Eigen::Vector3d(1, 2, 7));
   EXPECT_NEAR(d->p[1](0, 2), 2.0, 1e-12);
   const std::string path = TestDir() + "/explicit.h5";
   ASSERT_TRUE(WriteDataset(*d, path).ok());
@@ -318,8 +362,8 @@ TEST(GenerateTest, ExplicitStatesMustMatchTheTrajectoriesAndDiffer) {
 TEST(GenerateTest, InvalidConfigsNameTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"simulation { num_samples: 10 time_step: 1 num_trajectories: 1 }",
-       "simulation: no system set (expected 'harmonic')"},
-      {"", "simulation: no system set (expected 'harmonic')"},
+       "simulation: no system set (expected one of: harmonic"},
+      {"", "simulation: no system set (expected one of: harmonic"},
       {R"pb(simulation {
               harmonic {}
               num_samples: 1
@@ -419,17 +463,17 @@ TEST(DatasetFileTest, OnDiskLayoutIsTheContract) {
   std::vector<double> amplitudes =
       ReadRaw(file, "parameters/amplitudes", &dims);
   EXPECT_EQ(dims, (std::vector<hsize_t>{k, n}));
-  EXPECT_EQ(amplitudes[2 * n + 1], d->parameters.amplitudes(2, 1));
+  EXPECT_EQ(amplitudes[2 * n + 1], Harmonic(*d).amplitudes(2, 1));
   std::vector<double> k_pair = ReadRaw(file, "parameters/k_pair", &dims);
   EXPECT_TRUE(dims.empty());
   EXPECT_EQ(k_pair[0], 0.5);
   std::vector<double> masses = ReadRaw(file, "parameters/masses", &dims);
   EXPECT_EQ(dims, (std::vector<hsize_t>{n}));
-  EXPECT_EQ(masses[1], d->parameters.masses(1));
+  EXPECT_EQ(masses[1], Harmonic(*d).masses(1));
   // eigenvectors[i, m] is component i of mode m (so [:, m] is mode m).
   std::vector<double> v = ReadRaw(file, "normal_modes/eigenvectors", &dims);
   EXPECT_EQ(dims, (std::vector<hsize_t>{n, n}));
-  const Eigen::MatrixXd& modes = d->normal_modes.eigenvectors;
+  const Eigen::MatrixXd modes = Modes(*d).eigenvectors;
   ASSERT_NE(modes(0, 1), modes(1, 0));  // else the check below is vacuous
   for (hsize_t i = 0; i < n; ++i) {
     for (hsize_t m = 0; m < n; ++m) EXPECT_EQ(v[i * n + m], modes(i, m));
@@ -566,7 +610,8 @@ TEST(DatasetFileTest, ConfigMustParseAndAgreeWithTheArrays) {
       {"garbage {{{", "attribute 'config' is not a valid config: "},
       {with("num_particles: 2", "num_particles: 3"),
        "attribute 'config' disagrees with the arrays: "
-       "simulation.harmonic.num_particles is 3, the arrays have n = 2"},
+       "simulation.harmonic has 3 degree(s) of freedom, the arrays have n = "
+       "2"},
       {with("num_trajectories: 3", "num_trajectories: 5"),
        "attribute 'config' disagrees with the arrays: "
        "simulation.num_trajectories is 5, the arrays have K = 3"},
@@ -578,7 +623,7 @@ TEST(DatasetFileTest, ConfigMustParseAndAgreeWithTheArrays) {
        "simulation.time_step is 2, t[1] - t[0] is 1"},
       {"name: \"no simulation\"",
        "attribute 'config' disagrees with the arrays: "
-       "simulation.harmonic.num_particles is 0, the arrays have n = 2"},
+       "the config sets no system, the file's system is harmonic"},
   };
   for (const auto& [config, expected] : cases) {
     SCOPED_TRACE(config);
@@ -722,9 +767,11 @@ TEST(DatasetFileTest, MissingOrWrongAttributes) {
     file.removeAttr("system");
     H5::StrType type(H5::PredType::C_S1, H5T_VARIABLE);
     file.createAttribute("system", type, H5::DataSpace(H5S_SCALAR))
-        .write(type, std::string("pendulum"));
+        .write(type, std::string("no_such_system"));
   });
-  ExpectReadError(path, "attribute 'system' is \"pendulum\", expected");
+  ExpectReadError(path,
+                  "attribute 'system' is \"no_such_system\", expected one of: "
+                  "harmonic");
   path = WriteValidFile(dir);
   EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("format_version");
@@ -819,7 +866,8 @@ TEST(DatasetHashTest, DependsOnTheNumbersOnly) {
   b.q[0](3, 1) = std::nextafter(b.q[0](3, 1), 1e300);
   EXPECT_NE(DatasetHash(b), hash);
   b = *a;
-  b.parameters.k_pair += 1e-12;
+  ASSERT_EQ(b.parameters.arrays[2].name, "k_pair");
+  b.parameters.arrays[2].values[0] += 1e-12;
   EXPECT_NE(DatasetHash(b), hash);
 }
 
@@ -839,6 +887,52 @@ TEST(DatasetFileTest, ReadsAnImageInMemoryAsTheFile) {
   EXPECT_THAT(cut.status().message(), HasSubstr("cut.h5: "));
   EXPECT_THAT(ReadDatasetImage("garbage", "g.h5").status().message(),
               HasSubstr("g.h5: not an HDF5 file"));
+}
+
+}  // namespace
+}  // namespace aanet::data_gen
+
+namespace aanet::data_gen {
+namespace {
+
+// A harmonic file written by the format_version 1 writer (before systems
+// were plug-ins; testdata/harmonic_format_version_1.h5 from its config).
+std::string OldFormatFile() {
+  return "data_gen/testdata/harmonic_format_version_1.h5";
+}
+
+// Checkpoints record DatasetHash, so its value for a harmonic dataset is
+// pinned to the one the format_version 1 code (before systems were
+// plug-ins) computed.
+TEST(DatasetHashTest, PinnedForHarmonicDatasets) {
+  absl::StatusOr<Dataset> a = Generate(kConfig);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(DatasetHash(*a), "33188e9e2a696120");
+  absl::StatusOr<Dataset> old = ReadDataset(OldFormatFile());
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(DatasetHash(*old), "17331a71e79ad565");
+}
+
+// A file of the format before systems were plug-ins (no name,
+// num_degrees_of_freedom, true_actions nor true_frequencies) reads as the
+// dataset its config generates today, bit for bit, the derived items
+// included.
+TEST(DatasetFileTest, OldFormatFileReadsAsTheNewOne) {
+  absl::StatusOr<Dataset> old = ReadDataset(OldFormatFile());
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->name, "old_format");
+  EXPECT_EQ(old->true_actions.rows(), 2);
+  EXPECT_EQ(old->true_frequencies.cols(), 2);
+  absl::StatusOr<Dataset> generated = Generate(old->config_text);
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  ExpectBitIdentical(*old, *generated);
+  // Written again, it has the new items and reads back the same.
+  const std::string path = TestDir() + "/rewritten.h5";
+  ASSERT_TRUE(WriteDataset(*old, path).ok());
+  absl::StatusOr<Dataset> again = ReadDataset(path);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ExpectBitIdentical(*old, *again);
+  EXPECT_EQ(DatasetHash(*again), DatasetHash(*old));
 }
 
 }  // namespace

@@ -159,18 +159,21 @@ TEST(ExplicitSystemTest, ExampleThreeMassesMatchesDormandPrince) {
       GenerateDataset(config->experiment, config->text);
   ASSERT_TRUE(dataset.ok()) << dataset.status();
 
-  const std::vector<double> masses(dataset->parameters.masses.begin(),
-                                   dataset->parameters.masses.end());
+  const std::vector<double>& masses =
+      dataset->parameters.Find("masses")->values;
   EXPECT_EQ(masses, (std::vector<double>{1, 2, 7}));
-  const std::vector<double> k_wall(dataset->parameters.k_wall.begin(),
-                                   dataset->parameters.k_wall.end());
+  const std::vector<double>& k_wall =
+      dataset->parameters.Find("k_wall")->values;
   EXPECT_EQ(k_wall, (std::vector<double>{0.01, 0.01, 0.01}));
-  EXPECT_EQ(dataset->parameters.k_pair, 0.2);
+  EXPECT_EQ(dataset->parameters.Find("k_pair")->values[0], 0.2);
 
   const aanet::HarmonicOscillatorConfig& harmonic =
       config->experiment.simulation().harmonic();
   ASSERT_EQ(dataset->num_trajectories(), harmonic.initial_states_size());
-  const HarmonicSystem system = dataset->parameters.system();
+  HarmonicSystem system;
+  system.masses = Eigen::Map<const Eigen::VectorXd>(masses.data(), 3);
+  system.k_wall = Eigen::Map<const Eigen::VectorXd>(k_wall.data(), 3);
+  system.k_pair = dataset->parameters.Find("k_pair")->values[0];
   const int n = system.num_particles();
   std::vector<double> times(dataset->t.data(),
                             dataset->t.data() + dataset->t.size());

@@ -14,7 +14,6 @@ Dataset TaggedDataset() {
   Dataset d;
   d.system = "harmonic";
   d.t = Eigen::VectorXd::LinSpaced(10, 0, 9);
-  d.parameters.masses = Eigen::VectorXd::Ones(1);
   for (int k = 0; k < 2; ++k) {
     Eigen::MatrixXd q(10, 1);
     for (int t = 0; t < 10; ++t) q(t, 0) = 100 * k + t;

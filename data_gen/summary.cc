@@ -24,41 +24,47 @@ double MaxRelativeEnergyDrift(const Dataset& dataset) {
 
 namespace {
 
-// Per-particle values in particle order, so a user can check the system is
-// the one meant; beyond a screenful they are only in the file.
-std::string ParticleValues(const Eigen::VectorXd& values) {
-  constexpr int kMaxPrinted = 10;
-  if (values.size() > kMaxPrinted) {
-    return absl::StrFormat("(%d values)", values.size());
-  }
+std::string Row(const Eigen::MatrixXd& m, int row) {
   std::vector<std::string> printed;
-  for (int i = 0; i < values.size(); ++i) {
-    printed.push_back(absl::StrFormat("%g", values[i]));
+  for (int i = 0; i < m.cols(); ++i) {
+    printed.push_back(absl::StrFormat("%.6f", m(row, i)));
   }
   return absl::StrJoin(printed, ", ");
+}
+
+// The true frequencies: one line for all trajectories when they share them
+// (the harmonic system's normal modes), else the first trajectory's.
+std::string FrequencyLine(const Dataset& dataset) {
+  const Eigen::MatrixXd& f = dataset.true_frequencies;
+  if (f.size() == 0) return "  true frequencies: not known for this system\n";
+  bool shared = true;
+  for (int k = 1; k < f.rows(); ++k) shared = shared && f.row(k) == f.row(0);
+  if (shared) {
+    return absl::StrFormat("  true frequencies (rad/time): %s\n", Row(f, 0));
+  }
+  return absl::StrFormat(
+      "  true frequencies (rad/time), trajectory 0: %s (each trajectory's in "
+      "/true_frequencies)\n",
+      Row(f, 0));
 }
 
 }  // namespace
 
 std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
-  std::vector<std::string> frequencies;
-  for (int i = 0; i < dataset.normal_modes.frequencies.size(); ++i) {
-    frequencies.push_back(
-        absl::StrFormat("%.6f", dataset.normal_modes.frequencies[i]));
-  }
+  absl::StatusOr<const System*> system = DatasetSystem(dataset);
+  const std::string description = system.ok()
+                                      ? (*system)->Describe(dataset.parameters)
+                                      : std::string(system.status().message());
   const int num_samples = dataset.num_samples();
   return absl::StrFormat(
       "%s\n"
-      "  system %s, %d particle(s), k_pair %g\n"
-      "  masses %s; k_wall %s (per particle, in order)\n"
+      "  %s\n"
       "  %d trajectory(ies) x %d samples, t in [%g, %g]\n"
-      "  normal-mode frequencies (rad/time): %s\n"
+      "%s"
       "  max relative energy drift: %.3g\n",
-      path, dataset.system, dataset.num_particles(), dataset.parameters.k_pair,
-      ParticleValues(dataset.parameters.masses),
-      ParticleValues(dataset.parameters.k_wall), dataset.num_trajectories(),
-      num_samples, dataset.t[0], dataset.t[num_samples - 1],
-      absl::StrJoin(frequencies, ", "), MaxRelativeEnergyDrift(dataset));
+      path, description, dataset.num_trajectories(), num_samples, dataset.t[0],
+      dataset.t[num_samples - 1], FrequencyLine(dataset),
+      MaxRelativeEnergyDrift(dataset));
 }
 
 }  // namespace aanet::data_gen

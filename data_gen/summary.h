@@ -13,8 +13,9 @@ namespace aanet::data_gen {
 // initial energy, over all trajectories and samples.
 double MaxRelativeEnergyDrift(const Dataset& dataset);
 
-// Several lines: path, system, masses and k_wall (in particle order), shapes,
-// time span, the normal-mode frequencies and the energy drift.
+// Several lines: path, the system's one-line System::Describe (the harmonic
+// system's masses and k_wall in particle order), shapes, time span, the true
+// frequencies (where known) and the energy drift.
 std::string SummarizeDataset(const Dataset& dataset, const std::string& path);
 
 }  // namespace aanet::data_gen

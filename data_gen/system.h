@@ -111,6 +111,15 @@ class System {
   // One line naming the system and its physical parameters for reports and
   // messages, e.g. "harmonic: masses [1, 2], k_wall [1, 1], k_pair 0.5".
   virtual std::string Describe(const ParameterGroup& parameters) const = 0;
+
+  // The names of the parameter group's arrays in the order Generate gives
+  // them, for ReadDataset to look up: a name "g/x" is the file's array /g/x
+  // (a group of the system's own beside /parameters, as the harmonic
+  // system's normal modes have always been stored), any other name
+  // /parameters/<name>. The default, empty, means every array under
+  // /parameters, in name order (GenerateDataset then sorts the group by
+  // name, so that a generated and a read dataset hash alike).
+  virtual std::vector<std::string> ParameterNames() const { return {}; }
 };
 
 // The registered system called `name`; NotFound listing the registered names

@@ -14,7 +14,6 @@
 #include "Eigen/Core"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "data_gen/harmonic.h"
 #include "data_gen/splits.h"
 #include "eval/frequencies.h"
 #include "fileio/text_file.h"
@@ -359,7 +358,8 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
   const data_gen::SampleRange test = {dataset.num_samples() - num_test,
                                       num_test};
   const double time_step = dataset.t[1] - dataset.t[0];
-  const data_gen::HarmonicSystem system = dataset.parameters.system();
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
+                         data_gen::DatasetSystem(dataset));
   const Eigen::MatrixXd test_states = data_gen::RangeStates(dataset, test);
 
   EvaluationReport report;
@@ -424,10 +424,8 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
         any_failed ? KeptRows(pairs.targets, rows.failed) : pairs.targets;
     const Eigen::MatrixXd predicted =
         any_failed ? KeptRows(rows.predicted, rows.failed) : rows.predicted;
-    const Eigen::VectorXd before = data_gen::TrajectoryEnergy(
-        system, inputs.leftCols(n), inputs.rightCols(n));
-    const Eigen::VectorXd after = data_gen::TrajectoryEnergy(
-        system, predicted.leftCols(n), predicted.rightCols(n));
+    const Eigen::VectorXd before = system->Energy(dataset.parameters, inputs);
+    const Eigen::VectorXd after = system->Energy(dataset.parameters, predicted);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const bool none_left = predicted.rows() == 0;
 
@@ -471,8 +469,20 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     }
   }
 
-  for (Eigen::Index k = 0; k < dataset.normal_modes.frequencies.size(); ++k) {
-    report.add_true_frequencies(dataset.normal_modes.frequencies[k]);
+  // Each test state's trajectory's true frequencies, [K * count, n] like
+  // test_states (none if the system does not know them).
+  Eigen::MatrixXd test_frequencies(0, 0);
+  if (dataset.true_frequencies.size() > 0) {
+    test_frequencies.resize(test_states.rows(), n);
+    for (int k = 0; k < dataset.num_trajectories(); ++k) {
+      test_frequencies.middleRows(k * test.count, test.count) =
+          dataset.true_frequencies.row(k).replicate(test.count, 1);
+    }
+  }
+  const Eigen::VectorXd true_frequencies =
+      MeanTrueFrequencies(test_frequencies);
+  for (Eigen::Index k = 0; k < true_frequencies.size(); ++k) {
+    report.add_true_frequencies(true_frequencies[k]);
   }
   absl::StatusOr<ActionAngleState> inspected = predictor.Inspect(test_states);
   if (inspected.ok()) {
@@ -484,7 +494,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       }
     }
     for (const eval::FrequencyMatch& match :
-         MatchFrequencies(omega, dataset.normal_modes.frequencies)) {
+         MatchFrequencies(omega, test_frequencies)) {
       aanet::FrequencyMatch* out = report.add_frequencies();
       out->set_latent_index(match.latent_index);
       out->set_learned_mean(match.learned);

@@ -73,9 +73,17 @@ constexpr char kConfig[] = R"pb(
 constexpr int64_t kStep = 123;
 constexpr int kNumTest = 500;
 
-// The Hamiltonian of one state, written out from harmonic.h's definition.
-double HandEnergy(const data_gen::HarmonicParameters& system,
+// The Hamiltonian of one state, written out from harmonic.h's definition,
+// with the harmonic system's parameters (data_gen/systems/harmonic.cc).
+double HandEnergy(const data_gen::ParameterGroup& parameters,
                   const Eigen::RowVectorXd& state) {
+  struct {
+    const std::vector<double>& masses;
+    const std::vector<double>& k_wall;
+    double k_pair;
+  } system = {parameters.Find("masses")->values,
+              parameters.Find("k_wall")->values,
+              parameters.Find("k_pair")->values[0]};
   const int n = static_cast<int>(system.masses.size());
   double energy = 0;
   for (int i = 0; i < n; ++i) {
@@ -685,7 +693,7 @@ TEST_F(EvaluationTest, AngularVelocitiesOnEveryTestStateAndTheirMatch) {
   ASSERT_EQ(report_->true_frequencies_size(), n);
   for (int k = 0; k < n; ++k) {
     EXPECT_EQ(report_->true_frequencies(k),
-              dataset_->normal_modes.frequencies[k]);
+              dataset_->parameters.Find("normal_modes/frequencies")->values[k]);
   }
   ASSERT_EQ(report_->frequencies_size(), n);
   std::vector<int> latent;

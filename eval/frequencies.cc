@@ -40,4 +40,24 @@ std::vector<FrequencyMatch> MatchFrequencies(
   return matches;
 }
 
+Eigen::VectorXd MeanTrueFrequencies(const Eigen::MatrixXd& true_frequencies) {
+  const Eigen::Index rows = true_frequencies.rows();
+  Eigen::MatrixXd sorted = true_frequencies;
+  bool all_equal = true;
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    std::sort(sorted.row(r).begin(), sorted.row(r).end());
+    all_equal = all_equal && sorted.row(r) == sorted.row(0);
+  }
+  if (rows == 0) return Eigen::VectorXd();
+  if (all_equal) return sorted.row(0).transpose();
+  return sorted.colwise().mean().transpose();
+}
+
+std::vector<FrequencyMatch> MatchFrequencies(
+    const Eigen::MatrixXd& angular_velocities,
+    const Eigen::MatrixXd& true_frequencies) {
+  return MatchFrequencies(angular_velocities,
+                          MeanTrueFrequencies(true_frequencies));
+}
+
 }  // namespace aanet::eval

@@ -1,6 +1,6 @@
 // Recovered frequencies: the Action-Angle Network's angular velocities on a
-// set of states against a dataset's true normal-mode frequencies (the
-// paper's Figure 4).
+// set of states against a dataset's true frequencies (the harmonic system's
+// normal modes: the paper's Figure 4).
 #ifndef AANET_EVAL_FREQUENCIES_H_
 #define AANET_EVAL_FREQUENCIES_H_
 
@@ -26,6 +26,20 @@ struct FrequencyMatch {
 std::vector<FrequencyMatch> MatchFrequencies(
     const Eigen::MatrixXd& angular_velocities,
     const Eigen::VectorXd& true_frequencies);
+
+// Per state: true_frequencies [B, n] holds row r's own true frequencies (a
+// system whose frequency depends on its action gives every trajectory its
+// own). Each row is sorted; the k-th slowest learned pair meets the k-th
+// slowest true frequency averaged over the states (MeanTrueFrequencies),
+// so that learned mean and truth are over the same states. Where every row
+// is the same (the harmonic system's normal modes) this is the [n] form.
+std::vector<FrequencyMatch> MatchFrequencies(
+    const Eigen::MatrixXd& angular_velocities,
+    const Eigen::MatrixXd& true_frequencies);
+
+// The mean over rows of each row's sorted true frequencies, [n]; exactly the
+// row when all rows are equal (a sum of equal values would round).
+Eigen::VectorXd MeanTrueFrequencies(const Eigen::MatrixXd& true_frequencies);
 
 }  // namespace aanet::eval
 

@@ -6,12 +6,10 @@
 #include <optional>
 #include <utility>
 
-#include "Eigen/LU"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "data_gen/harmonic.h"
 #include "models/prediction_loss.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
@@ -20,39 +18,6 @@ namespace aanet::eval {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Values(const Eigen::VectorXd& v) {
-  std::vector<std::string> parts;
-  for (Eigen::Index i = 0; i < v.size(); ++i) {
-    parts.push_back(absl::StrFormat("%.10g", v(i)));
-  }
-  return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
-}
-
-std::string Describe(const data_gen::HarmonicSystem& s) {
-  return absl::StrFormat("masses %s, k_wall %s, k_pair %.10g", Values(s.masses),
-                         Values(s.k_wall), s.k_pair);
-}
-
-// Equal up to rounding: the same config gives bit-identical values, but a
-// file written by another build may differ in the last bits.
-bool Close(double a, double b) {
-  return std::abs(a - b) <= 1e-12 * std::max(std::abs(a), std::abs(b));
-}
-
-bool SameSystem(const data_gen::HarmonicSystem& a,
-                const data_gen::HarmonicSystem& b) {
-  if (a.masses.size() != b.masses.size() ||
-      a.k_wall.size() != b.k_wall.size() || !Close(a.k_pair, b.k_pair)) {
-    return false;
-  }
-  for (Eigen::Index i = 0; i < a.masses.size(); ++i) {
-    if (!Close(a.masses(i), b.masses(i)) || !Close(a.k_wall(i), b.k_wall(i))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -83,28 +48,9 @@ absl::StatusOr<Eigen::MatrixXd> TrueStates(const data_gen::Dataset& dataset,
   const int n = dataset.num_particles();
   AANET_RETURN_IF_ERROR(Predictor::CheckStates(states, n));
   AANET_RETURN_IF_ERROR(Predictor::CheckDt(dt));
-  const Eigen::MatrixXd& v = dataset.normal_modes.eigenvectors;  // [n, n]
-  const Eigen::VectorXd& omega = dataset.normal_modes.frequencies;
-  const Eigen::VectorXd& m = dataset.parameters.masses;
-  // Mode coordinates of each row: V x^T = q^T, V v^T = (p / m)^T.
-  const Eigen::PartialPivLU<Eigen::MatrixXd> lu(v);
-  const Eigen::MatrixXd x =
-      lu.solve(states.leftCols(n).transpose()).transpose();  // [B, n]
-  const Eigen::MatrixXd xv =
-      lu.solve(
-            (states.rightCols(n) * m.cwiseInverse().asDiagonal()).transpose())
-          .transpose();
-  Eigen::MatrixXd x_t(states.rows(), n), v_t(states.rows(), n);
-  for (int k = 0; k < n; ++k) {
-    const double c = std::cos(omega(k) * dt);
-    const double s = std::sin(omega(k) * dt);
-    x_t.col(k) = x.col(k) * c + xv.col(k) * (s / omega(k));
-    v_t.col(k) = -x.col(k) * (omega(k) * s) + xv.col(k) * c;
-  }
-  Eigen::MatrixXd out(states.rows(), 2 * n);
-  out.leftCols(n) = x_t * v.transpose();
-  out.rightCols(n) = (v_t * v.transpose()) * m.asDiagonal();
-  return out;
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
+                         data_gen::DatasetSystem(dataset));
+  return system->Evolve(dataset.parameters, states, dt);
 }
 
 absl::Status CheckTruthSystem(const Predictor& predictor,
@@ -127,19 +73,24 @@ absl::Status CheckTruthSystem(const Predictor& predictor,
   AANET_RETURN_IF_ERROR(ParseTextProto(
       predictor.dataset_config_text(),
       absl::StrCat(checkpoint_path, " (recorded dataset config)"), &recorded));
-  // The system is drawn from the harmonic config and the seed alone (one
-  // trajectory suffices: masses and k_wall do not depend on the count).
+  // The system's physical parameters follow from the recorded config: the
+  // systems' descriptions (System::Describe, which names them to 10 digits)
+  // must agree.
   AANET_ASSIGN_OR_RETURN(
-      data_gen::HarmonicParameters parameters,
-      data_gen::SampleHarmonicParameters(recorded.simulation().harmonic(), 1,
-                                         recorded.simulation().seed()));
-  const data_gen::HarmonicSystem trained = parameters.system();
-  const data_gen::HarmonicSystem given = dataset.parameters.system();
-  if (!SameSystem(trained, given)) {
+      const data_gen::Dataset trained_dataset,
+      data_gen::GenerateDataset(recorded, predictor.dataset_config_text()));
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* trained_system,
+                         data_gen::DatasetSystem(trained_dataset));
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* given_system,
+                         data_gen::DatasetSystem(dataset));
+  const std::string trained =
+      trained_system->Describe(trained_dataset.parameters);
+  const std::string given = given_system->Describe(dataset.parameters);
+  if (trained != given) {
     return absl::InvalidArgumentError(absl::StrCat(
-        dataset_path, ": its system (", Describe(given),
+        dataset_path, ": its system (", given,
         ") is not the one the checkpoint ", checkpoint_path,
-        " was trained on (", Describe(trained),
+        " was trained on (", trained,
         "); give the dataset, or dataset config, of the checkpoint's run"));
   }
   return absl::OkStatus();
@@ -175,14 +126,14 @@ absl::StatusOr<EnergyRange> TrainingEnergyRange(
   range.num_trajectories = dataset.num_trajectories();
   range.min = INFINITY;
   range.max = -INFINITY;
-  const data_gen::HarmonicSystem system = dataset.parameters.system();
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
+                         data_gen::DatasetSystem(dataset));
   for (int k = 0; k < dataset.num_trajectories(); ++k) {
-    for (int s = 0; s < num_train; ++s) {
-      const double e =
-          data_gen::Energy(system, dataset.q[k].row(s), dataset.p[k].row(s));
-      range.min = std::min(range.min, e);
-      range.max = std::max(range.max, e);
-    }
+    Eigen::MatrixXd states(num_train, 2 * dataset.num_particles());
+    states << dataset.q[k].topRows(num_train), dataset.p[k].topRows(num_train);
+    const Eigen::VectorXd e = system->Energy(dataset.parameters, states);
+    range.min = std::min(range.min, e.minCoeff());
+    range.max = std::max(range.max, e.maxCoeff());
   }
   return range;
 }
@@ -247,7 +198,9 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
   AANET_ASSIGN_OR_RETURN(const EnergyRange range,
                          TrainingEnergyRange(predictor, *training));
   const int n = dataset.num_particles();
-  const data_gen::HarmonicSystem system = dataset.parameters.system();
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
+                         data_gen::DatasetSystem(dataset));
+  const Eigen::VectorXd energies = system->Energy(dataset.parameters, states);
   // Beyond rounding: a batch and a single state may differ in the last bits.
   const auto slack = [](double min, double max) {
     return 1e-9 * std::max({std::abs(min), std::abs(max), max - min});
@@ -277,9 +230,7 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
       "(%s: the first %d samples of %d trajectory(ies))", training_source,
       range.num_train_samples, range.num_trajectories);
   for (Eigen::Index r = 0; r < states.rows(); ++r) {
-    const Eigen::RowVectorXd q = states.row(r).leftCols(n);
-    const Eigen::RowVectorXd p = states.row(r).rightCols(n);
-    const double e = data_gen::Energy(system, q, p);
+    const double e = energies(r);
     std::vector<std::string> reasons;
     if (e < range.min - energy_slack || e > range.max + energy_slack) {
       reasons.push_back(

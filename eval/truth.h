@@ -42,17 +42,18 @@ namespace aanet::eval {
 // (expected a dataset .h5 or a dataset config .pbtxt)".
 absl::StatusOr<data_gen::Dataset> LoadTruthDataset(const std::string& path);
 
-// `states` [B, 2n] (original units) after `dt` under the dataset's system,
-// in closed form. Checks the states (Predictor::CheckStates) and dt
-// (Predictor::CheckDt) as predictions do.
+// `states` [B, 2n] (original units) after `dt` under the dataset's system
+// (System::Evolve: the harmonic system's closed form). Checks the states
+// (Predictor::CheckStates) and dt (Predictor::CheckDt) as predictions do.
 absl::StatusOr<Eigen::MatrixXd> TrueStates(const data_gen::Dataset& dataset,
                                            const Eigen::MatrixXd& states,
                                            double dt);
 
-// OK if the dataset's system (masses, k_wall, k_pair) is the one of the
-// checkpoint's recorded dataset config; otherwise one line naming both, e.g.
-// "other.h5: its system (masses [1, 2], ...) is not the one the checkpoint
-// run/best.h5 was trained on (masses [5, 1], ...)". A checkpoint that
+// OK if the dataset's system (System::Describe: for the harmonic system its
+// masses, k_wall, k_pair) is the one of the checkpoint's recorded dataset
+// config; otherwise one line naming both, e.g. "other.h5: its system
+// (harmonic: 2 particle(s), k_pair 0.3, masses [1, 2], ...) is not the one
+// the checkpoint run/best.h5 was trained on (harmonic: ...)". A checkpoint that
 // records no dataset config cannot be checked: OK, and `*unchecked` is set.
 absl::Status CheckTruthSystem(const Predictor& predictor,
                               const std::string& checkpoint_path,

@@ -26,6 +26,18 @@
 namespace aanet::eval {
 namespace {
 
+// The harmonic system's physical parameters (data_gen/systems/harmonic.cc).
+data_gen::HarmonicSystem HarmonicOf(const data_gen::Dataset& dataset) {
+  const data_gen::ParameterGroup& g = dataset.parameters;
+  data_gen::HarmonicSystem system;
+  system.masses = Eigen::Map<const Eigen::VectorXd>(
+      g.Find("masses")->values.data(), g.Find("masses")->values.size());
+  system.k_wall = Eigen::Map<const Eigen::VectorXd>(
+      g.Find("k_wall")->values.data(), g.Find("k_wall")->values.size());
+  system.k_pair = g.Find("k_pair")->values[0];
+  return system;
+}
+
 using ::aanet::test_util::TempPath;
 using ::aanet::test_util::WriteAll;
 using ::testing::HasSubstr;
@@ -147,7 +159,7 @@ TEST(TruthTest, FromADatasetStateGivesTheDatasetsLaterSample) {
 
 TEST(TruthTest, ClosedFormAgreesWithDormandPrince) {
   const data_gen::Dataset dataset = MakeDataset();
-  const data_gen::HarmonicSystem system = dataset.parameters.system();
+  const data_gen::HarmonicSystem system = HarmonicOf(dataset);
   const Eigen::MatrixXd stiffness = data_gen::StiffnessMatrix(system);
   const Eigen::VectorXd inverse_mass = system.masses.cwiseInverse();
   // Hamilton's equations, rows are states: q' = p / m, p' = -K q.
@@ -304,10 +316,9 @@ TEST(TruthTest, FlagsActionsOutsideTheTrainingSplitsForTheActionAngleNetwork) {
     for (int c = 0; c < 4; ++c) states(r, c) = random.Uniform(-1, 1);
     // Scaled to an energy inside the range (the Hamiltonian is quadratic).
     const double target = random.Uniform(range.min, range.max);
-    states.row(r) *=
-        std::sqrt(target / data_gen::Energy(dataset.parameters.system(),
-                                            states.row(r).head(2),
-                                            states.row(r).tail(2)));
+    states.row(r) *= std::sqrt(
+        target / data_gen::Energy(HarmonicOf(dataset), states.row(r).head(2),
+                                  states.row(r).tail(2)));
   }
   absl::StatusOr<TruthComparison> truth =
       CompareWithTruth(predictor, "ck.h5", dataset, "d.h5", states, {1.0},
@@ -325,9 +336,8 @@ TEST(TruthTest, FlagsActionsOutsideTheTrainingSplitsForTheActionAngleNetwork) {
       action_outside |= a < trained.actions.col(i).minCoeff() ||
                         a > trained.actions.col(i).maxCoeff();
     }
-    const double e =
-        data_gen::Energy(dataset.parameters.system(), states.row(r).head(2),
-                         states.row(r).tail(2));
+    const double e = data_gen::Energy(
+        HarmonicOf(dataset), states.row(r).head(2), states.row(r).tail(2));
     const bool energy_outside = e < range.min || e > range.max;
     EXPECT_EQ(truth->outside_training_range(r),
               action_outside || energy_outside)

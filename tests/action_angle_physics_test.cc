@@ -26,8 +26,10 @@ std::vector<eval::FrequencyMatch> Frequencies(const Predictor& predictor,
   absl::StatusOr<ActionAngleState> state =
       predictor.Inspect(data_gen::RangeStates(data, test));
   EXPECT_TRUE(state.ok()) << state.status();
-  return eval::MatchFrequencies(state->angular_velocities,
-                                data.normal_modes.frequencies);
+  // One trajectory: its true frequencies (the normal modes) are row 0.
+  return eval::MatchFrequencies(
+      state->angular_velocities,
+      Eigen::VectorXd(data.true_frequencies.row(0).transpose()));
 }
 
 TEST(ActionAnglePhysicsTest, LearnedAngularVelocitiesMatchNormalModes) {

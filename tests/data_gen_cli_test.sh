@@ -20,7 +20,7 @@ data_gen_error() {
 
 # A good run.
 "$data_gen" --config="$config" --out="$tmp/good.h5" > "$tmp/good.log" || fail "good run failed"
-grep -q "normal-mode frequencies" "$tmp/good.log" || fail "no summary printed"
+grep -q "true frequencies (rad/time)" "$tmp/good.log" || fail "no summary printed"
 # The same config gives a byte-identical file, even a second later (HDF5
 # records no object times).
 sleep 1.1
@@ -50,6 +50,16 @@ with h5py.File(sys.argv[1], "r") as f:
     config = f.attrs["config"]
     config = config.decode() if isinstance(config, bytes) else config
     assert "k_pair: 0.5" in config
+    name = f.attrs["name"]
+    name = name.decode() if isinstance(name, bytes) else name
+    assert name == "harmonic_k_pair_0.5", name
+    assert int(f.attrs["num_degrees_of_freedom"]) == n
+    # Each trajectory's true frequencies (the normal modes) and actions,
+    # whose frequency-weighted sum is the energy.
+    assert np.array_equal(f["true_frequencies"][0], w)
+    J = f["true_actions"][:]
+    assert J.shape == (K, n) and np.all(J > 0)
+    assert abs((J[0] * w).sum() - f["energy"][0, 0]) < 1e-12 * f["energy"][0, 0]
     # The stored energy is the Hamiltonian of the stored states.
     m = f["parameters/masses"][:]; kw = f["parameters/k_wall"][:]
     q = f["q"][0]; p = f["p"][0]

@@ -112,7 +112,7 @@ done
 "$data_gen" --config="$data_config" --out="$tmp/other.h5" \
   --set=simulation.harmonic.k_pair=0.3 > /dev/null || fail "data_gen other.h5"
 expect_error "predict --truth of another system" \
-  "predict: --truth: $tmp/other.h5: its system (masses [5, 1], k_wall [0.01, 0.005], k_pair 0.3) is not the one the checkpoint $ckpt was trained on (masses [5, 1], k_wall [0.01, 0.005], k_pair 0.5)" \
+  "predict: --truth: $tmp/other.h5: its system (harmonic: 2 particle(s), k_pair 0.3, masses [5, 1], k_wall [0.01, 0.005]) is not the one the checkpoint $ckpt was trained on (harmonic: 2 particle(s), k_pair 0.5, masses [5, 1], k_wall [0.01, 0.005])" \
   "$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" \
   --out="$tmp/other.csv" --truth="$tmp/other.h5"
 [ -e "$tmp/other.csv" ] && fail "predict --truth of another system wrote $tmp/other.csv"
