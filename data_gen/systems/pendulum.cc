@@ -125,6 +125,10 @@ absl::StatusOr<Orbit> OrbitOf(const Parameters& parameters, double q,
   const double x = std::sin((q - offset) / 2);
   const double y = p / (2 * m * l * l * omega0);
   const double e = x * x + y * y;
+  if (!std::isfinite(e)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "state (q ", q, ", p ", p, ") has an energy beyond double range"));
+  }
   if (std::abs(e - 1) <= kSeparatrixTolerance) {
     return absl::InvalidArgumentError(absl::StrCat(
         "state (q ", q, ", p ", p, ") has energy ", Energy(parameters, q, p),

@@ -316,6 +316,8 @@ TEST(PendulumPhysicsTest, SeparatrixIsRefusedAndItsNeighbourhoodWorks) {
   absl::StatusOr<pendulum::Orbit> top = pendulum::OrbitOf(kUnit, M_PI, 0);
   ASSERT_FALSE(top.ok());
   EXPECT_THAT(std::string(top.status().message()), HasSubstr("separatrix"));
+  EXPECT_FALSE(pendulum::OrbitOf(kUnit, 0, 1e300).ok());
+  EXPECT_FALSE(pendulum::OrbitOf(kUnit, std::nan(""), 0).ok());
   // Just outside the tolerance on either side.
   const double s = pendulum::SeparatrixEnergy(kUnit);
   for (double e : {1 - 2e-6, 1 + 2e-6}) {
