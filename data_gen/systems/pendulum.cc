@@ -1,6 +1,7 @@
 #include "data_gen/systems/pendulum.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -543,6 +544,12 @@ absl::Status PendulumSystem::CheckParameters(const ParameterGroup& parameters,
 
 Eigen::VectorXd PendulumSystem::Energy(const ParameterGroup& parameters,
                                        const Eigen::MatrixXd& states) const {
+  // The interface has no status here: states of the wrong width get NaN
+  // rather than a read past the row (Evolve reports them as an error).
+  if (states.cols() != 2) {
+    return Eigen::VectorXd::Constant(states.rows(),
+                                     std::numeric_limits<double>::quiet_NaN());
+  }
   const pendulum::Parameters p = FromGroup(parameters);
   Eigen::VectorXd energy(states.rows());
   for (Eigen::Index b = 0; b < states.rows(); ++b) {

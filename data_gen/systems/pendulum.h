@@ -68,7 +68,7 @@ struct Orbit {
   double k = 0;
   double phase = 0;      // phi (libration) or psi (rotation) at t = 0
   double sign = 1;       // rotation: the direction, sign(p); libration: 1
-  double offset = 0;     // 2 pi n, the unwrapped centre (see the header)
+  double offset = 0;     // libration: 2 pi n, the swing's centre; rotation: 0
   double action = 0;     // I
   double frequency = 0;  // omega, radians per time unit
   double initial_q = 0, initial_p = 0;  // the state it was made from
@@ -107,7 +107,8 @@ class PendulumSystem : public System {
   std::string_view name() const override { return "pendulum"; }
   absl::Status ValidateConfig(
       const aanet::SimulationConfig& config) const override;
-  int DegreesOfFreedom(const aanet::SimulationConfig& config) const override {
+  int DegreesOfFreedom(
+      const aanet::SimulationConfig& /*config*/) const override {
     return 1;
   }
   absl::StatusOr<GeneratedTrajectories> Generate(

@@ -589,7 +589,13 @@ TEST(PendulumSystemTest, EvolveEqualsGenerate) {
     EXPECT_NEAR((*later)(k, 0), data->q[k](350, 0), 1e-10) << k;
     EXPECT_NEAR((*later)(k, 1), data->p[k](350, 0), 1e-10) << k;
   }
-  // Bad input is an error, not a crash.
+  // Bad input is an error (or NaN for Energy, which has no status), not a
+  // crash.
+  EXPECT_TRUE(Pendulum()
+                  .Energy(data->parameters, Eigen::MatrixXd::Zero(2, 3))
+                  .array()
+                  .isNaN()
+                  .all());
   EXPECT_FALSE(Pendulum().Evolve(data->parameters, initial, -1).ok());
   EXPECT_FALSE(
       Pendulum().Evolve(data->parameters, Eigen::MatrixXd::Zero(2, 3), 1).ok());
