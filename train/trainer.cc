@@ -98,12 +98,12 @@ std::string DescribeProgress(const ProgressInfo& info) {
 }
 
 std::string DescribeTrajectories(const data_gen::TrajectorySplit& split) {
-  std::string text = absl::StrFormat("%d trajectories", split.train.size());
-  if (!split.held_out.empty()) {
-    absl::StrAppendFormat(&text, ", %d held out (%s)", split.held_out.size(),
-                          absl::StrJoin(split.held_out, ", "));
+  if (split.held_out.empty()) {
+    return absl::StrFormat("%d trajectories", split.train.size());
   }
-  return text;
+  return absl::StrFormat("%d training trajectories, %d held out (%s)",
+                         split.train.size(), split.held_out.size(),
+                         absl::StrJoin(split.held_out, ", "));
 }
 
 std::string DescribeLossTerms(const TrainingOptions& options,

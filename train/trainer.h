@@ -100,8 +100,8 @@ std::string DescribeProgress(const ProgressInfo& info);
 std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 
 // The trajectories a run trains on, for banners and messages: "16
-// trajectories" when none is held out, else "14 trajectories, 2 held out
-// (3, 9)".
+// trajectories" when none is held out, else "14 training trajectories, 2
+// held out (3, 9)".
 std::string DescribeTrajectories(const data_gen::TrajectorySplit& split);
 
 // Whether a metrics.jsonl line is one whole JSON object: starts with '{' and

@@ -367,6 +367,12 @@ TEST_F(TrainerTest, ActionVarianceIsTakenWithinEachTrajectory) {
   EXPECT_GT(std::abs(action_variance(pairs.inputs) - sum / 3), 1e-3 * sum);
 }
 
+TEST(DescribeTrajectoriesTest, NamesTheHeldOutOnesOnlyWhenThereAreAny) {
+  EXPECT_EQ(DescribeTrajectories({{0, 1, 2}, {}}), "3 trajectories");
+  EXPECT_EQ(DescribeTrajectories({{0, 2}, {1, 3}}),
+            "2 training trajectories, 2 held out (1, 3)");
+}
+
 TEST_F(TrainerTest, HeldOutTrajectoriesAreValidatedAgainstTheDataset) {
   const data_gen::Dataset dataset = ThreeTrajectories();
   Experiment experiment;
