@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "autodiff/activation_kernels.h"
@@ -767,6 +769,66 @@ Var BatchVariance(Var a) {
     const double mean = x.col(j).mean();
     v(0, j) = (x.col(j).array() - mean).square().mean();
   }
+  return out;
+}
+
+Var GroupedVariance(Var a, absl::Span<const int> groups) {
+  Tape* tape = TapeOf("GroupedVariance", a);
+  AANET_AD_CHECK(static_cast<Index>(groups.size()) == a.rows(),
+                 absl::StrCat("GroupedVariance: ", groups.size(),
+                              " group ids for ", a.rows(), " rows"));
+  // One group is the plain batch variance; delegating keeps one-trajectory
+  // training bit-identical to the ungrouped loss.
+  if (!groups.empty() && std::all_of(groups.begin(), groups.end(), [&](int g) {
+        return g == groups.front();
+      })) {
+    return BatchVariance(a);
+  }
+  // The rows of each group of >= 2 rows, groups in ascending id (a fixed
+  // summation order), rows in batch order.
+  std::map<int, std::vector<Index>> by_group;
+  for (Index b = 0; b < a.rows(); ++b) by_group[groups[b]].push_back(b);
+  std::vector<std::vector<Index>> members;
+  for (auto& [id, rows] : by_group) {
+    if (rows.size() >= 2) members.push_back(std::move(rows));
+  }
+  // Column j's mean over `rows` of x.
+  auto group_mean = [](const Matrix& x, const std::vector<Index>& rows,
+                       Index j) {
+    double sum = 0;
+    for (Index b : rows) sum += x(b, j);
+    return sum / static_cast<double>(rows.size());
+  };
+  Var out = tape->AddNode(
+      1, a.cols(), {a}, [members, group_mean](BackwardContext& c) {
+        if (!c.needs_grad(0) || members.empty()) return;
+        // d out_j / d x_bj = 2 (x_bj - mean_gj) / (n_g G) for b in group g
+        // (the group mean's own dependence cancels, as in BatchVariance).
+        const Matrix& x = c.input(0);
+        const Matrix& g = c.grad();
+        Matrix& gx = c.MutableInputGrad(0);
+        const double num_groups = static_cast<double>(members.size());
+        for (const std::vector<Index>& rows : members) {
+          const double scale =
+              2.0 / (static_cast<double>(rows.size()) * num_groups);
+          for (Index j = 0; j < x.cols(); ++j) {
+            const double mean = group_mean(x, rows, j);
+            for (Index b : rows) gx(b, j) += scale * g(0, j) * (x(b, j) - mean);
+          }
+        }
+      });
+  const Matrix& x = a.value();
+  Matrix& v = tape->MutableValue(out);
+  v.setZero();
+  for (const std::vector<Index>& rows : members) {
+    for (Index j = 0; j < x.cols(); ++j) {
+      const double mean = group_mean(x, rows, j);
+      double squares = 0;
+      for (Index b : rows) squares += (x(b, j) - mean) * (x(b, j) - mean);
+      v(0, j) += squares / static_cast<double>(rows.size());
+    }
+  }
+  if (!members.empty()) v /= static_cast<double>(members.size());
   return out;
 }
 

@@ -160,6 +160,14 @@ Var SumCols(Var a);
 // Population variance over rows, as jnp.var(a, axis=0): [B,d] -> [1,d],
 // mean_b (a_bj - mean_b a_bj)^2.
 Var BatchVariance(Var a);
+// Population variance over rows within groups, averaged over the groups:
+// [B,d] -> [1,d]. Row b belongs to group groups[b] (any ints, e.g. the
+// trajectory of each state; groups.size() == B). Each group of >= 2 rows
+// contributes its rows' BatchVariance; the result is the mean of those over
+// such groups. A group of one row has no spread and is left out; with no
+// group of >= 2 rows the result is 0 (and passes no gradient). When every
+// row is in one group it is BatchVariance(a), bit for bit.
+Var GroupedVariance(Var a, absl::Span<const int> groups);
 
 }  // namespace aanet::ad
 

@@ -3,11 +3,13 @@
 // finite differences.
 #include "autodiff/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -187,6 +189,37 @@ const std::vector<std::pair<Shape, Shape>>& BroadcastShapes() {
 
 std::string ShapeName(Shape s) {
   return std::to_string(s.first) + "x" + std::to_string(s.second);
+}
+
+// Naive GroupedVariance: per group of >= 2 rows, per column, the population
+// variance; the mean over those groups.
+Matrix GroupedVarianceReference(const Matrix& x,
+                                const std::vector<int>& groups) {
+  std::vector<int> ids = groups;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  Matrix out = Matrix::Zero(1, x.cols());
+  int counted = 0;
+  for (int id : ids) {
+    int n = 0;
+    for (int g : groups) n += g == id ? 1 : 0;
+    if (n < 2) continue;
+    ++counted;
+    for (Eigen::Index j = 0; j < x.cols(); ++j) {
+      double s = 0;
+      for (size_t b = 0; b < groups.size(); ++b) {
+        if (groups[b] == id) s += x(b, j);
+      }
+      const double m = s / n;
+      double v = 0;
+      for (size_t b = 0; b < groups.size(); ++b) {
+        if (groups[b] == id) v += (x(b, j) - m) * (x(b, j) - m);
+      }
+      out(0, j) += v / n;
+    }
+  }
+  if (counted > 0) out /= counted;
+  return out;
 }
 
 std::vector<OpCase> AllCases() {
@@ -527,6 +560,21 @@ std::vector<OpCase> AllCases() {
                      return BatchVariance(AddScalar(in[0], 100.0));
                    },
                    nullptr});
+  // Groups of 3, 2 and 2 rows, interleaved, with non-contiguous ids; and
+  // the same with a lone row (id 9), which must contribute nothing.
+  auto grouped = [&](std::string name, std::vector<int> groups) {
+    cases.push_back({name,
+                     {{static_cast<Eigen::Index>(groups.size()), 3}},
+                     [groups](Tape&, absl::Span<const Var> in) {
+                       return GroupedVariance(in[0], groups);
+                     },
+                     [groups](const std::vector<Matrix>& in) {
+                       return GroupedVarianceReference(in[0], groups);
+                     }});
+  };
+  grouped("GroupedVariance", {4, 0, 4, 7, 0, 7, 4});
+  grouped("GroupedVariance_lone_row", {4, 0, 9, 4, 0, 4});
+  grouped("GroupedVariance_one_group", {3, 3, 3, 3, 3});
   return cases;
 }
 
@@ -768,6 +816,46 @@ TEST(OpsTest, ParseActivation) {
   EXPECT_EQ(std::string(ActivationName(Activation::kLeakyRelu)), "leaky_relu");
 }
 
+TEST(OpsTest, GroupedVarianceOfOneGroupIsBatchVarianceBitForBit) {
+  Random rng(7);
+  const Matrix x = RandomMatrix({9, 3, Range::kWide}, rng);
+  const Matrix weights = RandomMatrix({1, 3, Range::kAwayFromZero}, rng);
+  auto value_and_grad = [&](bool grouped) {
+    Tape tape;
+    const Var in = tape.Input(x);
+    const Var v = grouped ? GroupedVariance(in, std::vector<int>(9, 12))
+                          : BatchVariance(in);
+    tape.Backward(Sum(Mul(v, tape.Constant(weights))));
+    return std::make_pair(Matrix(v.value()), Matrix(in.grad()));
+  };
+  const auto [grouped_value, grouped_grad] = value_and_grad(true);
+  const auto [plain_value, plain_grad] = value_and_grad(false);
+  EXPECT_EQ(grouped_value, plain_value);  // exact
+  EXPECT_EQ(grouped_grad, plain_grad);
+}
+
+TEST(OpsTest, GroupedVarianceIgnoresDifferencesBetweenGroups) {
+  // Constant within each group, far apart between them: the batch variance
+  // is large, the grouped one zero.
+  Matrix x(6, 2);
+  x << 0.1, 5, 3.7, -2, 0.1, 5, 3.7, -2, 0.1, 5, 3.7, -2;
+  const std::vector<int> groups = {0, 1, 0, 1, 0, 1};
+  Tape tape;
+  EXPECT_GT(BatchVariance(tape.Constant(x)).value().minCoeff(), 1.0);
+  EXPECT_LT(
+      GroupedVariance(tape.Constant(x), groups).value().cwiseAbs().maxCoeff(),
+      1e-28);
+}
+
+TEST(OpsTest, GroupedVarianceOfLoneRowsIsZeroWithNoGradient) {
+  Tape tape;
+  const Var in = tape.Input((Matrix(3, 2) << 1, 2, 3, 4, 5, 6).finished());
+  const Var v = GroupedVariance(in, std::vector<int>{0, 1, 2});
+  EXPECT_EQ(v.value(), Matrix::Zero(1, 2));
+  tape.Backward(Sum(Add(v, Sum(Scale(in, 0.0)))));
+  EXPECT_EQ(in.grad(), Matrix::Zero(3, 2));
+}
+
 // ---- Shape errors -----------------------------------------------------------
 
 using OpsDeathTest = ::testing::Test;
@@ -786,6 +874,8 @@ TEST(OpsDeathTest, ShapeMismatchesAbortWithShapes) {
   EXPECT_DEATH(ConcatCols({a, b}), "ConcatCols");
   EXPECT_DEATH(ConcatRows({a, tape.Constant(Matrix::Zero(1, 2))}),
                "ConcatRows");
+  EXPECT_DEATH(GroupedVariance(a, std::vector<int>{0, 1}),
+               "GroupedVariance: 2 group ids for 4 rows");
 }
 
 TEST(OpsDeathTest, OperandsOnDifferentTapesAbort) {

@@ -1,5 +1,7 @@
 #include "data_gen/splits.h"
 
+#include <vector>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -57,6 +59,58 @@ TEST(SplitsTest, PairsStayInsideTheRangeOfEachTrajectory) {
   EXPECT_EQ(ones.inputs(1, 0), 1);
   EXPECT_EQ(ones.targets(1, 0), 2);
   EXPECT_EQ(ones.inputs(2, 0), 100);
+  EXPECT_EQ(ones.trajectories, (std::vector<int>{0, 0, 1, 1}));
+}
+
+TEST(SplitsTest, HoldsOutTrajectoriesInAnyOrder) {
+  absl::StatusOr<TrajectorySplit> none = MakeTrajectorySplit(3, {});
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->train, (std::vector<int>{0, 1, 2}));
+  EXPECT_TRUE(none->held_out.empty());
+  absl::StatusOr<TrajectorySplit> split = MakeTrajectorySplit(5, {3, 0});
+  ASSERT_TRUE(split.ok()) << split.status();
+  EXPECT_EQ(split->train, (std::vector<int>{1, 2, 4}));
+  EXPECT_EQ(split->held_out, (std::vector<int>{0, 3}));
+}
+
+TEST(SplitsTest, RefusesHeldOutTrajectoriesNamingTheFieldAndValue) {
+  EXPECT_EQ(MakeTrajectorySplit(16, {2, 16}).status().message(),
+            "training.held_out_trajectories: 16 is not a trajectory of the "
+            "dataset (it has 16, numbered 0..15)");
+  EXPECT_THAT(MakeTrajectorySplit(16, {-1}).status().message(),
+              HasSubstr("training.held_out_trajectories: -1 is not a "
+                        "trajectory"));
+  EXPECT_EQ(MakeTrajectorySplit(4, {1, 3, 1}).status().message(),
+            "training.held_out_trajectories: 1 is listed more than once");
+  EXPECT_EQ(MakeTrajectorySplit(2, {1, 0}).status().message(),
+            "training.held_out_trajectories: holds out all 2 of the "
+            "dataset's trajectories; at least one must be left for training");
+  EXPECT_EQ(MakeTrajectorySplit(1, {0}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(SplitsTest, PairsAndStatesOfChosenTrajectoriesOnly) {
+  const Dataset d = TaggedDataset();
+  const std::vector<int> second = {1};
+  StatePairs pairs = MakePairs(d, {0, 4}, 2, second);
+  ASSERT_EQ(pairs.inputs.rows(), 2);
+  EXPECT_EQ(pairs.inputs(0, 0), 100);
+  EXPECT_EQ(pairs.targets(1, 0), 103);
+  EXPECT_EQ(pairs.targets(1, 1), -103);
+  EXPECT_EQ(pairs.trajectories, (std::vector<int>{1, 1}));
+  // In the order given; all of them in order is the plain form.
+  StatePairs reversed = MakePairs(d, {0, 4}, 2, std::vector<int>{1, 0});
+  EXPECT_EQ(reversed.trajectories, (std::vector<int>{1, 1, 0, 0}));
+  EXPECT_EQ(reversed.inputs(2, 0), 0);
+  StatePairs all = MakePairs(d, {0, 4}, 2, std::vector<int>{0, 1});
+  EXPECT_EQ(all.inputs, MakePairs(d, {0, 4}, 2).inputs);
+  EXPECT_EQ(all.targets, MakePairs(d, {0, 4}, 2).targets);
+  Eigen::MatrixXd states = RangeStates(d, {5, 3}, second);
+  ASSERT_EQ(states.rows(), 3);
+  EXPECT_EQ(states(0, 0), 105);
+  EXPECT_EQ(states(2, 1), -107);
+  EXPECT_EQ(RangeStates(d, {0, 3}, std::vector<int>{0, 1}),
+            RangeStates(d, {0, 3}));
 }
 
 TEST(SplitsTest, StatesConcatenatePositionsAndMomenta) {

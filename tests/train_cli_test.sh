@@ -34,6 +34,30 @@ sed 's/seed: 0/seed: 1/' "$tmp/model.pbtxt" > "$tmp/other.pbtxt"
 expect_error other_config "different config" "$train" --config="$tmp/other.pbtxt" \
   --dataset="$tmp/data.h5" --out="$tmp/run" --resume
 
+# Three trajectories, one held out: the banner, the summary and
+# metrics.jsonl name the split; an index the dataset lacks is one line naming
+# the field and the value.
+"$data_gen" --config="$data_config" --set=simulation.num_trajectories=3 \
+  --set=simulation.harmonic.trajectory_sampling=UNIFORM \
+  --out="$tmp/three.h5" >/dev/null || fail "data_gen of 3 trajectories"
+"$train" --config="$tmp/model.pbtxt" --dataset="$tmp/three.h5" \
+  --out="$tmp/held" --set='training.held_out_trajectories=[1]' \
+  > "$tmp/held.log" 2> "$tmp/held.err" \
+  || fail "train with a held-out trajectory: $(cat "$tmp/held.err")"
+grep -q "per trajectory (2 training trajectories, 1 held out (1))" \
+  "$tmp/held.err" || fail "the banner does not name the held-out trajectory"
+grep -q "held-out trajectories' test prediction loss" "$tmp/held.log" \
+  || fail "no held-out test loss in the summary"
+grep -q '"train_trajectories": 2, "held_out_trajectories": \[1\]' \
+  "$tmp/held/metrics.jsonl" || fail "metrics.jsonl does not record the split"
+expect_error held_out_range \
+  "training.held_out_trajectories: 3 is not a trajectory of the dataset (it has 3, numbered 0..2)" \
+  "$train" --config="$tmp/model.pbtxt" --dataset="$tmp/three.h5" \
+  --out="$tmp/held_bad" --set='training.held_out_trajectories=[3]'
+expect_error held_out_all "at least one must be left for training" \
+  "$train" --config="$tmp/model.pbtxt" --dataset="$tmp/data.h5" \
+  --out="$tmp/held_bad" --set='training.held_out_trajectories=[0]'
+
 "$eval_bin" --checkpoint="$tmp/run/best.h5" --dataset="$tmp/data.h5" \
   --timing_repetitions=3 > "$tmp/eval.log" || fail "eval"
 grep -qE "relative error [0-9.e+-]+$" "$tmp/eval.log" || fail "eval printed no frequencies (relative errors as fractions)"

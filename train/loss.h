@@ -1,13 +1,25 @@
-// The training objective (paper Eq. 8-9, as the published code computes it).
+// The training objective (paper Eq. 8-9).
 //
 //   total = prediction loss (models/prediction_loss.h)
-//           + lambda * sum over action dimensions of the actions' batch
-//             variance (models with actions only)
+//           + lambda * action variance (models with actions only)
+//
+// The action variance is taken within each trajectory: for each trajectory
+// with >= 2 rows in the batch, the population variance of its rows' encoded
+// actions per action dimension, summed over dimensions; then the mean over
+// those trajectories (a trajectory with one row contributes nothing; a batch
+// with none gives 0). A trajectory's true actions are constant in time, but
+// differ between trajectories (amplitudes), so a variance across
+// trajectories would penalise the very dependence of the frequency on the
+// action that the network is meant to learn. The published code stacked its
+// trajectories as coordinates, so its batch variance was over time only;
+// with one trajectory this is exactly it (the sum over dimensions of
+// jnp.var over the batch), bit for bit.
 //
 // Everything is in standardised units.
 #ifndef AANET_TRAIN_LOSS_H_
 #define AANET_TRAIN_LOSS_H_
 
+#include "absl/types/span.h"
 #include "autodiff/tape.h"
 #include "models/model.h"
 
@@ -19,7 +31,11 @@ struct LossTerms {
   ad::Var action_variance;  // [1, 1]; invalid for models without actions
 };
 
+// `trajectories` holds the trajectory of each batch row
+// (data_gen::StatePairs::trajectories), or is empty when all rows come from
+// one trajectory.
 LossTerms ComputeLoss(const ForwardResult& forward, ad::Var targets,
+                      absl::Span<const int> trajectories,
                       double action_variance_weight);
 
 }  // namespace aanet::train

@@ -92,12 +92,12 @@ absl::Status Run() {
     if (need.bytes > budget.bytes) {
       return absl::ResourceExhaustedError(absl::StrFormat(
           "%s: training.batch_size=%d with this model (%d parameters) needs "
-          "about %s to train (%s per state at jump %d, %d states at once), "
-          "%s; lower training.batch_size or the model's widths",
+          "about %s to train (%s per state at jump %d, %d states at once, "
+          "from %s), %s; lower training.batch_size or the model's widths",
           setup.config_source, t.options().batch_size,
           t.model().parameters().NumScalars(), FormatBytes(need.bytes),
           FormatBytes(need.bytes_per_row), t.options().max_jump, need.rows,
-          OverBudget(budget)));
+          DescribeTrajectories(t.trajectory_split()), OverBudget(budget)));
     }
   }
   // One writer per run directory, for this process's life: SetUpRun took
@@ -123,11 +123,11 @@ absl::Status Run() {
   const TrainingOptions& options = t.options();
   std::cerr << absl::StrFormat(
       "training %s (%d parameters) on %s: %d steps, batch %d, %d training "
-      "samples per trajectory (%d trajectories), jumps up to %d\n"
+      "samples per trajectory (%s), jumps up to %d\n"
       "progress: the sampled jump (the schedule's largest at that step), %s\n",
       t.model().kind(), t.model().parameters().NumScalars(), dataset_path,
       options.num_steps, options.batch_size, options.num_train_samples,
-      setup.dataset.num_trajectories(), options.max_jump,
+      DescribeTrajectories(t.trajectory_split()), options.max_jump,
       DescribeLossTerms(options, t.model().kind() == "action_angle"));
 
   ProgressLine progress;
@@ -179,6 +179,15 @@ absl::Status Run() {
       std::cout << absl::StrFormat("  jump %d: %.4e", jump, loss);
     }
     std::cout << "\n";
+    if (!last.held_out_test_losses.empty()) {
+      std::cout << absl::StrFormat(
+          "held-out trajectories' test prediction loss (last step; %s):",
+          DescribeTrajectories(t.trajectory_split()));
+      for (const auto& [jump, loss] : last.held_out_test_losses) {
+        std::cout << absl::StrFormat("  jump %d: %.4e", jump, loss);
+      }
+      std::cout << "\n";
+    }
   }
   std::cout << "run directory: " << run_dir << "\n";
   return absl::OkStatus();

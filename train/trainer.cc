@@ -46,19 +46,34 @@ std::string Json(double value) {
   return absl::StrFormat("%.17g", value);
 }
 
-std::string MetricsLine(const Evaluation& e) {
-  std::vector<std::string> tests;
-  for (const auto& [jump, loss] : e.test_losses) {
-    tests.push_back(absl::StrFormat("\"%d\": %s", jump, Json(loss)));
+std::string JsonLosses(const std::map<int, double>& losses) {
+  std::vector<std::string> items;
+  for (const auto& [jump, loss] : losses) {
+    items.push_back(absl::StrFormat("\"%d\": %s", jump, Json(loss)));
+  }
+  return absl::StrCat("{", absl::StrJoin(items, ", "), "}");
+}
+
+// `split`: only when trajectories are held out are the split and the
+// held-out test losses recorded, so one-trajectory logs keep their form.
+std::string MetricsLine(const Evaluation& e,
+                        const data_gen::TrajectorySplit& split) {
+  std::string held_out;
+  if (!split.held_out.empty()) {
+    held_out = absl::StrFormat(
+        ", \"train_trajectories\": %d, \"held_out_trajectories\": [%s], "
+        "\"held_out_test_loss\": %s",
+        split.train.size(), absl::StrJoin(split.held_out, ", "),
+        JsonLosses(e.held_out_test_losses));
   }
   return absl::StrFormat(
       "{\"step\": %d, \"jump\": %d, \"train_loss\": %s, "
       "\"train_prediction_loss\": %s, \"train_action_variance\": %s, "
-      "\"test_loss\": {%s}, \"selection_loss\": %s, \"best_step\": %d, "
-      "\"best_loss\": %s}",
+      "\"test_loss\": %s, \"selection_loss\": %s, \"best_step\": %d, "
+      "\"best_loss\": %s%s}",
       e.step, e.jump, Json(e.train_loss), Json(e.train_prediction_loss),
-      Json(e.train_action_variance), absl::StrJoin(tests, ", "),
-      Json(e.selection_loss), e.best_step, Json(e.best_loss));
+      Json(e.train_action_variance), JsonLosses(e.test_losses),
+      Json(e.selection_loss), e.best_step, Json(e.best_loss), held_out);
 }
 
 }  // namespace
@@ -80,6 +95,15 @@ std::string DescribeProgress(const ProgressInfo& info) {
     absl::StrAppendFormat(&text, "  test@%d %.3e", first.first, first.second);
   }
   return text;
+}
+
+std::string DescribeTrajectories(const data_gen::TrajectorySplit& split) {
+  if (split.held_out.empty()) {
+    return absl::StrFormat("%d trajectories", split.train.size());
+  }
+  return absl::StrFormat("%d training trajectories, %d held out (%s)",
+                         split.train.size(), split.held_out.size(),
+                         absl::StrJoin(split.held_out, ", "));
 }
 
 std::string DescribeLossTerms(const TrainingOptions& options,
@@ -189,9 +213,16 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
       data_gen::MakeTimeSplit(dataset, trainer->options_.num_train_samples,
                               trainer->options_.num_test_samples));
   trainer->split_ = split;
+  AANET_ASSIGN_OR_RETURN(trainer->trajectory_split_,
+                         data_gen::MakeTrajectorySplit(
+                             dataset.num_trajectories(),
+                             experiment.training().held_out_trajectories()));
+  // Held-out trajectories are in no statistic of training (the scaler
+  // included): they are to be judged as data never seen.
+  const Eigen::MatrixXd training_states = data_gen::RangeStates(
+      dataset, split.train, trainer->trajectory_split_.train);
   AANET_RETURN_IF_ERROR(CheckTrainingStates(
-      data_gen::RangeStates(dataset, split.train), split.train.count,
-      dataset_path,
+      training_states, split.train.count, dataset_path,
       dataset.num_samples() > 1 ? dataset.t[1] - dataset.t[0] : 1.0));
 
   // A warm start keeps the scaler its parameters were trained with, so that
@@ -214,9 +245,8 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     trainer->scaler_ =
         StandardScaler(initial->scaler_mean, initial->scaler_scale);
   } else {
-    AANET_ASSIGN_OR_RETURN(
-        StandardScaler scaler,
-        StandardScaler::Fit(data_gen::RangeStates(dataset, split.train)));
+    AANET_ASSIGN_OR_RETURN(StandardScaler scaler,
+                           StandardScaler::Fit(training_states));
     trainer->scaler_ = std::move(scaler);
   }
 
@@ -249,19 +279,25 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 }
 
 const data_gen::StatePairs& Trainer::TrainPairs(int jump) {
-  return CachedPairs(split_.train, jump, train_pairs_);
+  return CachedPairs(split_.train, trajectory_split_.train, jump, train_pairs_);
 }
 
 const data_gen::StatePairs& Trainer::TestPairs(int jump) {
-  return CachedPairs(split_.test, jump, test_pairs_);
+  return CachedPairs(split_.test, trajectory_split_.train, jump, test_pairs_);
+}
+
+const data_gen::StatePairs& Trainer::HeldOutTestPairs(int jump) {
+  return CachedPairs(split_.test, trajectory_split_.held_out, jump,
+                     held_out_test_pairs_);
 }
 
 const data_gen::StatePairs& Trainer::CachedPairs(
-    data_gen::SampleRange range, int jump,
+    data_gen::SampleRange range, const std::vector<int>& trajectories, int jump,
     std::map<int, data_gen::StatePairs>& cache) {
   auto it = cache.find(jump);
   if (it == cache.end()) {
-    data_gen::StatePairs pairs = data_gen::MakePairs(*dataset_, range, jump);
+    data_gen::StatePairs pairs =
+        data_gen::MakePairs(*dataset_, range, jump, trajectories);
     pairs.inputs = scaler_.Transform(pairs.inputs);
     pairs.targets = scaler_.Transform(pairs.targets);
     it = cache.emplace(jump, std::move(pairs)).first;
@@ -280,22 +316,25 @@ void Trainer::SampleBatch(int jump) {
           : options_.batch_size;
   batch_inputs_.resize(batch, pairs.inputs.cols());
   batch_targets_.resize(batch, pairs.targets.cols());
+  batch_trajectories_.resize(batch);
   for (int i = 0; i < batch; ++i) {
     const Eigen::Index row =
         static_cast<Eigen::Index>(random_.UniformInt(available));
     batch_inputs_.row(i) = pairs.inputs.row(row);
     batch_targets_.row(i) = pairs.targets.row(row);
+    batch_trajectories_[i] = pairs.trajectories[row];
   }
 }
 
 double Trainer::Step(const Eigen::MatrixXd& inputs,
-                     const Eigen::MatrixXd& targets, int jump) {
+                     const Eigen::MatrixXd& targets,
+                     absl::Span<const int> trajectories, int jump) {
   tape_.Clear();
   ad::Var x = tape_.Constant(inputs);
   ad::Var y = tape_.Constant(targets);
   const ForwardResult forward = model_->Forward(tape_, x, jump * time_step_);
   const LossTerms loss =
-      ComputeLoss(forward, y, options_.action_variance_weight);
+      ComputeLoss(forward, y, trajectories, options_.action_variance_weight);
   const double value = loss.total.scalar();
   last_prediction_ = loss.prediction.scalar();
   last_has_actions_ = loss.action_variance.valid();
@@ -316,8 +355,9 @@ Evaluation Trainer::Evaluate(int jump) {
   tape_.Clear();
   const ForwardResult forward =
       model_->Forward(tape_, tape_.Constant(train.inputs), jump * time_step_);
-  const LossTerms loss = ComputeLoss(forward, tape_.Constant(train.targets),
-                                     options_.action_variance_weight);
+  const LossTerms loss =
+      ComputeLoss(forward, tape_.Constant(train.targets), train.trajectories,
+                  options_.action_variance_weight);
   e.train_loss = loss.total.scalar();
   e.train_prediction_loss = loss.prediction.scalar();
   e.train_action_variance =
@@ -326,6 +366,12 @@ Evaluation Trainer::Evaluate(int jump) {
     const data_gen::StatePairs& test = TestPairs(test_jump);
     e.test_losses[test_jump] = PredictionLoss(
         model_->Predict(test.inputs, test_jump * time_step_), test.targets);
+    if (!trajectory_split_.held_out.empty()) {
+      const data_gen::StatePairs& held_out = HeldOutTestPairs(test_jump);
+      e.held_out_test_losses[test_jump] = PredictionLoss(
+          model_->Predict(held_out.inputs, test_jump * time_step_),
+          held_out.targets);
+    }
   }
   if (options_.best_state == TrainingConfig::TRAIN_LOSS_AT_FIXED_JUMPS) {
     double sum = 0;
@@ -415,7 +461,8 @@ absl::Status Trainer::Run(
         SampleJump(options_.jump_schedule, static_cast<int>(step_),
                    options_.jump_ramp_steps, options_.max_jump, random_);
     SampleBatch(jump);
-    const double loss = Step(batch_inputs_, batch_targets_, jump);
+    const double loss =
+        Step(batch_inputs_, batch_targets_, batch_trajectories_, jump);
     std::string broken;
     if (!std::isfinite(loss)) {
       const std::string cause = model_->last_failure();
@@ -655,7 +702,7 @@ absl::Status Trainer::Resume() {
 
 absl::Status Trainer::AppendMetrics(const Evaluation& evaluation) {
   return AppendToFile((fs::path(run_dir_) / kMetricsFile).string(),
-                      MetricsLine(evaluation) + "\n");
+                      MetricsLine(evaluation, trajectory_split_) + "\n");
 }
 
 absl::Status Trainer::RewriteMetricsUpTo(int64_t step) {

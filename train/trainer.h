@@ -8,6 +8,12 @@
 // jump. Everything is in standardised units (scaler fitted on the training
 // split).
 //
+// Trajectories listed in training.held_out_trajectories (data_gen/splits.h,
+// TrajectorySplit) take no part in training: no batch, no scaler statistic,
+// no training loss and no best-state choice uses them. The test losses are
+// those of the training trajectories' test window; the held-out
+// trajectories' test window is logged apart (held_out_test_losses).
+//
 // The run directory holds
 //   checkpoint.h5   the latest state, with optimiser and random state, so
 //                   that a resumed run continues bit for bit
@@ -36,6 +42,7 @@
 #include "Eigen/Core"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "autodiff/adam.h"
 #include "autodiff/tape.h"
 #include "data_gen/dataset.h"
@@ -58,6 +65,9 @@ struct Evaluation {
   double train_prediction_loss = 0;   // without the regulariser
   double train_action_variance = 0;   // sum of batch variances (0 if none)
   std::map<int, double> test_losses;  // test jump -> prediction loss
+  // The same on the held-out trajectories' test window; empty when none are
+  // held out. Never used for selection.
+  std::map<int, double> held_out_test_losses;
   // The best-state criterion at this evaluation (train_loss under the
   // published rule; the mean training prediction loss over the selection
   // jumps under ours), and the best step and criterion so far.
@@ -88,6 +98,11 @@ std::string DescribeProgress(const ProgressInfo& info);
 // The legend of DescribeProgress's loss, for a banner: "loss = prediction +
 // lambda * action variance (lambda = 1)" or "loss = prediction".
 std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
+
+// The trajectories a run trains on, for banners and messages: "16
+// trajectories" when none is held out, else "14 training trajectories, 2
+// held out (3, 9)".
+std::string DescribeTrajectories(const data_gen::TrajectorySplit& split);
 
 // Whether a metrics.jsonl line is one whole JSON object: starts with '{' and
 // ends with the '}' that closes it (brackets balanced outside strings). The
@@ -166,18 +181,32 @@ class Trainer {
   const Model& model() const { return *model_; }
   Model& mutable_model() { return *model_; }
   const TrainingOptions& options() const { return options_; }
+  // The trajectories trained on and those held out (validated in Create).
+  const data_gen::TrajectorySplit& trajectory_split() const {
+    return trajectory_split_;
+  }
   const StandardScaler& scaler() const { return scaler_; }
   int64_t step() const { return step_; }
   const std::vector<Evaluation>& evaluations() const { return evaluations_; }
 
-  // The standardised training pairs at `jump` (cached).
+  // The standardised pairs at `jump` (cached) of the training trajectories'
+  // training and test windows, and of the held-out trajectories' test window
+  // (no pairs when none are held out).
   const data_gen::StatePairs& TrainPairs(int jump);
   const data_gen::StatePairs& TestPairs(int jump);
+  const data_gen::StatePairs& HeldOutTestPairs(int jump);
 
-  // One optimisation step at `jump` on the given standardised batch; returns
-  // the batch's total loss. Exposed for benchmarks.
+  // One optimisation step at `jump` on the given standardised batch, whose
+  // rows come from `trajectories` (one entry per row, as
+  // StatePairs::trajectories; empty: one trajectory); returns the batch's
+  // total loss. Exposed for benchmarks.
   double Step(const Eigen::MatrixXd& inputs, const Eigen::MatrixXd& targets,
-              int jump);
+              absl::Span<const int> trajectories, int jump);
+  // The same for a batch of one trajectory.
+  double Step(const Eigen::MatrixXd& inputs, const Eigen::MatrixXd& targets,
+              int jump) {
+    return Step(inputs, targets, {}, jump);
+  }
   // Whether the model's loss has an action-variance term (known after the
   // first Step).
   bool has_actions() const { return last_has_actions_; }
@@ -202,10 +231,11 @@ class Trainer {
   absl::Status AppendMetrics(const Evaluation& evaluation);
   absl::Status RewriteMetricsUpTo(int64_t step);
   void SampleBatch(int jump);
-  // Standardised pairs of `range` at `jump`, computed once per jump.
+  // Standardised pairs of `range` of `trajectories` at `jump`, computed once
+  // per jump.
   const data_gen::StatePairs& CachedPairs(
-      data_gen::SampleRange range, int jump,
-      std::map<int, data_gen::StatePairs>& cache);
+      data_gen::SampleRange range, const std::vector<int>& trajectories,
+      int jump, std::map<int, data_gen::StatePairs>& cache);
 
   Experiment experiment_;
   std::string config_text_;
@@ -215,6 +245,7 @@ class Trainer {
   std::optional<DirectoryLock> lock_;
   const data_gen::Dataset* dataset_ = nullptr;
   data_gen::TimeSplit split_;
+  data_gen::TrajectorySplit trajectory_split_;
   TrainingOptions options_;
   StandardScaler scaler_;
   std::unique_ptr<Model> model_;
@@ -231,7 +262,9 @@ class Trainer {
 
   std::map<int, data_gen::StatePairs> train_pairs_;
   std::map<int, data_gen::StatePairs> test_pairs_;
+  std::map<int, data_gen::StatePairs> held_out_test_pairs_;
   Eigen::MatrixXd batch_inputs_, batch_targets_;
+  std::vector<int> batch_trajectories_;
   // The terms of the last Step's loss.
   double last_prediction_ = 0, last_action_variance_ = 0;
   bool last_has_actions_ = false;

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "autodiff/ops.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
@@ -209,6 +213,190 @@ TEST_F(TrainerTest, SameSeedSameNumbers) {
   ASSERT_TRUE(b->Run(nullptr, 120).ok());
   EXPECT_EQ(a->model().parameters().Flatten(),
             b->model().parameters().Flatten());
+}
+
+// FNV-1a over the bytes of `values`, as 16 hex digits.
+std::string BitHash(const std::vector<double>& values) {
+  uint64_t h = 1469598103934665603ULL;
+  for (double value : values) {
+    unsigned char bytes[sizeof(double)];
+    std::memcpy(bytes, &value, sizeof(double));
+    for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ULL;
+  }
+  return absl::StrFormat("%016x", h);
+}
+
+// The default study is one trajectory split in time: its numbers are pinned
+// to the bit (parameters and every logged loss after 120 steps, recorded
+// before the action variance was taken per trajectory and trajectories could
+// be held out), so that neither change moved them.
+TEST_F(TrainerTest, OneTrajectoryRunIsPinnedToTheBit) {
+  ASSERT_EQ(dataset_->num_trajectories(), 1);
+  std::unique_ptr<Trainer> trainer = MakeTrainer(RunDir("pinned"));
+  ASSERT_TRUE(trainer->Run(nullptr, 120).ok());
+  const Eigen::VectorXd parameters = trainer->model().parameters().Flatten();
+  std::vector<double> values(parameters.data(),
+                             parameters.data() + parameters.size());
+  for (const Evaluation& e : trainer->evaluations()) {
+    values.insert(values.end(), {e.train_loss, e.train_prediction_loss,
+                                 e.train_action_variance, e.selection_loss});
+    for (const auto& [jump, loss] : e.test_losses) values.push_back(loss);
+  }
+  EXPECT_EQ(values.size(), 490u);
+  EXPECT_EQ(BitHash(values), "20ba84b47715c648");
+}
+
+// The default dataset with K = 3 trajectories of different amplitudes.
+data_gen::Dataset ThreeTrajectories() {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  EXPECT_TRUE(data.ok()) << data.status();
+  data->experiment.mutable_simulation()->set_num_trajectories(3);
+  data->experiment.mutable_simulation()
+      ->mutable_harmonic()
+      ->set_trajectory_sampling(UNIFORM);
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::GenerateDataset(data->experiment, data->text);
+  EXPECT_TRUE(dataset.ok()) << dataset.status();
+  return *std::move(dataset);
+}
+
+std::unique_ptr<Trainer> MakeTrainerOn(const data_gen::Dataset& dataset,
+                                       const std::string& run_dir,
+                                       const std::string& training_extra) {
+  std::string text = kConfig;
+  text.replace(text.find("seed: 3"), 7, "seed: 3 " + training_extra);
+  Experiment experiment;
+  EXPECT_TRUE(ParseTextProto(text, "test", &experiment).ok());
+  absl::StatusOr<std::unique_ptr<Trainer>> trainer =
+      Trainer::Create(experiment, text, dataset, "three.h5", run_dir);
+  EXPECT_TRUE(trainer.ok()) << trainer.status();
+  return trainer.ok() ? *std::move(trainer) : nullptr;
+}
+
+// A held-out trajectory's states reach no batch, no scaler statistic, no
+// training loss and no best-state choice: scaling it by 1e4 changes none of
+// them, to the bit; only its own logged test loss moves.
+TEST_F(TrainerTest, HeldOutTrajectoriesNeverReachTraining) {
+  const data_gen::Dataset plain = ThreeTrajectories();
+  data_gen::Dataset huge = plain;
+  huge.q[1] *= 1e4;
+  huge.p[1] *= 1e4;
+  const std::string extra = "held_out_trajectories: 1";
+  const std::string dir = RunDir("held_out");
+  std::unique_ptr<Trainer> a = MakeTrainerOn(plain, dir, extra);
+  std::unique_ptr<Trainer> b =
+      MakeTrainerOn(huge, RunDir("held_out_huge"), extra);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(a->trajectory_split().train, (std::vector<int>{0, 2}));
+  EXPECT_EQ(a->trajectory_split().held_out, (std::vector<int>{1}));
+  EXPECT_EQ(a->scaler().mean(), b->scaler().mean());
+  EXPECT_EQ(a->scaler().scale(), b->scaler().scale());
+  for (int jump : {1, 10}) {
+    const data_gen::StatePairs& pairs = a->TrainPairs(jump);
+    EXPECT_EQ(
+        std::count(pairs.trajectories.begin(), pairs.trajectories.end(), 1), 0);
+    EXPECT_EQ(pairs.inputs.rows(), 2 * (100 - jump));  // 2 trajectories
+    EXPECT_EQ(a->TestPairs(jump).trajectories.front(), 0);
+    EXPECT_EQ(a->HeldOutTestPairs(jump).trajectories,
+              std::vector<int>(500 - jump, 1));
+  }
+  ASSERT_TRUE(a->Run(nullptr, 100).ok());
+  ASSERT_TRUE(b->Run(nullptr, 100).ok());
+  EXPECT_EQ(a->model().parameters().Flatten(),
+            b->model().parameters().Flatten());
+  ASSERT_EQ(a->evaluations().size(), 2u);
+  ASSERT_EQ(b->evaluations().size(), 2u);
+  for (int i = 0; i < 2; ++i) {
+    const Evaluation& x = a->evaluations()[i];
+    const Evaluation& y = b->evaluations()[i];
+    EXPECT_EQ(x.train_loss, y.train_loss);
+    EXPECT_EQ(x.train_action_variance, y.train_action_variance);
+    EXPECT_EQ(x.selection_loss, y.selection_loss);
+    EXPECT_EQ(x.best_step, y.best_step);
+    EXPECT_EQ(x.test_losses, y.test_losses);
+    ASSERT_EQ(x.held_out_test_losses.size(), 2u);
+    EXPECT_NE(x.held_out_test_losses.at(1), y.held_out_test_losses.at(1));
+  }
+  const std::string metrics = ReadAll(dir + "/metrics.jsonl");
+  EXPECT_THAT(metrics, HasSubstr("\"train_trajectories\": 2, "
+                                 "\"held_out_trajectories\": [1], "
+                                 "\"held_out_test_loss\": {\"1\": "));
+  // Without held-out trajectories the log keeps its form.
+  const std::string all_dir = RunDir("all");
+  std::unique_ptr<Trainer> all = MakeTrainerOn(plain, all_dir, "");
+  ASSERT_TRUE(all->Run(nullptr, 50).ok());
+  EXPECT_EQ(ReadAll(all_dir + "/metrics.jsonl").find("held_out"),
+            std::string::npos);
+  EXPECT_TRUE(all->evaluations().back().held_out_test_losses.empty());
+}
+
+// The logged action variance is the mean over trajectories of each
+// trajectory's own (summed over action dimensions), recomputed here one
+// trajectory at a time, and is not the variance over all rows at once.
+TEST_F(TrainerTest, ActionVarianceIsTakenWithinEachTrajectory) {
+  const data_gen::Dataset dataset = ThreeTrajectories();
+  std::unique_ptr<Trainer> trainer =
+      MakeTrainerOn(dataset, RunDir("within"), "");
+  ASSERT_NE(trainer, nullptr);
+  ASSERT_TRUE(trainer->Run(nullptr, 50).ok());
+  const int jump = 3;
+  const Evaluation e = trainer->Evaluate(jump);
+  const data_gen::StatePairs& pairs = trainer->TrainPairs(jump);
+  auto action_variance = [&](const Eigen::MatrixXd& states) {
+    ad::Tape tape;
+    const ForwardResult forward = trainer->model().Forward(
+        tape, tape.Constant(states), jump * dataset.t[1]);
+    return ad::Sum(ad::BatchVariance(*forward.actions)).scalar();
+  };
+  double sum = 0;
+  for (int k = 0; k < 3; ++k) {
+    std::vector<Eigen::Index> rows;
+    for (size_t r = 0; r < pairs.trajectories.size(); ++r) {
+      if (pairs.trajectories[r] == k) rows.push_back(r);
+    }
+    ASSERT_EQ(rows.size(), 97u);
+    Eigen::MatrixXd states(rows.size(), pairs.inputs.cols());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      states.row(i) = pairs.inputs.row(rows[i]);
+    }
+    sum += action_variance(states);
+  }
+  EXPECT_NEAR(e.train_action_variance, sum / 3, 1e-12 * sum);
+  EXPECT_GT(std::abs(action_variance(pairs.inputs) - sum / 3), 1e-3 * sum);
+}
+
+TEST(DescribeTrajectoriesTest, NamesTheHeldOutOnesOnlyWhenThereAreAny) {
+  EXPECT_EQ(DescribeTrajectories({{0, 1, 2}, {}}), "3 trajectories");
+  EXPECT_EQ(DescribeTrajectories({{0, 2}, {1, 3}}),
+            "2 training trajectories, 2 held out (1, 3)");
+}
+
+TEST_F(TrainerTest, HeldOutTrajectoriesAreValidatedAgainstTheDataset) {
+  const data_gen::Dataset dataset = ThreeTrajectories();
+  Experiment experiment;
+  ASSERT_TRUE(ParseTextProto(kConfig, "test", &experiment).ok());
+  auto create_error = [&](std::vector<int> held_out) {
+    experiment.mutable_training()->clear_held_out_trajectories();
+    for (int k : held_out) {
+      experiment.mutable_training()->add_held_out_trajectories(k);
+    }
+    return std::string(Trainer::Create(experiment, kConfig, dataset, "d.h5",
+                                       RunDir("bad_held_out"))
+                           .status()
+                           .message());
+  };
+  EXPECT_EQ(create_error({0, 3}),
+            "training.held_out_trajectories: 3 is not a trajectory of the "
+            "dataset (it has 3, numbered 0..2)");
+  EXPECT_EQ(create_error({2, 0, 1}),
+            "training.held_out_trajectories: holds out all 3 of the "
+            "dataset's trajectories; at least one must be left for training");
+  EXPECT_EQ(create_error({1, 1}),
+            "training.held_out_trajectories: 1 is listed more than once");
+  EXPECT_EQ(create_error({0, 2}), "");
+  EXPECT_EQ(create_error({0}).empty(), true);
 }
 
 TEST_F(TrainerTest, ResumedRunMatchesUninterruptedRunBitForBit) {

@@ -150,6 +150,21 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
       options.selection_jumps.push_back(jump);
     }
   }
+  for (int k : config.held_out_trajectories()) {
+    if (k < 0) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "training.held_out_trajectories: %d is not a trajectory index "
+          "(must be >= 0)",
+          k));
+    }
+    if (std::find(options.held_out_trajectories.begin(),
+                  options.held_out_trajectories.end(),
+                  k) != options.held_out_trajectories.end()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "training.held_out_trajectories: %d is listed more than once", k));
+    }
+    options.held_out_trajectories.push_back(k);
+  }
   return options;
 }
 

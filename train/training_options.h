@@ -31,6 +31,9 @@ struct TrainingOptions {
   TrainingConfig::BestStateRule best_state =
       TrainingConfig::TRAIN_LOSS_AT_FIXED_JUMPS;
   std::vector<int> selection_jumps;  // resolved: never empty, each <= max_jump
+  // As configured: each >= 0, none repeated. Checked against the dataset's
+  // trajectories by data_gen::MakeTrajectorySplit (Trainer::Create).
+  std::vector<int> held_out_trajectories;
 };
 
 // Largest training.batch_size accepted (1000 times the published 100), so
@@ -44,6 +47,9 @@ inline constexpr int kMaxBatchSize = 100000;
 // "training.batch_size: must be set and >= 1, got 0" (or "must be <= 100000").
 // A max_jump that leaves no training pair (>= num_train_samples) is lowered to
 // num_train_samples - 1, so tiny training sets still train.
+// held_out_trajectories is checked as far as it can be without the dataset:
+// "training.held_out_trajectories: -1 is not a trajectory index (must be >=
+// 0)", "...: 3 is listed more than once".
 absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     const TrainingConfig& config, int num_samples);
 

@@ -34,6 +34,37 @@ TEST(TrainingOptionsTest, EvaluatesDenselyOnlyAfterTheRamp) {
   EXPECT_EQ(EvaluationSteps(options).back(), 1990);
 }
 
+TrainingConfig ValidConfig() {
+  TrainingConfig config;
+  config.set_num_steps(10);
+  config.set_batch_size(2);
+  config.set_learning_rate(1e-3);
+  config.set_num_train_samples(20);
+  config.set_num_test_samples(20);
+  config.set_max_jump(3);
+  config.set_action_variance_weight(1);
+  config.set_eval_every(5);
+  config.add_test_jumps(1);
+  return config;
+}
+
+TEST(TrainingOptionsTest, HeldOutTrajectoriesAreCheckedBeforeTheDataset) {
+  TrainingConfig config = ValidConfig();
+  for (int k : {7, 2}) config.add_held_out_trajectories(k);
+  absl::StatusOr<TrainingOptions> options = ResolveTrainingOptions(config, 100);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->held_out_trajectories, (std::vector<int>{7, 2}));
+
+  config.add_held_out_trajectories(7);
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.held_out_trajectories: 7 is listed more than once");
+  config = ValidConfig();
+  config.add_held_out_trajectories(-3);
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.held_out_trajectories: -3 is not a trajectory index "
+            "(must be >= 0)");
+}
+
 TEST(TrainingOptionsTest, RejectsANegativeDenseCadence) {
   TrainingConfig config;
   config.set_num_steps(10);
