@@ -164,8 +164,9 @@ std::vector<Eigen::MatrixXd> LatentOdeModel::PredictGrid(
         continue;
       }
     }
-    grid.push_back(Eigen::MatrixXd::Constant(
-        states.rows(), states.cols(), std::numeric_limits<double>::quiet_NaN()));
+    grid.push_back(
+        Eigen::MatrixXd::Constant(states.rows(), states.cols(),
+                                  std::numeric_limits<double>::quiet_NaN()));
   }
   NoteSolve(status);
   return grid;

@@ -442,9 +442,10 @@ TEST(LatentOdeTest, GridOffTheStepAgreesToTheSolverError) {
         model->PredictGrid(states, 0.35, 10);
     ASSERT_EQ(grid.size(), 10u);
     for (int j = 1; j <= 10; ++j) {
-      EXPECT_LE(
-          (grid[j - 1] - model->Predict(states, j * 0.35)).cwiseAbs().maxCoeff(),
-          1e-7)
+      EXPECT_LE((grid[j - 1] - model->Predict(states, j * 0.35))
+                    .cwiseAbs()
+                    .maxCoeff(),
+                1e-7)
           << adaptive << " jump " << j;
     }
   }
