@@ -91,9 +91,9 @@ ValidPredictionTime VptFromErrors(const Eigen::MatrixXd& errors,
   const int count = static_cast<int>(times.size());
   vpt.set_num_start_states(count);
   vpt.set_num_failed(num_failed);
-  vpt.set_fraction_censored(count == 0 ? std::numeric_limits<double>::quiet_NaN()
-                                       : static_cast<double>(num_censored) /
-                                             count);
+  vpt.set_fraction_censored(count == 0
+                                ? std::numeric_limits<double>::quiet_NaN()
+                                : static_cast<double>(num_censored) / count);
   if (count == 0) {
     vpt.set_median_time(std::numeric_limits<double>::quiet_NaN());
   } else {
@@ -109,8 +109,8 @@ std::vector<int> VptStartRows(int num_states) {
   const int count = std::min(num_states, kMaxVptStartStates);
   std::vector<int> rows;
   for (int i = 0; i < count; ++i) {
-    rows.push_back(static_cast<int>(static_cast<int64_t>(i) * num_states /
-                                    count));
+    rows.push_back(
+        static_cast<int>(static_cast<int64_t>(i) * num_states / count));
   }
   return rows;
 }
@@ -129,8 +129,8 @@ absl::StatusOr<ValidPredictionTime> MeasureVpt(
       max_jump, Eigen::MatrixXd(num_states, start_states.cols()));
   std::string failure;
   if (num_states > 0) {
-    PredictGridRows(predictor, start_states, time_step, max_jump, 0,
-                    num_states, &grid, &failure);
+    PredictGridRows(predictor, start_states, time_step, max_jump, 0, num_states,
+                    &grid, &failure);
   }
   Eigen::MatrixXd errors(num_states, max_jump);
   for (int j = 1; j <= max_jump; ++j) {

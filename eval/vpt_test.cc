@@ -76,10 +76,10 @@ TEST(VptFromErrorsTest, AFailedPredictionEndsAtTheLastFiniteDt) {
   EXPECT_THAT(crossed.times(), ElementsAre(1.0));
   EXPECT_EQ(crossed.num_failed(), 0);
   // An infinite error is a failed prediction too.
-  EXPECT_EQ(VptFromErrors(Row({std::numeric_limits<double>::infinity()}), 1.0,
-                          0.025)
-                .num_failed(),
-            1);
+  EXPECT_EQ(
+      VptFromErrors(Row({std::numeric_limits<double>::infinity()}), 1.0, 0.025)
+          .num_failed(),
+      1);
 }
 
 TEST(VptFromErrorsTest, MedianOverStartStates) {
@@ -98,8 +98,8 @@ TEST(VptFromErrorsTest, MedianOverStartStates) {
   vpt = VptFromErrors(errors.topRows(3), 1.0, 0.025);
   EXPECT_EQ(vpt.median_time(), 1.0);
   // None: NaN.
-  EXPECT_TRUE(
-      std::isnan(VptFromErrors(Eigen::MatrixXd(0, 3), 1.0, 0.025).median_time()));
+  EXPECT_TRUE(std::isnan(
+      VptFromErrors(Eigen::MatrixXd(0, 3), 1.0, 0.025).median_time()));
 }
 
 TEST(VptTest, NormalisedErrorStandardisesEachCoordinate) {
@@ -237,8 +237,9 @@ TEST(VptTest, MeasureVptFollowsTheRuleOnPerJumpPredictions) {
   EXPECT_EQ(vpt->num_failed(), 0);
   EXPECT_EQ(vpt->max_time(), 20.0);
 
-  EXPECT_THAT(MeasureVpt(*predictor, dataset, start, sigma, 0).status().message(),
-              HasSubstr("vpt_max_jump: must be >= 1, got 0"));
+  EXPECT_THAT(
+      MeasureVpt(*predictor, dataset, start, sigma, 0).status().message(),
+      HasSubstr("vpt_max_jump: must be >= 1, got 0"));
 }
 
 // A failing solve: with max_steps below one jump's 5 steps every state's
@@ -259,8 +260,8 @@ TEST(VptTest, FailedSolvesAreRecorded) {
   ASSERT_TRUE(predictor.ok()) << predictor.status();
   const Eigen::MatrixXd start =
       data_gen::RangeStates(dataset, data_gen::SampleRange{150, 3});
-  absl::StatusOr<ValidPredictionTime> vpt = MeasureVpt(
-      *predictor, dataset, start, Eigen::RowVectorXd::Ones(4), 10);
+  absl::StatusOr<ValidPredictionTime> vpt =
+      MeasureVpt(*predictor, dataset, start, Eigen::RowVectorXd::Ones(4), 10);
   ASSERT_TRUE(vpt.ok()) << vpt.status();
   EXPECT_EQ(vpt->num_failed(), 6);
   EXPECT_THAT(vpt->failed(), ::testing::Each(true));
