@@ -28,8 +28,8 @@ absl::StatusOr<TrajectorySplit> SplitTrajectories(
     int num_trajectories);
 
 // `dataset` with only the given trajectories (q, p, energy rows and the
-// per-trajectory parameters), in that order; t, the system and the config text as they are. Indices must be
-// valid (SplitTrajectories).
+// per-trajectory parameters), in that order; t, the system and the config text
+// as they are. Indices must be valid (SplitTrajectories).
 data_gen::Dataset SelectTrajectories(const data_gen::Dataset& dataset,
                                      const std::vector<int>& trajectories);
 

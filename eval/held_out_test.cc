@@ -16,8 +16,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 google::protobuf::RepeatedField<int32_t> List(std::vector<int> values) {
-  return google::protobuf::RepeatedField<int32_t>(values.begin(),
-                                                  values.end());
+  return google::protobuf::RepeatedField<int32_t>(values.begin(), values.end());
 }
 
 TEST(HeldOutTest, SplitsTrainedFromHeldOut) {
@@ -37,8 +36,9 @@ TEST(HeldOutTest, ErrorsNameTheEntry) {
                         "trajectory of the dataset (0..3)"));
   EXPECT_THAT(SplitTrajectories(List({-1}), 4).status().message(),
               HasSubstr("[0]: -1 is not a trajectory"));
-  EXPECT_THAT(SplitTrajectories(List({2, 0, 2}), 4).status().message(),
-              HasSubstr("training.held_out_trajectories[2]: 2 is listed twice"));
+  EXPECT_THAT(
+      SplitTrajectories(List({2, 0, 2}), 4).status().message(),
+      HasSubstr("training.held_out_trajectories[2]: 2 is listed twice"));
   EXPECT_THAT(SplitTrajectories(List({1, 0}), 2).status().message(),
               HasSubstr("holds out all 2 trajectories"));
 }
