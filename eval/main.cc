@@ -179,9 +179,9 @@ absl::Status Run() {
     const bool median_censored = vpt.median_time() >= vpt.max_time();
     std::cout << absl::StrFormat(
         "valid prediction time%s (error > %g): median %s%g over %d start "
-        "states, %.0f%% censored (> %g), %d failed%s\n",
+        "states, a fraction %.2f censored (> %g), %d failed%s\n",
         what, vpt.threshold(), median_censored ? "> " : "", vpt.median_time(),
-        vpt.num_start_states(), 100 * vpt.fraction_censored(), vpt.max_time(),
+        vpt.num_start_states(), vpt.fraction_censored(), vpt.max_time(),
         vpt.num_failed(),
         vpt.failure().empty() ? "" : absl::StrCat(" (", vpt.failure(), ")"));
   };

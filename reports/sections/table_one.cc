@@ -244,8 +244,8 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows) {
 }
 
 Table VptMarkdown(const std::vector<TableOneRow>& rows) {
-  Table table{{"model", "reference point", "seeds", "median VPT", "censored",
-               "failed solves", "J·Δt"},
+  Table table{{"model", "reference point", "seeds", "median VPT",
+               "censored fraction", "failed solves", "J·Δt"},
               {}};
   for (const TableOneRow& row : rows) {
     if (row.vpt_seeds == 0) continue;
@@ -255,7 +255,7 @@ Table VptMarkdown(const std::vector<TableOneRow>& rows) {
                                    : MeanPm(row.vpt_median);
     table.rows.push_back(
         {row.cell->model, CellPoint(*row.cell), absl::StrCat(row.vpt_seeds),
-         median, absl::StrFormat("%.0f%%", 100 * row.vpt_censored.mean),
+         median, absl::StrFormat("%.2f", row.vpt_censored.mean),
          absl::StrFormat("%d of %d", row.vpt_failed, row.vpt_start_states),
          Num(row.vpt_max_time)});
   }
@@ -431,8 +431,8 @@ absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
         "last Δt before the normalised error mean((prediction − truth)²) / "
         "mean(truth²), each coordinate in units of its test-split σ, first "
         "exceeds 0.025, the truth in closed form; the median over start "
-        "states, mean ± std over seeds. Censored: start states still valid "
-        "at J·Δt (a median of \"> J·Δt\" is censored too). Longer is "
+        "states, mean ± std over seeds. Censored fraction: start states still "
+        "valid at J·Δt (a median of \"> J·Δt\" is censored too). Longer is "
         "better.\n\n"));
     section.blocks.push_back(TableBlock(vpt));
   }

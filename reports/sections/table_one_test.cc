@@ -213,7 +213,7 @@ TEST(TableOneTest, ValidPredictionTimeTable) {
   const Table table = VptMarkdown(rows);
   ASSERT_EQ(table.rows.size(), 2u);
   EXPECT_EQ(CellAt(table, table.rows[0], "median VPT"), "> 1000");
-  EXPECT_EQ(CellAt(table, table.rows[0], "censored"), "80%");
+  EXPECT_EQ(CellAt(table, table.rows[0], "censored fraction"), "0.80");
   EXPECT_EQ(CellAt(table, table.rows[1], "failed solves"), "2 of 100");
   EXPECT_EQ(CellAt(VptCsv(rows), VptCsv(rows).rows[1], "vpt_median_mean"),
             "15");
