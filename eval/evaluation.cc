@@ -16,6 +16,8 @@
 #include "absl/strings/str_format.h"
 #include "data_gen/splits.h"
 #include "eval/frequencies.h"
+#include "eval/held_out.h"
+#include "eval/vpt.h"
 #include "fileio/text_file.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -330,14 +332,22 @@ absl::Status ValidateEvaluationOptions(const EvaluationOptions& options) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "timing_batch_size: must be >= 1, got %d", options.timing_batch_size));
   }
+  if (options.vpt_max_jump < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "vpt_max_jump: must be >= 0 (0: no valid prediction time), got %d",
+        options.vpt_max_jump));
+  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<EvaluationReport> EvaluateModel(
+namespace {
+
+// EvaluateModel on every trajectory of `dataset` (all of them, or the
+// trained or the held-out ones), without the valid prediction time.
+absl::StatusOr<EvaluationReport> EvaluateTrajectories(
     const Predictor& predictor, const data_gen::Dataset& dataset,
     const EvaluationOptions& options) {
   const Clock::time_point begin = Clock::now();
-  AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
   const int n = dataset.num_particles();
   if (n != predictor.num_particles()) {
     return absl::InvalidArgumentError(
@@ -504,6 +514,87 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     }
   } else if (!absl::IsFailedPrecondition(inspected.status())) {
     return inspected.status();
+  }
+  report.set_wall_seconds(Seconds(Clock::now() - begin));
+  return report;
+}
+
+// The VPT from evenly spaced states (VptStartRows) of the test split of
+// `dataset`'s trajectories; sigma: the test split of every trajectory.
+absl::StatusOr<ValidPredictionTime> TestSplitVpt(
+    const Predictor& predictor, const data_gen::Dataset& dataset, int num_test,
+    const Eigen::RowVectorXd& sigma, int max_jump) {
+  const Eigen::MatrixXd test_states = data_gen::RangeStates(
+      dataset, {dataset.num_samples() - num_test, num_test});
+  const std::vector<int> rows =
+      VptStartRows(static_cast<int>(test_states.rows()));
+  Eigen::MatrixXd start(static_cast<Eigen::Index>(rows.size()),
+                        test_states.cols());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    start.row(static_cast<Eigen::Index>(i)) = test_states.row(rows[i]);
+  }
+  AANET_ASSIGN_OR_RETURN(
+      ValidPredictionTime vpt,
+      MeasureVpt(predictor, dataset, start, sigma, max_jump));
+  for (int row : rows) vpt.add_start_rows(row);
+  return vpt;
+}
+
+}  // namespace
+
+absl::StatusOr<EvaluationReport> EvaluateModel(
+    const Predictor& predictor, const data_gen::Dataset& dataset,
+    const EvaluationOptions& options) {
+  const Clock::time_point begin = Clock::now();
+  AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
+  AANET_ASSIGN_OR_RETURN(
+      const TrajectorySplit split,
+      SplitTrajectories(
+          predictor.experiment().training().held_out_trajectories(),
+          dataset.num_trajectories()));
+  const bool held_out = !split.held_out.empty();
+  // Without held-out trajectories the one evaluation is today's, on the
+  // dataset itself, so its numbers are unchanged to the bit.
+  absl::StatusOr<EvaluationReport> evaluated =
+      held_out
+          ? EvaluateTrajectories(
+                predictor, SelectTrajectories(dataset, split.trained), options)
+          : EvaluateTrajectories(predictor, dataset, options);
+  AANET_RETURN_IF_ERROR(evaluated.status());
+  EvaluationReport& report = *evaluated;
+  report.set_num_trajectories(dataset.num_trajectories());
+  const int num_test = report.num_test_samples();
+  // One unit for the VPT of both blocks: the test split of every trajectory.
+  AANET_ASSIGN_OR_RETURN(
+      const StandardScaler all_test,
+      StandardScaler::Fit(data_gen::RangeStates(
+          dataset, {dataset.num_samples() - num_test, num_test})));
+  if (options.vpt_max_jump > 0) {
+    AANET_ASSIGN_OR_RETURN(
+        *report.mutable_vpt(),
+        TestSplitVpt(
+            predictor,
+            held_out ? SelectTrajectories(dataset, split.trained) : dataset,
+            num_test, all_test.scale(), options.vpt_max_jump));
+  }
+  if (held_out) {
+    const data_gen::Dataset held = SelectTrajectories(dataset, split.held_out);
+    EvaluationOptions held_options = options;
+    held_options.measure_timing = false;  // timings do not depend on data
+    AANET_ASSIGN_OR_RETURN(const EvaluationReport held_report,
+                           EvaluateTrajectories(predictor, held, held_options));
+    HeldOutEvaluation* out = report.mutable_held_out();
+    for (int k : split.held_out) {
+      report.add_held_out_trajectories(k);
+      out->add_trajectories(k);
+    }
+    *out->mutable_jumps() = held_report.jumps();
+    if (options.vpt_max_jump > 0) {
+      AANET_ASSIGN_OR_RETURN(
+          *out->mutable_vpt(),
+          TestSplitVpt(predictor, held, num_test, all_test.scale(),
+                       options.vpt_max_jump));
+    }
   }
   report.set_wall_seconds(Seconds(Clock::now() - begin));
   return report;

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "data_gen/dataset.h"
+#include "eval/vpt.h"
 #include "models/predictor.h"
 #include "proto/evaluation.pb.h"
 
@@ -72,6 +73,9 @@ struct EvaluationOptions {
   // > 0: batch timings only for jumps up to this one (batch stays unset
   // beyond it).
   int batch_timing_max_jump = 0;
+  // The valid prediction time (eval/vpt.h) at jumps 1..vpt_max_jump; 0
+  // leaves EvaluationReport::vpt unset.
+  int vpt_max_jump = kDefaultVptMaxJump;
   // EvaluateCheckpoint: evaluate on a dataset other than the one the model
   // was trained on (a transfer study) instead of refusing.
   bool allow_other_dataset = false;

@@ -14,7 +14,10 @@
 #include "absl/status/status.h"
 #include "data_gen/dataset.h"
 #include "data_gen/splits.h"
+#include "eval/held_out.h"
+#include "eval/vpt.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
@@ -787,6 +790,10 @@ TEST_F(EvaluationTest, RejectsInvalidOptions) {
   EXPECT_TRUE(absl::IsInvalidArgument(report.status()));
   EXPECT_THAT(std::string(report.status().message()),
               HasSubstr("timing_repetitions"));
+  options = EvaluationOptions();
+  options.vpt_max_jump = -1;
+  EXPECT_THAT(std::string(ValidateEvaluationOptions(options).message()),
+              HasSubstr("vpt_max_jump: must be >= 0"));
 }
 
 TEST_F(EvaluationTest, RejectsADatasetOfAnotherParticleCount) {
@@ -870,6 +877,154 @@ TEST_F(EvaluationTest, EvaluateCheckpointChecksTheTrainingDataset) {
   const std::string warning = ::testing::internal::GetCapturedStderr();
   EXPECT_THAT(warning, HasSubstr("does not record its training dataset"));
   EXPECT_EQ(std::count(warning.begin(), warning.end(), '\n'), 1);
+}
+
+TEST_F(EvaluationTest, MeasuresTheValidPredictionTime) {
+  // SmallOptions leave vpt_max_jump at its default.
+  ASSERT_TRUE(report_->has_vpt());
+  const ValidPredictionTime& vpt = report_->vpt();
+  EXPECT_EQ(vpt.max_jump(), kDefaultVptMaxJump);
+  EXPECT_DOUBLE_EQ(vpt.max_time(), kDefaultVptMaxJump * 1.0);
+  EXPECT_EQ(vpt.threshold(), kVptThreshold);
+  EXPECT_EQ(vpt.num_start_states(), 50);
+  ASSERT_EQ(vpt.start_rows_size(), 50);
+  EXPECT_EQ(vpt.start_rows(1), kNumTest / 50);
+  EXPECT_EQ(vpt.times_size(), 50);
+  EXPECT_FALSE(report_->has_held_out());
+  EXPECT_EQ(report_->held_out_trajectories_size(), 0);
+
+  // The same states through MeasureVpt, sigma from the test split.
+  Eigen::MatrixXd start(50, 4);
+  for (int i = 0; i < 50; ++i) {
+    start.row(i) = States(1000 - kNumTest + vpt.start_rows(i), 1);
+  }
+  absl::StatusOr<StandardScaler> test_scaler =
+      StandardScaler::Fit(States(1000 - kNumTest, kNumTest));
+  ASSERT_TRUE(test_scaler.ok());
+  absl::StatusOr<ValidPredictionTime> direct = MeasureVpt(
+      *predictor_, *dataset_, start, test_scaler->scale(), kDefaultVptMaxJump);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  EXPECT_THAT(vpt.times(), ::testing::ElementsAreArray(direct->times()));
+  EXPECT_EQ(vpt.median_time(), direct->median_time());
+
+  // vpt_max_jump 0: no VPT, and every other number as with it.
+  EvaluationOptions options = SmallOptions();
+  options.measure_timing = false;
+  absl::StatusOr<EvaluationReport> with =
+      EvaluateModel(*predictor_, *dataset_, options);
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> without =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(with.ok() && without.ok());
+  EXPECT_FALSE(without->has_vpt());
+  with->clear_vpt();
+  with->clear_wall_seconds();
+  without->clear_wall_seconds();
+  EXPECT_TRUE(MessageDifferencer::Equals(*with, *without));
+}
+
+// Trajectory 1 of three held out: the main metrics are those of an
+// evaluation of trajectories 0 and 2 alone, the held_out block those of
+// trajectory 1 alone; the VPT of both blocks takes sigma from all three.
+TEST(HeldOutEvaluationTest, HeldOutTrajectoriesAreEvaluatedApart) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok()) << data.status();
+  Experiment simulation = data->experiment;
+  simulation.mutable_simulation()->set_num_trajectories(3);
+  simulation.mutable_simulation()->mutable_harmonic()->set_trajectory_sampling(
+      UNIFORM);
+  std::string simulation_text;
+  google::protobuf::TextFormat::PrintToString(simulation, &simulation_text);
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::GenerateDataset(simulation, simulation_text);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  absl::StatusOr<StandardScaler> scaler = StandardScaler::Fit(
+      data_gen::RangeStates(*dataset, data_gen::SampleRange{0, 100}));
+  ASSERT_TRUE(scaler.ok());
+
+  std::string held_config = kConfig;
+  held_config.replace(held_config.find("seed: 0"), 7,
+                      "seed: 0 held_out_trajectories: [ 1 ]");
+  auto load = [&](const std::string& config, const std::string& name) {
+    absl::StatusOr<Checkpoint> checkpoint = aanet::testing::RandomCheckpoint(
+        config, scaler->mean(), scaler->scale(), 0.3, 11);
+    EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+    const std::string path = TempPath(name);
+    EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+    absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+    EXPECT_TRUE(predictor.ok()) << predictor.status();
+    return *std::move(predictor);
+  };
+  const Predictor held = load(held_config, "held/best.h5");
+  const Predictor plain = load(kConfig, "plain/best.h5");
+
+  EvaluationOptions options;
+  options.jumps = {1, 5};
+  options.measure_timing = false;
+  options.vpt_max_jump = 30;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(held, *dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  absl::StatusOr<EvaluationReport> trained =
+      EvaluateModel(plain, SelectTrajectories(*dataset, {0, 2}), options);
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> apart =
+      EvaluateModel(plain, SelectTrajectories(*dataset, {1}), options);
+  ASSERT_TRUE(apart.ok()) << apart.status();
+
+  EXPECT_THAT(report->held_out_trajectories(), ElementsAre(1));
+  EXPECT_EQ(report->num_trajectories(), 3);
+  ASSERT_EQ(report->jumps_size(), 2);
+  ASSERT_TRUE(report->has_held_out());
+  ASSERT_EQ(report->held_out().jumps_size(), 2);
+  EXPECT_THAT(report->held_out().trajectories(), ElementsAre(1));
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(report->jumps(i).num_pairs(),
+              2 * (kNumTest - report->jumps(i).jump()));
+    EXPECT_EQ(report->jumps(i).prediction_loss(),
+              trained->jumps(i).prediction_loss());
+    EXPECT_EQ(report->jumps(i).prediction_loss_test_scaled(),
+              trained->jumps(i).prediction_loss_test_scaled());
+    const JumpMetrics& held_jump = report->held_out().jumps(i);
+    EXPECT_EQ(held_jump.num_pairs(), kNumTest - held_jump.jump());
+    EXPECT_EQ(held_jump.prediction_loss(), apart->jumps(i).prediction_loss());
+    EXPECT_FALSE(held_jump.has_single_state());
+    // A random model: the two blocks differ.
+    EXPECT_NE(held_jump.prediction_loss(), report->jumps(i).prediction_loss());
+  }
+  // Angular velocities of the trained trajectories' test states only.
+  EXPECT_EQ(report->angular_velocities_size(),
+            2 * kNumTest * report->num_latent_pairs());
+
+  // Both VPT blocks: 50 states each, sigma from every trajectory's test
+  // split.
+  absl::StatusOr<StandardScaler> all_test = StandardScaler::Fit(
+      data_gen::RangeStates(*dataset, data_gen::SampleRange{500, 500}));
+  ASSERT_TRUE(all_test.ok());
+  const data_gen::Dataset held_data = SelectTrajectories(*dataset, {1});
+  const Eigen::MatrixXd held_test =
+      data_gen::RangeStates(held_data, data_gen::SampleRange{500, 500});
+  Eigen::MatrixXd start(50, 4);
+  for (int i = 0; i < 50; ++i) start.row(i) = held_test.row(10 * i);
+  absl::StatusOr<ValidPredictionTime> direct =
+      MeasureVpt(plain, held_data, start, all_test->scale(), 30);
+  ASSERT_TRUE(direct.ok()) << direct.status();
+  ASSERT_TRUE(report->held_out().has_vpt());
+  EXPECT_THAT(report->held_out().vpt().times(),
+              ::testing::ElementsAreArray(direct->times()));
+  EXPECT_EQ(report->vpt().num_start_states(), 50);
+  EXPECT_EQ(report->vpt().start_rows(1), 20);  // of 1,000 trained test states
+
+  // A list the dataset cannot satisfy: one line naming the entry.
+  std::string bad_config = kConfig;
+  bad_config.replace(bad_config.find("seed: 0"), 7,
+                     "seed: 0 held_out_trajectories: [ 3 ]");
+  const Predictor bad = load(bad_config, "bad/best.h5");
+  EXPECT_THAT(EvaluateModel(bad, *dataset, options).status().message(),
+              HasSubstr("training.held_out_trajectories[0]: 3 is not a "
+                        "trajectory of the dataset (0..2)"));
 }
 
 }  // namespace

@@ -44,6 +44,8 @@ ABSL_FLAG(bool, allow_other_dataset, false,
           "trained on (a transfer study) instead of refusing");
 ABSL_FLAG(int, timing_repetitions, 30,
           "measured prediction calls per timing (0: no timing)");
+ABSL_FLAG(int, vpt_max_jump, aanet::eval::kDefaultVptMaxJump,
+          "valid prediction time over jumps 1..N (0: not measured)");
 ABSL_FLAG(double, max_timing_seconds, 3600,
           "refuse timings estimated to take longer than this, from one call "
           "at the largest jump (0: no limit)");
@@ -100,6 +102,7 @@ absl::Status Run() {
         absl::StrFormat("--max_timing_seconds: must be >= 0, got %g",
                         options.max_timing_seconds));
   }
+  options.vpt_max_jump = absl::GetFlag(FLAGS_vpt_max_jump);
   if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--", valid.message()));
   }
@@ -170,6 +173,29 @@ absl::Status Run() {
           "  pair %d: learned %.5f +- %.5f, true %.5f, relative error %.4g\n",
           m.latent_index(), m.learned_mean(), m.learned_std(),
           m.true_frequency(), m.relative_error());
+    }
+  }
+  auto print_vpt = [](const ValidPredictionTime& vpt, const char* what) {
+    const bool median_censored = vpt.median_time() >= vpt.max_time();
+    std::cout << absl::StrFormat(
+        "valid prediction time%s (error > %g): median %s%g over %d start "
+        "states, a fraction %.2f censored (> %g), %d failed%s\n",
+        what, vpt.threshold(), median_censored ? "> " : "", vpt.median_time(),
+        vpt.num_start_states(), vpt.fraction_censored(), vpt.max_time(),
+        vpt.num_failed(),
+        vpt.failure().empty() ? "" : absl::StrCat(" (", vpt.failure(), ")"));
+  };
+  if (report.has_vpt()) print_vpt(report.vpt(), "");
+  if (report.has_held_out()) {
+    std::cout << absl::StrFormat(
+        "held-out trajectories %s (the metrics above are over the others):\n",
+        absl::StrJoin(report.held_out_trajectories(), ", "));
+    for (const JumpMetrics& m : report.held_out().jumps()) {
+      std::cout << absl::StrFormat("  jump %d: prediction_loss %.4e\n",
+                                   m.jump(), m.prediction_loss());
+    }
+    if (report.held_out().has_vpt()) {
+      print_vpt(report.held_out().vpt(), " of the held-out trajectories");
     }
   }
   std::cout << "wrote " << out_path << "\n";

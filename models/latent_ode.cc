@@ -1,5 +1,6 @@
 #include "models/latent_ode.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <utility>
@@ -142,6 +143,33 @@ Eigen::MatrixXd LatentOdeModel::Predict(const Eigen::MatrixXd& states,
                                      std::numeric_limits<double>::quiet_NaN());
   }
   return encoder_->DecodeValues(*evolved);
+}
+
+std::vector<Eigen::MatrixXd> LatentOdeModel::PredictGrid(
+    const Eigen::MatrixXd& states, double dt, int num_jumps) const {
+  std::vector<Eigen::MatrixXd> grid;
+  grid.reserve(std::max(num_jumps, 0));
+  Eigen::MatrixXd latents = encoder_->EncodeValues(states);
+  absl::Status status = absl::OkStatus();
+  for (int j = 1; j <= num_jumps; ++j) {
+    if (status.ok()) {
+      absl::StatusOr<Eigen::MatrixXd> evolved =
+          constant_step_solve_ != nullptr
+              ? constant_step_solve_->Solve(latents, dt)
+              : SolveLatent(latents, dt);
+      status = evolved.status();
+      if (status.ok()) {
+        latents = *std::move(evolved);
+        grid.push_back(encoder_->DecodeValues(latents));
+        continue;
+      }
+    }
+    grid.push_back(
+        Eigen::MatrixXd::Constant(states.rows(), states.cols(),
+                                  std::numeric_limits<double>::quiet_NaN()));
+  }
+  NoteSolve(status);
+  return grid;
 }
 
 }  // namespace aanet

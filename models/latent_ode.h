@@ -21,6 +21,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "Eigen/Core"
 #include "absl/status/status.h"
@@ -58,6 +59,20 @@ class LatentOdeModel : public Model {
                         double dt) const override;
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
                           double dt) const override;
+  // One integration through the grid: the latents are encoded once, solved
+  // over [0, dt], then on from each grid state over the next dt, and decoded
+  // at every grid point, so the cost is that of one solve to num_jumps * dt.
+  // The latent field is autonomous, so with constant steps that divide dt
+  // the steps are those of Predict(states, j * dt) (step sizes equal to
+  // rounding: the states agree to ~1e-12 in float64, models/README.md); with
+  // a step that does not divide dt each segment's last step is shortened to
+  // land on the grid point, and adaptive steps restart their control at each
+  // grid point, so the states differ from per-jump predictions by the
+  // solver's own error. A failed solve leaves that grid point and every
+  // later one NaN (last_failure() says why).
+  std::vector<Eigen::MatrixXd> PredictGrid(const Eigen::MatrixXd& states,
+                                           double dt,
+                                           int num_jumps) const override;
 
   // The latent vector field F [B, 2n] -> [B, 2n] (autonomous).
   virtual ad::Var Field(ad::Tape& tape, ad::Var latents) const = 0;

@@ -1,6 +1,8 @@
 #include "models/latent_ode.h"
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "autodiff/gradient_check.h"
 #include "autodiff/ops.h"
@@ -400,6 +402,84 @@ TEST(LatentOdeTest, FailedSolveGivesNaN) {
                   .all());
   EXPECT_NE((*model)->last_failure().find("max_steps"), std::string::npos)
       << (*model)->last_failure();
+}
+
+// The grid of one solve (PredictGrid) against one Predict per jump: with
+// constant steps that divide dt the steps are the same up to the rounding of
+// their sizes.
+TEST(LatentOdeTest, GridOfOneSolveEqualsPerJumpPredictions) {
+  for (Kind kind : {Kind::kNeuralOde, Kind::kHamiltonian}) {
+    Random random(8);
+    std::unique_ptr<LatentOdeModel> model =
+        MakeModel(kind, /*adaptive=*/false, random);
+    const Eigen::MatrixXd states = RandomMatrix(3, 4, 1.0, random);
+    for (double dt : {0.1, 0.5, 1.0}) {
+      const std::vector<Eigen::MatrixXd> grid =
+          model->PredictGrid(states, dt, 30);
+      ASSERT_EQ(grid.size(), 30u);
+      for (int j = 1; j <= 30; ++j) {
+        const Eigen::MatrixXd single = model->Predict(states, j * dt);
+        ASSERT_TRUE(single.allFinite());
+        EXPECT_LE((grid[j - 1] - single).cwiseAbs().maxCoeff(),
+                  1e-12 * std::max(1.0, single.cwiseAbs().maxCoeff()))
+            << model->kind() << " dt " << dt << " jump " << j;
+      }
+    }
+    EXPECT_TRUE(model->PredictGrid(states, 0.5, 0).empty());
+  }
+}
+
+// A grid not aligned with the step (0.35 = 3 steps of 0.1 and one of 0.05
+// per segment) or adaptive steps that restart at each grid point: other
+// steps than the per-jump solves, so agreement to the solver's error only.
+TEST(LatentOdeTest, GridOffTheStepAgreesToTheSolverError) {
+  for (bool adaptive : {false, true}) {
+    Random random(9);
+    std::unique_ptr<LatentOdeModel> model =
+        MakeModel(Kind::kNeuralOde, adaptive, random);
+    const Eigen::MatrixXd states = RandomMatrix(3, 4, 1.0, random);
+    const std::vector<Eigen::MatrixXd> grid =
+        model->PredictGrid(states, 0.35, 10);
+    ASSERT_EQ(grid.size(), 10u);
+    for (int j = 1; j <= 10; ++j) {
+      EXPECT_LE((grid[j - 1] - model->Predict(states, j * 0.35))
+                    .cwiseAbs()
+                    .maxCoeff(),
+                1e-7)
+          << adaptive << " jump " << j;
+    }
+  }
+}
+
+// A failed solve leaves its grid point and every later one NaN, and says
+// why; the cap on steps applies to each segment.
+TEST(LatentOdeTest, FailedGridSolveGivesNaN) {
+  NeuralOdeConfig config;
+  *config.mutable_encoder() = SmallMlpEncoder();
+  config.mutable_derivative_net()->set_activation("tanh");
+  config.mutable_solver()->set_mode(OdeSolverConfig::CONSTANT);
+  config.mutable_solver()->set_step(0.1);
+  // Each segment's solve may take 25 steps: dt 3 (30 steps) fails, dt 2
+  // (20 steps) does not, however many segments follow.
+  config.mutable_solver()->set_max_steps(25);
+  Random random(5);
+  auto model = NeuralOde::Create(config, "m", ModelContext{2, {}}, random);
+  ASSERT_TRUE(model.ok()) << model.status();
+  const Eigen::MatrixXd states = RandomMatrix(2, 4, 1.0, random);
+  const std::vector<Eigen::MatrixXd> grid =
+      (*model)->PredictGrid(states, 3.0, 3);
+  ASSERT_EQ(grid.size(), 3u);
+  for (const Eigen::MatrixXd& predicted : grid) {
+    EXPECT_TRUE(predicted.array().isNaN().all());
+  }
+  EXPECT_NE((*model)->last_failure().find("max_steps"), std::string::npos)
+      << (*model)->last_failure();
+  const std::vector<Eigen::MatrixXd> fine =
+      (*model)->PredictGrid(states, 2.0, 3);
+  for (const Eigen::MatrixXd& predicted : fine) {
+    EXPECT_TRUE(predicted.allFinite());
+  }
+  EXPECT_EQ((*model)->last_failure(), "");
 }
 
 TEST(LatentOdeTest, SolverConfigErrorsNameTheField) {

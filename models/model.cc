@@ -1,5 +1,6 @@
 #include "models/model.h"
 
+#include <algorithm>
 #include <new>
 #include <vector>
 
@@ -14,6 +15,16 @@
 #include "status/status_macros.h"
 
 namespace aanet {
+
+std::vector<Eigen::MatrixXd> Model::PredictGrid(const Eigen::MatrixXd& states,
+                                                double dt,
+                                                int num_jumps) const {
+  std::vector<Eigen::MatrixXd> grid;
+  grid.reserve(std::max(num_jumps, 0));
+  for (int j = 1; j <= num_jumps; ++j) grid.push_back(Predict(states, j * dt));
+  return grid;
+}
+
 namespace {
 
 template <typename Concrete>

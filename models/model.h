@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
@@ -43,6 +44,14 @@ class Model {
   // scratch buffers, but share parameters with training).
   virtual Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
                                   double dt) const = 0;
+
+  // Predictions of `states` [B, 2n] at dt, 2 dt, ..., num_jumps * dt
+  // (num_jumps >= 0 entries, each [B, 2n]), for error-against-time curves
+  // (eval/vpt.h). By default one Predict per jump, which is what the direct
+  // models (the Action-Angle and Euler Update Networks) compute anyway; the
+  // integrating models override it with one solve through the grid.
+  virtual std::vector<Eigen::MatrixXd> PredictGrid(
+      const Eigen::MatrixXd& states, double dt, int num_jumps) const;
 
   // Why the last Forward or Predict produced non-finite states, if the model
   // knows (e.g. "the latent ODE solve failed: ..."); empty otherwise.

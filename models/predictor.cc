@@ -58,6 +58,16 @@ Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
       model_->Predict(scaler_.Transform(states), dt));
 }
 
+std::vector<Eigen::MatrixXd> Predictor::PredictGrid(
+    const Eigen::MatrixXd& states, double dt, int num_jumps) const {
+  std::vector<Eigen::MatrixXd> grid =
+      model_->PredictGrid(scaler_.Transform(states), dt, num_jumps);
+  for (Eigen::MatrixXd& predicted : grid) {
+    predicted = scaler_.InverseTransform(predicted);
+  }
+  return grid;
+}
+
 absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states) const {
   return CheckStates(states, num_particles());
 }

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
@@ -59,6 +60,12 @@ class Predictor {
 
   // `states` [B, 2n] advanced by dt (in the dataset's time units).
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states, double dt) const;
+
+  // `states` [B, 2n] at dt, 2 dt, ..., num_jumps * dt: Model::PredictGrid
+  // (for the Neural ODE and the HNN one solve through the grid), in the
+  // dataset's original units.
+  std::vector<Eigen::MatrixXd> PredictGrid(const Eigen::MatrixXd& states,
+                                           double dt, int num_jumps) const;
 
   // Predict after CheckStates and CheckDt, with CheckPredicted on the
   // result: never a non-finite value. The CLI and the Python module use it.

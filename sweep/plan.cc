@@ -148,6 +148,10 @@ absl::Status Validate(const SweepConfig& config) {
   if (e.has_timing_budget_seconds() && !(e.timing_budget_seconds() > 0)) {
     return error("evaluation.timing_budget_seconds", "must be > 0");
   }
+  if (e.has_vpt_max_jump() && e.vpt_max_jump() < 0) {
+    return error("evaluation.vpt_max_jump",
+                 "must be >= 0 (0: no valid prediction time)");
+  }
   const SweepTrainingOverrides& t = config.training();
   if (t.has_eval_every() && t.eval_every() < 1) {
     return error("training.eval_every", "must be >= 1");
@@ -301,6 +305,7 @@ struct EvaluationPlan {
   double timing_budget_seconds = 0;
   int batch_timing_max_jump = 0;
   int max_pairs_per_jump = 0;
+  int vpt_max_jump = 0;
 };
 
 EvaluationPlan PlanEvaluation(const SweepConfig& config,
@@ -345,6 +350,8 @@ EvaluationPlan PlanEvaluation(const SweepConfig& config,
                                    : kDefaultTimingBudgetSeconds;
   plan.batch_timing_max_jump = evaluation.batch_timing_max_jump();
   plan.max_pairs_per_jump = evaluation.max_pairs_per_jump();
+  plan.vpt_max_jump = evaluation.has_vpt_max_jump() ? evaluation.vpt_max_jump()
+                                                    : eval::kDefaultVptMaxJump;
   return plan;
 }
 
@@ -421,6 +428,7 @@ absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
   spec.set_timing_budget_seconds(evaluation.timing_budget_seconds);
   spec.set_batch_timing_max_jump(evaluation.batch_timing_max_jump);
   spec.set_max_pairs_per_jump(evaluation.max_pairs_per_jump);
+  spec.set_vpt_max_jump(evaluation.vpt_max_jump);
   return p;
 }
 

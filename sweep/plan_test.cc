@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "eval/vpt.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "proto/text_config.h"
@@ -74,6 +75,8 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
     EXPECT_EQ(p.spec.jumps_size(), 2);
     EXPECT_EQ(p.spec.jumps(1), reference ? 400 : 5);
     EXPECT_EQ(p.spec.measure_timing(), reference && p.point.seed() == 3);
+    // Every point, one J for the study (the default here).
+    EXPECT_EQ(p.spec.vpt_max_jump(), eval::kDefaultVptMaxJump);
     references += reference;
     timed += p.spec.measure_timing();
     EXPECT_EQ(p.directory, "/o/sweeps/t/" + p.point.directory());
@@ -234,6 +237,8 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
        "axes[0].values[0]: training.batch_size: expected an int32, got '5x'"},
       {R"pb(axes { field: "training.batch_size" })pb",
        "axes[0].values: must not be empty"},
+      {R"pb(evaluation { vpt_max_jump: -1 })pb",
+       "evaluation.vpt_max_jump: must be >= 0"},
       {R"pb(models {
               config: "configs/harmonic/euler_update_flow.pbtxt"
               name: "a/b"

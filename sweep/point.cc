@@ -88,6 +88,7 @@ absl::Status RunPoint(const std::string& directory) {
   options.timing_budget_seconds = spec.timing_budget_seconds();
   options.batch_timing_max_jump = spec.batch_timing_max_jump();
   options.max_pairs_per_jump = spec.max_pairs_per_jump();
+  options.vpt_max_jump = spec.vpt_max_jump();
   AANET_ASSIGN_OR_RETURN(
       const EvaluationReport report,
       eval::EvaluateCheckpoint((dir / "best.h5").string(), spec.dataset_path(),

@@ -191,6 +191,19 @@ std::vector<TableOneRow> ComputeTableOne(const ReportContext& context) {
     row.energy = SmallAndLargeJump(AggregateJumpMetric(*cell, EnergyChange), 1);
     row.relative_energy =
         SmallAndLargeJump(AggregateJumpMetric(*cell, RelativeEnergyChange), 1);
+    std::vector<double> medians, censored;
+    for (const StudyPoint* p : cell->points) {
+      if (!p->evaluation->has_vpt()) continue;
+      const ValidPredictionTime& vpt = p->evaluation->vpt();
+      medians.push_back(vpt.median_time());
+      censored.push_back(vpt.fraction_censored());
+      row.vpt_failed += vpt.num_failed();
+      row.vpt_start_states += vpt.num_start_states();
+      row.vpt_max_time = std::max(row.vpt_max_time, vpt.max_time());
+    }
+    row.vpt_seeds = static_cast<int>(medians.size());
+    row.vpt_median = ComputeMeanStd(medians);
+    row.vpt_censored = ComputeMeanStd(censored);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -228,6 +241,42 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows) {
                           relative_small, relative_large, small, large});
   }
   return table;
+}
+
+Table VptMarkdown(const std::vector<TableOneRow>& rows) {
+  Table table{{"model", "reference point", "seeds", "median VPT",
+               "censored fraction", "failed solves", "J·Δt"},
+              {}};
+  for (const TableOneRow& row : rows) {
+    if (row.vpt_seeds == 0) continue;
+    // A median at J dt is censored: the model stayed valid to the end.
+    const std::string median = row.vpt_median.mean >= row.vpt_max_time
+                                   ? absl::StrCat("> ", Num(row.vpt_max_time))
+                                   : MeanPm(row.vpt_median);
+    table.rows.push_back(
+        {row.cell->model, CellPoint(*row.cell), absl::StrCat(row.vpt_seeds),
+         median, absl::StrFormat("%.2f", row.vpt_censored.mean),
+         absl::StrFormat("%d of %d", row.vpt_failed, row.vpt_start_states),
+         Num(row.vpt_max_time)});
+  }
+  return table;
+}
+
+Table VptCsv(const std::vector<TableOneRow>& rows) {
+  Table csv{{"model", "model_kind", "num_train_samples", "num_seeds",
+             "vpt_median_mean", "vpt_median_std", "fraction_censored_mean",
+             "num_failed", "num_start_states", "max_time"},
+            {}};
+  for (const TableOneRow& row : rows) {
+    if (row.vpt_seeds == 0) continue;
+    csv.rows.push_back(
+        {row.cell->model, row.cell->model_kind,
+         absl::StrCat(row.cell->num_train_samples), absl::StrCat(row.vpt_seeds),
+         Num(row.vpt_median.mean), Num(row.vpt_median.std),
+         Num(row.vpt_censored.mean), absl::StrCat(row.vpt_failed),
+         absl::StrCat(row.vpt_start_states), Num(row.vpt_max_time)});
+  }
+  return csv;
 }
 
 Table TableOneCsv(const std::vector<TableOneRow>& rows) {
@@ -373,6 +422,20 @@ absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
       FigureBlock(TableOneFigure(rows), "Table 1, measured"));
   const std::string note = TableOneFigureNote(rows);
   if (!note.empty()) section.blocks.push_back(TextBlock(note));
+  const Table vpt = VptMarkdown(rows);
+  if (!vpt.rows.empty()) {
+    section.csv_files.push_back({"vpt.csv", VptCsv(rows)});
+    section.blocks.push_back(TextBlock(
+        "**Valid prediction time** (VPT, DeepMind's Hamiltonian dynamics "
+        "suite's rule on states; eval/README.md): per test start state, the "
+        "last Δt before the normalised error mean((prediction − truth)²) / "
+        "mean(truth²), each coordinate in units of its test-split σ, first "
+        "exceeds 0.025, the truth in closed form; the median over start "
+        "states, mean ± std over seeds. Censored fraction: start states still "
+        "valid at J·Δt (a median of \"> J·Δt\" is censored too). Longer is "
+        "better.\n\n"));
+    section.blocks.push_back(TableBlock(vpt));
+  }
   return section;
 }
 

@@ -48,6 +48,17 @@ struct TableOneRow {
   std::string timing_failure;
   // timing's large / small mean; NaN without timing or with a failure.
   double Growth() const;
+  // The valid prediction time (eval/vpt.h) over the seeds that measured it
+  // (vpt_seeds of them; the others are left out): each seed's median over
+  // its start states and its censored fraction, mean and std over seeds;
+  // the start states whose solve failed, summed; J dt (the largest of the
+  // seeds', one per study).
+  int vpt_seeds = 0;
+  MeanStd vpt_median;
+  MeanStd vpt_censored;
+  int vpt_failed = 0;
+  int vpt_start_states = 0;
+  double vpt_max_time = 0;
 };
 
 // The evaluation's mean over test pairs of |H(predicted) - H(input)| /
@@ -61,6 +72,10 @@ std::optional<double> RelativeEnergyChange(const JumpMetrics& metrics);
 std::vector<TableOneRow> ComputeTableOne(const ReportContext& context);
 
 Table TableOneMarkdown(const std::vector<TableOneRow>& rows);
+// The valid prediction time per model (the rows with vpt_seeds > 0), and
+// its CSV (vpt.csv); no rows if no evaluation measured it.
+Table VptMarkdown(const std::vector<TableOneRow>& rows);
+Table VptCsv(const std::vector<TableOneRow>& rows);
 Table TableOneCsv(const std::vector<TableOneRow>& rows);
 // Three panels: parameters, growth, energy change; log y, one x per model.
 Figure TableOneFigure(const std::vector<TableOneRow>& rows);

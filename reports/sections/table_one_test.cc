@@ -176,5 +176,51 @@ TEST(TableOneTest, TheFigureNoteNamesWhatItCannotDraw) {
                 std::string(kSyntheticFailure) + ").\n\n");
 }
 
+// The VPT table: per model at its reference point, each seed's median
+// averaged over seeds; a median at J dt reads "> J dt"; evaluations without
+// a VPT (the synthetic sweep's, older files) give no table.
+TEST(TableOneTest, ValidPredictionTimeTable) {
+  absl::StatusOr<Section> plain = TableOneSection(SyntheticContext());
+  ASSERT_TRUE(plain.ok());
+  for (const CsvFile& file : plain->csv_files) EXPECT_NE(file.name, "vpt.csv");
+  EXPECT_TRUE(VptMarkdown(ComputeTableOne(SyntheticContext())).rows.empty());
+
+  StudyData study = SyntheticStudy();
+  for (StudyPoint& p : study.points) {
+    if (!p.evaluation.has_value()) continue;
+    ValidPredictionTime* vpt = p.evaluation->mutable_vpt();
+    vpt->set_max_time(1000);
+    vpt->set_num_start_states(50);
+    if (p.point.model() == "neural_ode") {
+      // Seeds differ: 10 and 20.
+      vpt->set_median_time(10 * (1 + p.point.seed() % 2));
+      vpt->set_fraction_censored(0);
+      vpt->set_num_failed(1);
+    } else {
+      vpt->set_median_time(1000);
+      vpt->set_fraction_censored(0.8);
+    }
+  }
+  const ReportContext context(study, DefaultOptions());
+  const std::vector<TableOneRow> rows = ComputeTableOne(context);
+  ASSERT_EQ(rows.size(), 2u);
+  const TableOneRow& node = rows[1];
+  ASSERT_EQ(node.cell->model, "neural_ode");
+  ASSERT_EQ(node.vpt_seeds, 2);
+  EXPECT_EQ(node.vpt_median.mean, 15);
+  EXPECT_EQ(node.vpt_failed, 2);
+  EXPECT_EQ(node.vpt_start_states, 100);
+  const Table table = VptMarkdown(rows);
+  ASSERT_EQ(table.rows.size(), 2u);
+  EXPECT_EQ(CellAt(table, table.rows[0], "median VPT"), "> 1000");
+  EXPECT_EQ(CellAt(table, table.rows[0], "censored fraction"), "0.80");
+  EXPECT_EQ(CellAt(table, table.rows[1], "failed solves"), "2 of 100");
+  EXPECT_EQ(CellAt(VptCsv(rows), VptCsv(rows).rows[1], "vpt_median_mean"),
+            "15");
+  absl::StatusOr<Section> section = TableOneSection(context);
+  ASSERT_TRUE(section.ok());
+  EXPECT_EQ(section->csv_files.back().name, "vpt.csv");
+}
+
 }  // namespace
 }  // namespace aanet::reports
