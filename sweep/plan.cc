@@ -227,7 +227,8 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
               "axes[%d].values[%d]: %s", a, i, status.message()));
         }
         absl::StrAppend(&w.name, "@", label, "=", axis.values(i));
-        w.axis_values.push_back(absl::StrCat(axis.field(), "=", axis.values(i)));
+        w.axis_values.push_back(
+            absl::StrCat(axis.field(), "=", axis.values(i)));
         next.push_back(std::move(w));
       }
     }
@@ -275,7 +276,7 @@ absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
     }
     d.experiment = read->experiment;
     d.config_text = read->text;
-    d.name = !dataset.name().empty()             ? dataset.name()
+    d.name = !dataset.name().empty()        ? dataset.name()
              : !d.experiment.name().empty() ? d.experiment.name()
                                             : Stem(d.config_path);
     if (d.name.find_first_of("/\\ ") != std::string::npos) {
@@ -286,10 +287,10 @@ absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
     }
     const auto [seen, inserted] = config_of_name.emplace(d.name, d.config_path);
     if (!inserted) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "datasets: two datasets are named '", d.name, "' (", seen->second,
-          " and ", d.config_path,
-          "); give a dataset_variants entry another `name`"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("datasets: two datasets are named '", d.name, "' (",
+                       seen->second, " and ", d.config_path,
+                       "); give a dataset_variants entry another `name`"));
     }
     d.system = SystemName(d.experiment.simulation());
     d.system_parameters = DescribeSystem(d.experiment.simulation());
@@ -320,20 +321,19 @@ absl::StatusOr<EvaluationPlan> PlanEvaluation(
   plan.reference_dataset = datasets.front().name;
   const std::string& wanted = evaluation.reference_dataset();
   if (!wanted.empty()) {
-    auto named = std::find_if(
-        datasets.begin(), datasets.end(),
-        [&](const PlannedDataset& d) { return d.name == wanted; });
+    auto named =
+        std::find_if(datasets.begin(), datasets.end(),
+                     [&](const PlannedDataset& d) { return d.name == wanted; });
     if (named == datasets.end()) {
-      const int entry =
-          std::find(config.datasets().begin(), config.datasets().end(),
-                    wanted) -
-          config.datasets().begin();
+      const int entry = std::find(config.datasets().begin(),
+                                  config.datasets().end(), wanted) -
+                        config.datasets().begin();
       if (entry < config.datasets_size()) named = datasets.begin() + entry;
     }
     if (named == datasets.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "evaluation.reference_dataset: '", wanted,
-          "' is neither a dataset's name nor a `datasets` entry"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("evaluation.reference_dataset: '", wanted,
+                       "' is neither a dataset's name nor a `datasets` entry"));
     }
     plan.reference_dataset = named->name;
   }

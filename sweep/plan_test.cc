@@ -74,9 +74,8 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
     EXPECT_FALSE(experiment.has_simulation());
     // The reference: the default dataset and the sample count closest to
     // 100; only its first seed is timed.
-    const bool reference =
-        p.point.dataset() == "harmonic_k_pair_0.5" &&
-        p.point.num_train_samples() == 90;
+    const bool reference = p.point.dataset() == "harmonic_k_pair_0.5" &&
+                           p.point.num_train_samples() == 90;
     EXPECT_EQ(p.point.system(), "harmonic");
     EXPECT_EQ(p.point.system_parameters(),
               plan->datasets[p.dataset_index].system_parameters);
@@ -189,15 +188,15 @@ TEST(PlanSweepTest, DatasetVariantsApplyOverrides) {
 
   config.mutable_evaluation()->clear_reference_dataset();
   config.mutable_dataset_variants(0)->set_name("harmonic_k_pair_0.5");
-  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
-              ::testing::HasSubstr(
-                  "two datasets are named 'harmonic_k_pair_0.5'"));
+  EXPECT_THAT(
+      std::string(PlanSweep(config, ".", "/o").status().message()),
+      ::testing::HasSubstr("two datasets are named 'harmonic_k_pair_0.5'"));
   // Without a name, a variant is named by its config: the same name as the
   // plain entry, refused, since the two have different contents.
   config.mutable_dataset_variants(0)->clear_name();
-  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
-              ::testing::HasSubstr(
-                  "two datasets are named 'harmonic_k_pair_0.5'"));
+  EXPECT_THAT(
+      std::string(PlanSweep(config, ".", "/o").status().message()),
+      ::testing::HasSubstr("two datasets are named 'harmonic_k_pair_0.5'"));
   config.mutable_dataset_variants(0)->set_name("x");
   config.mutable_dataset_variants(0)->add_set("simulation.harmonic.k=1");
   EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),

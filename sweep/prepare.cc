@@ -122,9 +122,9 @@ absl::StatusOr<PreparedSweep> PrepareSweep(
         ResolvedSettings(planned.experiment, dataset.experiment.simulation(),
                          dataset.degrees_of_freedom);
     if (!resolved.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "model ", planned.point.model(), " on dataset ", dataset.name, ": ",
-          resolved.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("model ", planned.point.model(), " on dataset ",
+                       dataset.name, ": ", resolved.status().message()));
     }
     planned.spec.set_resolved_settings(*resolved);
   }

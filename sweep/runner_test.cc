@@ -191,7 +191,8 @@ TEST_F(RunnerTest, StaleDatasetTemporariesAreRemoved) {
   if (dead == 0) _exit(0);
   int status = 0;
   waitpid(dead, &status, 0);
-  const fs::path stale = root_ / absl::StrCat("datasets/harmonic_k_pair_0.5.h5.tmp-", dead);
+  const fs::path stale =
+      root_ / absl::StrCat("datasets/harmonic_k_pair_0.5.h5.tmp-", dead);
   const fs::path live =
       root_ / absl::StrCat("datasets/harmonic_k_pair_0.5.h5.tmp-", getppid());
   std::ofstream(stale) << "partial";

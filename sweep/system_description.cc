@@ -18,8 +18,7 @@ const FieldDescriptor* SetSystemField(const SimulationConfig& simulation) {
   const google::protobuf::OneofDescriptor* oneof =
       simulation.GetDescriptor()->FindOneofByName("system");
   if (oneof == nullptr) return nullptr;
-  return simulation.GetReflection()->GetOneofFieldDescriptor(simulation,
-                                                             oneof);
+  return simulation.GetReflection()->GetOneofFieldDescriptor(simulation, oneof);
 }
 
 std::string MessageText(const Message& message);
@@ -37,17 +36,14 @@ std::string ValueText(const Message& message, const FieldDescriptor* field,
       return absl::StrCat(repeated ? r->GetRepeatedInt64(message, field, index)
                                    : r->GetInt64(message, field));
     case FieldDescriptor::CPPTYPE_UINT32:
-      return absl::StrCat(repeated
-                              ? r->GetRepeatedUInt32(message, field, index)
-                              : r->GetUInt32(message, field));
+      return absl::StrCat(repeated ? r->GetRepeatedUInt32(message, field, index)
+                                   : r->GetUInt32(message, field));
     case FieldDescriptor::CPPTYPE_UINT64:
-      return absl::StrCat(repeated
-                              ? r->GetRepeatedUInt64(message, field, index)
-                              : r->GetUInt64(message, field));
+      return absl::StrCat(repeated ? r->GetRepeatedUInt64(message, field, index)
+                                   : r->GetUInt64(message, field));
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return absl::StrCat(repeated
-                              ? r->GetRepeatedDouble(message, field, index)
-                              : r->GetDouble(message, field));
+      return absl::StrCat(repeated ? r->GetRepeatedDouble(message, field, index)
+                                   : r->GetDouble(message, field));
     case FieldDescriptor::CPPTYPE_FLOAT:
       return absl::StrCat(repeated ? r->GetRepeatedFloat(message, field, index)
                                    : r->GetFloat(message, field));
@@ -63,9 +59,8 @@ std::string ValueText(const Message& message, const FieldDescriptor* field,
       return repeated ? r->GetRepeatedString(message, field, index)
                       : r->GetString(message, field);
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      return MessageText(repeated
-                             ? r->GetRepeatedMessage(message, field, index)
-                             : r->GetMessage(message, field));
+      return MessageText(repeated ? r->GetRepeatedMessage(message, field, index)
+                                  : r->GetMessage(message, field));
   }
   return "?";
 }

@@ -17,8 +17,9 @@ std::string SystemName(const SimulationConfig& simulation);
 // One line: the system's name and every field of its sub-message in
 // declaration order, e.g. "harmonic: num_particles 2, masses 1..1, k_wall
 // 1..1, k_pair 0.5". Unset fields (and proto3 scalars at their default,
-// e.g. an enum's first value) are left out: the system's defaults apply; a range {min, max} prints as
-// "min..max", explicit values as "[a, b]", other messages as "{...}".
+// e.g. an enum's first value) are left out: the system's defaults apply; a
+// range {min, max} prints as "min..max", explicit values as "[a, b]", other
+// messages as "{...}".
 // "" if no system is set.
 std::string DescribeSystem(const SimulationConfig& simulation);
 

@@ -26,7 +26,7 @@ TEST(HeaderTest, SummaryOfThePoints) {
   EXPECT_THAT(summary.other_jumps, ElementsAre(1, 10, 50));
   EXPECT_EQ(summary.reference_jumps.size(), 9u);
   EXPECT_THAT(summary.marked_references,
-              ElementsAre("default (k_pair 0.5), 100 samples"));
+              ElementsAre("harmonic_k_pair_0.5, 100 samples"));
   EXPECT_EQ(summary.kind_of_model.at("action_angle_flow"), "action_angle");
 }
 
@@ -48,9 +48,9 @@ TEST(HeaderTest, Facts) {
       << "the synthetic sweep ran 2 points at a time";
   const std::vector<std::string>* datasets = FindRow(facts, {"datasets"});
   ASSERT_NE(datasets, nullptr);
+  // By name, in the sweep's order; their parameters are in DatasetsTable.
   EXPECT_EQ((*datasets)[1],
-            "k_pair_0.1 (k_pair 0.1), default (k_pair 0.5), k_pair_1.0 "
-            "(k_pair 1)");
+            "harmonic_k_pair_0.1, harmonic_k_pair_0.5, harmonic_k_pair_1.0");
 
   // A Slurm sweep (parallelism 0) ran on the cluster's nodes.
   StudyData slurm_study = SyntheticStudy();
