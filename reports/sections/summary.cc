@@ -123,9 +123,23 @@ absl::StatusOr<Section> SummarySection(const ReportContext& context) {
 
 std::string HeadingAnchor(const std::string& heading) {
   std::string anchor;
-  for (char c : heading) {
+  for (size_t i = 0; i < heading.size(); ++i) {
+    const char c = heading[i];
     const unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x80) {
+    const unsigned char next =
+        i + 1 < heading.size() ? static_cast<unsigned char>(heading[i + 1]) : 0;
+    // GitHub lower-cases Unicode too; the headings' capitals outside ASCII
+    // are Greek (Δt) or Latin-1, two UTF-8 bytes each.
+    if (u == 0xCE && next >= 0x91 && next <= 0xA9 && next != 0xA2) {
+      const int lower = 0x3B1 + (next - 0x91);  // U+0391.. -> U+03B1..
+      anchor.push_back(static_cast<char>(0xC0 | (lower >> 6)));
+      anchor.push_back(static_cast<char>(0x80 | (lower & 0x3F)));
+      ++i;
+    } else if (u == 0xC3 && next >= 0x80 && next <= 0x9E && next != 0x97) {
+      anchor.push_back(c);
+      anchor.push_back(static_cast<char>(next + 0x20));
+      ++i;
+    } else if (u >= 0x80) {
       anchor.push_back(c);
     } else if (std::isalnum(u)) {
       anchor.push_back(static_cast<char>(std::tolower(u)));

@@ -23,9 +23,10 @@ absl::StatusOr<Table> SummaryTable(const ReportContext& context);
 // The "## Summary" heading, a line on how to read it, and SummaryTable.
 absl::StatusOr<Section> SummarySection(const ReportContext& context);
 
-// GitHub's anchor of a Markdown heading's text: lower case, spaces to
-// hyphens, punctuation other than '-' and '_' dropped; non-ASCII bytes
-// kept. "2b. Equal steps, equal compute" -> "2b-equal-steps-equal-compute".
+// GitHub's anchor of a Markdown heading's text: lower case (ASCII, Greek and
+// Latin-1 capitals), spaces to hyphens, punctuation other than '-' and '_'
+// dropped; other non-ASCII bytes kept. "2b. Equal steps, equal compute" ->
+// "2b-equal-steps-equal-compute".
 std::string HeadingAnchor(const std::string& heading);
 
 // "## Contents" and a list linking every "## " heading of the text blocks

@@ -59,6 +59,9 @@ TEST(HeadingAnchorTest, AsGithubMakesThem) {
   EXPECT_EQ(HeadingAnchor("Appendix: other parts of this study"),
             "appendix-other-parts-of-this-study");
   EXPECT_EQ(HeadingAnchor("snake_case (x)"), "snake_case-x");
+  EXPECT_EQ(HeadingAnchor("3. Inference time vs Δt (Figure 3a)"),
+            "3-inference-time-vs-δt-figure-3a");
+  EXPECT_EQ(HeadingAnchor("ÄΩ"), "äω");
 }
 
 TEST(TableOfContentsTest, LinksEverySectionHeadingOnce) {
