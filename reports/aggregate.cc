@@ -62,18 +62,74 @@ double Percentile(std::vector<double> values, double q) {
   return values[below] + fraction * (values[above] - values[below]);
 }
 
+std::vector<DatasetInfo> DatasetsOf(const StudyData& study) {
+  std::map<std::string, std::set<std::string>> hashes_of_name;
+  for (const StudyPoint& p : study.points) {
+    hashes_of_name[p.point.dataset()].insert(p.point.dataset_hash());
+  }
+  std::vector<DatasetInfo> datasets;
+  std::set<std::pair<std::string, std::string>> seen;
+  for (const StudyPoint& p : study.points) {
+    const SweepPoint& point = p.point;
+    if (!seen.insert({point.dataset(), point.dataset_hash()}).second) continue;
+    DatasetInfo d;
+    d.name = point.dataset();
+    d.hash = point.dataset_hash();
+    d.label = hashes_of_name[d.name].size() > 1
+                  ? absl::StrCat(d.name, " [", d.hash.substr(0, 8), "]")
+                  : d.name;
+    d.system = point.system();
+    d.system_parameters = point.system_parameters();
+    d.num_trajectories = point.dataset_num_trajectories();
+    d.num_samples = point.dataset_num_samples();
+    d.time_step = point.dataset_time_step();
+    datasets.push_back(std::move(d));
+  }
+  const std::string& reference = study.results.reference_dataset();
+  bool found = false;
+  for (DatasetInfo& d : datasets) {
+    d.is_reference = !found && d.name == reference;
+    found = found || d.is_reference;
+  }
+  if (!found && !datasets.empty()) datasets.front().is_reference = true;
+  return datasets;
+}
+
+std::string DatasetLabel(const std::vector<DatasetInfo>& datasets,
+                         const SweepPoint& point) {
+  for (const DatasetInfo& d : datasets) {
+    if (d.name == point.dataset() && d.hash == point.dataset_hash()) {
+      return d.label;
+    }
+  }
+  return point.dataset();
+}
+
 std::vector<Cell> GroupIntoCells(const StudyData& study, Protocol protocol) {
-  std::map<std::tuple<std::string, double, int>, Cell> cells;
+  const std::vector<DatasetInfo> datasets = DatasetsOf(study);
+  auto rank_of = [&](const SweepPoint& p) {
+    for (size_t i = 0; i < datasets.size(); ++i) {
+      if (datasets[i].name == p.dataset() &&
+          datasets[i].hash == p.dataset_hash()) {
+        return static_cast<int>(i);
+      }
+    }
+    return 0;  // not reached: every point's dataset is in `datasets`
+  };
+  std::map<std::tuple<std::string, int, int>, Cell> cells;
   for (const StudyPoint& point : study.points) {
     if (!point.evaluation.has_value()) continue;
     if (point.point.protocol() != protocol) continue;
     const SweepPoint& p = point.point;
-    Cell& cell = cells[{p.model(), p.k_pair(), p.num_train_samples()}];
+    const int rank = rank_of(p);
+    Cell& cell = cells[{p.model(), rank, p.num_train_samples()}];
     if (cell.points.empty()) {
       cell.model = p.model();
       cell.model_kind = p.model_kind().empty() ? point.evaluation->model_kind()
                                                : p.model_kind();
-      cell.k_pair = p.k_pair();
+      cell.dataset = datasets[rank].label;
+      cell.dataset_rank = rank;
+      cell.on_reference_dataset = datasets[rank].is_reference;
       cell.num_train_samples = p.num_train_samples();
     }
     cell.is_reference = cell.is_reference || p.is_reference();
@@ -102,16 +158,19 @@ std::vector<std::string> ModelNames(const std::vector<Cell>& cells) {
 }
 
 std::optional<GridPoint> ChooseReferencePoint(
-    const std::vector<GridPoint>& available, double target_k_pair,
-    int target_samples) {
+    const std::vector<GridPoint>& available,
+    const std::string& reference_dataset, int target_samples) {
   if (available.empty()) return std::nullopt;
-  std::set<double> k_pairs;
-  for (const GridPoint& point : available) k_pairs.insert(point.k_pair);
   GridPoint chosen;
-  chosen.k_pair = Closest(k_pairs, target_k_pair);
+  chosen.dataset = available.front().dataset;
+  for (const GridPoint& point : available) {
+    if (point.dataset == reference_dataset) chosen.dataset = reference_dataset;
+  }
   std::set<int> samples;
   for (const GridPoint& point : available) {
-    if (point.k_pair == chosen.k_pair) samples.insert(point.num_train_samples);
+    if (point.dataset == chosen.dataset) {
+      samples.insert(point.num_train_samples);
+    }
   }
   chosen.num_train_samples = Closest(samples, target_samples);
   return chosen;
@@ -120,15 +179,18 @@ std::optional<GridPoint> ChooseReferencePoint(
 const Cell* ReferenceCell(const std::vector<Cell>& cells,
                           const std::string& model) {
   std::vector<GridPoint> available, marked;
+  std::string reference_dataset;
   for (const Cell& cell : cells) {
+    if (cell.on_reference_dataset) reference_dataset = cell.dataset;
     if (cell.model != model) continue;
-    available.push_back({cell.k_pair, cell.num_train_samples});
+    available.push_back({cell.dataset, cell.num_train_samples});
     if (cell.is_reference) {
-      marked.push_back({cell.k_pair, cell.num_train_samples});
+      marked.push_back({cell.dataset, cell.num_train_samples});
     }
   }
   if (!marked.empty()) available = marked;
-  std::optional<GridPoint> reference = ChooseReferencePoint(available);
+  std::optional<GridPoint> reference =
+      ChooseReferencePoint(available, reference_dataset);
   if (!reference.has_value()) return nullptr;
   return FindCell(cells, model, *reference);
 }
@@ -136,7 +198,7 @@ const Cell* ReferenceCell(const std::vector<Cell>& cells,
 const Cell* FindCell(const std::vector<Cell>& cells, const std::string& model,
                      const GridPoint& point) {
   for (const Cell& cell : cells) {
-    if (cell.model == model && cell.k_pair == point.k_pair &&
+    if (cell.model == model && cell.dataset == point.dataset &&
         cell.num_train_samples == point.num_train_samples) {
       return &cell;
     }

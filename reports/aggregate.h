@@ -16,9 +16,8 @@
 
 namespace aanet::reports {
 
-// The paper's reference setting: the default pair spring and 100 training
-// samples (train_split_proportion 0.1 of 1000).
-inline constexpr double kReferenceKPair = 0.5;
+// The paper's reference setting: 100 training samples
+// (train_split_proportion 0.1 of 1000), on the sweep's reference dataset.
 inline constexpr int kReferenceNumTrainSamples = 100;
 
 // Mean and sample standard deviation of a set of values.
@@ -37,12 +36,42 @@ MeanStd ComputeMeanStd(const std::vector<double>& values);
 // between the sorted values like numpy's default; NaN if `values` is empty.
 double Percentile(std::vector<double> values, double q);
 
-// A cell of the sweep grid: one model trained on one pair-spring strength
-// with one training-set size. Its points differ only in the seed.
+// A dataset of a study as its points record it (DatasetsOf). Its key is its
+// name and content hash: two datasets never share a cell because they share
+// a parameter, nor because they share a name.
+struct DatasetInfo {
+  // The name the report shows and keys cells on: SweepPoint.dataset, with
+  // " [<hash prefix>]" appended when the study holds the name with more than
+  // one hash (never within one sweep, which refuses that, but possible in
+  // records put together by hand).
+  std::string label;
+  std::string name;    // SweepPoint.dataset
+  std::string hash;    // SweepPoint.dataset_hash; empty in older records
+  std::string system;  // empty in older records
+  std::string system_parameters;  // empty in older records
+  int num_trajectories = 0;       // 0: not recorded
+  int num_samples = 0;
+  double time_step = 0;
+  bool is_reference = false;  // the sweep's reference dataset
+};
+
+// The datasets of `study`'s points in order of first appearance (the
+// sweep's order). The reference is SweepResults.reference_dataset, else the
+// first.
+std::vector<DatasetInfo> DatasetsOf(const StudyData& study);
+
+// The label (DatasetInfo.label) of a point's dataset in `datasets`.
+std::string DatasetLabel(const std::vector<DatasetInfo>& datasets,
+                         const SweepPoint& point);
+
+// A cell of the sweep grid: one model trained on one dataset with one
+// training-set size. Its points differ only in the seed.
 struct Cell {
   std::string model;       // SweepPoint.model, the model config's name
   std::string model_kind;  // e.g. "action_angle"
-  double k_pair = 0;
+  std::string dataset;     // DatasetInfo.label
+  int dataset_rank = 0;    // its index in DatasetsOf: the sweep's order
+  bool on_reference_dataset = false;
   int num_train_samples = 0;
   // Whether the sweep marked any of its points is_reference (the point that
   // gets the full error-vs-dt study and the timings).
@@ -53,38 +82,41 @@ struct Cell {
 };
 
 // The cells of every evaluated point of `study` whose model entry has
-// `protocol`, sorted by model, k_pair and num_train_samples. Datasets with
-// equal k_pair share cells. The cells point into `study`, which must outlive
-// them. The report's sections show the equal-step cells; the equal-compute
-// ones have a section of their own (reports/sections/equal_compute.h).
+// `protocol`, sorted by model, dataset (in the sweep's order) and
+// num_train_samples. Every dataset has cells of its own. The cells point
+// into `study`, which must outlive them. The report's sections show the
+// equal-step cells; the equal-compute ones have a section of their own
+// (reports/sections/equal_compute.h).
 std::vector<Cell> GroupIntoCells(const StudyData& study,
                                  Protocol protocol = EQUAL_STEPS);
 
 // The distinct models of `cells`, in the order of the cells (sorted).
 std::vector<std::string> ModelNames(const std::vector<Cell>& cells);
 
-// A (k_pair, num_train_samples) point of the grid.
+// A (dataset, num_train_samples) point of the grid.
 struct GridPoint {
-  double k_pair = 0;
+  std::string dataset;  // DatasetInfo.label
   int num_train_samples = 0;
   bool operator==(const GridPoint& other) const {
-    return k_pair == other.k_pair &&
+    return dataset == other.dataset &&
            num_train_samples == other.num_train_samples;
   }
 };
 
-// The reference point among `available`: the k_pair closest to
-// `target_k_pair`, then, among the points with that k_pair, the
-// num_train_samples closest to `target_samples`. Ties go to the smaller
-// value. nullopt if `available` is empty.
+// The reference point among `available` (in the sweep's order): the
+// dataset `reference_dataset` if some point has it, else the first point's,
+// then, among the points on that dataset, the num_train_samples closest to
+// `target_samples` (ties go to the smaller value). nullopt if `available`
+// is empty.
 std::optional<GridPoint> ChooseReferencePoint(
     const std::vector<GridPoint>& available,
-    double target_k_pair = kReferenceKPair,
+    const std::string& reference_dataset,
     int target_samples = kReferenceNumTrainSamples);
 
 // The cell of `model` at its reference point: the cell the sweep marked
 // is_reference, else ChooseReferencePoint over the model's cells (over the
-// marked ones if several are). nullptr if `model` has no cells.
+// marked ones if several are) with the reference dataset. nullptr if `model`
+// has no cells.
 const Cell* ReferenceCell(const std::vector<Cell>& cells,
                           const std::string& model);
 

@@ -17,13 +17,13 @@ using ::testing::HasSubstr;
 using ::testing::Pointwise;
 
 // An evaluated point with the given prediction losses per jump.
-StudyPoint MakePoint(const std::string& model, double k_pair, int samples,
-                     uint64_t seed,
+StudyPoint MakePoint(const std::string& model, const std::string& dataset,
+                     int samples, uint64_t seed,
                      const std::vector<std::pair<int, double>>& losses) {
   StudyPoint p;
   p.point.set_model(model);
   p.point.set_model_kind(model == "aa" ? "action_angle" : "neural_ode");
-  p.point.set_k_pair(k_pair);
+  p.point.set_dataset(dataset);
   p.point.set_num_train_samples(samples);
   p.point.set_seed(seed);
   p.point.set_status(SweepPoint::DONE);
@@ -67,31 +67,31 @@ TEST(PercentileTest, InterpolatesLikeNumpy) {
   EXPECT_TRUE(std::isnan(Percentile({}, 50)));
 }
 
-TEST(ReferencePointTest, ClosestKPairThenClosestSamples) {
+TEST(ReferencePointTest, TheReferenceDatasetThenClosestSamples) {
   const std::vector<GridPoint> grid = {
-      {0.1, 100}, {0.4, 10}, {0.4, 500}, {0.7, 100}, {1.0, 100}};
-  // 0.4 is closer to 0.5 than 0.7; at 0.4, 10 is closer to 100 than 500.
-  std::optional<GridPoint> chosen = ChooseReferencePoint(grid);
+      {"a", 100}, {"b", 10}, {"b", 500}, {"c", 100}};
+  // On the named dataset, 10 is closer to 100 than 500.
+  std::optional<GridPoint> chosen = ChooseReferencePoint(grid, "b");
   ASSERT_TRUE(chosen.has_value());
-  EXPECT_EQ(*chosen, (GridPoint{0.4, 10}));
+  EXPECT_EQ(*chosen, (GridPoint{"b", 10}));
+  // A name no point has: the first dataset.
+  EXPECT_EQ(*ChooseReferencePoint(grid, "nope"), (GridPoint{"a", 100}));
 
   // Exact matches win; ties go to the smaller value.
-  chosen =
-      ChooseReferencePoint({{0.5, 50}, {0.5, 150}, {0.5, 1000}, {0.1, 100}});
-  EXPECT_EQ(*chosen, (GridPoint{0.5, 50}));
-  chosen = ChooseReferencePoint({{0.25, 100}, {0.75, 100}});
-  EXPECT_EQ(*chosen, (GridPoint{0.25, 100}));
-  EXPECT_FALSE(ChooseReferencePoint({}).has_value());
+  chosen = ChooseReferencePoint({{"x", 50}, {"x", 150}, {"x", 1000}}, "x");
+  EXPECT_EQ(*chosen, (GridPoint{"x", 50}));
+  EXPECT_FALSE(ChooseReferencePoint({}, "x").has_value());
 }
 
 TEST(CellsTest, GroupsSeedsAndAggregatesPerJump) {
   StudyData study;
-  study.points.push_back(MakePoint("aa", 0.5, 100, 2, {{1, 3}, {10, 30}}));
+  study.results.set_reference_dataset("d05");
+  study.points.push_back(MakePoint("aa", "d01", 100, 1, {{1, 9}}));
+  study.points.push_back(MakePoint("aa", "d05", 100, 2, {{1, 3}, {10, 30}}));
   study.points.push_back(
-      MakePoint("aa", 0.5, 100, 1, {{1, 1}, {10, 10}, {400, 7}}));
-  study.points.push_back(MakePoint("aa", 0.1, 100, 1, {{1, 9}}));
-  study.points.push_back(MakePoint("node", 0.5, 10, 1, {{1, 4}}));
-  StudyPoint failed = MakePoint("node", 0.5, 100, 1, {});
+      MakePoint("aa", "d05", 100, 1, {{1, 1}, {10, 10}, {400, 7}}));
+  study.points.push_back(MakePoint("node", "d05", 10, 1, {{1, 4}}));
+  StudyPoint failed = MakePoint("node", "d05", 100, 1, {});
   failed.point.set_status(SweepPoint::FAILED);
   failed.evaluation.reset();
   study.points.push_back(failed);
@@ -99,8 +99,11 @@ TEST(CellsTest, GroupsSeedsAndAggregatesPerJump) {
   const std::vector<Cell> cells = GroupIntoCells(study);
   ASSERT_EQ(cells.size(), 3u);  // the failed point has no cell
   EXPECT_EQ(cells[0].model, "aa");
-  EXPECT_EQ(cells[0].k_pair, 0.1);
-  EXPECT_EQ(cells[1].k_pair, 0.5);
+  // In the sweep's order of datasets.
+  EXPECT_EQ(cells[0].dataset, "d01");
+  EXPECT_EQ(cells[1].dataset, "d05");
+  EXPECT_TRUE(cells[1].on_reference_dataset);
+  EXPECT_FALSE(cells[0].on_reference_dataset);
   ASSERT_EQ(cells[1].points.size(), 2u);
   EXPECT_EQ(cells[1].points[0]->point.seed(), 1u);  // ascending seed
   EXPECT_EQ(cells[1].model_kind, "action_angle");
@@ -123,7 +126,7 @@ TEST(CellsTest, GroupsSeedsAndAggregatesPerJump) {
   EXPECT_DOUBLE_EQ(AggregateJumpMetric(cells[1], EnergyChange)[0].value.mean,
                    20);
 
-  // Reference cells: aa at (0.5, 100); node only has (0.5, 10).
+  // Reference cells: aa at (d05, 100); node only has (d05, 10).
   const Cell* aa = ReferenceCell(cells, "aa");
   ASSERT_NE(aa, nullptr);
   EXPECT_EQ(aa, &cells[1]);
@@ -131,35 +134,93 @@ TEST(CellsTest, GroupsSeedsAndAggregatesPerJump) {
   ASSERT_NE(node, nullptr);
   EXPECT_EQ(node->num_train_samples, 10);
   EXPECT_EQ(ReferenceCell(cells, "hnn"), nullptr);
-  EXPECT_EQ(FindCell(cells, "aa", {0.1, 100}), &cells[0]);
-  EXPECT_EQ(FindCell(cells, "aa", {0.1, 10}), nullptr);
+  EXPECT_EQ(FindCell(cells, "aa", {"d01", 100}), &cells[0]);
+  EXPECT_EQ(FindCell(cells, "aa", {"d01", 10}), nullptr);
 }
 
 TEST(CellsTest, TheSweepsMarkedReferenceWins) {
   StudyData study;
-  study.points.push_back(MakePoint("aa", 0.5, 100, 1, {{1, 1}}));
-  study.points.push_back(MakePoint("aa", 0.1, 10, 1, {{1, 1}}));
-  study.points.push_back(MakePoint("aa", 0.1, 10, 2, {{1, 1}}));
-  study.points.push_back(MakePoint("node", 0.5, 100, 1, {{1, 1}}));
-  // The sweep's reference is k_pair 0.1 with 10 samples (its first dataset),
-  // marked on one seed; node has no marked point.
+  study.points.push_back(MakePoint("aa", "d05", 100, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", "d01", 10, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", "d01", 10, 2, {{1, 1}}));
+  study.points.push_back(MakePoint("node", "d05", 100, 1, {{1, 1}}));
+  // The sweep's reference is d01 with 10 samples, marked on one seed; node
+  // has no marked point: the reference dataset's (d05 by default, the
+  // first), closest to 100 samples.
   study.points[1].point.set_is_reference(true);
   const std::vector<Cell> cells = GroupIntoCells(study);
   const Cell* aa = ReferenceCell(cells, "aa");
   ASSERT_NE(aa, nullptr);
   EXPECT_TRUE(aa->is_reference);
-  EXPECT_EQ(aa->k_pair, 0.1);
+  EXPECT_EQ(aa->dataset, "d01");
   EXPECT_EQ(aa->num_train_samples, 10);
   EXPECT_EQ(aa->points.size(), 2u);
   const Cell* node = ReferenceCell(cells, "node");
   ASSERT_NE(node, nullptr);
   EXPECT_FALSE(node->is_reference);
-  EXPECT_EQ(node->k_pair, 0.5);
+  EXPECT_EQ(node->dataset, "d05");
+}
+
+// Two datasets that share k_pair but not their masses make two cells: the
+// key is the dataset, not a parameter. (Before issue 20 the two were pooled
+// into one cell of three seeds.)
+TEST(CellsTest, DatasetsSharingKPairButNotMassesAreTwoCells) {
+  StudyData study;
+  study.points.push_back(MakePoint("aa", "light", 100, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", "light", 100, 2, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", "heavy", 100, 1, {{1, 5}}));
+  for (StudyPoint& p : study.points) p.point.set_k_pair(0.5);
+  study.points[2].point.set_system_parameters(
+      "harmonic: masses 2..2, k_pair 0.5");
+  const std::vector<Cell> cells = GroupIntoCells(study);
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].dataset, "light");
+  EXPECT_EQ(cells[0].points.size(), 2u);
+  EXPECT_EQ(cells[1].dataset, "heavy");
+  EXPECT_EQ(cells[1].points.size(), 1u);
+  EXPECT_DOUBLE_EQ(AggregateJumpMetric(cells[1], PredictionLoss)[0].value.mean,
+                   5);
+}
+
+// One name with two contents (records put together from two sweeps) is two
+// datasets, labelled by their hash prefixes, never pooled.
+TEST(CellsTest, OneNameWithTwoHashesIsKeptApart) {
+  StudyData study;
+  study.points.push_back(MakePoint("aa", "mine", 100, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", "mine", 100, 2, {{1, 3}}));
+  study.points[0].point.set_dataset_hash("0123456789abcdef");
+  study.points[1].point.set_dataset_hash("fedcba9876543210");
+  const std::vector<DatasetInfo> datasets = DatasetsOf(study);
+  ASSERT_EQ(datasets.size(), 2u);
+  EXPECT_EQ(datasets[0].label, "mine [01234567]");
+  EXPECT_EQ(datasets[1].label, "mine [fedcba98]");
+  EXPECT_TRUE(datasets[0].is_reference);
+  EXPECT_EQ(DatasetLabel(datasets, study.points[1].point), "mine [fedcba98]");
+  const std::vector<Cell> cells = GroupIntoCells(study);
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].points.size(), 1u);
+  EXPECT_EQ(cells[1].points.size(), 1u);
+  EXPECT_NE(cells[0].dataset, cells[1].dataset);
+}
+
+// The reference dataset is the sweep's, by name, whatever its position.
+TEST(CellsTest, TheReferenceDatasetIsChosenByName) {
+  StudyData study;
+  study.points.push_back(MakePoint("aa", "first", 100, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("aa", "second", 100, 1, {{1, 2}}));
+  study.points.push_back(MakePoint("aa", "second", 500, 1, {{1, 2}}));
+  EXPECT_EQ(ReferenceCell(GroupIntoCells(study), "aa")->dataset, "first");
+  study.results.set_reference_dataset("second");
+  const std::vector<Cell> cells = GroupIntoCells(study);
+  const Cell* reference = ReferenceCell(cells, "aa");
+  ASSERT_NE(reference, nullptr);
+  EXPECT_EQ(reference->dataset, "second");
+  EXPECT_EQ(reference->num_train_samples, 100);
 }
 
 TEST(TimingTest, UnmeasuredTimingIsLeftOut) {
   StudyData study;
-  study.points.push_back(MakePoint("aa", 0.5, 100, 1, {{1, 1}, {2, 1}}));
+  study.points.push_back(MakePoint("aa", "d05", 100, 1, {{1, 1}, {2, 1}}));
   JumpMetrics* measured = study.points[0].evaluation->mutable_jumps(0);
   measured->mutable_single_state()->set_repetitions(5);
   measured->mutable_single_state()->set_median_seconds(2e-5);
@@ -183,7 +244,7 @@ TEST(TimingTest, UnmeasuredTimingIsLeftOut) {
 // mode m to latent column latent_of_mode[m].
 StudyPoint FrequencyPoint(uint64_t seed, std::vector<int> latent_of_mode,
                           std::vector<double> learned) {
-  StudyPoint p = MakePoint("aa", 0.5, 100, seed, {{1, 1}});
+  StudyPoint p = MakePoint("aa", "d05", 100, seed, {{1, 1}});
   EvaluationReport& e = *p.evaluation;
   const std::vector<double> truth = {1.0, 2.0};
   e.set_num_latent_pairs(2);
@@ -208,8 +269,8 @@ StudyPoint FrequencyPoint(uint64_t seed, std::vector<int> latent_of_mode,
 }
 
 TEST(TrainedMaxJumpTest, FromTheRecordedConfigs) {
-  StudyPoint a = MakePoint("aa", 0.5, 100, 1, {{1, 1.0}});
-  StudyPoint b = MakePoint("aa", 0.5, 100, 2, {{1, 1.0}});
+  StudyPoint a = MakePoint("aa", "d05", 100, 1, {{1, 1.0}});
+  StudyPoint b = MakePoint("aa", "d05", 100, 2, {{1, 1.0}});
   Cell cell;
   cell.num_train_samples = 100;
   cell.points = {&a, &b};
@@ -276,7 +337,7 @@ TEST(FrequencyTest, InconsistentVelocitiesNameThePoint) {
 
 TEST(FrequencyTest, NonActionAngleCellsHaveNone) {
   StudyData study;
-  study.points.push_back(MakePoint("node", 0.5, 100, 1, {{1, 1}}));
+  study.points.push_back(MakePoint("node", "d05", 100, 1, {{1, 1}}));
   const std::vector<Cell> cells = GroupIntoCells(study);
   EXPECT_TRUE(AggregateFrequencies(cells[0]).empty());
   absl::StatusOr<std::vector<std::vector<double>>> by_mode =

@@ -62,7 +62,7 @@ std::string FormatSeconds(double seconds) {
 }
 
 std::string CellPoint(const Cell& cell) {
-  return absl::StrFormat("k_pair %g, %d samples", cell.k_pair,
+  return absl::StrFormat("%s, %d samples", cell.dataset,
                          cell.num_train_samples);
 }
 

@@ -43,11 +43,11 @@ std::string JoinSet(const std::set<T>& values) {
   return parts.empty() ? std::string("—") : absl::StrJoin(parts, ", ");
 }
 
-// "k_pair 0.5, 100 samples"
+// "harmonic_k_pair_0.5, 100 samples"
 std::string CellPoint(const Cell& cell);
 
-// "neural_ode (k_pair 0.5, 100 samples), jump 400: 12 of 990 predictions
-// failed in 1 of 2 seeds (<reason>)".
+// "neural_ode (harmonic_k_pair_0.5, 100 samples), jump 400: 12 of 990
+// predictions failed in 1 of 2 seeds (<reason>)".
 std::string FailedPredictionsText(const Cell& cell,
                                   const FailedPredictions& failed);
 

@@ -45,9 +45,9 @@ TEST(FormatTest, Sets) {
 
 TEST(FormatTest, CellPoint) {
   Cell cell;
-  cell.k_pair = 0.5;
+  cell.dataset = "harmonic_k_pair_0.5";
   cell.num_train_samples = 100;
-  EXPECT_EQ(CellPoint(cell), "k_pair 0.5, 100 samples");
+  EXPECT_EQ(CellPoint(cell), "harmonic_k_pair_0.5, 100 samples");
 }
 
 TEST(FormatTest, ErrorBarsOnALogAxis) {

@@ -26,6 +26,7 @@
 #include "reports/sections/header.h"
 #include "reports/sections/inference_time.h"
 #include "reports/sections/points.h"
+#include "reports/sections/summary.h"
 #include "reports/sections/table_one.h"
 #include "reports/sections/training_curves.h"
 #include "status/status_macros.h"
@@ -110,6 +111,23 @@ absl::Status WriteWhole(
 
 }  // namespace
 
+absl::Status AddSummaryAndContents(const ReportContext& context,
+                                   std::vector<Section>& sections) {
+  AANET_ASSIGN_OR_RETURN(Section summary, SummarySection(context));
+  // The contents list the summary too; both go right under the title, the
+  // header's first block.
+  std::vector<Section> all = {summary};
+  all.insert(all.end(), sections.begin(), sections.end());
+  const Block contents = TableOfContents(all);
+  if (sections.empty()) sections.emplace_back();
+  std::vector<Block>& top = sections.front().blocks;
+  const auto at = top.begin() + (top.empty() ? 0 : 1);
+  std::vector<Block> inserted = summary.blocks;
+  inserted.push_back(contents);
+  top.insert(at, inserted.begin(), inserted.end());
+  return absl::OkStatus();
+}
+
 absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
                          const std::string& out_dir) {
   AANET_RETURN_IF_ERROR(CheckReportDirectory(out_dir));
@@ -121,6 +139,7 @@ absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
     AANET_ASSIGN_OR_RETURN(Section section, compute(context));
     sections.push_back(std::move(section));
   }
+  AANET_RETURN_IF_ERROR(AddSummaryAndContents(context, sections));
   return WriteWhole(out_dir, [&](const std::string& staging) {
     return WriteSections(sections, gnuplot, terminal, staging, kReportFile);
   });

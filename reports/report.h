@@ -11,7 +11,8 @@
 // directory beside it (`<out>.tmp-<pid>`), which then replaces it
 // (CommitTemporaryDirectory in fileio/text_file.h); its subdirectories (nested
 // reports) are kept. Files written:
-//   REPORT.md               the report, written last
+//   REPORT.md               the report, written last: title, summary,
+//                           contents, then the sections
 //   points.csv              every point of the sweep and its status
 //   table1.csv              section 1, Table 1 measured
 //   data_efficiency.csv     section 2, loss per jump vs training samples
@@ -28,6 +29,7 @@
 #define AANET_REPORTS_REPORT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "reports/section.h"
@@ -48,6 +50,12 @@ inline constexpr char kReportFile[] = "REPORT.md";
 // `out_dir`), or if an evaluation is inconsistent (naming its file).
 absl::Status WriteReport(const StudyData& study, const ReportOptions& options,
                          const std::string& out_dir);
+
+// Puts the summary (reports/sections/summary.h) and the table of contents of
+// every section under the title, the first block of `sections` (the
+// header's). WriteReport calls it on the computed sections.
+absl::Status AddSummaryAndContents(const ReportContext& context,
+                                   std::vector<Section>& sections);
 
 }  // namespace aanet::reports
 

@@ -134,13 +134,19 @@ TEST_F(ReportTest, ReportHasHeaderSectionsAndFailedPoint) {
                                              kSyntheticDescription, " |")));
   EXPECT_THAT(report,
               HasSubstr("| reference point | the sweep's is_reference points: "
-                        "default (k_pair 0.5), 100 samples |"));
+                        "harmonic_k_pair_0.5, 100 samples |"));
   EXPECT_THAT(report, HasSubstr("2 cores, synthetic CPU"));
   EXPECT_THAT(report, HasSubstr("4321.5 s (1h 12min 02s)"));
   EXPECT_THAT(report,
               HasSubstr("36: 29 done, 6 skipped (results existed), 1 failed, 0 "
                         "pending"));
-  EXPECT_THAT(report, HasSubstr("default (k_pair 0.5)"));
+  // The datasets, once: name (reference marked), system, parameters,
+  // shape, time step, hash prefix.
+  EXPECT_THAT(report,
+              HasSubstr("| harmonic_k_pair_0.5 (reference) | harmonic | "
+                        "harmonic: num_particles 2, masses 1..5, k_wall "
+                        "0.005..0.01, k_pair 0.5, amplitudes 1..10, phases "
+                        "0..1 | 1 × 1000 | 1 | `00000000000"));
   EXPECT_THAT(report, HasSubstr("| num_train_samples | 10, 100, 500 |"));
   EXPECT_THAT(report, HasSubstr("| seeds | 1, 2 |"));
   EXPECT_THAT(report,
@@ -153,7 +159,7 @@ TEST_F(ReportTest, ReportHasHeaderSectionsAndFailedPoint) {
                         "configs/harmonic/action_angle_flow.pbtxt | 2000 |"));
   // The failed point with its error, the pipe escaped for Markdown.
   EXPECT_THAT(report,
-              HasSubstr("| neural_ode | k_pair_1.0 | 1 | 500 | 2 | "
+              HasSubstr("| neural_ode | harmonic_k_pair_1.0 | 500 | 2 | "
                         "train: step 1200: loss is NaN \\| diverged |"));
   for (const char* title :
        {"## 1. Table 1, measured", "## 2. Data efficiency (Figure 2)",
@@ -207,10 +213,40 @@ TEST_F(ReportTest, FiguresUsePointsOnLogAxesAndKeepLegendsOffLabels) {
   }
 }
 
+// The top of the report: the title, the summary of headline numbers, the
+// contents linking every section, then the facts.
+TEST_F(ReportTest, SummaryAndContentsAtTheTop) {
+  const std::string report = Report();
+  const size_t summary = report.find("## Summary\n");
+  const size_t contents = report.find("## Contents\n");
+  const size_t facts = report.find("| sweep | synthetic |");
+  ASSERT_NE(summary, std::string::npos);
+  ASSERT_NE(contents, std::string::npos);
+  ASSERT_NE(facts, std::string::npos);
+  EXPECT_LT(report.find("# Study report: synthetic"), summary);
+  EXPECT_LT(summary, contents);
+  EXPECT_LT(contents, facts);
+  EXPECT_THAT(report, HasSubstr("| model | reference point | seeds | loss, "
+                                "jump 1 | loss, largest jump |"));
+  EXPECT_THAT(report, HasSubstr("| action_angle_flow | harmonic_k_pair_0.5, "
+                                "100 samples | 2 | 2 ± 1.414 |"));
+  for (const char* link :
+       {"- [Summary](#summary)",
+        "- [1. Table 1, measured](#1-table-1-measured)",
+        "- [2. Data efficiency (Figure 2)](#2-data-efficiency-figure-2)",
+        "- [5. Recovered frequencies (Figure 4)]"
+        "(#5-recovered-frequencies-figure-4)",
+        "- [6. Training curves and convergence]"
+        "(#6-training-curves-and-convergence)",
+        "- [Sweep config](#sweep-config)"}) {
+    EXPECT_THAT(report, HasSubstr(link));
+  }
+}
+
 TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
   const CsvTable csv = ReadCsv(Out("data_efficiency.csv"));
   EXPECT_EQ(absl::StrJoin(csv.header, ","),
-            "model,k_pair,num_train_samples,jump,mean_loss,std_loss,num_seeds,"
+            "model,dataset,num_train_samples,jump,mean_loss,std_loss,num_seeds,"
             "mean_loss_test_scaled,std_loss_test_scaled,train_mean_loss,"
             "random_phase_loss,train_mean_loss_test_scaled,"
             "random_phase_loss_test_scaled,num_failed_pairs,num_pairs");
@@ -218,7 +254,7 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
   EXPECT_EQ(csv.rows.size(), 66u);
   // Losses 1 and 3: mean 2, std sqrt(2).
   auto rows = Select(csv, {{"model", "action_angle_flow"},
-                           {"k_pair", "0.5"},
+                           {"dataset", "harmonic_k_pair_0.5"},
                            {"num_train_samples", "100"},
                            {"jump", "1"}});
   ASSERT_EQ(rows.size(), 1u);
@@ -228,7 +264,7 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
   // Every row follows the synthetic formula.
   for (const auto& row : csv.rows) {
     const double f =
-        SyntheticLoss(row.at("model"), Number(row, "k_pair"),
+        SyntheticLoss(row.at("model"), SyntheticKPair(row.at("dataset")),
                       Number(row, "num_train_samples"), Number(row, "jump"));
     if (row.at("num_seeds") == "2") {
       ExpectClose(Number(row, "mean_loss"), 2 * f);
@@ -236,7 +272,7 @@ TEST_F(ReportTest, DataEfficiencyCsvHasMeanAndStdOverSeeds) {
     } else {
       // The failed point leaves seed 1 alone: no std.
       EXPECT_EQ(row.at("model"), "neural_ode");
-      EXPECT_EQ(row.at("k_pair"), "1");
+      EXPECT_EQ(row.at("dataset"), "harmonic_k_pair_1.0");
       EXPECT_EQ(row.at("num_train_samples"), "500");
       ExpectClose(Number(row, "mean_loss"), f);
       EXPECT_EQ(row.at("std_loss"), "nan");
@@ -267,7 +303,7 @@ TEST_F(ReportTest, TableOneUsesTheReferencePoint) {
   ASSERT_EQ(csv.rows.size(), 2u);
   for (const auto& row : csv.rows) {
     const std::string& model = row.at("model");
-    EXPECT_EQ(row.at("k_pair"), "0.5");
+    EXPECT_EQ(row.at("dataset"), "harmonic_k_pair_0.5");
     EXPECT_EQ(row.at("num_train_samples"), "100");
     EXPECT_EQ(row.at("num_seeds"), "2");
     ExpectClose(Number(row, "num_parameters"), SyntheticNumParameters(model));
@@ -314,12 +350,12 @@ TEST_F(ReportTest, InferenceTimeAndErrorVsDtCoverEveryJump) {
 
 TEST_F(ReportTest, FrequenciesAndTheirDensity) {
   const CsvTable csv = ReadCsv(Out("frequencies.csv"));
-  // action_angle_flow at k_pair 0.5: 3 sample counts x 2 modes.
+  // action_angle_flow on harmonic_k_pair_0.5: 3 sample counts x 2 modes.
   ASSERT_EQ(csv.rows.size(), 6u);
   const std::vector<double> truth = SyntheticTrueFrequencies(0.5);
   for (const auto& row : csv.rows) {
     EXPECT_EQ(row.at("model"), "action_angle_flow");
-    EXPECT_EQ(row.at("k_pair"), "0.5");
+    EXPECT_EQ(row.at("dataset"), "harmonic_k_pair_0.5");
     const int mode = static_cast<int>(Number(row, "mode"));
     const int samples = static_cast<int>(Number(row, "num_train_samples"));
     ExpectClose(Number(row, "true_frequency"), truth[mode]);
@@ -451,9 +487,10 @@ TEST(ReportWithFailedSolveTest, TheFailuresAreNamed) {
   EXPECT_THAT(*report, HasSubstr("jump 200: 7 of 300 predictions failed in 1 "
                                  "of 2 seeds (" +
                                  std::string(kSyntheticFailure) + ")"));
-  EXPECT_THAT(*report,
-              HasSubstr("left out (no positive finite value): neural_ode "
-                        "(k_pair 0.5, 100 samples), jump 400: mean loss nan"));
+  EXPECT_THAT(
+      *report,
+      HasSubstr("left out (no positive finite value): neural_ode "
+                "(harmonic_k_pair_0.5, 100 samples), jump 400: mean loss nan"));
   EXPECT_THAT(*report, HasSubstr("| test-σ loss, jump 1 |"));
   EXPECT_THAT(*report, HasSubstr("*Reference levels*"));
   const CsvTable errors = ReadCsv((fs::path(out) / "error_vs_dt.csv").string());

@@ -39,9 +39,9 @@ std::string StatusName(SweepPoint::Status status) {
 }
 
 std::string PointLabel(const SweepPoint& point) {
-  return absl::StrFormat("%s on %s (k_pair %g), %d samples, seed %d",
-                         point.model(), point.dataset(), point.k_pair(),
-                         point.num_train_samples(), point.seed());
+  return absl::StrFormat("%s on %s, %d samples, seed %d", point.model(),
+                         point.dataset(), point.num_train_samples(),
+                         point.seed());
 }
 
 absl::StatusOr<StudyData> LoadSweep(const std::string& sweep_dir) {

@@ -42,7 +42,7 @@ struct StudyData {
 absl::StatusOr<StudyData> LoadSweep(const std::string& sweep_dir);
 
 // A short human-readable name of a point, e.g.
-// "neural_ode on k_pair_0.1 (k_pair 0.1), 100 samples, seed 3".
+// "neural_ode on harmonic_k_pair_0.1, 100 samples, seed 3".
 std::string PointLabel(const SweepPoint& point);
 
 // The upper-case name of a point's status, e.g. "DONE".

@@ -62,7 +62,8 @@ TEST(LoadSweepTest, ReadsEveryPointAndEvaluation) {
   EXPECT_EQ(first.evaluation->jumps(1).jump(), 10);
   EXPECT_DOUBLE_EQ(first.evaluation->jumps(1).prediction_loss(),
                    SyntheticSeedFactor(first.point.seed()) *
-                       SyntheticLoss(first.point.model(), first.point.k_pair(),
+                       SyntheticLoss(first.point.model(),
+                                     SyntheticKPair(first.point.dataset()),
                                      first.point.num_train_samples(), 10));
 }
 
@@ -134,12 +135,11 @@ TEST(LoadSweepTest, DonePointWithoutEvaluationFileIsAnError) {
 TEST(PointLabelTest, NamesModelDatasetSamplesAndSeed) {
   SweepPoint point;
   point.set_model("neural_ode");
-  point.set_dataset("k_pair_0.1");
-  point.set_k_pair(0.1);
+  point.set_dataset("harmonic_k_pair_0.1");
   point.set_num_train_samples(100);
   point.set_seed(3);
   EXPECT_EQ(PointLabel(point),
-            "neural_ode on k_pair_0.1 (k_pair 0.1), 100 samples, seed 3");
+            "neural_ode on harmonic_k_pair_0.1, 100 samples, seed 3");
   EXPECT_EQ(StatusName(SweepPoint::SKIPPED), "SKIPPED");
 }
 

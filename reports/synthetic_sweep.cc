@@ -20,12 +20,18 @@ namespace fs = std::filesystem;
 constexpr int kNumTestSamples = 500;
 constexpr int kNumTrajectories = 1;
 
+// The shipped harmonic datasets: their configs' names, files and pair
+// springs.
 struct Dataset {
   const char* name;
+  const char* file;  // under configs/harmonic/
   double k_pair;
 };
-constexpr Dataset kDatasets[] = {
-    {"k_pair_0.1", 0.1}, {"default", 0.5}, {"k_pair_1.0", 1.0}};
+constexpr Dataset kDatasets[] = {{"harmonic_k_pair_0.1", "k_pair_0.1", 0.1},
+                                 {"harmonic_k_pair_0.5", "default", 0.5},
+                                 {"harmonic_k_pair_1.0", "k_pair_1.0", 1.0}};
+constexpr char kReferenceDataset[] = "harmonic_k_pair_0.5";
+
 constexpr int kSamples[] = {10, 100, 500};
 constexpr uint64_t kSeeds[] = {1, 2};
 
@@ -69,6 +75,13 @@ std::vector<int> SyntheticReferenceJumps() {
 std::vector<int> SyntheticJumps() { return {1, 10, 50}; }
 
 double SyntheticSeedFactor(uint64_t seed) { return seed == 1 ? 1.0 : 3.0; }
+
+double SyntheticKPair(const std::string& dataset) {
+  for (const Dataset& d : kDatasets) {
+    if (dataset == d.name) return d.k_pair;
+  }
+  return 0.5;
+}
 
 double SyntheticLoss(const std::string& model, double k_pair, int samples,
                      int jump) {
@@ -125,9 +138,9 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point,
     m->set_jump(jump);
     m->set_dt(jump * 1.0);
     const double budget = point.protocol() == EQUAL_COMPUTE ? 0.1 : 1.0;
-    m->set_prediction_loss(
-        budget * factor *
-        SyntheticLoss(model, point.k_pair(), point.num_train_samples(), jump));
+    m->set_prediction_loss(budget * factor *
+                           SyntheticLoss(model, SyntheticKPair(point.dataset()),
+                                         point.num_train_samples(), jump));
     m->set_mean_abs_energy_change(factor * SyntheticEnergyChange(model, jump));
     if (point.is_reference()) {
       const double seconds = factor * SyntheticSingleStateSeconds(model, jump);
@@ -165,7 +178,8 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point,
       if (m->num_failed_pairs() > 0) m->set_failure(kSyntheticFailure);
     }
   }
-  const std::vector<double> truth = SyntheticTrueFrequencies(point.k_pair());
+  const std::vector<double> truth =
+      SyntheticTrueFrequencies(SyntheticKPair(point.dataset()));
   for (double f : truth) report.add_true_frequencies(f);
   if (!IsActionAngle(model)) return report;
 
@@ -229,7 +243,7 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
                     "num_train_samples: [100, 500] }\n");
   }
   for (const Dataset& d : kDatasets) {
-    absl::StrAppend(&config, "datasets: \"configs/harmonic/", d.name,
+    absl::StrAppend(&config, "datasets: \"configs/harmonic/", d.file,
                     ".pbtxt\"\n");
   }
   absl::StrAppend(&config,
@@ -242,12 +256,13 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
   results.set_wall_seconds(4321.5);
   results.set_parallelism(2);
   results.set_machine("2 cores, synthetic CPU");
+  results.set_reference_dataset(kReferenceDataset);
   for (const auto& [model, kind] : models) {
     for (const Dataset& d : kDatasets) {
       for (int samples : kSamples) {
         const bool equal_compute = model == kSyntheticEqualComputeModel;
         if (equal_compute &&
-            (std::string(d.name) != "default" || samples == 10)) {
+            (std::string(d.name) != kReferenceDataset || samples == 10)) {
           continue;
         }
         for (uint64_t seed : kSeeds) {
@@ -255,12 +270,22 @@ absl::Status WriteSyntheticSweep(const std::string& dir,
           point->set_model(model);
           point->set_model_kind(kind);
           point->set_dataset(d.name);
-          point->set_k_pair(d.k_pair);
+          // As a sweep records them (sweep/plan.cc); the hash is made up.
+          point->set_dataset_hash(
+              absl::StrFormat("%016x", static_cast<uint64_t>(d.k_pair * 1e6)));
+          point->set_system("harmonic");
+          point->set_system_parameters(absl::StrFormat(
+              "harmonic: num_particles 2, masses 1..5, k_wall 0.005..0.01, "
+              "k_pair %g, amplitudes 1..10, phases 0..1",
+              d.k_pair));
+          point->set_dataset_num_trajectories(kNumTrajectories);
+          point->set_dataset_num_samples(1000);
+          point->set_dataset_time_step(1.0);
           point->set_num_train_samples(samples);
           point->set_seed(seed);
           point->set_num_steps(equal_compute ? 50000 : 2000);
           point->set_protocol(equal_compute ? EQUAL_COMPUTE : EQUAL_STEPS);
-          point->set_is_reference(std::string(d.name) == "default" &&
+          point->set_is_reference(std::string(d.name) == kReferenceDataset &&
                                   samples == 100 && !equal_compute);
           const std::string run = absl::StrFormat("%s/%s/samples_%d/seed_%d",
                                                   model, d.name, samples, seed);

@@ -4,14 +4,17 @@
 //   bazel run //reports:report -- --sweep_dir=/tmp/sweep --out=/tmp/report
 //
 // Grid: models action_angle_flow (model_kind action_angle) and neural_ode
-// (model_kind neural_ode) x datasets k_pair_0.1, default (k_pair 0.5) and
-// k_pair_1.0 x 10, 100, 500 training samples x seeds 1 and 2. Like the
-// sweep runner (sweep/plan.cc), the points on default with 100 samples are
+// (model_kind neural_ode) x the shipped harmonic datasets by their names,
+// harmonic_k_pair_0.1, harmonic_k_pair_0.5 (the reference dataset) and
+// harmonic_k_pair_1.0 (k_pair 0.1, 0.5, 1), recorded with their system,
+// parameters, shape and a made-up hash as a sweep records them, x 10, 100,
+// 500 training samples x seeds 1 and 2. Like the sweep runner
+// (sweep/plan.cc), the points on harmonic_k_pair_0.5 with 100 samples are
 // the reference points (is_reference): evaluated at jumps
 // 1 2 5 10 20 50 100 200 400 with timings; the others at jumps 1 10 50
-// without. The points of seed 1 on k_pair_0.1 are SKIPPED, neural_ode on
-// k_pair_1.0 with 500 samples and seed 2 FAILED (kSyntheticError, no
-// evaluation file), the others DONE.
+// without. The points of seed 1 on harmonic_k_pair_0.1 are SKIPPED,
+// neural_ode on harmonic_k_pair_1.0 with 500 samples and seed 2 FAILED
+// (kSyntheticError, no evaluation file), the others DONE.
 // Every metric is the formula below times a seed factor of 1 for seed 1
 // and 3 for seed 2, so a cell's two seeds have mean 2 f and sample std
 // sqrt(2) f.
@@ -68,6 +71,9 @@ double SyntheticSeedFactor(uint64_t seed);
 // has losses 1 and 3 over its seeds.
 double SyntheticLoss(const std::string& model, double k_pair, int samples,
                      int jump);
+// The pair spring of a synthetic dataset, by its name (0.5 for another
+// name): the formulas' parameter, which the points no longer record.
+double SyntheticKPair(const std::string& dataset);
 // The same loss in the test split's units (prediction_loss_test_scaled):
 // SyntheticLoss times samples / 500, as if the test split's variance were
 // 500 / samples times the training split's.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -16,7 +17,7 @@
 #include "proto/config_override.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
-#include "sweep/point_identity.h"
+#include "sweep/system_description.h"
 
 namespace aanet::sweep {
 namespace {
@@ -71,9 +72,9 @@ absl::Status Validate(const SweepConfig& config) {
   for (int i = 0; i < config.dataset_variants_size(); ++i) {
     const SweepDataset& d = config.dataset_variants(i);
     const std::string field = absl::StrFormat("dataset_variants[%d]", i);
-    if (d.name().empty() ||
-        d.name().find_first_of("/\\ ") != std::string::npos) {
-      return error(field + ".name", "must be set, without '/' or spaces");
+    if (d.name().find_first_of("/\\ ") != std::string::npos) {
+      return error(field + ".name",
+                   absl::StrCat("'", d.name(), "' contains '/' or spaces"));
     }
     if (d.config().empty()) return error(field + ".config", "must be set");
   }
@@ -124,16 +125,8 @@ absl::Status Validate(const SweepConfig& config) {
   for (int jump : e.reference_jumps()) {
     if (jump < 1) return error("evaluation.reference_jumps", "must be >= 1");
   }
-  const bool is_variant = std::any_of(
-      config.dataset_variants().begin(), config.dataset_variants().end(),
-      [&](const SweepDataset& d) { return d.name() == e.reference_dataset(); });
-  if (!e.reference_dataset().empty() && !is_variant &&
-      std::find(config.datasets().begin(), config.datasets().end(),
-                e.reference_dataset()) == config.datasets().end()) {
-    return error("evaluation.reference_dataset",
-                 absl::StrCat("'", e.reference_dataset(),
-                              "' is not one of the sweep's datasets"));
-  }
+  // reference_dataset names a dataset, known once the configs are read
+  // (PlanEvaluation).
   if (e.has_reference_num_train_samples() &&
       std::find(config.num_train_samples().begin(),
                 config.num_train_samples().end(),
@@ -176,6 +169,7 @@ std::string Stem(const std::string& path) {
 // values.
 struct ModelVariant {
   std::string name;
+  std::vector<std::string> axis_values;  // "field=value", in axis order
   Experiment experiment;  // without simulation; samples and seed unset
   Protocol protocol = EQUAL_STEPS;
   std::vector<int> num_train_samples;  // empty: the sweep's
@@ -237,6 +231,8 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
               "axes[%d].values[%d]: %s", a, i, status.message()));
         }
         absl::StrAppend(&w.name, "@", label, "=", axis.values(i));
+        w.axis_values.push_back(
+            absl::StrCat(axis.field(), "=", axis.values(i)));
         next.push_back(std::move(w));
       }
     }
@@ -246,30 +242,26 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
   return absl::OkStatus();
 }
 
-// The datasets of the grid: `datasets` (named by their file stem), then
-// `dataset_variants`, each read with its overrides.
+// The datasets of the grid: `datasets`, then `dataset_variants`, each read
+// with its overrides and named by its entry's name, else its config's
+// `name`, else its file stem. Names are the datasets' keys in directories,
+// files and the report, so two entries resolving to one name are refused.
 absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
     const SweepConfig& config, const std::string& workspace,
     const std::string& output_root) {
   std::vector<SweepDataset> datasets;
   for (const std::string& dataset : config.datasets()) {
     SweepDataset d;
-    d.set_name(Stem(dataset));
     d.set_config(dataset);
     datasets.push_back(std::move(d));
   }
   datasets.insert(datasets.end(), config.dataset_variants().begin(),
                   config.dataset_variants().end());
-  std::set<std::string> names;
+  std::map<std::string, std::string> config_of_name;
   std::vector<PlannedDataset> planned;
   for (int i = 0; i < static_cast<int>(datasets.size()); ++i) {
     const SweepDataset& dataset = datasets[i];
-    if (!names.insert(dataset.name()).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "datasets: two datasets are named '", dataset.name(), "'"));
-    }
     PlannedDataset d;
-    d.name = dataset.name();
     d.config_path = InWorkspace(workspace, dataset.config());
     const std::vector<std::string> sets(dataset.set().begin(),
                                         dataset.set().end());
@@ -288,7 +280,24 @@ absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
     }
     d.experiment = read->experiment;
     d.config_text = read->text;
-    d.k_pair = d.experiment.simulation().harmonic().k_pair();
+    d.name = !dataset.name().empty()        ? dataset.name()
+             : !d.experiment.name().empty() ? d.experiment.name()
+                                            : Stem(d.config_path);
+    if (d.name.find_first_of("/\\ ") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(d.config_path, ": name: '", d.name,
+                       "' contains '/' or spaces; give the sweep's dataset "
+                       "entry a `name`"));
+    }
+    const auto [seen, inserted] = config_of_name.emplace(d.name, d.config_path);
+    if (!inserted) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("datasets: two datasets are named '", d.name, "' (",
+                       seen->second, " and ", d.config_path,
+                       "); give a dataset_variants entry another `name`"));
+    }
+    d.system = SystemName(d.experiment.simulation());
+    d.system_parameters = DescribeSystem(d.experiment.simulation());
     d.path = (fs::path(output_root) / "datasets" / (d.name + ".h5")).string();
     planned.push_back(std::move(d));
   }
@@ -308,18 +317,30 @@ struct EvaluationPlan {
   int vpt_max_jump = 0;
 };
 
-EvaluationPlan PlanEvaluation(const SweepConfig& config,
-                              const std::vector<PlannedDataset>& datasets) {
+// A `datasets` entry's path names the dataset read from it.
+absl::StatusOr<EvaluationPlan> PlanEvaluation(
+    const SweepConfig& config, const std::vector<PlannedDataset>& datasets,
+    const std::string& workspace) {
   const SweepEvaluation& evaluation = config.evaluation();
   EvaluationPlan plan;
   plan.reference_dataset = datasets.front().name;
-  if (!evaluation.reference_dataset().empty()) {
-    const bool named = std::any_of(
-        datasets.begin(), datasets.end(), [&](const PlannedDataset& d) {
-          return d.name == evaluation.reference_dataset();
-        });
-    plan.reference_dataset = named ? evaluation.reference_dataset()
-                                   : Stem(evaluation.reference_dataset());
+  const std::string& wanted = evaluation.reference_dataset();
+  if (!wanted.empty()) {
+    auto named =
+        std::find_if(datasets.begin(), datasets.end(),
+                     [&](const PlannedDataset& d) { return d.name == wanted; });
+    if (named == datasets.end()) {
+      const int entry = std::find(config.datasets().begin(),
+                                  config.datasets().end(), wanted) -
+                        config.datasets().begin();
+      if (entry < config.datasets_size()) named = datasets.begin() + entry;
+    }
+    if (named == datasets.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("evaluation.reference_dataset: '", wanted,
+                       "' is neither a dataset's name nor a `datasets` entry"));
+    }
+    plan.reference_dataset = named->name;
   }
   plan.reference_samples = config.num_train_samples(0);
   if (evaluation.has_reference_num_train_samples()) {
@@ -395,7 +416,15 @@ absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
   point.set_model(variant.name);
   point.set_model_kind(ModelKind(experiment.model()));
   point.set_dataset(dataset.name);
-  point.set_k_pair(dataset.k_pair);
+  point.set_system(dataset.system);
+  point.set_system_parameters(dataset.system_parameters);
+  const SimulationConfig& simulation = dataset.experiment.simulation();
+  point.set_dataset_num_trajectories(simulation.num_trajectories());
+  point.set_dataset_num_samples(simulation.num_samples());
+  point.set_dataset_time_step(simulation.time_step());
+  for (const std::string& value : variant.axis_values) {
+    point.add_axis_values(value);
+  }
   point.set_num_train_samples(samples);
   point.set_seed(seed);
   point.set_num_steps(training.num_steps());
@@ -411,14 +440,7 @@ absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
   google::protobuf::TextFormat::PrintToString(experiment,
                                               spec.mutable_experiment_text());
   spec.set_dataset_path(dataset.path);
-  absl::StatusOr<std::string> resolved =
-      ResolvedSettings(experiment, dataset.experiment.simulation());
-  if (!resolved.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("model ", variant.name, " on dataset ", dataset.name, ": ",
-                     resolved.status().message()));
-  }
-  spec.set_resolved_settings(*resolved);
+  p.experiment = experiment;
   for (int jump : reference ? evaluation.reference_jumps : evaluation.jumps) {
     spec.add_jumps(jump);
   }
@@ -455,11 +477,14 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
       (fs::path(output_root) / "sweeps" / config.name()).lexically_normal();
   AANET_ASSIGN_OR_RETURN(plan.datasets,
                          PlanDatasets(config, workspace, output_root));
-  const EvaluationPlan evaluation = PlanEvaluation(config, plan.datasets);
+  AANET_ASSIGN_OR_RETURN(const EvaluationPlan evaluation,
+                         PlanEvaluation(config, plan.datasets, workspace));
+  plan.reference_dataset = evaluation.reference_dataset;
   AANET_ASSIGN_OR_RETURN(const std::vector<ModelVariant> variants,
                          ExpandModels(config, workspace));
   for (const ModelVariant& variant : variants) {
-    for (const PlannedDataset& dataset : plan.datasets) {
+    for (int d = 0; d < static_cast<int>(plan.datasets.size()); ++d) {
+      const PlannedDataset& dataset = plan.datasets[d];
       const std::vector<int> all_samples(config.num_train_samples().begin(),
                                          config.num_train_samples().end());
       for (int samples : variant.num_train_samples.empty()
@@ -470,6 +495,7 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepConfig& config,
               PlannedPoint point,
               PlanPoint(variant, dataset, samples, seed, evaluation,
                         config.seeds(0), plan.sweep_dir));
+          point.dataset_index = d;
           plan.points.push_back(std::move(point));
         }
       }

@@ -25,27 +25,39 @@ absl::StatusOr<SweepConfigFile> ReadSweepConfig(const std::string& path);
 
 // A dataset of the sweep: its simulation config and where its file lives.
 struct PlannedDataset {
-  std::string name;         // the config file's stem, e.g. "k_pair_0.1"
+  // The entry's SweepDataset.name, else the config's `name`, else its file
+  // stem; unique within the sweep.
+  std::string name;
   std::string config_path;  // absolute
-  std::string path;         // absolute .h5 path under out/datasets/
+  std::string path;         // absolute .h5 path: out/datasets/<name>.h5
   Experiment experiment;    // the simulation config
   std::string config_text;
-  double k_pair = 0;
-  // data_gen::DatasetHash of its contents, set once the file is in place
-  // (EnsureDataset, prepare.h): with the name, the dataset's identity.
+  std::string system;             // sweep/system_description.h
+  std::string system_parameters;  // DescribeSystem of the config
+  // Set once the file is in place (EnsureDataset, prepare.h):
+  // data_gen::DatasetHash of its contents (with the name, the dataset's
+  // identity) and its degrees of freedom as the file records them.
   std::string hash;
+  int degrees_of_freedom = 0;
 };
 
 struct PlannedPoint {
-  SweepPoint point;       // status PENDING; directory relative to sweep_dir
-  PointSpec spec;         // what the worker runs
+  // Status PENDING; directory relative to sweep_dir. dataset_hash is filled
+  // in by PrepareSweep once the dataset is in place.
+  SweepPoint point;
+  // What the worker runs; resolved_settings is filled in by PrepareSweep
+  // (it depends on the dataset's degrees of freedom, read from its file).
+  PointSpec spec;
   std::string directory;  // absolute
+  int dataset_index = 0;  // into SweepPlan.datasets
+  Experiment experiment;  // the point's training config
 };
 
 struct SweepPlan {
   std::string sweep_dir;  // absolute: out/sweeps/<name>
   std::vector<PlannedDataset> datasets;
   std::vector<PlannedPoint> points;
+  std::string reference_dataset;  // the name of the reference points' dataset
 };
 
 // Expands the grid in the order models x datasets x samples x seeds.

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "eval/vpt.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -45,9 +46,14 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   EXPECT_EQ(plan->sweep_dir, "/o/sweeps/t");
   ASSERT_EQ(plan->datasets.size(), 2u);
-  EXPECT_EQ(plan->datasets[0].name, "k_pair_0.1");
-  EXPECT_DOUBLE_EQ(plan->datasets[0].k_pair, 0.1);
-  EXPECT_EQ(plan->datasets[1].path, "/o/datasets/default.h5");
+  // Named by their configs' `name`, not their file stems.
+  EXPECT_EQ(plan->datasets[0].name, "harmonic_k_pair_0.1");
+  EXPECT_EQ(plan->datasets[0].system, "harmonic");
+  EXPECT_EQ(plan->datasets[0].system_parameters,
+            "harmonic: num_particles 2, masses 1..5, k_wall 0.005..0.01, "
+            "k_pair 0.1, amplitudes 1..10, phases 0..1");
+  EXPECT_EQ(plan->datasets[1].path, "/o/datasets/harmonic_k_pair_0.5.h5");
+  EXPECT_EQ(plan->reference_dataset, "harmonic_k_pair_0.5");
   ASSERT_EQ(plan->points.size(), 2u * 2 * 3 * 2);
 
   int references = 0, timed = 0;
@@ -69,8 +75,16 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
     EXPECT_FALSE(experiment.has_simulation());
     // The reference: the default dataset and the sample count closest to
     // 100; only its first seed is timed.
-    const bool reference =
-        p.point.dataset() == "default" && p.point.num_train_samples() == 90;
+    const bool reference = p.point.dataset() == "harmonic_k_pair_0.5" &&
+                           p.point.num_train_samples() == 90;
+    EXPECT_EQ(p.point.system(), "harmonic");
+    EXPECT_EQ(p.point.system_parameters(),
+              plan->datasets[p.dataset_index].system_parameters);
+    EXPECT_EQ(p.point.dataset(), plan->datasets[p.dataset_index].name);
+    EXPECT_EQ(p.point.dataset_num_trajectories(), 1);
+    EXPECT_EQ(p.point.dataset_num_samples(), 1000);
+    EXPECT_EQ(p.point.dataset_time_step(), 1.0);
+    EXPECT_EQ(p.point.axis_values_size(), 0);
     EXPECT_EQ(p.point.is_reference(), reference);
     EXPECT_EQ(p.spec.jumps_size(), 2);
     EXPECT_EQ(p.spec.jumps(1), reference ? 400 : 5);
@@ -84,7 +98,7 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
   EXPECT_EQ(references, 4);  // 2 models x 2 seeds
   EXPECT_EQ(timed, 2);
   EXPECT_EQ(plan->points[0].point.directory(),
-            "action_angle_flow/k_pair_0.1/samples_10/seed_3");
+            "action_angle_flow/harmonic_k_pair_0.1/samples_10/seed_3");
 }
 
 TEST(PlanSweepTest, OverridesPerModelSweepWideAndPerAxis) {
@@ -124,7 +138,10 @@ TEST(PlanSweepTest, OverridesPerModelSweepWideAndPerAxis) {
     const PlannedPoint& p = plan->points[i];
     EXPECT_EQ(p.point.model(), names[i]);
     EXPECT_EQ(p.point.directory(),
-              std::string(names[i]) + "/default/samples_10/seed_0");
+              std::string(names[i]) + "/harmonic_k_pair_0.5/samples_10/seed_0");
+    ASSERT_EQ(p.point.axis_values_size(), 1);
+    EXPECT_EQ(p.point.axis_values(0),
+              absl::StrCat("training.max_jump=", i % 2 == 0 ? 3 : 4));
     Experiment e;
     ASSERT_TRUE(ParseTextProto(p.spec.experiment_text(), "spec", &e).ok());
     const bool first = i < 2;
@@ -163,7 +180,6 @@ TEST(PlanSweepTest, DatasetVariantsApplyOverrides) {
   const PlannedDataset& variant = plan->datasets[1];
   EXPECT_EQ(variant.name, "three_k0.3");
   EXPECT_EQ(variant.path, "/o/datasets/three_k0.3.h5");
-  EXPECT_DOUBLE_EQ(variant.k_pair, 0.3);
   EXPECT_EQ(variant.experiment.simulation().harmonic().num_particles(), 3);
   EXPECT_NE(variant.config_text.find("--set=simulation.harmonic.k_pair=0.3"),
             std::string::npos);
@@ -174,14 +190,61 @@ TEST(PlanSweepTest, DatasetVariantsApplyOverrides) {
             "action_angle_flow/three_k0.3/samples_100/seed_0");
 
   config.mutable_evaluation()->clear_reference_dataset();
-  config.mutable_dataset_variants(0)->set_name("default");
-  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
-              ::testing::HasSubstr("two datasets are named 'default'"));
+  config.mutable_dataset_variants(0)->set_name("harmonic_k_pair_0.5");
+  EXPECT_THAT(
+      std::string(PlanSweep(config, ".", "/o").status().message()),
+      ::testing::HasSubstr("two datasets are named 'harmonic_k_pair_0.5'"));
+  // Without a name, a variant is named by its config: the same name as the
+  // plain entry, refused, since the two have different contents.
+  config.mutable_dataset_variants(0)->clear_name();
+  EXPECT_THAT(
+      std::string(PlanSweep(config, ".", "/o").status().message()),
+      ::testing::HasSubstr("two datasets are named 'harmonic_k_pair_0.5'"));
   config.mutable_dataset_variants(0)->set_name("x");
   config.mutable_dataset_variants(0)->add_set("simulation.harmonic.k=1");
   EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
               ::testing::HasSubstr(
                   "dataset_variants[0]: --set=simulation.harmonic.k=1"));
+}
+
+// Two datasets that share k_pair but not their masses are two datasets: two
+// names, two descriptions, two sets of points; the reference is chosen by
+// name.
+TEST(PlanSweepTest, DatasetsSharingKPairStayApartAndTheReferenceIsByName) {
+  SweepConfig config = Parse(R"pb(
+    name: "m"
+    models { config: "configs/harmonic/action_angle_flow.pbtxt" }
+    datasets: "configs/harmonic/default.pbtxt"
+    dataset_variants {
+      name: "heavy"
+      config: "configs/harmonic/default.pbtxt"
+      set: "simulation.harmonic.masses.min=2"
+      set: "simulation.harmonic.masses.max=2"
+    }
+    num_train_samples: [ 100 ]
+    seeds: [ 0 ]
+    evaluation { reference_dataset: "heavy" }
+  )pb");
+  absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->points.size(), 2u);
+  EXPECT_EQ(plan->points[0].point.dataset(), "harmonic_k_pair_0.5");
+  EXPECT_EQ(plan->points[1].point.dataset(), "heavy");
+  EXPECT_NE(plan->points[0].point.system_parameters(),
+            plan->points[1].point.system_parameters());
+  EXPECT_THAT(plan->points[1].point.system_parameters(),
+              ::testing::HasSubstr("masses 2..2"));
+  EXPECT_FALSE(plan->points[0].point.is_reference());
+  EXPECT_TRUE(plan->points[1].point.is_reference());
+  EXPECT_EQ(plan->reference_dataset, "heavy");
+
+  // By a `datasets` entry's path too: the dataset read from it.
+  config.mutable_evaluation()->set_reference_dataset(
+      "configs/harmonic/default.pbtxt");
+  plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->reference_dataset, "harmonic_k_pair_0.5");
+  EXPECT_TRUE(plan->points[0].point.is_reference());
 }
 
 TEST(PlanSweepTest, EqualComputeModelsTrainTheirOwnSamplesAndAreNoReference) {

@@ -33,8 +33,9 @@ void FlowSettings(const EncoderConfig& encoder, std::string& text) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ResolvedSettings(
-    const Experiment& experiment, const SimulationConfig& simulation) {
+absl::StatusOr<std::string> ResolvedSettings(const Experiment& experiment,
+                                             const SimulationConfig& simulation,
+                                             int degrees_of_freedom) {
   std::string text;
   Line(text, "result_semantics", kResultSemantics);
 
@@ -67,11 +68,10 @@ absl::StatusOr<std::string> ResolvedSettings(
   Line(text, "training.seed", absl::StrCat(o.seed));
 
   const ModelConfig& model_config = experiment.model();
-  const int num_particles = simulation.harmonic().num_particles();
   Random random(0);
   AANET_ASSIGN_OR_RETURN(
       const std::unique_ptr<Model> model,
-      CreateModel(model_config, ModelContext{num_particles, {}}, random));
+      CreateModel(model_config, ModelContext{degrees_of_freedom, {}}, random));
   Line(text, "model.kind", model->kind());
   Line(text, "model.num_parameters",
        absl::StrCat(model->parameters().NumScalars()));

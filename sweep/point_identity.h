@@ -27,10 +27,13 @@ inline constexpr char kResultSemantics[] = "2026-11-30";
 // One "name: value" line per setting: kResultSemantics, every training
 // option as ResolveTrainingOptions resolves it for `simulation`'s dataset,
 // and the model's resolved choices (kind, parameter count, latent-solve
-// precision and steps, flow conditioner and pair scale). Errors as building
-// the model or resolving the options, naming the field.
-absl::StatusOr<std::string> ResolvedSettings(
-    const Experiment& experiment, const SimulationConfig& simulation);
+// precision and steps, flow conditioner and pair scale) for a dataset of
+// `degrees_of_freedom` n. n is passed, read from the generated dataset
+// file (sweep/prepare.h), so that no system's config field is read here.
+// Errors as building the model or resolving the options, naming the field.
+absl::StatusOr<std::string> ResolvedSettings(const Experiment& experiment,
+                                             const SimulationConfig& simulation,
+                                             int degrees_of_freedom);
 
 }  // namespace aanet::sweep
 

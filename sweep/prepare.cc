@@ -17,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
+#include "sweep/point_identity.h"
 
 namespace aanet::sweep {
 namespace {
@@ -40,6 +41,12 @@ std::map<std::string, double> EarlierWallSeconds(const std::string& sweep_dir) {
     }
   }
   return seconds;
+}
+
+// n, the width of the file's q: every system's dataset has it, so the
+// sweep needs no system's config field.
+int DegreesOfFreedom(const data_gen::Dataset& dataset) {
+  return dataset.q.empty() ? 0 : static_cast<int>(dataset.q.front().cols());
 }
 
 }  // namespace
@@ -66,6 +73,7 @@ absl::Status EnsureDataset(PlannedDataset& dataset, ProgressLine& progress) {
   // The same config text gives the same numbers: no need to generate.
   if (existing.has_value() && existing->config_text == dataset.config_text) {
     dataset.hash = data_gen::DatasetHash(*existing);
+    dataset.degrees_of_freedom = DegreesOfFreedom(*existing);
     return absl::OkStatus();
   }
   absl::StatusOr<data_gen::Dataset> generated =
@@ -76,6 +84,7 @@ absl::Status EnsureDataset(PlannedDataset& dataset, ProgressLine& progress) {
         absl::StrCat(dataset.config_path, ": ", generated.status().message()));
   }
   dataset.hash = data_gen::DatasetHash(*generated);
+  dataset.degrees_of_freedom = DegreesOfFreedom(*generated);
   if (existing.has_value()) {
     const std::string hash = data_gen::DatasetHash(*existing);
     if (hash == dataset.hash) return absl::OkStatus();
@@ -104,6 +113,21 @@ absl::StatusOr<PreparedSweep> PrepareSweep(
   for (PlannedDataset& dataset : plan.datasets) {
     AANET_RETURN_IF_ERROR(EnsureDataset(dataset, progress));
   }
+  // What depends on the dataset's file: its hash and, through its degrees of
+  // freedom, the point's resolved settings (its identity).
+  for (PlannedPoint& planned : plan.points) {
+    const PlannedDataset& dataset = plan.datasets[planned.dataset_index];
+    planned.point.set_dataset_hash(dataset.hash);
+    absl::StatusOr<std::string> resolved =
+        ResolvedSettings(planned.experiment, dataset.experiment.simulation(),
+                         dataset.degrees_of_freedom);
+    if (!resolved.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("model ", planned.point.model(), " on dataset ",
+                       dataset.name, ": ", resolved.status().message()));
+    }
+    planned.spec.set_resolved_settings(*resolved);
+  }
   std::map<std::string, double> earlier_seconds =
       EarlierWallSeconds(plan.sweep_dir);
 
@@ -113,6 +137,7 @@ absl::StatusOr<PreparedSweep> PrepareSweep(
   results.set_sweep_config_text(config.text);
   results.set_parallelism(parallelism);
   results.set_machine(MachineDescription());
+  results.set_reference_dataset(plan.reference_dataset);
   for (size_t i = 0; i < plan.points.size(); ++i) {
     const PlannedPoint& planned = plan.points[i];
     SweepPoint& point = *results.add_points();

@@ -63,7 +63,7 @@ absl::Status WriteResults(const SweepResults& results,
 // The worker's error: the last non-empty line of <point dir>/log.txt.
 std::string WorkerError(const std::string& point_directory);
 
-// "neural_ode k_pair_0.5 n=100 seed 1"
+// "neural_ode harmonic_k_pair_0.5 n=100 seed 1"
 std::string Describe(const SweepPoint& point);
 
 // Counts of a running sweep, for the progress line.

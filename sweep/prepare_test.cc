@@ -54,6 +54,8 @@ TEST(EnsureDatasetTest, RefusesOtherContentsUnderAnExistingName) {
                                  {"simulation.harmonic.k_pair=0.1"}, path);
   ASSERT_TRUE(EnsureDataset(first, progress).ok());
   ASSERT_FALSE(first.hash.empty());
+  // Read from the file: what the points' resolved settings are built for.
+  EXPECT_EQ(first.degrees_of_freedom, 2);
   const std::string written = Bytes(path);
   ASSERT_FALSE(written.empty());
 
@@ -73,6 +75,7 @@ TEST(EnsureDatasetTest, RefusesOtherContentsUnderAnExistingName) {
   same.config_text = "# a comment\n" + first.config_text;
   ASSERT_TRUE(EnsureDataset(same, progress).ok());
   EXPECT_EQ(same.hash, first.hash);
+  EXPECT_EQ(same.degrees_of_freedom, 2);
   EXPECT_EQ(Bytes(path), written);
   EXPECT_TRUE(fs::exists(root / "datasets" / ".mine.h5.lock"));
 }

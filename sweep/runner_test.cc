@@ -109,7 +109,21 @@ TEST_F(RunnerTest, RunsEveryPointAtMostParallelismAtATime) {
   EXPECT_LE(backend_.max_running, 2);
   EXPECT_EQ(results->parallelism(), 2);
   EXPECT_TRUE(fs::exists(root_ / "sweeps/tiny/sweep_results.json"));
-  EXPECT_TRUE(fs::exists(root_ / "datasets/default.h5"));
+  EXPECT_TRUE(fs::exists(root_ / "datasets/harmonic_k_pair_0.5.h5"));
+  // The dataset's identity is recorded with every point once its file is in
+  // place, and the points' identities are resolved for its n.
+  EXPECT_EQ(results->reference_dataset(), "harmonic_k_pair_0.5");
+  for (const SweepPoint& p : results->points()) {
+    EXPECT_EQ(p.dataset(), "harmonic_k_pair_0.5");
+    EXPECT_FALSE(p.dataset_hash().empty());
+    EXPECT_EQ(p.dataset_hash(), results->points(0).dataset_hash());
+    EXPECT_EQ(p.system(), "harmonic");
+    std::ifstream spec(root_ / "sweeps/tiny" / p.directory() / "point.pbtxt");
+    std::stringstream text;
+    text << spec.rdbuf();
+    EXPECT_TRUE(absl::StrContains(text.str(), "model.num_parameters: "))
+        << text.str();
+  }
 }
 
 TEST_F(RunnerTest, AFailingPointIsRecordedWithItsLastLogLineAndRetried) {
@@ -142,7 +156,7 @@ TEST_F(RunnerTest, AFailingPointIsRecordedWithItsLastLogLineAndRetried) {
 TEST_F(RunnerTest, AChangedConfigRerunsItsPointsFromScratch) {
   ASSERT_TRUE(RunSweep(config_, options_).ok());
   const fs::path stale = root_ /
-                         "sweeps/tiny/action_angle_flow/default/"
+                         "sweeps/tiny/action_angle_flow/harmonic_k_pair_0.5/"
                          "samples_10/seed_0/checkpoint.h5";
   std::ofstream(stale) << "old";
   SetSteps(6);
@@ -177,9 +191,10 @@ TEST_F(RunnerTest, StaleDatasetTemporariesAreRemoved) {
   if (dead == 0) _exit(0);
   int status = 0;
   waitpid(dead, &status, 0);
-  const fs::path stale = root_ / absl::StrCat("datasets/default.h5.tmp-", dead);
+  const fs::path stale =
+      root_ / absl::StrCat("datasets/harmonic_k_pair_0.5.h5.tmp-", dead);
   const fs::path live =
-      root_ / absl::StrCat("datasets/default.h5.tmp-", getppid());
+      root_ / absl::StrCat("datasets/harmonic_k_pair_0.5.h5.tmp-", getppid());
   std::ofstream(stale) << "partial";
   std::ofstream(live) << "partial";
   ASSERT_TRUE(RunSweep(config_, options_).ok());

@@ -117,7 +117,7 @@ timeout "$limit" "$sweep" --sweep="$tmp/kill.pbtxt" --output_root="$tmp/kill" \
   --backend=slurm --no_wait > "$tmp/kill1.log" 2>&1 || fail "--no_wait: $(tail -1 "$tmp/kill1.log")"
 grep -q -- "--no_wait: 4 point(s) queued or running" "$tmp/kill1.log" \
   || fail "--no_wait did not say what it left queued: $(cat "$tmp/kill1.log")"
-point="$tmp/kill/sweeps/slurm_kill/action_angle_flow/default/samples_10/seed_0"
+point="$tmp/kill/sweeps/slurm_kill/action_angle_flow/harmonic_k_pair_0.5/samples_10/seed_0"
 task=$(awk '$1 == "submitted" {t = $2} END {print t}' "$point/slurm_tasks.txt")
 [ -n "$task" ] || fail "no task recorded in $point/slurm_tasks.txt"
 for _ in $(seq 1 600); do

@@ -72,21 +72,22 @@ assert all(p["wall_seconds"] > 0 for p in r["points"] if p["status"] == "SKIPPED
 expect_error bad_sweep "missing.pbtxt" "$sweep" --sweep="$tmp/missing.pbtxt"
 
 # 5. Sweeps never mix: another sweep on the same output root whose dataset
-# has the name 'default' but other contents is refused before it trains
-# anything, and the first sweep's dataset file is left as it was.
-cp "$out/datasets/default.h5" "$tmp/default_before.h5"
+# has the name 'harmonic_k_pair_0.5' (the default config's) but other
+# contents is refused before it trains anything, and the first sweep's
+# dataset file is left as it was.
+cp "$out/datasets/harmonic_k_pair_0.5.h5" "$tmp/default_before.h5"
 cat > "$tmp/other_default.pbtxt" <<'PBEOF'
 name: "other_default"
 models { config: "configs/harmonic/action_angle_flow.pbtxt" num_steps: 20 }
-dataset_variants { name: "default" config: "configs/harmonic/default.pbtxt"
+dataset_variants { name: "harmonic_k_pair_0.5" config: "configs/harmonic/default.pbtxt"
                    set: "simulation.harmonic.k_pair=0.1" }
 num_train_samples: [10]
 seeds: [0]
 PBEOF
-expect_error other_contents "$out/datasets/default.h5: holds other contents" \
+expect_error other_contents "$out/datasets/harmonic_k_pair_0.5.h5: holds other contents" \
   "$sweep" --sweep="$tmp/other_default.pbtxt" --output_root="$out" --jobs=1
-cmp -s "$out/datasets/default.h5" "$tmp/default_before.h5" \
-  || fail "the other sweep replaced datasets/default.h5"
+cmp -s "$out/datasets/harmonic_k_pair_0.5.h5" "$tmp/default_before.h5" \
+  || fail "the other sweep replaced datasets/harmonic_k_pair_0.5.h5"
 [ -e "$out/sweeps/other_default/action_angle_flow" ] \
   && fail "the refused sweep started points"
 

@@ -20,20 +20,21 @@ std::string ProtocolName(Protocol protocol) {
   return protocol == EQUAL_COMPUTE ? "equal compute" : "equal steps";
 }
 
-// The (k_pair, samples) points of `cells`, in order.
+// The (dataset, samples) points of `cells`, in the sweep's order of
+// datasets, then ascending samples.
 std::vector<GridPoint> GridPointsOf(const std::vector<Cell>& cells) {
-  std::set<std::pair<double, int>> seen;
-  std::vector<GridPoint> points;
+  std::set<std::pair<int, int>> seen;
+  std::vector<std::pair<std::pair<int, int>, GridPoint>> ranked;
   for (const Cell& c : cells) {
-    if (seen.insert({c.k_pair, c.num_train_samples}).second) {
-      points.push_back({c.k_pair, c.num_train_samples});
+    if (seen.insert({c.dataset_rank, c.num_train_samples}).second) {
+      ranked.push_back({{c.dataset_rank, c.num_train_samples},
+                        {c.dataset, c.num_train_samples}});
     }
   }
-  std::sort(points.begin(), points.end(),
-            [](const GridPoint& a, const GridPoint& b) {
-              return std::make_pair(a.k_pair, a.num_train_samples) <
-                     std::make_pair(b.k_pair, b.num_train_samples);
-            });
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<GridPoint> points;
+  for (const auto& [rank, point] : ranked) points.push_back(point);
   return points;
 }
 
@@ -44,7 +45,7 @@ std::vector<std::pair<const Cell*, Protocol>> CellsAt(
   std::vector<std::pair<const Cell*, Protocol>> shown;
   for (const auto* cells : {&context.cells, &equal_compute}) {
     for (const Cell& c : *cells) {
-      if (c.k_pair == at.k_pair &&
+      if (c.dataset == at.dataset &&
           c.num_train_samples == at.num_train_samples) {
         shown.emplace_back(
             &c, cells == &equal_compute ? EQUAL_COMPUTE : EQUAL_STEPS);
@@ -97,7 +98,7 @@ std::string WallPerStep(const ReportContext& context) {
 // Whether any cell of `context` has a recorded published-budget cell.
 bool AnyRecorded(const ReportContext& context) {
   for (const RecordedCell& r : RecordedPublishedBudgetCells()) {
-    if (FindCell(context.cells, r.model, {r.k_pair, r.num_train_samples})) {
+    if (FindCell(context.cells, r.model, {r.dataset, r.num_train_samples})) {
       return true;
     }
   }
@@ -109,7 +110,7 @@ bool AnyRecorded(const ReportContext& context) {
 Table EqualComputeTable(const ReportContext& context,
                         const std::vector<Cell>& equal_compute,
                         const std::vector<PointConvergence>& convergence) {
-  Table table{{"k_pair", "samples", "model", "protocol", "steps", "seeds",
+  Table table{{"dataset", "samples", "model", "protocol", "steps", "seeds",
                "wall s per point (this run)"},
               {}};
   for (int jump : kBudgetJumps) {
@@ -119,7 +120,7 @@ Table EqualComputeTable(const ReportContext& context,
   for (const GridPoint& at : GridPointsOf(equal_compute)) {
     for (const auto& [cell, protocol] : CellsAt(context, equal_compute, at)) {
       std::vector<std::string> row = {
-          Short(at.k_pair),
+          at.dataset,
           absl::StrCat(at.num_train_samples),
           cell->model,
           ProtocolName(protocol),
@@ -155,8 +156,8 @@ Figure EqualComputeFigure(const ReportContext& context,
   const std::vector<GridPoint> grid = GridPointsOf(equal_compute);
   for (const GridPoint& at : grid) {
     PlotPanel panel;
-    panel.title = absl::StrFormat("k_pair %g, %d samples", at.k_pair,
-                                  at.num_train_samples);
+    panel.title =
+        absl::StrFormat("%s, %d samples", at.dataset, at.num_train_samples);
     panel.x_label = "jump (dt in time steps)";
     panel.y_label = "test prediction loss";
     panel.log_x = panel.log_y = true;
@@ -200,8 +201,8 @@ Figure EqualComputeCurves(const ReportContext& context,
   for (const GridPoint& at : grid) {
     PlotPanel panel;
     panel.title =
-        absl::StrFormat("k_pair %g, %d samples: test loss at jump %d",
-                        at.k_pair, at.num_train_samples, kBudgetCurveJump);
+        absl::StrFormat("%s, %d samples: test loss at jump %d", at.dataset,
+                        at.num_train_samples, kBudgetCurveJump);
     panel.x_label = "training step";
     panel.y_label = "test prediction loss";
     panel.log_x = panel.log_y = true;
@@ -241,17 +242,18 @@ Figure EqualComputeCurves(const ReportContext& context,
 
 Table PublishedBudgetTable(const ReportContext& context) {
   Table table{
-      {"model", "k_pair", "samples", "budget", "steps", "seeds", "source"}, {}};
+      {"model", "dataset", "samples", "budget", "steps", "seeds", "source"},
+      {}};
   for (int jump : kRecordedJumps) {
     table.header.push_back(absl::StrCat("loss, jump ", jump));
   }
   for (const RecordedCell& r : RecordedPublishedBudgetCells()) {
     const Cell* cell =
-        FindCell(context.cells, r.model, {r.k_pair, r.num_train_samples});
+        FindCell(context.cells, r.model, {r.dataset, r.num_train_samples});
     if (cell == nullptr) continue;
     std::vector<std::string> ours = {
         r.model,
-        Short(r.k_pair),
+        r.dataset,
         absl::StrCat(r.num_train_samples),
         "this run",
         absl::StrCat(cell->points.front()->point.num_steps()),
@@ -259,11 +261,11 @@ Table PublishedBudgetTable(const ReportContext& context) {
         "computed by this job"};
     for (int jump : kRecordedJumps) ours.push_back(LossAt(*cell, jump));
     table.rows.push_back(std::move(ours));
-    table.rows.push_back(
-        {r.model, Short(r.k_pair), absl::StrCat(r.num_train_samples),
-         "published", absl::StrCat(kPublishedBudgetSteps),
-         absl::StrCat(kPublishedBudgetSeeds), "recorded, not rerun by this job",
-         r.loss_jump_1, r.loss_jump_10, r.loss_jump_50});
+    table.rows.push_back({r.model, r.dataset, absl::StrCat(r.num_train_samples),
+                          "published", absl::StrCat(kPublishedBudgetSteps),
+                          absl::StrCat(kPublishedBudgetSeeds),
+                          "recorded, not rerun by this job", r.loss_jump_1,
+                          r.loss_jump_10, r.loss_jump_50});
   }
   for (const UnrecordedModel& m : UnrecordedPublishedBudgetModels()) {
     if (std::find(context.models.begin(), context.models.end(), m.model) ==

@@ -19,16 +19,16 @@ namespace aanet::reports {
 // The jumps the budget section's tables show, of those evaluated.
 inline constexpr int kBudgetJumps[] = {1, 10, 50};
 
-// One row per cell at every (k_pair, samples) that has an equal-compute
+// One row per cell at every (dataset, samples) that has an equal-compute
 // cell: the equal-step cells there, then the equal-compute ones. Columns:
-// k_pair, samples, model, protocol, steps, seeds, wall s per point, the
+// dataset, samples, model, protocol, steps, seeds, wall s per point, the
 // loss at kBudgetJumps, and the convergence notes ("converged" or the
 // verdicts that are not).
 Table EqualComputeTable(const ReportContext& context,
                         const std::vector<Cell>& equal_compute,
                         const std::vector<PointConvergence>& convergence);
 
-// A panel per (k_pair, samples) of EqualComputeTable: the test loss against
+// A panel per (dataset, samples) of EqualComputeTable: the test loss against
 // the jump, a series per row.
 Figure EqualComputeFigure(const ReportContext& context,
                           const std::vector<Cell>& equal_compute);
@@ -36,14 +36,15 @@ Figure EqualComputeFigure(const ReportContext& context,
 // The test jump of EqualComputeCurves.
 inline constexpr int kBudgetCurveJump = 1;
 
-// A panel per (k_pair, samples) of EqualComputeTable: the test loss at
+// A panel per (dataset, samples) of EqualComputeTable: the test loss at
 // kBudgetCurveJump against the training step, a curve per point.
 Figure EqualComputeCurves(const ReportContext& context,
                           const std::vector<Cell>& equal_compute,
                           const std::vector<PointConvergence>& convergence);
 
-// The flow models' equal-step cells on k_pair 0.5 beside the recorded
-// published-budget cells, plus a row per model without a recorded grid.
+// The flow models' equal-step cells on the default dataset
+// (kPublishedBudgetDataset) beside the recorded published-budget cells, plus a
+// row per model without a recorded grid.
 Table PublishedBudgetTable(const ReportContext& context);
 
 absl::StatusOr<Section> BudgetSection(const ReportContext& context);

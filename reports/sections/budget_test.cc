@@ -47,8 +47,8 @@ TEST(BudgetTest, EqualComputeTableSitsBesideTheEqualStepCells) {
   // At 100 and 500 samples: action_angle_flow and neural_ode at equal
   // steps, then the equal-compute model.
   ASSERT_EQ(table.rows.size(), 6u);
-  const std::vector<std::string>* row =
-      FindRow(table, {"0.5", "100", kSyntheticEqualComputeModel});
+  const std::vector<std::string>* row = FindRow(
+      table, {"harmonic_k_pair_0.5", "100", kSyntheticEqualComputeModel});
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(CellAt(table, *row, "protocol"), "equal compute");
   EXPECT_EQ(CellAt(table, *row, "steps"), "50000");
@@ -59,12 +59,12 @@ TEST(BudgetTest, EqualComputeTableSitsBesideTheEqualStepCells) {
   EXPECT_THAT(CellAt(table, *row, "convergence"),
               HasSubstr("seed 1, jump 1: too few evaluations"));
   const std::vector<std::string>* flow =
-      FindRow(table, {"0.5", "100", "action_angle_flow"});
+      FindRow(table, {"harmonic_k_pair_0.5", "100", "action_angle_flow"});
   ASSERT_NE(flow, nullptr);
   EXPECT_EQ(CellAt(table, *flow, "protocol"), "equal steps");
   EXPECT_EQ(CellAt(table, *flow, "convergence"), "converged");
   const std::vector<std::string>* node =
-      FindRow(table, {"0.5", "100", "neural_ode"});
+      FindRow(table, {"harmonic_k_pair_0.5", "100", "neural_ode"});
   ASSERT_NE(node, nullptr);
   EXPECT_THAT(CellAt(table, *node, "convergence"),
               HasSubstr("seed 2, jump 10: improving"));
@@ -84,18 +84,19 @@ TEST(BudgetTest, EqualComputeTableSitsBesideTheEqualStepCells) {
 
 TEST(BudgetTest, PublishedBudgetRowsAreLabelledNotRerun) {
   const Table table = PublishedBudgetTable(SyntheticContext());
-  // action_angle_flow at 10, 100 and 500 samples on k_pair 0.5, each this
-  // run's and the recorded row; neural_ode without a recorded grid.
+  // action_angle_flow at 10, 100 and 500 samples on harmonic_k_pair_0.5,
+  // each this run's and the recorded row; neural_ode without a recorded
+  // grid.
   ASSERT_EQ(table.rows.size(), 3u * 2 + 1);
-  const std::vector<std::string>* recorded =
-      FindRow(table, {"action_angle_flow", "0.5", "100", "published"});
+  const std::vector<std::string>* recorded = FindRow(
+      table, {"action_angle_flow", "harmonic_k_pair_0.5", "100", "published"});
   ASSERT_NE(recorded, nullptr);
   EXPECT_EQ(CellAt(table, *recorded, "source"),
             "recorded, not rerun by this job");
   EXPECT_EQ(CellAt(table, *recorded, "steps"), "50000");
   EXPECT_EQ(CellAt(table, *recorded, "loss, jump 1"), "2.1e-4 ± 5e-5");
-  const std::vector<std::string>* ours =
-      FindRow(table, {"action_angle_flow", "0.5", "100", "this run"});
+  const std::vector<std::string>* ours = FindRow(
+      table, {"action_angle_flow", "harmonic_k_pair_0.5", "100", "this run"});
   ASSERT_NE(ours, nullptr);
   EXPECT_EQ(CellAt(table, *ours, "steps"), "2000");
   const std::vector<std::string>* node = FindRow(table, {"neural_ode"});

@@ -91,11 +91,11 @@ std::string UnitName(Unit unit) {
   return unit == Unit::kPublished ? "published unit" : "test-split unit";
 }
 
-// The panel of one (k_pair, jump) in one unit.
-PlotPanel LossPanel(double k_pair, int jump, Unit unit) {
+// The panel of one (dataset, jump) in one unit.
+PlotPanel LossPanel(const std::string& dataset, int jump, Unit unit) {
   PlotPanel panel;
   panel.title =
-      absl::StrFormat("k_pair %g, jump %d, %s", k_pair, jump, UnitName(unit));
+      absl::StrFormat("%s, jump %d, %s", dataset, jump, UnitName(unit));
   panel.x_label = "training samples";
   panel.y_label = unit == Unit::kPublished
                       ? "loss (training-split σ, published)"
@@ -107,7 +107,7 @@ PlotPanel LossPanel(double k_pair, int jump, Unit unit) {
   return panel;
 }
 
-// The trivial predictors' levels of one (k_pair, jump, unit) against the
+// The trivial predictors' levels of one (dataset, jump, unit) against the
 // training samples: each sample count's level from the first cell that has
 // it (the levels depend on the data and the split, not on the model).
 struct Level {
@@ -124,11 +124,11 @@ constexpr Level kLevels[] = {
      &CellLosses::random_phase, &CellLosses::random_phase_test_scaled}};
 
 std::vector<std::vector<double>> LevelRows(const DataEfficiency& data,
-                                           double k_pair, int jump, Unit unit,
-                                           const Level& level) {
+                                           const std::string& dataset, int jump,
+                                           Unit unit, const Level& level) {
   std::map<int, double> by_samples;
   for (const CellLosses& c : data.cells) {
-    if (c.cell->k_pair != k_pair) continue;
+    if (c.cell->dataset != dataset) continue;
     const JumpStatistic* s = FindJump(
         c.*(unit == Unit::kPublished ? level.published : level.test_scaled),
         jump);
@@ -143,16 +143,16 @@ std::vector<std::vector<double>> LevelRows(const DataEfficiency& data,
   return rows;
 }
 
-// The panels of one k_pair in one unit, one series per model and one per
+// The panels of one dataset in one unit, one series per model and one per
 // level, in the order of `jumps`.
-void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
-                    double k_pair, Unit unit, DataBlocks* blocks,
-                    Figure* figure) {
+void AddDatasetPanels(const DataEfficiency& data, const ReportContext& context,
+                      const std::string& dataset, Unit unit, DataBlocks* blocks,
+                      Figure* figure) {
   std::map<int, PlotPanel> panels;
   for (const std::string& model : context.models) {
     std::map<int, std::vector<std::vector<double>>> rows;
     for (const CellLosses& c : data.cells) {
-      if (c.cell->model != model || c.cell->k_pair != k_pair) continue;
+      if (c.cell->model != model || c.cell->dataset != dataset) continue;
       for (int jump : data.jumps) {
         const JumpStatistic* s = FindJump(Losses(c, unit), jump);
         if (s != nullptr && Plottable(s->value.mean)) {
@@ -163,9 +163,9 @@ void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
     }
     for (const auto& [jump, points] : rows) {
       const int index = blocks->Add(
-          absl::StrFormat("%s, k_pair %g, jump %d, %s: samples, mean loss, "
+          absl::StrFormat("%s, %s, jump %d, %s: samples, mean loss, "
                           "mean - std, mean + std",
-                          model, k_pair, jump, UnitName(unit)),
+                          model, dataset, jump, UnitName(unit)),
           points);
       panels[jump].series.push_back(
           {model, index, "1:2:3:4", "yerrorlines", context.Color(model)});
@@ -174,17 +174,17 @@ void AddKPairPanels(const DataEfficiency& data, const ReportContext& context,
   for (int jump : data.jumps) {
     auto it = panels.find(jump);
     if (it == panels.end()) continue;
-    PlotPanel panel = LossPanel(k_pair, jump, unit);
+    PlotPanel panel = LossPanel(dataset, jump, unit);
     panel.series = std::move(it->second.series);
     for (const Level& level : kLevels) {
-      const auto rows = LevelRows(data, k_pair, jump, unit, level);
+      const auto rows = LevelRows(data, dataset, jump, unit, level);
       if (rows.empty()) continue;
       panel.series.push_back(
           {level.title,
            blocks->Add(
-               absl::StrFormat("level '%s', k_pair %g, jump %d, %s: "
+               absl::StrFormat("level '%s', %s, jump %d, %s: "
                                "samples, loss",
-                               level.title, k_pair, jump, UnitName(unit)),
+                               level.title, dataset, jump, UnitName(unit)),
                rows),
            "1:2", level.style, 0});
     }
@@ -229,18 +229,18 @@ std::vector<std::string> WorseWithMoreSamples(const DataEfficiency& data) {
   std::vector<std::string> notes;
   if (data.jumps.empty()) return notes;
   const int jump = data.jumps.front();
-  // Cells are sorted by model, k_pair and samples: compare neighbours.
+  // Cells are sorted by model, dataset and samples: compare neighbours.
   for (size_t i = 1; i < data.cells.size(); ++i) {
     const Cell& fewer = *data.cells[i - 1].cell;
     const Cell& more = *data.cells[i].cell;
-    if (fewer.model != more.model || fewer.k_pair != more.k_pair) continue;
+    if (fewer.model != more.model || fewer.dataset != more.dataset) continue;
     const JumpStatistic* a = FindJump(data.cells[i - 1].losses, jump);
     const JumpStatistic* b = FindJump(data.cells[i].losses, jump);
     if (a == nullptr || b == nullptr) continue;
     if (b->value.mean >= kWorseWithMoreSamplesFactor * a->value.mean) {
       notes.push_back(absl::StrFormat(
-          "%s on k_pair %g: %d samples %s against %s with %d at jump %d",
-          more.model, more.k_pair, more.num_train_samples, Short(b->value.mean),
+          "%s on %s: %d samples %s against %s with %d at jump %d", more.model,
+          more.dataset, more.num_train_samples, Short(b->value.mean),
           Short(a->value.mean), fewer.num_train_samples, jump));
     }
   }
@@ -257,15 +257,20 @@ DataEfficiency ComputeDataEfficiency(const ReportContext& context) {
                           AggregateJumpMetric(cell, RandomPhaseLoss),
                           AggregateJumpMetric(cell, RandomPhaseLossTestScaled),
                           CellFailedPredictions(cell)});
-    data.k_pairs.insert(cell.k_pair);
   }
+  // Every cell's dataset once, in the sweep's order (Cell.dataset_rank).
+  std::map<int, std::string> by_rank;
+  for (const Cell& cell : context.cells) {
+    by_rank.emplace(cell.dataset_rank, cell.dataset);
+  }
+  for (const auto& [rank, dataset] : by_rank) data.datasets.push_back(dataset);
   data.jumps = ShownJumps(context, data.cells);
   return data;
 }
 
 Table DataEfficiencyCsv(const DataEfficiency& data) {
   Table csv{
-      {"model", "k_pair", "num_train_samples", "jump", "mean_loss", "std_loss",
+      {"model", "dataset", "num_train_samples", "jump", "mean_loss", "std_loss",
        "num_seeds", "mean_loss_test_scaled", "std_loss_test_scaled",
        "train_mean_loss", "random_phase_loss", "train_mean_loss_test_scaled",
        "random_phase_loss_test_scaled", "num_failed_pairs", "num_pairs"},
@@ -283,7 +288,7 @@ Table DataEfficiencyCsv(const DataEfficiency& data) {
       const FailedPredictions* failed = FindFailed(c.failed, s.jump);
       const JumpStatistic* p = FindJump(pairs, s.jump);
       csv.rows.push_back(
-          {c.cell->model, Num(c.cell->k_pair),
+          {c.cell->model, c.cell->dataset,
            absl::StrCat(c.cell->num_train_samples), absl::StrCat(s.jump),
            Num(s.value.mean), Num(s.value.std), absl::StrCat(s.value.count),
            test == nullptr ? "" : Num(test->value.mean),
@@ -300,7 +305,8 @@ Table DataEfficiencyCsv(const DataEfficiency& data) {
   return csv;
 }
 
-Table DataEfficiencyTable(const DataEfficiency& data, double k_pair,
+Table DataEfficiencyTable(const DataEfficiency& data,
+                          const std::string& dataset,
                           const std::vector<PointConvergence>* convergence) {
   Table table{{"model", "samples", "seeds"}, {}};
   for (int jump : data.jumps) {
@@ -313,9 +319,9 @@ Table DataEfficiencyTable(const DataEfficiency& data, double k_pair,
     }
   }
   if (convergence != nullptr) table.header.push_back("not converged");
-  // Cells are sorted by model, then k_pair and samples.
+  // Cells are sorted by model, then dataset and samples.
   for (const CellLosses& c : data.cells) {
-    if (c.cell->k_pair != k_pair) continue;
+    if (c.cell->dataset != dataset) continue;
     std::vector<std::string> row = {c.cell->model,
                                     absl::StrCat(c.cell->num_train_samples),
                                     absl::StrCat(c.cell->points.size())};
@@ -376,11 +382,12 @@ Figure DataEfficiencyFigure(const DataEfficiency& data,
   figure.panel_width = 440;
   figure.panel_height = 340;
   const bool test_scaled = HasTestScaled(data);
-  for (double k_pair : data.k_pairs) {
-    AddKPairPanels(data, context, k_pair, Unit::kPublished, &blocks, &figure);
-    if (test_scaled) {
-      AddKPairPanels(data, context, k_pair, Unit::kTestScaled, &blocks,
+  for (const std::string& dataset : data.datasets) {
+    AddDatasetPanels(data, context, dataset, Unit::kPublished, &blocks,
                      &figure);
+    if (test_scaled) {
+      AddDatasetPanels(data, context, dataset, Unit::kTestScaled, &blocks,
+                       &figure);
     }
   }
   figure.data = blocks.text();
@@ -448,11 +455,11 @@ absl::StatusOr<Section> DataEfficiencySection(const ReportContext& context) {
         "1), as at the published budget. Section 2b has this run's "
         "equal-compute cells and the published-budget results.\n\n")));
   }
-  for (double k_pair : data.k_pairs) {
+  for (const std::string& dataset : data.datasets) {
     section.blocks.push_back(
-        TextBlock(absl::StrCat("### k_pair = ", Short(k_pair), "\n\n")));
+        TextBlock(absl::StrCat("### Dataset ", dataset, "\n\n")));
     section.blocks.push_back(
-        TableBlock(DataEfficiencyTable(data, k_pair, &convergence)));
+        TableBlock(DataEfficiencyTable(data, dataset, &convergence)));
   }
   section.blocks.push_back(FigureBlock(DataEfficiencyFigure(data, context),
                                        "Prediction loss vs training samples"));

@@ -1,7 +1,7 @@
 // Section 2, data efficiency (the paper's Figure 2): the test prediction
 // loss against the number of training samples, at the jumps every point was
 // evaluated at (the sweep config's `evaluation.jumps`), one table per
-// k_pair and one log-log panel per (k_pair, jump): a row of panels in the
+// dataset and one log-log panel per (dataset, jump): a row of panels in the
 // published unit (each point standardised by its own training split) and a
 // row in the test split's unit (common to every training-set size), each
 // with the trivial predictors' levels.
@@ -37,8 +37,8 @@ struct CellLosses {
 };
 
 struct DataEfficiency {
-  std::vector<CellLosses> cells;  // every cell, in the context's order
-  std::set<double> k_pairs;
+  std::vector<CellLosses> cells;      // every cell, in the context's order
+  std::vector<std::string> datasets;  // cells' Cell.dataset, sweep order
   // The jumps shown: the sweep config's `evaluation.jumps` (else the jumps
   // every cell was evaluated at) that some cell evaluated, ascending; if
   // none is, the smallest evaluated jump. Empty if nothing was evaluated.
@@ -56,18 +56,18 @@ inline constexpr double kSeedDisagreementFactor = 3.0;
 // section's text.
 inline constexpr double kWorseWithMoreSamplesFactor = 2.0;
 
-// "action_angle_flow on k_pair 0.5: 500 samples 0.13 against 0.006 with 100
-// at jump 1", per such pair of cells (kWorseWithMoreSamplesFactor).
+// "action_angle_flow on harmonic_k_pair_0.5: 500 samples 0.13 against 0.006
+// with 100 at jump 1", per such pair of cells (kWorseWithMoreSamplesFactor).
 std::vector<std::string> WorseWithMoreSamples(const DataEfficiency& data);
 
 // Every cell and every evaluated jump (data_efficiency.csv).
 Table DataEfficiencyCsv(const DataEfficiency& data);
-// The cells of one k_pair at the shown jumps; with `convergence`, a last
+// The cells of one dataset at the shown jumps; with `convergence`, a last
 // column lists the cell's verdicts that are not "converged" (section 6).
 Table DataEfficiencyTable(
-    const DataEfficiency& data, double k_pair,
+    const DataEfficiency& data, const std::string& dataset,
     const std::vector<PointConvergence>* convergence = nullptr);
-// Two rows of panels per k_pair (published unit, then the test split's)
+// Two rows of panels per dataset (published unit, then the test split's)
 // with the trivial predictors' levels.
 Figure DataEfficiencyFigure(const DataEfficiency& data,
                             const ReportContext& context);

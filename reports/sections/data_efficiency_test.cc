@@ -35,12 +35,14 @@ TEST(DataEfficiencyTest, WithoutConfiguredJumpsTheJumpsOfEveryCell) {
 
 TEST(DataEfficiencyTest, Rows) {
   const DataEfficiency data = ComputeDataEfficiency(SyntheticContext());
-  EXPECT_THAT(data.k_pairs, ElementsAre(0.1, 0.5, 1.0));
-  ASSERT_EQ(data.cells.size(), 18u);  // 2 models x 3 k_pair x 3 samples
+  EXPECT_THAT(data.datasets,
+              ElementsAre("harmonic_k_pair_0.1", "harmonic_k_pair_0.5",
+                          "harmonic_k_pair_1.0"));
+  ASSERT_EQ(data.cells.size(), 18u);  // 2 models x 3 datasets x 3 samples
   // 16 cells at 3 jumps, the 2 reference cells at 9.
   EXPECT_EQ(DataEfficiencyCsv(data).rows.size(), 16u * 3 + 2 * 9);
 
-  const Table table = DataEfficiencyTable(data, 0.5);
+  const Table table = DataEfficiencyTable(data, "harmonic_k_pair_0.5");
   EXPECT_THAT(
       table.header,
       ElementsAre("model", "samples", "seeds", "loss, jump 1", "loss, jump 10",
@@ -87,7 +89,8 @@ TEST(DataEfficiencyTest, MarksEveryCellThatDidNotConverge) {
   const DataEfficiency data = ComputeDataEfficiency(SyntheticContext());
   const std::vector<PointConvergence> convergence =
       ComputeConvergence(SyntheticContext());
-  const Table table = DataEfficiencyTable(data, 0.5, &convergence);
+  const Table table =
+      DataEfficiencyTable(data, "harmonic_k_pair_0.5", &convergence);
   EXPECT_EQ(table.header.back(), "not converged");
   // The synthetic flow converged, the Neural ODE still improves.
   EXPECT_EQ(table.rows.front().back(), "—");
@@ -102,38 +105,42 @@ TEST(DataEfficiencyTest, NamesCellsWorseWithMoreSamples) {
   DataEfficiency data = ComputeDataEfficiency(SyntheticContext());
   // Losses fall with the samples in the synthetic sweep.
   EXPECT_TRUE(WorseWithMoreSamples(data).empty());
-  // action_angle_flow on k_pair 0.1: 500 samples 10 times 100's loss.
+  // action_angle_flow on harmonic_k_pair_0.1: 500 samples 10 times 100's loss.
   ASSERT_EQ(data.cells[2].cell->num_train_samples, 500);
   data.cells[2].losses.front().value.mean =
       10 * data.cells[1].losses.front().value.mean;
-  EXPECT_THAT(WorseWithMoreSamples(data),
-              ElementsAre("action_angle_flow on k_pair 0.1: 500 samples 4 "
-                          "against 0.4 with 100 at jump 1"));
+  EXPECT_THAT(
+      WorseWithMoreSamples(data),
+      ElementsAre("action_angle_flow on harmonic_k_pair_0.1: 500 samples 4 "
+                  "against 0.4 with 100 at jump 1"));
 }
 
 TEST(DataEfficiencyTest, OnePanelPerKPairAndJump) {
   const Figure figure = DataEfficiencyFigure(
       ComputeDataEfficiency(SyntheticContext()), SyntheticContext());
   EXPECT_EQ(figure.columns, 3);
-  // Per k_pair a row in the published unit, then one in the test split's.
+  // Per dataset a row in the published unit, then one in the test split's.
   ASSERT_EQ(figure.panels.size(), 18u);
-  EXPECT_EQ(figure.panels[0].title, "k_pair 0.1, jump 1, published unit");
-  EXPECT_EQ(figure.panels[3].title, "k_pair 0.1, jump 1, test-split unit");
-  EXPECT_EQ(figure.panels[6].title, "k_pair 0.5, jump 1, published unit");
+  EXPECT_EQ(figure.panels[0].title,
+            "harmonic_k_pair_0.1, jump 1, published unit");
+  EXPECT_EQ(figure.panels[3].title,
+            "harmonic_k_pair_0.1, jump 1, test-split unit");
+  EXPECT_EQ(figure.panels[6].title,
+            "harmonic_k_pair_0.5, jump 1, published unit");
   // Both models, then the two levels.
   ASSERT_EQ(figure.panels[0].series.size(), 4u);
   EXPECT_EQ(figure.panels[0].series[2].title, "training mean");
   EXPECT_EQ(figure.panels[0].series[3].title, "true orbit, random phase");
   // The level's data: one point per sample count, in that point's units
-  // (k_pair 0.1 has 10, 100 and 500 samples): 2 / (samples / 500).
+  // (harmonic_k_pair_0.1 has 10, 100 and 500 samples): 2 / (samples / 500).
   const std::string block =
-      "# level 'training mean', k_pair 0.1, jump 1, published unit: "
+      "# level 'training mean', harmonic_k_pair_0.1, jump 1, published unit: "
       "samples, loss\n10 100\n100 10\n500 2\n";
   EXPECT_THAT(figure.data, ::testing::HasSubstr(block));
-  EXPECT_THAT(figure.data,
-              ::testing::HasSubstr("# level 'training mean', k_pair 0.1, "
-                                   "jump 1, test-split unit: samples, "
-                                   "loss\n10 2\n100 2\n500 2\n"));
+  EXPECT_THAT(figure.data, ::testing::HasSubstr(
+                               "# level 'training mean', harmonic_k_pair_0.1, "
+                               "jump 1, test-split unit: samples, "
+                               "loss\n10 2\n100 2\n500 2\n"));
 }
 
 }  // namespace

@@ -171,7 +171,7 @@ std::string LevelNum(const MeanStd& level) {
 }
 
 Table ErrorVsDtCsv(const ErrorVsDt& data) {
-  Table csv{{"model", "k_pair", "num_train_samples", "jump", "dt",
+  Table csv{{"model", "dataset", "num_train_samples", "jump", "dt",
              "beyond_trained_range", "mean_loss", "std_loss",
              "mean_energy_change", "std_energy_change", "num_seeds",
              "mean_loss_test_scaled", "std_loss_test_scaled", "train_mean_loss",
@@ -180,7 +180,7 @@ Table ErrorVsDtCsv(const ErrorVsDt& data) {
             {}};
   for (const ErrorVsDtRow& row : data.rows) {
     csv.rows.push_back(
-        {row.cell->model, Num(row.cell->k_pair),
+        {row.cell->model, row.cell->dataset,
          absl::StrCat(row.cell->num_train_samples), absl::StrCat(row.jump),
          Num(row.dt), row.beyond_trained_range ? "1" : "0", Num(row.loss.mean),
          Num(row.loss.std), Num(row.energy_change.mean),
@@ -220,7 +220,7 @@ Figure ErrorVsDtFigure(const ErrorVsDt& data, const ReportContext& context) {
   for (const ErrorVsDtRow& row : data.rows) {
     bool seen = false;
     for (const Cell* c : points) {
-      seen = seen || (c->k_pair == row.cell->k_pair &&
+      seen = seen || (c->dataset == row.cell->dataset &&
                       c->num_train_samples == row.cell->num_train_samples);
     }
     if (!seen) points.push_back(row.cell);
@@ -231,7 +231,7 @@ Figure ErrorVsDtFigure(const ErrorVsDt& data, const ReportContext& context) {
       std::set<int> jumps;
       for (const ErrorVsDtRow& row : data.rows) {
         const MeanStd& value = row.*level.value;
-        if (row.cell->k_pair == point->k_pair &&
+        if (row.cell->dataset == point->dataset &&
             row.cell->num_train_samples == point->num_train_samples &&
             Plottable(value.mean) && Plottable(row.dt) &&
             jumps.insert(row.jump).second) {

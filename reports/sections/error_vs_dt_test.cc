@@ -43,10 +43,12 @@ TEST(ErrorVsDtTest, JumpsBeyondTheConfiguredMaxJumpAreExtrapolation) {
   EXPECT_EQ(data.shaded_dt, 10.0);  // time step 1
 
   const Table table = ErrorVsDtMarkdown(data);
-  EXPECT_NE(FindRow(table, {"neural_ode", "k_pair 0.5, 100 samples", "20 †"}),
+  EXPECT_NE(FindRow(table,
+                    {"neural_ode", "harmonic_k_pair_0.5, 100 samples", "20 †"}),
             nullptr);
-  EXPECT_NE(FindRow(table, {"neural_ode", "k_pair 0.5, 100 samples", "10"}),
-            nullptr);
+  EXPECT_NE(
+      FindRow(table, {"neural_ode", "harmonic_k_pair_0.5, 100 samples", "10"}),
+      nullptr);
   const Table csv = ErrorVsDtCsv(data);
   EXPECT_EQ(CellAt(csv, csv.rows.back(), "beyond_trained_range"), "1");
 
@@ -133,18 +135,20 @@ TEST(ErrorVsDtTest, FailedPredictionsAreNamed) {
   EXPECT_EQ(at_400->failed.num_seeds_all_failed, 1);
   EXPECT_TRUE(std::isnan(at_400->loss.mean));
   const Table table = ErrorVsDtMarkdown(data);
-  const std::vector<std::string>* row =
-      FindRow(table, {"neural_ode", "k_pair 0.5, 100 samples", "200 †"});
+  const std::vector<std::string>* row = FindRow(
+      table, {"neural_ode", "harmonic_k_pair_0.5, 100 samples", "200 †"});
   ASSERT_NE(row, nullptr);
   EXPECT_THAT(CellAt(table, *row, "prediction loss"), HasSubstr(" ‡"));
   const std::string note = ErrorVsDtFigureNote(data);
-  EXPECT_THAT(note, HasSubstr("left out (no positive finite value): "
-                              "neural_ode (k_pair 0.5, 100 samples), jump "
-                              "400: mean loss nan."));
-  EXPECT_THAT(note, HasSubstr("neural_ode (k_pair 0.5, 100 samples), jump "
-                              "200: 7 of 300 predictions failed in 1 of 2 "
-                              "seeds (" +
-                              std::string(kSyntheticFailure) + ")"));
+  EXPECT_THAT(note,
+              HasSubstr("left out (no positive finite value): "
+                        "neural_ode (harmonic_k_pair_0.5, 100 samples), jump "
+                        "400: mean loss nan."));
+  EXPECT_THAT(note,
+              HasSubstr("neural_ode (harmonic_k_pair_0.5, 100 samples), jump "
+                        "200: 7 of 300 predictions failed in 1 of 2 "
+                        "seeds (" +
+                        std::string(kSyntheticFailure) + ")"));
   EXPECT_THAT(note, HasSubstr("jump 400: 100 of 100 predictions failed"));
   // The section's text carries the note.
   absl::StatusOr<Section> section = ErrorVsDtSection(FailedSolveContext());

@@ -126,8 +126,8 @@ PlotPanel DensityPanel(const FrequencyModel& model, DataBlocks* data) {
 // The text and table of one model.
 void AddModelBlocks(const FrequencyModel& model, Section* section) {
   const Cell& reference = *model.reference;
-  section->blocks.push_back(TextBlock(absl::StrCat(
-      "### ", reference.model, " (k_pair ", Short(reference.k_pair), ")\n\n")));
+  section->blocks.push_back(TextBlock(
+      absl::StrCat("### ", reference.model, " (", reference.dataset, ")\n\n")));
   Table table = FrequencyTable(model);
   section->blocks.push_back(
       table.rows.empty()
@@ -154,7 +154,7 @@ absl::StatusOr<std::vector<FrequencyModel>> ComputeFrequencies(
     FrequencyModel model;
     model.reference = reference;
     for (const Cell& cell : context.cells) {
-      if (cell.model != name || cell.k_pair != reference->k_pair) continue;
+      if (cell.model != name || cell.dataset != reference->dataset) continue;
       model.cells.emplace_back(&cell, AggregateFrequencies(cell));
     }
     absl::StatusOr<std::vector<std::vector<double>>> by_mode =
@@ -189,7 +189,7 @@ Table FrequencyTable(const FrequencyModel& model) {
 }
 
 Table FrequenciesCsv(const std::vector<FrequencyModel>& models) {
-  Table csv{{"model", "k_pair", "num_train_samples", "mode", "true_frequency",
+  Table csv{{"model", "dataset", "num_train_samples", "mode", "true_frequency",
              "learned_mean", "learned_std", "relative_error_mean",
              "relative_error_std", "num_seeds"},
             {}};
@@ -197,11 +197,11 @@ Table FrequenciesCsv(const std::vector<FrequencyModel>& models) {
     for (const auto& [cell, modes] : model.cells) {
       for (const ModeFrequency& f : modes) {
         csv.rows.push_back(
-            {cell->model, Num(cell->k_pair),
-             absl::StrCat(cell->num_train_samples), absl::StrCat(f.mode),
-             Num(f.true_frequency.mean), Num(f.learned_mean.mean),
-             Num(f.learned_mean.std), Num(f.relative_error.mean),
-             Num(f.relative_error.std), absl::StrCat(f.learned_mean.count)});
+            {cell->model, cell->dataset, absl::StrCat(cell->num_train_samples),
+             absl::StrCat(f.mode), Num(f.true_frequency.mean),
+             Num(f.learned_mean.mean), Num(f.learned_mean.std),
+             Num(f.relative_error.mean), Num(f.relative_error.std),
+             absl::StrCat(f.learned_mean.count)});
       }
     }
   }
@@ -209,14 +209,14 @@ Table FrequenciesCsv(const std::vector<FrequencyModel>& models) {
 }
 
 Table FrequencyDensityCsv(const std::vector<FrequencyModel>& models) {
-  Table csv{{"model", "k_pair", "num_train_samples", "mode", "true_frequency",
+  Table csv{{"model", "dataset", "num_train_samples", "mode", "true_frequency",
              "bandwidth", "num_values", "omega", "density"},
             {}};
   for (const FrequencyModel& model : models) {
     const Cell& reference = *model.reference;
     for (const ModeDensity& d : model.densities) {
       for (size_t i = 0; i < d.density.x.size(); ++i) {
-        csv.rows.push_back({reference.model, Num(reference.k_pair),
+        csv.rows.push_back({reference.model, reference.dataset,
                             absl::StrCat(reference.num_train_samples),
                             absl::StrCat(d.mode), Num(d.true_frequency),
                             Num(d.density.bandwidth),
@@ -253,10 +253,11 @@ absl::StatusOr<Section> FrequenciesSection(const ReportContext& context) {
   section.blocks.push_back(TextBlock(
       "## 5. Recovered frequencies (Figure 4)\n\n"
       "*How to read:* each latent action-angle pair of an Action-Angle "
-      "Network is matched to a normal mode; a learned angular velocity "
+      "Network is matched to a true frequency (for a harmonic dataset, a "
+      "normal mode's); a learned angular velocity "
       "(mean over test states of |ω|, then mean ± std over seeds) close "
       "to the true frequency, i.e. a small relative error, means the "
-      "network found the system's normal modes. The plot is a Gaussian "
+      "network found the system's true frequencies. The plot is a Gaussian "
       "kernel density (Silverman bandwidth) of |ω| over the test states of "
       "all seeds at the reference point; dashed lines are the true "
       "frequencies. *Which states:* ours are the test states (the last "

@@ -1,6 +1,6 @@
 // Section 5, recovered frequencies (the paper's Figure 4): for every
 // Action-Angle Network (model_kind "action_angle"), the learned against the
-// true frequency per mode at the reference k_pair for every sample count,
+// true frequency per mode on the reference dataset for every sample count,
 // and a Gaussian kernel density of |angular velocity| per mode at the
 // reference point (all seeds pooled) with the true frequencies marked.
 #ifndef AANET_REPORTS_SECTIONS_FREQUENCIES_H_
@@ -26,7 +26,7 @@ struct ModeDensity {
 // One Action-Angle Network.
 struct FrequencyModel {
   const Cell* reference = nullptr;
-  // The cells of the model at the reference k_pair and their modes.
+  // The cells of the model on the reference dataset and their modes.
   std::vector<std::pair<const Cell*, std::vector<ModeFrequency>>> cells;
   // True frequencies at the reference point, ascending.
   std::vector<double> truth;

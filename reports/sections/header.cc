@@ -51,17 +51,19 @@ std::string ModelConfigs(const SweepConfig& config) {
   return absl::StrJoin(configs, ", ");
 }
 
-// "name (k_pair ...)" of every dataset, in order of k_pair; "—" if none.
-std::string Datasets(const PointSummary& summary) {
-  std::vector<std::pair<double, std::string>> ordered;
-  for (const auto& [dataset, k_pairs] : summary.k_pairs_of_dataset) {
-    ordered.emplace_back(*k_pairs.begin(), absl::StrCat(dataset, " (k_pair ",
-                                                        JoinSet(k_pairs), ")"));
+// The names of the datasets, in the sweep's order; "—" if none.
+std::string Datasets(const StudyData& study) {
+  std::vector<std::string> names;
+  for (const DatasetInfo& d : DatasetsOf(study)) names.push_back(d.label);
+  return names.empty() ? std::string("—") : absl::StrJoin(names, ", ");
+}
+
+// The reference dataset's label; "—" if there is none.
+std::string ReferenceDataset(const StudyData& study) {
+  for (const DatasetInfo& d : DatasetsOf(study)) {
+    if (d.is_reference) return d.label;
   }
-  std::sort(ordered.begin(), ordered.end());
-  std::vector<std::string> datasets;
-  for (const auto& [k_pair, text] : ordered) datasets.push_back(text);
-  return datasets.empty() ? std::string("—") : absl::StrJoin(datasets, ", ");
+  return "—";
 }
 
 // Rows of the facts table on what was run: sweep, budget, configs, machine.
@@ -124,7 +126,7 @@ void AddGridFacts(const ReportContext& context, const PointSummary& summary,
                        context.study.points.size(), count(SweepPoint::DONE),
                        count(SweepPoint::SKIPPED), count(SweepPoint::FAILED),
                        count(SweepPoint::PENDING))});
-  facts->rows.push_back({"datasets", Datasets(summary)});
+  facts->rows.push_back({"datasets", Datasets(context.study)});
   facts->rows.push_back({"num_train_samples", JoinSet(summary.samples)});
   facts->rows.push_back({"seeds", JoinSet(summary.seeds)});
   // Which jumps each kind of point was evaluated at (SweepEvaluation:
@@ -137,9 +139,10 @@ void AddGridFacts(const ReportContext& context, const PointSummary& summary,
   facts->rows.push_back(
       {"reference point",
        summary.marked_references.empty()
-           ? absl::StrFormat("per model, the k_pair closest to %g, then the "
+           ? absl::StrFormat("per model, the reference dataset %s, then the "
                              "num_train_samples closest to %d",
-                             kReferenceKPair, kReferenceNumTrainSamples)
+                             ReferenceDataset(context.study),
+                             kReferenceNumTrainSamples)
            : absl::StrCat("the sweep's is_reference points: ",
                           absl::StrJoin(summary.marked_references, "; "))});
 }
@@ -155,20 +158,6 @@ std::string Title(const ReportContext& context) {
       ". Every number below is in the CSV files beside this report; every "
       "figure has its gnuplot script (`fig_*.gp`) and data "
       "(`fig_*.dat`).\n\n");
-}
-
-// A note for every k_pair that several datasets share.
-std::string SharedKPairNotes(const PointSummary& summary) {
-  std::string text;
-  for (const auto& [k_pair, datasets] : summary.datasets_of_k_pair) {
-    if (datasets.size() > 1) {
-      absl::StrAppend(&text, "**Note:** datasets ",
-                      absl::StrJoin(datasets, ", "), " share k_pair ",
-                      Short(k_pair),
-                      "; their points are pooled in the tables below.\n\n");
-    }
-  }
-  return text;
 }
 
 // The config text of the first evaluation of `model`; empty if none.
@@ -239,8 +228,6 @@ PointSummary SummarizePoints(const StudyData& study) {
     ++s.model_counts[point.model()][point.status()];
     s.samples.insert(point.num_train_samples());
     s.seeds.insert(point.seed());
-    s.k_pairs_of_dataset[point.dataset()].insert(point.k_pair());
-    s.datasets_of_k_pair[point.k_pair()].insert(point.dataset());
     if (!point.model_kind().empty()) {
       s.kind_of_model[point.model()] = point.model_kind();
     }
@@ -253,9 +240,8 @@ PointSummary SummarizePoints(const StudyData& study) {
       }
     }
     if (point.is_reference()) {
-      s.marked_references.insert(
-          absl::StrFormat("%s (k_pair %g), %d samples", point.dataset(),
-                          point.k_pair(), point.num_train_samples()));
+      s.marked_references.insert(absl::StrFormat(
+          "%s, %d samples", point.dataset(), point.num_train_samples()));
     }
   }
   return s;
@@ -266,6 +252,26 @@ Table FactsTable(const ReportContext& context, const PointSummary& summary) {
   AddRunFacts(context, summary, &facts);
   AddGridFacts(context, summary, &facts);
   return facts;
+}
+
+Table DatasetsTable(const StudyData& study) {
+  Table table{{"dataset", "system", "parameters", "trajectories × samples",
+               "time step", "hash"},
+              {}};
+  auto or_dash = [](const std::string& s) {
+    return s.empty() ? std::string("—") : s;
+  };
+  for (const DatasetInfo& d : DatasetsOf(study)) {
+    table.rows.push_back(
+        {d.is_reference ? absl::StrCat(d.label, " (reference)") : d.label,
+         or_dash(d.system), or_dash(d.system_parameters),
+         d.num_trajectories > 0
+             ? absl::StrFormat("%d × %d", d.num_trajectories, d.num_samples)
+             : "—",
+         d.time_step > 0 ? Short(d.time_step) : "—",
+         d.hash.empty() ? "—" : Code(d.hash.substr(0, 12))});
+  }
+  return table;
 }
 
 Table ModelsTable(const ReportContext& context, const PointSummary& summary) {
@@ -289,12 +295,12 @@ Table ModelsTable(const ReportContext& context, const PointSummary& summary) {
 }
 
 Table FailedPointsTable(const StudyData& study) {
-  Table failed{{"model", "dataset", "k_pair", "samples", "seed", "error"}, {}};
+  Table failed{{"model", "dataset", "samples", "seed", "error"}, {}};
   for (const StudyPoint& p : study.points) {
     const SweepPoint& point = p.point;
     if (point.status() != SweepPoint::FAILED) continue;
     failed.rows.push_back(
-        {point.model(), point.dataset(), Short(point.k_pair()),
+        {point.model(), point.dataset(),
          absl::StrCat(point.num_train_samples()), absl::StrCat(point.seed()),
          point.error().empty() ? std::string("(no error recorded)")
                                : point.error()});
@@ -307,9 +313,10 @@ absl::StatusOr<Section> HeaderSection(const ReportContext& context) {
   Section section;
   section.blocks.push_back(TextBlock(Title(context)));
   section.blocks.push_back(TableBlock(FactsTable(context, summary)));
-  section.blocks.push_back(TextBlock(SingleSeedWarning(context) +
-                                     SharedKPairNotes(summary) +
-                                     "### Models\n\n"));
+  section.blocks.push_back(
+      TextBlock(SingleSeedWarning(context) + "### Datasets\n\n"));
+  section.blocks.push_back(TableBlock(DatasetsTable(context.study)));
+  section.blocks.push_back(TextBlock("### Models\n\n"));
   section.blocks.push_back(TableBlock(ModelsTable(context, summary)));
   section.blocks.push_back(TextBlock(
       "*Flow encoder:* \"ours\" departs from the published code in two "

@@ -21,15 +21,13 @@ struct PointSummary {
   std::map<std::string, std::map<SweepPoint::Status, int>> model_counts;
   std::set<int> samples;
   std::set<uint64_t> seeds;
-  std::map<std::string, std::set<double>> k_pairs_of_dataset;
-  std::map<double, std::set<std::string>> datasets_of_k_pair;
   std::map<std::string, std::string> kind_of_model;
   std::map<std::string, std::set<int>> steps_of_model;
   // Jumps evaluated at the is_reference points and at every other point.
   std::set<int> reference_jumps;
   std::set<int> other_jumps;
   double point_seconds = 0;  // sum of the points' wall times
-  // "dataset (k_pair k), n samples" of every is_reference point.
+  // "dataset, n samples" of every is_reference point.
   std::set<std::string> marked_references;
 };
 
@@ -37,6 +35,11 @@ PointSummary SummarizePoints(const StudyData& study);
 
 // The table of facts: sweep, budget, configs, machine, points, datasets...
 Table FactsTable(const ReportContext& context, const PointSummary& summary);
+
+// The datasets of the study, once (DatasetsOf): name, system, parameters,
+// trajectories x samples, time step, hash prefix; the reference dataset
+// marked. Values older records lack read "—".
+Table DatasetsTable(const StudyData& study);
 
 // Per model: kind, config, num_steps, the point count of each status and
 // its flow encoder (FlowEncoderLabel of its first evaluation's config).

@@ -26,7 +26,7 @@ TEST(HeaderTest, SummaryOfThePoints) {
   EXPECT_THAT(summary.other_jumps, ElementsAre(1, 10, 50));
   EXPECT_EQ(summary.reference_jumps.size(), 9u);
   EXPECT_THAT(summary.marked_references,
-              ElementsAre("default (k_pair 0.5), 100 samples"));
+              ElementsAre("harmonic_k_pair_0.5, 100 samples"));
   EXPECT_EQ(summary.kind_of_model.at("action_angle_flow"), "action_angle");
 }
 
@@ -48,9 +48,9 @@ TEST(HeaderTest, Facts) {
       << "the synthetic sweep ran 2 points at a time";
   const std::vector<std::string>* datasets = FindRow(facts, {"datasets"});
   ASSERT_NE(datasets, nullptr);
+  // By name, in the sweep's order; their parameters are in DatasetsTable.
   EXPECT_EQ((*datasets)[1],
-            "k_pair_0.1 (k_pair 0.1), default (k_pair 0.5), k_pair_1.0 "
-            "(k_pair 1)");
+            "harmonic_k_pair_0.1, harmonic_k_pair_0.5, harmonic_k_pair_1.0");
 
   // A Slurm sweep (parallelism 0) ran on the cluster's nodes.
   StudyData slurm_study = SyntheticStudy();
@@ -71,6 +71,51 @@ TEST(HeaderTest, Facts) {
   EXPECT_NE(FindRow(FactsTable(context, SummarizePoints(context.study)),
                     {"budget", "quick"}),
             nullptr);
+}
+
+TEST(HeaderTest, DatasetsTableNamesSystemAndParameters) {
+  const Table table = DatasetsTable(SyntheticStudy());
+  ASSERT_EQ(table.rows.size(), 3u);
+  EXPECT_EQ(table.rows[0][0], "harmonic_k_pair_0.1");
+  EXPECT_EQ(table.rows[1][0], "harmonic_k_pair_0.5 (reference)");
+  EXPECT_EQ(CellAt(table, table.rows[1], "system"), "harmonic");
+  EXPECT_THAT(CellAt(table, table.rows[1], "parameters"),
+              HasSubstr("masses 1..5, k_wall 0.005..0.01, k_pair 0.5"));
+  EXPECT_EQ(CellAt(table, table.rows[1], "trajectories × samples"), "1 × 1000");
+  EXPECT_EQ(CellAt(table, table.rows[1], "time step"), "1");
+  EXPECT_EQ(CellAt(table, table.rows[1], "hash"), "`000000000007`");
+}
+
+// Records written before issue 20 have a k_pair and no dataset hash,
+// system or shape: they still read, keyed on their dataset name, and the
+// table says what they lack.
+TEST(HeaderTest, OldRecordsWithoutDatasetFieldsStillRead) {
+  StudyData old = SyntheticStudy();
+  for (StudyPoint& p : old.points) {
+    SweepPoint& point = p.point;
+    point.set_k_pair(0.5);
+    point.clear_dataset_hash();
+    point.clear_system();
+    point.clear_system_parameters();
+    point.clear_dataset_num_trajectories();
+    point.clear_dataset_num_samples();
+    point.clear_dataset_time_step();
+  }
+  old.results.clear_reference_dataset();
+  const Table table = DatasetsTable(old);
+  ASSERT_EQ(table.rows.size(), 3u);
+  // Without a recorded reference dataset, the first is the reference.
+  EXPECT_EQ(table.rows[0],
+            (std::vector<std::string>{"harmonic_k_pair_0.1 (reference)", "—",
+                                      "—", "—", "—", "—"}));
+  // Sharing a k_pair, they are still three datasets.
+  const ReportContext context(old, DefaultOptions());
+  int on_first = 0;
+  for (const Cell& cell : context.cells) {
+    on_first += cell.dataset == "harmonic_k_pair_0.1";
+  }
+  EXPECT_EQ(on_first, 2 * 3);  // 2 models x 3 sample counts
+  EXPECT_EQ(context.cells.size(), GroupIntoCells(SyntheticStudy()).size());
 }
 
 TEST(HeaderTest, ModelsAndFailedPoints) {

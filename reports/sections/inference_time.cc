@@ -143,14 +143,14 @@ Table InferenceTimeMarkdown(const std::vector<InferenceTimeRow>& rows) {
 }
 
 Table InferenceTimeCsv(const std::vector<InferenceTimeRow>& rows) {
-  Table csv{{"model", "k_pair", "num_train_samples", "jump", "dt",
+  Table csv{{"model", "dataset", "num_train_samples", "jump", "dt",
              "single_state_median_us_mean", "single_state_median_us_std",
              "batch_size", "batch_median_ms_mean", "batch_median_ms_std",
              "num_seeds", "single_state_failed_seeds", "batch_failed_seeds"},
             {}};
   for (const InferenceTimeRow& row : rows) {
     csv.rows.push_back(
-        {row.cell->model, Num(row.cell->k_pair),
+        {row.cell->model, row.cell->dataset,
          absl::StrCat(row.cell->num_train_samples), absl::StrCat(row.jump),
          Num(row.dt), Num(row.single_state.mean * 1e6),
          Num(row.single_state.std * 1e6), absl::StrCat(row.batch_size),

@@ -70,19 +70,20 @@ TEST(InferenceTimeTest, AFailedSolveIsNamedNotTimed) {
 
   const Table table = InferenceTimeMarkdown(rows);
   const std::vector<std::string>* row =
-      FindRow(table, {"neural_ode", "k_pair 0.5, 100 samples", "400"});
+      FindRow(table, {"neural_ode", "harmonic_k_pair_0.5, 100 samples", "400"});
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(CellAt(table, *row, "single state (µs)"),
             "2e+04 ± — (solve failed in 1 of 2 seeds)");
   const Table csv = InferenceTimeCsv(rows);
-  row = FindRow(csv, {"neural_ode", "0.5", "100", "400"});
+  row = FindRow(csv, {"neural_ode", "harmonic_k_pair_0.5", "100", "400"});
   ASSERT_NE(row, nullptr);
   EXPECT_EQ(CellAt(csv, *row, "single_state_failed_seeds"), "1");
   EXPECT_EQ(CellAt(csv, *row, "batch_failed_seeds"), "1");
   const std::string note = InferenceTimeFigureNote(rows);
-  EXPECT_THAT(note, ::testing::HasSubstr(
-                        "neural_ode (k_pair 0.5, 100 samples), jump 400, "
-                        "single state: solve failed in 1 of 2 seeds"));
+  EXPECT_THAT(note,
+              ::testing::HasSubstr(
+                  "neural_ode (harmonic_k_pair_0.5, 100 samples), jump 400, "
+                  "single state: solve failed in 1 of 2 seeds"));
   EXPECT_THAT(note, ::testing::HasSubstr(kSyntheticFailure));
   EXPECT_EQ(InferenceTimeFigureNote(ComputeInferenceTime(SyntheticContext())),
             "");

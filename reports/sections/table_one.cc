@@ -282,7 +282,7 @@ Table VptCsv(const std::vector<TableOneRow>& rows) {
 Table TableOneCsv(const std::vector<TableOneRow>& rows) {
   Table csv{{"model",
              "model_kind",
-             "k_pair",
+             "dataset",
              "num_train_samples",
              "num_seeds",
              "num_parameters",
@@ -307,7 +307,7 @@ Table TableOneCsv(const std::vector<TableOneRow>& rows) {
     const Cell& cell = *row.cell;
     std::vector<std::string> fields = {cell.model,
                                        cell.model_kind,
-                                       Num(cell.k_pair),
+                                       cell.dataset,
                                        absl::StrCat(cell.num_train_samples),
                                        absl::StrCat(cell.points.size()),
                                        Num(row.num_parameters)};

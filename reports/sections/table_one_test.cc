@@ -35,7 +35,7 @@ TEST(TableOneTest, RowsAtTheReferencePoint) {
   for (const TableOneRow& row : rows) {
     const std::string& model = row.cell->model;
     SCOPED_TRACE(model);
-    EXPECT_EQ(row.cell->k_pair, 0.5);
+    EXPECT_EQ(row.cell->dataset, "harmonic_k_pair_0.5");
     EXPECT_EQ(row.cell->num_train_samples, 100);
     EXPECT_EQ(row.num_parameters, SyntheticNumParameters(model));
     ASSERT_TRUE(row.timing.has_value());
@@ -63,7 +63,7 @@ TEST(TableOneTest, TablesAndFigure) {
   EXPECT_EQ(CellAt(table, table.rows[1], "inference-time growth"),
             "400 (jump 400 / jump 1)");
   EXPECT_EQ(CellAt(table, table.rows[1], "reference point"),
-            "k_pair 0.5, 100 samples");
+            "harmonic_k_pair_0.5, 100 samples");
   const Table csv = TableOneCsv(rows);
   ASSERT_EQ(csv.rows.size(), 2u);
   EXPECT_EQ(csv.rows[0].size(), csv.header.size());
@@ -165,15 +165,16 @@ TEST(TableOneTest, AFailedSolveHasNoGrowth) {
 
 TEST(TableOneTest, TheFigureNoteNamesWhatItCannotDraw) {
   EXPECT_EQ(TableOneFigureNote(ComputeTableOne(SyntheticContext())), "");
-  EXPECT_EQ(TableOneFigureNote(ComputeTableOne(FailedSolveContext())),
-            "*Figure note:* left out (no positive finite value): neural_ode, "
-            "inference-time growth: solve failed at jump 400 in 1 of 2 seeds; "
-            "neural_ode, mean |ΔH| at jump 400: nan. Failed predictions "
-            "(losses and |ΔH| are over the others; a seed whose every "
-            "prediction failed has none, which leaves its cell out): "
-            "neural_ode (k_pair 0.5, 100 samples), jump 400: 100 of 100 "
-            "predictions failed in 1 of 2 seeds (" +
-                std::string(kSyntheticFailure) + ").\n\n");
+  EXPECT_EQ(
+      TableOneFigureNote(ComputeTableOne(FailedSolveContext())),
+      "*Figure note:* left out (no positive finite value): neural_ode, "
+      "inference-time growth: solve failed at jump 400 in 1 of 2 seeds; "
+      "neural_ode, mean |ΔH| at jump 400: nan. Failed predictions "
+      "(losses and |ΔH| are over the others; a seed whose every "
+      "prediction failed has none, which leaves its cell out): "
+      "neural_ode (harmonic_k_pair_0.5, 100 samples), jump 400: 100 of 100 "
+      "predictions failed in 1 of 2 seeds (" +
+          std::string(kSyntheticFailure) + ").\n\n");
 }
 
 // The VPT table: per model at its reference point, each seed's median
