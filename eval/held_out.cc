@@ -51,8 +51,11 @@ data_gen::Dataset SelectTrajectories(const data_gen::Dataset& dataset,
     selected.p.push_back(dataset.p[k]);
     selected.energy.row(static_cast<Eigen::Index>(i)) = dataset.energy.row(k);
   }
-  // The per-trajectory parameters of the harmonic system's draw.
+  // The true actions and frequencies are per trajectory; the parameter group
+  // stays the whole dataset's (the system's energy and dynamics read only
+  // its physical constants).
   auto rows_of = [&](const Eigen::MatrixXd& m) {
+    if (m.size() == 0) return m;
     Eigen::MatrixXd out(static_cast<Eigen::Index>(trajectories.size()),
                         m.cols());
     for (size_t i = 0; i < trajectories.size(); ++i) {
@@ -60,8 +63,8 @@ data_gen::Dataset SelectTrajectories(const data_gen::Dataset& dataset,
     }
     return out;
   };
-  selected.parameters.amplitudes = rows_of(dataset.parameters.amplitudes);
-  selected.parameters.phases = rows_of(dataset.parameters.phases);
+  selected.true_actions = rows_of(dataset.true_actions);
+  selected.true_frequencies = rows_of(dataset.true_frequencies);
   return selected;
 }
 

@@ -27,9 +27,12 @@ absl::StatusOr<TrajectorySplit> SplitTrajectories(
     const google::protobuf::RepeatedField<int32_t>& held_out,
     int num_trajectories);
 
-// `dataset` with only the given trajectories (q, p, energy rows and the
-// per-trajectory parameters), in that order; t, the system and the config text
-// as they are. Indices must be valid (SplitTrajectories).
+// `dataset` with only the given trajectories (q, p, energy, true actions and
+// frequencies rows), in that order; t, the system, the parameter group and
+// the config text as they are. An in-memory view for evaluation, not a
+// dataset to write: a system's per-trajectory parameters (e.g. the initial
+// states) still list every trajectory. Indices must be valid
+// (SplitTrajectories).
 data_gen::Dataset SelectTrajectories(const data_gen::Dataset& dataset,
                                      const std::vector<int>& trajectories);
 

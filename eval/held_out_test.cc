@@ -64,9 +64,12 @@ TEST(HeldOutTest, SelectsTrajectoriesInOrder) {
   EXPECT_EQ(selected.energy.row(0), dataset->energy.row(2));
   EXPECT_EQ(selected.energy.row(1), dataset->energy.row(0));
   EXPECT_EQ(selected.t, dataset->t);
-  EXPECT_EQ(selected.parameters.amplitudes.row(0),
-            dataset->parameters.amplitudes.row(2));
-  EXPECT_TRUE(data_gen::ValidateDataset(selected).ok());
+  EXPECT_EQ(selected.true_actions.row(0), dataset->true_actions.row(2));
+  EXPECT_EQ(selected.true_actions.row(1), dataset->true_actions.row(0));
+  EXPECT_EQ(selected.true_frequencies.row(0),
+            dataset->true_frequencies.row(2));
+  // UNIFORM draws give each trajectory its own energy, hence own actions.
+  EXPECT_NE(selected.true_actions.row(0), selected.true_actions.row(1));
 }
 
 }  // namespace

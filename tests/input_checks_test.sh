@@ -84,8 +84,15 @@ cmp -s "$tmp/cut_run/metrics.jsonl" "$tmp/cut_before.jsonl" \
   || fail "train --extend_to changed the refused metrics.jsonl"
 
 # --- predict --truth: the true future, its error, the training range. -------
-# State 0's energy (2.31) lies inside the two trajectories' [0.72, 34.8].
-printf '2.0,-1.0,0.6,0.0\n100,100,0,0\n' > "$tmp/truth_states.csv"
+# State 0 is a training sample (sample 10 of trajectory 0), so its energy
+# and its encoded actions lie inside the training split's ranges whatever
+# the model learned; state 1 (energy 75) lies far outside.
+/usr/bin/python3 -c 'import h5py, sys
+with h5py.File(sys.argv[1], "r") as f:
+    state = list(f["q"][0, 10]) + list(f["p"][0, 10])
+print(",".join(repr(float(x)) for x in state))' "$tmp/data.h5" \
+  > "$tmp/truth_states.csv" || fail "reading a training sample with h5py"
+printf '100,100,0,0\n' >> "$tmp/truth_states.csv"
 "$predict" --checkpoint="$ckpt" --states="$tmp/truth_states.csv" --dt=0,3 \
   --out="$tmp/truth.csv" --truth="$tmp/data.h5" >/dev/null 2>"$tmp/truth_warnings.txt" \
   || fail "predict --truth"
