@@ -3,8 +3,9 @@
 //   bazel run //data_gen -- --config=configs/harmonic/default.pbtxt
 //   [--set=simulation.harmonic.k_pair=0.3 ...] [--out=PATH]
 //
-// Without --out the file goes to out/datasets/<config name>.h5 in the
-// workspace (with overrides: <config name>_<field>_<value>....h5). Errors print
+// Without --out the file goes to out/datasets/<name>.h5 in the workspace, the
+// config's `name` (its file stem if it has none; with overrides:
+// <name>_<field>_<value>....h5). Errors print
 // one line and exit with status 1.
 #include <filesystem>
 #include <iostream>
@@ -25,10 +26,29 @@
 ABSL_FLAG(std::string, config, "",
           "text-format Experiment config, e.g. configs/harmonic/default.pbtxt");
 ABSL_FLAG(std::string, out, "",
-          "output .h5 path (default: out/datasets/<config name>.h5)");
+          "output .h5 path (default: out/datasets/<the config's name>.h5)");
 
 namespace aanet::data_gen {
 namespace {
+
+// The file name under out/datasets/ without --out: the config's name, as the
+// sweep names its datasets (so configs that share a file stem, such as
+// harmonic/default.pbtxt and pendulum/default.pbtxt, do not overwrite each
+// other), else the file stem; overrides add _<field>_<value>.
+absl::StatusOr<std::string> DefaultFileName(const ExperimentConfig& config,
+                                            const std::string& config_path) {
+  const std::string& name = config.experiment.name();
+  if (name.find_first_of("/\\") != std::string::npos || name == "." ||
+      name == "..") {
+    return absl::InvalidArgumentError(
+        absl::StrCat(config_path, ": name: '", name,
+                     "' is not a file name (it names the default output "
+                     "out/datasets/<name>.h5); give --out"));
+  }
+  const std::string stem =
+      name.empty() ? std::filesystem::path(config_path).stem().string() : name;
+  return absl::StrCat(stem, OverridesSuffix(SetFlags()), ".h5");
+}
 
 absl::Status Run() {
   const std::string config_flag = absl::GetFlag(FLAGS_config);
@@ -38,17 +58,17 @@ absl::Status Run() {
         "configs/harmonic/default.pbtxt");
   }
   const std::string config_path = ResolveUserPath(config_flag);
+  AANET_ASSIGN_OR_RETURN(const ExperimentConfig config,
+                         ReadExperimentConfig(config_path, SetFlags()));
   std::string out = ResolveUserPath(absl::GetFlag(FLAGS_out));
   if (out.empty()) {
-    out = WorkspaceOutputPath(absl::StrCat(
-        "datasets/", std::filesystem::path(config_path).stem().string(),
-        OverridesSuffix(SetFlags()), ".h5"));
+    AANET_ASSIGN_OR_RETURN(const std::string file_name,
+                           DefaultFileName(config, config_path));
+    out = WorkspaceOutputPath(absl::StrCat("datasets/", file_name));
   }
   // Before generating: a refused output should not cost the whole run.
   AANET_RETURN_IF_ERROR(CheckOutputPath(out));
   AANET_RETURN_IF_ERROR(CheckOutputIsNotInput(out, {config_path}));
-  AANET_ASSIGN_OR_RETURN(const ExperimentConfig config,
-                         ReadExperimentConfig(config_path, SetFlags()));
 
   absl::StatusOr<Dataset> dataset =
       GenerateDataset(config.experiment, config.text);

@@ -32,7 +32,7 @@ SimulationConfig ParseSimulation(const std::string& text) {
 TEST(RegistryTest, ListsTheRegisteredSystemsSorted) {
   const std::vector<std::string> names = RegisteredSystemNames();
   EXPECT_THAT(names, Contains("harmonic"));
-  EXPECT_THAT(names, Contains("toy_unit_oscillator"));
+  EXPECT_THAT(names, Contains("toy_oscillator_for_tests"));
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
   absl::StatusOr<const System*> harmonic = FindSystem("harmonic");
   ASSERT_TRUE(harmonic.ok());
@@ -53,21 +53,27 @@ TEST(RegistryTest, UnknownNamesAndUnsetSystemsAreErrors) {
   EXPECT_EQ((*harmonic)->name(), "harmonic");
 }
 
-// The toy system is registered from its own library alone (no oneof field,
+// The toy system is registered from its own library alone (its oneof field,
 // no dataset code): it generates, writes and reads back through the
 // registry, with its energy and true actions.
 TEST(ToySystemTest, GeneratesWritesAndReadsBackThroughTheRegistry) {
-  absl::StatusOr<const System*> toy = FindSystem("toy_unit_oscillator");
+  absl::StatusOr<const System*> toy = FindSystem("toy_oscillator_for_tests");
   ASSERT_TRUE(toy.ok()) << toy.status();
   const std::string text = R"pb(
     name: "toy"
-    simulation { num_samples: 7 time_step: 0.25 num_trajectories: 3 seed: 1 }
+    simulation {
+      toy_oscillator_for_tests {}
+      num_samples: 7
+      time_step: 0.25
+      num_trajectories: 3
+      seed: 1
+    }
   )pb";
   Experiment experiment;
   ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &experiment));
   absl::StatusOr<Dataset> d = GenerateDatasetWith(**toy, experiment, text);
   ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ(d->system, "toy_unit_oscillator");
+  EXPECT_EQ(d->system, "toy_oscillator_for_tests");
   EXPECT_EQ(d->name, "toy");
   EXPECT_EQ(d->num_degrees_of_freedom(), 1);
   // H = q0^2 / 2 along trajectory k, which starts at q0 = 1 + k.

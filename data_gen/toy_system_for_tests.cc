@@ -2,8 +2,10 @@
 // of freedom with H = (q^2 + p^2) / 2 (unit mass and frequency), so that
 // q(t) = q0 cos t + p0 sin t, p(t) = p0 cos t - q0 sin t, the action is H
 // and the angular frequency 1. Trajectory k starts at rest at q = 1 + k.
-// It has no field in SimulationConfig: tests generate it with
-// GenerateDatasetWith. Its parameter group ("omega", then "initial_q" [K])
+// Its SimulationConfig field, toy_oscillator_for_tests, is the one line the
+// registry's end-to-end test (tests/toy_system_test.cc) adds to the proto;
+// binaries do not link this file and refuse that field as an unknown system.
+// Its parameter group ("omega", then "initial_q" [K])
 // is not in name order and it keeps the default ParameterNames, so it exercises
 // the generic path of the dataset.
 #include <cmath>
@@ -24,7 +26,7 @@ namespace {
 
 class ToyUnitOscillator final : public System {
  public:
-  std::string_view name() const override { return "toy_unit_oscillator"; }
+  std::string_view name() const override { return "toy_oscillator_for_tests"; }
 
   absl::Status ValidateConfig(
       const aanet::SimulationConfig& config) const override {
@@ -102,7 +104,7 @@ class ToyUnitOscillator final : public System {
   }
 
   std::string Describe(const ParameterGroup& parameters) const override {
-    return "toy_unit_oscillator: omega 1";
+    return "toy_oscillator_for_tests: omega 1";
   }
 };
 

@@ -547,18 +547,21 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
     const EvaluationOptions& options) {
   const Clock::time_point begin = Clock::now();
   AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
-  AANET_ASSIGN_OR_RETURN(
-      const TrajectorySplit split,
-      SplitTrajectories(
-          predictor.experiment().training().held_out_trajectories(),
-          dataset.num_trajectories()));
+  // The trainer's own split (data_gen/splits.h), so that training and
+  // evaluation agree on the trajectories and on what is refused.
+  const auto& listed =
+      predictor.experiment().training().held_out_trajectories();
+  AANET_ASSIGN_OR_RETURN(const data_gen::TrajectorySplit split,
+                         data_gen::MakeTrajectorySplit(
+                             dataset.num_trajectories(),
+                             std::vector<int>(listed.begin(), listed.end())));
   const bool held_out = !split.held_out.empty();
   // Without held-out trajectories the one evaluation is today's, on the
   // dataset itself, so its numbers are unchanged to the bit.
   absl::StatusOr<EvaluationReport> evaluated =
       held_out
           ? EvaluateTrajectories(
-                predictor, SelectTrajectories(dataset, split.trained), options)
+                predictor, SelectTrajectories(dataset, split.train), options)
           : EvaluateTrajectories(predictor, dataset, options);
   AANET_RETURN_IF_ERROR(evaluated.status());
   EvaluationReport& report = *evaluated;
@@ -574,7 +577,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
         *report.mutable_vpt(),
         TestSplitVpt(
             predictor,
-            held_out ? SelectTrajectories(dataset, split.trained) : dataset,
+            held_out ? SelectTrajectories(dataset, split.train) : dataset,
             num_test, all_test.scale(), options.vpt_max_jump));
   }
   if (held_out) {

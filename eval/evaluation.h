@@ -2,7 +2,8 @@
 // EvaluationReport (proto/evaluation.proto), and the report's JSON file.
 //
 //   absl::StatusOr<EvaluationReport> report = EvaluateCheckpoint(
-//       "out/runs/aa/best.h5", "out/datasets/default.h5", EvaluationOptions());
+//       "out/runs/aa/best.h5", "out/datasets/harmonic_k_pair_0.5.h5",
+//       EvaluationOptions());
 //   WriteEvaluationJson(*report, "out/runs/aa/evaluation.json");
 //
 // Measured, for any model behind the Predictor API:

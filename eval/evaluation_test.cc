@@ -1023,8 +1023,9 @@ TEST(HeldOutEvaluationTest, HeldOutTrajectoriesAreEvaluatedApart) {
                      "seed: 0 held_out_trajectories: [ 3 ]");
   const Predictor bad = load(bad_config, "bad/best.h5");
   EXPECT_THAT(EvaluateModel(bad, *dataset, options).status().message(),
-              HasSubstr("training.held_out_trajectories[0]: 3 is not a "
-                        "trajectory of the dataset (0..2)"));
+              HasSubstr("training.held_out_trajectories: 3 is not a "
+                        "trajectory of the dataset (it has 3, numbered "
+                        "0..2)"));
 }
 
 }  // namespace

@@ -2,7 +2,7 @@
 // results as JSON next to the checkpoint (eval/evaluation.h).
 //
 //   bazel run //eval -- --checkpoint=out/runs/action_angle_flow/best.h5
-//         --dataset=out/datasets/default.h5
+//         --dataset=out/datasets/harmonic_k_pair_0.5.h5
 //         [--out=PATH] [--jumps=1,2,5] [--timing_repetitions=30]
 //
 // Prints, per jump, the prediction loss (standardised units, the paper's

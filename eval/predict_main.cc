@@ -2,7 +2,7 @@
 //
 //   bazel run //eval:predict -- --checkpoint=out/runs/action_angle_flow/best.h5
 //         --states=states.csv --dt=1,10,50 [--out=pred.csv] [--action_angle]
-//         [--truth=out/datasets/default.h5]
+//         [--truth=out/datasets/harmonic_k_pair_0.5.h5]
 //
 // States are in the dataset's original units, one row [q_0..q_{n-1},
 // p_0..p_{n-1}] each, from .csv, .npy or .h5 (eval/predictions.h has the

@@ -13,6 +13,8 @@
 #include "absl/strings/str_format.h"
 #include "cli/progress.h"
 #include "data_gen/dataset.h"
+#include "data_gen/splits.h"
+#include "eval/vpt.h"
 #include "proto/experiment.pb.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
@@ -62,6 +64,10 @@ double SecondsPerCall(F&& f) {
   return elapsed / calls;
 }
 
+}  // namespace
+
+namespace internal {
+
 absl::StatusOr<Measured> Measure(const PlannedPoint& point,
                                  const data_gen::Dataset& dataset,
                                  const std::string& scratch_dir) {
@@ -100,14 +106,34 @@ absl::StatusOr<Measured> Measure(const PlannedPoint& point,
     return seconds / std::max<Eigen::Index>(1, pairs.inputs.rows());
   };
   m.pair = LinearInJump::Through(1, pair_at(1), long_jump, pair_at(long_jump));
-  m.trajectories = static_cast<int>(trainer->TestPairs(1).inputs.rows() /
-                                    std::max(1, test_samples - 1));
+  // Every trajectory is evaluated: the trained ones, and apart the held-out
+  // ones (whose pairs TestPairs leaves out).
+  m.trajectories = dataset.num_trajectories();
+  // The valid prediction time: per start state, predictions at every jump
+  // 1..J (eval/vpt.h), one PredictGrid call. Its cost is J predictions for
+  // the direct models and one solve through J jumps for the integrating
+  // ones: linear in J either way, so it is measured at 1 and long_jump.
+  const Eigen::MatrixXd& test_states = trainer->TestPairs(1).inputs;
+  const Eigen::MatrixXd starts = test_states.topRows(
+      std::min<Eigen::Index>(test_states.rows(), eval::kMaxVptStartStates));
+  auto grid_at = [&](int jumps) {
+    const double seconds = SecondsPerCall(
+        [&] { trainer->model().PredictGrid(starts, dt, jumps); });
+    return seconds / std::max<Eigen::Index>(1, starts.rows());
+  };
+  m.vpt_grid =
+      LinearInJump::Through(1, grid_at(1), long_jump, grid_at(long_jump));
+  // At most kMaxVptStartStates per block: the trained trajectories, and the
+  // held-out ones apart.
+  const data_gen::TrajectorySplit& split = trainer->trajectory_split();
+  const int pairs_per_trajectory = std::max(1, test_samples - 1);
+  for (const std::vector<int>* block : {&split.train, &split.held_out}) {
+    m.vpt_start_states +=
+        std::min<int>(eval::kMaxVptStartStates,
+                      static_cast<int>(block->size()) * pairs_per_trajectory);
+  }
   return m;
 }
-
-}  // namespace
-
-namespace internal {
 
 // Seconds of training at the measured costs: every step at the mean jump
 // of its schedule, plus the periodic evaluations.
@@ -140,6 +166,9 @@ double EvalSeconds(const Measured& m, const PointSpec& spec) {
     seconds += pairs * m.pair.At(jump);
     if (spec.measure_timing()) seconds += 2 * spec.timing_budget_seconds();
   }
+  if (spec.vpt_max_jump() > 0) {
+    seconds += m.vpt_start_states * m.vpt_grid.At(spec.vpt_max_jump());
+  }
   return seconds;
 }
 
@@ -165,8 +194,8 @@ absl::StatusOr<CostPlan> EstimateCosts(const PreparedSweep& sweep) {
       if (datasets.count(path) == 0) {
         AANET_ASSIGN_OR_RETURN(datasets[path], data_gen::ReadDataset(path));
       }
-      AANET_ASSIGN_OR_RETURN(measured[key],
-                             Measure(point, datasets.at(path), scratch));
+      AANET_ASSIGN_OR_RETURN(
+          measured[key], internal::Measure(point, datasets.at(path), scratch));
     }
     if (model_index.count(model) == 0) {
       model_index[model] = static_cast<int>(plan.models.size());

@@ -17,7 +17,12 @@
 //   50), per pair and linear in the jump as above, times the pairs each
 //   evaluation jump has (capped by max_pairs_per_jump);
 // - timings of reference points, bounded by their budget: two timings per
-//   jump, each at most timing_budget_seconds (an upper bound).
+//   jump, each at most timing_budget_seconds (an upper bound);
+// - the valid prediction time (eval/vpt.h): its start states (at most 50
+//   per block of trajectories, trained and held out) predicted at every
+//   jump 1..J in one PredictGrid call, timed at 1 and the longer jump above
+//   and taken as linear in J (J predictions for the direct models, one solve
+//   through J jumps for the integrating ones).
 // One core runs one point (the worker is single-threaded), so core-hours are
 // the points' estimated seconds / 3600. An estimate: a loaded machine or a
 // different CPU on the nodes shifts it.
@@ -28,7 +33,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "data_gen/dataset.h"
 #include "proto/sweep.pb.h"
+#include "sweep/plan.h"
 #include "sweep/prepare.h"
 #include "train/training_options.h"
 
@@ -71,15 +78,27 @@ struct Measured {
   LinearInJump step;         // seconds per training step
   double periodic_eval = 0;  // seconds per Trainer::Evaluate
   LinearInJump pair;         // seconds per predicted test pair
-  int trajectories = 0;      // in the test split
+  int trajectories = 0;      // of the dataset, held-out ones included
+  // Seconds per start state of the valid prediction time's predictions at
+  // jumps 1..J (one PredictGrid call), as a function of J.
+  LinearInJump vpt_grid;
+  int vpt_start_states = 0;  // trained and held-out blocks together
   train::TrainingOptions options;
 };
+
+// Measures the costs of `point` on `dataset` (its dataset_path read), with
+// a trainer on `scratch_dir` that writes nothing.
+absl::StatusOr<Measured> Measure(const PlannedPoint& point,
+                                 const data_gen::Dataset& dataset,
+                                 const std::string& scratch_dir);
 
 // Training seconds: every step at the mean jump of its schedule, plus the
 // periodic evaluations (num_steps / eval_every + 1 of them).
 double TrainSeconds(const Measured& m);
 // Evaluation seconds of a point: pairs x per-pair cost per jump below
-// num_test_samples, plus 2 x timing_budget_seconds per jump if timed.
+// num_test_samples, plus 2 x timing_budget_seconds per jump if timed, plus
+// the valid prediction time (if vpt_max_jump J > 0): start states x
+// vpt_grid at J.
 double EvalSeconds(const Measured& m, const PointSpec& spec);
 
 }  // namespace internal

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "cli/progress.h"
+#include "data_gen/dataset.h"
 #include "gtest/gtest.h"
 #include "proto/text_config.h"
 
@@ -57,6 +58,61 @@ TEST(EvalSecondsTest, CountsPairsPerJumpCapsThemAndAddsTimingBudgets) {
   spec.set_measure_timing(true);
   spec.set_timing_budget_seconds(3.0);
   EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec), 4.0 + 20.0 + 2 * 2 * 3.0);
+  // The valid prediction time: 7 start states x (0.5 + 0.01 J) s at J = 100.
+  m.vpt_grid = {0.5, 0.01};
+  m.vpt_start_states = 7;
+  spec.set_vpt_max_jump(100);
+  EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec),
+                   4.0 + 20.0 + 2 * 2 * 3.0 + 7 * 1.5);
+}
+
+// With held-out trajectories the evaluation covers every trajectory (the
+// held-out ones apart), so the estimate counts the dataset's K, not the
+// trained ones; the valid prediction time has one block of start states
+// for each.
+TEST(MeasureTest, CountsEveryTrajectoryAndTheVptStartStates) {
+  SweepConfigFile config;
+  ASSERT_TRUE(
+      ParseTextProto(R"pb(
+                       name: "held_out"
+                       models {
+                         config: "configs/harmonic/action_angle_flow.pbtxt"
+                         num_steps: 10
+                         set: "training.held_out_trajectories=[1]"
+                       }
+                       dataset_variants {
+                         name: "three"
+                         config: "configs/harmonic/default.pbtxt"
+                         set: "simulation.num_trajectories=3"
+                         set: "simulation.harmonic.trajectory_sampling=UNIFORM"
+                       }
+                       num_train_samples: [ 10 ]
+                       seeds: [ 0 ]
+                     )pb",
+                     "held_out.pbtxt", &config.config)
+          .ok());
+  const std::string root = ::testing::TempDir() + "/measure_held_out";
+  std::filesystem::remove_all(root);
+  absl::StatusOr<SweepPlan> plan =
+      PlanSweep(config.config, std::filesystem::current_path(), root);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ProgressLine progress(stderr, 10.0, false);
+  absl::StatusOr<PreparedSweep> sweep =
+      PrepareSweep(*std::move(plan), config, 1, {}, progress);
+  ASSERT_TRUE(sweep.ok()) << sweep.status();
+  ASSERT_EQ(sweep->to_run.size(), 1u);
+  const PlannedPoint& point = sweep->plan.points[sweep->to_run[0]];
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::ReadDataset(point.spec.dataset_path());
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  absl::StatusOr<internal::Measured> m =
+      internal::Measure(point, *dataset, root + "/scratch");
+  ASSERT_TRUE(m.ok()) << m.status();
+  EXPECT_EQ(m->trajectories, 3);
+  // 50 of the two trained trajectories' 998 test pairs, 50 of the held-out
+  // one's 499.
+  EXPECT_EQ(m->vpt_start_states, 100);
+  EXPECT_GT(m->vpt_grid.At(1000), 0);
 }
 
 TEST(EstimateCostsTest, MeasuresEachModelAndFormatsAPlan) {

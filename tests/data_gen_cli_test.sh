@@ -86,6 +86,29 @@ data_gen_error samples "simulation.num_samples" "$data_gen" --config="$tmp/sampl
 
 data_gen_error stray "unexpected argument" "$data_gen" --config="$config" extra
 
+# Without --out the file is named after the config's `name`, as the sweep
+# names its datasets (configs/harmonic/default.pbtxt and
+# configs/pendulum/default.pbtxt share a file stem), else the file stem.
+ws="$tmp/workspace"
+mkdir -p "$ws"
+BUILD_WORKSPACE_DIRECTORY="$ws" "$data_gen" --config="$config" > /dev/null \
+  || fail "default output: run failed"
+[ -f "$ws/out/datasets/harmonic_k_pair_0.5.h5" ] \
+  || fail "default output: no out/datasets/harmonic_k_pair_0.5.h5 (the config's name)"
+[ ! -e "$ws/out/datasets/default.h5" ] || fail "default output: named after the file stem"
+BUILD_WORKSPACE_DIRECTORY="$ws" "$data_gen" --config="$config" \
+  --set=simulation.harmonic.k_pair=0.3 > /dev/null || fail "default output with --set failed"
+[ -f "$ws/out/datasets/harmonic_k_pair_0.5_k_pair_0.3.h5" ] \
+  || fail "default output with --set: $(ls "$ws/out/datasets")"
+grep -v '^name:' "$config" > "$tmp/nameless.pbtxt"
+BUILD_WORKSPACE_DIRECTORY="$ws" "$data_gen" --config="$tmp/nameless.pbtxt" > /dev/null \
+  || fail "default output of a nameless config failed"
+[ -f "$ws/out/datasets/nameless.h5" ] || fail "a nameless config: not named after its stem"
+sed 's|^name:.*|name: "a/b"|' "$config" > "$tmp/slash.pbtxt"
+expect_error slash "slash.pbtxt: name: 'a/b' is not a file name" \
+  env BUILD_WORKSPACE_DIRECTORY="$ws" "$data_gen" --config="$tmp/slash.pbtxt"
+[ ! -e "$ws/out/datasets/a" ] || fail "slash: wrote under out/datasets/a"
+
 # An unwritable destination fails cleanly too.
 data_gen_error unwritable "/proc/" "$data_gen" --config="$config" --out="/proc/unwritable.h5"
 

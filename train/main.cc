@@ -1,7 +1,8 @@
 // train: trains one model on one dataset from an Experiment config.
 //
 //   bazel run //train -- --config=configs/harmonic/action_angle_flow.pbtxt
-//         --dataset=out/datasets/default.h5 [--set=training.num_steps=5000 ...]
+//         --dataset=out/datasets/harmonic_k_pair_0.5.h5
+//         [--set=training.num_steps=5000 ...]
 //         [--out=DIR] [--resume | --extend_to=N | --init_from=CHECKPOINT]
 //   bazel run //train -- --out=DIR --resume        (the run's own config)
 //   bazel run //train -- --out=DIR --extend_to=N

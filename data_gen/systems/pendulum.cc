@@ -252,9 +252,10 @@ absl::Status InitialStates(const aanet::SimulationConfig& config,
 
 namespace {
 
-constexpr const char* kArrayNames[] = {
-    "mass",      "length",       "gravity",         "initial_q",
-    "initial_p", "true_actions", "true_frequencies"};
+// The true actions and frequencies are not here: the dataset stores them
+// for every system at its root (/true_actions, /true_frequencies).
+constexpr const char* kArrayNames[] = {"mass", "length", "gravity", "initial_q",
+                                       "initial_p"};
 
 pendulum::Parameters FromConfig(const aanet::PendulumConfig& config) {
   pendulum::Parameters parameters;
@@ -460,7 +461,6 @@ absl::StatusOr<GeneratedTrajectories> PendulumSystem::Generate(
     out.true_actions(k, 0) = orbit.action;
     out.true_frequencies(k, 0) = orbit.frequency;
   }
-  const std::vector<int> per_trajectory = {num_trajectories, 1};
   out.parameters.arrays = {
       {"mass", {}, {parameters.mass}},
       {"length", {}, {parameters.length}},
@@ -471,12 +471,6 @@ absl::StatusOr<GeneratedTrajectories> PendulumSystem::Generate(
       {"initial_p",
        {num_trajectories},
        std::vector<double>(p0.data(), p0.data() + num_trajectories)},
-      {"true_actions", per_trajectory,
-       std::vector<double>(out.true_actions.data(),
-                           out.true_actions.data() + num_trajectories)},
-      {"true_frequencies", per_trajectory,
-       std::vector<double>(out.true_frequencies.data(),
-                           out.true_frequencies.data() + num_trajectories)},
   };
   return out;
 }
@@ -509,8 +503,6 @@ absl::Status PendulumSystem::CheckParameters(const ParameterGroup& parameters,
     std::vector<int> expected;
     if (field == "initial_q" || field == "initial_p") {
       expected = {num_trajectories};
-    } else if (field == "true_actions" || field == "true_frequencies") {
-      expected = {num_trajectories, 1};
     }
     if (array->shape != expected) {
       problems.push_back(absl::StrCat("parameters/", name, " has shape ",

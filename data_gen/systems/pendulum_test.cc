@@ -634,13 +634,9 @@ TEST(PendulumSystemTest, ActionsAndFrequenciesMatchEachTrajectory) {
                   1e-10 * data->true_frequencies(k, 0));
     }
   }
-  // The parameter group carries the same values.
-  const NamedArray* actions = data->parameters.Find("true_actions");
-  ASSERT_NE(actions, nullptr);
-  EXPECT_EQ(actions->shape, (std::vector<int>{4, 1}));
-  for (int k = 0; k < 4; ++k) {
-    EXPECT_EQ(actions->values[k], data->true_actions(k, 0));
-  }
+  // Stored once, by the dataset at its root: not in the parameter group.
+  EXPECT_EQ(data->parameters.Find("true_actions"), nullptr);
+  EXPECT_EQ(data->parameters.Find("true_frequencies"), nullptr);
 }
 
 TEST(PendulumSystemTest, ParameterGroupAndDescribe) {
@@ -652,9 +648,8 @@ TEST(PendulumSystemTest, ParameterGroupAndDescribe) {
   for (const NamedArray& array : data->parameters.arrays) {
     names.push_back(array.name);
   }
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "mass", "length", "gravity", "initial_q", "initial_p",
-                       "true_actions", "true_frequencies"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"mass", "length", "gravity",
+                                             "initial_q", "initial_p"}));
   EXPECT_EQ(data->parameters.Find("initial_p")->values,
             (std::vector<double>{0, 1.9, -2.2, 0.4}));
   EXPECT_EQ(Pendulum().Describe(data->parameters), "pendulum: m 0.5, l 1, g 3");
@@ -670,10 +665,14 @@ TEST(PendulumSystemTest, ParameterGroupAndDescribe) {
   bad.arrays[0].values[0] = -1;
   bad.arrays.erase(bad.arrays.begin() + 2);
   bad.arrays.push_back({"k_pair", {}, {0.5}});
+  // The dataset's root holds these; a group that repeats them is not ours.
+  bad.arrays.push_back({"true_actions", {4, 1}, {1, 2, 3, 4}});
   const std::string message(Pendulum().CheckParameters(bad, 1, 4).message());
   EXPECT_THAT(message, HasSubstr("parameters/mass must be > 0, got -1"));
   EXPECT_THAT(message, HasSubstr("parameters/gravity is missing"));
   EXPECT_THAT(message, HasSubstr("parameters/k_pair is not a pendulum "
+                                 "parameter"));
+  EXPECT_THAT(message, HasSubstr("parameters/true_actions is not a pendulum "
                                  "parameter"));
 }
 
