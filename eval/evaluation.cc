@@ -17,6 +17,7 @@
 #include "data_gen/splits.h"
 #include "eval/frequencies.h"
 #include "eval/held_out.h"
+#include "eval/learned_actions.h"
 #include "eval/vpt.h"
 #include "fileio/text_file.h"
 #include "google/protobuf/text_format.h"
@@ -540,6 +541,79 @@ absl::StatusOr<ValidPredictionTime> TestSplitVpt(
   return vpt;
 }
 
+// Mean and population standard deviation of `values`.
+std::pair<double, double> MeanAndStd(const Eigen::VectorXd& values) {
+  const double mean = values.mean();
+  const double variance = (values.array() - mean).square().mean();
+  return {mean, std::sqrt(variance)};
+}
+
+// The Action-Angle Network's omega and action on each trajectory's test
+// window (TrajectoryFrequency); nothing for other models. Separate from the
+// aggregate above, which pools trajectories: omega(I) is per trajectory.
+absl::Status AddTrajectoryFrequencies(const Predictor& predictor,
+                                      const data_gen::Dataset& dataset,
+                                      int num_test,
+                                      const std::vector<int>& held_out,
+                                      EvaluationReport* report) {
+  const Eigen::MatrixXd test_states = data_gen::RangeStates(
+      dataset, {dataset.num_samples() - num_test, num_test});
+  absl::StatusOr<ActionAngleState> inspected = predictor.Inspect(test_states);
+  if (absl::IsFailedPrecondition(inspected.status())) return absl::OkStatus();
+  AANET_RETURN_IF_ERROR(inspected.status());
+  const absl::StatusOr<double> scale = PhysicalActionScale(predictor);
+  report->set_action_conversion(scale.ok()
+                                    ? absl::StrFormat("C = %.17g", *scale)
+                                    : std::string(scale.status().message()));
+  const int n = dataset.num_degrees_of_freedom();
+  const bool known_frequencies = dataset.true_frequencies.size() > 0;
+  const bool known_actions = dataset.true_actions.size() > 0;
+  for (int k = 0; k < dataset.num_trajectories(); ++k) {
+    const Eigen::Index first = static_cast<Eigen::Index>(k) * num_test;
+    const Eigen::MatrixXd omega =
+        inspected->angular_velocities.middleRows(first, num_test).cwiseAbs();
+    const Eigen::MatrixXd radii =
+        inspected->actions.middleRows(first, num_test);
+    // Pairs by mean |omega| meet true frequencies ascending (eval/
+    // frequencies.h); a true action goes with its own frequency.
+    std::vector<int> pairs(n), truths(n);
+    for (int i = 0; i < n; ++i) pairs[i] = truths[i] = i;
+    const Eigen::VectorXd learned_means = omega.colwise().mean();
+    std::stable_sort(pairs.begin(), pairs.end(), [&](int a, int b) {
+      return learned_means[a] < learned_means[b];
+    });
+    if (known_frequencies) {
+      std::stable_sort(truths.begin(), truths.end(), [&](int a, int b) {
+        return dataset.true_frequencies(k, a) < dataset.true_frequencies(k, b);
+      });
+    }
+    TrajectoryFrequency* out = report->add_trajectory_frequencies();
+    out->set_trajectory(k);
+    out->set_held_out(std::find(held_out.begin(), held_out.end(), k) !=
+                      held_out.end());
+    for (int i = 0; i < n; ++i) {
+      const int pair = pairs[i];
+      out->add_latent_index(pair);
+      const auto [mean, std] = MeanAndStd(omega.col(pair));
+      out->add_learned_mean(mean);
+      out->add_learned_std(std);
+      if (known_frequencies) {
+        out->add_true_frequency(dataset.true_frequencies(k, truths[i]));
+      }
+      if (known_actions) {
+        out->add_true_action(dataset.true_actions(k, truths[i]));
+      }
+      if (scale.ok()) {
+        const auto [action_mean, action_std] =
+            MeanAndStd(PhysicalActions(radii.col(pair), *scale));
+        out->add_learned_action_mean(action_mean);
+        out->add_learned_action_std(action_std);
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<EvaluationReport> EvaluateModel(
@@ -599,6 +673,8 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
                        options.vpt_max_jump));
     }
   }
+  AANET_RETURN_IF_ERROR(AddTrajectoryFrequencies(predictor, dataset, num_test,
+                                                 split.held_out, &report));
   report.set_wall_seconds(Seconds(Clock::now() - begin));
   return report;
 }

@@ -12,9 +12,11 @@
 
 #include "Eigen/Core"
 #include "absl/status/status.h"
+#include "absl/strings/str_format.h"
 #include "data_gen/dataset.h"
 #include "data_gen/splits.h"
 #include "eval/held_out.h"
+#include "eval/learned_actions.h"
 #include "eval/vpt.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -1026,6 +1028,100 @@ TEST(HeldOutEvaluationTest, HeldOutTrajectoriesAreEvaluatedApart) {
               HasSubstr("training.held_out_trajectories: 3 is not a "
                         "trajectory of the dataset (it has 3, numbered "
                         "0..2)"));
+}
+
+// Per-trajectory omega(I): every trajectory, trained and held out, its
+// learned frequency and action over its own test window, the true values
+// the dataset's, the action converted as eval/learned_actions says.
+TEST(TrajectoryFrequencyTest, EveryTrajectoryItsOwnWindowAndTruth) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok()) << data.status();
+  Experiment simulation = data->experiment;
+  simulation.mutable_simulation()->set_num_trajectories(3);
+  simulation.mutable_simulation()->mutable_harmonic()->set_num_particles(1);
+  simulation.mutable_simulation()->mutable_harmonic()->set_trajectory_sampling(
+      UNIFORM);
+  std::string simulation_text;
+  google::protobuf::TextFormat::PrintToString(simulation, &simulation_text);
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::GenerateDataset(simulation, simulation_text);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  ASSERT_EQ(dataset->num_degrees_of_freedom(), 1);
+  ASSERT_EQ(dataset->true_frequencies.rows(), 3);
+  ASSERT_EQ(dataset->true_actions.rows(), 3);
+  absl::StatusOr<StandardScaler> scaler = StandardScaler::Fit(
+      data_gen::RangeStates(*dataset, data_gen::SampleRange{0, 100}));
+  ASSERT_TRUE(scaler.ok());
+  auto load = [&](const std::string& conditioner, const std::string& name) {
+    std::string config = kConfig;
+    config.replace(config.find("seed: 0"), 7,
+                   "seed: 0 held_out_trajectories: [ 1 ]");
+    config.replace(config.find("GATED"), 5, conditioner);
+    absl::StatusOr<Checkpoint> checkpoint = aanet::testing::RandomCheckpoint(
+        config, scaler->mean(), scaler->scale(), 0.3, 11);
+    EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+    const std::string path = TempPath(name);
+    EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+    absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+    EXPECT_TRUE(predictor.ok()) << predictor.status();
+    return *std::move(predictor);
+  };
+  const Predictor predictor = load("SYMPLECTIC_SKIP_GATE", "sym/best.h5");
+  EvaluationOptions options;
+  options.jumps = {1};
+  options.measure_timing = false;
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, *dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+
+  absl::StatusOr<double> scale = PhysicalActionScale(predictor);
+  ASSERT_TRUE(scale.ok()) << scale.status();
+  EXPECT_EQ(report->action_conversion(), absl::StrFormat("C = %.17g", *scale));
+  ASSERT_EQ(report->trajectory_frequencies_size(), 3);
+  const Eigen::MatrixXd test_states =
+      data_gen::RangeStates(*dataset, data_gen::SampleRange{500, 500});
+  for (int k = 0; k < 3; ++k) {
+    SCOPED_TRACE(k);
+    const TrajectoryFrequency& f = report->trajectory_frequencies(k);
+    EXPECT_EQ(f.trajectory(), k);
+    EXPECT_EQ(f.held_out(), k == 1);
+    EXPECT_THAT(f.latent_index(), ElementsAre(0));
+    EXPECT_THAT(f.true_frequency(),
+                ElementsAre(dataset->true_frequencies(k, 0)));
+    EXPECT_THAT(f.true_action(), ElementsAre(dataset->true_actions(k, 0)));
+    // Recomputed from this trajectory's window alone.
+    absl::StatusOr<ActionAngleState> latent =
+        predictor.Inspect(test_states.middleRows(500 * k, 500));
+    ASSERT_TRUE(latent.ok()) << latent.status();
+    const Eigen::ArrayXd omega = latent->angular_velocities.col(0).cwiseAbs();
+    const Eigen::ArrayXd action =
+        PhysicalActions(latent->actions.col(0), *scale).col(0).array();
+    ASSERT_EQ(f.learned_mean_size(), 1);
+    EXPECT_NEAR(f.learned_mean(0), omega.mean(), 1e-12 * omega.mean());
+    EXPECT_NEAR(f.learned_std(0),
+                std::sqrt((omega - omega.mean()).square().mean()), 1e-9);
+    ASSERT_EQ(f.learned_action_mean_size(), 1);
+    EXPECT_NEAR(f.learned_action_mean(0), action.mean(), 1e-12 * action.mean());
+    EXPECT_NEAR(f.learned_action_std(0),
+                std::sqrt((action - action.mean()).square().mean()), 1e-9);
+    EXPECT_GT(f.learned_action_std(0), 0);  // a random flow: not constant
+  }
+  // Three amplitudes, three different windows.
+  EXPECT_NE(report->trajectory_frequencies(0).learned_action_mean(0),
+            report->trajectory_frequencies(2).learned_action_mean(0));
+
+  // No one constant converts the actions: the reason, and no values.
+  const Predictor published =
+      load("PUBLISHED_PER_COORDINATE_GATE", "published/best.h5");
+  report = EvaluateModel(published, *dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_THAT(report->action_conversion(),
+              HasSubstr("keeps volume but not the symplectic form"));
+  ASSERT_EQ(report->trajectory_frequencies_size(), 3);
+  EXPECT_EQ(report->trajectory_frequencies(0).learned_mean_size(), 1);
+  EXPECT_EQ(report->trajectory_frequencies(0).learned_action_mean_size(), 0);
 }
 
 }  // namespace

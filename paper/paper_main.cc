@@ -16,9 +16,11 @@
 //
 // A budget is a list of parts (kParts below), each a sweep config
 // configs/sweeps/<name>.pbtxt whose `description` says what it shrinks:
-// `harmonic` (the study; its report is out/report/REPORT.md) and `ablation`
-// (the published flow against ours; out/report/ablation/REPORT.md, linked
-// from the main report's appendix). Results go to out/sweeps/<name>/.
+// `harmonic` (the study; its report is out/report/REPORT.md), `ablation`
+// (the published flow against ours; out/report/ablation/REPORT.md) and
+// `pendulum` (the simple pendulum and its omega(I);
+// out/report/pendulum/REPORT.md), the others linked from the main report's
+// appendix. Results go to out/sweeps/<name>/.
 // Rerunning skips finished points, so an interrupted study continues where
 // it stopped.
 #include <chrono>
@@ -57,7 +59,8 @@ ABSL_FLAG(int, jobs, 0, "points trained in parallel; 0: one per core");
 ABSL_FLAG(std::string, output_root, "",
           "where datasets/ and sweeps/ go; default: the workspace's out/");
 ABSL_FLAG(std::string, only, "",
-          "run one part of the budget alone: harmonic or ablation");
+          "run one part of the budget alone: harmonic, ablation or "
+          "pendulum");
 
 namespace aanet {
 namespace {
@@ -86,6 +89,8 @@ constexpr Part kParts[] = {
      "Coupled harmonic oscillators: the paper's study"},
     {"ablation", "ablation.pbtxt", "ablation.pbtxt",
      "Ablation: the published flow against ours (10,000 steps, 3 seeds)"},
+    {"pendulum", "pendulum.pbtxt", "pendulum_paper.pbtxt",
+     "The simple pendulum: every model like for like, and omega(I)"},
 };
 
 // Runs one sweep and writes its report into `out`.
@@ -162,8 +167,12 @@ absl::Status Run(bool* any_failed) {
   bool known = only.empty();
   for (const Part& part : kParts) known = known || only == part.name;
   if (!known) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--only: expected 'harmonic' or 'ablation', got '", only, "'"));
+    std::string names;
+    for (const Part& part : kParts) {
+      absl::StrAppend(&names, names.empty() ? "" : ", ", "'", part.name, "'");
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("--only: expected one of ", names, ", got '", only, "'"));
   }
   // The main report (the first part) links the others.
   reports::ReportOptions main_options;
@@ -200,7 +209,8 @@ int main(int argc, char** argv) {
       argc, argv, "paper",
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
-      "[--only=harmonic|ablation] [--backend=slurm [--no_wait|--dry_run|"
+      "[--only=harmonic|ablation|pendulum] [--backend=slurm "
+      "[--no_wait|--dry_run|"
       "--cancel]]",
       [] {
         bool any_failed = false;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -377,11 +378,44 @@ TEST(PlanSweepTest, DuplicateGridValuesAreRefused) {
   }
 }
 
+// The pendulum part: the four models like for like (the same steps), and
+// the omega(I) run apart from them, never a reference point.
+TEST(ReadSweepConfigTest, PendulumIsLikeForLikePlusAFigureOnlyRun) {
+  for (const char* path : {"configs/sweeps/pendulum.pbtxt",
+                           "configs/sweeps/pendulum_paper.pbtxt"}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    std::set<int64_t> equal_steps;
+    std::set<std::string> models;
+    for (const PlannedPoint& p : plan->points) {
+      EXPECT_EQ(p.point.dataset(), "pendulum");
+      if (p.point.protocol() == FIGURE_ONLY) {
+        EXPECT_EQ(p.point.model(), "action_angle_flow@omega_of_action");
+        EXPECT_EQ(p.point.num_steps(), 50000);
+        EXPECT_FALSE(p.point.is_reference());
+        continue;
+      }
+      EXPECT_EQ(p.point.protocol(), EQUAL_STEPS);
+      equal_steps.insert(p.point.num_steps());
+      models.insert(p.point.model());
+    }
+    EXPECT_EQ(equal_steps.size(), 1u);
+    EXPECT_EQ(models, (std::set<std::string>{"action_angle_flow",
+                                             "euler_update_flow", "neural_ode",
+                                             "hamiltonian_neural_network"}));
+  }
+}
+
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",
         "configs/sweeps/example_own_question.pbtxt",
-        "configs/sweeps/paper_flows.pbtxt", "configs/sweeps/ablation.pbtxt"}) {
+        "configs/sweeps/paper_flows.pbtxt", "configs/sweeps/ablation.pbtxt",
+        "configs/sweeps/pendulum.pbtxt",
+        "configs/sweeps/pendulum_paper.pbtxt"}) {
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
     ASSERT_TRUE(file.ok()) << file.status();
     EXPECT_FALSE(file->config.description().empty());
