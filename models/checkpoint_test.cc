@@ -14,6 +14,8 @@
 #include "H5Cpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "models/predictor.h"
+#include "models/random_checkpoint.h"
 #include "rng/random.h"
 #include "testing/hdf5_test_util.h"
 #include "testing/test_util.h"
@@ -622,6 +624,73 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
         .write(H5::PredType::NATIVE_DOUBLE, &nan);
   });
   ExpectReadError(path, "group 'training': attribute 'best_loss' is NaN");
+}
+
+}  // namespace
+}  // namespace aanet
+
+namespace aanet {
+namespace {
+
+// The model of testdata/checkpoint_num_particles.h5: a small Action-Angle
+// Network on n = 2, randomised with seed 5 (aanet::testing::RandomCheckpoint).
+constexpr char kOldCheckpointConfig[] = R"pb(
+  model {
+    action_angle {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 4
+          activation: "sigmoid"
+          weight_init_stddev: 0.1
+        }
+      }
+      angular_velocity_net { hidden_widths: 4 activation: "sigmoid" }
+    }
+  }
+)pb";
+
+absl::StatusOr<Checkpoint> OldCheckpointModel() {
+  Eigen::RowVectorXd mean(4), scale(4);
+  mean << 0.1, -0.2, 0.3, -1;
+  scale << 2, 0.5, 1, 3;
+  return aanet::testing::RandomCheckpoint(kOldCheckpointConfig, mean, scale,
+                                          0.3, 5);
+}
+
+// Checkpoints written before the count was named for degrees of freedom
+// (attribute "num_particles", written by the code of issue 20's phase 1 into
+// testdata/) keep loading: the same parameters, and the same predictions to
+// the bit as the same model written today.
+TEST(CheckpointFileTest, CheckpointWithNumParticlesAttributeStillLoads) {
+  const std::string old_path = "models/testdata/checkpoint_num_particles.h5";
+  absl::StatusOr<Checkpoint> old = ReadCheckpoint(old_path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  absl::StatusOr<Checkpoint> expected = OldCheckpointModel();
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  expected->step = 7;
+  expected->dataset_path = "old.h5";
+  ExpectBitIdentical(*old, *expected);
+
+  const std::string new_path = TestDir() + "/written_today.h5";
+  ASSERT_TRUE(WriteCheckpoint(*expected, new_path).ok());
+  absl::StatusOr<Predictor> from_old = Predictor::Load(old_path);
+  absl::StatusOr<Predictor> from_new = Predictor::Load(new_path);
+  ASSERT_TRUE(from_old.ok()) << from_old.status();
+  ASSERT_TRUE(from_new.ok()) << from_new.status();
+  Eigen::MatrixXd states(3, 4);
+  states << 1, 2, 0.5, -0.5,  //
+      -1, 0, 1, 2,            //
+      0.3, -0.7, 0.1, 0.9;
+  for (double dt : {0.0, 0.1, 10.0}) {
+    const Eigen::MatrixXd a = from_old->Predict(states, dt);
+    EXPECT_TRUE(SameBits(a, from_new->Predict(states, dt))) << dt;
+    EXPECT_TRUE(a.allFinite());
+  }
+  absl::StatusOr<ActionAngleState> inspected = from_old->Inspect(states);
+  ASSERT_TRUE(inspected.ok()) << inspected.status();
+  EXPECT_TRUE(SameBits(inspected->angular_velocities,
+                       from_new->Inspect(states)->angular_velocities));
 }
 
 }  // namespace
