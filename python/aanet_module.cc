@@ -245,7 +245,23 @@ PYBIND11_MODULE(aanet, m) {
            "prediction loss in the checkpoint's standardised units), "
            "'outside_training_range' (per state) and 'warnings' (also "
            "issued as UserWarning).")
-      .def_property_readonly("num_particles", &Predictor::num_particles)
+      .def_property_readonly(
+          "num_degrees_of_freedom", &Predictor::num_particles,
+          "n: the checkpoint's degrees of freedom (states have 2n columns).")
+      // Kept for users' scripts from before the rename; warns (Python hides
+      // DeprecationWarning outside __main__ and tests by default).
+      .def_property_readonly(
+          "num_particles",
+          [](const Predictor& p) {
+            if (PyErr_WarnEx(PyExc_DeprecationWarning,
+                             "aanet.Model.num_particles is deprecated; use "
+                             "num_degrees_of_freedom",
+                             1) < 0) {
+              throw py::error_already_set();
+            }
+            return p.num_particles();
+          },
+          "Deprecated alias of num_degrees_of_freedom.")
       .def_property_readonly(
           "model_kind", [](const Predictor& p) { return p.model().kind(); })
       .def_property_readonly("step", &Predictor::step)
