@@ -50,7 +50,7 @@ const std::vector<std::pair<std::string, std::pair<int, int>>> kShapes = {
     {"A", {2, 2}},
 };
 
-// A checkpoint for n = 2 particles, with training state if `training`.
+// A checkpoint for n = 2 degrees of freedom, with training state if `training`.
 Checkpoint MakeCheckpoint(bool training) {
   Random random(42);
   Checkpoint c;
@@ -59,7 +59,7 @@ Checkpoint MakeCheckpoint(bool training) {
   c.dataset_path = "/data/harmonic_k0.5.h5";
   c.dataset_config_text = "name: \"harmonic_k0.5\"\n";
   c.dataset_hash = "0123456789abcdef";
-  c.num_particles = 2;
+  c.num_degrees_of_freedom = 2;
   c.step = 12345;
   for (const auto& [name, shape] : kShapes) {
     c.parameters.push_back(
@@ -106,7 +106,7 @@ void ExpectBitIdentical(const Checkpoint& a, const Checkpoint& b) {
   EXPECT_EQ(a.dataset_path, b.dataset_path);
   EXPECT_EQ(a.dataset_config_text, b.dataset_config_text);
   EXPECT_EQ(a.dataset_hash, b.dataset_hash);
-  EXPECT_EQ(a.num_particles, b.num_particles);
+  EXPECT_EQ(a.num_degrees_of_freedom, b.num_degrees_of_freedom);
   EXPECT_EQ(a.step, b.step);
   ExpectSameMatrices(a.parameters, b.parameters);
   EXPECT_TRUE(SameBits(a.scaler_mean, b.scaler_mean));
@@ -354,10 +354,10 @@ TEST(CheckpointTest, RefusesToWriteInvalidCheckpoints) {
        "parameters[2] ('encoder/layer_03/b'): non-finite value (nan) at (0, "
        "1)"},
       {"scaler size", [](Checkpoint& c) { c.scaler_mean.resize(3); },
-       "scaler_mean: size 3, expected 2 num_particles = 4"},
+       "scaler_mean: size 3, expected 2 num_degrees_of_freedom = 4"},
       {"scale zero", [](Checkpoint& c) { c.scaler_scale(2) = 0; },
        "scaler_scale: must be > 0"},
-      {"num_particles", [](Checkpoint& c) { c.num_particles = 0; },
+      {"num_particles", [](Checkpoint& c) { c.num_degrees_of_freedom = 0; },
        "num_particles: must be >= 1, got 0"},
       {"model_kind", [](Checkpoint& c) { c.model_kind = ""; },
        "model_kind: empty"},
@@ -566,7 +566,7 @@ TEST(CheckpointFileTest, BadScaler) {
   path = WriteValidFile(dir);
   EditHdf5File(path, [](H5::H5File& file) { file.unlink("scaler"); });
   ExpectReadError(path, "missing group 'scaler'");
-  // num_particles and the scaler must agree.
+  // num_degrees_of_freedom and the scaler must agree.
   path = WriteValidFile(dir);
   ReplaceIntAttribute(path, "/", "num_particles", 3);
   ExpectReadError(path,

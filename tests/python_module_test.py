@@ -32,7 +32,7 @@ class AanetTest(unittest.TestCase):
         self.assertGreater(self.aa.step, 0)
         self.assertIn("num_layers: 2", self.aa.config)
         self.assertEqual(self.aa.scaler_scale.shape, (4,))
-        self.assertIn("action_angle, 2 particles", repr(self.aa))
+        self.assertIn("action_angle, 2 degrees of freedom", repr(self.aa))
 
     def test_num_particles_is_a_deprecated_alias(self):
         with warnings.catch_warnings(record=True) as caught:
