@@ -34,6 +34,11 @@ absl::Status CheckDatasetHash(const std::string& hash) {
 // Largest num_degrees_of_freedom accepted, so that 2n fits an int.
 constexpr int64_t kMaxDegreesOfFreedom = INT_MAX / 2;
 
+// The root attribute of n. Checkpoints written before it was renamed for
+// degrees of freedom (issue 20) hold n as "num_particles"; they still read.
+constexpr char kDegreesOfFreedomAttribute[] = "num_degrees_of_freedom";
+constexpr char kOldDegreesOfFreedomAttribute[] = "num_particles";
+
 // Runs `steps` in order up to the first error.
 absl::Status RunAll(const std::vector<std::function<absl::Status()>>& steps) {
   for (const auto& step : steps) {
@@ -169,7 +174,7 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
                                             c.dataset_hash);
           },
           [&] {
-            return h5::WriteIntAttribute(file, "num_particles",
+            return h5::WriteIntAttribute(file, kDegreesOfFreedomAttribute,
                                          c.num_degrees_of_freedom);
           },
           [&] { return h5::WriteIntAttribute(file, "step", c.step); },
@@ -276,11 +281,16 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'dataset_hash': ", s.message()));
   }
-  AANET_ASSIGN_OR_RETURN(int64_t n,
-                         h5::ReadIntAttribute(file, "num_particles"));
+  // The new name if present; a file with neither is refused under it.
+  const char* const n_attribute =
+      file.attrExists(kDegreesOfFreedomAttribute) ||
+              !file.attrExists(kOldDegreesOfFreedomAttribute)
+          ? kDegreesOfFreedomAttribute
+          : kOldDegreesOfFreedomAttribute;
+  AANET_ASSIGN_OR_RETURN(int64_t n, h5::ReadIntAttribute(file, n_attribute));
   if (n < 1 || n > kMaxDegreesOfFreedom) {
     return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'num_particles' is ", n, ", expected 1 to ",
+        absl::StrCat("attribute '", n_attribute, "' is ", n, ", expected 1 to ",
                      kMaxDegreesOfFreedom));
   }
   c->num_degrees_of_freedom = static_cast<int>(n);
@@ -513,8 +523,9 @@ absl::Status ValidateCheckpoint(const Checkpoint& c) {
     problems.push_back(absl::StrCat("dataset_hash: ", s.message()));
   }
   if (c.num_degrees_of_freedom < 1) {
-    problems.push_back(absl::StrCat("num_particles: must be >= 1, got ",
-                                    c.num_degrees_of_freedom));
+    problems.push_back(
+        absl::StrCat("num_degrees_of_freedom: must be >= 1, got ",
+                     c.num_degrees_of_freedom));
   }
   if (c.step < 0) {
     problems.push_back(absl::StrCat("step: must be >= 0, got ", c.step));

@@ -19,7 +19,9 @@
 //                    digits                                       string
 //                    (both optional: absent in checkpoints written before
 //                    they were introduced; read as "")
-//     num_degrees_of_freedom  n >= 1                 int64
+//     num_degrees_of_freedom  n >= 1                              int64
+//                    (checkpoints written before issue 20 hold it as
+//                    "num_particles"; either name is read)
 //     step           training steps completed, >= 0               int64
 //   /parameters/<name>          [rows, cols]  one per parameter; a name such
 //                               as "encoder/layer_03/W" is nested groups

@@ -245,7 +245,8 @@ TEST(CheckpointTest, OnDiskLayoutIsTheContract) {
   EXPECT_EQ(string_attribute(file, "model_kind"), "action_angle");
   EXPECT_EQ(string_attribute(file, "config"), c.config_text);
   EXPECT_EQ(string_attribute(file, "dataset_path"), c.dataset_path);
-  EXPECT_EQ(int_attribute(file, "num_particles"), 2);
+  EXPECT_EQ(int_attribute(file, "num_degrees_of_freedom"), 2);
+  EXPECT_FALSE(file.attrExists("num_particles"));
   EXPECT_EQ(int_attribute(file, "step"), 12345);
   H5::Group parameters = file.openGroup("parameters");
   EXPECT_EQ(string_attribute(parameters, "order"),
@@ -357,8 +358,9 @@ TEST(CheckpointTest, RefusesToWriteInvalidCheckpoints) {
        "scaler_mean: size 3, expected 2 num_degrees_of_freedom = 4"},
       {"scale zero", [](Checkpoint& c) { c.scaler_scale(2) = 0; },
        "scaler_scale: must be > 0"},
-      {"num_particles", [](Checkpoint& c) { c.num_degrees_of_freedom = 0; },
-       "num_particles: must be >= 1, got 0"},
+      {"num_degrees_of_freedom",
+       [](Checkpoint& c) { c.num_degrees_of_freedom = 0; },
+       "num_degrees_of_freedom: must be >= 1, got 0"},
       {"model_kind", [](Checkpoint& c) { c.model_kind = ""; },
        "model_kind: empty"},
       {"negative step", [](Checkpoint& c) { c.step = -1; },
@@ -432,16 +434,17 @@ TEST(CheckpointFileTest, WrongFormatTagOrVersion) {
 
 TEST(CheckpointFileTest, BadRootAttributes) {
   const std::string dir = TestDir();
-  for (const char* name :
-       {"model_kind", "config", "dataset_path", "num_particles", "step"}) {
+  for (const char* name : {"model_kind", "config", "dataset_path",
+                           "num_degrees_of_freedom", "step"}) {
     SCOPED_TRACE(name);
     const std::string path = WriteValidFile(dir);
     EditHdf5File(path, [&](H5::H5File& file) { file.removeAttr(name); });
     ExpectReadError(path, std::string("missing attribute '") + name + "'");
   }
   std::string path = WriteValidFile(dir);
-  ReplaceIntAttribute(path, "/", "num_particles", 0);
-  ExpectReadError(path, "attribute 'num_particles' is 0, expected 1 to");
+  ReplaceIntAttribute(path, "/", "num_degrees_of_freedom", 0);
+  ExpectReadError(path,
+                  "attribute 'num_degrees_of_freedom' is 0, expected 1 to");
   path = WriteValidFile(dir);
   ReplaceIntAttribute(path, "/", "step", -5);
   ExpectReadError(path, "attribute 'step' is -5, expected >= 0");
@@ -568,7 +571,7 @@ TEST(CheckpointFileTest, BadScaler) {
   ExpectReadError(path, "missing group 'scaler'");
   // num_degrees_of_freedom and the scaler must agree.
   path = WriteValidFile(dir);
-  ReplaceIntAttribute(path, "/", "num_particles", 3);
+  ReplaceIntAttribute(path, "/", "num_degrees_of_freedom", 3);
   ExpectReadError(path,
                   "dataset 'scaler/mean' has shape [4], expected [2n] = [6]");
 }
@@ -664,6 +667,12 @@ absl::StatusOr<Checkpoint> OldCheckpointModel() {
 // the bit as the same model written today.
 TEST(CheckpointFileTest, CheckpointWithNumParticlesAttributeStillLoads) {
   const std::string old_path = "models/testdata/checkpoint_num_particles.h5";
+  {
+    // The file does exercise the old name.
+    H5::H5File file(old_path, H5F_ACC_RDONLY);
+    EXPECT_TRUE(file.attrExists("num_particles"));
+    EXPECT_FALSE(file.attrExists("num_degrees_of_freedom"));
+  }
   absl::StatusOr<Checkpoint> old = ReadCheckpoint(old_path);
   ASSERT_TRUE(old.ok()) << old.status();
   absl::StatusOr<Checkpoint> expected = OldCheckpointModel();
@@ -691,6 +700,14 @@ TEST(CheckpointFileTest, CheckpointWithNumParticlesAttributeStillLoads) {
   ASSERT_TRUE(inspected.ok()) << inspected.status();
   EXPECT_TRUE(SameBits(inspected->angular_velocities,
                        from_new->Inspect(states)->angular_velocities));
+}
+
+// A bad value under the old name is refused naming the old name.
+TEST(CheckpointFileTest, BadValueUnderTheOldNameNamesIt) {
+  const std::string path = TestDir() + "/old_name.h5";
+  fs::copy_file("models/testdata/checkpoint_num_particles.h5", path);
+  ReplaceIntAttribute(path, "/", "num_particles", 0);
+  ExpectReadError(path, "attribute 'num_particles' is 0, expected 1 to");
 }
 
 }  // namespace
