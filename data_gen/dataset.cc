@@ -102,7 +102,7 @@ absl::Status ReadAttributes(const H5::H5File& file, Dataset* d) {
 }
 
 // The sizes every array's shape is made of: K trajectories, T samples and n
-// particles, from the shape of 'p'.
+// degrees of freedom, from the shape of 'p'.
 struct Sizes {
   hsize_t k = 0;
   hsize_t t = 0;

@@ -73,8 +73,6 @@ struct Dataset {
   int num_degrees_of_freedom() const {
     return q.empty() ? 0 : static_cast<int>(q[0].cols());
   }
-  // Deprecated: num_degrees_of_freedom().
-  int num_particles() const { return num_degrees_of_freedom(); }
 };
 
 // The registered system of a dataset (FindSystem(dataset.system)).

@@ -171,7 +171,7 @@ TEST(GenerateTest, ShapesTimesAndContentsFollowTheConfig) {
   EXPECT_EQ(d->config_text, kConfig);
   EXPECT_EQ(d->num_trajectories(), 3);
   EXPECT_EQ(d->num_samples(), 1000);
-  EXPECT_EQ(d->num_particles(), 2);
+  EXPECT_EQ(d->num_degrees_of_freedom(), 2);
   ASSERT_TRUE(ValidateDataset(*d).ok()) << ValidateDataset(*d);
   for (int s = 0; s < 1000; ++s) EXPECT_EQ(d->t(s), static_cast<double>(s));
   const HarmonicParameters parameters = Harmonic(*d);

@@ -349,12 +349,12 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
     const Predictor& predictor, const data_gen::Dataset& dataset,
     const EvaluationOptions& options) {
   const Clock::time_point begin = Clock::now();
-  const int n = dataset.num_particles();
-  if (n != predictor.num_particles()) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("the dataset has %d particles; the model was trained "
-                        "on %d",
-                        n, predictor.num_particles()));
+  const int n = dataset.num_degrees_of_freedom();
+  if (n != predictor.num_degrees_of_freedom()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "the dataset has %d degrees of freedom; the model was trained "
+        "on %d",
+        n, predictor.num_degrees_of_freedom()));
   }
   const TrainingConfig& training = predictor.experiment().training();
   const int num_test = training.has_num_test_samples()
@@ -702,10 +702,11 @@ absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
   AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint_path));
   AANET_ASSIGN_OR_RETURN(data_gen::Dataset dataset,
                          data_gen::ReadDataset(dataset_path));
-  if (dataset.num_particles() != predictor.num_particles()) {
+  if (dataset.num_degrees_of_freedom() != predictor.num_degrees_of_freedom()) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s has %d particles; the model was trained on %d", dataset_path,
-        dataset.num_particles(), predictor.num_particles()));
+        "%s has %d degrees of freedom; the model was trained on %d",
+        dataset_path, dataset.num_degrees_of_freedom(),
+        predictor.num_degrees_of_freedom()));
   }
   const std::string hash = data_gen::DatasetHash(dataset);
   if (predictor.dataset_hash().empty()) {

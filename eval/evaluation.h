@@ -88,9 +88,9 @@ absl::Status ValidateEvaluationOptions(const EvaluationOptions& options);
 
 // Evaluates `predictor` on the test split of `dataset`. Fills every field of
 // the report except checkpoint_path and dataset_path (the caller's to set).
-// InvalidArgument if the options are invalid, the dataset's particle count is
-// not the model's, or the test split does not fit the dataset (2 <=
-// num_test_samples <= samples per trajectory). Timing runs the predictor
+// InvalidArgument if the options are invalid, the dataset's number of degrees
+// of freedom is not the model's, or the test split does not fit the dataset (2
+// <= num_test_samples <= samples per trajectory). Timing runs the predictor
 // serially on this thread; the report's wall_seconds includes it.
 absl::StatusOr<EvaluationReport> EvaluateModel(
     const Predictor& predictor, const data_gen::Dataset& dataset,
@@ -99,7 +99,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
 // Loads the checkpoint (Predictor::Load) and the dataset (ReadDataset),
 // evaluates as EvaluateModel and records both paths as given. Errors are
 // those of the loaders and of EvaluateModel, e.g.
-// "/x/d.h5 has 3 particles; the model was trained on 2", and, unless
+// "/x/d.h5 has 3 degrees of freedom; the model was trained on 2", and, unless
 // options.allow_other_dataset, FailedPrecondition if the checkpoint records a
 // training dataset (data_gen::DatasetHash) other than this one. A checkpoint
 // that records none (written before it was recorded) is evaluated with a

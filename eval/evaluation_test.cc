@@ -121,7 +121,8 @@ class EvaluationTest : public ::testing::Test {
     Random random(7);
     absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
         experiment.model(),
-        ModelContext{dataset_->num_particles(), scaler->scale()}, random);
+        ModelContext{dataset_->num_degrees_of_freedom(), scaler->scale()},
+        random);
     ASSERT_TRUE(model.ok()) << model.status();
     // Away from the identity, so that predictions and frequencies are
     // generic.
@@ -130,7 +131,7 @@ class EvaluationTest : public ::testing::Test {
     checkpoint.model_kind = (*model)->kind();
     checkpoint.config_text = kConfig;
     checkpoint.dataset_path = "default.h5";
-    checkpoint.num_particles = dataset_->num_particles();
+    checkpoint.num_degrees_of_freedom = dataset_->num_degrees_of_freedom();
     checkpoint.step = kStep;
     checkpoint.parameters =
         ToNamed((*model)->parameters(), (*model)->parameters().Flatten());
@@ -165,7 +166,7 @@ class EvaluationTest : public ::testing::Test {
   // States [q, p] of samples [begin, begin + count) of trajectory 0, built
   // without data_gen/splits.h.
   static Eigen::MatrixXd States(int begin, int count) {
-    Eigen::MatrixXd states(count, 2 * dataset_->num_particles());
+    Eigen::MatrixXd states(count, 2 * dataset_->num_degrees_of_freedom());
     states << dataset_->q[0].middleRows(begin, count),
         dataset_->p[0].middleRows(begin, count);
     return states;
@@ -547,7 +548,7 @@ constexpr char kFloat32NeuralOdeConfig[] = R"pb(
 Predictor MakePredictor(const char* config, double stddev,
                         const data_gen::Dataset& dataset,
                         const StandardScaler& scaler, const std::string& name) {
-  EXPECT_EQ(2 * dataset.num_particles(), scaler.mean().size());
+  EXPECT_EQ(2 * dataset.num_degrees_of_freedom(), scaler.mean().size());
   absl::StatusOr<Checkpoint> checkpoint = aanet::testing::RandomCheckpoint(
       config, scaler.mean(), scaler.scale(), stddev, 11);
   EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
@@ -682,7 +683,7 @@ TEST_F(EvaluationTest, NoTimingWhenDisabled) {
 }
 
 TEST_F(EvaluationTest, AngularVelocitiesOnEveryTestStateAndTheirMatch) {
-  const int n = dataset_->num_particles();
+  const int n = dataset_->num_degrees_of_freedom();
   EXPECT_EQ(report_->num_latent_pairs(), n);
   ASSERT_EQ(report_->angular_velocities_size(), kNumTest * n);
   absl::StatusOr<ActionAngleState> inspected =
@@ -798,7 +799,7 @@ TEST_F(EvaluationTest, RejectsInvalidOptions) {
               HasSubstr("vpt_max_jump: must be >= 0"));
 }
 
-TEST_F(EvaluationTest, RejectsADatasetOfAnotherParticleCount) {
+TEST_F(EvaluationTest, RejectsADatasetOfOtherDegreesOfFreedom) {
   absl::StatusOr<ExperimentConfig> data =
       ReadExperimentConfig("configs/harmonic/default.pbtxt");
   ASSERT_TRUE(data.ok());
@@ -810,8 +811,9 @@ TEST_F(EvaluationTest, RejectsADatasetOfAnotherParticleCount) {
   absl::StatusOr<EvaluationReport> report =
       EvaluateModel(*predictor_, *three, SmallOptions());
   EXPECT_TRUE(absl::IsInvalidArgument(report.status()));
-  EXPECT_THAT(std::string(report.status().message()),
-              HasSubstr("has 3 particles; the model was trained on 2"));
+  EXPECT_THAT(
+      std::string(report.status().message()),
+      HasSubstr("has 3 degrees of freedom; the model was trained on 2"));
 }
 
 TEST_F(EvaluationTest, EvaluateCheckpointRecordsThePaths) {

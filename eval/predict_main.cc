@@ -148,8 +148,9 @@ absl::Status Run() {
     }
     truth_dataset = *std::move(dataset);
   }
-  AANET_ASSIGN_OR_RETURN(Eigen::MatrixXd states,
-                         ReadStates(states_path, predictor.num_particles()));
+  AANET_ASSIGN_OR_RETURN(
+      Eigen::MatrixXd states,
+      ReadStates(states_path, predictor.num_degrees_of_freedom()));
   // Checked before predicting: millions of predictions otherwise run for
   // minutes and then exhaust memory.
   AANET_ASSIGN_OR_RETURN(
@@ -157,7 +158,7 @@ absl::Status Run() {
       ResolveMemoryBudget(absl::GetFlag(FLAGS_max_memory_gb)));
   const double bytes = EstimatePredictionBytes(
       states.rows(), static_cast<int64_t>(dts->size()),
-      predictor.num_particles(), absl::GetFlag(FLAGS_action_angle),
+      predictor.num_degrees_of_freedom(), absl::GetFlag(FLAGS_action_angle),
       *StatesFormatOf(out), truth_dataset.has_value());
   if (bytes > budget.bytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(

@@ -282,15 +282,15 @@ absl::StatusOr<StatesFormat> StatesFormatOf(const std::string& path) {
 }
 
 absl::StatusOr<Eigen::MatrixXd> ReadStates(const std::string& path,
-                                           int num_particles) {
+                                           int num_degrees_of_freedom) {
   AANET_ASSIGN_OR_RETURN(StatesFormat format, StatesFormatOf(path));
   switch (format) {
     case StatesFormat::kCsv:
-      return ReadCsv(path, num_particles);
+      return ReadCsv(path, num_degrees_of_freedom);
     case StatesFormat::kNpy:
-      return ReadNpyStates(path, num_particles);
+      return ReadNpyStates(path, num_degrees_of_freedom);
     case StatesFormat::kHdf5:
-      return ReadHdf5States(path, num_particles);
+      return ReadHdf5States(path, num_degrees_of_freedom);
   }
   return absl::InternalError("unreachable");
 }
@@ -351,14 +351,15 @@ std::vector<std::string> PredictionFiles(const Predictions& predictions,
 }
 
 double EstimatePredictionBytes(int64_t num_states, int64_t num_dts,
-                               int num_particles, bool action_angle,
+                               int num_degrees_of_freedom, bool action_angle,
                                StatesFormat format, bool truth) {
   const double rows = static_cast<double>(num_states) * num_dts;
   // Per row: the prediction (2n), the coordinates (3n), the true state (2n)
   // and its error and flag.
   const double numbers =
-      rows * (num_particles * (2 + (action_angle ? 3 : 0) + (truth ? 2 : 0)) +
-              (truth ? 2 : 0));
+      rows *
+      (num_degrees_of_freedom * (2 + (action_angle ? 3 : 0) + (truth ? 2 : 0)) +
+       (truth ? 2 : 0));
   double bytes = 8 * numbers;  // Predictions
   switch (format) {
     case StatesFormat::kCsv:
@@ -378,7 +379,7 @@ absl::Status WritePredictions(const Predictions& predictions,
                               const std::string& checkpoint_path,
                               const std::string& path) {
   AANET_ASSIGN_OR_RETURN(StatesFormat format, StatesFormatOf(path));
-  const int n = predictor.num_particles();
+  const int n = predictor.num_degrees_of_freedom();
   const int64_t num_dts = static_cast<int64_t>(predictions.dts.size());
   const int64_t batch = predictions.states.rows();
   const LatentKinds kinds = Split(predictions);

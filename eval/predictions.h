@@ -51,7 +51,7 @@ absl::StatusOr<StatesFormat> StatesFormatOf(const std::string& path);
 // Reads states [B >= 1, 2n]; errors name the file and the line, item or
 // value, e.g. "s.csv:3: expected 6 values (q_0..q_2, p_0..p_2), got 5".
 absl::StatusOr<Eigen::MatrixXd> ReadStates(const std::string& path,
-                                           int num_particles);
+                                           int num_degrees_of_freedom);
 
 // "1,10,50" -> {1, 10, 50}; every dt must be a finite number >= 0 (in the
 // dataset's time units; Predictor::CheckDt, shared with the Python module).
@@ -83,7 +83,7 @@ absl::StatusOr<Predictions> PredictStates(const Predictor& predictor,
 // with it before predicting anything. `truth`: with the true states and
 // errors as well.
 double EstimatePredictionBytes(int64_t num_states, int64_t num_dts,
-                               int num_particles, bool action_angle,
+                               int num_degrees_of_freedom, bool action_angle,
                                StatesFormat format, bool truth = false);
 
 // Writes `predictions` to `path` (format from the extension), atomically;

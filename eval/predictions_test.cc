@@ -63,7 +63,8 @@ constexpr char kEuler[] = R"pb(
   }
 )pb";
 
-// A randomised 3-particle model written as a checkpoint and loaded back.
+// A randomised model on 3 degrees of freedom written as a checkpoint and loaded
+// back.
 Predictor MakePredictor(const char* config, const std::string& name) {
   Eigen::RowVectorXd mean(6), scale(6);
   mean << 0.1, -0.2, 0.3, 0, 1, -1;

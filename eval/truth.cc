@@ -45,7 +45,7 @@ absl::StatusOr<data_gen::Dataset> LoadTruthDataset(const std::string& path) {
 absl::StatusOr<Eigen::MatrixXd> TrueStates(const data_gen::Dataset& dataset,
                                            const Eigen::MatrixXd& states,
                                            double dt) {
-  const int n = dataset.num_particles();
+  const int n = dataset.num_degrees_of_freedom();
   AANET_RETURN_IF_ERROR(Predictor::CheckStates(states, n));
   AANET_RETURN_IF_ERROR(Predictor::CheckDt(dt));
   AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
@@ -59,11 +59,12 @@ absl::Status CheckTruthSystem(const Predictor& predictor,
                               const std::string& dataset_path,
                               bool* unchecked) {
   *unchecked = false;
-  if (dataset.num_particles() != predictor.num_particles()) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: has %d particle(s), but the checkpoint %s was trained on %d",
-        dataset_path, dataset.num_particles(), checkpoint_path,
-        predictor.num_particles()));
+  if (dataset.num_degrees_of_freedom() != predictor.num_degrees_of_freedom()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: has %d degree(s) of freedom, but the checkpoint "
+                        "%s was trained on %d",
+                        dataset_path, dataset.num_degrees_of_freedom(),
+                        checkpoint_path, predictor.num_degrees_of_freedom()));
   }
   if (predictor.dataset_config_text().empty()) {
     *unchecked = true;
@@ -129,7 +130,7 @@ absl::StatusOr<EnergyRange> TrainingEnergyRange(
   AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
                          data_gen::DatasetSystem(dataset));
   for (int k = 0; k < dataset.num_trajectories(); ++k) {
-    Eigen::MatrixXd states(num_train, 2 * dataset.num_particles());
+    Eigen::MatrixXd states(num_train, 2 * dataset.num_degrees_of_freedom());
     states << dataset.q[k].topRows(num_train), dataset.p[k].topRows(num_train);
     const Eigen::VectorXd e = system->Energy(dataset.parameters, states);
     range.min = std::min(range.min, e.minCoeff());
@@ -197,7 +198,7 @@ absl::StatusOr<TruthComparison> CompareWithTruth(
   }
   AANET_ASSIGN_OR_RETURN(const EnergyRange range,
                          TrainingEnergyRange(predictor, *training));
-  const int n = dataset.num_particles();
+  const int n = dataset.num_degrees_of_freedom();
   AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
                          data_gen::DatasetSystem(dataset));
   const Eigen::VectorXd energies = system->Energy(dataset.parameters, states);

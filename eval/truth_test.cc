@@ -106,7 +106,8 @@ data_gen::Dataset MakeDataset(double k_pair = 0.5) {
   return *dataset;
 }
 
-// A randomised 2-particle model trained (nominally) on MakeDataset().
+// A randomised model on 2 degrees of freedom trained (nominally) on
+// MakeDataset().
 Predictor MakePredictor(const std::string& name,
                         const std::string& dataset_config_text,
                         const char* config = kModel) {

@@ -22,13 +22,13 @@ double ActionAngleNetwork::WrapAngleValue(double theta) {
 absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
     const ActionAngleNetworkConfig& config, const std::string& field_path,
     const ModelContext& context, Random& random) {
-  const int num_particles = context.num_particles;
-  if (num_particles < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("num_particles must be >= 1, got ", num_particles));
+  const int num_degrees_of_freedom = context.num_degrees_of_freedom;
+  if (num_degrees_of_freedom < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "num_degrees_of_freedom must be >= 1, got ", num_degrees_of_freedom));
   }
   std::unique_ptr<ActionAngleNetwork> model(
-      new ActionAngleNetwork(num_particles));
+      new ActionAngleNetwork(num_degrees_of_freedom));
   AANET_ASSIGN_OR_RETURN(
       std::unique_ptr<CoordinateEncoder> encoder,
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
@@ -36,18 +36,18 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
   model->encoder_ = std::move(encoder);
 
   AANET_ASSIGN_OR_RETURN(
-      Mlp mlp,
-      CreateMlpFromConfig(model->parameters_, "angular_velocity_net",
-                          config.angular_velocity_net(),
-                          absl::StrCat(field_path, ".angular_velocity_net"),
-                          num_particles, num_particles, random));
+      Mlp mlp, CreateMlpFromConfig(
+                   model->parameters_, "angular_velocity_net",
+                   config.angular_velocity_net(),
+                   absl::StrCat(field_path, ".angular_velocity_net"),
+                   num_degrees_of_freedom, num_degrees_of_freedom, random));
   model->angular_velocity_net_ = std::make_unique<Mlp>(std::move(mlp));
   return model;
 }
 
 ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
                                           double dt) const {
-  const int n = num_particles();
+  const int n = num_degrees_of_freedom();
   // Encode.
   ad::Var latent = encoder_->Encode(tape, states);
   ad::Var x = ad::ColSlice(latent, 0, n);
@@ -68,7 +68,7 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
 
 ActionAngleNetwork::ActionAngles ActionAngleNetwork::Encode(
     const Eigen::MatrixXd& states) const {
-  const int n = num_particles();
+  const int n = num_degrees_of_freedom();
   const Eigen::MatrixXd latent = encoder_->EncodeValues(states);
   ActionAngles result;
   result.actions.resize(states.rows(), n);
@@ -91,7 +91,7 @@ Eigen::MatrixXd ActionAngleNetwork::AngularVelocities(
 
 Eigen::MatrixXd ActionAngleNetwork::Decode(
     const ActionAngles& action_angles) const {
-  const int n = num_particles();
+  const int n = num_degrees_of_freedom();
   const Eigen::Index batch = action_angles.actions.rows();
   Eigen::MatrixXd latent(batch, 2 * n);
   latent.leftCols(n) =

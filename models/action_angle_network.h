@@ -58,7 +58,8 @@ class ActionAngleNetwork : public Model {
   static double WrapAngleValue(double theta);
 
  private:
-  explicit ActionAngleNetwork(int num_particles) : Model(num_particles) {}
+  explicit ActionAngleNetwork(int num_degrees_of_freedom)
+      : Model(num_degrees_of_freedom) {}
 
   // Built after construction because they register parameters in the
   // model's own store.

@@ -31,8 +31,13 @@ absl::Status CheckDatasetHash(const std::string& hash) {
       absl::StrCat("expected 16 hex digits, got \"", hash.substr(0, 40), "\""));
 }
 
-// Largest num_particles accepted, so that 2n fits an int.
-constexpr int64_t kMaxParticles = INT_MAX / 2;
+// Largest num_degrees_of_freedom accepted, so that 2n fits an int.
+constexpr int64_t kMaxDegreesOfFreedom = INT_MAX / 2;
+
+// The root attribute of n. Checkpoints written before it was renamed for
+// degrees of freedom (issue 20) hold n as "num_particles"; they still read.
+constexpr char kDegreesOfFreedomAttribute[] = "num_degrees_of_freedom";
+constexpr char kOldDegreesOfFreedomAttribute[] = "num_particles";
 
 // Runs `steps` in order up to the first error.
 absl::Status RunAll(const std::vector<std::function<absl::Status()>>& steps) {
@@ -169,8 +174,8 @@ absl::Status WriteContents(const Checkpoint& c, H5::H5File& file) {
                                             c.dataset_hash);
           },
           [&] {
-            return h5::WriteIntAttribute(file, "num_particles",
-                                         c.num_particles);
+            return h5::WriteIntAttribute(file, kDegreesOfFreedomAttribute,
+                                         c.num_degrees_of_freedom);
           },
           [&] { return h5::WriteIntAttribute(file, "step", c.step); },
           [&] {
@@ -276,13 +281,19 @@ absl::Status ReadAttributes(const H5::H5File& file, Checkpoint* c) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute 'dataset_hash': ", s.message()));
   }
-  AANET_ASSIGN_OR_RETURN(int64_t n,
-                         h5::ReadIntAttribute(file, "num_particles"));
-  if (n < 1 || n > kMaxParticles) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'num_particles' is ", n, ", expected 1 to ", kMaxParticles));
+  // The new name if present; a file with neither is refused under it.
+  const char* const n_attribute =
+      file.attrExists(kDegreesOfFreedomAttribute) ||
+              !file.attrExists(kOldDegreesOfFreedomAttribute)
+          ? kDegreesOfFreedomAttribute
+          : kOldDegreesOfFreedomAttribute;
+  AANET_ASSIGN_OR_RETURN(int64_t n, h5::ReadIntAttribute(file, n_attribute));
+  if (n < 1 || n > kMaxDegreesOfFreedom) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attribute '", n_attribute, "' is ", n, ", expected 1 to ",
+                     kMaxDegreesOfFreedom));
   }
-  c->num_particles = static_cast<int>(n);
+  c->num_degrees_of_freedom = static_cast<int>(n);
   AANET_ASSIGN_OR_RETURN(int64_t step, h5::ReadIntAttribute(file, "step"));
   if (step < 0) {
     return absl::InvalidArgumentError(
@@ -370,7 +381,7 @@ absl::Status ReadParameters(const H5::H5File& file, Checkpoint* c) {
 absl::Status ReadScaler(const H5::H5File& file, Checkpoint* c) {
   AANET_ASSIGN_OR_RETURN(H5::Group group,
                          h5::OpenGroup(file, "scaler", "scaler"));
-  const hsize_t size = 2 * static_cast<hsize_t>(c->num_particles);
+  const hsize_t size = 2 * static_cast<hsize_t>(c->num_degrees_of_freedom);
   const std::pair<const char*, Eigen::RowVectorXd*> items[] = {
       {"mean", &c->scaler_mean}, {"scale", &c->scaler_scale}};
   for (const auto& [name, out] : items) {
@@ -511,9 +522,10 @@ absl::Status ValidateCheckpoint(const Checkpoint& c) {
   if (absl::Status s = CheckDatasetHash(c.dataset_hash); !s.ok()) {
     problems.push_back(absl::StrCat("dataset_hash: ", s.message()));
   }
-  if (c.num_particles < 1) {
+  if (c.num_degrees_of_freedom < 1) {
     problems.push_back(
-        absl::StrCat("num_particles: must be >= 1, got ", c.num_particles));
+        absl::StrCat("num_degrees_of_freedom: must be >= 1, got ",
+                     c.num_degrees_of_freedom));
   }
   if (c.step < 0) {
     problems.push_back(absl::StrCat("step: must be >= 0, got ", c.step));
@@ -535,13 +547,14 @@ absl::Status ValidateCheckpoint(const Checkpoint& c) {
     }
   }
 
-  const int64_t size = 2 * static_cast<int64_t>(c.num_particles);
+  const int64_t size = 2 * static_cast<int64_t>(c.num_degrees_of_freedom);
   const std::pair<const char*, const Eigen::RowVectorXd*> scaler[] = {
       {"scaler_mean", &c.scaler_mean}, {"scaler_scale", &c.scaler_scale}};
   for (const auto& [name, v] : scaler) {
     if (v->size() != size) {
-      problems.push_back(absl::StrCat(name, ": size ", v->size(),
-                                      ", expected 2 num_particles = ", size));
+      problems.push_back(
+          absl::StrCat(name, ": size ", v->size(),
+                       ", expected 2 num_degrees_of_freedom = ", size));
     } else if (std::string bad = NonFinite(*v); !bad.empty()) {
       problems.push_back(absl::StrCat(name, ": ", bad));
     }

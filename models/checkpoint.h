@@ -7,7 +7,7 @@
 //
 // HDF5 layout (format_version 1). Every dataset is float64 (IEEE, 8 bytes);
 // shapes are HDF5's row-major dimensions, i.e. what h5py's .shape shows; n is
-// num_particles, so a state has 2n coordinates:
+// num_degrees_of_freedom, so a state has 2n coordinates:
 //   root attributes:
 //     format         = "aanet_checkpoint"   variable-length UTF-8 string
 //     format_version = 1                    int64
@@ -19,7 +19,9 @@
 //                    digits                                       string
 //                    (both optional: absent in checkpoints written before
 //                    they were introduced; read as "")
-//     num_particles  n >= 1                 int64
+//     num_degrees_of_freedom  n >= 1                              int64
+//                    (checkpoints written before issue 20 hold it as
+//                    "num_particles"; either name is read)
 //     step           training steps completed, >= 0               int64
 //   /parameters/<name>          [rows, cols]  one per parameter; a name such
 //                               as "encoder/layer_03/W" is nested groups
@@ -85,7 +87,7 @@ struct Checkpoint {
   // The training dataset's identity; empty for an older checkpoint.
   std::string dataset_config_text;
   std::string dataset_hash;             // "" or 16 lower-case hex digits
-  int num_particles = 0;                // n >= 1
+  int num_degrees_of_freedom = 0;       // n >= 1
   int64_t step = 0;                     // training steps completed
   std::vector<NamedMatrix> parameters;  // in the model's order, >= 1
   Eigen::RowVectorXd scaler_mean, scaler_scale;  // [2n] each
@@ -98,10 +100,10 @@ struct Checkpoint {
 absl::Status ValidateParameterName(const std::string& name);
 
 // Checks everything ReadCheckpoint checks, in memory: model_kind not empty,
-// num_particles >= 1, step >= 0; parameter names valid, unique and none also
-// a group of another ("a" and "a/b"), values finite; scaler sizes 2n, finite,
-// scale > 0; training (if present) with adam_m and adam_v of exactly the
-// parameters' names, order and shapes, finite, adam_v >= 0, adam_step >= 0,
+// num_degrees_of_freedom >= 1, step >= 0; parameter names valid, unique and
+// none also a group of another ("a" and "a/b"), values finite; scaler sizes 2n,
+// finite, scale > 0; training (if present) with adam_m and adam_v of exactly
+// the parameters' names, order and shapes, finite, adam_v >= 0, adam_step >= 0,
 // best_loss not NaN. Errors name the item, e.g.
 // "training.adam_m[1] ('encoder/b') is [1,4], expected [1,3] as parameters[1]".
 absl::Status ValidateCheckpoint(const Checkpoint& checkpoint);

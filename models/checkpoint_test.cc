@@ -14,6 +14,8 @@
 #include "H5Cpp.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "models/predictor.h"
+#include "models/random_checkpoint.h"
 #include "rng/random.h"
 #include "testing/hdf5_test_util.h"
 #include "testing/test_util.h"
@@ -48,7 +50,7 @@ const std::vector<std::pair<std::string, std::pair<int, int>>> kShapes = {
     {"A", {2, 2}},
 };
 
-// A checkpoint for n = 2 particles, with training state if `training`.
+// A checkpoint for n = 2 degrees of freedom, with training state if `training`.
 Checkpoint MakeCheckpoint(bool training) {
   Random random(42);
   Checkpoint c;
@@ -57,7 +59,7 @@ Checkpoint MakeCheckpoint(bool training) {
   c.dataset_path = "/data/harmonic_k0.5.h5";
   c.dataset_config_text = "name: \"harmonic_k0.5\"\n";
   c.dataset_hash = "0123456789abcdef";
-  c.num_particles = 2;
+  c.num_degrees_of_freedom = 2;
   c.step = 12345;
   for (const auto& [name, shape] : kShapes) {
     c.parameters.push_back(
@@ -104,7 +106,7 @@ void ExpectBitIdentical(const Checkpoint& a, const Checkpoint& b) {
   EXPECT_EQ(a.dataset_path, b.dataset_path);
   EXPECT_EQ(a.dataset_config_text, b.dataset_config_text);
   EXPECT_EQ(a.dataset_hash, b.dataset_hash);
-  EXPECT_EQ(a.num_particles, b.num_particles);
+  EXPECT_EQ(a.num_degrees_of_freedom, b.num_degrees_of_freedom);
   EXPECT_EQ(a.step, b.step);
   ExpectSameMatrices(a.parameters, b.parameters);
   EXPECT_TRUE(SameBits(a.scaler_mean, b.scaler_mean));
@@ -243,7 +245,8 @@ TEST(CheckpointTest, OnDiskLayoutIsTheContract) {
   EXPECT_EQ(string_attribute(file, "model_kind"), "action_angle");
   EXPECT_EQ(string_attribute(file, "config"), c.config_text);
   EXPECT_EQ(string_attribute(file, "dataset_path"), c.dataset_path);
-  EXPECT_EQ(int_attribute(file, "num_particles"), 2);
+  EXPECT_EQ(int_attribute(file, "num_degrees_of_freedom"), 2);
+  EXPECT_FALSE(file.attrExists("num_particles"));
   EXPECT_EQ(int_attribute(file, "step"), 12345);
   H5::Group parameters = file.openGroup("parameters");
   EXPECT_EQ(string_attribute(parameters, "order"),
@@ -352,11 +355,12 @@ TEST(CheckpointTest, RefusesToWriteInvalidCheckpoints) {
        "parameters[2] ('encoder/layer_03/b'): non-finite value (nan) at (0, "
        "1)"},
       {"scaler size", [](Checkpoint& c) { c.scaler_mean.resize(3); },
-       "scaler_mean: size 3, expected 2 num_particles = 4"},
+       "scaler_mean: size 3, expected 2 num_degrees_of_freedom = 4"},
       {"scale zero", [](Checkpoint& c) { c.scaler_scale(2) = 0; },
        "scaler_scale: must be > 0"},
-      {"num_particles", [](Checkpoint& c) { c.num_particles = 0; },
-       "num_particles: must be >= 1, got 0"},
+      {"num_degrees_of_freedom",
+       [](Checkpoint& c) { c.num_degrees_of_freedom = 0; },
+       "num_degrees_of_freedom: must be >= 1, got 0"},
       {"model_kind", [](Checkpoint& c) { c.model_kind = ""; },
        "model_kind: empty"},
       {"negative step", [](Checkpoint& c) { c.step = -1; },
@@ -430,16 +434,17 @@ TEST(CheckpointFileTest, WrongFormatTagOrVersion) {
 
 TEST(CheckpointFileTest, BadRootAttributes) {
   const std::string dir = TestDir();
-  for (const char* name :
-       {"model_kind", "config", "dataset_path", "num_particles", "step"}) {
+  for (const char* name : {"model_kind", "config", "dataset_path",
+                           "num_degrees_of_freedom", "step"}) {
     SCOPED_TRACE(name);
     const std::string path = WriteValidFile(dir);
     EditHdf5File(path, [&](H5::H5File& file) { file.removeAttr(name); });
     ExpectReadError(path, std::string("missing attribute '") + name + "'");
   }
   std::string path = WriteValidFile(dir);
-  ReplaceIntAttribute(path, "/", "num_particles", 0);
-  ExpectReadError(path, "attribute 'num_particles' is 0, expected 1 to");
+  ReplaceIntAttribute(path, "/", "num_degrees_of_freedom", 0);
+  ExpectReadError(path,
+                  "attribute 'num_degrees_of_freedom' is 0, expected 1 to");
   path = WriteValidFile(dir);
   ReplaceIntAttribute(path, "/", "step", -5);
   ExpectReadError(path, "attribute 'step' is -5, expected >= 0");
@@ -564,9 +569,9 @@ TEST(CheckpointFileTest, BadScaler) {
   path = WriteValidFile(dir);
   EditHdf5File(path, [](H5::H5File& file) { file.unlink("scaler"); });
   ExpectReadError(path, "missing group 'scaler'");
-  // num_particles and the scaler must agree.
+  // num_degrees_of_freedom and the scaler must agree.
   path = WriteValidFile(dir);
-  ReplaceIntAttribute(path, "/", "num_particles", 3);
+  ReplaceIntAttribute(path, "/", "num_degrees_of_freedom", 3);
   ExpectReadError(path,
                   "dataset 'scaler/mean' has shape [4], expected [2n] = [6]");
 }
@@ -622,6 +627,87 @@ TEST(CheckpointFileTest, InconsistentTrainingState) {
         .write(H5::PredType::NATIVE_DOUBLE, &nan);
   });
   ExpectReadError(path, "group 'training': attribute 'best_loss' is NaN");
+}
+
+}  // namespace
+}  // namespace aanet
+
+namespace aanet {
+namespace {
+
+// The model of testdata/checkpoint_num_particles.h5: a small Action-Angle
+// Network on n = 2, randomised with seed 5 (aanet::testing::RandomCheckpoint).
+constexpr char kOldCheckpointConfig[] = R"pb(
+  model {
+    action_angle {
+      encoder {
+        flow {
+          num_layers: 2
+          hidden_width: 4
+          activation: "sigmoid"
+          weight_init_stddev: 0.1
+        }
+      }
+      angular_velocity_net { hidden_widths: 4 activation: "sigmoid" }
+    }
+  }
+)pb";
+
+absl::StatusOr<Checkpoint> OldCheckpointModel() {
+  Eigen::RowVectorXd mean(4), scale(4);
+  mean << 0.1, -0.2, 0.3, -1;
+  scale << 2, 0.5, 1, 3;
+  return aanet::testing::RandomCheckpoint(kOldCheckpointConfig, mean, scale,
+                                          0.3, 5);
+}
+
+// Checkpoints written before the count was named for degrees of freedom
+// (attribute "num_particles", written by the code of issue 20's phase 1 into
+// testdata/) keep loading: the same parameters, and the same predictions to
+// the bit as the same model written today.
+TEST(CheckpointFileTest, CheckpointWithNumParticlesAttributeStillLoads) {
+  const std::string old_path = "models/testdata/checkpoint_num_particles.h5";
+  {
+    // The file does exercise the old name.
+    H5::H5File file(old_path, H5F_ACC_RDONLY);
+    EXPECT_TRUE(file.attrExists("num_particles"));
+    EXPECT_FALSE(file.attrExists("num_degrees_of_freedom"));
+  }
+  absl::StatusOr<Checkpoint> old = ReadCheckpoint(old_path);
+  ASSERT_TRUE(old.ok()) << old.status();
+  absl::StatusOr<Checkpoint> expected = OldCheckpointModel();
+  ASSERT_TRUE(expected.ok()) << expected.status();
+  expected->step = 7;
+  expected->dataset_path = "old.h5";
+  ExpectBitIdentical(*old, *expected);
+
+  const std::string new_path = TestDir() + "/written_today.h5";
+  ASSERT_TRUE(WriteCheckpoint(*expected, new_path).ok());
+  absl::StatusOr<Predictor> from_old = Predictor::Load(old_path);
+  absl::StatusOr<Predictor> from_new = Predictor::Load(new_path);
+  ASSERT_TRUE(from_old.ok()) << from_old.status();
+  ASSERT_TRUE(from_new.ok()) << from_new.status();
+  Eigen::MatrixXd states(3, 4);
+  states << 1, 2, 0.5, -0.5,  //
+      -1, 0, 1, 2,            //
+      0.3, -0.7, 0.1, 0.9;
+  for (double dt : {0.0, 0.1, 10.0}) {
+    const Eigen::MatrixXd a = from_old->Predict(states, dt);
+    EXPECT_TRUE(SameBits(a, from_new->Predict(states, dt))) << dt;
+    EXPECT_TRUE(a.allFinite());
+  }
+  absl::StatusOr<ActionAngleState> inspected = from_old->Inspect(states);
+  ASSERT_TRUE(inspected.ok()) << inspected.status();
+  EXPECT_TRUE(SameBits(inspected->angular_velocities,
+                       from_new->Inspect(states)->angular_velocities));
+}
+
+// A bad value under the old name is refused naming the old name.
+TEST(CheckpointFileTest, BadValueUnderTheOldNameNamesIt) {
+  const std::string path = TestDir() + "/old_name.h5";
+  fs::copy_file("models/testdata/checkpoint_num_particles.h5", path);
+  ReplaceIntAttribute(path, "/", "num_particles", 0);
+  ExpectReadError(path, "attribute 'num_particles' is 0, expected 1 to");
 }
 
 }  // namespace

@@ -56,21 +56,22 @@ absl::StatusOr<std::unique_ptr<CoordinateEncoder>> CreateEncoder(
           SymplecticFlow flow,
           SymplecticFlow::Create(store, "encoder", config.flow(),
                                  absl::StrCat(field_path, ".flow"),
-                                 context.num_particles, random));
+                                 context.num_degrees_of_freedom, random));
       // Default on (ours); off reproduces the published code.
       const bool pair_scale = !config.flow().has_symplectic_pair_scale() ||
                               config.flow().symplectic_pair_scale();
       return std::unique_ptr<CoordinateEncoder>(new FlowEncoder(
           std::move(flow),
-          pair_scale ? SymplecticPairScale(context.coordinate_scale,
-                                           context.num_particles)
-                     : Eigen::RowVectorXd::Ones(2 * context.num_particles)));
+          pair_scale
+              ? SymplecticPairScale(context.coordinate_scale,
+                                    context.num_degrees_of_freedom)
+              : Eigen::RowVectorXd::Ones(2 * context.num_degrees_of_freedom)));
     }
     case EncoderConfig::kMlp: {
       AANET_ASSIGN_OR_RETURN(
           std::unique_ptr<MlpEncoder> mlp,
           MlpEncoder::Create(config.mlp(), absl::StrCat(field_path, ".mlp"),
-                             context.num_particles, store, random));
+                             context.num_degrees_of_freedom, store, random));
       return std::unique_ptr<CoordinateEncoder>(std::move(mlp));
     }
     case EncoderConfig::KIND_NOT_SET:

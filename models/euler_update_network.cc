@@ -12,7 +12,7 @@ absl::StatusOr<std::unique_ptr<EulerUpdateNetwork>> EulerUpdateNetwork::Create(
     const EulerUpdateNetworkConfig& config, const std::string& field_path,
     const ModelContext& context, Random& random) {
   std::unique_ptr<EulerUpdateNetwork> model(
-      new EulerUpdateNetwork(context.num_particles));
+      new EulerUpdateNetwork(context.num_degrees_of_freedom));
   AANET_ASSIGN_OR_RETURN(
       std::unique_ptr<CoordinateEncoder> encoder,
       CreateEncoder(config.encoder(), absl::StrCat(field_path, ".encoder"),
@@ -21,7 +21,7 @@ absl::StatusOr<std::unique_ptr<EulerUpdateNetwork>> EulerUpdateNetwork::Create(
   AANET_ASSIGN_OR_RETURN(
       model->derivative_net_,
       CreateDerivativeNet(model->parameters_, config.derivative_net(),
-                          field_path, context.num_particles, random));
+                          field_path, context.num_degrees_of_freedom, random));
   return model;
 }
 

@@ -33,7 +33,8 @@ class EulerUpdateNetwork : public Model {
   const CoordinateEncoder& encoder() const { return *encoder_; }
 
  private:
-  explicit EulerUpdateNetwork(int num_particles) : Model(num_particles) {}
+  explicit EulerUpdateNetwork(int num_degrees_of_freedom)
+      : Model(num_degrees_of_freedom) {}
 
   std::unique_ptr<CoordinateEncoder> encoder_;
   std::unique_ptr<Mlp> derivative_net_;

@@ -16,14 +16,15 @@ HamiltonianNeuralNetwork::Create(const HamiltonianNeuralNetworkConfig& config,
                                  const std::string& field_path,
                                  const ModelContext& context, Random& random) {
   std::unique_ptr<HamiltonianNeuralNetwork> model(
-      new HamiltonianNeuralNetwork(context.num_particles));
+      new HamiltonianNeuralNetwork(context.num_degrees_of_freedom));
   AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
                                     field_path, context, random));
   AANET_ASSIGN_OR_RETURN(
-      Mlp net, CreateMlpFromConfig(model->parameters_, "hamiltonian_net",
-                                   config.hamiltonian_net(),
-                                   absl::StrCat(field_path, ".hamiltonian_net"),
-                                   2 * context.num_particles, 1, random));
+      Mlp net,
+      CreateMlpFromConfig(model->parameters_, "hamiltonian_net",
+                          config.hamiltonian_net(),
+                          absl::StrCat(field_path, ".hamiltonian_net"),
+                          2 * context.num_degrees_of_freedom, 1, random));
   model->hamiltonian_net_ = std::make_unique<Mlp>(std::move(net));
   if (model->solver_options().mode != ode::StepMode::kConstant) {
     return model;  // adaptive steps: the whole solve on the float64 tape
@@ -69,7 +70,7 @@ HamiltonianNeuralNetwork::Create(const HamiltonianNeuralNetworkConfig& config,
 }
 
 ad::Var HamiltonianNeuralNetwork::Field(ad::Tape& tape, ad::Var latents) const {
-  const int n = num_particles();
+  const int n = num_degrees_of_freedom();
   ad::Var dh = hamiltonian_net_->InputGradient(tape, latents);
   return ad::ConcatCols(
       {ad::ColSlice(dh, n, n), ad::Neg(ad::ColSlice(dh, 0, n))});
@@ -77,7 +78,7 @@ ad::Var HamiltonianNeuralNetwork::Field(ad::Tape& tape, ad::Var latents) const {
 
 Eigen::MatrixXd HamiltonianNeuralNetwork::FieldValues(
     const Eigen::MatrixXd& latents) const {
-  const int n = num_particles();
+  const int n = num_degrees_of_freedom();
   const Eigen::MatrixXd dh = hamiltonian_net_->InputGradientValues(latents);
   Eigen::MatrixXd field(latents.rows(), 2 * n);
   field << dh.rightCols(n), -dh.leftCols(n);

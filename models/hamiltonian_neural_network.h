@@ -37,8 +37,8 @@ class HamiltonianNeuralNetwork : public LatentOdeModel {
   }
 
  private:
-  explicit HamiltonianNeuralNetwork(int num_particles)
-      : LatentOdeModel(num_particles) {}
+  explicit HamiltonianNeuralNetwork(int num_degrees_of_freedom)
+      : LatentOdeModel(num_degrees_of_freedom) {}
 
   std::unique_ptr<Mlp> hamiltonian_net_;
 };

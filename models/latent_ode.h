@@ -92,7 +92,8 @@ class LatentOdeModel : public Model {
   std::string last_failure() const override { return last_failure_; }
 
  protected:
-  explicit LatentOdeModel(int num_particles) : Model(num_particles) {}
+  explicit LatentOdeModel(int num_degrees_of_freedom)
+      : Model(num_degrees_of_freedom) {}
 
   // Builds the encoder and reads the solver settings; call from Create()
   // before adding the field's parameters, so that parameter order is

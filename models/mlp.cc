@@ -65,8 +65,9 @@ absl::StatusOr<Mlp> CreateMlpFromConfig(ad::ParameterStore& store,
 
 absl::StatusOr<std::unique_ptr<Mlp>> CreateDerivativeNet(
     ad::ParameterStore& store, const MlpConfig& config,
-    const std::string& model_field_path, int num_particles, Random& random) {
-  const int latent_size = 2 * num_particles;
+    const std::string& model_field_path, int num_degrees_of_freedom,
+    Random& random) {
+  const int latent_size = 2 * num_degrees_of_freedom;
   AANET_ASSIGN_OR_RETURN(
       Mlp net,
       CreateMlpFromConfig(store, "derivative_net", config,

@@ -95,7 +95,8 @@ absl::StatusOr<Mlp> CreateMlpFromConfig(ad::ParameterStore& store,
 // `model_field_path`.derivative_net.
 absl::StatusOr<std::unique_ptr<Mlp>> CreateDerivativeNet(
     ad::ParameterStore& store, const MlpConfig& config,
-    const std::string& model_field_path, int num_particles, Random& random);
+    const std::string& model_field_path, int num_degrees_of_freedom,
+    Random& random);
 
 }  // namespace aanet
 

@@ -11,9 +11,10 @@
 namespace aanet {
 
 absl::StatusOr<MlpEncoder::CoordinateMap> MlpEncoder::CreateMap(
-    const std::string& name, int num_particles, int width, int num_layers,
-    ad::Activation activation, ad::ParameterStore& store, Random& random) {
-  const int n = num_particles;
+    const std::string& name, int num_degrees_of_freedom, int width,
+    int num_layers, ad::Activation activation, ad::ParameterStore& store,
+    Random& random) {
+  const int n = num_degrees_of_freedom;
   // [L] * k as hidden widths + output: k - 1 hidden layers and an output of
   // width L, or k hidden layers and an output of width n.
   const std::vector<int> k_minus_one(num_layers - 1, width);
@@ -38,7 +39,7 @@ absl::StatusOr<MlpEncoder::CoordinateMap> MlpEncoder::CreateMap(
 
 absl::StatusOr<std::unique_ptr<MlpEncoder>> MlpEncoder::Create(
     const MlpEncoderConfig& config, const std::string& field_path,
-    int num_particles, ad::ParameterStore& store, Random& random) {
+    int num_degrees_of_freedom, ad::ParameterStore& store, Random& random) {
   if (!config.has_hidden_width() || config.hidden_width() < 1) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s.hidden_width: must be set and >= 1, got %d",
@@ -62,11 +63,11 @@ absl::StatusOr<std::unique_ptr<MlpEncoder>> MlpEncoder::Create(
   }
   AANET_ASSIGN_OR_RETURN(
       CoordinateMap encoder,
-      CreateMap("encoder", num_particles, config.hidden_width(),
+      CreateMap("encoder", num_degrees_of_freedom, config.hidden_width(),
                 config.num_encoder_layers(), *activation, store, random));
   AANET_ASSIGN_OR_RETURN(
       CoordinateMap decoder,
-      CreateMap("decoder", num_particles, config.hidden_width(),
+      CreateMap("decoder", num_degrees_of_freedom, config.hidden_width(),
                 config.num_decoder_layers(), *activation, store, random));
   return std::unique_ptr<MlpEncoder>(
       new MlpEncoder(std::move(encoder), std::move(decoder)));

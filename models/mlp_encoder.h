@@ -33,7 +33,7 @@ class MlpEncoder : public CoordinateEncoder {
   // momentum_out}/layer_<i>/{W,b}" and the same under "decoder/".
   static absl::StatusOr<std::unique_ptr<MlpEncoder>> Create(
       const MlpEncoderConfig& config, const std::string& field_path,
-      int num_particles, ad::ParameterStore& store, Random& random);
+      int num_degrees_of_freedom, ad::ParameterStore& store, Random& random);
 
   ad::Var Encode(ad::Tape& tape, ad::Var states) const override;
   ad::Var Decode(ad::Tape& tape, ad::Var latents) const override;
@@ -49,9 +49,12 @@ class MlpEncoder : public CoordinateEncoder {
     Eigen::MatrixXd Apply(const Eigen::MatrixXd& coordinates) const;
   };
 
-  static absl::StatusOr<CoordinateMap> CreateMap(
-      const std::string& name, int num_particles, int width, int num_layers,
-      ad::Activation activation, ad::ParameterStore& store, Random& random);
+  static absl::StatusOr<CoordinateMap> CreateMap(const std::string& name,
+                                                 int num_degrees_of_freedom,
+                                                 int width, int num_layers,
+                                                 ad::Activation activation,
+                                                 ad::ParameterStore& store,
+                                                 Random& random);
 
   MlpEncoder(CoordinateMap encoder, CoordinateMap decoder)
       : encoder_(std::move(encoder)), decoder_(std::move(decoder)) {}

@@ -97,9 +97,10 @@ std::string ModelKind(const ModelConfig& config) {
 absl::StatusOr<std::unique_ptr<Model>> CreateModel(const ModelConfig& config,
                                                    const ModelContext& context,
                                                    Random& random) {
-  if (context.num_particles < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "num_particles must be >= 1, got ", context.num_particles));
+  if (context.num_degrees_of_freedom < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_degrees_of_freedom must be >= 1, got ",
+                     context.num_degrees_of_freedom));
   }
   if (absl::Status sizes = CheckSizes(config, "model"); !sizes.ok()) {
     return sizes;

@@ -59,20 +59,21 @@ class Model {
 
   ad::ParameterStore& parameters() { return parameters_; }
   const ad::ParameterStore& parameters() const { return parameters_; }
-  int num_particles() const { return num_particles_; }
+  int num_degrees_of_freedom() const { return num_degrees_of_freedom_; }
 
  protected:
-  explicit Model(int num_particles) : num_particles_(num_particles) {}
+  explicit Model(int num_degrees_of_freedom)
+      : num_degrees_of_freedom_(num_degrees_of_freedom) {}
 
   ad::ParameterStore parameters_;
 
  private:
-  int num_particles_;
+  int num_degrees_of_freedom_;
 };
 
 // What a model is told about the data it models.
 struct ModelContext {
-  int num_particles = 0;
+  int num_degrees_of_freedom = 0;
   // The per-coordinate deviations [2n] the states were standardised with
   // (StandardScaler::scale()); empty means unit scales. Flow encoders use
   // them to keep the map from physical coordinates symplectic (see

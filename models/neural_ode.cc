@@ -12,13 +12,14 @@ namespace aanet {
 absl::StatusOr<std::unique_ptr<NeuralOde>> NeuralOde::Create(
     const NeuralOdeConfig& config, const std::string& field_path,
     const ModelContext& context, Random& random) {
-  std::unique_ptr<NeuralOde> model(new NeuralOde(context.num_particles));
+  std::unique_ptr<NeuralOde> model(
+      new NeuralOde(context.num_degrees_of_freedom));
   AANET_RETURN_IF_ERROR(model->Init(config.encoder(), config.solver(),
                                     field_path, context, random));
   AANET_ASSIGN_OR_RETURN(
       model->derivative_net_,
       CreateDerivativeNet(model->parameters_, config.derivative_net(),
-                          field_path, context.num_particles, random));
+                          field_path, context.num_degrees_of_freedom, random));
   if (model->solver_options().mode == ode::StepMode::kConstant) {
     const Mlp& field = *model->derivative_net_;
     std::vector<int> ids = field.weight_ids();

@@ -31,7 +31,8 @@ class NeuralOde : public LatentOdeModel {
   }
 
  private:
-  explicit NeuralOde(int num_particles) : LatentOdeModel(num_particles) {}
+  explicit NeuralOde(int num_degrees_of_freedom)
+      : LatentOdeModel(num_degrees_of_freedom) {}
 
   std::unique_ptr<Mlp> derivative_net_;
 };

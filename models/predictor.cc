@@ -27,7 +27,8 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
   Random unused(0);
   absl::StatusOr<std::unique_ptr<Model>> model = CreateModel(
       predictor.experiment_.model(),
-      ModelContext{checkpoint.num_particles, checkpoint.scaler_scale}, unused);
+      ModelContext{checkpoint.num_degrees_of_freedom, checkpoint.scaler_scale},
+      unused);
   if (!model.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         checkpoint_path, ": recorded config: ", model.status().message()));
@@ -69,12 +70,12 @@ std::vector<Eigen::MatrixXd> Predictor::PredictGrid(
 }
 
 absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states) const {
-  return CheckStates(states, num_particles());
+  return CheckStates(states, num_degrees_of_freedom());
 }
 
 absl::Status Predictor::CheckStates(const Eigen::MatrixXd& states,
-                                    int num_particles) {
-  const int n = num_particles;
+                                    int num_degrees_of_freedom) {
+  const int n = num_degrees_of_freedom;
   if (states.cols() != 2 * n) {
     return absl::InvalidArgumentError(absl::StrFormat(
         "states have %d columns, expected 2n = %d (q_0..q_%d, p_0..p_%d)",
@@ -108,7 +109,7 @@ absl::Status Predictor::CheckDt(double dt) {
 
 absl::Status Predictor::CheckPredicted(const Eigen::MatrixXd& predicted,
                                        double dt) const {
-  const int n = num_particles();
+  const int n = num_degrees_of_freedom();
   for (Eigen::Index r = 0; r < predicted.rows(); ++r) {
     for (Eigen::Index c = 0; c < predicted.cols(); ++c) {
       if (!std::isfinite(predicted(r, c))) {

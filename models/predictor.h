@@ -41,10 +41,10 @@ class Predictor {
   // expect states that pass.
   absl::Status CheckStates(const Eigen::MatrixXd& states) const;
 
-  // CheckStates for a system of `num_particles` particles, without a model:
-  // the true trajectories (eval/truth.h) check states with it too.
+  // CheckStates for `num_degrees_of_freedom` degrees of freedom, without a
+  // model: the true trajectories (eval/truth.h) check states with it too.
   static absl::Status CheckStates(const Eigen::MatrixXd& states,
-                                  int num_particles);
+                                  int num_degrees_of_freedom);
 
   // OK if dt is a finite number >= 0; otherwise e.g. "dt -1: must be a
   // finite number >= 0 (predictions run forward in time only)". Negative dt
@@ -92,7 +92,9 @@ class Predictor {
   // As given to Load, for messages.
   const std::string& checkpoint_path() const { return checkpoint_path_; }
   int64_t step() const { return step_; }
-  int num_particles() const { return model_->num_particles(); }
+  int num_degrees_of_freedom() const {
+    return model_->num_degrees_of_freedom();
+  }
   // The training dataset's identity (models/checkpoint.h); both empty for a
   // checkpoint written before it was recorded.
   const std::string& dataset_config_text() const {

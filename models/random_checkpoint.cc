@@ -19,16 +19,16 @@ absl::StatusOr<Checkpoint> RandomCheckpoint(const std::string& config,
   Experiment experiment;
   AANET_RETURN_IF_ERROR(ParseTextProto(config, "test config", &experiment));
   Random random(seed);
-  const int num_particles = static_cast<int>(mean.size() / 2);
+  const int num_degrees_of_freedom = static_cast<int>(mean.size() / 2);
   AANET_ASSIGN_OR_RETURN(
       std::unique_ptr<Model> model,
-      CreateModel(experiment.model(), ModelContext{num_particles, scale},
-                  random));
+      CreateModel(experiment.model(),
+                  ModelContext{num_degrees_of_freedom, scale}, random));
   RandomizeParameters(model->parameters(), stddev, random);
   Checkpoint checkpoint;
   checkpoint.model_kind = model->kind();
   checkpoint.config_text = config;
-  checkpoint.num_particles = num_particles;
+  checkpoint.num_degrees_of_freedom = num_degrees_of_freedom;
   checkpoint.step = 1;
   checkpoint.parameters =
       ToNamed(model->parameters(), model->parameters().Flatten());

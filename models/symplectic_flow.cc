@@ -96,8 +96,8 @@ Matrix& ShearGradient() {
 }  // namespace
 
 Eigen::RowVectorXd SymplecticPairScale(
-    const Eigen::RowVectorXd& coordinate_scale, int num_particles) {
-  const int n = num_particles;
+    const Eigen::RowVectorXd& coordinate_scale, int num_degrees_of_freedom) {
+  const int n = num_degrees_of_freedom;
   Eigen::RowVectorXd scale = Eigen::RowVectorXd::Ones(2 * n);
   if (coordinate_scale.size() != 2 * n) return scale;
   const Eigen::ArrayXd products =
@@ -115,7 +115,7 @@ Eigen::RowVectorXd SymplecticPairScale(
 absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
     ad::ParameterStore& store, const std::string& name,
     const SymplecticFlowConfig& config, const std::string& field_path,
-    int num_particles, Random& random) {
+    int num_degrees_of_freedom, Random& random) {
   if (!config.has_num_layers() || config.num_layers() < 1) {
     return absl::InvalidArgumentError(
         absl::StrFormat("%s.num_layers: must be set and >= 1, got %d",
@@ -137,7 +137,7 @@ absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
     return absl::InvalidArgumentError(absl::StrFormat(
         "%s.activation: %s", field_path, activation.status().message()));
   }
-  const int n = num_particles;
+  const int n = num_degrees_of_freedom;
   const int width = config.hidden_width();
   const double stddev = config.weight_init_stddev();
   std::vector<LayerIds> layers;
@@ -196,10 +196,10 @@ void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
                                  double sign) const {
   const LayerIds& ids = layers_[layer];
   const Matrix& gate = *ids.gate_or_c_value;
-  const int n = num_particles_;
-  if (fixed.rows() == 1 && n <= ad::internal::kMaxOneStateParticles) {
+  const int n = num_degrees_of_freedom_;
+  if (fixed.rows() == 1 && n <= ad::internal::kMaxOneStateDegreesOfFreedom) {
     // One state: u on the stack, from the parameters read in place.
-    double u[ad::internal::kMaxOneStateParticles];
+    double u[ad::internal::kMaxOneStateDegreesOfFreedom];
     ad::internal::ShearRidgeOneState(
         activation_, n, fixed.data(), ids.w_value->data(), ids.b_value->data(),
         ids.a_value->data(), ids.w_value->cols(), u);
@@ -214,7 +214,7 @@ void SymplecticFlow::ShearValues(int layer, const Matrix& fixed, Matrix& half,
 
 ad::Var SymplecticFlow::ApplyLayer(ad::Tape& tape, int layer, ad::Var states,
                                    double sign) const {
-  const int n = num_particles_;
+  const int n = num_degrees_of_freedom_;
   ad::Var q = ad::ColSlice(states, 0, n);
   ad::Var p = ad::ColSlice(states, n, n);
   if (layer % 2 == 0) {
@@ -226,7 +226,7 @@ ad::Var SymplecticFlow::ApplyLayer(ad::Tape& tape, int layer, ad::Var states,
 }
 
 ad::Var SymplecticFlow::Forward(ad::Tape& tape, ad::Var states) const {
-  const int n = num_particles_;
+  const int n = num_degrees_of_freedom_;
   ad::Var q = ad::ColSlice(states, 0, n);
   ad::Var p = ad::ColSlice(states, n, n);
   for (int l = 0; l < num_layers(); ++l) {
@@ -240,7 +240,7 @@ ad::Var SymplecticFlow::Forward(ad::Tape& tape, ad::Var states) const {
 }
 
 ad::Var SymplecticFlow::Inverse(ad::Tape& tape, ad::Var latents) const {
-  const int n = num_particles_;
+  const int n = num_degrees_of_freedom_;
   ad::Var q = ad::ColSlice(latents, 0, n);
   ad::Var p = ad::ColSlice(latents, n, n);
   for (int l = num_layers() - 1; l >= 0; --l) {
@@ -254,7 +254,7 @@ ad::Var SymplecticFlow::Inverse(ad::Tape& tape, ad::Var latents) const {
 }
 
 Matrix SymplecticFlow::ForwardValues(const Matrix& states) const {
-  const int n = num_particles_;
+  const int n = num_degrees_of_freedom_;
   Matrix q = states.leftCols(n);
   Matrix p = states.rightCols(n);
   for (int l = 0; l < num_layers(); ++l) {
@@ -270,7 +270,7 @@ Matrix SymplecticFlow::ForwardValues(const Matrix& states) const {
 }
 
 Matrix SymplecticFlow::InverseValues(const Matrix& latents) const {
-  const int n = num_particles_;
+  const int n = num_degrees_of_freedom_;
   Matrix q = latents.leftCols(n);
   Matrix p = latents.rightCols(n);
   for (int l = num_layers() - 1; l >= 0; --l) {

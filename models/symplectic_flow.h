@@ -25,9 +25,10 @@
 // diag(gate) W diag(a sigma') W^T, which is not symmetric: that flow only
 // preserves volume (symplectic_flow_test measures J^T Omega J - Omega ~ 0.1).
 // It needed that freedom because standardising coordinates distorts the
-// symplectic form differently per particle; SymplecticPairScale below undoes
-// the distortion instead, and with it the symplectic skip-gate flow trains to
-// the published accuracy with the published parameter count (8542 for n = 2).
+// symplectic form differently per degree of freedom; SymplecticPairScale below
+// undoes the distortion instead, and with it the symplectic skip-gate flow
+// trains to the published accuracy with the published parameter count (8542 for
+// n = 2).
 //
 // Each layer is one fused tape operation: symplectic_flow.cc writes each
 // conditioner once, forward and backward, and computes u and its gradient on
@@ -51,7 +52,7 @@ namespace aanet {
 
 // Standardising each coordinate by its own deviation (q_i / sigma_q_i,
 // p_i / sigma_p_i) multiplies the symplectic form of pair i by
-// 1 / (sigma_q_i sigma_p_i), a different factor per particle, so no
+// 1 / (sigma_q_i sigma_p_i), a different factor per degree of freedom, so no
 // symplectic map of the standardised state can reach the action-angle
 // coordinates when those factors differ (e.g. unequal masses). Multiplying
 // both coordinates of pair i by
@@ -61,7 +62,7 @@ namespace aanet {
 // which only rescales the Hamiltonian. Returns [s_1..s_n, s_1..s_n] for a
 // state [q, p]; `coordinate_scale` is [2n] (empty: all ones).
 Eigen::RowVectorXd SymplecticPairScale(
-    const Eigen::RowVectorXd& coordinate_scale, int num_particles);
+    const Eigen::RowVectorXd& coordinate_scale, int num_degrees_of_freedom);
 
 class SymplecticFlow {
  public:
@@ -70,7 +71,7 @@ class SymplecticFlow {
   static absl::StatusOr<SymplecticFlow> Create(
       ad::ParameterStore& store, const std::string& name,
       const SymplecticFlowConfig& config, const std::string& field_path,
-      int num_particles, Random& random);
+      int num_degrees_of_freedom, Random& random);
 
   // [B, 2n] -> [B, 2n], differentiable.
   ad::Var Forward(ad::Tape& tape, ad::Var states) const;
@@ -86,7 +87,7 @@ class SymplecticFlow {
                      double sign) const;
 
   int num_layers() const { return static_cast<int>(layers_.size()); }
-  int num_particles() const { return num_particles_; }
+  int num_degrees_of_freedom() const { return num_degrees_of_freedom_; }
 
  private:
   struct LayerIds {
@@ -101,11 +102,11 @@ class SymplecticFlow {
     const ad::Matrix* gate_or_c_value = nullptr;
   };
 
-  SymplecticFlow(ad::ParameterStore* store, int num_particles,
+  SymplecticFlow(ad::ParameterStore* store, int num_degrees_of_freedom,
                  ShearConditioner conditioner, ad::Activation activation,
                  std::vector<LayerIds> layers)
       : store_(store),
-        num_particles_(num_particles),
+        num_degrees_of_freedom_(num_degrees_of_freedom),
         conditioner_(conditioner),
         activation_(activation),
         layers_(std::move(layers)) {}
@@ -119,7 +120,7 @@ class SymplecticFlow {
                    Eigen::MatrixXd& half, double sign) const;
 
   ad::ParameterStore* store_;
-  int num_particles_;
+  int num_degrees_of_freedom_;
   ShearConditioner conditioner_;
   ad::Activation activation_;
   std::vector<LayerIds> layers_;

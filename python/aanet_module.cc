@@ -39,7 +39,8 @@ using Array = py::array_t<double, py::array::c_style | py::array::forcecast>;
 }
 
 // states [B, 2n] (or one state [2n]) as a matrix; `single` tells which.
-Eigen::MatrixXd ToStates(int num_particles, const Array& states, bool* single) {
+Eigen::MatrixXd ToStates(int num_degrees_of_freedom, const Array& states,
+                         bool* single) {
   *single = states.ndim() == 1;
   if (states.ndim() != 1 && states.ndim() != 2) {
     throw py::value_error(
@@ -54,7 +55,8 @@ Eigen::MatrixXd ToStates(int num_particles, const Array& states, bool* single) {
   for (Eigen::Index r = 0; r < rows; ++r) {
     for (Eigen::Index c = 0; c < cols; ++c) m(r, c) = data[r * cols + c];
   }
-  if (absl::Status ok = Predictor::CheckStates(m, num_particles); !ok.ok()) {
+  if (absl::Status ok = Predictor::CheckStates(m, num_degrees_of_freedom);
+      !ok.ok()) {
     Raise(ok);
   }
   return m;
@@ -62,7 +64,7 @@ Eigen::MatrixXd ToStates(int num_particles, const Array& states, bool* single) {
 
 Eigen::MatrixXd ToStates(const Predictor& predictor, const Array& states,
                          bool* single) {
-  return ToStates(predictor.num_particles(), states, single);
+  return ToStates(predictor.num_degrees_of_freedom(), states, single);
 }
 
 // A matrix as a numpy array [rows, cols], or [cols] if `single`.
@@ -160,7 +162,8 @@ py::array_t<double> TrueTrajectory(
     const std::variant<double, std::vector<double>>& dt) {
   const data_gen::Dataset dataset = LoadDataset(dataset_path);
   bool single = false;
-  const Eigen::MatrixXd m = ToStates(dataset.num_particles(), states, &single);
+  const Eigen::MatrixXd m =
+      ToStates(dataset.num_degrees_of_freedom(), states, &single);
   std::vector<Eigen::MatrixXd> out;
   for (double d : Dts(dt)) {
     absl::StatusOr<Eigen::MatrixXd> truth = eval::TrueStates(dataset, m, d);
@@ -245,7 +248,23 @@ PYBIND11_MODULE(aanet, m) {
            "prediction loss in the checkpoint's standardised units), "
            "'outside_training_range' (per state) and 'warnings' (also "
            "issued as UserWarning).")
-      .def_property_readonly("num_particles", &Predictor::num_particles)
+      .def_property_readonly(
+          "num_degrees_of_freedom", &Predictor::num_degrees_of_freedom,
+          "n: the checkpoint's degrees of freedom (states have 2n columns).")
+      // Kept for users' scripts from before the rename; warns (Python hides
+      // DeprecationWarning outside __main__ and tests by default).
+      .def_property_readonly(
+          "num_particles",
+          [](const Predictor& p) {
+            if (PyErr_WarnEx(PyExc_DeprecationWarning,
+                             "aanet.Model.num_particles is deprecated; use "
+                             "num_degrees_of_freedom",
+                             1) < 0) {
+              throw py::error_already_set();
+            }
+            return p.num_degrees_of_freedom();
+          },
+          "Deprecated alias of num_degrees_of_freedom.")
       .def_property_readonly(
           "model_kind", [](const Predictor& p) { return p.model().kind(); })
       .def_property_readonly("step", &Predictor::step)
@@ -258,8 +277,8 @@ PYBIND11_MODULE(aanet, m) {
           [](const Predictor& p) { return aanet::Row(p.scaler().scale()); })
       .def("__repr__", [](const Predictor& p) {
         return "<aanet.Model " + p.model().kind() + ", " +
-               std::to_string(p.num_particles()) + " particles, step " +
-               std::to_string(p.step()) + ">";
+               std::to_string(p.num_degrees_of_freedom()) +
+               " degrees of freedom, step " + std::to_string(p.step()) + ">";
       });
   m.def("load", &aanet::Load, py::arg("checkpoint"),
         "Loads a checkpoint (best.h5 or checkpoint.h5 of a run).");

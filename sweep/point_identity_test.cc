@@ -55,7 +55,7 @@ TEST(PointIdentityTest, DefaultsAreResolvedIntoTheIdentity) {
 
 // The parameter count follows the dataset's degrees of freedom, whatever
 // its system: a one-degree-of-freedom dataset (a pendulum's) is another
-// identity than a two-particle one, with no system field read.
+// identity than a two-degree-of-freedom one, with no system field read.
 TEST(PointIdentityTest, ParameterCountFollowsTheDegreesOfFreedom) {
   const Experiment flow = Read("configs/harmonic/action_angle_flow.pbtxt");
   SimulationConfig pendulum;

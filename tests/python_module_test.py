@@ -28,11 +28,19 @@ class AanetTest(unittest.TestCase):
     def test_properties(self):
         self.assertEqual(self.aa.model_kind, "action_angle")
         self.assertEqual(self.eu.model_kind, "euler_update")
-        self.assertEqual(self.aa.num_particles, 2)
+        self.assertEqual(self.aa.num_degrees_of_freedom, 2)
         self.assertGreater(self.aa.step, 0)
         self.assertIn("num_layers: 2", self.aa.config)
         self.assertEqual(self.aa.scaler_scale.shape, (4,))
-        self.assertIn("action_angle, 2 particles", repr(self.aa))
+        self.assertIn("action_angle, 2 degrees of freedom", repr(self.aa))
+
+    def test_num_particles_is_a_deprecated_alias(self):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.assertEqual(self.aa.num_particles, 2)  # deprecated alias
+        self.assertEqual(len(caught), 1)
+        self.assertIs(caught[0].category, DeprecationWarning)
+        self.assertIn("use num_degrees_of_freedom", str(caught[0].message))
 
     def test_predict_matches_the_command_line(self):
         for d, dt in enumerate([1.0, 10.0]):

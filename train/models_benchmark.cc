@@ -232,8 +232,9 @@ void RegisterAll() {
   for (const char* name : kModels) {
     const ExperimentConfig config = ReadModelConfig(name);
     Trainer* trainer = MakeTrainer(config).release();  // lives until exit
-    const double field_multiply_adds = FieldMultiplyAdds(
-        config.experiment.model(), 2 * trainer->model().num_particles());
+    const double field_multiply_adds =
+        FieldMultiplyAdds(config.experiment.model(),
+                          2 * trainer->model().num_degrees_of_freedom());
     std::vector<int> jumps = {1, 10};
     if (field_multiply_adds > 0) {
       jumps.insert(jumps.end(), {50, 400});

@@ -46,7 +46,7 @@ class RunSetupTest : public ::testing::Test {
     c.model_kind = "x";
     c.config_text = config_text;
     c.dataset_path = dataset_;
-    c.num_particles = 1;
+    c.num_degrees_of_freedom = 1;
     c.parameters = {{"w", Eigen::MatrixXd::Ones(1, 1)}};
     c.scaler_mean = Eigen::RowVectorXd::Zero(2);
     c.scaler_scale = Eigen::RowVectorXd::Ones(2);
@@ -115,7 +115,7 @@ TEST_F(RunSetupTest, ResumeTakesTheRunsConfigAndDataset) {
   EXPECT_EQ(setup->config.text, kConfig);
   EXPECT_EQ(setup->config_source, root_ + "/run/config.pbtxt");
   EXPECT_EQ(setup->dataset_path, dataset_);
-  EXPECT_EQ(setup->dataset.num_particles(), 2);
+  EXPECT_EQ(setup->dataset.num_degrees_of_freedom(), 2);
 
   fs::remove(dataset_);
   EXPECT_THAT(Error(flags), HasSubstr("(the dataset " + root_ +

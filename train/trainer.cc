@@ -236,10 +236,11 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
           read.status().code(),
           absl::StrCat("training.init_from: ", read.status().message()));
     }
-    if (read->num_particles != dataset.num_particles()) {
+    if (read->num_degrees_of_freedom != dataset.num_degrees_of_freedom()) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "training.init_from: %s has %d particles, the dataset %d", init_from,
-          read->num_particles, dataset.num_particles()));
+          "training.init_from: %s has %d degrees of freedom, the dataset %d",
+          init_from, read->num_degrees_of_freedom,
+          dataset.num_degrees_of_freedom()));
     }
     initial = *std::move(read);
     trainer->scaler_ =
@@ -252,11 +253,12 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 
   const uint64_t seed = trainer->options_.seed;
   Random init_random(Random::DeriveSeed(seed, kInitStream));
-  AANET_ASSIGN_OR_RETURN(trainer->model_,
-                         CreateModel(experiment.model(),
-                                     ModelContext{dataset.num_particles(),
-                                                  trainer->scaler_.scale()},
-                                     init_random));
+  AANET_ASSIGN_OR_RETURN(
+      trainer->model_,
+      CreateModel(experiment.model(),
+                  ModelContext{dataset.num_degrees_of_freedom(),
+                               trainer->scaler_.scale()},
+                  init_random));
   if (initial.has_value()) {
     ad::ParameterStore& store = trainer->model_->parameters();
     absl::StatusOr<Eigen::VectorXd> values =
@@ -590,7 +592,7 @@ Checkpoint Trainer::CheckpointHeader() const {
   checkpoint.dataset_path = dataset_path_;
   checkpoint.dataset_config_text = dataset_->config_text;
   checkpoint.dataset_hash = dataset_hash_;
-  checkpoint.num_particles = model_->num_particles();
+  checkpoint.num_degrees_of_freedom = model_->num_degrees_of_freedom();
   checkpoint.scaler_mean = scaler_.mean();
   checkpoint.scaler_scale = scaler_.scale();
   return checkpoint;
@@ -661,7 +663,7 @@ absl::Status Trainer::Resume() {
     return absl::FailedPreconditionError(
         absl::StrCat(path, ": holds no training state to resume from"));
   }
-  if (checkpoint.num_particles != model_->num_particles() ||
+  if (checkpoint.num_degrees_of_freedom != model_->num_degrees_of_freedom() ||
       checkpoint.scaler_mean != scaler_.mean() ||
       checkpoint.scaler_scale != scaler_.scale()) {
     return absl::FailedPreconditionError(absl::StrCat(

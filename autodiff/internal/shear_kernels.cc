@@ -97,9 +97,9 @@ void ShearOneStateUnfused(int n, Activation activation, const double* x,
 // over the batch, which keeps the whole hidden row of a state in registers
 // (the [B, H] pre-activations never go to memory) and lets every reduction
 // over H accumulate in registers. n is a template parameter so the loops over
-// it unroll; they cover n <= kMaxFusedParticles, larger systems take the
+// it unroll; they cover n <= kMaxFusedDegreesOfFreedom, larger systems take the
 // unfused path.
-constexpr int kMaxFusedParticles = 4;
+constexpr int kMaxFusedDegreesOfFreedom = 4;
 
 // GCC keeps short loops over n rolled, with per-k register arrays spilled
 // to the stack, unless told to unroll them.
@@ -386,7 +386,8 @@ bool RunSigmoidShearOneState(int n, const double* x, const double* w,
 
 #undef AANET_UNROLL_N
 
-// The batched kernels for n = num_particles, or false if n is too large.
+// The batched kernels for n = num_degrees_of_freedom, or false if n is too
+// large.
 bool RunSigmoidShearForward(int n, bool store_s, const double* x,
                             Eigen::Index batch, const double* w,
                             const double* b, const double* wa_t,
@@ -440,9 +441,9 @@ void RunSigmoidShearBackward(int n, bool need_gx, const double* x,
 // Whether a shear takes the fused sigmoid kernels (the same answer in the
 // forward and backward pass: it decides what the forward pass stores).
 // Without AVX2 (--config=portable) every shear takes the unfused path.
-bool UseFusedSigmoid(Activation activation, int num_particles) {
+bool UseFusedSigmoid(Activation activation, int num_degrees_of_freedom) {
   return activation == Activation::kSigmoid &&
-         num_particles <= kMaxFusedParticles;
+         num_degrees_of_freedom <= kMaxFusedDegreesOfFreedom;
 }
 
 // wa_t = (W * a)^T [H, n] from W [n, H] and a [1, H].
@@ -595,7 +596,8 @@ const Matrix& ShearRidgeValues(Activation activation, const Matrix& x,
 void ShearRidgeOneState(Activation activation, int n, const double* x,
                         const double* w, const double* b, const double* a,
                         Eigen::Index width, double* u) {
-  AANET_AD_CHECK(n <= kMaxOneStateParticles, "ShearRidgeOneState: n too large");
+  AANET_AD_CHECK(n <= kMaxOneStateDegreesOfFreedom,
+                 "ShearRidgeOneState: n too large");
 #ifdef AANET_AD_AVX2_SIGMOID
   if (UseFusedSigmoid(activation, n)) {
     RunSigmoidShearOneState(n, x, w, b, a, width, u);

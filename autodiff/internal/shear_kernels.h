@@ -74,9 +74,9 @@ const Matrix& ShearRidgeValues(Activation activation, const Matrix& x,
                                const Matrix& a);
 
 // The largest n of ShearRidgeOneState.
-inline constexpr int kMaxOneStateParticles = 64;
+inline constexpr int kMaxOneStateDegreesOfFreedom = 64;
 
-// u(x) for one state: x[n] -> u[n], n <= kMaxOneStateParticles; w is W
+// u(x) for one state: x[n] -> u[n], n <= kMaxOneStateDegreesOfFreedom; w is W
 // [n, width] column-major, b and a have `width` entries.
 void ShearRidgeOneState(Activation activation, int n, const double* x,
                         const double* w, const double* b, const double* a,

@@ -204,10 +204,10 @@ INSTANTIATE_TEST_SUITE_P(
                        ::testing::Values(1, 2, 4, 5), ::testing::Values(1, 13),
                        ::testing::Values(1000.0)));
 
-TEST(ShearKernelsOneStateTest, ManyParticles) {
+TEST(ShearKernelsOneStateTest, ManyDegreesOfFreedom) {
   // n = 64, the largest one-state system, on the plain loops.
   Random random(5);
-  const int n = kMaxOneStateParticles;
+  const int n = kMaxOneStateDegreesOfFreedom;
   const Matrix x = RandomMatrix(1, n, 1.0, random);
   const Matrix w = RandomMatrix(n, 9, 0.3, random);
   const Matrix b = RandomMatrix(1, 9, 0.3, random);
