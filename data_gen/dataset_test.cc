@@ -904,10 +904,34 @@ std::string OldFormatFile() {
 // Checkpoints record DatasetHash, so its value for a harmonic dataset is
 // pinned to the one the format_version 1 code (before systems were
 // plug-ins) computed.
+// Bits of generated numbers hold for the project's optimised build (-O2,
+// -mavx2 -mfma: GCC contracts a * b + c into FMAs); sanitizer builds compile
+// at -O1 and round a few last bits differently, so there generated data is
+// compared to a relative 1e-12 instead. Numbers read from a file are the
+// same bits under every build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kGeneratedBitsArePinned = false;
+#else
+constexpr bool kGeneratedBitsArePinned = true;
+#endif
+
+void ExpectSameNumbers(const Dataset& a, const Dataset& b) {
+  ASSERT_EQ(a.q.size(), b.q.size());
+  for (size_t k = 0; k < a.q.size(); ++k) {
+    EXPECT_TRUE(a.q[k].isApprox(b.q[k], 1e-12)) << "q[" << k << "]";
+    EXPECT_TRUE(a.p[k].isApprox(b.p[k], 1e-12)) << "p[" << k << "]";
+  }
+  EXPECT_TRUE(a.energy.isApprox(b.energy, 1e-12));
+  EXPECT_TRUE(a.true_actions.isApprox(b.true_actions, 1e-12));
+  EXPECT_TRUE(a.true_frequencies.isApprox(b.true_frequencies, 1e-12));
+}
+
 TEST(DatasetHashTest, PinnedForHarmonicDatasets) {
   absl::StatusOr<Dataset> a = Generate(kConfig);
   ASSERT_TRUE(a.ok()) << a.status();
-  EXPECT_EQ(DatasetHash(*a), "33188e9e2a696120");
+  if (kGeneratedBitsArePinned) {
+    EXPECT_EQ(DatasetHash(*a), "33188e9e2a696120");
+  }
   absl::StatusOr<Dataset> old = ReadDataset(OldFormatFile());
   ASSERT_TRUE(old.ok()) << old.status();
   EXPECT_EQ(DatasetHash(*old), "17331a71e79ad565");
@@ -925,7 +949,11 @@ TEST(DatasetFileTest, OldFormatFileReadsAsTheNewOne) {
   EXPECT_EQ(old->true_frequencies.cols(), 2);
   absl::StatusOr<Dataset> generated = Generate(old->config_text);
   ASSERT_TRUE(generated.ok()) << generated.status();
-  ExpectBitIdentical(*old, *generated);
+  if (kGeneratedBitsArePinned) {
+    ExpectBitIdentical(*old, *generated);
+  } else {
+    ExpectSameNumbers(*old, *generated);
+  }
   // Written again, it has the new items and reads back the same.
   const std::string path = TestDir() + "/rewritten.h5";
   ASSERT_TRUE(WriteDataset(*old, path).ok());
