@@ -108,6 +108,20 @@ class System {
       const ParameterGroup& parameters, const Eigen::MatrixXd& states,
       Eigen::MatrixXd* actions, Eigen::MatrixXd* frequencies) const = 0;
 
+  // The names of the quantities besides the energy that the true dynamics
+  // conserve, e.g. {"angular_momentum"} for Kepler orbits; default none.
+  // Evaluation reports their drift along predictions as it does the
+  // energy's.
+  virtual std::vector<std::string> ConservedQuantityNames() const { return {}; }
+
+  // Those quantities of each state: states [B, 2n] -> [B, names.size()], in
+  // the order of ConservedQuantityNames(). `parameters` passed
+  // CheckParameters.
+  virtual Eigen::MatrixXd ConservedQuantities(
+      const ParameterGroup& parameters, const Eigen::MatrixXd& states) const {
+    return Eigen::MatrixXd(states.rows(), 0);
+  }
+
   // One line naming the system and its physical parameters for reports and
   // messages, e.g. "harmonic: masses [1, 2], k_wall [1, 1], k_pair 0.5".
   virtual std::string Describe(const ParameterGroup& parameters) const = 0;
