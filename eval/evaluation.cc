@@ -306,6 +306,118 @@ Eigen::MatrixXd CycleRows(const Eigen::MatrixXd& states, int rows) {
   return result;
 }
 
+// The quantities `system` declares besides the energy, of `states` [B, 2n]:
+// [B, names] (System::ConservedQuantities), or Internal if the system
+// returns another shape (a bug in that system, named).
+absl::StatusOr<Eigen::MatrixXd> QuantitiesOf(
+    const data_gen::System& system, const data_gen::ParameterGroup& parameters,
+    const Eigen::MatrixXd& states, size_t num_names) {
+  Eigen::MatrixXd values = system.ConservedQuantities(parameters, states);
+  if (values.rows() != states.rows() ||
+      values.cols() != static_cast<Eigen::Index>(num_names)) {
+    return absl::InternalError(absl::StrFormat(
+        "system '%s': ConservedQuantities gave [%d, %d] for %d state(s) and "
+        "%d declared quantities",
+        std::string(system.name()), values.rows(), values.cols(), states.rows(),
+        num_names));
+  }
+  return values;
+}
+
+// Per quantity `system` declares besides the energy, the mean change from
+// `inputs` to `predicted` (the pairs whose prediction is finite, as the
+// energy's); NaN if there is none.
+absl::Status AddQuantityChanges(const data_gen::System& system,
+                                const data_gen::ParameterGroup& parameters,
+                                const Eigen::MatrixXd& inputs,
+                                const Eigen::MatrixXd& predicted,
+                                JumpMetrics* metrics) {
+  const std::vector<std::string> names = system.ConservedQuantityNames();
+  if (names.empty()) return absl::OkStatus();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Eigen::MatrixXd before, after;
+  if (inputs.rows() > 0) {
+    AANET_ASSIGN_OR_RETURN(
+        before, QuantitiesOf(system, parameters, inputs, names.size()));
+    AANET_ASSIGN_OR_RETURN(
+        after, QuantitiesOf(system, parameters, predicted, names.size()));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    ConservedQuantityChange* out = metrics->add_conserved_quantities();
+    out->set_name(names[i]);
+    if (inputs.rows() == 0) {
+      out->set_mean_abs_change(nan);
+      out->set_mean_relative_change(nan);
+      continue;
+    }
+    const Eigen::ArrayXd change = (after.col(i) - before.col(i)).array().abs();
+    out->set_mean_abs_change(change.mean());
+    out->set_mean_relative_change(
+        (change / before.col(i).array().abs()).mean());
+  }
+  return absl::OkStatus();
+}
+
+// The quantities `system` declares along the VPT's predictions `grid` (entry
+// j - 1: the predictions of `start` [S, 2n] after jump j), at the jumps of
+// `jumps` up to grid.size() and at grid.size() itself: a long rollout at no
+// extra solve. Rows whose prediction is not finite are counted, not averaged.
+absl::Status AddQuantityRollouts(const data_gen::System& system,
+                                 const data_gen::ParameterGroup& parameters,
+                                 const Eigen::MatrixXd& start,
+                                 const std::vector<Eigen::MatrixXd>& grid,
+                                 const std::vector<int>& jumps,
+                                 double time_step, ValidPredictionTime* vpt) {
+  const std::vector<std::string> names = system.ConservedQuantityNames();
+  if (names.empty() || grid.empty()) return absl::OkStatus();
+  const int max_jump = static_cast<int>(grid.size());
+  std::set<int> at = {max_jump};
+  for (int jump : jumps) {
+    if (jump <= max_jump) at.insert(jump);
+  }
+  AANET_ASSIGN_OR_RETURN(const Eigen::MatrixXd initial,
+                         QuantitiesOf(system, parameters, start, names.size()));
+  std::vector<ConservedQuantityRollout*> rollouts;
+  for (const std::string& name : names) {
+    rollouts.push_back(vpt->add_conserved_quantities());
+    rollouts.back()->set_name(name);
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int jump : at) {
+    const Eigen::MatrixXd& predicted = grid[jump - 1];
+    std::vector<bool> failed(predicted.rows());
+    int num_failed = 0;
+    for (Eigen::Index r = 0; r < predicted.rows(); ++r) {
+      failed[r] = !predicted.row(r).allFinite();
+      num_failed += failed[r] ? 1 : 0;
+    }
+    const Eigen::MatrixXd kept = KeptRows(predicted, failed);
+    const Eigen::MatrixXd kept_initial = KeptRows(initial, failed);
+    Eigen::MatrixXd after(0, static_cast<Eigen::Index>(names.size()));
+    if (kept.rows() > 0) {
+      AANET_ASSIGN_OR_RETURN(
+          after, QuantitiesOf(system, parameters, kept, names.size()));
+    }
+    for (size_t i = 0; i < names.size(); ++i) {
+      ConservedQuantityRollout* out = rollouts[i];
+      out->add_jumps(jump);
+      out->add_dt(jump * time_step);
+      out->add_num_failed(num_failed);
+      if (kept.rows() == 0) {
+        out->add_mean_abs_change(nan);
+        out->add_mean_relative_change(nan);
+        continue;
+      }
+      const Eigen::ArrayXd change =
+          (after.col(i) - kept_initial.col(i)).array().abs();
+      out->add_mean_abs_change(change.mean());
+      out->add_mean_relative_change(
+          (change / kept_initial.col(i).array().abs()).mean());
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateEvaluationOptions(const EvaluationOptions& options) {
@@ -441,6 +553,8 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
     const bool none_left = predicted.rows() == 0;
 
     JumpMetrics* metrics = report.add_jumps();
+    AANET_RETURN_IF_ERROR(AddQuantityChanges(*system, dataset.parameters,
+                                             inputs, predicted, metrics));
     metrics->set_jump(jump);
     metrics->set_dt(dt);
     metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
@@ -524,7 +638,8 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
 // `dataset`'s trajectories; sigma: the test split of every trajectory.
 absl::StatusOr<ValidPredictionTime> TestSplitVpt(
     const Predictor& predictor, const data_gen::Dataset& dataset, int num_test,
-    const Eigen::RowVectorXd& sigma, int max_jump) {
+    const Eigen::RowVectorXd& sigma, int max_jump,
+    const std::vector<int>& jumps) {
   const Eigen::MatrixXd test_states = data_gen::RangeStates(
       dataset, {dataset.num_samples() - num_test, num_test});
   const std::vector<int> rows =
@@ -534,10 +649,16 @@ absl::StatusOr<ValidPredictionTime> TestSplitVpt(
   for (size_t i = 0; i < rows.size(); ++i) {
     start.row(static_cast<Eigen::Index>(i)) = test_states.row(rows[i]);
   }
-  AANET_ASSIGN_OR_RETURN(
-      ValidPredictionTime vpt,
-      MeasureVpt(predictor, dataset, start, sigma, max_jump));
+  std::vector<Eigen::MatrixXd> grid;
+  AANET_ASSIGN_OR_RETURN(ValidPredictionTime vpt,
+                         MeasureVpt(predictor, dataset, start, sigma, max_jump,
+                                    kVptThreshold, &grid));
   for (int row : rows) vpt.add_start_rows(row);
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
+                         data_gen::DatasetSystem(dataset));
+  AANET_RETURN_IF_ERROR(AddQuantityRollouts(*system, dataset.parameters, start,
+                                            grid, jumps,
+                                            dataset.t[1] - dataset.t[0], &vpt));
   return vpt;
 }
 
@@ -652,7 +773,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
         TestSplitVpt(
             predictor,
             held_out ? SelectTrajectories(dataset, split.train) : dataset,
-            num_test, all_test.scale(), options.vpt_max_jump));
+            num_test, all_test.scale(), options.vpt_max_jump, options.jumps));
   }
   if (held_out) {
     const data_gen::Dataset held = SelectTrajectories(dataset, split.held_out);
@@ -670,7 +791,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       AANET_ASSIGN_OR_RETURN(
           *out->mutable_vpt(),
           TestSplitVpt(predictor, held, num_test, all_test.scale(),
-                       options.vpt_max_jump));
+                       options.vpt_max_jump, options.jumps));
     }
   }
   AANET_RETURN_IF_ERROR(AddTrajectoryFrequencies(predictor, dataset, num_test,

@@ -15,6 +15,9 @@
 //     the losses of two trivial predictors (reference levels); and the wall
 //     time of Predictor::Predict for one state and for a batch (recorded as
 //     failed if a call predicts a non-finite state);
+//   * per jump, and along the valid prediction time's long rollout, the
+//     change of every quantity the system conserves besides the energy
+//     (System::ConservedQuantityNames);
 //   * the parameter count;
 //   * for the Action-Angle Network only: its angular velocities on every test
 //     state and their match to the true normal-mode frequencies.
