@@ -20,6 +20,7 @@
 #include "reports/render.h"
 #include "reports/sections/appendix.h"
 #include "reports/sections/budget.h"
+#include "reports/sections/conserved_quantities.h"
 #include "reports/sections/data_efficiency.h"
 #include "reports/sections/error_vs_dt.h"
 #include "reports/sections/frequencies.h"
@@ -40,17 +41,18 @@ using SectionFunction = absl::StatusOr<Section> (*)(const ReportContext&);
 // The report's sections, in the order of REPORT.md. A new study or system
 // adds a file under reports/sections/ and its entry here.
 constexpr SectionFunction kSections[] = {
-    HeaderSection,          // what was run
-    TableOneSection,        // 1. Table 1
-    DataEfficiencySection,  // 2. Figure 2
-    BudgetSection,          // 2b. equal compute, the published budget
-    InferenceTimeSection,   // 3. Figure 3a
-    ErrorVsDtSection,       // 4. Figure 3b
-    FrequenciesSection,     // 5. Figure 4
-    OmegaOfActionSection,   // 5b. omega(I) per trajectory
-    TrainingCurvesSection,  // 6. training curves and convergence
-    AppendixSection,        // other parts, the sweep config
-    PointsSection,          // points.csv
+    HeaderSection,               // what was run
+    TableOneSection,             // 1. Table 1
+    DataEfficiencySection,       // 2. Figure 2
+    BudgetSection,               // 2b. equal compute, the published budget
+    InferenceTimeSection,        // 3. Figure 3a
+    ErrorVsDtSection,            // 4. Figure 3b
+    ConservedQuantitiesSection,  // 4b. conserved quantities, if declared
+    FrequenciesSection,          // 5. Figure 4
+    OmegaOfActionSection,        // 5b. omega(I) per trajectory
+    TrainingCurvesSection,       // 6. training curves and convergence
+    AppendixSection,             // other parts, the sweep config
+    PointsSection,               // points.csv
 };
 
 // The gnuplot to run: `configured`, else the one on $PATH.
