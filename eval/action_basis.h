@@ -65,8 +65,10 @@ struct ActionBasisFit {
   // kUnimodularTolerance.
   bool explains = false;
   // Unimodular candidates with the best residual (within 1e-9): more than
-  // one when the true actions do not determine M (rank < n, e.g. every
-  // orbit circular); then M is the one closest to the identity.
+  // one when the true actions cannot tell them apart (e.g. every orbit
+  // circular, a true action 0 everywhere); then M is the one closest to
+  // the identity. With true_action_rank < n (fewer trajectories than n, or
+  // such a column) M is not determined by the data whatever this count.
   int num_equivalent = 1;
   int true_action_rank = 0;
   int num_trajectories = 0;  // used

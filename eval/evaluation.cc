@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "data_gen/splits.h"
+#include "eval/action_basis.h"
 #include "eval/frequencies.h"
 #include "eval/held_out.h"
 #include "eval/learned_actions.h"
@@ -669,6 +671,84 @@ std::pair<double, double> MeanAndStd(const Eigen::VectorXd& values) {
   return {mean, std::sqrt(variance)};
 }
 
+// Learned against true actions up to a unimodular change of basis
+// (eval/action_basis.h), from the network's latent state on every
+// trajectory's test window (`latent`, trajectory k's rows k * num_test on),
+// in latent-pair order; the frequencies mapped into the true basis and,
+// where the true ones are degenerate, the spurious precession.
+void AddActionBasis(const ActionAngleState& latent, double scale,
+                    const data_gen::Dataset& dataset, int num_test,
+                    const std::vector<int>& held_out,
+                    EvaluationReport* report) {
+  const int n = dataset.num_degrees_of_freedom();
+  const int num_trajectories = dataset.num_trajectories();
+  Eigen::MatrixXd learned(num_trajectories, n), omega(num_trajectories, n);
+  for (int k = 0; k < num_trajectories; ++k) {
+    const Eigen::Index first = static_cast<Eigen::Index>(k) * num_test;
+    learned.row(k) =
+        PhysicalActions(latent.actions.middleRows(first, num_test), scale)
+            .colwise()
+            .mean();
+    // The canonical sense: the latent angle atan2(y, x) of a symplectic
+    // flow turns clockwise while the angle conjugate to the action grows.
+    omega.row(k) =
+        -latent.angular_velocities.middleRows(first, num_test).colwise().mean();
+  }
+  ActionBasis* out = report->mutable_action_basis();
+  const absl::StatusOr<ActionBasisFit> fit =
+      FitActionBasis(learned, dataset.true_actions);
+  if (!fit.ok()) {
+    out->set_failure(std::string(fit.status().message()));
+    return;
+  }
+  out->set_num_degrees_of_freedom(n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      out->add_basis(fit->basis(i, j));
+      out->add_real_basis(fit->real_basis(i, j));
+    }
+  }
+  out->set_determinant(fit->determinant);
+  out->set_unimodular(fit->unimodular);
+  out->set_relative_residual(fit->relative_residual);
+  out->set_real_relative_residual(fit->real_relative_residual);
+  out->set_explains(fit->explains);
+  out->set_num_equivalent(fit->num_equivalent);
+  out->set_true_action_rank(fit->true_action_rank);
+  out->set_num_trajectories(fit->num_trajectories);
+  for (int k : fit->left_out) out->add_left_out(k);
+  out->set_search(fit->search);
+  const Eigen::MatrixXd mapped = MapFrequencies(fit->basis, omega);
+  const bool known_frequencies = dataset.true_frequencies.size() > 0;
+  for (int k = 0; k < num_trajectories; ++k) {
+    ActionBasisTrajectory* t = out->add_trajectories();
+    t->set_trajectory(k);
+    t->set_held_out(std::find(held_out.begin(), held_out.end(), k) !=
+                    held_out.end());
+    t->set_left_out(std::find(fit->left_out.begin(), fit->left_out.end(), k) !=
+                    fit->left_out.end());
+    for (int i = 0; i < n; ++i) {
+      t->add_learned_action(learned(k, i));
+      t->add_true_action(dataset.true_actions(k, i));
+      t->add_learned_frequency(omega(k, i));
+      t->add_mapped_frequency(mapped(k, i));
+      if (known_frequencies) {
+        t->add_true_frequency(dataset.true_frequencies(k, i));
+      }
+    }
+    if (!known_frequencies) continue;
+    const std::optional<std::pair<int, int>> pair =
+        DegeneratePair(dataset.true_frequencies.row(k));
+    if (!pair.has_value()) continue;
+    const Precession precession = PrecessionOf(mapped.row(k), *pair);
+    t->set_degenerate(true);
+    t->set_degenerate_first(pair->first);
+    t->set_degenerate_second(pair->second);
+    t->set_precession_rate(precession.rate);
+    t->set_precession_per_orbit(precession.per_orbit);
+  }
+}
+
 // The Action-Angle Network's omega and action on each trajectory's test
 // window (TrajectoryFrequency); nothing for other models. Separate from the
 // aggregate above, which pools trajectories: omega(I) is per trajectory.
@@ -731,6 +811,9 @@ absl::Status AddTrajectoryFrequencies(const Predictor& predictor,
         out->add_learned_action_std(action_std);
       }
     }
+  }
+  if (scale.ok() && known_actions) {
+    AddActionBasis(*inspected, *scale, dataset, num_test, held_out, report);
   }
   return absl::OkStatus();
 }

@@ -1125,6 +1125,8 @@ TEST(TrajectoryFrequencyTest, EveryTrajectoryItsOwnWindowAndTruth) {
   ASSERT_EQ(report->trajectory_frequencies_size(), 3);
   EXPECT_EQ(report->trajectory_frequencies(0).learned_mean_size(), 1);
   EXPECT_EQ(report->trajectory_frequencies(0).learned_action_mean_size(), 0);
+  // Nor is there a basis to compare them in.
+  EXPECT_FALSE(report->has_action_basis());
 }
 
 // A test-local system that conserves a quantity besides the energy: the
@@ -1203,7 +1205,39 @@ data_gen::Dataset PlanarDataset() {
     dataset.q.push_back(states.leftCols(2));
     dataset.p.push_back(states.rightCols(2));
   }
+  // Each plane's action (q_i^2 + p_i^2) / 2 at frequency 1: degenerate.
+  dataset.true_actions.resize(3, 2);
+  for (int k = 0; k < 3; ++k) {
+    for (int i = 0; i < 2; ++i) {
+      dataset.true_actions(k, i) = 0.5 * (starts[k][i] * starts[k][i] +
+                                          starts[k][2 + i] * starts[k][2 + i]);
+    }
+  }
+  dataset.true_frequencies = Eigen::MatrixXd::Ones(3, 2);
   return dataset;
+}
+
+// An Action-Angle Network that is the true dynamics of uncoupled
+// oscillators whose pair i turns at `omega`[i]: the flow is the identity
+// (all parameters 0) and the angular velocity net's output bias -omega
+// (the latent angle turns clockwise); with a scaler of mean 0 and
+// (sigma_q, sigma_p) = (1, m omega) per pair its learned actions are the
+// true ones, (m omega q^2 + p^2 / (m omega)) / 2.
+Predictor ExactOscillatorNetwork(const Eigen::RowVectorXd& scale,
+                                 const Eigen::RowVectorXd& omega,
+                                 const std::string& name) {
+  absl::StatusOr<Checkpoint> checkpoint = aanet::testing::RandomCheckpoint(
+      kConfig, Eigen::RowVectorXd::Zero(scale.size()), scale, 0.0, 5);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+  NamedMatrix& bias = checkpoint->parameters.back();
+  EXPECT_THAT(bias.name, HasSubstr("angular_velocity_net"));
+  EXPECT_EQ(bias.value.size(), omega.size());
+  bias.value = -omega;
+  const std::string path = TempPath(name);
+  EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+  absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+  EXPECT_TRUE(predictor.ok()) << predictor.status();
+  return *std::move(predictor);
 }
 
 // The angular momentum along predictions: zero change for a model that
@@ -1304,6 +1338,115 @@ TEST(ConservedQuantityTest, DriftAlongPredictionsPerJumpAndAlongTheRollout) {
       system.ConservedQuantities({}, grid[149]).col(0).array();
   EXPECT_NEAR(drift.mean_abs_change(3), (l150 - l0).abs().mean(),
               1e-9 * (l150 - l0).abs().mean());
+}
+
+// Uncoupled harmonic oscillators (k_pair 0, so each particle is a normal
+// mode) and a network that is their true dynamics: its learned actions are
+// the true ones in its own latent order, so M is the permutation from the
+// dataset's mode order to the particles', with residual ~0, and M^T maps
+// the learned frequencies onto the true ones. No frequency is degenerate.
+TEST(ActionBasisEvaluationTest, HarmonicBasisIsAPermutation) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok()) << data.status();
+  Experiment simulation = data->experiment;
+  simulation.mutable_simulation()->set_num_trajectories(4);
+  simulation.mutable_simulation()->mutable_harmonic()->set_k_pair(0.0);
+  simulation.mutable_simulation()->mutable_harmonic()->set_trajectory_sampling(
+      UNIFORM);
+  std::string simulation_text;
+  google::protobuf::TextFormat::PrintToString(simulation, &simulation_text);
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::GenerateDataset(simulation, simulation_text);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  const std::vector<double>& masses =
+      dataset->parameters.Find("masses")->values;
+  const std::vector<double>& k_wall =
+      dataset->parameters.Find("k_wall")->values;
+  Eigen::RowVectorXd omega(2), scale(4);
+  for (int i = 0; i < 2; ++i) {
+    omega[i] = std::sqrt(k_wall[i] / masses[i]);
+    scale[i] = 1.0;
+    scale[2 + i] = masses[i] * omega[i];
+  }
+  // The dataset's mode of each particle: the one with its frequency.
+  Eigen::MatrixXi expected = Eigen::MatrixXi::Zero(2, 2);
+  for (int i = 0; i < 2; ++i) {
+    for (int mode = 0; mode < 2; ++mode) {
+      if (std::abs(dataset->true_frequencies(0, mode) - omega[i]) <
+          1e-9 * omega[i]) {
+        expected(i, mode) = 1;
+      }
+    }
+  }
+  ASSERT_EQ(expected.sum(), 2) << dataset->true_frequencies;
+  const Predictor predictor =
+      ExactOscillatorNetwork(scale, omega, "harmonic_exact/best.h5");
+  EvaluationOptions options;
+  options.jumps = {1};
+  options.measure_timing = false;
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, *dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->has_action_basis());
+  const ActionBasis& basis = report->action_basis();
+  EXPECT_EQ(basis.failure(), "");
+  EXPECT_THAT(basis.basis(), ElementsAre(expected(0, 0), expected(0, 1),
+                                         expected(1, 0), expected(1, 1)));
+  EXPECT_TRUE(basis.explains());
+  EXPECT_LT(basis.relative_residual(), 1e-6);
+  EXPECT_EQ(basis.num_equivalent(), 1);
+  EXPECT_EQ(basis.true_action_rank(), 2);
+  EXPECT_EQ(basis.num_trajectories(), 4);
+  ASSERT_EQ(basis.trajectories_size(), 4);
+  for (const ActionBasisTrajectory& t : basis.trajectories()) {
+    SCOPED_TRACE(t.trajectory());
+    EXPECT_FALSE(t.degenerate());
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_NEAR(t.mapped_frequency(i), t.true_frequency(i),
+                  1e-12 * t.true_frequency(i));
+      EXPECT_GT(t.learned_frequency(i), 0);  // the canonical sense
+    }
+  }
+}
+
+// The planar oscillator's two frequencies are equal: each trajectory is
+// degenerate, and a network that is the true dynamics shows no precession.
+TEST(ActionBasisEvaluationTest,
+     DegenerateFrequenciesShowNoPrecessionWhenExact) {
+  const data_gen::Dataset dataset = PlanarDataset();
+  const Predictor predictor = ExactOscillatorNetwork(
+      Eigen::RowVectorXd::Ones(4), Eigen::RowVectorXd::Ones(2),
+      "planar_exact/best.h5");
+  EvaluationOptions options;
+  options.jumps = {1};
+  options.measure_timing = false;
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const ActionBasis& basis = report->action_basis();
+  EXPECT_THAT(basis.basis(), ElementsAre(1, 0, 0, 1));
+  EXPECT_LT(basis.relative_residual(), 1e-12);
+  ASSERT_EQ(basis.trajectories_size(), 3);
+  for (const ActionBasisTrajectory& t : basis.trajectories()) {
+    EXPECT_TRUE(t.degenerate());
+    EXPECT_EQ(t.degenerate_first(), 0);
+    EXPECT_EQ(t.degenerate_second(), 1);
+    EXPECT_LT(std::abs(t.precession_rate()), 1e-12);
+    EXPECT_LT(std::abs(t.precession_per_orbit()), 1e-11);
+  }
+}
+
+// The harmonic fixture (one trajectory, two modes): a basis is fitted to
+// the random network from true actions of rank 1, which a real matrix
+// always fits exactly; the rank says that M is not determined.
+TEST_F(EvaluationTest, ActionBasisFromOneTrajectoryIsUndetermined) {
+  ASSERT_TRUE(report_->has_action_basis());
+  EXPECT_EQ(report_->action_basis().num_trajectories(), 1);
+  EXPECT_EQ(report_->action_basis().true_action_rank(), 1);
+  EXPECT_LT(report_->action_basis().real_relative_residual(), 1e-12);
 }
 
 // A system that declares no conserved quantity (the harmonic fixture): no
