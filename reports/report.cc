@@ -18,6 +18,7 @@
 #include "reports/files.h"
 #include "reports/gnuplot.h"
 #include "reports/render.h"
+#include "reports/sections/action_basis.h"
 #include "reports/sections/appendix.h"
 #include "reports/sections/budget.h"
 #include "reports/sections/conserved_quantities.h"
@@ -41,18 +42,21 @@ using SectionFunction = absl::StatusOr<Section> (*)(const ReportContext&);
 // The report's sections, in the order of REPORT.md. A new study or system
 // adds a file under reports/sections/ and its entry here.
 constexpr SectionFunction kSections[] = {
-    HeaderSection,               // what was run
-    TableOneSection,             // 1. Table 1
-    DataEfficiencySection,       // 2. Figure 2
-    BudgetSection,               // 2b. equal compute, the published budget
-    InferenceTimeSection,        // 3. Figure 3a
-    ErrorVsDtSection,            // 4. Figure 3b
-    ConservedQuantitiesSection,  // 4b. conserved quantities, if declared
-    FrequenciesSection,          // 5. Figure 4
-    OmegaOfActionSection,        // 5b. omega(I) per trajectory
-    TrainingCurvesSection,       // 6. training curves and convergence
-    AppendixSection,             // other parts, the sweep config
-    PointsSection,               // points.csv
+    HeaderSection,          // what was run
+    TableOneSection,        // 1. Table 1
+    DataEfficiencySection,  // 2. Figure 2
+    BudgetSection,          // 2b. equal compute, the published budget
+    InferenceTimeSection,   // 3. Figure 3a
+    ErrorVsDtSection,       // 4. Figure 3b
+    // 4b. conserved quantities along predictions, where declared
+    ConservedQuantitiesSection,
+    FrequenciesSection,    // 5. Figure 4
+    OmegaOfActionSection,  // 5b. omega(I) per trajectory
+    // 5c. learned actions up to a unimodular change of basis
+    ActionBasisSection,
+    TrainingCurvesSection,  // 6. training curves and convergence
+    AppendixSection,        // other parts, the sweep config
+    PointsSection,          // points.csv
 };
 
 // The gnuplot to run: `configured`, else the one on $PATH.
