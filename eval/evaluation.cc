@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "data_gen/splits.h"
+#include "eval/action_basis.h"
 #include "eval/frequencies.h"
 #include "eval/held_out.h"
 #include "eval/learned_actions.h"
@@ -306,6 +308,118 @@ Eigen::MatrixXd CycleRows(const Eigen::MatrixXd& states, int rows) {
   return result;
 }
 
+// The quantities `system` declares besides the energy, of `states` [B, 2n]:
+// [B, names] (System::ConservedQuantities), or Internal if the system
+// returns another shape (a bug in that system, named).
+absl::StatusOr<Eigen::MatrixXd> QuantitiesOf(
+    const data_gen::System& system, const data_gen::ParameterGroup& parameters,
+    const Eigen::MatrixXd& states, size_t num_names) {
+  Eigen::MatrixXd values = system.ConservedQuantities(parameters, states);
+  if (values.rows() != states.rows() ||
+      values.cols() != static_cast<Eigen::Index>(num_names)) {
+    return absl::InternalError(absl::StrFormat(
+        "system '%s': ConservedQuantities gave [%d, %d] for %d state(s) and "
+        "%d declared quantities",
+        std::string(system.name()), values.rows(), values.cols(), states.rows(),
+        num_names));
+  }
+  return values;
+}
+
+// Per quantity `system` declares besides the energy, the mean change from
+// `inputs` to `predicted` (the pairs whose prediction is finite, as the
+// energy's); NaN if there is none.
+absl::Status AddQuantityChanges(const data_gen::System& system,
+                                const data_gen::ParameterGroup& parameters,
+                                const Eigen::MatrixXd& inputs,
+                                const Eigen::MatrixXd& predicted,
+                                JumpMetrics* metrics) {
+  const std::vector<std::string> names = system.ConservedQuantityNames();
+  if (names.empty()) return absl::OkStatus();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  Eigen::MatrixXd before, after;
+  if (inputs.rows() > 0) {
+    AANET_ASSIGN_OR_RETURN(
+        before, QuantitiesOf(system, parameters, inputs, names.size()));
+    AANET_ASSIGN_OR_RETURN(
+        after, QuantitiesOf(system, parameters, predicted, names.size()));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    ConservedQuantityChange* out = metrics->add_conserved_quantities();
+    out->set_name(names[i]);
+    if (inputs.rows() == 0) {
+      out->set_mean_abs_change(nan);
+      out->set_mean_relative_change(nan);
+      continue;
+    }
+    const Eigen::ArrayXd change = (after.col(i) - before.col(i)).array().abs();
+    out->set_mean_abs_change(change.mean());
+    out->set_mean_relative_change(
+        (change / before.col(i).array().abs()).mean());
+  }
+  return absl::OkStatus();
+}
+
+// The quantities `system` declares along the VPT's predictions `grid` (entry
+// j - 1: the predictions of `start` [S, 2n] after jump j), at the jumps of
+// `jumps` up to grid.size() and at grid.size() itself: a long rollout at no
+// extra solve. Rows whose prediction is not finite are counted, not averaged.
+absl::Status AddQuantityRollouts(const data_gen::System& system,
+                                 const data_gen::ParameterGroup& parameters,
+                                 const Eigen::MatrixXd& start,
+                                 const std::vector<Eigen::MatrixXd>& grid,
+                                 const std::vector<int>& jumps,
+                                 double time_step, ValidPredictionTime* vpt) {
+  const std::vector<std::string> names = system.ConservedQuantityNames();
+  if (names.empty() || grid.empty()) return absl::OkStatus();
+  const int max_jump = static_cast<int>(grid.size());
+  std::set<int> at = {max_jump};
+  for (int jump : jumps) {
+    if (jump <= max_jump) at.insert(jump);
+  }
+  AANET_ASSIGN_OR_RETURN(const Eigen::MatrixXd initial,
+                         QuantitiesOf(system, parameters, start, names.size()));
+  std::vector<ConservedQuantityRollout*> rollouts;
+  for (const std::string& name : names) {
+    rollouts.push_back(vpt->add_conserved_quantities());
+    rollouts.back()->set_name(name);
+  }
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (int jump : at) {
+    const Eigen::MatrixXd& predicted = grid[jump - 1];
+    std::vector<bool> failed(predicted.rows());
+    int num_failed = 0;
+    for (Eigen::Index r = 0; r < predicted.rows(); ++r) {
+      failed[r] = !predicted.row(r).allFinite();
+      num_failed += failed[r] ? 1 : 0;
+    }
+    const Eigen::MatrixXd kept = KeptRows(predicted, failed);
+    const Eigen::MatrixXd kept_initial = KeptRows(initial, failed);
+    Eigen::MatrixXd after(0, static_cast<Eigen::Index>(names.size()));
+    if (kept.rows() > 0) {
+      AANET_ASSIGN_OR_RETURN(
+          after, QuantitiesOf(system, parameters, kept, names.size()));
+    }
+    for (size_t i = 0; i < names.size(); ++i) {
+      ConservedQuantityRollout* out = rollouts[i];
+      out->add_jumps(jump);
+      out->add_dt(jump * time_step);
+      out->add_num_failed(num_failed);
+      if (kept.rows() == 0) {
+        out->add_mean_abs_change(nan);
+        out->add_mean_relative_change(nan);
+        continue;
+      }
+      const Eigen::ArrayXd change =
+          (after.col(i) - kept_initial.col(i)).array().abs();
+      out->add_mean_abs_change(change.mean());
+      out->add_mean_relative_change(
+          (change / kept_initial.col(i).array().abs()).mean());
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateEvaluationOptions(const EvaluationOptions& options) {
@@ -441,6 +555,8 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
     const bool none_left = predicted.rows() == 0;
 
     JumpMetrics* metrics = report.add_jumps();
+    AANET_RETURN_IF_ERROR(AddQuantityChanges(*system, dataset.parameters,
+                                             inputs, predicted, metrics));
     metrics->set_jump(jump);
     metrics->set_dt(dt);
     metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
@@ -524,7 +640,8 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
 // `dataset`'s trajectories; sigma: the test split of every trajectory.
 absl::StatusOr<ValidPredictionTime> TestSplitVpt(
     const Predictor& predictor, const data_gen::Dataset& dataset, int num_test,
-    const Eigen::RowVectorXd& sigma, int max_jump) {
+    const Eigen::RowVectorXd& sigma, int max_jump,
+    const std::vector<int>& jumps) {
   const Eigen::MatrixXd test_states = data_gen::RangeStates(
       dataset, {dataset.num_samples() - num_test, num_test});
   const std::vector<int> rows =
@@ -534,10 +651,16 @@ absl::StatusOr<ValidPredictionTime> TestSplitVpt(
   for (size_t i = 0; i < rows.size(); ++i) {
     start.row(static_cast<Eigen::Index>(i)) = test_states.row(rows[i]);
   }
-  AANET_ASSIGN_OR_RETURN(
-      ValidPredictionTime vpt,
-      MeasureVpt(predictor, dataset, start, sigma, max_jump));
+  std::vector<Eigen::MatrixXd> grid;
+  AANET_ASSIGN_OR_RETURN(ValidPredictionTime vpt,
+                         MeasureVpt(predictor, dataset, start, sigma, max_jump,
+                                    kVptThreshold, &grid));
   for (int row : rows) vpt.add_start_rows(row);
+  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
+                         data_gen::DatasetSystem(dataset));
+  AANET_RETURN_IF_ERROR(AddQuantityRollouts(*system, dataset.parameters, start,
+                                            grid, jumps,
+                                            dataset.t[1] - dataset.t[0], &vpt));
   return vpt;
 }
 
@@ -546,6 +669,84 @@ std::pair<double, double> MeanAndStd(const Eigen::VectorXd& values) {
   const double mean = values.mean();
   const double variance = (values.array() - mean).square().mean();
   return {mean, std::sqrt(variance)};
+}
+
+// Learned against true actions up to a unimodular change of basis
+// (eval/action_basis.h), from the network's latent state on every
+// trajectory's test window (`latent`, trajectory k's rows k * num_test on),
+// in latent-pair order; the frequencies mapped into the true basis and,
+// where the true ones are degenerate, the spurious precession.
+void AddActionBasis(const ActionAngleState& latent, double scale,
+                    const data_gen::Dataset& dataset, int num_test,
+                    const std::vector<int>& held_out,
+                    EvaluationReport* report) {
+  const int n = dataset.num_degrees_of_freedom();
+  const int num_trajectories = dataset.num_trajectories();
+  Eigen::MatrixXd learned(num_trajectories, n), omega(num_trajectories, n);
+  for (int k = 0; k < num_trajectories; ++k) {
+    const Eigen::Index first = static_cast<Eigen::Index>(k) * num_test;
+    learned.row(k) =
+        PhysicalActions(latent.actions.middleRows(first, num_test), scale)
+            .colwise()
+            .mean();
+    // The canonical sense: the latent angle atan2(y, x) of a symplectic
+    // flow turns clockwise while the angle conjugate to the action grows.
+    omega.row(k) =
+        -latent.angular_velocities.middleRows(first, num_test).colwise().mean();
+  }
+  ActionBasis* out = report->mutable_action_basis();
+  const absl::StatusOr<ActionBasisFit> fit =
+      FitActionBasis(learned, dataset.true_actions);
+  if (!fit.ok()) {
+    out->set_failure(std::string(fit.status().message()));
+    return;
+  }
+  out->set_num_degrees_of_freedom(n);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      out->add_basis(fit->basis(i, j));
+      out->add_real_basis(fit->real_basis(i, j));
+    }
+  }
+  out->set_determinant(fit->determinant);
+  out->set_unimodular(fit->unimodular);
+  out->set_relative_residual(fit->relative_residual);
+  out->set_real_relative_residual(fit->real_relative_residual);
+  out->set_explains(fit->explains);
+  out->set_num_equivalent(fit->num_equivalent);
+  out->set_true_action_rank(fit->true_action_rank);
+  out->set_num_trajectories(fit->num_trajectories);
+  for (int k : fit->left_out) out->add_left_out(k);
+  out->set_search(fit->search);
+  const Eigen::MatrixXd mapped = MapFrequencies(fit->basis, omega);
+  const bool known_frequencies = dataset.true_frequencies.size() > 0;
+  for (int k = 0; k < num_trajectories; ++k) {
+    ActionBasisTrajectory* t = out->add_trajectories();
+    t->set_trajectory(k);
+    t->set_held_out(std::find(held_out.begin(), held_out.end(), k) !=
+                    held_out.end());
+    t->set_left_out(std::find(fit->left_out.begin(), fit->left_out.end(), k) !=
+                    fit->left_out.end());
+    for (int i = 0; i < n; ++i) {
+      t->add_learned_action(learned(k, i));
+      t->add_true_action(dataset.true_actions(k, i));
+      t->add_learned_frequency(omega(k, i));
+      t->add_mapped_frequency(mapped(k, i));
+      if (known_frequencies) {
+        t->add_true_frequency(dataset.true_frequencies(k, i));
+      }
+    }
+    if (!known_frequencies) continue;
+    const std::optional<std::pair<int, int>> pair =
+        DegeneratePair(dataset.true_frequencies.row(k));
+    if (!pair.has_value()) continue;
+    const Precession precession = PrecessionOf(mapped.row(k), *pair);
+    t->set_degenerate(true);
+    t->set_degenerate_first(pair->first);
+    t->set_degenerate_second(pair->second);
+    t->set_precession_rate(precession.rate);
+    t->set_precession_per_orbit(precession.per_orbit);
+  }
 }
 
 // The Action-Angle Network's omega and action on each trajectory's test
@@ -611,6 +812,9 @@ absl::Status AddTrajectoryFrequencies(const Predictor& predictor,
       }
     }
   }
+  if (scale.ok() && known_actions) {
+    AddActionBasis(*inspected, *scale, dataset, num_test, held_out, report);
+  }
   return absl::OkStatus();
 }
 
@@ -652,7 +856,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
         TestSplitVpt(
             predictor,
             held_out ? SelectTrajectories(dataset, split.train) : dataset,
-            num_test, all_test.scale(), options.vpt_max_jump));
+            num_test, all_test.scale(), options.vpt_max_jump, options.jumps));
   }
   if (held_out) {
     const data_gen::Dataset held = SelectTrajectories(dataset, split.held_out);
@@ -670,7 +874,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       AANET_ASSIGN_OR_RETURN(
           *out->mutable_vpt(),
           TestSplitVpt(predictor, held, num_test, all_test.scale(),
-                       options.vpt_max_jump));
+                       options.vpt_max_jump, options.jumps));
     }
   }
   AANET_RETURN_IF_ERROR(AddTrajectoryFrequencies(predictor, dataset, num_test,

@@ -15,9 +15,14 @@
 //     the losses of two trivial predictors (reference levels); and the wall
 //     time of Predictor::Predict for one state and for a batch (recorded as
 //     failed if a call predicts a non-finite state);
+//   * per jump, and along the valid prediction time's long rollout, the
+//     change of every quantity the system conserves besides the energy
+//     (System::ConservedQuantityNames);
 //   * the parameter count;
 //   * for the Action-Angle Network only: its angular velocities on every test
-//     state and their match to the true normal-mode frequencies.
+//     state and their match to the true normal-mode frequencies; per
+//     trajectory its omega and actions; and its actions against the true
+//     ones up to a unimodular change of basis (eval/action_basis.h).
 // The test split is the last training.num_test_samples samples (500 if the
 // config leaves it unset) of every trajectory, as in training.
 #ifndef AANET_EVAL_EVALUATION_H_

@@ -15,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "data_gen/dataset.h"
 #include "data_gen/splits.h"
+#include "data_gen/system.h"
 #include "eval/held_out.h"
 #include "eval/learned_actions.h"
 #include "eval/vpt.h"
@@ -1124,6 +1125,337 @@ TEST(TrajectoryFrequencyTest, EveryTrajectoryItsOwnWindowAndTruth) {
   ASSERT_EQ(report->trajectory_frequencies_size(), 3);
   EXPECT_EQ(report->trajectory_frequencies(0).learned_mean_size(), 1);
   EXPECT_EQ(report->trajectory_frequencies(0).learned_action_mean_size(), 0);
+  // Nor is there a basis to compare them in.
+  EXPECT_FALSE(report->has_action_basis());
+}
+
+// A test-local system that conserves a quantity besides the energy: the
+// isotropic planar oscillator H = (|q|^2 + |p|^2) / 2 (unit mass and
+// frequency), q = (q_0, q_1), whose angular momentum L = q_0 p_1 - q_1 p_0
+// the true dynamics conserve exactly. No parameters; the closed form is a
+// rotation of each (q_i, p_i) plane by -t.
+class PlanarOscillatorForTest final : public data_gen::System {
+ public:
+  std::string_view name() const override { return "planar_oscillator_test"; }
+  absl::Status ValidateConfig(const SimulationConfig&) const override {
+    return absl::OkStatus();
+  }
+  int DegreesOfFreedom(const SimulationConfig&) const override { return 2; }
+  absl::StatusOr<data_gen::GeneratedTrajectories> Generate(
+      const SimulationConfig&, const Eigen::VectorXd&) const override {
+    return absl::UnimplementedError("built by hand in the test");
+  }
+  absl::Status CheckParameters(const data_gen::ParameterGroup&, int,
+                               int) const override {
+    return absl::OkStatus();
+  }
+  Eigen::VectorXd Energy(const data_gen::ParameterGroup&,
+                         const Eigen::MatrixXd& states) const override {
+    return 0.5 * states.rowwise().squaredNorm();
+  }
+  absl::StatusOr<Eigen::MatrixXd> Evolve(const data_gen::ParameterGroup&,
+                                         const Eigen::MatrixXd& states,
+                                         double dt) const override {
+    Eigen::MatrixXd out(states.rows(), 4);
+    out.leftCols(2) =
+        states.leftCols(2) * std::cos(dt) + states.rightCols(2) * std::sin(dt);
+    out.rightCols(2) =
+        states.rightCols(2) * std::cos(dt) - states.leftCols(2) * std::sin(dt);
+    return out;
+  }
+  absl::Status ActionsAndFrequencies(const data_gen::ParameterGroup&,
+                                     const Eigen::MatrixXd&, Eigen::MatrixXd*,
+                                     Eigen::MatrixXd*) const override {
+    return absl::UnimplementedError("not needed here");
+  }
+  std::vector<std::string> ConservedQuantityNames() const override {
+    return {"angular_momentum"};
+  }
+  Eigen::MatrixXd ConservedQuantities(
+      const data_gen::ParameterGroup&,
+      const Eigen::MatrixXd& states) const override {
+    return (states.col(0).array() * states.col(3).array() -
+            states.col(1).array() * states.col(2).array())
+        .matrix();
+  }
+  std::string Describe(const data_gen::ParameterGroup&) const override {
+    return "planar oscillator (test)";
+  }
+};
+AANET_REGISTER_SYSTEM(PlanarOscillatorForTest);
+
+// Three trajectories of the planar oscillator, 1000 samples at time step
+// 0.05, each with its own angular momentum.
+data_gen::Dataset PlanarDataset() {
+  const PlanarOscillatorForTest system;
+  data_gen::Dataset dataset;
+  dataset.system = "planar_oscillator_test";
+  dataset.name = "planar";
+  dataset.t = Eigen::VectorXd::LinSpaced(1000, 0, 999 * 0.05);
+  const double starts[3][4] = {
+      {1, 0, 0, 0.5}, {0.3, -1.2, 0.8, 0.1}, {-2, 0.5, -0.4, -1.5}};
+  dataset.energy.resize(3, 1000);
+  for (const auto& start : starts) {
+    const Eigen::RowVector4d initial(start[0], start[1], start[2], start[3]);
+    Eigen::MatrixXd states(1000, 4);
+    for (int j = 0; j < 1000; ++j) {
+      states.row(j) = *system.Evolve({}, initial, dataset.t[j]);
+    }
+    dataset.energy.row(dataset.q.size()) = system.Energy({}, states);
+    dataset.q.push_back(states.leftCols(2));
+    dataset.p.push_back(states.rightCols(2));
+  }
+  // Each plane's action (q_i^2 + p_i^2) / 2 at frequency 1: degenerate.
+  dataset.true_actions.resize(3, 2);
+  for (int k = 0; k < 3; ++k) {
+    for (int i = 0; i < 2; ++i) {
+      dataset.true_actions(k, i) = 0.5 * (starts[k][i] * starts[k][i] +
+                                          starts[k][2 + i] * starts[k][2 + i]);
+    }
+  }
+  dataset.true_frequencies = Eigen::MatrixXd::Ones(3, 2);
+  return dataset;
+}
+
+// An Action-Angle Network that is the true dynamics of uncoupled
+// oscillators whose pair i turns at `omega`[i]: the flow is the identity
+// (all parameters 0) and the angular velocity net's output bias -omega
+// (the latent angle turns clockwise); with a scaler of mean 0 and
+// (sigma_q, sigma_p) = (1, m omega) per pair its learned actions are the
+// true ones, (m omega q^2 + p^2 / (m omega)) / 2.
+Predictor ExactOscillatorNetwork(const Eigen::RowVectorXd& scale,
+                                 const Eigen::RowVectorXd& omega,
+                                 const std::string& name) {
+  absl::StatusOr<Checkpoint> checkpoint = aanet::testing::RandomCheckpoint(
+      kConfig, Eigen::RowVectorXd::Zero(scale.size()), scale, 0.0, 5);
+  EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+  NamedMatrix& bias = checkpoint->parameters.back();
+  EXPECT_THAT(bias.name, HasSubstr("angular_velocity_net"));
+  EXPECT_EQ(bias.value.size(), omega.size());
+  bias.value = -omega;
+  const std::string path = TempPath(name);
+  EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+  absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+  EXPECT_TRUE(predictor.ok()) << predictor.status();
+  return *std::move(predictor);
+}
+
+// The angular momentum along predictions: zero change for a model that
+// moves states as the true dynamics do (an Action-Angle Network whose flow
+// is the identity, turning every latent pair at -1 radian per time unit,
+// on a unit scaler), a measurable one for a random network; recomputed by
+// hand at one jump, and along the long rollout of the VPT's start states.
+TEST(ConservedQuantityTest, DriftAlongPredictionsPerJumpAndAlongTheRollout) {
+  const data_gen::Dataset dataset = PlanarDataset();
+  const Eigen::RowVectorXd zero = Eigen::RowVectorXd::Zero(4);
+  const Eigen::RowVectorXd one = Eigen::RowVectorXd::Ones(4);
+  auto load = [&](double stddev, bool exact, const std::string& name) {
+    absl::StatusOr<Checkpoint> checkpoint =
+        aanet::testing::RandomCheckpoint(kConfig, zero, one, stddev, 5);
+    EXPECT_TRUE(checkpoint.ok()) << checkpoint.status();
+    if (exact) {
+      // All parameters 0: the flow is the identity and omega the output
+      // bias of the angular velocity net (its last parameter).
+      NamedMatrix& bias = checkpoint->parameters.back();
+      EXPECT_THAT(bias.name, HasSubstr("angular_velocity_net"));
+      EXPECT_EQ(bias.value.size(), 2);
+      bias.value.setConstant(-1.0);
+    }
+    const std::string path = TempPath(name);
+    EXPECT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+    absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+    EXPECT_TRUE(predictor.ok()) << predictor.status();
+    return *std::move(predictor);
+  };
+  EvaluationOptions options;
+  options.jumps = {1, 10, 100, 700};  // 700: beyond the test split
+  options.measure_timing = false;
+  options.vpt_max_jump = 150;
+
+  const Predictor exact = load(0.0, true, "exact/best.h5");
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(exact, dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 3);
+  for (const JumpMetrics& m : report->jumps()) {
+    SCOPED_TRACE(m.jump());
+    EXPECT_LT(m.prediction_loss(), 1e-20);  // it is the true dynamics
+    ASSERT_EQ(m.conserved_quantities_size(), 1);
+    EXPECT_EQ(m.conserved_quantities(0).name(), "angular_momentum");
+    EXPECT_LT(m.conserved_quantities(0).mean_abs_change(), 1e-13);
+    EXPECT_LT(m.conserved_quantities(0).mean_relative_change(), 1e-13);
+  }
+  ASSERT_EQ(report->vpt().conserved_quantities_size(), 1);
+  const ConservedQuantityRollout& rollout =
+      report->vpt().conserved_quantities(0);
+  EXPECT_EQ(rollout.name(), "angular_momentum");
+  // The evaluation's jumps up to max_jump, and max_jump.
+  EXPECT_THAT(rollout.jumps(), ElementsAre(1, 10, 100, 150));
+  EXPECT_THAT(rollout.dt(), ElementsAre(0.05, 0.5, 5.0, 7.5));
+  EXPECT_THAT(rollout.num_failed(), ElementsAre(0, 0, 0, 0));
+  for (double change : rollout.mean_relative_change()) {
+    EXPECT_LT(change, 1e-13);
+  }
+
+  const Predictor random = load(0.3, false, "random/best.h5");
+  report = EvaluateModel(random, dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const JumpMetrics& jump10 = report->jumps(1);
+  ASSERT_EQ(jump10.jump(), 10);
+  ASSERT_EQ(jump10.num_failed_pairs(), 0);
+  // By hand: every pair of the test split, L before and after.
+  const data_gen::StatePairs pairs =
+      data_gen::MakePairs(dataset, data_gen::SampleRange{500, 500}, 10);
+  const Eigen::MatrixXd predicted = random.Predict(pairs.inputs, 0.5);
+  const PlanarOscillatorForTest system;
+  const Eigen::ArrayXd before =
+      system.ConservedQuantities({}, pairs.inputs).col(0).array();
+  const Eigen::ArrayXd after =
+      system.ConservedQuantities({}, predicted).col(0).array();
+  const double abs_change = (after - before).abs().mean();
+  const double relative_change = ((after - before).abs() / before.abs()).mean();
+  EXPECT_GT(relative_change, 1e-3);  // a random network does not conserve it
+  ASSERT_EQ(jump10.conserved_quantities_size(), 1);
+  EXPECT_NEAR(jump10.conserved_quantities(0).mean_abs_change(), abs_change,
+              1e-12 * abs_change);
+  EXPECT_NEAR(jump10.conserved_quantities(0).mean_relative_change(),
+              relative_change, 1e-12 * relative_change);
+  const ConservedQuantityRollout& drift = report->vpt().conserved_quantities(0);
+  ASSERT_EQ(drift.mean_relative_change_size(), 4);
+  EXPECT_GT(drift.mean_relative_change(3), 1e-3);
+  // The rollout from the VPT's start states, by hand at its last jump.
+  const Eigen::MatrixXd test_states =
+      data_gen::RangeStates(dataset, data_gen::SampleRange{500, 500});
+  const std::vector<int> rows = VptStartRows(1500);
+  Eigen::MatrixXd start(rows.size(), 4);
+  for (size_t i = 0; i < rows.size(); ++i)
+    start.row(i) = test_states.row(rows[i]);
+  const std::vector<Eigen::MatrixXd> grid =
+      random.PredictGrid(start, 0.05, 150);
+  const Eigen::ArrayXd l0 =
+      system.ConservedQuantities({}, start).col(0).array();
+  const Eigen::ArrayXd l150 =
+      system.ConservedQuantities({}, grid[149]).col(0).array();
+  EXPECT_NEAR(drift.mean_abs_change(3), (l150 - l0).abs().mean(),
+              1e-9 * (l150 - l0).abs().mean());
+}
+
+// Uncoupled harmonic oscillators (k_pair 0, so each particle is a normal
+// mode) and a network that is their true dynamics: its learned actions are
+// the true ones in its own latent order, so M is the permutation from the
+// dataset's mode order to the particles', with residual ~0, and M^T maps
+// the learned frequencies onto the true ones. No frequency is degenerate.
+TEST(ActionBasisEvaluationTest, HarmonicBasisIsAPermutation) {
+  absl::StatusOr<ExperimentConfig> data =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(data.ok()) << data.status();
+  Experiment simulation = data->experiment;
+  simulation.mutable_simulation()->set_num_trajectories(4);
+  simulation.mutable_simulation()->mutable_harmonic()->set_k_pair(0.0);
+  simulation.mutable_simulation()->mutable_harmonic()->set_trajectory_sampling(
+      UNIFORM);
+  std::string simulation_text;
+  google::protobuf::TextFormat::PrintToString(simulation, &simulation_text);
+  absl::StatusOr<data_gen::Dataset> dataset =
+      data_gen::GenerateDataset(simulation, simulation_text);
+  ASSERT_TRUE(dataset.ok()) << dataset.status();
+  const std::vector<double>& masses =
+      dataset->parameters.Find("masses")->values;
+  const std::vector<double>& k_wall =
+      dataset->parameters.Find("k_wall")->values;
+  Eigen::RowVectorXd omega(2), scale(4);
+  for (int i = 0; i < 2; ++i) {
+    omega[i] = std::sqrt(k_wall[i] / masses[i]);
+    scale[i] = 1.0;
+    scale[2 + i] = masses[i] * omega[i];
+  }
+  // The dataset's mode of each particle: the one with its frequency.
+  Eigen::MatrixXi expected = Eigen::MatrixXi::Zero(2, 2);
+  for (int i = 0; i < 2; ++i) {
+    for (int mode = 0; mode < 2; ++mode) {
+      if (std::abs(dataset->true_frequencies(0, mode) - omega[i]) <
+          1e-9 * omega[i]) {
+        expected(i, mode) = 1;
+      }
+    }
+  }
+  ASSERT_EQ(expected.sum(), 2) << dataset->true_frequencies;
+  const Predictor predictor =
+      ExactOscillatorNetwork(scale, omega, "harmonic_exact/best.h5");
+  EvaluationOptions options;
+  options.jumps = {1};
+  options.measure_timing = false;
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, *dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_TRUE(report->has_action_basis());
+  const ActionBasis& basis = report->action_basis();
+  EXPECT_EQ(basis.failure(), "");
+  EXPECT_THAT(basis.basis(), ElementsAre(expected(0, 0), expected(0, 1),
+                                         expected(1, 0), expected(1, 1)));
+  EXPECT_TRUE(basis.explains());
+  EXPECT_LT(basis.relative_residual(), 1e-6);
+  EXPECT_EQ(basis.num_equivalent(), 1);
+  EXPECT_EQ(basis.true_action_rank(), 2);
+  EXPECT_EQ(basis.num_trajectories(), 4);
+  ASSERT_EQ(basis.trajectories_size(), 4);
+  for (const ActionBasisTrajectory& t : basis.trajectories()) {
+    SCOPED_TRACE(t.trajectory());
+    EXPECT_FALSE(t.degenerate());
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_NEAR(t.mapped_frequency(i), t.true_frequency(i),
+                  1e-12 * t.true_frequency(i));
+      EXPECT_GT(t.learned_frequency(i), 0);  // the canonical sense
+    }
+  }
+}
+
+// The planar oscillator's two frequencies are equal: each trajectory is
+// degenerate, and a network that is the true dynamics shows no precession.
+TEST(ActionBasisEvaluationTest,
+     DegenerateFrequenciesShowNoPrecessionWhenExact) {
+  const data_gen::Dataset dataset = PlanarDataset();
+  const Predictor predictor = ExactOscillatorNetwork(
+      Eigen::RowVectorXd::Ones(4), Eigen::RowVectorXd::Ones(2),
+      "planar_exact/best.h5");
+  EvaluationOptions options;
+  options.jumps = {1};
+  options.measure_timing = false;
+  options.vpt_max_jump = 0;
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(predictor, dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  const ActionBasis& basis = report->action_basis();
+  EXPECT_THAT(basis.basis(), ElementsAre(1, 0, 0, 1));
+  EXPECT_LT(basis.relative_residual(), 1e-12);
+  ASSERT_EQ(basis.trajectories_size(), 3);
+  for (const ActionBasisTrajectory& t : basis.trajectories()) {
+    EXPECT_TRUE(t.degenerate());
+    EXPECT_EQ(t.degenerate_first(), 0);
+    EXPECT_EQ(t.degenerate_second(), 1);
+    EXPECT_LT(std::abs(t.precession_rate()), 1e-12);
+    EXPECT_LT(std::abs(t.precession_per_orbit()), 1e-11);
+  }
+}
+
+// The harmonic fixture (one trajectory, two modes): a basis is fitted to
+// the random network from true actions of rank 1, which a real matrix
+// always fits exactly; the rank says that M is not determined.
+TEST_F(EvaluationTest, ActionBasisFromOneTrajectoryIsUndetermined) {
+  ASSERT_TRUE(report_->has_action_basis());
+  EXPECT_EQ(report_->action_basis().num_trajectories(), 1);
+  EXPECT_EQ(report_->action_basis().true_action_rank(), 1);
+  EXPECT_LT(report_->action_basis().real_relative_residual(), 1e-12);
+}
+
+// A system that declares no conserved quantity (the harmonic fixture): no
+// entries at all.
+TEST_F(EvaluationTest, NoConservedQuantitiesForASystemWithoutThem) {
+  for (const JumpMetrics& m : report_->jumps()) {
+    EXPECT_EQ(m.conserved_quantities_size(), 0);
+  }
+  EXPECT_EQ(report_->vpt().conserved_quantities_size(), 0);
 }
 
 }  // namespace

@@ -175,6 +175,57 @@ absl::Status Run() {
           m.true_frequency(), m.relative_error());
     }
   }
+  // Conserved quantities besides the energy: the truth's change is 0.
+  if (!report.jumps().empty()) {
+    for (int q = 0; q < report.jumps(0).conserved_quantities_size(); ++q) {
+      std::vector<std::string> changes;
+      for (const JumpMetrics& m : report.jumps()) {
+        if (q >= m.conserved_quantities_size()) continue;
+        changes.push_back(
+            absl::StrFormat("%d: %.3g", m.jump(),
+                            m.conserved_quantities(q).mean_relative_change()));
+      }
+      std::cout << absl::StrFormat(
+          "%s (conserved exactly by the true dynamics), mean relative "
+          "change per jump: %s\n",
+          report.jumps(0).conserved_quantities(q).name(),
+          absl::StrJoin(changes, ", "));
+    }
+  }
+  if (report.has_vpt()) {
+    for (const ConservedQuantityRollout& r :
+         report.vpt().conserved_quantities()) {
+      const int last = r.jumps_size() - 1;
+      if (last < 0 || last >= r.mean_relative_change_size()) continue;
+      std::cout << absl::StrFormat(
+          "%s along the rollout of the VPT's start states: mean relative "
+          "change %.3g at jump %d (%d failed)\n",
+          r.name(), r.mean_relative_change(last), r.jumps(last),
+          last < r.num_failed_size() ? r.num_failed(last) : 0);
+    }
+  }
+  if (report.has_action_basis()) {
+    const ActionBasis& b = report.action_basis();
+    if (!b.failure().empty()) {
+      std::cout << "actions up to a unimodular basis: not fitted ("
+                << b.failure() << ")\n";
+    } else {
+      std::cout << absl::StrFormat(
+          "actions up to a unimodular basis: learned ~ M true with M = [%s] "
+          "(row-major, det %d), relative residual %.3g (best real matrix "
+          "%.3g): %s%s\n",
+          absl::StrJoin(b.basis(), ", "), b.determinant(),
+          b.relative_residual(), b.real_relative_residual(),
+          b.explains() ? "explained by the integer basis"
+                       : "not explained by an integer basis",
+          b.true_action_rank() < b.num_degrees_of_freedom()
+              ? absl::StrFormat("; true actions of rank %d < %d, so M is "
+                                "not determined",
+                                b.true_action_rank(),
+                                b.num_degrees_of_freedom())
+              : std::string());
+    }
+  }
   auto print_vpt = [](const ValidPredictionTime& vpt, const char* what) {
     const bool median_censored = vpt.median_time() >= vpt.max_time();
     std::cout << absl::StrFormat(

@@ -118,7 +118,7 @@ std::vector<int> VptStartRows(int num_states) {
 absl::StatusOr<ValidPredictionTime> MeasureVpt(
     const Predictor& predictor, const data_gen::Dataset& dataset,
     const Eigen::MatrixXd& start_states, const Eigen::RowVectorXd& sigma,
-    int max_jump, double threshold) {
+    int max_jump, double threshold, std::vector<Eigen::MatrixXd>* predictions) {
   if (max_jump < 1) {
     return absl::InvalidArgumentError(
         absl::StrFormat("vpt_max_jump: must be >= 1, got %d", max_jump));
@@ -140,6 +140,7 @@ absl::StatusOr<ValidPredictionTime> MeasureVpt(
   }
   ValidPredictionTime vpt = VptFromErrors(errors, time_step, threshold);
   vpt.set_failure(failure);
+  if (predictions != nullptr) *predictions = std::move(grid);
   return vpt;
 }
 

@@ -67,11 +67,15 @@ std::vector<int> VptStartRows(int num_states);
 // start state (a batch with a non-finite prediction is split in halves down
 // to single rows, since one overflowing row ends a batched solve for all),
 // the truth at every jump from TrueStates. `failure` records why the first
-// failed state failed. Errors: those of TrueStates; max_jump < 1.
+// failed state failed. Errors: those of TrueStates; max_jump < 1. If
+// `predictions` is not null it receives the predictions themselves, [S, 2n]
+// per jump (entry j - 1: jump j; a failed row non-finite), so that other
+// quantities can be measured along them without a second solve.
 absl::StatusOr<ValidPredictionTime> MeasureVpt(
     const Predictor& predictor, const data_gen::Dataset& dataset,
     const Eigen::MatrixXd& start_states, const Eigen::RowVectorXd& sigma,
-    int max_jump, double threshold = kVptThreshold);
+    int max_jump, double threshold = kVptThreshold,
+    std::vector<Eigen::MatrixXd>* predictions = nullptr);
 
 }  // namespace aanet::eval
 

@@ -18,8 +18,10 @@
 #include "reports/files.h"
 #include "reports/gnuplot.h"
 #include "reports/render.h"
+#include "reports/sections/action_basis.h"
 #include "reports/sections/appendix.h"
 #include "reports/sections/budget.h"
+#include "reports/sections/conserved_quantities.h"
 #include "reports/sections/data_efficiency.h"
 #include "reports/sections/error_vs_dt.h"
 #include "reports/sections/frequencies.h"
@@ -46,8 +48,12 @@ constexpr SectionFunction kSections[] = {
     BudgetSection,          // 2b. equal compute, the published budget
     InferenceTimeSection,   // 3. Figure 3a
     ErrorVsDtSection,       // 4. Figure 3b
-    FrequenciesSection,     // 5. Figure 4
-    OmegaOfActionSection,   // 5b. omega(I) per trajectory
+    // 4b. conserved quantities along predictions, where declared
+    ConservedQuantitiesSection,
+    FrequenciesSection,    // 5. Figure 4
+    OmegaOfActionSection,  // 5b. omega(I) per trajectory
+    // 5c. learned actions up to a unimodular change of basis
+    ActionBasisSection,
     TrainingCurvesSection,  // 6. training curves and convergence
     AppendixSection,        // other parts, the sweep config
     PointsSection,          // points.csv

@@ -101,6 +101,14 @@ double SyntheticSingleStateSeconds(const std::string& model, int jump) {
   return IsActionAngle(model) ? 20e-6 * (1 + 0.001 * jump) : 50e-6 * jump;
 }
 
+double SyntheticQuantityChange(const std::string& model, int jump) {
+  return IsActionAngle(model) ? 1e-4 * jump : 1e-3 * std::sqrt(jump);
+}
+
+std::vector<int> SyntheticRolloutJumps() {
+  return {1, 2, 5, 10, 20, 50, 100, 200, 400, 1000};
+}
+
 int SyntheticNumParameters(const std::string& model) {
   return IsActionAngle(model) ? 8500 : 100000;
 }
@@ -142,6 +150,13 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point,
                            SyntheticLoss(model, SyntheticKPair(point.dataset()),
                                          point.num_train_samples(), jump));
     m->set_mean_abs_energy_change(factor * SyntheticEnergyChange(model, jump));
+    if (options.include_conserved_quantities) {
+      ConservedQuantityChange* q = m->add_conserved_quantities();
+      q->set_name(kSyntheticQuantity);
+      q->set_mean_relative_change(factor *
+                                  SyntheticQuantityChange(model, jump));
+      q->set_mean_abs_change(2 * q->mean_relative_change());
+    }
     if (point.is_reference()) {
       const double seconds = factor * SyntheticSingleStateSeconds(model, jump);
       SetTiming(seconds, 1, m->mutable_single_state());
@@ -162,6 +177,10 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point,
         m->set_prediction_loss(nan);
         m->set_prediction_loss_test_scaled(nan);
         m->set_mean_abs_energy_change(nan);
+        for (ConservedQuantityChange& q : *m->mutable_conserved_quantities()) {
+          q.set_mean_abs_change(nan);
+          q.set_mean_relative_change(nan);
+        }
         for (Timing* t : {m->mutable_single_state(), m->mutable_batch()}) {
           t->set_failed(true);
           t->set_failure(kSyntheticFailure);
@@ -176,6 +195,25 @@ EvaluationReport SyntheticEvaluation(const SweepPoint& point,
         m->set_num_failed_pairs(kSyntheticFailedPairs);
       }
       if (m->num_failed_pairs() > 0) m->set_failure(kSyntheticFailure);
+    }
+  }
+  if (options.include_conserved_quantities && point.is_reference()) {
+    // A VPT as the evaluation measures one, its rollout the point here.
+    ValidPredictionTime* vpt = report.mutable_vpt();
+    vpt->set_threshold(0.025);
+    vpt->set_max_jump(1000);
+    vpt->set_max_time(1000);
+    vpt->set_median_time(factor * 40);
+    vpt->set_num_start_states(50);
+    ConservedQuantityRollout* rollout = vpt->add_conserved_quantities();
+    rollout->set_name(kSyntheticQuantity);
+    for (int jump : SyntheticRolloutJumps()) {
+      rollout->add_jumps(jump);
+      rollout->add_dt(jump * 1.0);
+      const double change = factor * SyntheticQuantityChange(model, jump);
+      rollout->add_mean_relative_change(change);
+      rollout->add_mean_abs_change(2 * change);
+      rollout->add_num_failed(0);
     }
   }
   const std::vector<double> truth =

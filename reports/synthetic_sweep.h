@@ -44,7 +44,24 @@ struct SyntheticSweepOptions {
   // default with 100 and 500 samples, seeds 1 and 2: action_angle_flow's
   // losses divided by 10.
   bool include_equal_compute = false;
+  // Every jump of every evaluation records the change of one conserved
+  // quantity, kSyntheticQuantity (SyntheticQuantityChange), and every
+  // reference point's VPT (median 40 times the seed factor, 50 start
+  // states, max_jump 1000) its rollout at SyntheticRolloutJumps(), as
+  // evaluations of a system that declares one do. With
+  // include_failed_solve, the quantity's changes are NaN where every
+  // prediction failed.
+  bool include_conserved_quantities = false;
 };
+
+inline constexpr char kSyntheticQuantity[] = "synthetic_invariant";
+// The relative change of kSyntheticQuantity at a jump (times the seed
+// factor): 1e-4 jump for action_angle_flow, 1e-3 sqrt(jump) for neural_ode;
+// the absolute change is twice it (|Q| = 2 everywhere).
+double SyntheticQuantityChange(const std::string& model, int jump);
+// The jumps of the synthetic VPT rollout (max_jump 1000); its relative change
+// is SyntheticQuantityChange there too.
+std::vector<int> SyntheticRolloutJumps();
 
 inline constexpr char kSyntheticFailure[] =
     "the latent ODE solve failed: state: non-finite at t = 12.3 (step 0.1)";

@@ -19,6 +19,9 @@ ABSL_FLAG(bool, include_action_angle, true,
 ABSL_FLAG(bool, include_failed_solve, false,
           "give neural_ode's reference point of seed 2 failed solves at "
           "jumps 200 and 400");
+ABSL_FLAG(bool, include_conserved_quantities, false,
+          "record a conserved quantity's drift in every evaluation (section "
+          "4b)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -43,6 +46,8 @@ int main(int argc, char** argv) {
   aanet::reports::SyntheticSweepOptions options;
   options.include_action_angle = absl::GetFlag(FLAGS_include_action_angle);
   options.include_failed_solve = absl::GetFlag(FLAGS_include_failed_solve);
+  options.include_conserved_quantities =
+      absl::GetFlag(FLAGS_include_conserved_quantities);
   absl::Status written = aanet::reports::WriteSyntheticSweep(out, options);
   if (!written.ok()) {
     std::cerr << "write_synthetic_sweep: " << written.message() << "\n";
