@@ -95,11 +95,9 @@ absl::Status ReadAttributes(const H5::H5File& file, Dataset* d) {
   AANET_ASSIGN_OR_RETURN(std::string system,
                          h5::ReadStringAttribute(file, "system"));
   if (system != kImportedSystem && !FindSystem(system).ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attribute 'system' is \"", system,
-                     "\", expected one of: ",
-                     absl::StrJoin(RegisteredSystemNames(), ", "), ", ",
-                     kImportedSystem));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'system' is \"", system, "\", expected one of: ",
+        absl::StrJoin(RegisteredSystemNames(), ", "), ", ", kImportedSystem));
   }
   d->system = std::move(system);
   if (H5Aexists(file.getId(), "hamiltonian") > 0) {
@@ -337,14 +335,14 @@ std::string ImportedConfigProblem(const Dataset& d,
   }
   absl::StatusOr<const System*> named = SystemFor(imported.hamiltonian());
   if (!named.ok() || *named != hamiltonian) {
-    return absl::StrCat(
-        "simulation.imported.hamiltonian does not set system ", d.hamiltonian,
-        ", the file's Hamiltonian");
+    return absl::StrCat("simulation.imported.hamiltonian does not set system ",
+                        d.hamiltonian, ", the file's Hamiltonian");
   }
   const int n = hamiltonian->DegreesOfFreedom(imported.hamiltonian());
   if (n != d.num_degrees_of_freedom()) {
     return absl::StrCat("simulation.imported.hamiltonian.", d.hamiltonian,
-                        " has ", n, " degree(s) of freedom, the arrays have n = ",
+                        " has ", n,
+                        " degree(s) of freedom, the arrays have n = ",
                         d.num_degrees_of_freedom());
   }
   return "";
@@ -671,8 +669,8 @@ absl::Status ValidateDataset(const Dataset& d) {
       if (!h.ok()) return h.status();
       parameter_trajectories = *h;
     }
-    if (absl::Status s = system->CheckParameters(d.parameters, n,
-                                                 parameter_trajectories);
+    if (absl::Status s =
+            system->CheckParameters(d.parameters, n, parameter_trajectories);
         !s.ok()) {
       problems.emplace_back(s.message());
     }

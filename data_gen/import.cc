@@ -77,21 +77,18 @@ absl::StatusOr<Sizes> TrajectorySizes(const std::string& source,
   } else if (shape.size() == 2) {
     s = {1, shape[0], shape[1]};
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": shape ", ShapeOf(shape),
-                     ", expected [K, T, n] or [T, n]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": shape ", ShapeOf(shape), ", expected [K, T, n] or [T, n]"));
   }
   if (s.k < 1 || s.t < 1 || s.n < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": shape ", ShapeOf(shape),
-                     ", expected every size >= 1"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": shape ", ShapeOf(shape), ", expected every size >= 1"));
   }
   if (static_cast<double>(s.k) * s.t * s.n >
       static_cast<double>(kMaxValuesPerArray)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(source, ": shape ", ShapeOf(shape),
-                     ", more than the limit of ", kMaxValuesPerArray,
-                     " values per array"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": shape ", ShapeOf(shape), ", more than the limit of ",
+        kMaxValuesPerArray, " values per array"));
   }
   return s;
 }
@@ -108,9 +105,9 @@ absl::StatusOr<SourceTrajectories> FromArrays(
                      q_name, "'s ", ShapeOf(q.shape)));
   }
   if (t.shape.size() != 1 || t.shape[0] != s.t) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        t_name, ": shape ", ShapeOf(t.shape), ", expected [T] = [", s.t,
-        "] to match ", q_name, "'s ", ShapeOf(q.shape)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(t_name, ": shape ", ShapeOf(t.shape), ", expected [T] = [",
+                     s.t, "] to match ", q_name, "'s ", ShapeOf(q.shape)));
   }
   AANET_RETURN_IF_ERROR(
       CheckFiniteValues(q_name, q.shape, q.values.data(), q.values.size()));
@@ -127,10 +124,10 @@ absl::StatusOr<SourceTrajectories> FromArrays(
       Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   for (int64_t k = 0; k < s.k; ++k) {
     const int64_t offset = k * s.t * s.n;
-    out.q.push_back(Eigen::Map<const RowMajor>(q.values.data() + offset, s.t,
-                                               s.n));
-    out.p.push_back(Eigen::Map<const RowMajor>(p.values.data() + offset, s.t,
-                                               s.n));
+    out.q.push_back(
+        Eigen::Map<const RowMajor>(q.values.data() + offset, s.t, s.n));
+    out.p.push_back(
+        Eigen::Map<const RowMajor>(p.values.data() + offset, s.t, s.n));
   }
   return out;
 }
@@ -176,33 +173,34 @@ absl::Status CheckSourceTimes(const Eigen::VectorXd& t,
                               const std::function<std::string(int)>& where) {
   const Eigen::Index count = t.size();
   if (count < 2) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": ", count, " sample(s), at least 2 are needed"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": ", count, " sample(s), at least 2 are needed"));
   }
   const double step = t(1) - t(0);
   for (Eigen::Index i = 1; i < count; ++i) {
     if (!(t(i) > t(i - 1))) {
       return absl::InvalidArgumentError(absl::StrCat(
-          where(static_cast<int>(i)), ": t = ", t(i), " is not after t = ",
-          t(i - 1), " (t must be strictly increasing)"));
+          where(static_cast<int>(i)), ": t = ", t(i),
+          " is not after t = ", t(i - 1), " (t must be strictly increasing)"));
     }
     if (std::abs((t(i) - t(i - 1)) - step) > kImportTimeTolerance * step) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where(static_cast<int>(i)), ": t = ", t(i),
-          " breaks the even spacing ", step, " (expected ", t(i - 1) + step,
-          ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(static_cast<int>(i)), ": t = ", t(i),
+                       " breaks the even spacing ", step, " (expected ",
+                       t(i - 1) + step, ")"));
     }
   }
   // A slow drift of the step passes the check above: each time must also
   // lie on the even grid of the mean step.
-  const double mean_step = (t(count - 1) - t(0)) / static_cast<double>(count - 1);
+  const double mean_step =
+      (t(count - 1) - t(0)) / static_cast<double>(count - 1);
   for (Eigen::Index i = 1; i < count; ++i) {
     const double expected = t(0) + static_cast<double>(i) * mean_step;
     if (std::abs(t(i) - expected) > kImportTimeTolerance * mean_step) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where(static_cast<int>(i)), ": t = ", t(i),
-          " is off the even grid of the mean step ", mean_step, " (expected ",
-          expected, ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where(static_cast<int>(i)), ": t = ", t(i),
+                       " is off the even grid of the mean step ", mean_step,
+                       " (expected ", expected, ")"));
     }
   }
   return absl::OkStatus();
@@ -236,8 +234,8 @@ absl::StatusOr<SourceTrajectories> ReadHdf5Source(
   auto named = [&path](const std::string& dataset) {
     return absl::StrCat(path, ": dataset '", dataset, "'");
   };
-  return FromArrays(named(q_dataset), q, named(p_dataset), p,
-                    named(t_dataset), t);
+  return FromArrays(named(q_dataset), q, named(p_dataset), p, named(t_dataset),
+                    t);
 }
 
 absl::StatusOr<SourceTrajectories> ReadNpySource(const std::string& q_path,
@@ -261,8 +259,9 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
   while (line < lines.size() && skipped(line)) ++line;
   if (line == lines.size()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(source, ": no header row (expected t, q_1..q_n, "
-                             "p_1..p_n and optionally trajectory)"));
+        absl::StrCat(source,
+                     ": no header row (expected t, q_1..q_n, "
+                     "p_1..p_n and optionally trajectory)"));
   }
   const int header_line = static_cast<int>(line) + 1;
   std::vector<std::string> names;
@@ -285,8 +284,9 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
     }
     if (single == nullptr && indexed == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat(
-          source, ": line ", header_line, ", column ", c + 1, ": unknown name '",
-          name, "' (expected t, q_1..q_n, p_1..p_n and optionally trajectory)"));
+          source, ": line ", header_line, ", column ", c + 1,
+          ": unknown name '", name,
+          "' (expected t, q_1..q_n, p_1..p_n and optionally trajectory)"));
     }
     if ((single != nullptr && *single >= 0) ||
         (indexed != nullptr && indexed->count(index) > 0)) {
@@ -301,12 +301,12 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
     }
   }
   if (t_column < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": line ", header_line, ": no column 't'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": line ", header_line, ": no column 't'"));
   }
   if (q_columns.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        source, ": line ", header_line, ": no columns q_1..q_n"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": line ", header_line, ": no columns q_1..q_n"));
   }
   // q_1..q_n or q_0..q_{n-1}, and p with the same indices.
   const int n = static_cast<int>(q_columns.size());
@@ -315,16 +315,16 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
        {std::pair{"q_", &q_columns}, std::pair{"p_", &p_columns}}) {
     for (int i = first; i < first + n; ++i) {
       if (columns->count(i) == 0 || (first != 0 && first != 1)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": line ", header_line, ": no column ", prefix,
-            first == 0 ? i : std::max(i, 1), " (expected q_1..q_", n,
-            " and p_1..p_", n, ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": line ", header_line, ": no column ", prefix,
+                         first == 0 ? i : std::max(i, 1), " (expected q_1..q_",
+                         n, " and p_1..p_", n, ")"));
       }
     }
     if (static_cast<int>(columns->size()) != n) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": line ", header_line, ": ", columns->size(), " ", prefix,
-          " columns and ", n, " q_ columns"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": line ", header_line, ": ", columns->size(),
+                       " ", prefix, " columns and ", n, " q_ columns"));
     }
   }
   // The rows, trajectory by trajectory in order of first appearance.
@@ -341,17 +341,17 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
     const std::vector<absl::string_view> fields =
         absl::StrSplit(lines[line], ',');
     if (fields.size() != names.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": line ", line_number, ": ", fields.size(),
-          " fields, the header has ", names.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": line ", line_number, ": ", fields.size(),
+                       " fields, the header has ", names.size()));
     }
     std::vector<double> values(fields.size());
     for (size_t c = 0; c < fields.size(); ++c) {
       const absl::string_view field = absl::StripAsciiWhitespace(fields[c]);
       if (!absl::SimpleAtod(field, &values[c])) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": line ", line_number, ", column ", names[c], ": '",
-            std::string(field), "' is not a number"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": line ", line_number, ", column ", names[c],
+                         ": '", std::string(field), "' is not a number"));
       }
       if (!std::isfinite(values[c])) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -363,17 +363,17 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
     if (trajectory_column >= 0) {
       id = values[trajectory_column];
       if (id != std::round(id)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": line ", line_number, ", column trajectory: ", id,
-            " is not an integer"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": line ", line_number,
+                         ", column trajectory: ", id, " is not an integer"));
       }
     }
     if (ids.empty() || ids.back() != id) {
       if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source, ": line ", line_number, ": trajectory ", id,
-            " appears again after trajectory ", ids.back(),
-            " (keep each trajectory's rows together)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source, ": line ", line_number, ": trajectory ", id,
+                         " appears again after trajectory ", ids.back(),
+                         " (keep each trajectory's rows together)"));
       }
       ids.push_back(id);
       trajectories.emplace_back();
@@ -397,16 +397,16 @@ absl::StatusOr<SourceTrajectories> ParseCsvSource(const std::string& text,
     return absl::StrCat(source, ": line ", trajectories[k][s].line,
                         " (trajectory ", ids[k], ", sample ", s, ")");
   };
-  AANET_RETURN_IF_ERROR(CheckSourceTimes(
-      out.t, source, [&](int s) { return where(0, s); }));
+  AANET_RETURN_IF_ERROR(
+      CheckSourceTimes(out.t, source, [&](int s) { return where(0, s); }));
   const double step = out.t(1) - out.t(0);
   for (size_t k = 0; k < trajectories.size(); ++k) {
     const std::vector<Row>& rows = trajectories[k];
     if (static_cast<int>(rows.size()) != num_samples) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          source, ": trajectory ", ids[k], " has ", rows.size(),
-          " rows, trajectory ", ids[0], " has ", num_samples,
-          " (every trajectory must share one t)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(source, ": trajectory ", ids[k], " has ", rows.size(),
+                       " rows, trajectory ", ids[0], " has ", num_samples,
+                       " (every trajectory must share one t)"));
     }
     Eigen::MatrixXd q(num_samples, n), p(num_samples, n);
     for (int s = 0; s < num_samples; ++s) {
@@ -437,9 +437,8 @@ absl::StatusOr<ImportedDataset> MakeImportedDataset(
     aanet::ImportedTrajectories source, const NamedHamiltonian* hamiltonian) {
   const std::string files = absl::StrJoin(source.files(), ", ");
   const Eigen::VectorXd& t = source_trajectories.t;
-  AANET_RETURN_IF_ERROR(CheckSourceTimes(t, files, [&](int i) {
-    return absl::StrCat(files, ": sample ", i);
-  }));
+  AANET_RETURN_IF_ERROR(CheckSourceTimes(
+      t, files, [&](int i) { return absl::StrCat(files, ": sample ", i); }));
   const int num_samples = static_cast<int>(t.size());
   const double step = (t(num_samples - 1) - t(0)) / (num_samples - 1.0);
   source.set_t_start(t(0));
@@ -483,9 +482,9 @@ absl::StatusOr<ImportedDataset> MakeImportedDataset(
       d.energy.row(k) = system->Energy(d.parameters, states).transpose();
     }
     if (!d.energy.allFinite()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": the energy of the trajectories (", files,
-          ") under its Hamiltonian is not finite"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": the energy of the trajectories (", files,
+                       ") under its Hamiltonian is not finite"));
     }
     // The data's own energy must be (nearly) conserved under the named
     // Hamiltonian, else that Hamiltonian is not theirs.
@@ -501,8 +500,7 @@ absl::StatusOr<ImportedDataset> MakeImportedDataset(
       if (spread > kEnergyRefuseSpread) {
         return absl::InvalidArgumentError(absl::StrCat(
             path, ": ", what, ", more than ", kEnergyRefuseSpread,
-            ": the trajectories (", files,
-            ") do not follow this Hamiltonian"));
+            ": the trajectories (", files, ") do not follow this Hamiltonian"));
       }
       if (spread > kEnergyWarnSpread) {
         out.warnings.push_back(absl::StrCat(

@@ -69,7 +69,7 @@ absl::StatusOr<SourceTrajectories> ReadCsvSource(const std::string& path);
 // A Hamiltonian the project knows, named by a dataset config
 // (--hamiltonian_config): its system and parameters give the energy.
 struct NamedHamiltonian {
-  std::string path;         // for messages
+  std::string path;          // for messages
   aanet::Experiment config;  // its simulation is recorded
   std::string config_text;
 };

@@ -68,8 +68,10 @@ absl::Status Run() {
   }
   if (npy && (q.empty() || p.empty() || t.empty())) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--q, --p and --t (.npy files) go together; missing ",
-        q.empty() ? "--q" : p.empty() ? "--p" : "--t"));
+        "--q, --p and --t (.npy files) go together; missing ", q.empty() ? "--q"
+                                                               : p.empty()
+                                                                   ? "--p"
+                                                                   : "--t"));
   }
   std::string name = absl::GetFlag(FLAGS_name);
   std::string output = ResolveUserPath(absl::GetFlag(FLAGS_output));
@@ -79,9 +81,8 @@ absl::Status Run() {
   }
   if (name.empty()) name = std::filesystem::path(output).stem().string();
   if (!IsFileName(name)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--name: '", name,
-                     "' is not a file name (no '/', '\\' or spaces)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--name: '", name, "' is not a file name (no '/', '\\' or spaces)"));
   }
   if (output.empty()) {
     output = WorkspaceOutputPath(absl::StrCat("datasets/", name, ".h5"));
@@ -129,8 +130,8 @@ absl::Status Run() {
   if (!hamiltonian_flag.empty()) {
     AANET_ASSIGN_OR_RETURN(ExperimentConfig config,
                            ReadExperimentConfig(hamiltonian_path));
-    hamiltonian = NamedHamiltonian{hamiltonian_flag, std::move(config.experiment),
-                                   std::move(config.text)};
+    hamiltonian = NamedHamiltonian{
+        hamiltonian_flag, std::move(config.experiment), std::move(config.text)};
   }
   AANET_ASSIGN_OR_RETURN(
       const ImportedDataset imported,

@@ -77,19 +77,23 @@ TEST(ImportCsvTest, RefusalsNameTheLineAndColumn) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {"", "traj.csv: no header row (expected t, q_1..q_n, p_1..p_n and "
-           "optionally trajectory)"},
-      {"t,q_1,p_1,x\n", "traj.csv: line 1, column 4: unknown name 'x' "
-                        "(expected t, q_1..q_n, p_1..p_n and optionally "
-                        "trajectory)"},
+      {"",
+       "traj.csv: no header row (expected t, q_1..q_n, p_1..p_n and "
+       "optionally trajectory)"},
+      {"t,q_1,p_1,x\n",
+       "traj.csv: line 1, column 4: unknown name 'x' "
+       "(expected t, q_1..q_n, p_1..p_n and optionally "
+       "trajectory)"},
       {"t,q_1,q_1,p_1\n", "traj.csv: line 1, column 3: 'q_1' appears twice"},
       {"q_1,p_1\n0,1\n", "traj.csv: line 1: no column 't'"},
       {"t,q_1,p_2\n0,1,2\n",
        "traj.csv: line 1: no column p_1 (expected q_1..q_1 and p_1..p_1)"},
-      {"t,q_1,q_2,p_1\n", "traj.csv: line 1: no column p_2 (expected "
-                          "q_1..q_2 and p_1..p_2)"},
-      {"t,q_1,p_1\n", "traj.csv: no data rows after the header (at least 2 "
-                      "are needed)"},
+      {"t,q_1,q_2,p_1\n",
+       "traj.csv: line 1: no column p_2 (expected "
+       "q_1..q_2 and p_1..p_2)"},
+      {"t,q_1,p_1\n",
+       "traj.csv: no data rows after the header (at least 2 "
+       "are needed)"},
       {"t,q_1,p_1\n0,1,2\n", "traj.csv: 1 sample(s), at least 2 are needed"},
       {"t,q_1,p_1\n0,1\n", "traj.csv: line 2: 2 fields, the header has 3"},
       {"t,q_1,p_1\n0,1,abc\n",
@@ -135,10 +139,10 @@ TEST(ImportTimesTest, SlowDriftIsOffTheGrid) {
   Eigen::VectorXd t(2001);
   t(0) = 0;
   for (int i = 1; i < t.size(); ++i) t(i) = t(i - 1) + 1 + 5e-4 * (i > 1000);
-  EXPECT_THAT(CheckSourceTimes(t, "t.npy",
-                               [](int i) { return absl::StrCat("s", i); }),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("is off the even grid of the mean step")));
+  EXPECT_THAT(
+      CheckSourceTimes(t, "t.npy", [](int i) { return absl::StrCat("s", i); }),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("is off the even grid of the mean step")));
   // Rounding of printed times is well inside the tolerance.
   for (int i = 0; i < t.size(); ++i) t(i) = 0.1 * i + 1e-9 * std::sin(i);
   EXPECT_THAT(CheckSourceTimes(t, "t.npy", [](int i) { return ""; }), IsOk());
@@ -221,8 +225,9 @@ TEST(ImportNpyTest, Refusals) {
               IsOk());
   EXPECT_THAT(ReadNpySource(files.q, files.p, dir + "/t3.npy"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       dir + "/t3.npy: shape [3], expected [T] = [4] to "
-                             "match " +
+                       dir +
+                           "/t3.npy: shape [3], expected [T] = [4] to "
+                           "match " +
                            dir + "/q.npy's [2, 4, 1]"));
   ASSERT_THAT(aanet::WriteNpy(NpyArray{{5}, {0, 1, 2, 3, 4}}, dir + "/q1.npy"),
               IsOk());
@@ -285,8 +290,9 @@ TEST(ImportHdf5Test, PathsAndShapes) {
                        HasSubstr("missing dataset 'q'")));
   EXPECT_THAT(ReadHdf5Source(path, "q2", "run/px", "time"),
               StatusIs(absl::StatusCode::kInvalidArgument,
-                       path + ": dataset 'run/px': shape [2, 3, 1] differs "
-                              "from " +
+                       path +
+                           ": dataset 'run/px': shape [2, 3, 1] differs "
+                           "from " +
                            path + ": dataset 'q2''s [3, 2]"));
 }
 
@@ -366,10 +372,10 @@ TEST(ImportDatasetTest, NamedHamiltonianGivesTheEnergy) {
   for (Eigen::MatrixXd& p : scaled.p) {
     for (int s = 0; s < p.rows(); ++s) p(s, 0) *= 1 + 0.02 * s;
   }
-  EXPECT_THAT(MakeImportedDataset(scaled, "x", Source("npy", "q.npy"),
-                                  &hamiltonian),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("do not follow this Hamiltonian")));
+  EXPECT_THAT(
+      MakeImportedDataset(scaled, "x", Source("npy", "q.npy"), &hamiltonian),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("do not follow this Hamiltonian")));
   // Nor a Hamiltonian of other degrees of freedom.
   SourceTrajectories wide = source;
   for (Eigen::MatrixXd& q : wide.q) q.conservativeResize(Eigen::NoChange, 2);

@@ -55,9 +55,8 @@ std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
   std::string description = system.ok()
                                 ? (*system)->Describe(dataset.parameters)
                                 : std::string(system.status().message());
-  std::string drift =
-      absl::StrFormat("  max relative energy drift: %.3g\n",
-                      MaxRelativeEnergyDrift(dataset));
+  std::string drift = absl::StrFormat("  max relative energy drift: %.3g\n",
+                                      MaxRelativeEnergyDrift(dataset));
   std::string frequencies = FrequencyLine(dataset);
   if (dataset.imported()) {
     description =

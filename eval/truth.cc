@@ -71,8 +71,8 @@ absl::Status CheckTruthSystem(const Predictor& predictor,
   if (absl::StatusOr<const data_gen::System*> s =
           data_gen::DatasetSystem(dataset);
       !s.ok()) {
-    return absl::Status(s.status().code(), absl::StrCat(dataset_path, ": ",
-                                                        s.status().message()));
+    return absl::Status(s.status().code(),
+                        absl::StrCat(dataset_path, ": ", s.status().message()));
   }
   if (predictor.dataset_config_text().empty()) {
     *unchecked = true;
