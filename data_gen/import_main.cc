@@ -3,7 +3,7 @@
 // of the project (data_gen/README.md, "Your own trajectories").
 //
 //   bazel run //data_gen:import -- --csv=traj.csv --name=mine
-//   bazel run //data_gen:import -- --q=q.npy --p=p.npy --t=t.npy --name=mine \
+//   bazel run //data_gen:import -- --q=q.npy --p=p.npy --t=t.npy --name=mine
 //       --hamiltonian_config=configs/pendulum/default.pbtxt
 //   bazel run //data_gen:import -- --hdf5=run.h5 --q_dataset=x/q ...
 //

@@ -655,7 +655,11 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       const StandardScaler all_test,
       StandardScaler::Fit(data_gen::RangeStates(
           dataset, {dataset.num_samples() - num_test, num_test})));
-  if (options.vpt_max_jump > 0) {
+  // The VPT needs the true future of test-split states up to vpt_max_jump
+  // jumps, past the recorded samples (System::Evolve): imported trajectories
+  // have none, so it is left out for them.
+  const bool vpt = options.vpt_max_jump > 0 && !dataset.imported();
+  if (vpt) {
     AANET_ASSIGN_OR_RETURN(
         *report.mutable_vpt(),
         TestSplitVpt(
@@ -675,7 +679,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       out->add_trajectories(k);
     }
     *out->mutable_jumps() = held_report.jumps();
-    if (options.vpt_max_jump > 0) {
+    if (vpt) {
       AANET_ASSIGN_OR_RETURN(
           *out->mutable_vpt(),
           TestSplitVpt(predictor, held, num_test, all_test.scale(),

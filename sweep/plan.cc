@@ -77,7 +77,9 @@ absl::Status Validate(const SweepConfig& config) {
       return error(field + ".name",
                    absl::StrCat("'", d.name(), "' contains '/' or spaces"));
     }
-    if (d.config().empty()) return error(field + ".config", "must be set");
+    if (d.config().empty() && d.file().empty()) {
+      return error(field + ".config", "must be set (or file)");
+    }
   }
   for (int a = 0; a < config.axes_size(); ++a) {
     const SweepAxis& axis = config.axes(a);
