@@ -267,11 +267,12 @@ std::string ImportedDatasetsNote(const StudyData& study) {
       "*Imported trajectories* (", absl::StrJoin(imported, ", "),
       "): no system of the project describes them, so their true energy, "
       "true frequencies and actions, and anything from the true dynamics are "
-      "unknown and left out of this report (the learned against true "
-      "frequencies, and the energy change of predictions unless a "
-      "Hamiltonian was named at import: its columns then read \"not "
-      "known\"). The losses, the valid prediction time and the learned "
-      "frequencies are from the recorded trajectories alone.\n\n");
+      "unknown and left out of this report: the learned against true "
+      "frequencies, the valid prediction time (it needs the true future "
+      "beyond the recorded samples), and the energy change of predictions "
+      "unless a Hamiltonian was named at import (its columns then read "
+      "\"not known\"). The losses and the learned frequencies are from the "
+      "recorded trajectories alone.\n\n");
 }
 
 Table DatasetsTable(const StudyData& study) {
