@@ -230,13 +230,13 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows) {
     const bool unknown = !row.energy.has_value() &&
                          !row.relative_energy.has_value() &&
                          cell.points.front()->point.system() == "imported";
-    std::string small = unknown ? "not known (imported)" : "—";
-    std::string large = small;
+    const std::string missing = unknown ? "not known (imported)" : "—";
+    std::string small = missing, large = missing;
     if (row.energy.has_value()) {
       small = WithJump(MeanPm(row.energy->small.value), row.energy->small.jump);
       large = WithJump(MeanPm(row.energy->large.value), row.energy->large.jump);
     }
-    std::string relative_small = small, relative_large = small;
+    std::string relative_small = missing, relative_large = missing;
     if (row.relative_energy.has_value()) {
       const SmallAndLarge& r = *row.relative_energy;
       relative_small = WithJump(MeanPm(r.small.value), r.small.jump);
