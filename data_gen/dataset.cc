@@ -55,8 +55,16 @@ absl::Status WriteContents(const Dataset& d, H5::H5File& file) {
       [&] { return h5::WriteStack(file, "q", d.q); },
       [&] { return h5::WriteStack(file, "p", d.p); },
       [&] { return h5::WriteVector(file, "t", d.t); },
-      [&] { return h5::WriteMatrix(file, "energy", d.energy); },
   };
+  // Imported trajectories without a named Hamiltonian have no energy.
+  if (d.energy.size() > 0) {
+    steps.push_back([&] { return h5::WriteMatrix(file, "energy", d.energy); });
+  }
+  if (!d.hamiltonian.empty()) {
+    steps.push_back([&] {
+      return h5::WriteStringAttribute(file, "hamiltonian", d.hamiltonian);
+    });
+  }
   for (const NamedArray& array : d.parameters.arrays) {
     steps.push_back([&file, &array] {
       const Dims dims(array.shape.begin(), array.shape.end());
@@ -86,12 +94,28 @@ absl::Status ReadAttributes(const H5::H5File& file, Dataset* d) {
   }
   AANET_ASSIGN_OR_RETURN(std::string system,
                          h5::ReadStringAttribute(file, "system"));
-  if (!FindSystem(system).ok()) {
+  if (system != kImportedSystem && !FindSystem(system).ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'system' is \"", system,
-        "\", expected one of: ", absl::StrJoin(RegisteredSystemNames(), ", ")));
+        "attribute 'system' is \"", system, "\", expected one of: ",
+        absl::StrJoin(RegisteredSystemNames(), ", "), ", ", kImportedSystem));
   }
   d->system = std::move(system);
+  if (H5Aexists(file.getId(), "hamiltonian") > 0) {
+    AANET_ASSIGN_OR_RETURN(std::string hamiltonian,
+                           h5::ReadStringAttribute(file, "hamiltonian"));
+    if (d->system != kImportedSystem) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attribute 'hamiltonian' is only for imported trajectories, the "
+          "file's system is ",
+          d->system));
+    }
+    if (!FindSystem(hamiltonian).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attribute 'hamiltonian' is \"", hamiltonian, "\", expected one of: ",
+          absl::StrJoin(RegisteredSystemNames(), ", ")));
+    }
+    d->hamiltonian = std::move(hamiltonian);
+  }
   AANET_ASSIGN_OR_RETURN(d->config_text,
                          h5::ReadStringAttribute(file, "config"));
   // Files written before the name was recorded take it from the config.
@@ -152,12 +176,15 @@ absl::StatusOr<Array> OpenChecked(const H5::Group& group,
 // The arrays every system's file has, opened, with their shapes checked;
 // nothing read.
 struct Arrays {
-  Array q, p, t, energy;
-  std::optional<Array> true_actions, true_frequencies;
+  Array q, p, t;
+  std::optional<Array> energy, true_actions, true_frequencies;
 };
 
-// Opens the common arrays and checks their shapes against the sizes of 'p'.
-absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file, Sizes* sizes) {
+// Opens the common arrays and checks their shapes against the sizes of 'p';
+// 'energy' only if `with_energy` (imported trajectories without a
+// Hamiltonian have none).
+absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file, bool with_energy,
+                                  Sizes* sizes) {
   Arrays a;
   AANET_ASSIGN_OR_RETURN(a.p, h5::OpenArray(file, "p", "p"));
   AANET_ASSIGN_OR_RETURN(*sizes, CheckSizes(a.p));
@@ -165,8 +192,10 @@ absl::StatusOr<Arrays> OpenArrays(const H5::H5File& file, Sizes* sizes) {
   AANET_ASSIGN_OR_RETURN(
       a.q, OpenChecked(file, "", {"q", {k, t, n}, "[K,T,n]", "p"}));
   AANET_ASSIGN_OR_RETURN(a.t, OpenChecked(file, "", {"t", {t}, "[T]", "q"}));
-  AANET_ASSIGN_OR_RETURN(
-      a.energy, OpenChecked(file, "", {"energy", {k, t}, "[K,T]", "q"}));
+  if (with_energy) {
+    AANET_ASSIGN_OR_RETURN(
+        a.energy, OpenChecked(file, "", {"energy", {k, t}, "[K,T]", "q"}));
+  }
   // Optional: files written before systems were plug-ins have neither.
   for (const auto& [name, out] :
        {std::pair{"true_actions", &a.true_actions},
@@ -248,7 +277,7 @@ absl::Status ReadValues(const Arrays& a, Dataset* d) {
   read(h5::ReadStack(a.q), &d->q);
   read(h5::ReadStack(a.p), &d->p);
   read(h5::ReadVector(a.t), &d->t);
-  read(h5::ReadMatrix(a.energy), &d->energy);
+  if (a.energy) read(h5::ReadMatrix(*a.energy), &d->energy);
   if (a.true_actions) read(h5::ReadMatrix(*a.true_actions), &d->true_actions);
   if (a.true_frequencies) {
     read(h5::ReadMatrix(*a.true_frequencies), &d->true_frequencies);
@@ -291,9 +320,38 @@ absl::Status DeriveTrueActions(const System& system, Dataset* d) {
   return s;
 }
 
+// What the recorded config says of imported trajectories' Hamiltonian: it
+// must name the file's `hamiltonian` (or none) and its n; `sim` is the
+// config's simulation.
+std::string ImportedConfigProblem(const Dataset& d,
+                                  const aanet::SimulationConfig& sim,
+                                  const System* hamiltonian) {
+  const aanet::ImportedTrajectories& imported = sim.imported();
+  if (hamiltonian == nullptr) {
+    return imported.has_hamiltonian()
+               ? "simulation.imported.hamiltonian is set, the file names no "
+                 "Hamiltonian"
+               : "";
+  }
+  absl::StatusOr<const System*> named = SystemFor(imported.hamiltonian());
+  if (!named.ok() || *named != hamiltonian) {
+    return absl::StrCat("simulation.imported.hamiltonian does not set system ",
+                        d.hamiltonian, ", the file's Hamiltonian");
+  }
+  const int n = hamiltonian->DegreesOfFreedom(imported.hamiltonian());
+  if (n != d.num_degrees_of_freedom()) {
+    return absl::StrCat("simulation.imported.hamiltonian.", d.hamiltonian,
+                        " has ", n,
+                        " degree(s) of freedom, the arrays have n = ",
+                        d.num_degrees_of_freedom());
+  }
+  return "";
+}
+
 // The recorded config is what eval, sweeps and the report read the dataset
-// as: it must parse and describe these arrays.
-absl::Status CheckConfigAgrees(const Dataset& d, const System& system) {
+// as: it must parse and describe these arrays. `system` is the dataset's, or
+// for imported trajectories their Hamiltonian's (nullptr: none).
+absl::Status CheckConfigAgrees(const Dataset& d, const System* system) {
   aanet::Experiment experiment;
   if (absl::Status parsed =
           ParseTextProto(d.config_text, "config", &experiment);
@@ -317,10 +375,15 @@ absl::Status CheckConfigAgrees(const Dataset& d, const System& system) {
         "the config sets ",
         set == nullptr ? std::string("no system") : "system " + set->name(),
         ", the file's system is ", d.system);
-  } else if (system.DegreesOfFreedom(sim) != n) {
+  } else if (d.imported()) {
+    problem = ImportedConfigProblem(d, sim, system);
+  } else if (system->DegreesOfFreedom(sim) != n) {
     problem = absl::StrCat("simulation.", d.system, " has ",
-                           system.DegreesOfFreedom(sim),
+                           system->DegreesOfFreedom(sim),
                            " degree(s) of freedom, the arrays have n = ", n);
+  }
+  if (!problem.empty()) {
+    // The first problem is the one reported.
   } else if (sim.num_trajectories() != d.num_trajectories()) {
     problem =
         absl::StrCat("simulation.num_trajectories is ", sim.num_trajectories(),
@@ -342,16 +405,56 @@ absl::Status CheckConfigAgrees(const Dataset& d, const System& system) {
       absl::StrCat("attribute 'config' disagrees with the arrays: ", problem));
 }
 
+// The number of trajectories the parameter group of imported trajectories'
+// Hamiltonian was made for (its config's; they are its, not the data's).
+absl::StatusOr<int> HamiltonianTrajectories(const std::string& config_text) {
+  aanet::Experiment experiment;
+  if (absl::Status parsed = ParseTextProto(config_text, "config", &experiment);
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "attribute 'config' is not a valid config: ", parsed.message()));
+  }
+  return experiment.simulation().imported().hamiltonian().num_trajectories();
+}
+
 // Reads and validates an open file. Errors omit the file name.
 absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
   Dataset d;
   AANET_RETURN_IF_ERROR(ReadAttributes(file, &d));
-  AANET_ASSIGN_OR_RETURN(const System* system, FindSystem(d.system));
+  // The system whose parameters the file holds: the dataset's own, or the
+  // Hamiltonian named for imported trajectories (nullptr: none).
+  const System* system = nullptr;
+  if (!d.imported()) {
+    AANET_ASSIGN_OR_RETURN(system, FindSystem(d.system));
+  } else if (!d.hamiltonian.empty()) {
+    AANET_ASSIGN_OR_RETURN(system, FindSystem(d.hamiltonian));
+  }
   Sizes sizes;
-  AANET_ASSIGN_OR_RETURN(const Arrays arrays, OpenArrays(file, &sizes));
-  AANET_ASSIGN_OR_RETURN(d.parameters, ReadParameters(file, *system));
-  AANET_RETURN_IF_ERROR(system->CheckParameters(
-      d.parameters, static_cast<int>(sizes.n), static_cast<int>(sizes.k)));
+  AANET_ASSIGN_OR_RETURN(const Arrays arrays,
+                         OpenArrays(file, system != nullptr, &sizes));
+  if (system == nullptr) {
+    AANET_ASSIGN_OR_RETURN(const bool has_energy, h5::HasChild(file, "energy"));
+    if (has_energy) {
+      return absl::InvalidArgumentError(
+          "dataset 'energy' of imported trajectories without attribute "
+          "'hamiltonian' (no Hamiltonian gives their energy)");
+    }
+  }
+  if (d.imported() && (arrays.true_actions || arrays.true_frequencies)) {
+    return absl::InvalidArgumentError(
+        "imported trajectories have no true actions or frequencies, the file "
+        "has dataset 'true_actions' or 'true_frequencies'");
+  }
+  if (system != nullptr) {
+    AANET_ASSIGN_OR_RETURN(d.parameters, ReadParameters(file, *system));
+    int num_trajectories = static_cast<int>(sizes.k);
+    if (d.imported()) {
+      AANET_ASSIGN_OR_RETURN(num_trajectories,
+                             HamiltonianTrajectories(d.config_text));
+    }
+    AANET_RETURN_IF_ERROR(system->CheckParameters(
+        d.parameters, static_cast<int>(sizes.n), num_trajectories));
+  }
   AANET_RETURN_IF_ERROR(ReadValues(arrays, &d));
   AANET_RETURN_IF_ERROR(CheckAllFinite(d));
   AANET_RETURN_IF_ERROR(CheckSampleTimes(d.t));
@@ -364,14 +467,16 @@ absl::StatusOr<Dataset> ReadContents(const H5::H5File& file) {
                        ", the arrays have n = ", sizes.n));
     }
   }
-  AANET_RETURN_IF_ERROR(CheckConfigAgrees(d, *system));
+  AANET_RETURN_IF_ERROR(CheckConfigAgrees(d, system));
   if (H5Aexists(file.getId(), "name") <= 0) {
     aanet::Experiment experiment;
     if (ParseTextProto(d.config_text, "config", &experiment).ok()) {
       d.name = experiment.name();
     }
   }
-  if (!arrays.true_actions && !arrays.true_frequencies) {
+  if (d.imported()) {
+    // Nothing to derive: no system describes them.
+  } else if (!arrays.true_actions && !arrays.true_frequencies) {
     AANET_RETURN_IF_ERROR(DeriveTrueActions(*system, &d));
   } else if (!arrays.true_actions || !arrays.true_frequencies) {
     return absl::InvalidArgumentError(
@@ -447,6 +552,11 @@ absl::Status ValidateWith(const aanet::SimulationConfig& config,
 }  // namespace
 
 absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
+  if (config.has_imported()) {
+    return absl::InvalidArgumentError(
+        "simulation.imported: imported trajectories are not generated; use "
+        "the dataset file //data_gen:import wrote from them");
+  }
   absl::StatusOr<const System*> system = SystemFor(config);
   if (!system.ok()) {
     return ValidateWith(config, nullptr,
@@ -455,12 +565,47 @@ absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config) {
   return ValidateWith(config, *system, {});
 }
 
+std::string ImportedSource(const Dataset& dataset) {
+  if (!dataset.imported()) return "";
+  aanet::Experiment experiment;
+  if (!ParseTextProto(dataset.config_text, "config", &experiment).ok()) {
+    return "unknown source";
+  }
+  const aanet::ImportedTrajectories& imported =
+      experiment.simulation().imported();
+  return absl::StrCat(imported.format(), ": ",
+                      absl::StrJoin(imported.files(), ", "));
+}
+
 absl::StatusOr<const System*> DatasetSystem(const Dataset& dataset) {
+  if (dataset.imported()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dataset '", dataset.name, "' holds imported trajectories (",
+        ImportedSource(dataset),
+        "), which no system of the project describes: their true dynamics, "
+        "actions and frequencies are unknown"));
+  }
   return FindSystem(dataset.system);
 }
 
+absl::StatusOr<const System*> DatasetHamiltonian(const Dataset& dataset) {
+  if (!dataset.imported()) return FindSystem(dataset.system);
+  if (dataset.hamiltonian.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "dataset '", dataset.name, "' holds imported trajectories (",
+        ImportedSource(dataset),
+        ") and no Hamiltonian was named at import (--hamiltonian_config): "
+        "their energy is unknown"));
+  }
+  return FindSystem(dataset.hamiltonian);
+}
+
 absl::Status ValidateDataset(const Dataset& d) {
-  AANET_ASSIGN_OR_RETURN(const System* system, DatasetSystem(d));
+  // The system whose parameters `d` holds (nullptr: imported, no Hamiltonian).
+  const System* system = nullptr;
+  if (!d.imported() || !d.hamiltonian.empty()) {
+    AANET_ASSIGN_OR_RETURN(system, DatasetHamiltonian(d));
+  }
   const Eigen::Index k = d.q.size();
   const Eigen::Index t = d.t.size();
   const Eigen::Index n = d.num_degrees_of_freedom();
@@ -491,8 +636,18 @@ absl::Status ValidateDataset(const Dataset& d) {
             "[T,n]");
     }
   }
-  check("energy", d.energy.rows(), d.energy.cols(), k, t, "[K,T]");
-  if (d.true_actions.size() > 0 || d.true_frequencies.size() > 0) {
+  if (system != nullptr) {
+    check("energy", d.energy.rows(), d.energy.cols(), k, t, "[K,T]");
+  } else if (d.energy.size() > 0 || !d.parameters.arrays.empty()) {
+    problems.push_back(
+        "imported trajectories without a Hamiltonian have no energy and no "
+        "parameters");
+  }
+  if (d.imported() &&
+      (d.true_actions.size() > 0 || d.true_frequencies.size() > 0)) {
+    problems.push_back(
+        "imported trajectories have no true actions or frequencies");
+  } else if (d.true_actions.size() > 0 || d.true_frequencies.size() > 0) {
     check("true_actions", d.true_actions.rows(), d.true_actions.cols(), k, n,
           "[K,n]");
     check("true_frequencies", d.true_frequencies.rows(),
@@ -507,8 +662,16 @@ absl::Status ValidateDataset(const Dataset& d) {
                                       " values for its shape"));
     }
   }
-  if (problems.empty()) {
-    if (absl::Status s = system->CheckParameters(d.parameters, n, k); !s.ok()) {
+  if (problems.empty() && system != nullptr) {
+    int parameter_trajectories = static_cast<int>(k);
+    if (d.imported()) {
+      absl::StatusOr<int> h = HamiltonianTrajectories(d.config_text);
+      if (!h.ok()) return h.status();
+      parameter_trajectories = *h;
+    }
+    if (absl::Status s =
+            system->CheckParameters(d.parameters, n, parameter_trajectories);
+        !s.ok()) {
       problems.emplace_back(s.message());
     }
   }

@@ -57,6 +57,14 @@ inline constexpr int kFormatVersion = 1;
 // error rather than exhausting memory.
 inline constexpr long long kMaxValuesPerArray = 1LL << 28;
 
+// The `system` of a dataset of imported trajectories (//data_gen:import):
+// no system of the project made them, so nothing needs their true dynamics
+// (DatasetSystem refuses them). The file records their source in the
+// config's `simulation.imported`, and, if the user named one, the system
+// whose Hamiltonian gives their energy (attribute `hamiltonian`, with that
+// system's parameters under /parameters); without one there is no /energy.
+inline constexpr char kImportedSystem[] = "imported";
+
 struct Dataset {
   std::string system;                 // the System's name, e.g. "harmonic"
   std::string name;                   // the Experiment config's `name`
@@ -67,7 +75,12 @@ struct Dataset {
   ParameterGroup parameters;          // the system's (system.h)
   Eigen::MatrixXd true_actions;       // [K, n] or empty
   Eigen::MatrixXd true_frequencies;   // [K, n] or empty
+  // Imported trajectories only: the registered system whose Energy (with
+  // `parameters`) gave `energy`, or empty (no energy known, `energy` and
+  // `parameters` empty).
+  std::string hamiltonian;
 
+  bool imported() const { return system == kImportedSystem; }
   int num_trajectories() const { return static_cast<int>(q.size()); }
   int num_samples() const { return static_cast<int>(t.size()); }
   int num_degrees_of_freedom() const {
@@ -75,8 +88,21 @@ struct Dataset {
   }
 };
 
-// The registered system of a dataset (FindSystem(dataset.system)).
+// The registered system of a dataset (FindSystem(dataset.system)). For
+// imported trajectories FailedPrecondition: "dataset 'x' holds imported
+// trajectories (csv: traj.csv), which no system of the project describes:
+// their true dynamics, actions and frequencies are unknown".
 absl::StatusOr<const System*> DatasetSystem(const Dataset& dataset);
+
+// The system whose Energy(dataset.parameters, states) is the dataset's
+// Hamiltonian: its own system, or the one named at import; for imported
+// trajectories without one FailedPrecondition ("... no Hamiltonian was named
+// at import (--hamiltonian_config): their energy is unknown").
+absl::StatusOr<const System*> DatasetHamiltonian(const Dataset& dataset);
+
+// "csv: traj.csv" (the format and source files of imported trajectories, from
+// the recorded config), or "" for any other dataset.
+std::string ImportedSource(const Dataset& dataset);
 
 // Checks a SimulationConfig: a registered system must be set (SystemFor:
 // "simulation: no system set (expected one of: harmonic, ...)") and pass its
@@ -89,7 +115,9 @@ absl::Status ValidateSimulationConfig(const aanet::SimulationConfig& config);
 
 // Checks that the members of `dataset` have the shapes documented above
 // (K, T, n >= 1, from q and t), a registered system whose CheckParameters
-// accepts the parameters, and CheckSampleTimes(t).
+// accepts the parameters, and CheckSampleTimes(t). Imported trajectories:
+// no true actions nor frequencies; energy and parameters as the named
+// Hamiltonian's, or both empty without one.
 absl::Status ValidateDataset(const Dataset& dataset);
 
 // The sample times every model assumes: at least 2, strictly increasing and

@@ -51,20 +51,31 @@ std::string FrequencyLine(const Dataset& dataset) {
 }  // namespace
 
 std::string SummarizeDataset(const Dataset& dataset, const std::string& path) {
-  absl::StatusOr<const System*> system = DatasetSystem(dataset);
-  const std::string description = system.ok()
-                                      ? (*system)->Describe(dataset.parameters)
-                                      : std::string(system.status().message());
+  absl::StatusOr<const System*> system = DatasetHamiltonian(dataset);
+  std::string description = system.ok()
+                                ? (*system)->Describe(dataset.parameters)
+                                : std::string(system.status().message());
+  std::string drift = absl::StrFormat("  max relative energy drift: %.3g\n",
+                                      MaxRelativeEnergyDrift(dataset));
+  std::string frequencies = FrequencyLine(dataset);
+  if (dataset.imported()) {
+    description =
+        system.ok()
+            ? absl::StrCat("imported (", ImportedSource(dataset),
+                           "); energy under the Hamiltonian of ", description)
+            : absl::StrCat("imported (", ImportedSource(dataset),
+                           "); no Hamiltonian named: energy unknown");
+    if (!system.ok()) drift.clear();
+    frequencies = "  true frequencies: not known for imported trajectories\n";
+  }
   const int num_samples = dataset.num_samples();
   return absl::StrFormat(
       "%s\n"
       "  %s\n"
       "  %d trajectory(ies) x %d samples, t in [%g, %g]\n"
-      "%s"
-      "  max relative energy drift: %.3g\n",
+      "%s%s",
       path, description, dataset.num_trajectories(), num_samples, dataset.t[0],
-      dataset.t[num_samples - 1], FrequencyLine(dataset),
-      MaxRelativeEnergyDrift(dataset));
+      dataset.t[num_samples - 1], frequencies, drift);
 }
 
 }  // namespace aanet::data_gen

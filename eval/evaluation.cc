@@ -483,8 +483,14 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
   const data_gen::SampleRange test = {dataset.num_samples() - num_test,
                                       num_test};
   const double time_step = dataset.t[1] - dataset.t[0];
-  AANET_ASSIGN_OR_RETURN(const data_gen::System* system,
-                         data_gen::DatasetSystem(dataset));
+  // The Hamiltonian of the energy changes; none for imported trajectories
+  // without one, whose energy changes are then left out, not made up.
+  absl::StatusOr<const data_gen::System*> hamiltonian =
+      data_gen::DatasetHamiltonian(dataset);
+  if (!hamiltonian.ok() && !absl::IsFailedPrecondition(hamiltonian.status())) {
+    return hamiltonian.status();
+  }
+  const data_gen::System* system = hamiltonian.ok() ? *hamiltonian : nullptr;
   const Eigen::MatrixXd test_states = data_gen::RangeStates(dataset, test);
 
   EvaluationReport report;
@@ -549,8 +555,6 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
         any_failed ? KeptRows(pairs.targets, rows.failed) : pairs.targets;
     const Eigen::MatrixXd predicted =
         any_failed ? KeptRows(rows.predicted, rows.failed) : rows.predicted;
-    const Eigen::VectorXd before = system->Energy(dataset.parameters, inputs);
-    const Eigen::VectorXd after = system->Energy(dataset.parameters, predicted);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     const bool none_left = predicted.rows() == 0;
 
@@ -568,12 +572,17 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
             : ScaledPredictionLoss(predictor.scaler(), predicted, targets));
     metrics->set_prediction_loss_test_scaled(
         LossIn(test_scale, predicted, targets));
-    metrics->set_mean_abs_energy_change(
-        none_left ? nan : (after - before).cwiseAbs().mean());
-    metrics->set_mean_relative_energy_change(
-        none_left
-            ? nan
-            : ((after - before).array().abs() / before.array().abs()).mean());
+    if (system != nullptr) {
+      const Eigen::VectorXd before = system->Energy(dataset.parameters, inputs);
+      const Eigen::VectorXd after =
+          system->Energy(dataset.parameters, predicted);
+      metrics->set_mean_abs_energy_change(
+          none_left ? nan : (after - before).cwiseAbs().mean());
+      metrics->set_mean_relative_energy_change(
+          none_left
+              ? nan
+              : ((after - before).array().abs() / before.array().abs()).mean());
+    }
     const Eigen::RowVectorXd& train_mean = predictor.scaler().mean();
     metrics->set_train_mean_loss(
         TrainMeanLoss(train_scale, train_mean, pairs.targets));
@@ -850,7 +859,11 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       const StandardScaler all_test,
       StandardScaler::Fit(data_gen::RangeStates(
           dataset, {dataset.num_samples() - num_test, num_test})));
-  if (options.vpt_max_jump > 0) {
+  // The VPT needs the true future of test-split states up to vpt_max_jump
+  // jumps, past the recorded samples (System::Evolve): imported trajectories
+  // have none, so it is left out for them.
+  const bool vpt = options.vpt_max_jump > 0 && !dataset.imported();
+  if (vpt) {
     AANET_ASSIGN_OR_RETURN(
         *report.mutable_vpt(),
         TestSplitVpt(
@@ -870,7 +883,7 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
       out->add_trajectories(k);
     }
     *out->mutable_jumps() = held_report.jumps();
-    if (options.vpt_max_jump > 0) {
+    if (vpt) {
       AANET_ASSIGN_OR_RETURN(
           *out->mutable_vpt(),
           TestSplitVpt(predictor, held, num_test, all_test.scale(),

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "data_gen/dataset.h"
+#include "data_gen/import.h"
 #include "data_gen/splits.h"
 #include "data_gen/system.h"
 #include "eval/held_out.h"
@@ -281,6 +282,59 @@ TEST_F(EvaluationTest, EnergyChangeMatchesAnIndependentRecomputation) {
                 1e-9 * expected_relative + 1e-15);
     EXPECT_NE(expected_relative, expected);
   }
+}
+
+// The same trajectories imported (//data_gen:import) without a Hamiltonian:
+// the losses are those of the generated dataset to the bit, the energy
+// changes and true frequencies are absent (never computed from a stand-in),
+// and with the harmonic Hamiltonian named the energy changes come back.
+TEST_F(EvaluationTest, ImportedTrajectoriesLeaveTheTruthOut) {
+  EvaluationOptions options = SmallOptions();
+  options.jumps = {1, 5};
+  options.measure_timing = false;
+  absl::StatusOr<EvaluationReport> generated =
+      EvaluateModel(*predictor_, *dataset_, options);
+  ASSERT_TRUE(generated.ok()) << generated.status();
+  ImportedTrajectories source;
+  source.set_format("npy");
+  source.add_files("q.npy");
+  absl::StatusOr<data_gen::ImportedDataset> imported =
+      data_gen::MakeImportedDataset({dataset_->t, dataset_->q, dataset_->p},
+                                    "mine", source, nullptr);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  absl::StatusOr<EvaluationReport> report =
+      EvaluateModel(*predictor_, imported->dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  ASSERT_EQ(report->jumps_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    const JumpMetrics& m = report->jumps(i);
+    EXPECT_FALSE(m.has_mean_abs_energy_change());
+    EXPECT_FALSE(m.has_mean_relative_energy_change());
+    EXPECT_TRUE(generated->jumps(i).has_mean_abs_energy_change());
+    EXPECT_EQ(m.prediction_loss(), generated->jumps(i).prediction_loss());
+    EXPECT_EQ(m.random_phase_loss(), generated->jumps(i).random_phase_loss());
+  }
+  EXPECT_TRUE(report->true_frequencies().empty());
+  EXPECT_TRUE(report->frequencies().empty());
+  EXPECT_FALSE(generated->frequencies().empty());
+  EXPECT_EQ(report->angular_velocities_size(),
+            generated->angular_velocities_size());
+
+  absl::StatusOr<ExperimentConfig> harmonic =
+      ReadExperimentConfig("configs/harmonic/default.pbtxt");
+  ASSERT_TRUE(harmonic.ok()) << harmonic.status();
+  const data_gen::NamedHamiltonian hamiltonian{
+      "configs/harmonic/default.pbtxt", harmonic->experiment, harmonic->text};
+  imported = data_gen::MakeImportedDataset(
+      {dataset_->t, dataset_->q, dataset_->p}, "mine", source, &hamiltonian);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  report = EvaluateModel(*predictor_, imported->dataset, options);
+  ASSERT_TRUE(report.ok()) << report.status();
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(report->jumps(i).mean_abs_energy_change(),
+              generated->jumps(i).mean_abs_energy_change());
+  }
+  EXPECT_TRUE(report->true_frequencies().empty());
 }
 
 TEST_F(EvaluationTest, TimingsAreOrderedAndRecordTheirSettings) {

@@ -9,17 +9,15 @@ data_gen::Dataset SelectTrajectories(const data_gen::Dataset& dataset,
   data_gen::Dataset selected = dataset;
   selected.q.clear();
   selected.p.clear();
-  selected.energy.resize(static_cast<Eigen::Index>(trajectories.size()),
-                         dataset.energy.cols());
   for (size_t i = 0; i < trajectories.size(); ++i) {
     const int k = trajectories[i];
     selected.q.push_back(dataset.q[k]);
     selected.p.push_back(dataset.p[k]);
-    selected.energy.row(static_cast<Eigen::Index>(i)) = dataset.energy.row(k);
   }
-  // The true actions and frequencies are per trajectory; the parameter group
-  // stays the whole dataset's (the system's energy and dynamics read only
-  // its physical constants).
+  // The energy, true actions and frequencies are per trajectory (each empty
+  // where unknown: imported trajectories); the parameter group stays the
+  // whole dataset's (the system's energy and dynamics read only its
+  // physical constants).
   auto rows_of = [&](const Eigen::MatrixXd& m) {
     if (m.size() == 0) return m;
     Eigen::MatrixXd out(static_cast<Eigen::Index>(trajectories.size()),
@@ -29,6 +27,7 @@ data_gen::Dataset SelectTrajectories(const data_gen::Dataset& dataset,
     }
     return out;
   };
+  selected.energy = rows_of(dataset.energy);
   selected.true_actions = rows_of(dataset.true_actions);
   selected.true_frequencies = rows_of(dataset.true_frequencies);
   return selected;

@@ -138,13 +138,24 @@ absl::Status Run() {
       report.num_test_samples(), report.num_trajectories());
   std::cout << "jump  prediction_loss  mean_abs_energy_change  "
                "relative_energy_change  1_state_median_us  batch_median_us\n";
+  // Absent energy changes (no Hamiltonian known) print as "unknown", never 0.
+  auto energy = [](bool known, double value) {
+    return known ? absl::StrFormat("%.4e", value) : std::string("unknown");
+  };
+  bool energy_unknown = false;
   for (const JumpMetrics& m : report.jumps()) {
+    energy_unknown = energy_unknown || !m.has_mean_abs_energy_change();
     std::cout << absl::StrFormat(
-        "%4d  %15.4e  %22.4e  %22.4e  %17s  %15s\n", m.jump(),
-        m.prediction_loss(), m.mean_abs_energy_change(),
-        m.mean_relative_energy_change(),
+        "%4d  %15.4e  %22s  %22s  %17s  %15s\n", m.jump(), m.prediction_loss(),
+        energy(m.has_mean_abs_energy_change(), m.mean_abs_energy_change()),
+        energy(m.has_mean_relative_energy_change(),
+               m.mean_relative_energy_change()),
         MedianMicroseconds(m.single_state(), m.has_single_state()),
         MedianMicroseconds(m.batch(), m.has_batch()));
+  }
+  if (energy_unknown) {
+    std::cout << "energy changes unknown: the dataset holds imported "
+                 "trajectories and no Hamiltonian was named at import\n";
   }
   if (!report.jumps().empty() && report.jumps(0).has_batch()) {
     std::cout << absl::StrFormat(

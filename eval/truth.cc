@@ -66,6 +66,14 @@ absl::Status CheckTruthSystem(const Predictor& predictor,
                         dataset_path, dataset.num_degrees_of_freedom(),
                         checkpoint_path, predictor.num_degrees_of_freedom()));
   }
+  // Imported trajectories have no truth to compare with (and none to
+  // regenerate): refused before anything is computed from a system.
+  if (absl::StatusOr<const data_gen::System*> s =
+          data_gen::DatasetSystem(dataset);
+      !s.ok()) {
+    return absl::Status(s.status().code(),
+                        absl::StrCat(dataset_path, ": ", s.status().message()));
+  }
   if (predictor.dataset_config_text().empty()) {
     *unchecked = true;
     return absl::OkStatus();
@@ -74,6 +82,13 @@ absl::Status CheckTruthSystem(const Predictor& predictor,
   AANET_RETURN_IF_ERROR(ParseTextProto(
       predictor.dataset_config_text(),
       absl::StrCat(checkpoint_path, " (recorded dataset config)"), &recorded));
+  if (recorded.simulation().has_imported()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the checkpoint ", checkpoint_path,
+        " was trained on imported trajectories, which no system of the "
+        "project describes: there is no truth to compare its predictions "
+        "with"));
+  }
   // The system's physical parameters follow from the recorded config: the
   // systems' descriptions (System::Describe, which names them to 10 digits)
   // must agree.

@@ -7,6 +7,7 @@
 #include "Eigen/Core"
 #include "data_gen/dataset.h"
 #include "data_gen/harmonic.h"
+#include "data_gen/import.h"
 #include "data_gen/splits.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -190,6 +191,22 @@ TEST(TruthTest, ClosedFormAgreesWithDormandPrince) {
           << "dt " << dt << ", state " << r;
     }
   }
+}
+
+// Imported trajectories have no truth: refused, never evolved by a stand-in.
+TEST(TruthTest, ImportedTrajectoriesHaveNoTruth) {
+  const data_gen::Dataset dataset = MakeDataset();
+  ImportedTrajectories source;
+  source.set_format("csv");
+  source.add_files("traj.csv");
+  absl::StatusOr<data_gen::ImportedDataset> imported =
+      data_gen::MakeImportedDataset({dataset.t, dataset.q, dataset.p}, "mine",
+                                    source, nullptr);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  EXPECT_EQ(TrueStates(imported->dataset, SomeStates(), 1).status().message(),
+            "dataset 'mine' holds imported trajectories (csv: traj.csv), "
+            "which no system of the project describes: their true dynamics, "
+            "actions and frequencies are unknown");
 }
 
 TEST(TruthTest, ChecksStatesAndDtAsPredictionsDo) {

@@ -211,6 +211,8 @@ std::optional<double> PredictionLoss(const JumpMetrics& metrics) {
 }
 
 std::optional<double> EnergyChange(const JumpMetrics& metrics) {
+  // Absent: no Hamiltonian known (imported trajectories).
+  if (!metrics.has_mean_abs_energy_change()) return std::nullopt;
   return metrics.mean_abs_energy_change();
 }
 

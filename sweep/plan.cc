@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "data_gen/dataset.h"
 #include "eval/evaluation.h"
 #include "google/protobuf/text_format.h"
 #include "models/model.h"
@@ -76,7 +77,9 @@ absl::Status Validate(const SweepConfig& config) {
       return error(field + ".name",
                    absl::StrCat("'", d.name(), "' contains '/' or spaces"));
     }
-    if (d.config().empty()) return error(field + ".config", "must be set");
+    if (d.config().empty() && d.file().empty()) {
+      return error(field + ".config", "must be set (or file)");
+    }
   }
   for (int a = 0; a < config.axes_size(); ++a) {
     const SweepAxis& axis = config.axes(a);
@@ -242,6 +245,23 @@ absl::Status ExpandModel(const SweepConfig& config, int index,
   return absl::OkStatus();
 }
 
+// A dataset file's recorded config (the one it was made from, or for
+// imported trajectories where they came from), as a config read from it.
+absl::StatusOr<ExperimentConfig> FileConfig(const std::string& path) {
+  AANET_ASSIGN_OR_RETURN(const data_gen::Dataset dataset,
+                         data_gen::ReadDataset(path));
+  ExperimentConfig config;
+  config.path = path;
+  config.text = dataset.config_text;
+  AANET_RETURN_IF_ERROR(ParseTextProto(config.text,
+                                       absl::StrCat(path, " (recorded config)"),
+                                       &config.experiment));
+  // The file's name stands for the config's (a file written with --out may
+  // record another).
+  if (!dataset.name.empty()) config.experiment.set_name(dataset.name);
+  return config;
+}
+
 // The datasets of the grid: `datasets`, then `dataset_variants`, each read
 // with its overrides and named by its entry's name, else its config's
 // `name`, else its file stem. Names are the datasets' keys in directories,
@@ -262,11 +282,23 @@ absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
   for (int i = 0; i < static_cast<int>(datasets.size()); ++i) {
     const SweepDataset& dataset = datasets[i];
     PlannedDataset d;
-    d.config_path = InWorkspace(workspace, dataset.config());
     const std::vector<std::string> sets(dataset.set().begin(),
                                         dataset.set().end());
-    absl::StatusOr<ExperimentConfig> read =
-        ReadExperimentConfig(d.config_path, sets);
+    absl::StatusOr<ExperimentConfig> read;
+    if (!dataset.file().empty()) {
+      if (!dataset.config().empty() || !sets.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "dataset_variants[", i - config.datasets_size(), "]: file '",
+            dataset.file(), "' is used as it is: give no config or set"));
+      }
+      d.from_file = true;
+      d.config_path = InWorkspace(workspace, dataset.file());
+      d.path = d.config_path;
+      read = FileConfig(d.config_path);
+    } else {
+      d.config_path = InWorkspace(workspace, dataset.config());
+      read = ReadExperimentConfig(d.config_path, sets);
+    }
     if (!read.ok()) {
       if (sets.empty()) return read.status();
       return absl::Status(
@@ -298,7 +330,9 @@ absl::StatusOr<std::vector<PlannedDataset>> PlanDatasets(
     }
     d.system = SystemName(d.experiment.simulation());
     d.system_parameters = DescribeSystem(d.experiment.simulation());
-    d.path = (fs::path(output_root) / "datasets" / (d.name + ".h5")).string();
+    if (!d.from_file) {
+      d.path = (fs::path(output_root) / "datasets" / (d.name + ".h5")).string();
+    }
     planned.push_back(std::move(d));
   }
   return planned;

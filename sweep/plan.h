@@ -28,9 +28,11 @@ struct PlannedDataset {
   // The entry's SweepDataset.name, else the config's `name`, else its file
   // stem; unique within the sweep.
   std::string name;
-  std::string config_path;  // absolute
+  std::string config_path;  // absolute (for a `file` entry: the file)
   std::string path;         // absolute .h5 path: out/datasets/<name>.h5
-  Experiment experiment;    // the simulation config
+  // A `file` entry (SweepDataset.file): `path` is that file, read as it is.
+  bool from_file = false;
+  Experiment experiment;  // the simulation config
   std::string config_text;
   std::string system;             // sweep/system_description.h
   std::string system_parameters;  // DescribeSystem of the config

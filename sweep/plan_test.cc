@@ -1,5 +1,6 @@
 #include "sweep/plan.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -7,6 +8,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "data_gen/dataset.h"
+#include "data_gen/import.h"
 #include "eval/vpt.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -348,6 +351,51 @@ TEST(ReadSweepConfigTest,
 
 // A repeated grid value would run twice into one directory and be reported
 // as two seeds (or sample counts) with a spread of 0.
+// A `file` entry names a dataset file used as it is (here trajectories
+// imported by //data_gen:import): named by the file, read in place, its
+// system "imported"; with a config or overrides it is refused.
+TEST(PlanSweepTest, FileEntriesUseTheFileAsItIs) {
+  data_gen::SourceTrajectories source;
+  source.t = Eigen::VectorXd::LinSpaced(20, 0, 1.9);
+  source.q = {Eigen::MatrixXd::Random(20, 1)};
+  source.p = {Eigen::MatrixXd::Random(20, 1)};
+  ImportedTrajectories from;
+  from.set_format("csv");
+  from.add_files("traj.csv");
+  absl::StatusOr<data_gen::ImportedDataset> imported =
+      data_gen::MakeImportedDataset(source, "mine", from, nullptr);
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  const std::string path =
+      (fs::path(std::getenv("TEST_TMPDIR")) / "mine_file.h5").string();
+  ASSERT_TRUE(data_gen::WriteDataset(imported->dataset, path).ok());
+  SweepConfig config = Parse(R"pb(
+    name: "f"
+    models { config: "configs/harmonic/action_angle_flow.pbtxt" }
+    num_train_samples: [ 10 ]
+    seeds: [ 0 ]
+  )pb");
+  config.add_dataset_variants()->set_file(path);
+  absl::StatusOr<SweepPlan> plan = PlanSweep(config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->datasets.size(), 1u);
+  const PlannedDataset& d = plan->datasets[0];
+  EXPECT_TRUE(d.from_file);
+  EXPECT_EQ(d.name, "mine");
+  EXPECT_EQ(d.path, path);
+  EXPECT_EQ(d.system, "imported");
+  EXPECT_EQ(d.config_text, imported->dataset.config_text);
+  ASSERT_EQ(plan->points.size(), 1u);
+  EXPECT_EQ(plan->points[0].point.dataset(), "mine");
+  EXPECT_EQ(plan->points[0].spec.dataset_path(), path);
+
+  config.mutable_dataset_variants(0)->set_config(
+      "configs/harmonic/default.pbtxt");
+  EXPECT_THAT(std::string(PlanSweep(config, ".", "/o").status().message()),
+              ::testing::HasSubstr("dataset_variants[0]: file '" + path +
+                                   "' is used as it is: give no config or "
+                                   "set"));
+}
+
 TEST(PlanSweepTest, DuplicateGridValuesAreRefused) {
   struct Case {
     const char* text;

@@ -52,6 +52,15 @@ int DegreesOfFreedom(const data_gen::Dataset& dataset) {
 }  // namespace
 
 absl::Status EnsureDataset(PlannedDataset& dataset, ProgressLine& progress) {
+  if (dataset.from_file) {
+    // Used as it is (e.g. imported trajectories): read, never written, no lock
+    // nor temporaries beside a file that is not ours.
+    AANET_ASSIGN_OR_RETURN(const data_gen::Dataset file,
+                           data_gen::ReadDataset(dataset.path));
+    dataset.hash = data_gen::DatasetHash(file);
+    dataset.degrees_of_freedom = DegreesOfFreedom(file);
+    return absl::OkStatus();
+  }
   const fs::path path(dataset.path);
   // Held from the check to the rename, so that two sweeps cannot both find
   // the file missing and write different contents one after the other.

@@ -254,6 +254,27 @@ Table FactsTable(const ReportContext& context, const PointSummary& summary) {
   return facts;
 }
 
+// A paragraph on the datasets of imported trajectories (//data_gen:import),
+// or "": no system of the project describes them, so what needs the truth
+// is left out of every section, and the report says so here.
+std::string ImportedDatasetsNote(const StudyData& study) {
+  std::vector<std::string> imported;
+  for (const DatasetInfo& d : DatasetsOf(study)) {
+    if (d.system == "imported") imported.push_back(d.label);
+  }
+  if (imported.empty()) return "";
+  return absl::StrCat(
+      "*Imported trajectories* (", absl::StrJoin(imported, ", "),
+      "): no system of the project describes them, so their true energy, "
+      "true frequencies and actions, and anything from the true dynamics are "
+      "unknown and left out of this report: the learned against true "
+      "frequencies, the valid prediction time (it needs the true future "
+      "beyond the recorded samples), and the energy change of predictions "
+      "unless a Hamiltonian was named at import (its columns then read "
+      "\"not known\"). The losses and the learned frequencies are from the "
+      "recorded trajectories alone.\n\n");
+}
+
 Table DatasetsTable(const StudyData& study) {
   Table table{{"dataset", "system", "parameters", "trajectories × samples",
                "time step", "hash"},
@@ -316,6 +337,10 @@ absl::StatusOr<Section> HeaderSection(const ReportContext& context) {
   section.blocks.push_back(
       TextBlock(SingleSeedWarning(context) + "### Datasets\n\n"));
   section.blocks.push_back(TableBlock(DatasetsTable(context.study)));
+  if (const std::string note = ImportedDatasetsNote(context.study);
+      !note.empty()) {
+    section.blocks.push_back(TextBlock(note));
+  }
   section.blocks.push_back(TextBlock("### Models\n\n"));
   section.blocks.push_back(TableBlock(ModelsTable(context, summary)));
   section.blocks.push_back(TextBlock(

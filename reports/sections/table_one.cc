@@ -135,6 +135,7 @@ std::string WithJump(const std::string& text, int jump) {
 }  // namespace
 
 std::optional<double> RelativeEnergyChange(const JumpMetrics& metrics) {
+  if (!metrics.has_mean_relative_energy_change()) return std::nullopt;
   if (metrics.mean_relative_energy_change() == 0 &&
       metrics.mean_abs_energy_change() != 0) {
     return std::nullopt;
@@ -224,12 +225,18 @@ Table TableOneMarkdown(const std::vector<TableOneRow>& rows) {
       growth = absl::StrFormat("%s (jump %d / jump %d)", Short(row.Growth()),
                                row.timing->large.jump, row.timing->small.jump);
     }
-    std::string small = "—", large = "—";
+    // No energy at all (imported trajectories without a Hamiltonian): said
+    // in words, not a dash that could read as "not measured".
+    const bool unknown = !row.energy.has_value() &&
+                         !row.relative_energy.has_value() &&
+                         cell.points.front()->point.system() == "imported";
+    const std::string missing = unknown ? "not known (imported)" : "—";
+    std::string small = missing, large = missing;
     if (row.energy.has_value()) {
       small = WithJump(MeanPm(row.energy->small.value), row.energy->small.jump);
       large = WithJump(MeanPm(row.energy->large.value), row.energy->large.jump);
     }
-    std::string relative_small = "—", relative_large = "—";
+    std::string relative_small = missing, relative_large = missing;
     if (row.relative_energy.has_value()) {
       const SmallAndLarge& r = *row.relative_energy;
       relative_small = WithJump(MeanPm(r.small.value), r.small.jump);

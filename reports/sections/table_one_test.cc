@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "reports/aggregate.h"
 #include "reports/sections/testing.h"
 #include "reports/synthetic_sweep.h"
 
@@ -114,8 +115,13 @@ TEST(TableOneTest, RelativeEnergyChangeMissingFromOlderEvaluations) {
   old.set_mean_abs_energy_change(0.2);
   EXPECT_FALSE(RelativeEnergyChange(old).has_value());
   JumpMetrics exact;  // a model that conserves energy exactly
+  exact.set_mean_abs_energy_change(0);
+  exact.set_mean_relative_energy_change(0);
   ASSERT_TRUE(RelativeEnergyChange(exact).has_value());
   EXPECT_EQ(*RelativeEnergyChange(exact), 0);
+  // No Hamiltonian known (imported trajectories): neither field is set.
+  EXPECT_FALSE(RelativeEnergyChange(JumpMetrics()).has_value());
+  EXPECT_FALSE(EnergyChange(JumpMetrics()).has_value());
   const std::vector<TableOneRow> rows = ComputeTableOne(SyntheticContext());
   EXPECT_FALSE(rows[0].relative_energy.has_value());
   const Table table = TableOneMarkdown(rows);
