@@ -731,5 +731,84 @@ TEST(KeplerSystemTest, ParameterGroupAndCheckParameters) {
                                  "parameter"));
 }
 
+SimulationConfig ShippedSimulation(const std::string& path) {
+  absl::StatusOr<ExperimentConfig> config = ReadExperimentConfig(path);
+  EXPECT_TRUE(config.ok()) << config.status();
+  return config.ok() ? config->experiment.simulation() : SimulationConfig();
+}
+
+TEST(KeplerShippedConfigsTest, DefaultAndPolarAreTheSameGridOfOrbits) {
+  const SimulationConfig config =
+      ShippedSimulation("configs/kepler/default.pbtxt");
+  EXPECT_TRUE(Kepler().ValidateConfig(config).ok());
+  EXPECT_EQ(config.kepler().coordinates(), CARTESIAN);
+  const GeneratedTrajectories cartesian = MustGenerate(config);
+  const GeneratedTrajectories polar =
+      MustGenerate(ShippedSimulation("configs/kepler/polar.pbtxt"));
+  ASSERT_EQ(cartesian.q.size(), 16u);
+  ASSERT_EQ(polar.q.size(), 16u);
+  const std::vector<double>& a =
+      cartesian.parameters.Find("semi_major_axis")->values;
+  const std::vector<double>& e =
+      cartesian.parameters.Find("eccentricity")->values;
+  EXPECT_EQ(a[0], 1);
+  EXPECT_EQ(a[15], 3);
+  EXPECT_EQ(e[0], 0);
+  EXPECT_EQ(e[15], 0.6);
+  EXPECT_EQ(polar.parameters.Find("eccentricity")->values, e);
+  double worst = 0;
+  for (int k = 0; k < 16; ++k) {
+    const Eigen::MatrixXd c = StatesOf(cartesian, k), p = StatesOf(polar, k);
+    for (Eigen::Index j = 0; j < c.rows(); j += 7) {
+      const Eigen::Vector4d converted = kepler::ToCartesian(p.row(j));
+      worst = std::max(
+          worst, (converted - c.row(j).transpose()).cwiseAbs().maxCoeff());
+    }
+    const Eigen::VectorXd energy = Kepler().Energy(cartesian.parameters, c);
+    EXPECT_LT((energy.array() - energy(0)).abs().maxCoeff(),
+              1e-12 * std::abs(energy(0)));
+  }
+  EXPECT_LT(worst, 1e-12);
+}
+
+TEST(KeplerShippedConfigsTest, PublishedConfigGivesThePublishedCircularOrbit) {
+  const SimulationConfig config =
+      ShippedSimulation("configs/kepler/published.pbtxt");
+  const GeneratedTrajectories data = MustGenerate(config);
+  ASSERT_EQ(data.q.size(), 1u);
+  EXPECT_EQ(Kepler().Describe(data.parameters),
+            "kepler: m 1, k 1, polar_wrapped");
+  EXPECT_EQ(data.parameters.Find("pericentre_time")->values[0], 0);
+  const Eigen::MatrixXd states = StatesOf(data, 0);
+  ASSERT_EQ(states.rows(), 1000);
+  for (Eigen::Index j = 0; j < states.rows(); ++j) {
+    EXPECT_NEAR(states(j, 0), 2, 1e-15);
+    EXPECT_NEAR(states(j, 2), 0, 1e-15);
+    EXPECT_NEAR(states(j, 3), std::sqrt(2.0), 1e-15);
+    EXPECT_GE(states(j, 1), 0);
+    EXPECT_LT(states(j, 1), 2 * M_PI);
+  }
+}
+
+TEST(KeplerShippedConfigsTest, DeepMindTwoBodyOrbitsAreCircular) {
+  const SimulationConfig config =
+      ShippedSimulation("configs/kepler/deepmind_two_body.pbtxt");
+  EXPECT_EQ(config.time_step(), 0.05);
+  const GeneratedTrajectories data = MustGenerate(config);
+  ASSERT_EQ(data.q.size(), 32u);
+  for (int k = 0; k < 32; ++k) {
+    const Eigen::MatrixXd states = StatesOf(data, k);
+    // |r| = 2 |(x, y)|, (x, y) body 1's position in the suite's box.
+    const double bx = states(0, 0) / 2, by = states(0, 1) / 2;
+    EXPECT_TRUE(bx >= 0.5 && bx <= 1.5 && by >= 0.5 && by <= 1.5) << k;
+    const double r0 = 2 * std::hypot(bx, by);
+    for (Eigen::Index j = 0; j < states.rows(); j += 10) {
+      EXPECT_NEAR(std::hypot(states(j, 0), states(j, 1)), r0, 1e-13 * r0);
+    }
+    EXPECT_LT(data.parameters.Find("eccentricity")->values[k], 1e-14);
+    EXPECT_LT(data.true_actions(k, 1), 0);
+  }
+}
+
 }  // namespace
 }  // namespace aanet::data_gen
