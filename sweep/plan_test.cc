@@ -457,13 +457,37 @@ TEST(ReadSweepConfigTest, PendulumIsLikeForLikePlusAFigureOnlyRun) {
   }
 }
 
+// The Kepler part: the four models like for like on the default orbits.
+TEST(ReadSweepConfigTest, KeplerIsLikeForLike) {
+  for (const char* path :
+       {"configs/sweeps/kepler.pbtxt", "configs/sweeps/kepler_paper.pbtxt"}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    std::set<int64_t> steps;
+    std::set<std::string> models;
+    for (const PlannedPoint& p : plan->points) {
+      EXPECT_EQ(p.point.dataset(), "kepler");
+      EXPECT_EQ(p.point.protocol(), EQUAL_STEPS);
+      steps.insert(p.point.num_steps());
+      models.insert(p.point.model());
+    }
+    EXPECT_EQ(steps.size(), 1u);
+    EXPECT_EQ(models, (std::set<std::string>{"action_angle_flow",
+                                             "euler_update_flow", "neural_ode",
+                                             "hamiltonian_neural_network"}));
+  }
+}
+
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",
         "configs/sweeps/example_own_question.pbtxt",
         "configs/sweeps/paper_flows.pbtxt", "configs/sweeps/ablation.pbtxt",
-        "configs/sweeps/pendulum.pbtxt",
-        "configs/sweeps/pendulum_paper.pbtxt"}) {
+        "configs/sweeps/pendulum.pbtxt", "configs/sweeps/pendulum_paper.pbtxt",
+        "configs/sweeps/kepler.pbtxt", "configs/sweeps/kepler_paper.pbtxt"}) {
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
     ASSERT_TRUE(file.ok()) << file.status();
     EXPECT_FALSE(file->config.description().empty());
