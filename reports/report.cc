@@ -25,6 +25,7 @@
 #include "reports/sections/frequencies.h"
 #include "reports/sections/header.h"
 #include "reports/sections/inference_time.h"
+#include "reports/sections/lyapunov.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
@@ -46,6 +47,7 @@ constexpr SectionFunction kSections[] = {
     BudgetSection,          // 2b. equal compute, the published budget
     InferenceTimeSection,   // 3. Figure 3a
     ErrorVsDtSection,       // 4. Figure 3b
+    LyapunovSection,        // 4b. chaos: Lyapunov times, error vs dt
     FrequenciesSection,     // 5. Figure 4
     OmegaOfActionSection,   // 5b. omega(I) per trajectory
     TrainingCurvesSection,  // 6. training curves and convergence
