@@ -19,7 +19,9 @@
 // `harmonic` (the study; its report is out/report/REPORT.md), `ablation`
 // (the published flow against ours; out/report/ablation/REPORT.md) and
 // `pendulum` (the simple pendulum and its omega(I);
-// out/report/pendulum/REPORT.md), the others linked from the main report's
+// out/report/pendulum/REPORT.md) and `double_pendulum` (its Lyapunov times
+// and every model's error vs dt; out/report/double_pendulum/REPORT.md), the
+// others linked from the main report's
 // appendix. Results go to out/sweeps/<name>/.
 // Rerunning skips finished points, so an interrupted study continues where
 // it stopped.
@@ -59,8 +61,8 @@ ABSL_FLAG(int, jobs, 0, "points trained in parallel; 0: one per core");
 ABSL_FLAG(std::string, output_root, "",
           "where datasets/ and sweeps/ go; default: the workspace's out/");
 ABSL_FLAG(std::string, only, "",
-          "run one part of the budget alone: harmonic, ablation or "
-          "pendulum");
+          "run one part of the budget alone: harmonic, ablation, "
+          "pendulum or double_pendulum");
 
 namespace aanet {
 namespace {
@@ -91,6 +93,8 @@ constexpr Part kParts[] = {
      "Ablation: the published flow against ours (10,000 steps, 3 seeds)"},
     {"pendulum", "pendulum.pbtxt", "pendulum_paper.pbtxt",
      "The simple pendulum: every model like for like, and omega(I)"},
+    {"double_pendulum", "double_pendulum.pbtxt", "double_pendulum_paper.pbtxt",
+     "The double pendulum: Lyapunov times and every model's error vs dt"},
 };
 
 // Runs one sweep and writes its report into `out`.
@@ -209,7 +213,7 @@ int main(int argc, char** argv) {
       argc, argv, "paper",
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
-      "[--only=harmonic|ablation|pendulum] [--backend=slurm "
+      "[--only=harmonic|ablation|pendulum|double_pendulum] [--backend=slurm "
       "[--no_wait|--dry_run|"
       "--cancel]]",
       [] {
