@@ -1,8 +1,8 @@
 // lyapunov: the largest Lyapunov exponent of one trajectory's initial state
 // (data_gen/lyapunov.h), with its running estimate lambda(t) as CSV.
 //
-//   bazel run //data_gen:lyapunov -- \
-//       --config=configs/double_pendulum/default.pbtxt --horizon=1000 \
+//   bazel run //data_gen:lyapunov --
+//       --config=configs/double_pendulum/default.pbtxt --horizon=1000
 //       [--trajectory=k] [--output=out/lyapunov/<name>.csv]
 //
 // Prints lambda, the verdict and the Lyapunov time. Errors print one line

@@ -187,19 +187,16 @@ Figure LambdaFigure(const DatasetChaos& data, int index) {
          "lines linewidth 2", static_cast<int>(k) + 1});
   }
   // The 1/t a regular orbit's estimate follows, for the eye, through the
-  // first trajectory's value at t = 10.
+  // first trajectory's value at the horizon T, over its last two decades.
   if (!data.trajectories.empty()) {
     const data_gen::LyapunovEstimate& e = data.trajectories.front();
     const double horizon = e.t.empty() ? 0.0 : e.t.back();
-    double at_ten = 0;
-    for (size_t i = 0; i < e.t.size(); ++i) {
-      if (e.t[i] <= 10) at_ten = std::abs(e.lambda[i]);
-    }
-    if (at_ten > 0 && horizon > 10) {
+    const double at_end = e.lambda.empty() ? 0.0 : std::abs(e.lambda.back());
+    if (at_end > 0 && horizon >= 100) {
       panel.series.push_back(
           {"∝ 1/t",
-           blocks.Add("1/t through trajectory 0 at t = 10",
-                      {{10, at_ten}, {horizon, at_ten * 10 / horizon}}),
+           blocks.Add("1/t through trajectory 0 at t = T",
+                      {{horizon / 100, at_end * 100}, {horizon, at_end}}),
            "1:2", "lines dashtype 2 linecolor rgb '#555555'", 0});
     }
   }
