@@ -362,8 +362,9 @@ TEST(GenerateTest, ExplicitStatesMustMatchTheTrajectoriesAndDiffer) {
 TEST(GenerateTest, InvalidConfigsNameTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"simulation { num_samples: 10 time_step: 1 num_trajectories: 1 }",
-       "simulation: no system set (expected one of: harmonic"},
-      {"", "simulation: no system set (expected one of: harmonic"},
+       "simulation: no system set (expected one of: double_pendulum, harmonic"},
+      {"",
+       "simulation: no system set (expected one of: double_pendulum, harmonic"},
       {R"pb(simulation {
               harmonic {}
               num_samples: 1
@@ -771,7 +772,7 @@ TEST(DatasetFileTest, MissingOrWrongAttributes) {
   });
   ExpectReadError(path,
                   "attribute 'system' is \"no_such_system\", expected one of: "
-                  "harmonic");
+                  "double_pendulum, harmonic");
   path = WriteValidFile(dir);
   EditHdf5File(path, [](H5::H5File& file) {
     file.removeAttr("format_version");

@@ -46,7 +46,7 @@ TEST(RegistryTest, UnknownNamesAndUnsetSystemsAreErrors) {
   EXPECT_THAT(SystemFor(SimulationConfig()),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("simulation: no system set (expected one of: "
-                                 "harmonic")));
+                                 "double_pendulum, harmonic")));
   absl::StatusOr<const System*> harmonic =
       SystemFor(ParseSimulation("harmonic { num_particles: 2 }"));
   ASSERT_TRUE(harmonic.ok());

@@ -19,8 +19,11 @@
 // `harmonic` (the study; its report is out/report/REPORT.md), `ablation`
 // (the published flow against ours; out/report/ablation/REPORT.md) and
 // `pendulum` (the simple pendulum and its omega(I);
-// out/report/pendulum/REPORT.md) and `kepler` (Kepler orbits;
-// out/report/kepler/REPORT.md), the others linked from the main report's
+// out/report/pendulum/REPORT.md), `kepler` (Kepler orbits;
+// out/report/kepler/REPORT.md) and `double_pendulum` (its Lyapunov
+// times and every model's error vs dt;
+// out/report/double_pendulum/REPORT.md), the others linked from the
+// main report's
 // appendix. Results go to out/sweeps/<name>/.
 // Rerunning skips finished points, so an interrupted study continues where
 // it stopped.
@@ -61,7 +64,7 @@ ABSL_FLAG(std::string, output_root, "",
           "where datasets/ and sweeps/ go; default: the workspace's out/");
 ABSL_FLAG(std::string, only, "",
           "run one part of the budget alone: harmonic, ablation, "
-          "pendulum or kepler");
+          "pendulum, kepler or double_pendulum");
 
 namespace aanet {
 namespace {
@@ -94,6 +97,8 @@ constexpr Part kParts[] = {
      "The simple pendulum: every model like for like, and omega(I)"},
     {"kepler", "kepler.pbtxt", "kepler_paper.pbtxt",
      "Kepler orbits: every model like for like on 16 orbits"},
+    {"double_pendulum", "double_pendulum.pbtxt", "double_pendulum_paper.pbtxt",
+     "The double pendulum: Lyapunov times and every model's error vs dt"},
 };
 
 // Runs one sweep and writes its report into `out`.
@@ -212,7 +217,7 @@ int main(int argc, char** argv) {
       argc, argv, "paper",
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
-      "[--only=harmonic|ablation|pendulum|kepler] [--backend=slurm "
+      "[--only=harmonic|ablation|pendulum|kepler|double_pendulum] [--backend=slurm "
       "[--no_wait|--dry_run|"
       "--cancel]]",
       [] {

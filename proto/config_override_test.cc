@@ -104,8 +104,8 @@ TEST(ConfigOverrideTest, ErrorsNameTheField) {
   EXPECT_EQ(Error("training.batch_size=2.5"),
             "training.batch_size: expected an int32, got '2.5'");
   EXPECT_EQ(Error("training.jump_schedule=FAST"),
-            "training.jump_schedule: expected one of LINEAR, CONSTANT, got "
-            "'FAST'");
+            "training.jump_schedule: expected one of LINEAR, CONSTANT, FIXED, "
+            "got 'FAST'");
   EXPECT_EQ(Error("training.test_jumps=1,x"),
             "training.test_jumps: expected an int32, got 'x'");
   EXPECT_EQ(Error("training.num_steps.x=1"),

@@ -27,6 +27,7 @@
 #include "reports/sections/frequencies.h"
 #include "reports/sections/header.h"
 #include "reports/sections/inference_time.h"
+#include "reports/sections/lyapunov.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
@@ -50,6 +51,7 @@ constexpr SectionFunction kSections[] = {
     ErrorVsDtSection,       // 4. Figure 3b
     // 4b. conserved quantities along predictions, where declared
     ConservedQuantitiesSection,
+    LyapunovSection,       // 4c. chaos: Lyapunov times, error vs dt
     FrequenciesSection,    // 5. Figure 4
     OmegaOfActionSection,  // 5b. omega(I) per trajectory
     // 5c. learned actions up to a unimodular change of basis

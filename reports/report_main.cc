@@ -4,6 +4,7 @@
 // (one command line).
 // Prints the path of REPORT.md; on error prints one line `report: <message>`
 // and exits with status 1.
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -26,6 +27,9 @@ ABSL_FLAG(std::string, out, "",
           "output directory of the report; default: <sweep_dir>/report");
 ABSL_FLAG(std::string, budget_description, "",
           "free text describing the sweep's budget, quoted in the header");
+ABSL_FLAG(double, lyapunov_horizon, 1000,
+          "time units over which section 4c estimates the Lyapunov exponent "
+          "of each trajectory of a system without true frequencies (> 0)");
 
 namespace aanet::reports {
 namespace {
@@ -40,6 +44,13 @@ absl::StatusOr<std::string> Run() {
   AANET_ASSIGN_OR_RETURN(const StudyData study, LoadSweep(sweep_dir));
   ReportOptions options;
   options.budget_description = absl::GetFlag(FLAGS_budget_description);
+  options.lyapunov_horizon = absl::GetFlag(FLAGS_lyapunov_horizon);
+  if (!(std::isfinite(options.lyapunov_horizon) &&
+        options.lyapunov_horizon >= 10)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--lyapunov_horizon: must be >= 10 (time units), got ",
+                     options.lyapunov_horizon));
+  }
   AANET_RETURN_IF_ERROR(WriteReport(study, options, out));
   return (std::filesystem::path(out) / kReportFile).string();
 }

@@ -29,6 +29,9 @@ struct ReportOptions {
   // ablation of the published flow): a title and the path of its REPORT.md
   // relative to this report's directory, listed in the appendix.
   std::vector<std::pair<std::string, std::string>> other_parts;
+  // Time units over which section 4b follows each trajectory of a system
+  // without true frequencies for its Lyapunov exponent.
+  double lyapunov_horizon = 1000;
 };
 
 // A table of text cells: a header and rows of as many cells. The same

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "data_gen/dataset.h"
@@ -478,6 +479,35 @@ TEST(ReadSweepConfigTest, KeplerIsLikeForLike) {
     EXPECT_EQ(models, (std::set<std::string>{"action_angle_flow",
                                              "euler_update_flow", "neural_ode",
                                              "hamiltonian_neural_network"}));
+  }
+}
+
+// The double-pendulum part: the four models like for like on the three
+// setups, the chaotic one the reference dataset.
+TEST(ReadSweepConfigTest, DoublePendulumIsLikeForLikeOnThreeSetups) {
+  for (const auto& [path, seeds, steps] :
+       {std::tuple<const char*, size_t, int64_t>{
+            "configs/sweeps/double_pendulum.pbtxt", 1, 2000},
+        {"configs/sweeps/double_pendulum_paper.pbtxt", 3, 5000}}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_FALSE(file->config.description().empty());
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->points.size(), 4 * 3 * seeds);
+    std::set<std::string> datasets;
+    for (const PlannedPoint& p : plan->points) {
+      EXPECT_EQ(p.point.protocol(), EQUAL_STEPS);
+      EXPECT_EQ(p.point.num_steps(), steps);
+      EXPECT_EQ(p.point.num_train_samples(), 200);
+      EXPECT_EQ(p.point.is_reference(),
+                p.point.dataset() == "double_pendulum_chaotic");
+      datasets.insert(p.point.dataset());
+    }
+    EXPECT_EQ(datasets, (std::set<std::string>{"double_pendulum",
+                                               "double_pendulum_setup_2",
+                                               "double_pendulum_chaotic"}));
   }
 }
 

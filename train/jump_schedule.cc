@@ -6,7 +6,9 @@
 namespace aanet::train {
 
 int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump) {
-  if (schedule == CONSTANT || ramp_steps <= 0) return max_jump;
+  if (schedule == CONSTANT || schedule == FIXED || ramp_steps <= 0) {
+    return max_jump;
+  }
   const double fraction = static_cast<double>(step) / ramp_steps;
   // std::nearbyint rounds half to even in the default rounding mode.
   const int bound =
@@ -31,6 +33,7 @@ int RampEndStep(JumpSchedule schedule, int ramp_steps, int max_jump) {
 
 int SampleJump(JumpSchedule schedule, int step, int ramp_steps, int max_jump,
                Random& random) {
+  if (schedule == FIXED) return max_jump;
   const int bound = MaxJumpAt(schedule, step, ramp_steps, max_jump);
   return 1 + static_cast<int>(random.UniformInt(bound));
 }

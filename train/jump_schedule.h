@@ -12,7 +12,7 @@ namespace aanet::train {
 // (training.jump_ramp_steps, by default num_steps). LINEAR:
 // min(max_jump, round(1 + (step / ramp_steps) * (max_jump - 1))) with
 // numpy's round-half-to-even, as the published code (which ramps over all
-// num_steps); CONSTANT: max_jump.
+// num_steps); CONSTANT and FIXED: max_jump.
 int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump);
 
 // How many steps pass before the first step that may draw max_jump: the
@@ -22,7 +22,8 @@ int MaxJumpAt(JumpSchedule schedule, int step, int ramp_steps, int max_jump);
 // (reports/convergence.h). Max 10 over 2,000 steps: 1,889.
 int RampEndStep(JumpSchedule schedule, int ramp_steps, int max_jump);
 
-// A jump drawn uniformly from 1..MaxJumpAt(...).
+// A jump drawn uniformly from 1..MaxJumpAt(...); FIXED: max_jump, drawing
+// nothing.
 int SampleJump(JumpSchedule schedule, int step, int ramp_steps, int max_jump,
                Random& random);
 

@@ -48,6 +48,15 @@ TEST(JumpScheduleTest, ConstantIsMax) {
   EXPECT_EQ(MaxJumpAt(CONSTANT, 999, 1000, 7), 7);
 }
 
+TEST(JumpScheduleTest, FixedIsAlwaysMaxAndDrawsNothing) {
+  EXPECT_EQ(RampEndStep(FIXED, 5000, 5), 0);
+  Random random(5), untouched(5);
+  for (int step : {0, 1, 2500, 4999}) {
+    EXPECT_EQ(SampleJump(FIXED, step, 5000, 5, random), 5);
+  }
+  EXPECT_EQ(random.UniformInt(1000), untouched.UniformInt(1000));
+}
+
 TEST(JumpScheduleTest, SamplesCoverOneToBoundUniformly) {
   Random random(5);
   std::vector<int> counts(11, 0);

@@ -97,9 +97,10 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
         "samples per trajectory",
         options.num_train_samples, config.num_test_samples(), num_samples));
   }
-  if (config.jump_schedule() != LINEAR && config.jump_schedule() != CONSTANT) {
+  if (config.jump_schedule() != LINEAR && config.jump_schedule() != CONSTANT &&
+      config.jump_schedule() != FIXED) {
     return absl::InvalidArgumentError(
-        "training.jump_schedule: expected LINEAR or CONSTANT");
+        "training.jump_schedule: expected LINEAR, CONSTANT or FIXED");
   }
   options.num_steps = config.num_steps();
   options.batch_size = config.batch_size();

@@ -303,6 +303,22 @@ absl::StatusOr<Section> ErrorVsDtSection(const ReportContext& context) {
       FigureBlock(ErrorVsDtFigure(data, context), "Prediction error vs dt"));
   const std::string note = ErrorVsDtFigureNote(data);
   if (!note.empty()) section.blocks.push_back(TextBlock(note));
+  // A system without true frequencies (not integrable) has a Lyapunov time
+  // instead; section 4c draws this figure per dataset with it marked.
+  bool without_truth = false;
+  for (const ErrorVsDtRow& row : data.rows) {
+    for (const StudyPoint* point : row.cell->points) {
+      without_truth =
+          without_truth || (point->evaluation.has_value() &&
+                            point->evaluation->true_frequencies().empty());
+    }
+  }
+  if (without_truth) {
+    section.blocks.push_back(TextBlock(
+        "The reference dataset's system has no true frequencies: section 4c "
+        "gives its Lyapunov time and draws this figure for every dataset "
+        "with the Lyapunov time marked.\n\n"));
+  }
   return section;
 }
 

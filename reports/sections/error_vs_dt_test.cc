@@ -14,6 +14,7 @@ namespace aanet::reports {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The synthetic study with neural_ode's configs recording `max_jump` (none
 // if negative).
@@ -154,6 +155,27 @@ TEST(ErrorVsDtTest, FailedPredictionsAreNamed) {
   absl::StatusOr<Section> section = ErrorVsDtSection(FailedSolveContext());
   ASSERT_TRUE(section.ok());
   EXPECT_EQ(section->blocks.back().text, note);
+}
+
+// A reference dataset without true frequencies (the double pendulum) points
+// to section 4c, which marks the Lyapunov time; the harmonic one does not.
+TEST(ErrorVsDtTest, PointsToTheLyapunovSectionWithoutTrueFrequencies) {
+  const std::string pointer = "section 4c gives its Lyapunov time";
+  absl::StatusOr<Section> harmonic = ErrorVsDtSection(SyntheticContext());
+  ASSERT_TRUE(harmonic.ok());
+  for (const Block& block : harmonic->blocks) {
+    EXPECT_THAT(block.text, Not(HasSubstr(pointer)));
+  }
+  StudyData study = SyntheticStudy();
+  for (StudyPoint& point : study.points) {
+    if (point.evaluation.has_value()) {
+      point.evaluation->clear_true_frequencies();
+    }
+  }
+  const ReportContext context(study, DefaultOptions());
+  absl::StatusOr<Section> chaotic = ErrorVsDtSection(context);
+  ASSERT_TRUE(chaotic.ok());
+  EXPECT_THAT(chaotic->blocks.back().text, HasSubstr(pointer));
 }
 
 }  // namespace
