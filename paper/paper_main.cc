@@ -217,7 +217,8 @@ int main(int argc, char** argv) {
       argc, argv, "paper",
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
-      "[--only=harmonic|ablation|pendulum|kepler|double_pendulum] [--backend=slurm "
+      "[--only=harmonic|ablation|pendulum|kepler|double_pendulum] "
+      "[--backend=slurm "
       "[--no_wait|--dry_run|"
       "--cancel]]",
       [] {
