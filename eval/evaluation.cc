@@ -559,8 +559,12 @@ absl::StatusOr<EvaluationReport> EvaluateTrajectories(
     const bool none_left = predicted.rows() == 0;
 
     JumpMetrics* metrics = report.add_jumps();
-    AANET_RETURN_IF_ERROR(AddQuantityChanges(*system, dataset.parameters,
-                                             inputs, predicted, metrics));
+    // Imported trajectories without a named Hamiltonian have no system,
+    // hence no declared quantities either.
+    if (system != nullptr) {
+      AANET_RETURN_IF_ERROR(AddQuantityChanges(*system, dataset.parameters,
+                                               inputs, predicted, metrics));
+    }
     metrics->set_jump(jump);
     metrics->set_dt(dt);
     metrics->set_num_pairs(static_cast<int>(pairs.inputs.rows()));
