@@ -73,17 +73,27 @@ std::vector<BasisRun> ComputeActionBases(const ReportContext& context) {
     std::tie(run.point, run.chosen_as) = ChooseRun(candidates);
     run.dataset = dataset.label;
     run.basis = &run.point->evaluation->action_basis();
-    double sum = 0;
+    double sum = 0, learned_sum = 0;
     for (const ActionBasisTrajectory& t : run.basis->trajectories()) {
       if (!t.degenerate() || t.left_out()) continue;
       const double magnitude = std::abs(t.precession_per_orbit());
       sum += magnitude;
       run.max_abs_precession_per_orbit =
           std::max(run.max_abs_precession_per_orbit, magnitude);
+      const int i = t.degenerate_first(), j = t.degenerate_second();
+      const double difference = 2 * M_PI *
+                                std::abs(std::abs(t.learned_frequency(j)) -
+                                         std::abs(t.learned_frequency(i))) /
+                                std::abs(t.true_frequency(i));
+      learned_sum += difference;
+      run.max_abs_learned_difference_per_orbit =
+          std::max(run.max_abs_learned_difference_per_orbit, difference);
       ++run.num_degenerate;
     }
     if (run.num_degenerate > 0) {
       run.mean_abs_precession_per_orbit = sum / run.num_degenerate;
+      run.mean_abs_learned_difference_per_orbit =
+          learned_sum / run.num_degenerate;
     }
     runs.push_back(std::move(run));
   }
@@ -148,10 +158,17 @@ std::string BasisText(const BasisRun& run) {
         &text,
         absl::StrFormat(
             " Spurious precession (truly 0) over the %d trajectories with "
-            "equal true frequencies: mean |Δφ| per orbit %s rad, largest %s "
-            "rad.",
+            "equal true frequencies: through M, mean |Δφ| per orbit %s rad, "
+            "largest %s rad%s; in the network's own basis (the difference of "
+            "its two learned |ω|, 2π |Δ|ω|| / ω_true per orbit), mean %s "
+            "rad, largest %s rad.",
             run.num_degenerate, Short(run.mean_abs_precession_per_orbit),
-            Short(run.max_abs_precession_per_orbit)));
+            Short(run.max_abs_precession_per_orbit),
+            b.explains() ? ""
+                         : " (not meaningful: M does not explain the "
+                           "actions)",
+            Short(run.mean_abs_learned_difference_per_orbit),
+            Short(run.max_abs_learned_difference_per_orbit)));
   }
   return absl::StrCat(text, "\n\n");
 }

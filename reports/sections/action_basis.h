@@ -34,6 +34,14 @@ struct BasisRun {
   double mean_abs_precession_per_orbit = 0;
   double max_abs_precession_per_orbit = 0;
   int num_degenerate = 0;
+  // The same trajectories' basis-free check: the difference of the two
+  // learned frequencies in the network's own basis, 2 pi ||omega_j| -
+  // |omega_i|| / omega_true per orbit (radians), mean and largest. Zero for
+  // a network that learned the true actions up to a permutation; the only
+  // precession figure that means anything when M does not explain the
+  // actions.
+  double mean_abs_learned_difference_per_orbit = 0;
+  double max_abs_learned_difference_per_orbit = 0;
 };
 
 std::vector<BasisRun> ComputeActionBases(const ReportContext& context);

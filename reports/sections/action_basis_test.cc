@@ -99,6 +99,11 @@ TEST(ActionBasisSectionTest, BasisResidualsMappedFrequenciesAndPrecession) {
   EXPECT_EQ(run.num_degenerate, 2);
   EXPECT_NEAR(run.max_abs_precession_per_orbit, 2 * M_PI * 0.02, 1e-15);
   EXPECT_NEAR(run.mean_abs_precession_per_orbit, M_PI * 0.02, 1e-15);
+  // Learned |omega| (0.5, 0) and (0.5, 0.01) against a true 0.5: the
+  // network's own basis differs by 2 pi 0.5 / 0.5 and 2 pi 0.49 / 0.5.
+  EXPECT_NEAR(run.max_abs_learned_difference_per_orbit, 2 * M_PI, 1e-12);
+  EXPECT_NEAR(run.mean_abs_learned_difference_per_orbit, M_PI * (1 + 0.98),
+              1e-12);
   EXPECT_EQ(MatrixText(run.basis->basis(), 2), "[[1, 1], [0, 1]]");
 
   const std::string text = BasisText(run);
@@ -134,6 +139,8 @@ TEST(ActionBasisSectionTest, SaysWhenNoIntegerBasisExplainsTheActions) {
   const std::string text = BasisText(runs.front());
   EXPECT_THAT(text, HasSubstr("No integer change of basis explains"));
   EXPECT_THAT(text, Not(HasSubstr("An integer change of basis explains")));
+  EXPECT_THAT(text, HasSubstr("not meaningful: M does not explain"));
+  EXPECT_THAT(text, HasSubstr("in the network's own basis"));
 }
 
 TEST(ActionBasisSectionTest, NothingWithoutABasis) {
