@@ -60,6 +60,14 @@ std::string Convergence(const std::vector<PointConvergence>& points,
 std::string FrequencyError(const std::vector<FrequencyModel>& models,
                            const Cell* cell) {
   if (cell->model_kind != "action_angle") return "n/a";
+  // A system with no true frequencies (not integrable, or imported
+  // trajectories) has nothing to match the learned ones to.
+  bool any_truth = false;
+  for (const StudyPoint* p : cell->points) {
+    any_truth = any_truth || (p->evaluation.has_value() &&
+                              p->evaluation->true_frequencies_size() > 0);
+  }
+  if (!any_truth) return "n/a: the dataset has no true frequencies";
   for (const FrequencyModel& model : models) {
     if (model.reference != cell) continue;
     for (const auto& [c, modes] : model.cells) {

@@ -39,6 +39,23 @@ TEST(SummaryTest, OneRowPerModelAtItsReferencePointFromTheData) {
   EXPECT_FALSE(CellAt(*table, *node, "convergence (section 6)").empty());
 }
 
+// A dataset without true frequencies (a system that is not integrable, or
+// imported trajectories): nothing to compare the learned ones with, said
+// so rather than "no frequency matches".
+TEST(SummaryTest, NoTrueFrequenciesSaysSo) {
+  StudyData study = SyntheticStudy();
+  for (StudyPoint& p : study.points) {
+    if (p.evaluation.has_value()) p.evaluation->clear_true_frequencies();
+  }
+  const ReportContext context(study, DefaultOptions());
+  absl::StatusOr<Table> table = SummaryTable(context);
+  ASSERT_TRUE(table.ok()) << table.status();
+  const std::vector<std::string>* aa = FindRow(*table, {"action_angle_flow"});
+  ASSERT_NE(aa, nullptr);
+  EXPECT_EQ(CellAt(*table, *aa, "frequency relative error (section 5)"),
+            "n/a: the dataset has no true frequencies");
+}
+
 TEST(SummaryTest, AFailedSolveShowsAsFailed) {
   absl::StatusOr<Table> table = SummaryTable(FailedSolveContext());
   ASSERT_TRUE(table.ok()) << table.status();

@@ -437,7 +437,8 @@ absl::StatusOr<Section> TableOneSection(const ReportContext& context) {
         "suite's rule on states; eval/README.md): per test start state, the "
         "last Δt before the normalised error mean((prediction − truth)²) / "
         "mean(truth²), each coordinate in units of its test-split σ, first "
-        "exceeds 0.025, the truth in closed form; the median over start "
+        "exceeds 0.025, the truth from the system (its closed form, or its "
+        "integrator at tight tolerance); the median over start "
         "states, mean ± std over seeds. Censored fraction: start states still "
         "valid at J·Δt (a median of \"> J·Δt\" is censored too). Longer is "
         "better.\n\n"));
