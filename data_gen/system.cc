@@ -1,6 +1,7 @@
 #include "data_gen/system.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -34,6 +35,63 @@ const NamedArray* ParameterGroup::Find(std::string_view name) const {
     if (array.name == name) return &array;
   }
   return nullptr;
+}
+
+std::vector<std::string> ParameterGroupProblems(
+    std::string_view system_name, const ParameterGroup& parameters,
+    const std::vector<ExpectedArray>& expected) {
+  const auto shape_string = [](const std::vector<int>& shape) {
+    return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
+  };
+  std::vector<std::string> names;
+  for (const ExpectedArray& e : expected) names.push_back(e.name);
+  std::vector<std::string> problems;
+  for (const NamedArray& array : parameters.arrays) {
+    if (std::find(names.begin(), names.end(), array.name) == names.end()) {
+      problems.push_back(absl::StrCat(
+          "parameters/", array.name, " is not a ", std::string(system_name),
+          " parameter (expected ", absl::StrJoin(names, ", "), ")"));
+    }
+  }
+  for (const ExpectedArray& e : expected) {
+    const NamedArray* array = parameters.Find(e.name);
+    if (array == nullptr) {
+      problems.push_back(absl::StrCat("parameters/", e.name, " is missing"));
+      continue;
+    }
+    if (array->shape != e.shape) {
+      problems.push_back(absl::StrCat("parameters/", e.name, " has shape ",
+                                      shape_string(array->shape), ", expected ",
+                                      shape_string(e.shape)));
+      continue;
+    }
+    size_t size = 1;
+    for (int d : e.shape) size *= static_cast<size_t>(d);
+    if (array->values.size() != size) {
+      problems.push_back(
+          absl::StrCat("parameters/", e.name, " has ", array->values.size(),
+                       " values for shape ", shape_string(e.shape)));
+      continue;
+    }
+    bool finite = true;
+    for (double v : array->values) {
+      if (!std::isfinite(v)) {
+        problems.push_back(
+            absl::StrCat("parameters/", e.name, " has a non-finite value ", v));
+        finite = false;
+        break;
+      }
+    }
+    if (!finite || !e.positive) continue;
+    for (double v : array->values) {
+      if (!(v > 0)) {
+        problems.push_back(
+            absl::StrCat("parameters/", e.name, " must be > 0, got ", v));
+        break;
+      }
+    }
+  }
+  return problems;
 }
 
 std::vector<std::string> RegisteredSystemNames() {

@@ -136,6 +136,23 @@ class System {
   virtual std::vector<std::string> ParameterNames() const { return {}; }
 };
 
+// For implementations of System::CheckParameters: one array a system's
+// parameter group must hold.
+struct ExpectedArray {
+  std::string name;
+  std::vector<int> shape;  // row-major; empty for a scalar
+  bool positive = false;   // every value must be > 0
+};
+
+// The problems of `parameters` (as read from a file) against `expected`, in
+// the words every system uses: "parameters/x is not a <system> parameter
+// (expected ...)", "... is missing", "... has shape [3], expected [2]",
+// "... has N values for shape [K]", "... has a non-finite value v",
+// "... must be > 0, got v". Empty if none.
+std::vector<std::string> ParameterGroupProblems(
+    std::string_view system_name, const ParameterGroup& parameters,
+    const std::vector<ExpectedArray>& expected);
+
 // The registered system called `name`; NotFound listing the registered names
 // ("unknown system 'x' (registered: harmonic, pendulum)").
 absl::StatusOr<const System*> FindSystem(std::string_view name);

@@ -189,5 +189,41 @@ TEST(HarmonicSystemTest, CheckParametersNamesTheArray) {
                                  "expected [n] = [2]")));
 }
 
+// The shared check of a parameter group read from a file: every kind of
+// problem is named, each once, in the words of the systems' messages.
+TEST(ParameterGroupProblemsTest, NamesEveryProblem) {
+  const std::vector<ExpectedArray> expected = {
+      {"mass", {}, /*positive=*/true},
+      {"gravity", {}, /*positive=*/true},
+      {"initial_q", {3}},
+      {"initial_p", {3}},
+      {"phase", {3}}};
+  ParameterGroup group;
+  group.arrays = {{"mass", {}, {-1}},
+                  {"initial_q", {2}, {0, 1}},
+                  {"initial_p", {3}, {0, 1}},
+                  {"phase", {3}, {0, NAN, 1}},
+                  {"extra", {}, {1}}};
+  const std::vector<std::string> problems =
+      ParameterGroupProblems("toy", group, expected);
+  EXPECT_THAT(problems,
+              ::testing::UnorderedElementsAre(
+                  "parameters/extra is not a toy parameter (expected mass, "
+                  "gravity, initial_q, initial_p, phase)",
+                  "parameters/mass must be > 0, got -1",
+                  "parameters/gravity is missing",
+                  "parameters/initial_q has shape [2], expected [3]",
+                  "parameters/initial_p has 2 values for shape [3]",
+                  "parameters/phase has a non-finite value nan"));
+
+  ParameterGroup good;
+  good.arrays = {{"mass", {}, {1}},
+                 {"gravity", {}, {9.81}},
+                 {"initial_q", {3}, {0, 1, 2}},
+                 {"initial_p", {3}, {0, -1, 2}},
+                 {"phase", {3}, {0, -1, 1}}};
+  EXPECT_TRUE(ParameterGroupProblems("toy", good, expected).empty());
+}
+
 }  // namespace
 }  // namespace aanet::data_gen

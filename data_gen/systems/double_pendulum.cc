@@ -140,10 +140,6 @@ absl::StatusOr<Eigen::MatrixXd> InitialStates(
 
 namespace {
 
-constexpr const char* kArrayNames[] = {"mass_1",   "mass_2",  "length_1",
-                                       "length_2", "gravity", "initial_q",
-                                       "initial_p"};
-
 double_pendulum::Parameters FromConfig(
     const aanet::DoublePendulumConfig& config) {
   double_pendulum::Parameters parameters;
@@ -164,10 +160,6 @@ double_pendulum::Parameters FromGroup(const ParameterGroup& group) {
   parameters.length_2 = group.Find("length_2")->values[0];
   parameters.gravity = group.Find("gravity")->values[0];
   return parameters;
-}
-
-std::string ShapeString(const std::vector<int>& shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
 void CheckPositive(const char* field, bool has, double value,
@@ -348,52 +340,17 @@ absl::Status DoublePendulumSystem::CheckParameters(
         "the double pendulum has 2 degrees of freedom, the data has n = ",
         num_degrees_of_freedom));
   }
-  for (const NamedArray& array : parameters.arrays) {
-    bool known = false;
-    for (const char* name : kArrayNames) known = known || array.name == name;
-    if (!known) {
-      problems.push_back(
-          absl::StrCat("parameters/", array.name,
-                       " is not a double_pendulum parameter (expected ",
-                       absl::StrJoin(kArrayNames, ", "), ")"));
-    }
+  std::vector<ExpectedArray> expected;
+  for (const char* name :
+       {"mass_1", "mass_2", "length_1", "length_2", "gravity"}) {
+    expected.push_back({name, {}, /*positive=*/true});
   }
-  for (const char* name : kArrayNames) {
-    const NamedArray* array = parameters.Find(name);
-    if (array == nullptr) {
-      problems.push_back(absl::StrCat("parameters/", name, " is missing"));
-      continue;
-    }
-    const std::string field(name);
-    std::vector<int> expected;
-    if (field == "initial_q" || field == "initial_p") {
-      expected = {num_trajectories, 2};
-    }
-    if (array->shape != expected) {
-      problems.push_back(absl::StrCat("parameters/", name, " has shape ",
-                                      ShapeString(array->shape), ", expected ",
-                                      ShapeString(expected)));
-      continue;
-    }
-    size_t size = 1;
-    for (int d : expected) size *= d;
-    if (array->values.size() != size) {
-      problems.push_back(
-          absl::StrCat("parameters/", name, " has ", array->values.size(),
-                       " values for shape ", ShapeString(expected)));
-      continue;
-    }
-    for (double v : array->values) {
-      if (!std::isfinite(v)) {
-        problems.push_back(
-            absl::StrCat("parameters/", name, " has a non-finite value ", v));
-        break;
-      }
-    }
-    if (expected.empty() && !(array->values[0] > 0)) {
-      problems.push_back(absl::StrCat("parameters/", name, " must be > 0, got ",
-                                      array->values[0]));
-    }
+  for (const char* name : {"initial_q", "initial_p"}) {
+    expected.push_back({name, {num_trajectories, 2}});
+  }
+  for (std::string& problem :
+       ParameterGroupProblems("double_pendulum", parameters, expected)) {
+    problems.push_back(std::move(problem));
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));

@@ -421,14 +421,6 @@ namespace {
 
 using kepler::State;
 
-constexpr const char* kArrayNames[] = {"mass",
-                                       "k",
-                                       "coordinates",
-                                       "semi_major_axis",
-                                       "eccentricity",
-                                       "pericentre_time",
-                                       "pericentre_angle"};
-
 constexpr double kMaxEccentricity = 0.9;
 
 kepler::Parameters FromConfig(const aanet::KeplerConfig& config) {
@@ -460,10 +452,6 @@ State CartesianRow(const Eigen::MatrixXd& states, Eigen::Index b, bool polar) {
 Eigen::Vector4d StoredRow(const State& s, bool polar) {
   Eigen::Vector4d v(s.x, s.y, s.px, s.py);
   return polar ? kepler::ToPolar(v) : v;
-}
-
-std::string ShapeString(const std::vector<int>& shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
 void CheckPositive(const char* field, bool has, double value,
@@ -796,57 +784,25 @@ absl::Status KeplerSystem::CheckParameters(const ParameterGroup& parameters,
         "a Kepler orbit has 2 degrees of freedom, the data has n = ",
         num_degrees_of_freedom));
   }
-  for (const NamedArray& array : parameters.arrays) {
-    bool known = false;
-    for (const char* name : kArrayNames) known = known || array.name == name;
-    if (!known) {
-      problems.push_back(absl::StrCat("parameters/", array.name,
-                                      " is not a kepler parameter (expected ",
-                                      absl::StrJoin(kArrayNames, ", "), ")"));
-    }
+  std::vector<ExpectedArray> expected = {{"mass", {}, /*positive=*/true},
+                                         {"k", {}, /*positive=*/true},
+                                         {"coordinates", {}}};
+  for (const char* name : {"semi_major_axis", "eccentricity", "pericentre_time",
+                           "pericentre_angle"}) {
+    expected.push_back({name, {num_trajectories}});
   }
-  for (const char* name : kArrayNames) {
-    const NamedArray* array = parameters.Find(name);
-    if (array == nullptr) {
-      problems.push_back(absl::StrCat("parameters/", name, " is missing"));
-      continue;
-    }
-    const std::string field(name);
-    const bool scalar =
-        field == "mass" || field == "k" || field == "coordinates";
-    const std::vector<int> expected =
-        scalar ? std::vector<int>{} : std::vector<int>{num_trajectories};
-    if (array->shape != expected) {
-      problems.push_back(absl::StrCat("parameters/", name, " has shape ",
-                                      ShapeString(array->shape), ", expected ",
-                                      ShapeString(expected)));
-      continue;
-    }
-    const size_t size = scalar ? 1 : static_cast<size_t>(num_trajectories);
-    if (array->values.size() != size) {
-      problems.push_back(
-          absl::StrCat("parameters/", name, " has ", array->values.size(),
-                       " values for shape ", ShapeString(expected)));
-      continue;
-    }
-    for (double v : array->values) {
-      if (!std::isfinite(v)) {
-        problems.push_back(
-            absl::StrCat("parameters/", name, " has a non-finite value ", v));
-        break;
-      }
-    }
-    if ((field == "mass" || field == "k") && !(array->values[0] > 0)) {
-      problems.push_back(absl::StrCat("parameters/", name, " must be > 0, got ",
-                                      array->values[0]));
-    }
-    if (field == "coordinates" && array->values[0] != aanet::CARTESIAN &&
-        array->values[0] != aanet::POLAR_WRAPPED) {
-      problems.push_back(absl::StrCat(
-          "parameters/coordinates must be 0 (cartesian) or 1 (polar_wrapped), "
-          "got ",
-          array->values[0]));
-    }
+  for (std::string& problem :
+       ParameterGroupProblems("kepler", parameters, expected)) {
+    problems.push_back(std::move(problem));
+  }
+  const NamedArray* coordinates = parameters.Find("coordinates");
+  if (coordinates != nullptr && coordinates->values.size() == 1 &&
+      coordinates->values[0] != aanet::CARTESIAN &&
+      coordinates->values[0] != aanet::POLAR_WRAPPED) {
+    problems.push_back(absl::StrCat(
+        "parameters/coordinates must be 0 (cartesian) or 1 (polar_wrapped), "
+        "got ",
+        coordinates->values[0]));
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));

@@ -254,9 +254,6 @@ namespace {
 
 // The true actions and frequencies are not here: the dataset stores them
 // for every system at its root (/true_actions, /true_frequencies).
-constexpr const char* kArrayNames[] = {"mass", "length", "gravity", "initial_q",
-                                       "initial_p"};
-
 pendulum::Parameters FromConfig(const aanet::PendulumConfig& config) {
   pendulum::Parameters parameters;
   if (config.has_mass()) parameters.mass = config.mass();
@@ -272,10 +269,6 @@ pendulum::Parameters FromGroup(const ParameterGroup& group) {
   parameters.length = group.Find("length")->values[0];
   parameters.gravity = group.Find("gravity")->values[0];
   return parameters;
-}
-
-std::string ShapeString(const std::vector<int>& shape) {
-  return absl::StrCat("[", absl::StrJoin(shape, ", "), "]");
 }
 
 // Where trajectory k's initial state comes from, for error messages.
@@ -484,51 +477,16 @@ absl::Status PendulumSystem::CheckParameters(const ParameterGroup& parameters,
         absl::StrCat("the pendulum has 1 degree of freedom, the data has n = ",
                      num_degrees_of_freedom));
   }
-  for (const NamedArray& array : parameters.arrays) {
-    bool known = false;
-    for (const char* name : kArrayNames) known = known || array.name == name;
-    if (!known) {
-      problems.push_back(absl::StrCat("parameters/", array.name,
-                                      " is not a pendulum parameter (expected ",
-                                      absl::StrJoin(kArrayNames, ", "), ")"));
-    }
+  std::vector<ExpectedArray> expected;
+  for (const char* name : {"mass", "length", "gravity"}) {
+    expected.push_back({name, {}, /*positive=*/true});
   }
-  for (const char* name : kArrayNames) {
-    const NamedArray* array = parameters.Find(name);
-    if (array == nullptr) {
-      problems.push_back(absl::StrCat("parameters/", name, " is missing"));
-      continue;
-    }
-    const std::string field(name);
-    std::vector<int> expected;
-    if (field == "initial_q" || field == "initial_p") {
-      expected = {num_trajectories};
-    }
-    if (array->shape != expected) {
-      problems.push_back(absl::StrCat("parameters/", name, " has shape ",
-                                      ShapeString(array->shape), ", expected ",
-                                      ShapeString(expected)));
-      continue;
-    }
-    size_t size = 1;
-    for (int d : expected) size *= d;
-    if (array->values.size() != size) {
-      problems.push_back(
-          absl::StrCat("parameters/", name, " has ", array->values.size(),
-                       " values for shape ", ShapeString(expected)));
-      continue;
-    }
-    for (double v : array->values) {
-      if (!std::isfinite(v)) {
-        problems.push_back(
-            absl::StrCat("parameters/", name, " has a non-finite value ", v));
-        break;
-      }
-    }
-    if (expected.empty() && !(array->values[0] > 0)) {
-      problems.push_back(absl::StrCat("parameters/", name, " must be > 0, got ",
-                                      array->values[0]));
-    }
+  for (const char* name : {"initial_q", "initial_p"}) {
+    expected.push_back({name, {num_trajectories}});
+  }
+  for (std::string& problem :
+       ParameterGroupProblems("pendulum", parameters, expected)) {
+    problems.push_back(std::move(problem));
   }
   if (problems.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrJoin(problems, "; "));
