@@ -22,9 +22,10 @@
 // out/report/pendulum/REPORT.md), `kepler` (Kepler orbits;
 // out/report/kepler/REPORT.md) and `double_pendulum` (its Lyapunov
 // times and every model's error vs dt;
-// out/report/double_pendulum/REPORT.md), the others linked from the
-// main report's
-// appendix. Results go to out/sweeps/<name>/.
+// out/report/double_pendulum/REPORT.md), and the `studies` group (noise,
+// multi_step, model_size, training_length; out/report/studies/<name>/
+// REPORT.md, run together by --only=studies), the others linked from the
+// main report's appendix. Results go to out/sweeps/<name>/.
 // Rerunning skips finished points, so an interrupted study continues where
 // it stopped.
 #include <chrono>
@@ -64,7 +65,8 @@ ABSL_FLAG(std::string, output_root, "",
           "where datasets/ and sweeps/ go; default: the workspace's out/");
 ABSL_FLAG(std::string, only, "",
           "run one part of the budget alone: harmonic, ablation, "
-          "pendulum, kepler or double_pendulum");
+          "pendulum, kepler, double_pendulum, noise, multi_step, model_size, "
+          "training_length, or 'studies' for the last four");
 
 namespace aanet {
 namespace {
@@ -85,7 +87,13 @@ struct Part {
   const char* quick_sweep;  // under configs/sweeps/
   const char* paper_sweep;
   const char* title;
+  // A group of parts (e.g. "studies") run together by --only=<group>; its
+  // reports go to <report>/<group>/<name>/. Null: a part of its own, whose
+  // report goes to <report>/<name>/.
+  const char* group = nullptr;
 };
+
+constexpr char kStudies[] = "studies";
 
 // Later systems and studies add parts here.
 constexpr Part kParts[] = {
@@ -99,7 +107,28 @@ constexpr Part kParts[] = {
      "Kepler orbits: every model like for like on 16 orbits"},
     {"double_pendulum", "double_pendulum.pbtxt", "double_pendulum_paper.pbtxt",
      "The double pendulum: Lyapunov times and every model's error vs dt"},
+    // The published code's other studies (issue 22); the quick budget gives
+    // them about 7 minutes on 2 cores in all.
+    {"noise", "noise.pbtxt", "noise_paper.pbtxt",
+     "Studies: noise on the training data", kStudies},
+    {"multi_step", "multi_step.pbtxt", "multi_step_paper.pbtxt",
+     "Studies: multi-step against single-step training", kStudies},
+    {"model_size", "model_size.pbtxt", "model_size_paper.pbtxt",
+     "Studies: model size (flow layers, Neural ODE depths)", kStudies},
+    {"training_length", "training_length.pbtxt", "training_length_paper.pbtxt",
+     "Studies: test loss against training steps", kStudies},
 };
+
+// Where a part's report goes, relative to the main report's directory.
+std::string PartDirectory(const Part& part) {
+  return part.group == nullptr ? part.name
+                               : absl::StrCat(part.group, "/", part.name);
+}
+
+bool Selected(const Part& part, const std::string& only) {
+  return only.empty() || only == part.name ||
+         (part.group != nullptr && only == part.group);
+}
 
 // Runs one sweep and writes its report into `out`.
 absl::Status RunPart(const std::string& sweep_path, const std::string& budget,
@@ -173,12 +202,13 @@ absl::Status Run(bool* any_failed) {
   }
   const std::string only = absl::GetFlag(FLAGS_only);
   bool known = only.empty();
-  for (const Part& part : kParts) known = known || only == part.name;
+  for (const Part& part : kParts) known = known || Selected(part, only);
   if (!known) {
     std::string names;
     for (const Part& part : kParts) {
       absl::StrAppend(&names, names.empty() ? "" : ", ", "'", part.name, "'");
     }
+    absl::StrAppend(&names, " or '", kStudies, "' (every study)");
     return absl::InvalidArgumentError(
         absl::StrCat("--only: expected one of ", names, ", got '", only, "'"));
   }
@@ -187,17 +217,17 @@ absl::Status Run(bool* any_failed) {
   for (size_t i = 1; i < std::size(kParts); ++i) {
     main_options.other_parts.emplace_back(
         kParts[i].title,
-        absl::StrCat(kParts[i].name, "/", reports::kReportFile));
+        absl::StrCat(PartDirectory(kParts[i]), "/", reports::kReportFile));
   }
   for (size_t i = 0; i < std::size(kParts); ++i) {
     const Part& part = kParts[i];
-    if (!only.empty() && only != part.name) continue;
+    if (!Selected(part, only)) continue;
     const std::string path =
         (fs::path(Workspace()) / "configs/sweeps" /
          (budget == "quick" ? part.quick_sweep : part.paper_sweep))
             .string();
     const std::string part_out =
-        i == 0 ? out : (fs::path(out) / part.name).string();
+        i == 0 ? out : (fs::path(out) / PartDirectory(part)).string();
     AANET_RETURN_IF_ERROR(RunPart(
         path, absl::StrCat(budget, ", part ", part.name), part_out,
         i == 0 ? main_options : reports::ReportOptions(), start, any_failed));
@@ -217,7 +247,8 @@ int main(int argc, char** argv) {
       argc, argv, "paper",
       "Runs the paper's study and writes out/report/REPORT.md.\n"
       "  bazel run //:paper [-- --budget=quick|paper] "
-      "[--only=harmonic|ablation|pendulum|kepler|double_pendulum] "
+      "[--only=harmonic|ablation|pendulum|kepler|double_pendulum|studies|"
+      "noise|multi_step|model_size|training_length] "
       "[--backend=slurm "
       "[--no_wait|--dry_run|"
       "--cancel]]",
