@@ -319,7 +319,7 @@ Figure ModelSizeFigure(const ModelSizeStudy& study,
     panel.y_label = "test prediction loss";
     panel.log_x = true;
     panel.log_y = true;
-    panel.commands = {"set key outside right top"};
+    panel.commands = {"set key below"};
     for (size_t f = 0; f < families.size(); ++f) {
       std::vector<std::vector<double>> rows;
       for (const ModelSizeRow& row : study.rows) {
@@ -377,7 +377,7 @@ absl::StatusOr<Section> ModelSizeSection(const ReportContext& context) {
       "number.\n\n"
       "*What this budget can and cannot show:* ",
       JoinSet(steps), " training steps per model and at most ", max_seeds,
-      " seed(s) per model. ",
+      max_seeds == 1 ? " seed" : " seeds", " per model. ",
       max_seeds < 2 ? "With one seed, differences under about 2x between sizes "
                       "cannot be told from seed noise. "
                     : "",

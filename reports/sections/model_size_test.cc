@@ -219,7 +219,7 @@ TEST_F(ModelSizeTest, SectionSaysWhatItsBudgetCanShowAndCountsFailures) {
   ASSERT_FALSE(section->blocks.empty());
   EXPECT_THAT(section->blocks[0].text, HasSubstr("## 7. Model size"));
   EXPECT_THAT(section->blocks[0].text,
-              HasSubstr("2000 training steps per model"));
+              HasSubstr("2000 training steps per model and at most 2 seeds"));
   EXPECT_THAT(section->blocks[0].text, HasSubstr("**2 of 6 points failed**"));
   ASSERT_EQ(section->csv_files.size(), 1u);
   EXPECT_EQ(section->csv_files[0].name, "model_size.csv");

@@ -222,7 +222,7 @@ Figure TrainingLengthFigure(const std::vector<LongRun>& runs) {
     for (int jump : jumps) {
       PlotPanel panel;
       panel.title = absl::StrCat(dataset, ": test loss at jump ", jump);
-      panel.x_label = "training step (one run per model, read along the way)";
+      panel.x_label = "training step (one run per model)";
       panel.y_label = "test prediction loss";
       panel.log_x = true;
       panel.log_y = true;
@@ -233,7 +233,7 @@ Figure TrainingLengthFigure(const std::vector<LongRun>& runs) {
                        ", graph 1 nohead dashtype 2"),
           absl::StrCat("set label 'default budget (", kDefaultStudySteps,
                        " steps)' at first ", kDefaultStudySteps,
-                       ", graph 0.95 right offset -0.5, 0")};
+                       ", graph 0.05 left offset 0.5, 0")};
       for (const LongRun& run : runs) {
         if (run.dataset != dataset || !run.curve.ok()) continue;
         auto it = run.curve->test_losses.find(jump);
