@@ -517,7 +517,7 @@ TEST(ReadSweepConfigTest, DoublePendulumIsLikeForLikeOnThreeSetups) {
 TEST(ReadSweepConfigTest, ModelSizeSweepsResolveThePublishedDepths) {
   for (const auto& [path, num_node, seeds, steps] :
        {std::tuple<const char*, size_t, size_t, int64_t>{
-            "configs/sweeps/model_size.pbtxt", 2, 1, 2000},
+            "configs/sweeps/model_size.pbtxt", 3, 1, 2000},
         {"configs/sweeps/model_size_paper.pbtxt", 16, 3, 50000}}) {
     SCOPED_TRACE(path);
     absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
