@@ -28,11 +28,13 @@
 #include "reports/sections/header.h"
 #include "reports/sections/inference_time.h"
 #include "reports/sections/lyapunov.h"
+#include "reports/sections/model_size.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
 #include "reports/sections/table_one.h"
 #include "reports/sections/training_curves.h"
+#include "reports/sections/training_length.h"
 #include "status/status_macros.h"
 
 namespace aanet::reports {
@@ -57,6 +59,8 @@ constexpr SectionFunction kSections[] = {
     // 5c. learned actions up to a unimodular change of basis
     ActionBasisSection,
     TrainingCurvesSection,  // 6. training curves and convergence
+    ModelSizeSection,       // 7. model size, where the sweep varies it
+    TrainingLengthSection,  // 8. training length, from long runs
     AppendixSection,        // other parts, the sweep config
     PointsSection,          // points.csv
 };

@@ -511,6 +511,81 @@ TEST(ReadSweepConfigTest, DoublePendulumIsLikeForLikeOnThreeSetups) {
   }
 }
 
+// The model size study: the published depths, each a model of its own,
+// resolved into the fields they map to (configs/sweeps/model_size.pbtxt:
+// derivative-net depth L is L - 1 hidden layers of width 100).
+TEST(ReadSweepConfigTest, ModelSizeSweepsResolveThePublishedDepths) {
+  for (const auto& [path, num_node, seeds, steps] :
+       {std::tuple<const char*, size_t, size_t, int64_t>{
+            "configs/sweeps/model_size.pbtxt", 3, 1, 2000},
+        {"configs/sweeps/model_size_paper.pbtxt", 16, 3, 50000}}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->points.size(), (12 + num_node) * seeds);
+    std::map<std::string, std::set<int>> flow_layers;
+    std::set<std::tuple<int, int, int>> node_depths;
+    for (const PlannedPoint& p : plan->points) {
+      EXPECT_EQ(p.point.protocol(), EQUAL_STEPS);
+      EXPECT_EQ(p.point.num_steps(), steps);
+      EXPECT_EQ(p.point.dataset(), "harmonic_k_pair_0.5");
+      const ModelConfig& model = p.experiment.model();
+      if (model.has_action_angle()) {
+        const int n = model.action_angle().encoder().flow().num_layers();
+        flow_layers["action_angle"].insert(n);
+        EXPECT_EQ(p.point.model(),
+                  absl::StrCat("action_angle_flow@num_layers=", n));
+      } else if (model.has_euler_update()) {
+        const int n = model.euler_update().encoder().flow().num_layers();
+        flow_layers["euler_update"].insert(n);
+        EXPECT_EQ(p.point.model(),
+                  absl::StrCat("euler_update_flow@num_layers=", n));
+      } else {
+        ASSERT_TRUE(model.has_neural_ode()) << p.point.model();
+        const auto& mlp = model.neural_ode().encoder().mlp();
+        const int depth =
+            model.neural_ode().derivative_net().hidden_widths_size() + 1;
+        for (int width : model.neural_ode().derivative_net().hidden_widths()) {
+          EXPECT_EQ(width, 100);
+        }
+        node_depths.insert(
+            {mlp.num_encoder_layers(), mlp.num_decoder_layers(), depth});
+        EXPECT_EQ(
+            p.point.model(),
+            absl::StrCat("neural_ode@enc", mlp.num_encoder_layers(), "_dec",
+                         mlp.num_decoder_layers(), "_deriv", depth));
+      }
+    }
+    const std::set<int> published = {5, 10, 20, 30, 40, 50};
+    EXPECT_EQ(flow_layers["action_angle"], published);
+    EXPECT_EQ(flow_layers["euler_update"], published);
+    EXPECT_EQ(node_depths.size(), num_node);
+  }
+}
+
+// The training length study: one long run per model and dataset, longer
+// than the default study's 2,000 steps.
+TEST(ReadSweepConfigTest, TrainingLengthSweepsAreOneLongRunPerModel) {
+  for (const auto& [path, num_points, steps] :
+       {std::tuple<const char*, size_t, int64_t>{
+            "configs/sweeps/training_length.pbtxt", 2, 20000},
+        {"configs/sweeps/training_length_paper.pbtxt", 12, 50000}}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->points.size(), num_points);
+    std::set<std::pair<std::string, std::string>> runs;
+    for (const PlannedPoint& p : plan->points) {
+      EXPECT_EQ(p.point.num_steps(), steps);
+      EXPECT_TRUE(runs.insert({p.point.model(), p.point.dataset()}).second);
+    }
+  }
+}
+
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",

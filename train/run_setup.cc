@@ -24,6 +24,7 @@ constexpr char kConfigFile[] = "config.pbtxt";
 // The other files a run writes (train/trainer.cc).
 constexpr char kBestFile[] = "best.h5";
 constexpr char kMetricsFile[] = "metrics.jsonl";
+constexpr char kTimingFile[] = "timing.json";
 
 }  // namespace
 
@@ -131,7 +132,7 @@ absl::StatusOr<RunSetup> SetUpRun(const RunFlags& flags) {
   // writes may be a link, a device or one of its inputs (e.g. --init_from=
   // RUN/best.h5 for a new run in RUN).
   for (const char* name :
-       {kCheckpointFile, kBestFile, kMetricsFile, kConfigFile}) {
+       {kCheckpointFile, kBestFile, kMetricsFile, kConfigFile, kTimingFile}) {
     const std::string output = (fs::path(setup.run_dir) / name).string();
     AANET_RETURN_IF_ERROR(CheckOutputPath(output));
     std::vector<std::string> inputs = {setup.dataset_path, flags.init_from};

@@ -1,6 +1,9 @@
 #include "train/trainer.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/stop_signals.h"
 #include "fileio/text_file.h"
+#include "google/protobuf/util/json_util.h"
 #include "models/checkpoint.h"
 #include "models/named_parameters.h"
 #include "models/prediction_loss.h"
@@ -35,6 +39,13 @@ constexpr char kCheckpointFile[] = "checkpoint.h5";
 constexpr char kBestFile[] = "best.h5";
 constexpr char kMetricsFile[] = "metrics.jsonl";
 constexpr char kConfigFile[] = "config.pbtxt";
+constexpr char kTimingFile[] = "timing.json";
+
+double ProcessCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
 
 // Random streams of a run, derived from its seed.
 constexpr uint64_t kInitStream = 0;
@@ -459,6 +470,10 @@ absl::Status Trainer::Run(
   }
   while (step_ < options_.num_steps &&
          (stop_at_step < 0 || step_ < stop_at_step)) {
+    // Timed from the draw of the jump to the divergence check: the cost of
+    // a step, without evaluations and checkpoints.
+    const auto wall_start = std::chrono::steady_clock::now();
+    const double cpu_start = ProcessCpuSeconds();
     const int jump =
         SampleJump(options_.jump_schedule, static_cast<int>(step_),
                    options_.jump_ramp_steps, options_.max_jump, random_);
@@ -475,6 +490,14 @@ absl::Status Trainer::Run(
     }
     if (!broken.empty()) return Diverged(step_ + 1, jump, broken);
     ++step_;
+    timing_.set_timed_steps(timing_.timed_steps() + 1);
+    timing_.set_train_step_seconds(
+        timing_.train_step_seconds() +
+        std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                      wall_start)
+            .count());
+    timing_.set_train_step_cpu_seconds(timing_.train_step_cpu_seconds() +
+                                       ProcessCpuSeconds() - cpu_start);
     const bool last = step_ == options_.num_steps;
     if (IsEvaluationStep(options_, step_)) {
       Evaluation e = Evaluate(jump);
@@ -519,7 +542,45 @@ absl::Status Trainer::WriteCheckpoints() {
   AANET_RETURN_IF_ERROR(WriteBest());
   AANET_RETURN_IF_ERROR(WriteLatest());
   checkpoint_step_ = step_;
-  return absl::OkStatus();
+  return WriteTiming();
+}
+
+absl::Status Trainer::WriteTiming() {
+  timing_.set_step(step_);
+  const int64_t n = timing_.timed_steps();
+  timing_.set_seconds_per_step(n > 0 ? timing_.train_step_seconds() / n : 0);
+  timing_.set_cpu_seconds_per_step(n > 0 ? timing_.train_step_cpu_seconds() / n
+                                         : 0);
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  options.always_print_primitive_fields = true;
+  if (!google::protobuf::util::MessageToJsonString(timing_, &json, options)
+           .ok()) {
+    return absl::InternalError("cannot serialise the training timing");
+  }
+  return WriteTextFileAtomically((fs::path(run_dir_) / kTimingFile).string(),
+                                 json);
+}
+
+void Trainer::ReadTiming() {
+  timing_.Clear();
+  std::ifstream in(fs::path(run_dir_) / kTimingFile, std::ios::binary);
+  if (!in) return;
+  std::stringstream text;
+  text << in.rdbuf();
+  TrainingTiming recorded;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  // A file of another step (or unreadable) would count steps that the
+  // resumed run trains again: start counting afresh instead.
+  if (google::protobuf::util::JsonStringToMessage(text.str(), &recorded,
+                                                  options)
+          .ok() &&
+      recorded.step() == step_) {
+    timing_ = recorded;
+  }
 }
 
 std::string Trainer::FirstNonFiniteState() const {
@@ -699,6 +760,7 @@ absl::Status Trainer::Resume() {
                            FromNamed(store, best.parameters, best_path));
     best_parameters_ = std::move(best_values);
   }
+  ReadTiming();
   return RewriteMetricsUpTo(step_);
 }
 

@@ -20,6 +20,10 @@
 //   best.h5         the parameters with the lowest evaluated training loss
 //   metrics.jsonl   one JSON object per evaluation
 //   config.pbtxt    the config text of the run
+//   timing.json     the time spent in training steps (proto/timing.proto),
+//                   written with every checkpoint; wall-clock and CPU
+//                   times, so never compared bit for bit, and never read
+//                   back except to keep counting on resume
 //   .lock           held by the trainer writing the run (LockRunDirectory)
 // All files are written atomically.
 //
@@ -52,6 +56,7 @@
 #include "models/model.h"
 #include "models/scaler.h"
 #include "proto/experiment.pb.h"
+#include "proto/timing.pb.h"
 #include "rng/random.h"
 #include "train/training_options.h"
 
@@ -188,6 +193,8 @@ class Trainer {
   const StandardScaler& scaler() const { return scaler_; }
   int64_t step() const { return step_; }
   const std::vector<Evaluation>& evaluations() const { return evaluations_; }
+  // The time of the training steps so far, as timing.json records it.
+  const TrainingTiming& timing() const { return timing_; }
 
   // The standardised pairs at `jump` (cached) of the training trajectories'
   // training and test windows, and of the held-out trajectories' test window
@@ -228,6 +235,12 @@ class Trainer {
   // best.h5 and checkpoint.h5, as one commit (a signal cannot end the
   // process between them, cli/stop_signals.h): a resumed run reads both.
   absl::Status WriteCheckpoints();
+  // timing.json from timing_ at the current step.
+  absl::Status WriteTiming();
+  // On resume: timing_ from timing.json if it was written at the
+  // checkpoint's step; else counting starts afresh (a crash between a
+  // checkpoint and its timing file, or a run older than the file).
+  void ReadTiming();
   absl::Status AppendMetrics(const Evaluation& evaluation);
   absl::Status RewriteMetricsUpTo(int64_t step);
   void SampleBatch(int jump);
@@ -269,6 +282,7 @@ class Trainer {
   double last_prediction_ = 0, last_action_variance_ = 0;
   bool last_has_actions_ = false;
   std::vector<Evaluation> evaluations_;
+  TrainingTiming timing_;
 };
 
 }  // namespace aanet::train

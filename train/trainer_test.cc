@@ -13,9 +13,11 @@
 #include "absl/strings/str_format.h"
 #include "autodiff/ops.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
 #include "proto/text_config.h"
+#include "proto/timing.pb.h"
 #include "testing/test_util.h"
 #include "train/jump_schedule.h"
 
@@ -425,6 +427,57 @@ TEST_F(TrainerTest, ResumedRunMatchesUninterruptedRunBitForBit) {
   for (size_t i = 0; i < best->parameters.size(); ++i) {
     EXPECT_EQ(best->parameters[i].value, full_best->parameters[i].value);
   }
+}
+
+// timing.json: the training steps' time, written with every checkpoint,
+// kept counting across a resume whose checkpoint it matches, started afresh
+// when it does not; never part of the bit-identical files (the test above).
+TEST_F(TrainerTest, TimingIsWrittenWithCheckpointsAndCountsAcrossResumes) {
+  auto read_timing = [](const std::string& dir) {
+    TrainingTiming timing;
+    google::protobuf::util::JsonParseOptions options;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
+                    ReadAll(dir + "/timing.json"), &timing, options)
+                    .ok())
+        << ReadAll(dir + "/timing.json");
+    return timing;
+  };
+  const std::string dir = RunDir("timing");
+  ASSERT_TRUE(MakeTrainer(dir)->Run(nullptr, 250).ok());
+  // Written at the checkpoint of step 200, not at the stop at 250.
+  TrainingTiming at_checkpoint = read_timing(dir);
+  EXPECT_EQ(at_checkpoint.step(), 200);
+  EXPECT_EQ(at_checkpoint.timed_steps(), 200);
+  EXPECT_GT(at_checkpoint.train_step_seconds(), 0);
+  EXPECT_GT(at_checkpoint.train_step_cpu_seconds(), 0);
+  EXPECT_DOUBLE_EQ(at_checkpoint.seconds_per_step(),
+                   at_checkpoint.train_step_seconds() / 200);
+  EXPECT_DOUBLE_EQ(at_checkpoint.cpu_seconds_per_step(),
+                   at_checkpoint.train_step_cpu_seconds() / 200);
+
+  std::unique_ptr<Trainer> resumed = MakeTrainer(dir);
+  ASSERT_TRUE(resumed->Resume().ok());
+  ASSERT_TRUE(resumed->Run(nullptr).ok());
+  const TrainingTiming done = read_timing(dir);
+  EXPECT_EQ(done.step(), 300);
+  EXPECT_EQ(done.timed_steps(), 300);
+  EXPECT_GT(done.train_step_seconds(), at_checkpoint.train_step_seconds());
+  EXPECT_EQ(resumed->timing().timed_steps(), 300);
+
+  // A timing file of another step (a crash between the checkpoint and it):
+  // the resumed run counts only what it trains itself.
+  const std::string stale = RunDir("timing_stale");
+  ASSERT_TRUE(MakeTrainer(stale)->Run(nullptr, 200).ok());
+  std::ofstream(stale + "/timing.json")
+      << "{\"step\": 150, \"timed_steps\": 150, "
+         "\"train_step_seconds\": 1000}";
+  std::unique_ptr<Trainer> again = MakeTrainer(stale);
+  ASSERT_TRUE(again->Resume().ok());
+  ASSERT_TRUE(again->Run(nullptr).ok());
+  const TrainingTiming fresh = read_timing(stale);
+  EXPECT_EQ(fresh.step(), 300);
+  EXPECT_EQ(fresh.timed_steps(), 100);
+  EXPECT_LT(fresh.train_step_seconds(), 1000);
 }
 
 // A stop request (train's SIGINT/SIGTERM) at any step, not only at a
