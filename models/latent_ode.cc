@@ -119,6 +119,35 @@ ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
   return {encoder_->Decode(tape, *evolved), std::nullopt};
 }
 
+GridForwardResult LatentOdeModel::ForwardGrid(ad::Tape& tape, ad::Var states,
+                                              double dt, int num_jumps) const {
+  GridForwardResult grid;
+  grid.predictions.reserve(std::max(num_jumps, 0));
+  ad::Var latents = encoder_->Encode(tape, states);
+  absl::Status status = absl::OkStatus();
+  for (int j = 1; j <= num_jumps; ++j) {
+    if (status.ok()) {
+      absl::StatusOr<ad::Var> evolved =
+          constant_step_solve_ != nullptr
+              ? constant_step_solve_->SolveOnTape(tape, latents, dt)
+              : ode::Solve(
+                    [&](double, const ad::Var& y) { return Field(tape, y); },
+                    latents, 0.0, dt, solver_options_);
+      status = evolved.status();
+      if (status.ok()) {
+        latents = *evolved;
+        grid.predictions.push_back(encoder_->Decode(tape, latents));
+        continue;
+      }
+    }
+    grid.predictions.push_back(tape.Constant(
+        Eigen::MatrixXd::Constant(states.rows(), states.cols(),
+                                  std::numeric_limits<double>::quiet_NaN())));
+  }
+  NoteSolve(status);
+  return grid;
+}
+
 std::string LatentOdeModel::precision() const {
   return constant_step_solve_ != nullptr ? constant_step_solve_->precision()
                                          : "float64";

@@ -150,6 +150,33 @@ TEST_P(LatentOdeModelTest, LossGradientMatchesFiniteDifferences) {
   }
 }
 
+// Multi-step training's grid through the chained solve nodes: its gradient
+// (the checkpointed backward of every segment, the adaptive tape solve) and
+// its agreement with Forward at j dt (constant steps that divide dt: the
+// same steps up to the rounding of their sizes; adaptive: the solver error).
+TEST_P(LatentOdeModelTest, MultiStepLossGradientMatchesFiniteDifferences) {
+  Random random(22);
+  std::vector<Eigen::MatrixXd> targets;
+  for (int j = 0; j < 3; ++j)
+    targets.push_back(RandomMatrix(3, 4, 1.0, random));
+  ad::GradientCheckOptions options;
+  options.step = 1e-4;
+  // 0.35: segments of three steps of 0.1 and a shortened one.
+  for (double dt : {0.2, 0.35}) {
+    const ad::GradientCheckResult result =
+        ::aanet::testing::CheckMultiStepLossGradient(*model_, states_, targets,
+                                                     dt, options);
+    EXPECT_LT(result.max_relative_error, 1e-6) << dt << ": " << result.worst;
+    EXPECT_GT(result.gradient_scale, 1e-4);
+  }
+}
+
+TEST_P(LatentOdeModelTest, ForwardGridEqualsForwardAtEveryJump) {
+  EXPECT_LE(
+      ::aanet::testing::MaxGridDeviationFromForward(*model_, states_, 0.5, 10),
+      GetParam().adaptive ? 1e-7 : 1e-12);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     ModelsAndModes, LatentOdeModelTest,
     ::testing::Values(Case{Kind::kNeuralOde, false},
