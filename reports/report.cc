@@ -28,6 +28,7 @@
 #include "reports/sections/header.h"
 #include "reports/sections/inference_time.h"
 #include "reports/sections/lyapunov.h"
+#include "reports/sections/multi_step.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
@@ -57,6 +58,7 @@ constexpr SectionFunction kSections[] = {
     // 5c. learned actions up to a unimodular change of basis
     ActionBasisSection,
     TrainingCurvesSection,  // 6. training curves and convergence
+    MultiStepSection,       // 7. multi-step training, where swept
     AppendixSection,        // other parts, the sweep config
     PointsSection,          // points.csv
 };
