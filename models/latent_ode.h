@@ -60,8 +60,9 @@ class LatentOdeModel : public Model {
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
                           double dt) const override;
   // The tape form of PredictGrid, with the same steps: encode once, one
-  // solve node per segment [(j-1) dt, j dt] chained from the last (each the
-  // checkpointed node of latent_solve.h, or the adaptive tape solve), decode
+  // solve node per segment [(j-1) dt, j dt] chained from the last (with
+  // constant steps LatentSolve::SolveGridOnTape, whose segments share the
+  // field's kept activations as one solve; adaptive: the tape solve), decode
   // at every grid point. A training step at jump J then costs about one
   // solve to J dt, as single-step training does, plus J decodes. A failed
   // segment leaves its grid point and every later one NaN.
