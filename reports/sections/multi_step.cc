@@ -274,7 +274,8 @@ Figure MultiStepFigure(const MultiStep& data) {
           absl::StrFormat("set label 1 'trained range (jump <= %d)' at first "
                           "%s, graph 0.97 right offset -0.5,0",
                           *pair.max_jump, x),
-          "set key left top"};
+          // The curves rise from the lower left; the label is top left.
+          "set key right bottom"};
     }
     figure.panels.push_back(std::move(panel));
   }
@@ -291,8 +292,10 @@ absl::StatusOr<Section> MultiStepSection(const ReportContext& context) {
   std::set<int> steps;
   for (const MultiStepPair& pair : data.pairs) steps.insert(pair.num_steps);
   std::string budget = absl::StrFormat(
-      "This sweep trained each mode %s steps with up to %d seed%s. ",
-      JoinSet(steps), data.max_seeds, data.max_seeds == 1 ? "" : "s");
+      "This sweep trained each mode %s steps with %s. ", JoinSet(steps),
+      data.max_seeds == 1
+          ? std::string("1 seed")
+          : absl::StrFormat("up to %d seeds per model", data.max_seeds));
   if (data.max_seeds < 3) {
     absl::StrAppend(
         &budget,

@@ -145,7 +145,8 @@ TEST(MultiStepTest, SectionSaysWhatItsBudgetCannotShow) {
   ASSERT_FALSE(section->blocks.empty());
   const std::string& text = section->blocks.front().text;
   EXPECT_NE(text.find("## 7. Multi-step training"), std::string::npos);
-  EXPECT_NE(text.find("2000 steps with up to 2 seeds"), std::string::npos)
+  EXPECT_NE(text.find("2000 steps with up to 2 seeds per model"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("cannot be told from seed noise"), std::string::npos);
   ASSERT_EQ(section->csv_files.size(), 1u);
