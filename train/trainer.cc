@@ -108,10 +108,13 @@ std::string DescribeTrajectories(const data_gen::TrajectorySplit& split) {
 
 std::string DescribeLossTerms(const TrainingOptions& options,
                               bool has_actions) {
-  if (!has_actions) return "loss = prediction";
-  return absl::StrFormat(
-      "loss = prediction + lambda * action variance (lambda = %g)",
-      options.action_variance_weight);
+  const std::string prediction =
+      options.prediction_targets == TrainingConfig::EVERY_STEP_TO_JUMP
+          ? "prediction (the mean over jumps 1..J)"
+          : "prediction";
+  if (!has_actions) return absl::StrCat("loss = ", prediction);
+  return absl::StrFormat("loss = %s + lambda * action variance (lambda = %g)",
+                         prediction, options.action_variance_weight);
 }
 
 namespace {

@@ -103,7 +103,8 @@ struct ProgressInfo {
 std::string DescribeProgress(const ProgressInfo& info);
 
 // The legend of DescribeProgress's loss, for a banner: "loss = prediction +
-// lambda * action variance (lambda = 1)" or "loss = prediction".
+// lambda * action variance (lambda = 1)" or "loss = prediction"; under
+// multi-step training "prediction (the mean over jumps 1..J)".
 std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 
 // The trajectories a run trains on, for banners and messages: "16

@@ -774,6 +774,10 @@ TEST_F(TrainerTest, ProgressShowsTheSampledJumpAndTheLossTerms) {
             "step 150/300  sampled jump 3 (max 6)  loss 1.200e-02");
   EXPECT_EQ(DescribeLossTerms(trainer->options(), true),
             "loss = prediction + lambda * action variance (lambda = 1)");
+  TrainingOptions multi = trainer->options();
+  multi.prediction_targets = TrainingConfig::EVERY_STEP_TO_JUMP;
+  EXPECT_EQ(DescribeLossTerms(multi, false),
+            "loss = prediction (the mean over jumps 1..J)");
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsWithTheStepAndKeepsTheBestState) {
