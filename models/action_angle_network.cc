@@ -66,6 +66,30 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
   return {prediction, actions};
 }
 
+GridForwardResult ActionAngleNetwork::ForwardGrid(ad::Tape& tape,
+                                                  ad::Var states, double dt,
+                                                  int num_jumps) const {
+  const int n = num_degrees_of_freedom();
+  ad::Var latent = encoder_->Encode(tape, states);
+  ad::Var x = ad::ColSlice(latent, 0, n);
+  ad::Var y = ad::ColSlice(latent, n, n);
+  ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
+  ad::Var angles = ad::Atan2(y, x);
+  ad::Var angular_velocities = angular_velocity_net_->Forward(tape, actions);
+  GridForwardResult grid;
+  grid.actions = actions;
+  for (int j = 1; j <= num_jumps; ++j) {
+    // j * dt, as the caller of Forward computes its Δt: the same numbers.
+    ad::Var evolved =
+        ad::WrapAngle(ad::Add(angles, ad::Scale(angular_velocities, j * dt)));
+    ad::Var decoded_x = ad::Mul(actions, ad::Cos(evolved));
+    ad::Var decoded_y = ad::Mul(actions, ad::Sin(evolved));
+    grid.predictions.push_back(
+        encoder_->Decode(tape, ad::ConcatCols({decoded_x, decoded_y})));
+  }
+  return grid;
+}
+
 ActionAngleNetwork::ActionAngles ActionAngleNetwork::Encode(
     const Eigen::MatrixXd& states) const {
   const int n = num_degrees_of_freedom();

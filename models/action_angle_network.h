@@ -38,6 +38,10 @@ class ActionAngleNetwork : public Model {
 
   ForwardResult Forward(ad::Tape& tape, ad::Var states,
                         double dt) const override;
+  // Encodes once and decodes every jump: the same arithmetic per jump as
+  // Forward, so each prediction equals Forward's bit for bit.
+  GridForwardResult ForwardGrid(ad::Tape& tape, ad::Var states, double dt,
+                                int num_jumps) const override;
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
                           double dt) const override;
 

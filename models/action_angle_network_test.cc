@@ -98,6 +98,28 @@ TEST_P(ActionAngleNetworkTest, TapeAndValuePathsAgree) {
   }
 }
 
+// Multi-step training's grid: encode once, decode every jump, with the
+// arithmetic of Forward at j dt, so bit for bit.
+TEST_P(ActionAngleNetworkTest, ForwardGridEqualsForwardAtEveryJump) {
+  EXPECT_EQ(
+      ::aanet::testing::MaxGridDeviationFromForward(*model_, states_, 0.7, 10),
+      0.0);
+}
+
+TEST_P(ActionAngleNetworkTest, MultiStepLossGradientMatchesFiniteDifferences) {
+  Random random(6);
+  std::vector<Eigen::MatrixXd> targets;
+  for (int j = 0; j < 4; ++j)
+    targets.push_back(RandomMatrix(6, 4, 1.0, random));
+  ad::GradientCheckOptions options;
+  options.step = 1e-4;  // as for the single-step loss at large dt
+  const ad::GradientCheckResult result =
+      ::aanet::testing::CheckMultiStepLossGradient(*model_, states_, targets,
+                                                   1.5, options);
+  EXPECT_LT(result.max_relative_error, 1e-6) << result.worst;
+  EXPECT_GT(result.gradient_scale, 1e-3);
+}
+
 TEST_P(ActionAngleNetworkTest, LossGradientMatchesFiniteDifferences) {
   Random random(5);
   const Eigen::MatrixXd targets = RandomMatrix(6, 4, 1.0, random);

@@ -33,6 +33,21 @@ ForwardResult EulerUpdateNetwork::Forward(ad::Tape& tape, ad::Var states,
   return {encoder_->Decode(tape, evolved), std::nullopt};
 }
 
+GridForwardResult EulerUpdateNetwork::ForwardGrid(ad::Tape& tape,
+                                                  ad::Var states, double dt,
+                                                  int num_jumps) const {
+  // One Euler step of j * dt per jump, by definition of the model: the
+  // encoding and the derivative are shared, the steps are not chained.
+  ad::Var latents = encoder_->Encode(tape, states);
+  ad::Var derivative = derivative_net_->Forward(tape, latents);
+  GridForwardResult grid;
+  for (int j = 1; j <= num_jumps; ++j) {
+    grid.predictions.push_back(encoder_->Decode(
+        tape, ad::Add(latents, ad::Scale(derivative, j * dt))));
+  }
+  return grid;
+}
+
 Eigen::MatrixXd EulerUpdateNetwork::Predict(const Eigen::MatrixXd& states,
                                             double dt) const {
   Eigen::MatrixXd latents = encoder_->EncodeValues(states);

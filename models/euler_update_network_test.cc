@@ -1,5 +1,7 @@
 #include "models/euler_update_network.h"
 
+#include <vector>
+
 #include "autodiff/ops.h"
 #include "gtest/gtest.h"
 #include "models/model_test_util.h"
@@ -97,6 +99,26 @@ TEST_P(EulerUpdateNetworkTest, LossGradientMatchesFiniteDifferences) {
         CheckLossGradient(*model_, states_, targets, dt);
     EXPECT_LT(result.max_relative_error, 1e-6) << dt << ": " << result.worst;
   }
+}
+
+// One Euler step of j dt per jump (not a chain of steps), bit for bit
+// Forward's.
+TEST_P(EulerUpdateNetworkTest, ForwardGridEqualsForwardAtEveryJump) {
+  EXPECT_EQ(
+      ::aanet::testing::MaxGridDeviationFromForward(*model_, states_, 0.4, 10),
+      0.0);
+}
+
+TEST_P(EulerUpdateNetworkTest, MultiStepLossGradientMatchesFiniteDifferences) {
+  Random random(9);
+  std::vector<Eigen::MatrixXd> targets;
+  for (int j = 0; j < 4; ++j)
+    targets.push_back(RandomMatrix(5, 4, 1.0, random));
+  const ad::GradientCheckResult result =
+      ::aanet::testing::CheckMultiStepLossGradient(*model_, states_, targets,
+                                                   1.5);
+  EXPECT_LT(result.max_relative_error, 1e-6) << result.worst;
+  EXPECT_GT(result.gradient_scale, 1e-3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Encoders, EulerUpdateNetworkTest,

@@ -119,6 +119,39 @@ ForwardResult LatentOdeModel::Forward(ad::Tape& tape, ad::Var states,
   return {encoder_->Decode(tape, *evolved), std::nullopt};
 }
 
+GridForwardResult LatentOdeModel::ForwardGrid(ad::Tape& tape, ad::Var states,
+                                              double dt, int num_jumps) const {
+  GridForwardResult grid;
+  grid.predictions.reserve(std::max(num_jumps, 0));
+  ad::Var latents = encoder_->Encode(tape, states);
+  absl::Status status = absl::OkStatus();
+  if (constant_step_solve_ != nullptr) {
+    LatentSolve::Grid solved =
+        constant_step_solve_->SolveGridOnTape(tape, latents, dt, num_jumps);
+    for (ad::Var& state : solved.states) {
+      grid.predictions.push_back(encoder_->Decode(tape, state));
+    }
+    status = solved.status;
+  } else {
+    for (int j = 1; j <= num_jumps; ++j) {
+      absl::StatusOr<ad::Var> evolved =
+          ode::Solve([&](double, const ad::Var& y) { return Field(tape, y); },
+                     latents, 0.0, dt, solver_options_);
+      status = evolved.status();
+      if (!status.ok()) break;
+      latents = *evolved;
+      grid.predictions.push_back(encoder_->Decode(tape, latents));
+    }
+  }
+  while (static_cast<int>(grid.predictions.size()) < num_jumps) {
+    grid.predictions.push_back(tape.Constant(
+        Eigen::MatrixXd::Constant(states.rows(), states.cols(),
+                                  std::numeric_limits<double>::quiet_NaN())));
+  }
+  NoteSolve(status);
+  return grid;
+}
+
 std::string LatentOdeModel::precision() const {
   return constant_step_solve_ != nullptr ? constant_step_solve_->precision()
                                          : "float64";

@@ -59,6 +59,15 @@ class LatentOdeModel : public Model {
                         double dt) const override;
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states,
                           double dt) const override;
+  // The tape form of PredictGrid, with the same steps: encode once, one
+  // solve node per segment [(j-1) dt, j dt] chained from the last (with
+  // constant steps LatentSolve::SolveGridOnTape, whose segments share the
+  // field's kept activations as one solve; adaptive: the tape solve), decode
+  // at every grid point. A training step at jump J then costs about one
+  // solve to J dt, as single-step training does, plus J decodes. A failed
+  // segment leaves its grid point and every later one NaN.
+  GridForwardResult ForwardGrid(ad::Tape& tape, ad::Var states, double dt,
+                                int num_jumps) const override;
   // One integration through the grid: the latents are encoded once, solved
   // over [0, dt], then on from each grid state over the next dt, and decoded
   // at every grid point, so the cost is that of one solve to num_jumps * dt.

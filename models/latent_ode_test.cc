@@ -150,6 +150,33 @@ TEST_P(LatentOdeModelTest, LossGradientMatchesFiniteDifferences) {
   }
 }
 
+// Multi-step training's grid through the chained solve nodes: its gradient
+// (the checkpointed backward of every segment, the adaptive tape solve) and
+// its agreement with Forward at j dt (constant steps that divide dt: the
+// same steps up to the rounding of their sizes; adaptive: the solver error).
+TEST_P(LatentOdeModelTest, MultiStepLossGradientMatchesFiniteDifferences) {
+  Random random(22);
+  std::vector<Eigen::MatrixXd> targets;
+  for (int j = 0; j < 3; ++j)
+    targets.push_back(RandomMatrix(3, 4, 1.0, random));
+  ad::GradientCheckOptions options;
+  options.step = 1e-4;
+  // 0.35: segments of three steps of 0.1 and a shortened one.
+  for (double dt : {0.2, 0.35}) {
+    const ad::GradientCheckResult result =
+        ::aanet::testing::CheckMultiStepLossGradient(*model_, states_, targets,
+                                                     dt, options);
+    EXPECT_LT(result.max_relative_error, 1e-6) << dt << ": " << result.worst;
+    EXPECT_GT(result.gradient_scale, 1e-4);
+  }
+}
+
+TEST_P(LatentOdeModelTest, ForwardGridEqualsForwardAtEveryJump) {
+  EXPECT_LE(
+      ::aanet::testing::MaxGridDeviationFromForward(*model_, states_, 0.5, 10),
+      GetParam().adaptive ? 1e-7 : 1e-12);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     ModelsAndModes, LatentOdeModelTest,
     ::testing::Values(Case{Kind::kNeuralOde, false},
@@ -285,6 +312,36 @@ TEST(LatentOdeTest, BackwardAfterAnotherSolveIsStillExact) {
       ForwardResult first = model->Forward(tape, tape.Constant(a), 0.75);
       if (interleave) model->Forward(tape, tape.Constant(b), 1.3);
       ad::Var loss = ad::Sum(ad::Square(first.prediction));
+      model->parameters().ZeroGrad();
+      tape.Backward(loss);
+      return model->parameters().FlattenGrad();
+    };
+    const Eigen::VectorXd alone = gradient(false);
+    EXPECT_GT(alone.norm(), 0);
+    EXPECT_EQ(gradient(true), alone);
+  }
+}
+
+// The same for a grid (ForwardGrid): its segments share the field's kept
+// activations as one solve, and a solve between the grid and its backward
+// pass makes every segment recompute; the gradient is the same, bit for
+// bit.
+TEST(LatentOdeTest, GridBackwardKeepsOrRecomputesExactly) {
+  for (Kind kind : {Kind::kNeuralOde, Kind::kHamiltonian}) {
+    Random random(41);
+    std::unique_ptr<LatentOdeModel> model =
+        MakeModel(kind, false, random, OdeSolverConfig::FLOAT64, "relu");
+    const Eigen::MatrixXd a = RandomMatrix(3, 4, 1.0, random);
+    const Eigen::MatrixXd b = RandomMatrix(5, 4, 1.0, random);
+    auto gradient = [&](bool interleave) {
+      ad::Tape tape;
+      GridForwardResult grid =
+          model->ForwardGrid(tape, tape.Constant(a), 0.35, 4);
+      if (interleave) model->Forward(tape, tape.Constant(b), 1.3);
+      ad::Var loss = ad::Sum(ad::Square(grid.predictions[0]));
+      for (int j = 1; j < 4; ++j) {
+        loss = ad::Add(loss, ad::Sum(ad::Square(grid.predictions[j])));
+      }
       model->parameters().ZeroGrad();
       tape.Backward(loss);
       return model->parameters().FlattenGrad();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "Eigen/Core"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "autodiff/parameters.h"
 #include "autodiff/tape.h"
@@ -41,6 +42,20 @@ class LatentSolve {
   // The same as one differentiable node.
   virtual absl::StatusOr<ad::Var> SolveOnTape(ad::Tape& tape, ad::Var latents,
                                               double dt) = 0;
+  // z(dt), z(2 dt), ..., z(num_jumps dt) as one solve through the grid, one
+  // node per segment [(j-1) dt, j dt] chained from the last: the steps of
+  // num_jumps SolveOnTape calls chained the same way, but numbered on
+  // across segments for the field, which so keeps the activations of the
+  // grid's steps within its budget as of one solve (a multi-step training
+  // step then recomputes no more than a single-step one to num_jumps dt). A
+  // failed segment ends the grid: fewer than num_jumps states and the
+  // error.
+  struct Grid {
+    std::vector<ad::Var> states;
+    absl::Status status;
+  };
+  virtual Grid SolveGridOnTape(ad::Tape& tape, ad::Var latents, double dt,
+                               int num_jumps) = 0;
   // "float32" or "float64".
   virtual std::string precision() const = 0;
 };
@@ -76,17 +91,55 @@ class CheckpointedLatentSolve : public LatentSolve {
                                       double dt) override {
     if (dt == 0.0) return latents;
     field_.Load();
+    ++solves_;
+    return SegmentOnTape(tape, latents, dt, 0);
+  }
+
+  Grid SolveGridOnTape(ad::Tape& tape, ad::Var latents, double dt,
+                       int num_jumps) override {
+    Grid grid;
+    field_.Load();
+    ++solves_;  // one solve: its segments share the field's kept steps
+    int first_step = 0;
+    for (int j = 1; j <= num_jumps; ++j) {
+      if (dt == 0.0) {
+        grid.states.push_back(latents);
+        continue;
+      }
+      absl::StatusOr<ad::Var> next =
+          SegmentOnTape(tape, latents, dt, first_step);
+      if (!next.ok()) {
+        grid.status = next.status();
+        break;
+      }
+      first_step += static_cast<int>(checkpoints_.size());
+      latents = *next;
+      grid.states.push_back(latents);
+    }
+    return grid;
+  }
+
+  std::string precision() const override {
+    return sizeof(Scalar) == 4 ? "float32" : "float64";
+  }
+
+  Field& field() { return field_; }
+
+ private:
+  // One node from `latents` over dt, its steps numbered from `first_step`
+  // for the field, as part of solve number solves_.
+  absl::StatusOr<ad::Var> SegmentOnTape(ad::Tape& tape, ad::Var latents,
+                                        double dt, int first_step) {
     AANET_ASSIGN_OR_RETURN(
         State solved,
         ode::SolveConstantSteps(field_,
                                 State(latents.value().template cast<Scalar>()),
-                                dt, options_, &checkpoints_));
+                                dt, options_, &checkpoints_, first_step));
     const Eigen::Index rows = latents.rows();
     const Eigen::Index cols = latents.cols();
     // The checkpoints travel with the node, one row per step, after a row
     // whose first entry numbers this solve: the field's kept activations
     // belong to the latest solve only.
-    ++solves_;
     ad::Var saved = tape.Scratch(
         static_cast<Eigen::Index>(checkpoints_.size()) + 1, rows * cols);
     Eigen::MatrixXd& saved_values = tape.MutableValue(saved);
@@ -101,24 +154,18 @@ class CheckpointedLatentSolve : public LatentSolve {
     struct Capture {
       CheckpointedLatentSolve* self;
       double dt;
+      int first_step;
     };
-    const Capture capture{this, dt};
+    const Capture capture{this, dt, first_step};
     ad::Var out =
         tape.AddNode(rows, cols, inputs, [capture](ad::BackwardContext& c) {
-          capture.self->Backward(c, capture.dt);
+          capture.self->Backward(c, capture.dt, capture.first_step);
         });
     tape.MutableValue(out) = solved.template cast<double>();
     return out;
   }
 
-  std::string precision() const override {
-    return sizeof(Scalar) == 4 ? "float32" : "float64";
-  }
-
-  Field& field() { return field_; }
-
- private:
-  void Backward(ad::BackwardContext& c, double dt) {
+  void Backward(ad::BackwardContext& c, double dt, int first_step) {
     const Eigen::MatrixXd& saved = c.input(1);
     const Eigen::Index rows = c.value().rows();
     const Eigen::Index cols = c.value().cols();
@@ -131,9 +178,9 @@ class CheckpointedLatentSolve : public LatentSolve {
     }
     if (saved(0, 0) != static_cast<double>(solves_)) field_.ForgetSteps();
     field_.Load();
-    const State latents_bar =
-        ode::BackpropConstantSteps(field_, checkpoints_, dt, options_,
-                                   State(c.grad().template cast<Scalar>()));
+    const State latents_bar = ode::BackpropConstantSteps(
+        field_, checkpoints_, dt, options_,
+        State(c.grad().template cast<Scalar>()), first_step);
     field_.AddGradientsTo(*store_);
     c.AccumulateGrad(0, latents_bar.template cast<double>());
   }

@@ -25,6 +25,18 @@ std::vector<Eigen::MatrixXd> Model::PredictGrid(const Eigen::MatrixXd& states,
   return grid;
 }
 
+GridForwardResult Model::ForwardGrid(ad::Tape& tape, ad::Var states, double dt,
+                                     int num_jumps) const {
+  GridForwardResult grid;
+  grid.predictions.reserve(std::max(num_jumps, 0));
+  for (int j = 1; j <= num_jumps; ++j) {
+    ForwardResult forward = Forward(tape, states, j * dt);
+    if (j == 1) grid.actions = forward.actions;
+    grid.predictions.push_back(forward.prediction);
+  }
+  return grid;
+}
+
 namespace {
 
 template <typename Concrete>

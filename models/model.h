@@ -29,6 +29,15 @@ struct ForwardResult {
   std::optional<ad::Var> actions;
 };
 
+// Predictions at every grid point from the same input states, for
+// multi-step training (TrainingConfig.EVERY_STEP_TO_JUMP, train/loss.h).
+struct GridForwardResult {
+  std::vector<ad::Var> predictions;  // at dt, 2 dt, ..., each [B, 2n]
+  // [B, n], the encoded actions of the input states, once (the regulariser
+  // takes them once, not once per grid point); models with actions only.
+  std::optional<ad::Var> actions;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
@@ -39,6 +48,16 @@ class Model {
   // Differentiable prediction of `states` [B, 2n] advanced by dt.
   virtual ForwardResult Forward(ad::Tape& tape, ad::Var states,
                                 double dt) const = 0;
+
+  // Differentiable predictions of `states` [B, 2n] at dt, 2 dt, ...,
+  // num_jumps * dt (num_jumps >= 1): the j-th equals Forward(states, j * dt)
+  // (bit for bit for the direct models, to rounding for the integrating
+  // ones, as PredictGrid). By default one Forward per jump, the actions those
+  // of the first; the Action-Angle and Euler Update Networks encode once and
+  // decode every jump, the integrating models take one solve through the
+  // grid, so that a grid costs them about one solve to num_jumps * dt.
+  virtual GridForwardResult ForwardGrid(ad::Tape& tape, ad::Var states,
+                                        double dt, int num_jumps) const;
 
   // The same prediction on values. Not thread-safe (models keep per-thread
   // scratch buffers, but share parameters with training).

@@ -2,12 +2,16 @@
 #ifndef AANET_MODELS_MODEL_TEST_UTIL_H_
 #define AANET_MODELS_MODEL_TEST_UTIL_H_
 
+#include <algorithm>
+#include <vector>
+
 #include "Eigen/Core"
 #include "autodiff/gradient_check.h"
 #include "autodiff/ops.h"
 #include "autodiff/parameters.h"
 #include "autodiff/tape.h"
 #include "models/model.h"
+#include "models/prediction_loss.h"
 #include "rng/random.h"
 
 namespace aanet::testing {
@@ -78,6 +82,60 @@ inline ad::GradientCheckResult CheckLossGradient(
         return loss;
       },
       &model.parameters(), {states}, options);
+}
+
+// The same for the multi-step loss (TrainingConfig.EVERY_STEP_TO_JUMP):
+// MultiStepPredictionLoss of model.ForwardGrid(states, dt, J) against
+// `targets` (J entries, j = 1..J), plus the input states' action variance,
+// once, for models with actions.
+inline ad::GradientCheckResult CheckMultiStepLossGradient(
+    Model& model, const Eigen::MatrixXd& states,
+    const std::vector<Eigen::MatrixXd>& targets, double dt,
+    const ad::GradientCheckOptions& options = {}) {
+  return ad::CheckGradients(
+      [&](ad::Tape& tape, absl::Span<const ad::Var> inputs) {
+        GridForwardResult grid = model.ForwardGrid(
+            tape, inputs[0], dt, static_cast<int>(targets.size()));
+        std::vector<ad::Var> constants;
+        for (const Eigen::MatrixXd& target : targets) {
+          constants.push_back(tape.Constant(target));
+        }
+        ad::Var loss = MultiStepPredictionLoss(grid.predictions, constants);
+        if (grid.actions.has_value()) {
+          loss = ad::Add(loss, ad::Sum(ad::BatchVariance(*grid.actions)));
+        }
+        return loss;
+      },
+      &model.parameters(), {states}, options);
+}
+
+// The largest |ForwardGrid's j-th prediction - Forward at j dt| over
+// j = 1..num_jumps, relative to max(1, |Forward's|); also checks that the
+// grid's actions are Forward's (exactly) and that it has num_jumps entries.
+inline double MaxGridDeviationFromForward(const Model& model,
+                                          const Eigen::MatrixXd& states,
+                                          double dt, int num_jumps) {
+  ad::Tape tape;
+  const GridForwardResult grid =
+      model.ForwardGrid(tape, tape.Constant(states), dt, num_jumps);
+  if (static_cast<int>(grid.predictions.size()) != num_jumps) return 1e300;
+  double worst = 0;
+  for (int j = 1; j <= num_jumps; ++j) {
+    ad::Tape single_tape;
+    const ForwardResult single =
+        model.Forward(single_tape, single_tape.Constant(states), j * dt);
+    if (single.actions.has_value() != grid.actions.has_value()) return 1e300;
+    if (single.actions.has_value() &&
+        single.actions->value() != grid.actions->value()) {
+      return 1e300;
+    }
+    const Eigen::MatrixXd& expected = single.prediction.value();
+    worst = std::max(
+        worst,
+        (grid.predictions[j - 1].value() - expected).cwiseAbs().maxCoeff() /
+            std::max(1.0, expected.cwiseAbs().maxCoeff()));
+  }
+  return worst;
 }
 
 }  // namespace aanet::testing

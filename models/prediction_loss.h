@@ -15,7 +15,10 @@
 #ifndef AANET_MODELS_PREDICTION_LOSS_H_
 #define AANET_MODELS_PREDICTION_LOSS_H_
 
+#include <vector>
+
 #include "Eigen/Core"
+#include "absl/types/span.h"
 #include "autodiff/tape.h"
 #include "models/scaler.h"
 
@@ -32,6 +35,24 @@ double PredictionLoss(const Eigen::MatrixXd& predictions,
 double ScaledPredictionLoss(const StandardScaler& scaler,
                             const Eigen::MatrixXd& predictions,
                             const Eigen::MatrixXd& targets);
+
+// The multi-step prediction loss (TrainingConfig.EVERY_STEP_TO_JUMP, issue
+// 22): for a drawn jump J, the same input states [B, 2n] are predicted at
+// every Δt = j * (time step), j = 1..J, and
+//
+//   multi-step prediction loss = (1 / J) sum_{j=1..J} PredictionLoss(
+//                                    prediction at j, state j samples later)
+//
+// the mean of the J usual losses, each pair counting equally (as the
+// single-step loss weights no jump). Only input states whose J targets all
+// lie inside the training split take part: the inputs of the pairs at jump
+// J. With J = 1 it is the single-step loss. `predictions` and `targets` hold
+// J entries in the order j = 1..J; the sum runs in that order, then is
+// multiplied by 1 / J, in both forms.
+ad::Var MultiStepPredictionLoss(absl::Span<const ad::Var> predictions,
+                                absl::Span<const ad::Var> targets);
+double MultiStepPredictionLoss(absl::Span<const Eigen::MatrixXd> predictions,
+                               absl::Span<const Eigen::MatrixXd> targets);
 
 }  // namespace aanet
 

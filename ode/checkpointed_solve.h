@@ -85,11 +85,16 @@ inline double ConstantStepSize(int i, int num_steps, double t1, double step) {
 // be kConstant) and returns y(t1); if `checkpoints` is not null it receives
 // the state at the start of every step (y_0 .. y_{N-1}). Errors as Solve():
 // invalid options or interval, too many steps, non-finite y0 or states.
+// `first_step` numbers the steps for the field only (EvaluateStage,
+// KeepsStep, BackwardStage see first_step + n): a solve through a grid of
+// segments (LatentOdeModel::ForwardGrid) numbers its segments' steps on, so
+// that the field keeps the activations of all of them as of one solve.
 template <typename Field>
 absl::StatusOr<typename Field::State> SolveConstantSteps(
     Field& field, const typename Field::State& y0, double t1,
     const SolverOptions& options,
-    std::vector<typename Field::State>* checkpoints = nullptr) {
+    std::vector<typename Field::State>* checkpoints = nullptr,
+    int first_step = 0) {
   using State = typename Field::State;
   AANET_RETURN_IF_ERROR(ValidateOptions(options));
   if (options.mode != StepMode::kConstant) {
@@ -119,13 +124,13 @@ absl::StatusOr<typename Field::State> SolveConstantSteps(
       field.Evaluate(at, f);
     }
   };
-  evaluate(0, 0, y, k[0]);
+  evaluate(first_step, 0, y, k[0]);
   for (int n = 0; n < num_steps; ++n) {
     if (checkpoints != nullptr) checkpoints->push_back(y);
     const double h = internal::ConstantStepSize(n, num_steps, t1, options.step);
     for (int i = 1; i < kStages - 1; ++i) {
       internal::CombineInto(y, h, internal::kA[i], i, k.data(), stage_y);
-      evaluate(n, i, stage_y, k[i]);
+      evaluate(first_step + n, i, stage_y, k[i]);
     }
     internal::CombineInto(y, h, internal::kA[kStages - 1], kStages - 1,
                           k.data(), stage_y);
@@ -134,20 +139,20 @@ absl::StatusOr<typename Field::State> SolveConstantSteps(
     }
     y.swap(stage_y);
     // First same as last: the next step's first stage is F(y_{n+1}).
-    if (n + 1 < num_steps) evaluate(n + 1, 0, y, k[0]);
+    if (n + 1 < num_steps) evaluate(first_step + n + 1, 0, y, k[0]);
   }
   return y;
 }
 
 // dL/dy0 from y_bar = dL/dy(t1), for the solve SolveConstantSteps did with
-// the same field parameters, t1 and options (it must have succeeded), whose
-// checkpoints are given. Adds the parameter gradients through
-// field.BackwardStage.
+// the same field parameters, t1, options and first_step (it must have
+// succeeded), whose checkpoints are given. Adds the parameter gradients
+// through field.BackwardStage.
 template <typename Field>
 typename Field::State BackpropConstantSteps(
     Field& field, const std::vector<typename Field::State>& checkpoints,
-    double t1, const SolverOptions& options,
-    const typename Field::State& y_bar) {
+    double t1, const SolverOptions& options, const typename Field::State& y_bar,
+    int first_step = 0) {
   using State = typename Field::State;
   using Scalar = typename State::Scalar;
   constexpr int kStages = internal::kNumStages - 1;  // b_7 = 0: no 7th stage
@@ -158,12 +163,13 @@ typename Field::State BackpropConstantSteps(
   for (int n = num_steps - 1; n >= 0; --n) {
     const State& y = checkpoints[n];
     const double h = internal::ConstantStepSize(n, num_steps, t1, options.step);
-    if (!field.KeepsStep(n)) {
+    const int step = first_step + n;  // the field's number
+    if (!field.KeepsStep(step)) {
       // Recompute the step's stages, keeping each stage's activations.
-      field.EvaluateStage(n, 0, y, k[0]);
+      field.EvaluateStage(step, 0, y, k[0]);
       for (int i = 1; i < kStages; ++i) {
         internal::CombineInto(y, h, internal::kA[i], i, k.data(), stage_y);
-        field.EvaluateStage(n, i, stage_y, k[i]);
+        field.EvaluateStage(step, i, stage_y, k[i]);
       }
     }
     // y_{n+1} = y_n + h sum_i b_i k_i: dL/dk_i = h b_i dL/dy_{n+1}.
@@ -172,7 +178,7 @@ typename Field::State BackpropConstantSteps(
     }
     // Stage i's input Y_i = y_n + h sum_{j<i} a_ij k_j, in reverse order.
     for (int i = kStages - 1; i >= 0; --i) {
-      field.BackwardStage(n, i, k_bar[i], stage_bar);
+      field.BackwardStage(step, i, k_bar[i], stage_bar);
       adjoint += stage_bar;
       for (int j = 0; j < i; ++j) {
         if (internal::kA[i][j] == 0.0) continue;

@@ -29,6 +29,7 @@
 #include "reports/sections/inference_time.h"
 #include "reports/sections/lyapunov.h"
 #include "reports/sections/model_size.h"
+#include "reports/sections/multi_step.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
@@ -61,6 +62,7 @@ constexpr SectionFunction kSections[] = {
     TrainingCurvesSection,  // 6. training curves and convergence
     ModelSizeSection,       // 7. model size, where the sweep varies it
     TrainingLengthSection,  // 8. training length, from long runs
+    MultiStepSection,       // 7. multi-step training, where swept
     AppendixSection,        // other parts, the sweep config
     PointsSection,          // points.csv
 };

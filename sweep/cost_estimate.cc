@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -86,6 +87,14 @@ absl::StatusOr<Measured> Measure(const PlannedPoint& point,
     const int rows = static_cast<int>(
         std::min<Eigen::Index>(pairs.inputs.rows(), m.options.batch_size));
     const Eigen::MatrixXd inputs = pairs.inputs.topRows(rows);
+    if (m.options.prediction_targets == TrainingConfig::EVERY_STEP_TO_JUMP) {
+      // A multi-step step predicts every jump 1..J (train/loss.h).
+      std::vector<Eigen::MatrixXd> targets = trainer->MultiStepTargets(jump);
+      for (Eigen::MatrixXd& target : targets) {
+        target = target.topRows(rows).eval();
+      }
+      return SecondsPerCall([&] { trainer->MultiStep(inputs, targets, {}); });
+    }
     const Eigen::MatrixXd targets = pairs.targets.topRows(rows);
     return SecondsPerCall([&] { trainer->Step(inputs, targets, jump); });
   };

@@ -586,6 +586,46 @@ TEST(ReadSweepConfigTest, TrainingLengthSweepsAreOneLongRunPerModel) {
   }
 }
 
+// The multi-step study: every model once per prediction_targets value, the
+// value in the point's config and its axis value, like for like otherwise.
+TEST(ReadSweepConfigTest, MultiStepTrainsEachModelInBothModes) {
+  for (const auto& [path, models, seeds, steps] :
+       {std::tuple<const char*, size_t, size_t, int64_t>{
+            "configs/sweeps/multi_step.pbtxt", 2, 1, 2000},
+        {"configs/sweeps/multi_step_paper.pbtxt", 4, 3, 50000}}) {
+    SCOPED_TRACE(path);
+    absl::StatusOr<SweepConfigFile> file = ReadSweepConfig(path);
+    ASSERT_TRUE(file.ok()) << file.status();
+    EXPECT_FALSE(file->config.description().empty());
+    absl::StatusOr<SweepPlan> plan = PlanSweep(file->config, ".", "/o");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->points.size(), models * 2 * seeds);
+    std::map<std::string, int> modes;
+    for (const PlannedPoint& p : plan->points) {
+      EXPECT_EQ(p.point.dataset(), "pendulum");
+      EXPECT_EQ(p.point.protocol(), EQUAL_STEPS);
+      EXPECT_EQ(p.point.num_steps(), steps);
+      ASSERT_EQ(p.point.axis_values_size(), 1);
+      const std::string& value = p.point.axis_values(0);
+      const bool multi =
+          value == "training.prediction_targets=EVERY_STEP_TO_JUMP";
+      EXPECT_TRUE(multi || value == "training.prediction_targets=SINGLE_STEP")
+          << value;
+      Experiment experiment;
+      ASSERT_TRUE(
+          ParseTextProto(p.spec.experiment_text(), "point", &experiment).ok());
+      EXPECT_EQ(experiment.training().prediction_targets(),
+                multi ? TrainingConfig::EVERY_STEP_TO_JUMP
+                      : TrainingConfig::SINGLE_STEP);
+      ++modes[value];
+    }
+    EXPECT_EQ(modes.size(), 2u);
+    for (const auto& [value, count] : modes) {
+      EXPECT_EQ(count, static_cast<int>(models * seeds)) << value;
+    }
+  }
+}
+
 TEST(ReadSweepConfigTest, ShippedBudgetsPlan) {
   for (const char* path :
        {"configs/sweeps/quick.pbtxt", "configs/sweeps/paper.pbtxt",

@@ -38,6 +38,22 @@ LossTerms ComputeLoss(const ForwardResult& forward, ad::Var targets,
                       absl::Span<const int> trajectories,
                       double action_variance_weight);
 
+// The multi-step objective (TrainingConfig.EVERY_STEP_TO_JUMP):
+//
+//   total = multi-step prediction loss (models/prediction_loss.h: the mean
+//           over j = 1..J of the prediction loss at j)
+//           + lambda * action variance
+//
+// with the action variance as above, on the encoded actions of the B input
+// states, taken once (not once per j: the input states are the same for
+// every j, and the evolved actions of the Action-Angle Network are the
+// encoded ones by construction). `targets` holds one [B, 2n] entry per
+// prediction of `forward`, j = 1..J.
+LossTerms ComputeMultiStepLoss(const GridForwardResult& forward,
+                               absl::Span<const ad::Var> targets,
+                               absl::Span<const int> trajectories,
+                               double action_variance_weight);
+
 }  // namespace aanet::train
 
 #endif  // AANET_TRAIN_LOSS_H_

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "autodiff/gradient_check.h"
 #include "autodiff/ops.h"
 #include "gtest/gtest.h"
 #include "models/prediction_loss.h"
@@ -116,6 +117,78 @@ TEST(LossTest, ModelsWithoutActionsHaveNoRegulariser) {
       forward, tape.Constant(Eigen::MatrixXd::Zero(3, 2)), {0, 1, 1}, 1.0);
   EXPECT_FALSE(terms.action_variance.valid());
   EXPECT_EQ(terms.total.scalar(), 1.0);
+}
+
+// The multi-step objective: the mean of the J prediction losses plus the
+// regulariser of the input states' actions once; its gradient checked
+// against finite differences with respect to the predictions and actions.
+TEST(LossTest, MultiStepLossIsTheMeanOfTheJLossesPlusOneRegulariser) {
+  Random random(13);
+  const std::vector<int> trajectories = {0, 1, 1, 0, 2, 2, 0, 1};
+  std::vector<Eigen::MatrixXd> predictions, targets;
+  for (int j = 0; j < 4; ++j) {
+    predictions.push_back(RandomMatrix(8, 4, random));
+    targets.push_back(RandomMatrix(8, 4, random));
+  }
+  const Eigen::MatrixXd actions = RandomMatrix(8, 2, random);
+  auto build = [&](ad::Tape& tape, absl::Span<const ad::Var> inputs) {
+    GridForwardResult grid;
+    std::vector<ad::Var> y;
+    for (int j = 0; j < 4; ++j) {
+      grid.predictions.push_back(inputs[j]);
+      y.push_back(tape.Constant(targets[j]));
+    }
+    grid.actions = inputs[4];
+    return ComputeMultiStepLoss(grid, y, trajectories, 0.7);
+  };
+  std::vector<ad::Matrix> inputs(predictions.begin(), predictions.end());
+  inputs.push_back(actions);
+  ad::Tape tape;
+  std::vector<ad::Var> vars;
+  for (const ad::Matrix& input : inputs) vars.push_back(tape.Input(input));
+  const LossTerms terms = build(tape, vars);
+  double mean = 0;
+  for (int j = 0; j < 4; ++j)
+    mean += PredictionLoss(predictions[j], targets[j]);
+  mean /= 4;
+  EXPECT_NEAR(terms.prediction.scalar(), mean, 1e-15);
+  ForwardResult single;
+  single.prediction = tape.Input(predictions[0]);
+  single.actions = tape.Input(actions);
+  const LossTerms once =
+      ComputeLoss(single, tape.Constant(targets[0]), trajectories, 0.7);
+  EXPECT_EQ(terms.action_variance.scalar(), once.action_variance.scalar());
+  EXPECT_EQ(terms.total.scalar(),
+            terms.prediction.scalar() + 0.7 * once.action_variance.scalar());
+
+  const ad::GradientCheckResult check = ad::CheckGradients(
+      [&](ad::Tape& t, absl::Span<const ad::Var> in) {
+        return build(t, in).total;
+      },
+      nullptr, inputs);
+  EXPECT_LT(check.max_relative_error, 1e-6) << check.worst;
+  EXPECT_GT(check.gradient_scale, 1e-3);
+}
+
+// J = 1: the single-step objective bit for bit, value and gradients.
+TEST(LossTest, MultiStepLossAtOneJumpIsTheSingleStepLoss) {
+  Random random(14);
+  const Eigen::MatrixXd prediction = RandomMatrix(10, 4, random);
+  const Eigen::MatrixXd actions = RandomMatrix(10, 2, random);
+  const Eigen::MatrixXd targets = RandomMatrix(10, 4, random);
+  const std::vector<int> trajectories = {0, 0, 1, 1, 1, 2, 2, 0, 1, 2};
+  const Result single =
+      Evaluate(prediction, actions, targets, trajectories, false);
+  ad::Tape tape;
+  GridForwardResult grid;
+  grid.predictions.push_back(tape.Input(prediction));
+  grid.actions = tape.Input(actions);
+  const ad::Var y = tape.Constant(targets);
+  const LossTerms terms = ComputeMultiStepLoss(grid, {y}, trajectories, 0.7);
+  tape.Backward(terms.total);
+  EXPECT_EQ(terms.total.scalar(), single.total);
+  EXPECT_EQ(grid.predictions[0].grad(), single.prediction_grad);
+  EXPECT_EQ(grid.actions->grad(), single.actions_grad);
 }
 
 }  // namespace

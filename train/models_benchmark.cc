@@ -6,7 +6,9 @@
 //
 // Training steps at jumps 1 and 10 for every model, and also 50 and 400 for
 // the Neural ODE and the HNN, whose cost grows linearly with the jump
-// (constant Dormand-Prince steps of 0.1); inference at dt 1 to 1000.
+// (constant Dormand-Prince steps of 0.1); a multi-step training step
+// (training.prediction_targets: EVERY_STEP_TO_JUMP, the 10 predictions at
+// jumps 1..10) at jump 10 for every model; inference at dt 1 to 1000.
 //
 // For the Neural ODE and the HNN a training step also reports
 //   GFLOP/s   model FLOPs per CPU second: 3 x the forward FLOPs of the
@@ -208,6 +210,28 @@ void TrainingStep(benchmark::State& state, Trainer* trainer, int jump,
   }
 }
 
+// One multi-step Adam step on a batch of 100 at `jump`: the predictions at
+// 1..jump of the same inputs (Trainer::MultiStep), against TrainingStep at
+// the same jump.
+void MultiStepTrainingStep(benchmark::State& state, Trainer* trainer,
+                           int jump) {
+  const data_gen::StatePairs& pairs = trainer->TrainPairs(jump);
+  const std::vector<Eigen::MatrixXd> all = trainer->MultiStepTargets(jump);
+  Eigen::MatrixXd inputs(kBatch, pairs.inputs.cols());
+  std::vector<Eigen::MatrixXd> targets(
+      jump, Eigen::MatrixXd(kBatch, pairs.targets.cols()));
+  for (int i = 0; i < kBatch; ++i) {
+    const Eigen::Index row = i % pairs.inputs.rows();
+    inputs.row(i) = pairs.inputs.row(row);
+    for (int j = 0; j < jump; ++j) targets[j].row(i) = all[j].row(row);
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(trainer->MultiStep(inputs, targets, {}));
+  }
+  state.counters["steps/s"] =
+      benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+
 // Prediction of one state at dt, on values.
 void Inference(benchmark::State& state, Trainer* trainer, double dt) {
   const Eigen::MatrixXd x = trainer->TestPairs(1).inputs.topRows(1);
@@ -246,6 +270,10 @@ void RegisterAll() {
           trainer, jump, field_multiply_adds)
           ->Unit(benchmark::kMillisecond);
     }
+    benchmark::RegisterBenchmark(
+        absl::StrCat(name, "/multi_step_train_step/dt:10").c_str(),
+        MultiStepTrainingStep, trainer, 10)
+        ->Unit(benchmark::kMillisecond);
     for (int dt : {1, 10, 100, 400, 1000}) {
       benchmark::RegisterBenchmark(
           absl::StrCat(name, "/inference/dt:", dt).c_str(), Inference, trainer,

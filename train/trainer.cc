@@ -119,10 +119,13 @@ std::string DescribeTrajectories(const data_gen::TrajectorySplit& split) {
 
 std::string DescribeLossTerms(const TrainingOptions& options,
                               bool has_actions) {
-  if (!has_actions) return "loss = prediction";
-  return absl::StrFormat(
-      "loss = prediction + lambda * action variance (lambda = %g)",
-      options.action_variance_weight);
+  const std::string prediction =
+      options.prediction_targets == TrainingConfig::EVERY_STEP_TO_JUMP
+          ? "prediction (the mean over jumps 1..J)"
+          : "prediction";
+  if (!has_actions) return absl::StrCat("loss = ", prediction);
+  return absl::StrFormat("loss = %s + lambda * action variance (lambda = %g)",
+                         prediction, options.action_variance_weight);
 }
 
 namespace {
@@ -330,13 +333,46 @@ void Trainer::SampleBatch(int jump) {
   batch_inputs_.resize(batch, pairs.inputs.cols());
   batch_targets_.resize(batch, pairs.targets.cols());
   batch_trajectories_.resize(batch);
+  batch_rows_scratch_.clear();
   for (int i = 0; i < batch; ++i) {
     const Eigen::Index row =
         static_cast<Eigen::Index>(random_.UniformInt(available));
     batch_inputs_.row(i) = pairs.inputs.row(row);
     batch_targets_.row(i) = pairs.targets.row(row);
     batch_trajectories_[i] = pairs.trajectories[row];
+    if (multi_step()) batch_rows_scratch_.push_back(row);
   }
+  if (!multi_step()) return;
+  // The same rows' states 1..J samples on: no draw beyond single-step's, so
+  // both modes see the same inputs for a seed.
+  batch_step_targets_.resize(jump);
+  for (int j = 1; j <= jump; ++j) {
+    const Eigen::MatrixXd& targets = TrainPairs(j).targets;
+    Eigen::MatrixXd& out = batch_step_targets_[j - 1];
+    out.resize(batch, targets.cols());
+    for (int i = 0; i < batch; ++i) {
+      out.row(i) = targets.row(PairRow(batch_rows_scratch_[i], jump, j));
+    }
+  }
+}
+
+Eigen::Index Trainer::PairRow(Eigen::Index row, int jump, int j) const {
+  const Eigen::Index at_jump = split_.train.count - jump;
+  const Eigen::Index at_j = split_.train.count - j;
+  return (row / at_jump) * at_j + row % at_jump;
+}
+
+std::vector<Eigen::MatrixXd> Trainer::MultiStepTargets(int jump) {
+  const Eigen::Index rows = TrainPairs(jump).inputs.rows();
+  std::vector<Eigen::MatrixXd> targets(jump);
+  for (int j = 1; j <= jump; ++j) {
+    const Eigen::MatrixXd& at_j = TrainPairs(j).targets;
+    targets[j - 1].resize(rows, at_j.cols());
+    for (Eigen::Index row = 0; row < rows; ++row) {
+      targets[j - 1].row(row) = at_j.row(PairRow(row, jump, j));
+    }
+  }
+  return targets;
 }
 
 double Trainer::Step(const Eigen::MatrixXd& inputs,
@@ -346,8 +382,27 @@ double Trainer::Step(const Eigen::MatrixXd& inputs,
   ad::Var x = tape_.Constant(inputs);
   ad::Var y = tape_.Constant(targets);
   const ForwardResult forward = model_->Forward(tape_, x, jump * time_step_);
-  const LossTerms loss =
-      ComputeLoss(forward, y, trajectories, options_.action_variance_weight);
+  return FinishStep(
+      ComputeLoss(forward, y, trajectories, options_.action_variance_weight));
+}
+
+double Trainer::MultiStep(const Eigen::MatrixXd& inputs,
+                          absl::Span<const Eigen::MatrixXd> targets,
+                          absl::Span<const int> trajectories) {
+  tape_.Clear();
+  ad::Var x = tape_.Constant(inputs);
+  std::vector<ad::Var> y;
+  y.reserve(targets.size());
+  for (const Eigen::MatrixXd& target : targets) {
+    y.push_back(tape_.Constant(target));
+  }
+  const GridForwardResult forward = model_->ForwardGrid(
+      tape_, x, time_step_, static_cast<int>(targets.size()));
+  return FinishStep(ComputeMultiStepLoss(forward, y, trajectories,
+                                         options_.action_variance_weight));
+}
+
+double Trainer::FinishStep(const LossTerms& loss) {
   const double value = loss.total.scalar();
   last_prediction_ = loss.prediction.scalar();
   last_has_actions_ = loss.action_variance.valid();
@@ -366,11 +421,23 @@ Evaluation Trainer::Evaluate(int jump) {
   e.jump = jump;
   const data_gen::StatePairs& train = TrainPairs(jump);
   tape_.Clear();
-  const ForwardResult forward =
-      model_->Forward(tape_, tape_.Constant(train.inputs), jump * time_step_);
-  const LossTerms loss =
-      ComputeLoss(forward, tape_.Constant(train.targets), train.trajectories,
-                  options_.action_variance_weight);
+  LossTerms loss;
+  if (multi_step()) {
+    // The training loss the steps minimise: every step to the jump.
+    std::vector<ad::Var> targets;
+    for (const Eigen::MatrixXd& target : MultiStepTargets(jump)) {
+      targets.push_back(tape_.Constant(target));
+    }
+    const GridForwardResult forward = model_->ForwardGrid(
+        tape_, tape_.Constant(train.inputs), time_step_, jump);
+    loss = ComputeMultiStepLoss(forward, targets, train.trajectories,
+                                options_.action_variance_weight);
+  } else {
+    const ForwardResult forward =
+        model_->Forward(tape_, tape_.Constant(train.inputs), jump * time_step_);
+    loss = ComputeLoss(forward, tape_.Constant(train.targets),
+                       train.trajectories, options_.action_variance_weight);
+  }
   e.train_loss = loss.total.scalar();
   e.train_prediction_loss = loss.prediction.scalar();
   e.train_action_variance =
@@ -390,6 +457,13 @@ Evaluation Trainer::Evaluate(int jump) {
     double sum = 0;
     for (int jump : options_.selection_jumps) {
       const data_gen::StatePairs& train_pairs = TrainPairs(jump);
+      if (multi_step()) {
+        // The same multi-step loss as training's, on values.
+        sum += MultiStepPredictionLoss(
+            model_->PredictGrid(train_pairs.inputs, time_step_, jump),
+            MultiStepTargets(jump));
+        continue;
+      }
       sum +=
           PredictionLoss(model_->Predict(train_pairs.inputs, jump * time_step_),
                          train_pairs.targets);
@@ -408,7 +482,13 @@ MemoryEstimate Trainer::EstimateMemory() {
   auto tape_bytes = [&](int rows) {
     ad::Tape tape;
     const Eigen::MatrixXd states = train.inputs.topRows(1).replicate(rows, 1);
-    model_->Forward(tape, tape.Constant(states), dt);
+    if (multi_step()) {
+      // max_jump predictions per state (and per-segment solves).
+      model_->ForwardGrid(tape, tape.Constant(states), time_step_,
+                          options_.max_jump);
+    } else {
+      model_->Forward(tape, tape.Constant(states), dt);
+    }
     double values = 0;
     for (int i = 0; i < tape.size(); ++i) {
       values += static_cast<double>(tape.value(i).size());
@@ -419,6 +499,11 @@ MemoryEstimate Trainer::EstimateMemory() {
   const double two = tape_bytes(2);
   MemoryEstimate estimate;
   estimate.bytes_per_row = std::max(two - one, 0.0);
+  if (multi_step()) {
+    // And its max_jump targets, on the tape beside the predictions.
+    estimate.bytes_per_row +=
+        8.0 * options_.max_jump * static_cast<double>(train.targets.cols());
+  }
   const double fixed = std::max(one - estimate.bytes_per_row, 0.0);
   const int64_t train_rows = train.inputs.rows();
   const int64_t test_rows = static_cast<int64_t>(options_.num_test_samples) *
@@ -479,7 +564,9 @@ absl::Status Trainer::Run(
                    options_.jump_ramp_steps, options_.max_jump, random_);
     SampleBatch(jump);
     const double loss =
-        Step(batch_inputs_, batch_targets_, batch_trajectories_, jump);
+        multi_step()
+            ? MultiStep(batch_inputs_, batch_step_targets_, batch_trajectories_)
+            : Step(batch_inputs_, batch_targets_, batch_trajectories_, jump);
     std::string broken;
     if (!std::isfinite(loss)) {
       const std::string cause = model_->last_failure();

@@ -2,9 +2,15 @@
 //
 // Per step (as the published code trains): draw a jump from the curriculum,
 // draw a batch with replacement from the training pairs at that jump, take one
-// Adam step on the loss (train/loss.h). Every eval_every steps: the total
-// loss on all training pairs at that step's jump decides the best state so
-// far, and the prediction loss on the test split is measured at every test
+// Adam step on the loss (train/loss.h). Under multi-step training
+// (training.prediction_targets: EVERY_STEP_TO_JUMP) the batch is drawn the
+// same way (the pairs at jump J are exactly the input states whose J targets
+// all lie in the training split), each input is predicted at 1..J samples
+// on (Model::ForwardGrid), and the loss, the logged training loss and the
+// selection loss are the multi-step loss (ComputeMultiStepLoss); the test
+// losses are the usual per-jump ones in both modes. Every eval_every steps: the
+// total loss on all training pairs at that step's jump decides the best state
+// so far, and the prediction loss on the test split is measured at every test
 // jump. Everything is in standardised units (scaler fitted on the training
 // split).
 //
@@ -58,6 +64,7 @@
 #include "proto/experiment.pb.h"
 #include "proto/timing.pb.h"
 #include "rng/random.h"
+#include "train/loss.h"
 #include "train/training_options.h"
 
 namespace aanet::train {
@@ -101,7 +108,8 @@ struct ProgressInfo {
 std::string DescribeProgress(const ProgressInfo& info);
 
 // The legend of DescribeProgress's loss, for a banner: "loss = prediction +
-// lambda * action variance (lambda = 1)" or "loss = prediction".
+// lambda * action variance (lambda = 1)" or "loss = prediction"; under
+// multi-step training "prediction (the mean over jumps 1..J)".
 std::string DescribeLossTerms(const TrainingOptions& options, bool has_actions);
 
 // The trajectories a run trains on, for banners and messages: "16
@@ -178,7 +186,9 @@ class Trainer {
   // gradients and backward temporaries (3 times the values), an evaluation
   // every training pair at jump 1 (values only) and predictions of the
   // test pairs; plus the parameters with their gradients, Adam moments and
-  // best copy. Takes about one forward pass of 2 states; changes no state
+  // best copy. Under multi-step training the forward pass measured is the
+  // grid to max_jump (ForwardGrid) and every state also holds its max_jump
+  // targets. Takes about one forward pass of 2 states; changes no state
   // that training reads (train refuses a config over its memory budget with
   // it before the first step).
   MemoryEstimate EstimateMemory();
@@ -214,6 +224,16 @@ class Trainer {
               int jump) {
     return Step(inputs, targets, {}, jump);
   }
+  // One multi-step optimisation step (training.prediction_targets:
+  // EVERY_STEP_TO_JUMP; train/loss.h ComputeMultiStepLoss): `targets` holds
+  // the states j = 1..J samples after `inputs`, so J = targets.size().
+  double MultiStep(const Eigen::MatrixXd& inputs,
+                   absl::Span<const Eigen::MatrixXd> targets,
+                   absl::Span<const int> trajectories);
+  // The targets of the multi-step loss at `jump` J for the training pairs
+  // at J (TrainPairs(J).inputs): entry j - 1 holds the states j samples
+  // after them, for j = 1..J (entry J - 1 is TrainPairs(J).targets).
+  std::vector<Eigen::MatrixXd> MultiStepTargets(int jump);
   // Whether the model's loss has an action-variance term (known after the
   // first Step).
   bool has_actions() const { return last_has_actions_; }
@@ -244,6 +264,14 @@ class Trainer {
   absl::Status AppendMetrics(const Evaluation& evaluation);
   absl::Status RewriteMetricsUpTo(int64_t step);
   void SampleBatch(int jump);
+  bool multi_step() const {
+    return options_.prediction_targets == TrainingConfig::EVERY_STEP_TO_JUMP;
+  }
+  // The row of TrainPairs(j) with the input of row `row` of TrainPairs(jump)
+  // (j <= jump): the pairs run trajectory by trajectory, each in time order.
+  Eigen::Index PairRow(Eigen::Index row, int jump, int j) const;
+  // Backward pass and Adam update for a step's loss; its value.
+  double FinishStep(const LossTerms& loss);
   // Standardised pairs of `range` of `trajectories` at `jump`, computed once
   // per jump.
   const data_gen::StatePairs& CachedPairs(
@@ -278,6 +306,9 @@ class Trainer {
   std::map<int, data_gen::StatePairs> held_out_test_pairs_;
   Eigen::MatrixXd batch_inputs_, batch_targets_;
   std::vector<int> batch_trajectories_;
+  // Multi-step training: the batch's targets at j = 1..J.
+  std::vector<Eigen::MatrixXd> batch_step_targets_;
+  std::vector<Eigen::Index> batch_rows_scratch_;  // the drawn pair rows
   // The terms of the last Step's loss.
   double last_prediction_ = 0, last_action_variance_ = 0;
   bool last_has_actions_ = false;

@@ -16,6 +16,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "models/checkpoint.h"
+#include "models/prediction_loss.h"
 #include "proto/text_config.h"
 #include "proto/timing.pb.h"
 #include "testing/test_util.h"
@@ -528,6 +529,124 @@ TEST_F(TrainerTest, StoppedAtAnyStepResumesBitForBit) {
   EXPECT_EQ(saved->step, 120);
 }
 
+// Multi-step training (training.prediction_targets: EVERY_STEP_TO_JUMP).
+constexpr char kMultiStep[] = "prediction_targets: EVERY_STEP_TO_JUMP";
+
+// Entry j - 1 of the targets at jump J holds, for each training pair at J,
+// the (standardised) state j samples after its input, in its trajectory.
+TEST_F(TrainerTest, MultiStepTargetsAreTheStatesJSamplesOn) {
+  const data_gen::Dataset three = ThreeTrajectories();
+  std::unique_ptr<Trainer> trainer =
+      MakeTrainerOn(three, RunDir("multi_targets"), kMultiStep);
+  ASSERT_NE(trainer, nullptr);
+  const int count = trainer->options().num_train_samples;
+  for (int jump : {1, 4, 10}) {
+    const data_gen::StatePairs& pairs = trainer->TrainPairs(jump);
+    const std::vector<Eigen::MatrixXd> targets =
+        trainer->MultiStepTargets(jump);
+    ASSERT_EQ(targets.size(), static_cast<size_t>(jump));
+    ASSERT_EQ(pairs.inputs.rows(), 3 * (count - jump));
+    EXPECT_EQ(targets.back(), pairs.targets);
+    for (Eigen::Index row = 0; row < pairs.inputs.rows(); ++row) {
+      const int k = pairs.trajectories[row];
+      const int sample = static_cast<int>(row % (count - jump));
+      for (int j = 1; j <= jump; ++j) {
+        Eigen::MatrixXd state(1, pairs.inputs.cols());
+        state << three.q[k].row(sample + j), three.p[k].row(sample + j);
+        ASSERT_EQ(targets[j - 1].row(row), trainer->scaler().Transform(state))
+            << "jump " << jump << " row " << row << " j " << j;
+        ASSERT_LT(sample + j, count);  // inside the training split
+      }
+      Eigen::MatrixXd input(1, pairs.inputs.cols());
+      input << three.q[k].row(sample), three.p[k].row(sample);
+      ASSERT_EQ(pairs.inputs.row(row), trainer->scaler().Transform(input));
+    }
+  }
+}
+
+// The logged training loss and the selection loss are the multi-step loss:
+// the mean over j = 1..J of the per-jump losses (plus the regulariser, once).
+TEST_F(TrainerTest, MultiStepEvaluationIsTheMeanOverTheJumps) {
+  std::string text = kConfig;
+  text.replace(text.find("seed: 3"), 7,
+               absl::StrCat("seed: 3 ", kMultiStep,
+                            " best_state: TRAIN_LOSS_AT_FIXED_JUMPS "
+                            "selection_jumps: [ 2, 6 ]"));
+  std::unique_ptr<Trainer> multi = MakeTrainer(RunDir("multi_eval"), text);
+  std::unique_ptr<Trainer> single = MakeTrainer(RunDir("single_eval"));
+  ASSERT_NE(multi, nullptr);
+  const double dt = dataset_->t[1] - dataset_->t[0];
+  auto mean_loss = [&](int jump) {
+    const data_gen::StatePairs& pairs = multi->TrainPairs(jump);
+    const std::vector<Eigen::MatrixXd> targets = multi->MultiStepTargets(jump);
+    double sum = 0;
+    for (int j = 1; j <= jump; ++j) {
+      sum += PredictionLoss(multi->model().Predict(pairs.inputs, j * dt),
+                            targets[j - 1]);
+    }
+    return sum / jump;
+  };
+  const Evaluation e = multi->Evaluate(6);
+  EXPECT_NEAR(e.train_prediction_loss, mean_loss(6),
+              1e-12 * e.train_prediction_loss);
+  EXPECT_NEAR(e.selection_loss, (mean_loss(2) + mean_loss(6)) / 2,
+              1e-12 * e.selection_loss);
+  const Evaluation s = single->Evaluate(6);
+  EXPECT_EQ(e.train_action_variance, s.train_action_variance);
+  EXPECT_EQ(e.test_losses, s.test_losses);  // the same per-jump test losses
+  EXPECT_NE(e.train_prediction_loss, s.train_prediction_loss);
+  // At jump 1 both modes are the same loss.
+  EXPECT_NEAR(multi->Evaluate(1).train_loss, single->Evaluate(1).train_loss,
+              1e-15);
+}
+
+// Multi-step training trains, differs from single-step training, and a run
+// stopped at any step resumes to the same files byte for byte.
+TEST_F(TrainerTest, MultiStepTrainsAndResumesBitForBit) {
+  std::string text = kConfig;
+  text.replace(text.find("seed: 3"), 7, absl::StrCat("seed: 3 ", kMultiStep));
+  const std::string full_dir = RunDir("multi_full");
+  std::unique_ptr<Trainer> full = MakeTrainer(full_dir, text);
+  const Evaluation before = full->Evaluate(1);
+  ASSERT_TRUE(full->Run(nullptr).ok());
+  const Evaluation& last = full->evaluations().back();
+  EXPECT_LT(last.test_losses.at(1), 0.7 * before.test_losses.at(1));
+  std::unique_ptr<Trainer> single = MakeTrainer(RunDir("multi_single"));
+  ASSERT_TRUE(single->Run(nullptr, 100).ok());
+  std::unique_ptr<Trainer> multi = MakeTrainer(RunDir("multi_100"), text);
+  ASSERT_TRUE(multi->Run(nullptr, 100).ok());
+  EXPECT_NE(single->model().parameters().Flatten(),
+            multi->model().parameters().Flatten());
+  for (int stop_at : {37, 200}) {
+    const std::string dir = RunDir(absl::StrCat("multi_stop_", stop_at));
+    std::unique_ptr<Trainer> first = MakeTrainer(dir, text);
+    Trainer* t = first.get();
+    ASSERT_EQ(
+        first->Run(nullptr, -1, [&] { return t->step() >= stop_at; }).code(),
+        absl::StatusCode::kCancelled);
+    first.reset();
+    std::unique_ptr<Trainer> resumed = MakeTrainer(dir, text);
+    ASSERT_TRUE(resumed->Resume().ok());
+    ASSERT_TRUE(resumed->Run(nullptr).ok());
+    for (const char* file : {"checkpoint.h5", "best.h5", "metrics.jsonl"}) {
+      EXPECT_EQ(ReadAll(dir + "/" + file), ReadAll(full_dir + "/" + file))
+          << file << " after a stop at step " << stop_at;
+    }
+  }
+}
+
+TEST_F(TrainerTest, MultiStepMemoryEstimateCountsTheJPredictions) {
+  std::string text = kConfig;
+  text.replace(text.find("seed: 3"), 7, absl::StrCat("seed: 3 ", kMultiStep));
+  const MemoryEstimate single =
+      MakeTrainer(RunDir("memory_single"))->EstimateMemory();
+  const MemoryEstimate multi =
+      MakeTrainer(RunDir("memory_multi"), text)->EstimateMemory();
+  // The decoder runs for each of the 10 jumps.
+  EXPECT_GT(multi.bytes_per_row, 3 * single.bytes_per_row);
+  EXPECT_GT(multi.bytes, single.bytes);
+}
+
 // train checks this estimate before the first step: a batch and a flow
 // width within the validated limits ended in std::bad_alloc.
 TEST_F(TrainerTest, MemoryEstimateGrowsWithBatchAndWidth) {
@@ -708,6 +827,10 @@ TEST_F(TrainerTest, ProgressShowsTheSampledJumpAndTheLossTerms) {
             "step 150/300  sampled jump 3 (max 6)  loss 1.200e-02");
   EXPECT_EQ(DescribeLossTerms(trainer->options(), true),
             "loss = prediction + lambda * action variance (lambda = 1)");
+  TrainingOptions multi = trainer->options();
+  multi.prediction_targets = TrainingConfig::EVERY_STEP_TO_JUMP;
+  EXPECT_EQ(DescribeLossTerms(multi, false),
+            "loss = prediction (the mean over jumps 1..J)");
 }
 
 TEST_F(TrainerTest, NonFiniteLossStopsWithTheStepAndKeepsTheBestState) {

@@ -135,6 +135,15 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
   options.seed = config.seed();
   options.batch_rule = config.batch_rule();
   options.best_state = config.best_state();
+  // Open enums parse any number: name the field rather than train silently
+  // as one mode or the other.
+  if (!TrainingConfig::PredictionTargets_IsValid(config.prediction_targets())) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training.prediction_targets: expected SINGLE_STEP or "
+                        "EVERY_STEP_TO_JUMP, got %d",
+                        static_cast<int>(config.prediction_targets())));
+  }
+  options.prediction_targets = config.prediction_targets();
   if (config.selection_jumps().empty()) {
     for (int jump : {1, 2, 5, 10}) {
       if (jump < options.max_jump) options.selection_jumps.push_back(jump);

@@ -34,6 +34,10 @@ struct TrainingOptions {
   // As configured: each >= 0, none repeated. Checked against the dataset's
   // trajectories by data_gen::MakeTrajectorySplit (Trainer::Create).
   std::vector<int> held_out_trajectories;
+  // SINGLE_STEP or EVERY_STEP_TO_JUMP (models/prediction_loss.h,
+  // MultiStepPredictionLoss).
+  TrainingConfig::PredictionTargets prediction_targets =
+      TrainingConfig::SINGLE_STEP;
 };
 
 // Largest training.batch_size accepted (1000 times the published 100), so

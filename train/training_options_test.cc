@@ -81,5 +81,21 @@ TEST(TrainingOptionsTest, RejectsANegativeDenseCadence) {
   EXPECT_FALSE(ResolveTrainingOptions(config, 100).ok());
 }
 
+TEST(TrainingOptionsTest, PredictionTargetsAreResolvedAndChecked) {
+  TrainingConfig config = ValidConfig();
+  absl::StatusOr<TrainingOptions> options = ResolveTrainingOptions(config, 100);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->prediction_targets, TrainingConfig::SINGLE_STEP);
+  config.set_prediction_targets(TrainingConfig::EVERY_STEP_TO_JUMP);
+  options = ResolveTrainingOptions(config, 100);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->prediction_targets, TrainingConfig::EVERY_STEP_TO_JUMP);
+  config.set_prediction_targets(
+      static_cast<TrainingConfig::PredictionTargets>(7));
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.prediction_targets: expected SINGLE_STEP or "
+            "EVERY_STEP_TO_JUMP, got 7");
+}
+
 }  // namespace
 }  // namespace aanet::train
