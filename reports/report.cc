@@ -19,6 +19,7 @@
 #include "reports/gnuplot.h"
 #include "reports/render.h"
 #include "reports/sections/action_basis.h"
+#include "reports/sections/action_conservation.h"
 #include "reports/sections/appendix.h"
 #include "reports/sections/budget.h"
 #include "reports/sections/conserved_quantities.h"
@@ -29,6 +30,7 @@
 #include "reports/sections/inference_time.h"
 #include "reports/sections/lyapunov.h"
 #include "reports/sections/omega_of_action.h"
+#include "reports/sections/pictures.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
 #include "reports/sections/table_one.h"
@@ -56,9 +58,11 @@ constexpr SectionFunction kSections[] = {
     OmegaOfActionSection,  // 5b. omega(I) per trajectory
     // 5c. learned actions up to a unimodular change of basis
     ActionBasisSection,
-    TrainingCurvesSection,  // 6. training curves and convergence
-    AppendixSection,        // other parts, the sweep config
-    PointsSection,          // points.csv
+    PicturesSection,            // 5d. pictures of the dynamics
+    ActionConservationSection,  // 5e. conservation of the learned actions
+    TrainingCurvesSection,      // 6. training curves and convergence
+    AppendixSection,            // other parts, the sweep config
+    PointsSection,              // points.csv
 };
 
 // The gnuplot to run: `configured`, else the one on $PATH.
