@@ -86,12 +86,15 @@ std::pair<double, double> Range(const Eigen::MatrixXd& truth, int c) {
   return {low - margin, high + margin};
 }
 
-std::vector<std::string> RangeCommands(const Eigen::MatrixXd& truth, int i,
+// Axes at the truth's range, the key below the panel (predictions may
+// fill it).
+std::vector<std::string> PanelCommands(const Eigen::MatrixXd& truth, int i,
                                        int n) {
   const auto [q_low, q_high] = Range(truth, i);
   const auto [p_low, p_high] = Range(truth, n + i);
   return {absl::StrFormat("set xrange [%.9g:%.9g]", q_low, q_high),
-          absl::StrFormat("set yrange [%.9g:%.9g]", p_low, p_high)};
+          absl::StrFormat("set yrange [%.9g:%.9g]", p_low, p_high),
+          "set key below"};
 }
 
 std::string Columns(int q, int p) { return absl::StrCat(q, ":", p); }
@@ -211,7 +214,7 @@ Figure PhaseSpaceFigure(const PicturedDataset& data, int index,
   Figure figure;
   figure.name = absl::StrCat("fig_phase_space_", index);
   figure.panel_width = 420;
-  figure.panel_height = 360;
+  figure.panel_height = 400;
   DataBlocks blocks;
   int n = 0;
   for (const PicturedRun& run : data.runs) {
@@ -228,7 +231,7 @@ Figure PhaseSpaceFigure(const PicturedDataset& data, int index,
       panel.title = absl::StrFormat("%s: (q_%d, p_%d)", model, i, i);
       panel.x_label = absl::StrCat("q_", i);
       panel.y_label = absl::StrCat("p_", i);
-      panel.commands = RangeCommands(a.truth, i, n);
+      panel.commands = PanelCommands(a.truth, i, n);
       panel.series.push_back(
           {"truth", block, Columns(2 + i, 2 + n + i), kTruthStyle, 0});
       panel.series.push_back({"one-shot", block,
@@ -250,7 +253,7 @@ Figure PhaseSpaceAnimation(const PicturedDataset& data, int index,
   Figure figure;
   figure.name = absl::StrCat("anim_phase_space_", index);
   figure.panel_width = 440;
-  figure.panel_height = 400;
+  figure.panel_height = 480;
   DataBlocks blocks;
   const eval::PicturedArrays* first = nullptr;
   std::vector<std::pair<const PicturedRun*, int>> read;
@@ -267,7 +270,7 @@ Figure PhaseSpaceAnimation(const PicturedDataset& data, int index,
     panel.title = absl::StrFormat("(q_%d, p_%d): truth and one-shot", i, i);
     panel.x_label = absl::StrCat("q_", i);
     panel.y_label = absl::StrCat("p_", i);
-    panel.commands = RangeCommands(first->truth, i, n);
+    panel.commands = PanelCommands(first->truth, i, n);
     const int truth_block = read.front().second;
     // The whole orbit faintly, then the truth moving along.
     panel.series.push_back({"", truth_block, Columns(2 + i, 2 + n + i),
@@ -312,7 +315,11 @@ absl::StatusOr<Section> PicturesSection(const ReportContext& context) {
       "Action-Angle Network's for contrast). The truth (black) is the "
       "dataset's samples and, past them, the system's own. Axes show the "
       "truth's range with a margin: predictions beyond it are cut, and "
-      "non-finite ones are counted in the table, never drawn. The arrays "
+      "non-finite ones are counted in the table, never drawn. The error at N "
+      "is "
+      "the mean over coordinates of ((predicted − true) / σ)², σ each "
+      "coordinate's standard deviation along the true trajectory: a random "
+      "point of the true orbit scores about 2. The arrays "
       "are in each point's trajectories.h5 (eval/README.md), to plot your "
       "own way.\n\n"
       "*What this budget can show:* one trajectory and one seed (the "
