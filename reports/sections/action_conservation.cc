@@ -190,10 +190,12 @@ std::string ConservationText(const ConservationDataset& data) {
   std::string text;
   if (data.system == "double_pendulum") {
     text =
-        "The double pendulum is not integrable: no conserved actions exist "
-        "beyond the energy, so no encoder can make its actions flat and the "
-        "variation should be large. The contrast with the integrable "
-        "systems is the result. ";
+        "The double pendulum is not integrable: it has no actions beyond "
+        "the energy that hold everywhere (a regular trajectory lies on a "
+        "torus with actions of its own, a chaotic one on none), so no "
+        "encoder can make its actions flat over the whole system and the "
+        "variation should be large, largest on the chaotic setup. The "
+        "contrast with the integrable systems is the result. ";
   } else if (!data.true_actions) {
     text =
         "This dataset records no true actions (its system has none known, "
