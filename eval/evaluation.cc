@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "data_gen/splits.h"
 #include "eval/action_basis.h"
+#include "eval/action_conservation.h"
 #include "eval/frequencies.h"
 #include "eval/held_out.h"
 #include "eval/learned_actions.h"
@@ -762,6 +763,56 @@ void AddActionBasis(const ActionAngleState& latent, double scale,
   }
 }
 
+// The relative variation of the network's actions of the true states
+// (eval/action_conservation.h) over each trajectory's test window
+// (`radii`: latent radii, trajectory k's rows k * num_test on), per
+// trajectory and summarised over the trained and the held-out ones.
+void AddActionConservation(const Eigen::MatrixXd& radii,
+                           std::optional<double> scale, int num_trajectories,
+                           int num_test, const std::vector<int>& held_out,
+                           EvaluationReport* report) {
+  const int n = static_cast<int>(radii.cols());
+  ActionConservation* out = report->mutable_action_conservation();
+  out->set_num_latent_pairs(n);
+  out->set_action_units(scale.has_value()
+                            ? absl::StrFormat("physical (C = %.17g)", *scale)
+                            : std::string("latent (r^2 / 2)"));
+  out->set_window_samples(num_test);
+  std::vector<Eigen::VectorXd> trained, held;
+  for (int k = 0; k < num_trajectories; ++k) {
+    const Eigen::MatrixXd window =
+        radii.middleRows(static_cast<Eigen::Index>(k) * num_test, num_test);
+    // The ratio does not depend on the unit; the mean is shown in it.
+    const Eigen::MatrixXd actions = scale.has_value()
+                                        ? PhysicalActions(window, *scale)
+                                        : LatentActions(window);
+    const Eigen::VectorXd variation = RelativeVariation(actions);
+    const bool is_held_out =
+        std::find(held_out.begin(), held_out.end(), k) != held_out.end();
+    (is_held_out ? held : trained).push_back(variation);
+    ActionVariation* t = out->add_trajectories();
+    t->set_trajectory(k);
+    t->set_held_out(is_held_out);
+    for (int i = 0; i < n; ++i) {
+      t->add_relative_variation(variation[i]);
+      t->add_mean_action(actions.col(i).mean());
+    }
+  }
+  auto summarize = [n](const std::vector<Eigen::VectorXd>& variations,
+                       ActionVariationSummary* summary) {
+    const VariationSummary s = SummarizeVariation(variations, n);
+    summary->set_num_trajectories(s.num_trajectories);
+    summary->set_num_non_finite(s.num_non_finite);
+    if (s.num_trajectories == 0) return;
+    for (int i = 0; i < n; ++i) {
+      summary->add_median(s.median[i]);
+      summary->add_max(s.max[i]);
+    }
+  };
+  summarize(trained, out->mutable_trained());
+  summarize(held, out->mutable_held_out());
+}
+
 // The Action-Angle Network's omega and action on each trajectory's test
 // window (TrajectoryFrequency); nothing for other models. Separate from the
 // aggregate above, which pools trajectories: omega(I) is per trajectory.
@@ -828,14 +879,23 @@ absl::Status AddTrajectoryFrequencies(const Predictor& predictor,
   if (scale.ok() && known_actions) {
     AddActionBasis(*inspected, *scale, dataset, num_test, held_out, report);
   }
+  AddActionConservation(
+      inspected->actions,
+      scale.ok() ? std::optional<double>(*scale) : std::nullopt,
+      dataset.num_trajectories(), num_test, held_out, report);
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<EvaluationReport> EvaluateModel(
-    const Predictor& predictor, const data_gen::Dataset& dataset,
-    const EvaluationOptions& options) {
+absl::StatusOr<EvaluationReport> EvaluateModel(const Predictor& predictor,
+                                               const data_gen::Dataset& dataset,
+                                               const EvaluationOptions& options,
+                                               PicturedArrays* pictured) {
+  if (options.picture_jumps > 0 && pictured == nullptr) {
+    return absl::InternalError(
+        "EvaluateModel: picture_jumps is set but no PicturedArrays is given");
+  }
   const Clock::time_point begin = Clock::now();
   AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
   // The trainer's own split (data_gen/splits.h), so that training and
@@ -896,6 +956,18 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
   }
   AANET_RETURN_IF_ERROR(AddTrajectoryFrequencies(predictor, dataset, num_test,
                                                  split.held_out, &report));
+  if (options.picture_jumps > 0) {
+    AANET_ASSIGN_OR_RETURN(
+        *pictured, ComputePicturedTrajectory(predictor, dataset, num_test,
+                                             options.picture_jumps));
+    *report.mutable_pictured_trajectory() = pictured->summary;
+    if (pictured->actions.size() > 0 && report.has_action_conservation()) {
+      const Eigen::VectorXd along = RelativeVariation(pictured->actions);
+      for (Eigen::Index i = 0; i < along.size(); ++i) {
+        report.mutable_action_conservation()->add_pictured(along[i]);
+      }
+    }
+  }
   report.set_wall_seconds(Seconds(Clock::now() - begin));
   return report;
 }
@@ -918,7 +990,7 @@ std::string ConfigName(const std::string& config_text) {
 
 absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     const std::string& checkpoint_path, const std::string& dataset_path,
-    const EvaluationOptions& options) {
+    const EvaluationOptions& options, PicturedArrays* pictured) {
   AANET_RETURN_IF_ERROR(ValidateEvaluationOptions(options));
   AANET_ASSIGN_OR_RETURN(Predictor predictor, Predictor::Load(checkpoint_path));
   AANET_ASSIGN_OR_RETURN(data_gen::Dataset dataset,
@@ -944,7 +1016,7 @@ absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
         hash));
   }
   absl::StatusOr<EvaluationReport> report =
-      EvaluateModel(predictor, dataset, options);
+      EvaluateModel(predictor, dataset, options, pictured);
   if (!report.ok()) {
     return absl::Status(report.status().code(),
                         absl::StrCat(checkpoint_path, " on ", dataset_path,
@@ -953,6 +1025,17 @@ absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
   report->set_checkpoint_path(checkpoint_path);
   report->set_dataset_path(dataset_path);
   return report;
+}
+
+absl::Status WritePicturedBeside(const std::string& evaluation_path,
+                                 PicturedArrays& pictured,
+                                 EvaluationReport* report) {
+  if (!report->has_pictured_trajectory()) return absl::OkStatus();
+  report->mutable_pictured_trajectory()->set_file(kTrajectoriesFile);
+  pictured.summary.set_file(kTrajectoriesFile);
+  return WritePicturedTrajectory(
+      pictured,
+      (fs::path(evaluation_path).parent_path() / kTrajectoriesFile).string());
 }
 
 absl::Status WriteEvaluationJson(const EvaluationReport& report,

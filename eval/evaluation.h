@@ -22,7 +22,9 @@
 //   * for the Action-Angle Network only: its angular velocities on every test
 //     state and their match to the true normal-mode frequencies; per
 //     trajectory its omega and actions; and its actions against the true
-//     ones up to a unimodular change of basis (eval/action_basis.h).
+//     ones up to a unimodular change of basis (eval/action_basis.h); and
+//     the relative variation of its actions of the true states of every
+//     trajectory (eval/action_conservation.h).
 // The test split is the last training.num_test_samples samples (500 if the
 // config leaves it unset) of every trajectory, as in training.
 #ifndef AANET_EVAL_EVALUATION_H_
@@ -35,6 +37,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "data_gen/dataset.h"
+#include "eval/trajectories.h"
 #include "eval/vpt.h"
 #include "models/predictor.h"
 #include "proto/evaluation.pb.h"
@@ -85,6 +88,10 @@ struct EvaluationOptions {
   // EvaluateCheckpoint: evaluate on a dataset other than the one the model
   // was trained on (a transfer study) instead of refusing.
   bool allow_other_dataset = false;
+  // > 0: the pictured trajectory (eval/trajectories.h) over this many jumps,
+  // returned through EvaluateModel's `pictured` (which must then be given)
+  // and summarised in EvaluationReport::pictured_trajectory; 0: none.
+  int picture_jumps = 0;
 };
 
 // Checks `options` as documented above; errors name the option, e.g.
@@ -97,9 +104,12 @@ absl::Status ValidateEvaluationOptions(const EvaluationOptions& options);
 // of freedom is not the model's, or the test split does not fit the dataset (2
 // <= num_test_samples <= samples per trajectory). Timing runs the predictor
 // serially on this thread; the report's wall_seconds includes it.
+// With options.picture_jumps > 0 it also fills `*pictured` (not null then)
+// and the report's pictured_trajectory, all but its `file`: the caller that
+// writes the file (WritePicturedTrajectory) names it there.
 absl::StatusOr<EvaluationReport> EvaluateModel(
     const Predictor& predictor, const data_gen::Dataset& dataset,
-    const EvaluationOptions& options);
+    const EvaluationOptions& options, PicturedArrays* pictured = nullptr);
 
 // Loads the checkpoint (Predictor::Load) and the dataset (ReadDataset),
 // evaluates as EvaluateModel and records both paths as given. Errors are
@@ -111,7 +121,15 @@ absl::StatusOr<EvaluationReport> EvaluateModel(
 // one-line warning on stderr.
 absl::StatusOr<EvaluationReport> EvaluateCheckpoint(
     const std::string& checkpoint_path, const std::string& dataset_path,
-    const EvaluationOptions& options);
+    const EvaluationOptions& options, PicturedArrays* pictured = nullptr);
+
+// Writes `pictured` as kTrajectoriesFile beside `evaluation_path` (the
+// evaluation.json about to be written) and records the file's name in
+// report->pictured_trajectory; nothing if the report has no pictured
+// trajectory. Call before WriteEvaluationJson.
+absl::Status WritePicturedBeside(const std::string& evaluation_path,
+                                 PicturedArrays& pictured,
+                                 EvaluationReport* report);
 
 // Writes `report` as pretty-printed JSON (see proto/evaluation.proto for the
 // mapping) to `path`, atomically: the text goes to `path + ".tmp-<pid>"` in

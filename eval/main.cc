@@ -46,6 +46,9 @@ ABSL_FLAG(int, timing_repetitions, 30,
           "measured prediction calls per timing (0: no timing)");
 ABSL_FLAG(int, vpt_max_jump, aanet::eval::kDefaultVptMaxJump,
           "valid prediction time over jumps 1..N (0: not measured)");
+ABSL_FLAG(int, picture_jumps, aanet::eval::kDefaultPictureJumps,
+          "the pictured trajectory over jumps 0..N, written as "
+          "trajectories.h5 beside the JSON file (0: not written)");
 ABSL_FLAG(double, max_timing_seconds, 3600,
           "refuse timings estimated to take longer than this, from one call "
           "at the largest jump (0: no limit)");
@@ -103,6 +106,12 @@ absl::Status Run() {
                         options.max_timing_seconds));
   }
   options.vpt_max_jump = absl::GetFlag(FLAGS_vpt_max_jump);
+  options.picture_jumps = absl::GetFlag(FLAGS_picture_jumps);
+  if (options.picture_jumps < 0) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "--picture_jumps: must be >= 0 (0: no trajectories.h5), got %d",
+        options.picture_jumps));
+  }
   if (absl::Status valid = ValidateEvaluationOptions(options); !valid.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--", valid.message()));
   }
@@ -120,12 +129,23 @@ absl::Status Run() {
   AANET_RETURN_IF_ERROR(CheckOutputPath(out_path));
   AANET_RETURN_IF_ERROR(
       CheckOutputIsNotInput(out_path, {checkpoint_path, dataset_path}));
+  const std::string pictured_path =
+      (std::filesystem::path(out_path).parent_path() / kTrajectoriesFile)
+          .string();
+  if (options.picture_jumps > 0) {
+    AANET_RETURN_IF_ERROR(CheckOutputPath(pictured_path));
+    AANET_RETURN_IF_ERROR(
+        CheckOutputIsNotInput(pictured_path, {checkpoint_path, dataset_path}));
+  }
+  PicturedArrays pictured;
   AANET_ASSIGN_OR_RETURN(
       EvaluationReport report,
-      EvaluateCheckpoint(checkpoint_path, dataset_path, options));
+      EvaluateCheckpoint(checkpoint_path, dataset_path, options, &pictured));
   // Written before anything is printed, so a failure leaves only its error.
+  // The trajectories first: evaluation.json names them.
   {
     CommitSection commit;
+    AANET_RETURN_IF_ERROR(WritePicturedBeside(out_path, pictured, &report));
     AANET_RETURN_IF_ERROR(WriteEvaluationJson(report, out_path));
     StopSignals::SetExitMessage(
         absl::StrCat("eval: interrupted by {signal} after writing ", out_path));
@@ -259,6 +279,41 @@ absl::Status Run() {
     if (report.held_out().has_vpt()) {
       print_vpt(report.held_out().vpt(), " of the held-out trajectories");
     }
+  }
+  if (report.has_action_conservation()) {
+    const ActionConservation& c = report.action_conservation();
+    auto summary = [](const ActionVariationSummary& s) {
+      return absl::StrFormat(
+          "median [%s], max [%s] over %d trajectory(ies)%s",
+          absl::StrJoin(s.median(), ", ",
+                        [](std::string* out, double v) {
+                          absl::StrAppend(out, absl::StrFormat("%.3g", v));
+                        }),
+          absl::StrJoin(s.max(), ", ",
+                        [](std::string* out, double v) {
+                          absl::StrAppend(out, absl::StrFormat("%.3g", v));
+                        }),
+          s.num_trajectories(),
+          s.num_non_finite() > 0 ? absl::StrFormat(" (%d not finite, left out)",
+                                                   s.num_non_finite())
+                                 : std::string());
+    };
+    std::cout << "relative variation of the actions of the true states (std "
+                 "/ |mean| over the test window, per latent pair): trained "
+              << summary(c.trained());
+    if (c.held_out().num_trajectories() > 0) {
+      std::cout << "; held out " << summary(c.held_out());
+    }
+    std::cout << "\n";
+  }
+  if (report.has_pictured_trajectory()) {
+    const PicturedTrajectory& p = report.pictured_trajectory();
+    std::cout << absl::StrFormat(
+        "pictured trajectory %d%s from sample %d over %d jumps: %d one-shot "
+        "and %d rollout rows not finite; wrote %s\n",
+        p.trajectory(), p.held_out() ? " (held out)" : "", p.start_sample(),
+        p.num_jumps(), p.num_non_finite_one_shot(), p.num_non_finite_rollout(),
+        pictured_path);
   }
   std::cout << "wrote " << out_path << "\n";
   return absl::OkStatus();

@@ -53,8 +53,8 @@ absl::Status CheckReportDirectory(const std::string& dir) {
           fs::is_regular_file(it->path() / "REPORT.md", ec))) ||
         (entry.type() == fs::file_type::regular &&
          (extension == ".md" || extension == ".csv" || extension == ".png" ||
-          extension == ".gp" || extension == ".dat" || name == ".lock" ||
-          name.find(".tmp-") != std::string::npos));
+          extension == ".gif" || extension == ".gp" || extension == ".dat" ||
+          name == ".lock" || name.find(".tmp-") != std::string::npos));
     if (!ours) {
       return absl::FailedPreconditionError(absl::StrCat(
           dir, ": holds ", it->path().string(),

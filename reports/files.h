@@ -17,8 +17,9 @@ absl::Status WriteFileAtomically(const std::string& path,
 
 // OK if the report may replace `dir` whole: it is missing, or a directory
 // (not a symbolic link) holding only what reports write (`*.md`, `*.csv`,
-// `*.png`, `*.gp`, `*.dat`, temporaries) and nested reports (subdirectories
-// with a REPORT.md, e.g. the main job's ablation/), which are kept. So a
+// `*.png`, `*.gif`, `*.gp`, `*.dat`, temporaries) and nested reports
+// (subdirectories with a REPORT.md, e.g. the main job's ablation/), which
+// are kept. So a
 // sweep's or the output root's directory is never replaced. Otherwise
 // FailedPrecondition naming `dir` or the first foreign file, e.g. "out/x: holds
 // out/x/notes.txt, which no report writes; refusing to replace the directory,

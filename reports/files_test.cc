@@ -73,8 +73,8 @@ TEST(FilesTest, ReportDirectoryHoldsOnlyWhatReportsWrite) {
   fs::create_directories(dir / "ablation");
   ASSERT_TRUE(
       WriteFileAtomically((dir / "ablation" / "REPORT.md").string(), "x").ok());
-  for (const char* name : {"REPORT.md", "table1.csv", "fig_a.png", "fig_a.gp",
-                           "fig_a.dat", "fig_a.png.tmp-12"}) {
+  for (const char* name : {"REPORT.md", "table1.csv", "fig_a.png", "anim_a.gif",
+                           "fig_a.gp", "fig_a.dat", "fig_a.png.tmp-12"}) {
     ASSERT_TRUE(WriteFileAtomically((dir / name).string(), "x").ok());
   }
   EXPECT_TRUE(CheckReportDirectory(dir.string()).ok());

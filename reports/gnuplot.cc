@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -74,6 +75,58 @@ std::string GnuplotQuote(const std::string& text) {
   return quoted;
 }
 
+namespace {
+
+// The script of one panel: its settings and its plot. In an animation
+// (`frame` the loop variable) an animated series is drawn up to row `frame`
+// with a filled point there.
+std::string PanelScript(const PlotPanel& panel, const std::string& data_file,
+                        const std::string& frame) {
+  std::string script = absl::StrCat(
+      "\nunset logscale\nunset object\nunset arrow\nunset label\n"
+      "unset xtics\nset xtics\nset autoscale\n",
+      "set title ", GnuplotQuote(panel.title), "\n", "set xlabel ",
+      GnuplotQuote(panel.x_label), "\n", "set ylabel ",
+      GnuplotQuote(panel.y_label), "\n");
+  if (panel.log_x) absl::StrAppend(&script, "set logscale x\n");
+  // On a log axis gnuplot's default tic format prints "1000.000000" or
+  // "0.0000010" when the range spans few decades; exponents read alike in
+  // every panel.
+  absl::StrAppend(&script, panel.log_y ? "set logscale y\nset format y '%.0e'\n"
+                                       : "set format y '% h'\n");
+  for (const std::string& command : panel.commands) {
+    absl::StrAppend(&script, command, "\n");
+  }
+  std::vector<std::string> plots;
+  for (const PlotSeries& series : panel.series) {
+    const bool animated = !frame.empty() && series.animated;
+    std::string plot = absl::StrCat(
+        data_file, " index ", series.index,
+        animated ? absl::StrCat(" every ::0::", frame) : std::string(),
+        " using ", series.using_columns, " with ", series.style);
+    if (series.color > 0) {
+      absl::StrAppend(&plot, " linetype ", series.color);
+    }
+    absl::StrAppend(&plot,
+                    series.title.empty()
+                        ? std::string(" notitle")
+                        : absl::StrCat(" title ", GnuplotQuote(series.title)));
+    plots.push_back(plot);
+    if (animated) {
+      std::string head =
+          absl::StrCat(data_file, " index ", series.index, " every ::", frame,
+                       "::", frame, " using ", series.using_columns,
+                       " with points pointtype 7 pointsize 1.5");
+      if (series.color > 0) absl::StrAppend(&head, " linetype ", series.color);
+      plots.push_back(absl::StrCat(head, " notitle"));
+    }
+  }
+  absl::StrAppend(&script, "plot ", absl::StrJoin(plots, ", \\\n     "), "\n");
+  return script;
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> GnuplotScript(const Figure& figure,
                                           const std::string& terminal) {
   if (figure.panels.empty()) {
@@ -86,22 +139,34 @@ absl::StatusOr<std::string> GnuplotScript(const Figure& figure,
           "figure ", figure.name, ": panel '", panel.title, "' has no series"));
     }
   }
+  if (figure.animated() != (terminal == "gif")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "figure ", figure.name,
+        figure.animated() ? " is animated: it needs the gif terminal, not "
+                          : " is not animated: it cannot be drawn with ",
+        terminal));
+  }
   const int columns =
       std::max(1, std::min<int>(figure.columns, figure.panels.size()));
   const int rows =
       (static_cast<int>(figure.panels.size()) + columns - 1) / columns;
   const std::string data_file = GnuplotQuote(figure.name + ".dat");
-  std::string script =
-      absl::StrCat("# ", figure.name, ".png, drawn from ", figure.name,
-                   ".dat by //reports:report.\n"
-                   "# Redraw it with: gnuplot ",
-                   figure.name, ".gp   (in this directory)\n",
-                   "if (!exists(\"outfile\")) outfile = ",
-                   GnuplotQuote(figure.name + ".png"), "\n");
+  const std::string image = figure.name + (figure.animated() ? ".gif" : ".png");
+  std::string script = absl::StrCat(
+      "# ", image, ", drawn from ", figure.name,
+      ".dat by //reports:report.\n"
+      "# Redraw it with: gnuplot ",
+      figure.name, ".gp   (in this directory)\n",
+      "if (!exists(\"outfile\")) outfile = ", GnuplotQuote(image), "\n");
   if (terminal == "pngcairo") {
     absl::StrAppend(&script, "set terminal pngcairo noenhanced size ",
                     columns * figure.panel_width, ",",
                     rows * figure.panel_height, " font 'sans,10'\n");
+  } else if (terminal == "gif") {
+    absl::StrAppend(&script, "set terminal gif animate delay ",
+                    figure.animation.delay, " loop 0 optimize noenhanced size ",
+                    columns * figure.panel_width, ",",
+                    rows * figure.panel_height, "\n");
   } else {
     absl::StrAppend(&script, "set terminal ", terminal, " noenhanced size ",
                     columns * figure.panel_width, ",",
@@ -112,42 +177,22 @@ absl::StatusOr<std::string> GnuplotScript(const Figure& figure,
                   "set output outfile\n"
                   "set grid\n"
                   "set key top left\n"
-                  "set style fill transparent solid 0.6 noborder\n"
-                  "set multiplot layout ",
-                  rows, ",", columns, "\n");
-  for (const PlotPanel& panel : figure.panels) {
+                  "set style fill transparent solid 0.6 noborder\n");
+  if (figure.animated()) {
+    // One multiplot per frame; each `unset multiplot` ends a GIF frame.
     absl::StrAppend(&script,
-                    "\nunset logscale\nunset object\nunset arrow\nunset label\n"
-                    "unset xtics\nset xtics\nset autoscale\n",
-                    "set title ", GnuplotQuote(panel.title), "\n",
-                    "set xlabel ", GnuplotQuote(panel.x_label), "\n",
-                    "set ylabel ", GnuplotQuote(panel.y_label), "\n");
-    if (panel.log_x) absl::StrAppend(&script, "set logscale x\n");
-    // On a log axis gnuplot's default tic format prints "1000.000000" or
-    // "0.0000010" when the range spans few decades; exponents read alike in
-    // every panel.
-    absl::StrAppend(&script, panel.log_y
-                                 ? "set logscale y\nset format y '%.0e'\n"
-                                 : "set format y '% h'\n");
-    for (const std::string& command : panel.commands) {
-      absl::StrAppend(&script, command, "\n");
+                    "do for [frame = 0:", figure.animation.num_rows - 1, ":",
+                    std::max(1, figure.animation.step), "] {\n",
+                    "set multiplot layout ", rows, ",", columns, "\n");
+    for (const PlotPanel& panel : figure.panels) {
+      absl::StrAppend(&script, PanelScript(panel, data_file, "frame"));
     }
-    std::vector<std::string> plots;
-    for (const PlotSeries& series : panel.series) {
-      std::string plot =
-          absl::StrCat(data_file, " index ", series.index, " using ",
-                       series.using_columns, " with ", series.style);
-      if (series.color > 0) {
-        absl::StrAppend(&plot, " linetype ", series.color);
-      }
-      absl::StrAppend(
-          &plot, series.title.empty()
-                     ? std::string(" notitle")
-                     : absl::StrCat(" title ", GnuplotQuote(series.title)));
-      plots.push_back(plot);
-    }
-    absl::StrAppend(&script, "plot ", absl::StrJoin(plots, ", \\\n     "),
-                    "\n");
+    absl::StrAppend(&script, "\nunset multiplot\n}\n");
+    return script;
+  }
+  absl::StrAppend(&script, "set multiplot layout ", rows, ",", columns, "\n");
+  for (const PlotPanel& panel : figure.panels) {
+    absl::StrAppend(&script, PanelScript(panel, data_file, ""));
   }
   absl::StrAppend(&script, "\nunset multiplot\n");
   return script;
@@ -258,6 +303,13 @@ absl::StatusOr<std::string> PngTerminal(const std::string& gnuplot) {
       const ProcessResult probe,
       RunProcess({gnuplot, "-e", "set terminal pngcairo"}, "."));
   return probe.exit_status == 0 ? std::string("pngcairo") : std::string("png");
+}
+
+absl::StatusOr<bool> HasGifAnimation(const std::string& gnuplot) {
+  AANET_ASSIGN_OR_RETURN(
+      const ProcessResult probe,
+      RunProcess({gnuplot, "-e", "set terminal gif animate"}, "."));
+  return probe.exit_status == 0;
 }
 
 absl::Status RunGnuplotScript(const std::string& gnuplot,

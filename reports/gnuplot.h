@@ -40,6 +40,9 @@ struct PlotSeries {
   std::string using_columns;  // gnuplot `using` spec, e.g. "1:2:3:4"
   std::string style;          // gnuplot `with` spec, e.g. "yerrorlines"
   int color = 0;              // gnuplot line type (colour), 1-based; 0: auto
+  // In an animation (Figure::animation): drawn up to the frame's row, with
+  // a filled point at that row; otherwise whole in every frame.
+  bool animated = false;
 };
 
 // One panel of a figure. Panels must have at least one series.
@@ -62,14 +65,25 @@ struct Figure {
   int panel_width = 520;  // pixels per panel
   int panel_height = 380;
   std::vector<PlotPanel> panels;
+  // num_rows > 0: an animated GIF (name.gif, gnuplot's `gif animate`
+  // terminal) instead of a PNG; frame f shows the rows 0..f of the animated
+  // series, for f = 0, step, 2 step, ... < num_rows, `delay` hundredths of
+  // a second apart.
+  struct Animation {
+    int num_rows = 0;
+    int step = 1;
+    int delay = 8;
+  } animation;
+  bool animated() const { return animation.num_rows > 0; }
 };
 
 // `text` as a gnuplot single-quoted string literal.
 std::string GnuplotQuote(const std::string& text);
 
 // The gnuplot script drawing `figure` with `terminal` ("pngcairo" or
-// "png"). It writes to the variable `outfile` if set (gnuplot -e), else to
-// name.png in its working directory. An error if `figure` has no panels or a
+// "png"; for an animated figure "gif", the only terminal it takes). It
+// writes to the variable `outfile` if set (gnuplot -e), else to name.png
+// (name.gif) in its working directory. An error if `figure` has no panels or a
 // panel has no series (gnuplot would fail on it).
 absl::StatusOr<std::string> GnuplotScript(const Figure& figure,
                                           const std::string& terminal);
@@ -98,6 +112,10 @@ absl::StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
 
 // "pngcairo" if `gnuplot` has that terminal, else "png".
 absl::StatusOr<std::string> PngTerminal(const std::string& gnuplot);
+
+// Whether `gnuplot` has the `gif animate` terminal (libgd); animated
+// figures are drawn only where it does.
+absl::StatusOr<bool> HasGifAnimation(const std::string& gnuplot);
 
 // Runs `gnuplot` on `dir/script_name`, which must write `outfile`, in `dir`
 // and renames the image it writes into `dir/png_name` (atomically: gnuplot

@@ -30,7 +30,7 @@ std::string MarkdownRow(const std::vector<std::string>& cells) {
 }
 
 std::string BlockMarkdown(const Block& block,
-                          std::vector<const Figure*>* figures) {
+                          std::vector<const Figure*>* figures, bool gif) {
   switch (block.kind) {
     case Block::kText:
       return block.text;
@@ -40,9 +40,14 @@ std::string BlockMarkdown(const Block& block,
       if (block.figure.panels.empty()) {
         return "*No positive finite values to plot.*\n\n";
       }
+      if (block.figure.animated() && !gif) {
+        return absl::StrCat("*The animation ", block.figure.name,
+                            ".gif is not drawn: this machine's gnuplot has "
+                            "no `gif` terminal (it needs libgd).*\n\n");
+      }
       figures->push_back(&block.figure);
       return absl::StrCat("![", block.text, "](", block.figure.name,
-                          ".png)\n\n");
+                          block.figure.animated() ? ".gif" : ".png", ")\n\n");
   }
   return "";
 }
@@ -81,11 +86,11 @@ std::string CsvText(const Table& table) {
 }
 
 std::string RenderMarkdown(const std::vector<Section>& sections,
-                           std::vector<const Figure*>* figures) {
+                           std::vector<const Figure*>* figures, bool gif) {
   std::string text;
   for (const Section& section : sections) {
     for (const Block& block : section.blocks) {
-      absl::StrAppend(&text, BlockMarkdown(block, figures));
+      absl::StrAppend(&text, BlockMarkdown(block, figures, gif));
     }
   }
   return text;
@@ -94,14 +99,15 @@ std::string RenderMarkdown(const std::vector<Section>& sections,
 absl::Status WriteFigure(const Figure& figure, const std::string& gnuplot,
                          const std::string& terminal,
                          const std::string& out_dir) {
-  AANET_ASSIGN_OR_RETURN(const std::string script,
-                         GnuplotScript(figure, terminal));
+  const std::string used = figure.animated() ? "gif" : terminal;
+  AANET_ASSIGN_OR_RETURN(const std::string script, GnuplotScript(figure, used));
   const std::string script_name = figure.name + ".gp";
   AANET_RETURN_IF_ERROR(WriteFileAtomically(
       (fs::path(out_dir) / (figure.name + ".dat")).string(), figure.data));
   AANET_RETURN_IF_ERROR(
       WriteFileAtomically((fs::path(out_dir) / script_name).string(), script));
-  return RunGnuplotScript(gnuplot, out_dir, script_name, figure.name + ".png");
+  return RunGnuplotScript(gnuplot, out_dir, script_name,
+                          figure.name + (figure.animated() ? ".gif" : ".png"));
 }
 
 absl::Status WriteSections(const std::vector<Section>& sections,
@@ -109,8 +115,21 @@ absl::Status WriteSections(const std::vector<Section>& sections,
                            const std::string& terminal,
                            const std::string& out_dir,
                            const std::string& report_file) {
+  // Animations only where gnuplot can draw them; the report says so
+  // otherwise, rather than failing.
+  bool any_animated = false;
+  for (const Section& section : sections) {
+    for (const Block& block : section.blocks) {
+      any_animated = any_animated ||
+                     (block.kind == Block::kFigure && block.figure.animated());
+    }
+  }
+  bool gif = false;
+  if (any_animated) {
+    AANET_ASSIGN_OR_RETURN(gif, HasGifAnimation(gnuplot));
+  }
   std::vector<const Figure*> figures;
-  const std::string markdown = RenderMarkdown(sections, &figures);
+  const std::string markdown = RenderMarkdown(sections, &figures, gif);
   AANET_RETURN_IF_ERROR(CreateDirectories(out_dir));
   for (const Section& section : sections) {
     for (const CsvFile& file : section.csv_files) {

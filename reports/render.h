@@ -24,13 +24,16 @@ std::string CsvField(const std::string& text);
 std::string CsvText(const Table& table);
 
 // The Markdown of `sections`' blocks, in order. A figure block with panels
-// becomes `![alt](name.png)` and is appended to `figures`; one without says
-// there is nothing to plot.
+// becomes `![alt](name.png)` (an animated one `![alt](name.gif)`) and is
+// appended to `figures`; one without says there is nothing to plot. Without
+// `gif` (gnuplot has no `gif animate` terminal) an animated figure is a
+// sentence saying it is not drawn, and is not appended.
 std::string RenderMarkdown(const std::vector<Section>& sections,
-                           std::vector<const Figure*>* figures);
+                           std::vector<const Figure*>* figures,
+                           bool gif = true);
 
 // Writes `figure` into `out_dir`: name.dat, name.gp (for `terminal`) and
-// name.png, drawn by `gnuplot`.
+// name.png, drawn by `gnuplot`; an animated figure name.gif (terminal gif).
 absl::Status WriteFigure(const Figure& figure, const std::string& gnuplot,
                          const std::string& terminal,
                          const std::string& out_dir);

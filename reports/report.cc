@@ -19,6 +19,7 @@
 #include "reports/gnuplot.h"
 #include "reports/render.h"
 #include "reports/sections/action_basis.h"
+#include "reports/sections/action_conservation.h"
 #include "reports/sections/appendix.h"
 #include "reports/sections/budget.h"
 #include "reports/sections/conserved_quantities.h"
@@ -31,6 +32,7 @@
 #include "reports/sections/model_size.h"
 #include "reports/sections/multi_step.h"
 #include "reports/sections/omega_of_action.h"
+#include "reports/sections/pictures.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
 #include "reports/sections/table_one.h"
@@ -59,12 +61,14 @@ constexpr SectionFunction kSections[] = {
     OmegaOfActionSection,  // 5b. omega(I) per trajectory
     // 5c. learned actions up to a unimodular change of basis
     ActionBasisSection,
-    TrainingCurvesSection,  // 6. training curves and convergence
-    ModelSizeSection,       // 7. model size, where the sweep varies it
-    TrainingLengthSection,  // 8. training length, from long runs
-    MultiStepSection,       // 7. multi-step training, where swept
-    AppendixSection,        // other parts, the sweep config
-    PointsSection,          // points.csv
+    PicturesSection,            // 5d. pictures of the dynamics
+    ActionConservationSection,  // 5e. conservation of the learned actions
+    TrainingCurvesSection,      // 6. training curves and convergence
+    MultiStepSection,           // 8. multi-step training, where swept
+    ModelSizeSection,           // 9. model size, where the sweep varies it
+    TrainingLengthSection,      // 10. training length, from long runs
+    AppendixSection,            // other parts, the sweep config
+    PointsSection,              // points.csv
 };
 
 // The gnuplot to run: `configured`, else the one on $PATH.

@@ -178,6 +178,11 @@ double EvalSeconds(const Measured& m, const PointSpec& spec) {
   if (spec.vpt_max_jump() > 0) {
     seconds += m.vpt_start_states * m.vpt_grid.At(spec.vpt_max_jump());
   }
+  // The pictured trajectory: one state's grid and a rollout of unit jumps.
+  if (spec.picture_jumps() > 0) {
+    seconds += m.vpt_grid.At(spec.picture_jumps()) +
+               spec.picture_jumps() * m.pair.At(1);
+  }
   return seconds;
 }
 

@@ -64,6 +64,11 @@ TEST(EvalSecondsTest, CountsPairsPerJumpCapsThemAndAddsTimingBudgets) {
   spec.set_vpt_max_jump(100);
   EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec),
                    4.0 + 20.0 + 2 * 2 * 3.0 + 7 * 1.5);
+  // The pictured trajectory: one state's grid to J = 200 and 200 unit
+  // predictions of one pair each (m.pair at jump 1: 1 s).
+  spec.set_picture_jumps(200);
+  EXPECT_DOUBLE_EQ(internal::EvalSeconds(m, spec),
+                   4.0 + 20.0 + 2 * 2 * 3.0 + 7 * 1.5 + 2.5 + 200 * 1.0);
 }
 
 // With held-out trajectories the evaluation covers every trajectory (the

@@ -13,6 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "data_gen/dataset.h"
 #include "eval/evaluation.h"
+#include "eval/trajectories.h"
 #include "google/protobuf/text_format.h"
 #include "models/model.h"
 #include "proto/config_override.h"
@@ -143,6 +144,10 @@ absl::Status Validate(const SweepConfig& config) {
   }
   if (e.has_timing_budget_seconds() && !(e.timing_budget_seconds() > 0)) {
     return error("evaluation.timing_budget_seconds", "must be > 0");
+  }
+  if (e.has_picture_jumps() && e.picture_jumps() < 0) {
+    return error("evaluation.picture_jumps",
+                 "must be >= 0 (0: no pictured trajectory)");
   }
   if (e.has_vpt_max_jump() && e.vpt_max_jump() < 0) {
     return error("evaluation.vpt_max_jump",
@@ -349,6 +354,7 @@ struct EvaluationPlan {
   int batch_timing_max_jump = 0;
   int max_pairs_per_jump = 0;
   int vpt_max_jump = 0;
+  int picture_jumps = 0;
 };
 
 // A `datasets` entry's path names the dataset read from it.
@@ -407,6 +413,9 @@ absl::StatusOr<EvaluationPlan> PlanEvaluation(
   plan.max_pairs_per_jump = evaluation.max_pairs_per_jump();
   plan.vpt_max_jump = evaluation.has_vpt_max_jump() ? evaluation.vpt_max_jump()
                                                     : eval::kDefaultVptMaxJump;
+  plan.picture_jumps = evaluation.has_picture_jumps()
+                           ? evaluation.picture_jumps()
+                           : eval::kDefaultPictureJumps;
   return plan;
 }
 
@@ -485,6 +494,11 @@ absl::StatusOr<PlannedPoint> PlanPoint(const ModelVariant& variant,
   spec.set_batch_timing_max_jump(evaluation.batch_timing_max_jump);
   spec.set_max_pairs_per_jump(evaluation.max_pairs_per_jump);
   spec.set_vpt_max_jump(evaluation.vpt_max_jump);
+  // Pictures of the dynamics: one trajectory per reference model, like the
+  // timings.
+  if (reference && seed == first_seed) {
+    spec.set_picture_jumps(evaluation.picture_jumps);
+  }
   return p;
 }
 

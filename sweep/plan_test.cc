@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "data_gen/dataset.h"
 #include "data_gen/import.h"
+#include "eval/trajectories.h"
 #include "eval/vpt.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -96,6 +97,10 @@ TEST(PlanSweepTest, ExpandsTheGridWithOverridesAndReferencePoints) {
     EXPECT_EQ(p.spec.measure_timing(), reference && p.point.seed() == 3);
     // Every point, one J for the study (the default here).
     EXPECT_EQ(p.spec.vpt_max_jump(), eval::kDefaultVptMaxJump);
+    // Pictures of the dynamics with the timings: one per reference model.
+    EXPECT_EQ(p.spec.picture_jumps(), reference && p.point.seed() == 3
+                                          ? eval::kDefaultPictureJumps
+                                          : 0);
     references += reference;
     timed += p.spec.measure_timing();
     EXPECT_EQ(p.directory, "/o/sweeps/t/" + p.point.directory());
@@ -307,6 +312,8 @@ TEST(PlanSweepTest, InvalidConfigsNameTheField) {
        "axes[0].values: must not be empty"},
       {R"pb(evaluation { vpt_max_jump: -1 })pb",
        "evaluation.vpt_max_jump: must be >= 0"},
+      {R"pb(evaluation { picture_jumps: -1 })pb",
+       "evaluation.picture_jumps: must be >= 0"},
       {R"pb(models {
               config: "configs/harmonic/euler_update_flow.pbtxt"
               name: "a/b"

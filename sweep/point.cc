@@ -89,10 +89,12 @@ absl::Status RunPoint(const std::string& directory) {
   options.batch_timing_max_jump = spec.batch_timing_max_jump();
   options.max_pairs_per_jump = spec.max_pairs_per_jump();
   options.vpt_max_jump = spec.vpt_max_jump();
+  options.picture_jumps = spec.picture_jumps();
+  eval::PicturedArrays pictured;
   AANET_ASSIGN_OR_RETURN(
-      const EvaluationReport report,
+      EvaluationReport report,
       eval::EvaluateCheckpoint((dir / "best.h5").string(), spec.dataset_path(),
-                               options));
+                               options, &pictured));
   for (const JumpMetrics& jump : report.jumps()) {
     std::cerr << absl::StrFormat("jump %d: test loss %.4e\n", jump.jump(),
                                  jump.prediction_loss());
@@ -102,6 +104,10 @@ absl::Status RunPoint(const std::string& directory) {
   std::cerr << absl::StrFormat("point done: %.1f CPU s in total\n",
                                CpuSeconds());
   CommitSection commit;
+  // The trajectories first: evaluation.json, which marks the point done,
+  // names them.
+  AANET_RETURN_IF_ERROR(eval::WritePicturedBeside(
+      (dir / "evaluation.json").string(), pictured, &report));
   const absl::Status written =
       eval::WriteEvaluationJson(report, (dir / "evaluation.json").string());
   StopSignals::SetExitMessage(

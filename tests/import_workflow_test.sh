@@ -106,6 +106,25 @@ assert "vpt" not in e, e["vpt"]  # needs the true future past the recorded sampl
 freqs = e.get("trajectoryFrequencies", e.get("trajectory_frequencies", []))
 for f in freqs:
     assert not f.get("trueFrequency", f.get("true_frequency")), f
+# The pictured trajectory: no system to continue the truth, so it stops at
+# the test window's last recorded sample (100 samples: jumps 0..99).
+p = e["pictured_trajectory"]
+assert p["file"] == "trajectories.h5" and p["num_jumps"] == 99, p
+assert p["num_recorded_rows"] == 100, p
+c = e["action_conservation"]
+assert len(c["trained"]["median"]) == c["num_latent_pairs"] == 1, c
+PY
+/usr/bin/python3 - "$tmp/aa/trajectories.h5" <<'PY' || fail "trajectories.h5 of the import"
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+assert f["t"].shape == (100,) and f["truth"].shape == (100, 2), f["truth"].shape
+assert f["one_shot"].shape == f["rollout"].shape == (100, 2)
+assert f["actions"].shape == (100, 1)
+assert np.array_equal(f["one_shot"][0], f["truth"][0])
+text = lambda v: v.decode() if isinstance(v, bytes) else v
+assert int(f.attrs["num_recorded_rows"]) == 100
+assert text(f.attrs["model_kind"]) == "action_angle"
+assert "action_angle" in text(f.attrs["config"])
 PY
 # With the named Hamiltonian the energy change of predictions is there.
 "$eval" --checkpoint="$tmp/aa/best.h5" --dataset="$tmp/mine_h.h5" --allow_other_dataset \
