@@ -28,6 +28,7 @@
 #include "reports/sections/header.h"
 #include "reports/sections/inference_time.h"
 #include "reports/sections/lyapunov.h"
+#include "reports/sections/noise.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/points.h"
 #include "reports/sections/summary.h"
@@ -57,6 +58,7 @@ constexpr SectionFunction kSections[] = {
     // 5c. learned actions up to a unimodular change of basis
     ActionBasisSection,
     TrainingCurvesSection,  // 6. training curves and convergence
+    NoiseSection,           // 7. noise: test loss against the noise level
     AppendixSection,        // other parts, the sweep config
     PointsSection,          // points.csv
 };
