@@ -251,6 +251,7 @@ Figure NoiseFigure(const NoiseStudy& study) {
   Figure figure;
   figure.name = "fig_noise";
   figure.columns = kNumJumps;
+  figure.panel_width = 640;  // room for the legend outside
   double smallest = 0;
   for (const NoiseCurve& curve : study.curves) {
     for (const NoiseLevel& level : curve.levels) {
@@ -280,6 +281,12 @@ Figure NoiseFigure(const NoiseStudy& study) {
     }
   }
   figure.data = blocks.text();
+  // The noise setting goes into the legend only where curves differ in it.
+  std::set<std::string> labels;
+  for (const NoiseCurve& curve : study.curves) {
+    labels.insert(absl::StrCat(NoiseLabel(curve.noise_model, curve.noise_type),
+                               "; ", curve.dataset, "; ", curve.other_axes));
+  }
   for (int j = 0; j < kNumJumps; ++j) {
     PlotPanel panel;
     panel.title = absl::StrCat("test loss at jump ", kNoiseJumps[j]);
@@ -289,16 +296,17 @@ Figure NoiseFigure(const NoiseStudy& study) {
     panel.log_y = true;
     panel.commands.push_back(
         absl::StrCat("set xtics add (\"0\" ", Num(zero_at), ")"));
+    panel.commands.push_back("set key outside right top vertical");
     for (size_t c = 0; c < study.curves.size(); ++c) {
       const NoiseCurve& curve = study.curves[c];
       PlotSeries series;
       series.title = curve.model;
-      if (study.curves.size() > 1) {
+      if (labels.size() > 1) {
         std::string label = NoiseLabel(curve.noise_model, curve.noise_type);
         if (!curve.other_axes.empty()) {
           absl::StrAppend(&label, "; ", curve.other_axes);
         }
-        absl::StrAppend(&series.title, " (", label, ")");
+        absl::StrAppend(&series.title, " (", label, ", ", curve.dataset, ")");
       }
       series.index = indices[c][j];
       series.using_columns = "1:2:3:4";
