@@ -1,5 +1,7 @@
 #include "train/noise.h"
 
+#include "absl/strings/str_format.h"
+
 namespace aanet::train {
 namespace {
 
@@ -20,6 +22,18 @@ bool HasInputNoise(const TrainingOptions& options) {
 
 bool HasObservationNoise(const TrainingOptions& options) {
   return Active(options, NoiseConfig::OBSERVATION);
+}
+
+std::string DescribeNoise(const TrainingOptions& options) {
+  if (!HasInputNoise(options) && !HasObservationNoise(options)) return "";
+  return absl::StrFormat(
+      "noise: %s, %s, std %g (standardised units), seed %d",
+      HasInputNoise(options)
+          ? "published input noise (inputs only, fresh every step)"
+          : "observation noise (the training series, drawn once)",
+      options.noise_type == NoiseConfig::RANDOM_WALK ? "random walk"
+                                                     : "uncorrelated",
+      options.noise_std, options.noise_seed);
 }
 
 Eigen::MatrixXd DrawNoise(NoiseConfig::Type type, double std, Eigen::Index rows,

@@ -25,6 +25,7 @@
 #define AANET_TRAIN_NOISE_H_
 
 #include <cstdint>
+#include <string>
 
 #include "Eigen/Core"
 #include "absl/types/span.h"
@@ -40,6 +41,10 @@ namespace aanet::train {
 // series once (the model chosen and std > 0).
 bool HasInputNoise(const TrainingOptions& options);
 bool HasObservationNoise(const TrainingOptions& options);
+
+// The banner's line, e.g. "noise: published input noise, uncorrelated, std
+// 0.01 (standardised units), seed 0"; "" when the run has none.
+std::string DescribeNoise(const TrainingOptions& options);
 
 // [rows, cols] of N(0, std^2), drawn from `random` in row-major order. Under
 // RANDOM_WALK each column is then summed cumulatively down the rows of each

@@ -176,5 +176,19 @@ TEST(NoiseTest, ObservationNoiseScalesPerCoordinateAndStaysInItsRange) {
       noisy.q[0]);
 }
 
+TEST(NoiseTest, DescribesItselfForTheBanner) {
+  EXPECT_EQ(DescribeNoise(NoiseOptions(NoiseConfig::PUBLISHED_INPUT_NOISE,
+                                       NoiseConfig::UNCORRELATED, 0)),
+            "");
+  EXPECT_EQ(DescribeNoise(NoiseOptions(NoiseConfig::PUBLISHED_INPUT_NOISE,
+                                       NoiseConfig::UNCORRELATED, 0.01)),
+            "noise: published input noise (inputs only, fresh every step), "
+            "uncorrelated, std 0.01 (standardised units), seed 11");
+  EXPECT_EQ(DescribeNoise(NoiseOptions(NoiseConfig::OBSERVATION,
+                                       NoiseConfig::RANDOM_WALK, 0.5)),
+            "noise: observation noise (the training series, drawn once), "
+            "random walk, std 0.5 (standardised units), seed 11");
+}
+
 }  // namespace
 }  // namespace aanet::train
