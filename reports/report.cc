@@ -31,6 +31,7 @@
 #include "reports/sections/lyapunov.h"
 #include "reports/sections/model_size.h"
 #include "reports/sections/multi_step.h"
+#include "reports/sections/noise.h"
 #include "reports/sections/omega_of_action.h"
 #include "reports/sections/pictures.h"
 #include "reports/sections/points.h"
@@ -64,6 +65,7 @@ constexpr SectionFunction kSections[] = {
     PicturesSection,            // 5d. pictures of the dynamics
     ActionConservationSection,  // 5e. conservation of the learned actions
     TrainingCurvesSection,      // 6. training curves and convergence
+    NoiseSection,               // 7. noise: test loss against the noise level
     MultiStepSection,           // 8. multi-step training, where swept
     ModelSizeSection,           // 9. model size, where the sweep varies it
     TrainingLengthSection,      // 10. training length, from long runs

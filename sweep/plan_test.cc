@@ -465,6 +465,45 @@ TEST(ReadSweepConfigTest, PendulumIsLikeForLikePlusAFigureOnlyRun) {
   }
 }
 
+// The noise study: the quick grid gives each flow model six levels and
+// each integrating model two, every point's config carrying its noise; the
+// full budget multiplies both noise models by six levels for all four
+// models and three seeds.
+TEST(ReadSweepConfigTest, NoiseStudyVariesTheNoiseInTheConfigs) {
+  absl::StatusOr<SweepConfigFile> quick =
+      ReadSweepConfig("configs/sweeps/noise.pbtxt");
+  ASSERT_TRUE(quick.ok()) << quick.status();
+  absl::StatusOr<SweepPlan> plan = PlanSweep(quick->config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  std::map<std::string, std::set<double>> levels;
+  for (const PlannedPoint& p : plan->points) {
+    const NoiseConfig& noise = p.experiment.training().noise();
+    EXPECT_EQ(noise.model(), NoiseConfig::PUBLISHED_INPUT_NOISE);
+    EXPECT_TRUE(noise.has_std());
+    EXPECT_EQ(p.point.num_steps(), 2000);
+    levels[p.experiment.name()].insert(noise.std());
+  }
+  EXPECT_EQ(levels["action_angle_flow"],
+            (std::set<double>{0, 0.01, 0.03, 0.1, 0.3, 1}));
+  EXPECT_EQ(levels["euler_update_flow"], levels["action_angle_flow"]);
+  EXPECT_EQ(levels["neural_ode"], (std::set<double>{0, 0.3}));
+  EXPECT_EQ(levels["hamiltonian_neural_network"], levels["neural_ode"]);
+
+  absl::StatusOr<SweepConfigFile> full =
+      ReadSweepConfig("configs/sweeps/noise_paper.pbtxt");
+  ASSERT_TRUE(full.ok()) << full.status();
+  plan = PlanSweep(full->config, ".", "/o");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->points.size(), 4u * 2 * 6 * 3);
+  std::set<std::pair<int, double>> settings;
+  for (const PlannedPoint& p : plan->points) {
+    const NoiseConfig& noise = p.experiment.training().noise();
+    settings.insert({noise.model(), noise.std()});
+    EXPECT_EQ(p.point.axis_values_size(), 2);
+  }
+  EXPECT_EQ(settings.size(), 12u);
+}
+
 // The Kepler part: the four models like for like on the default orbits.
 TEST(ReadSweepConfigTest, KeplerIsLikeForLike) {
   for (const char* path :

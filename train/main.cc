@@ -28,6 +28,7 @@
 #include "data_gen/dataset.h"
 #include "proto/text_config.h"
 #include "status/status_macros.h"
+#include "train/noise.h"
 #include "train/run_setup.h"
 #include "train/trainer.h"
 
@@ -130,6 +131,9 @@ absl::Status Run() {
       options.num_steps, options.batch_size, options.num_train_samples,
       DescribeTrajectories(t.trajectory_split()), options.max_jump,
       DescribeLossTerms(options, t.model().kind() == "action_angle"));
+  if (const std::string noise = DescribeNoise(options); !noise.empty()) {
+    std::cerr << noise << "\n";
+  }
 
   ProgressLine progress;
   const auto start = std::chrono::steady_clock::now();

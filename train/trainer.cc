@@ -29,6 +29,7 @@
 #include "status/status_macros.h"
 #include "train/jump_schedule.h"
 #include "train/loss.h"
+#include "train/noise.h"
 
 namespace aanet::train {
 namespace {
@@ -259,9 +260,22 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
     initial = *std::move(read);
     trainer->scaler_ =
         StandardScaler(initial->scaler_mean, initial->scaler_scale);
-  } else {
-    AANET_ASSIGN_OR_RETURN(StandardScaler scaler,
+  }
+  Eigen::MatrixXd fit_states = training_states;
+  if (HasObservationNoise(trainer->options_)) {
+    // std is in units of the clean training split's deviations; the scaler
+    // is then fitted on the noisy series, as on measured data.
+    AANET_ASSIGN_OR_RETURN(const StandardScaler clean,
                            StandardScaler::Fit(training_states));
+    trainer->noisy_dataset_ = std::make_unique<const data_gen::Dataset>(
+        AddObservationNoise(trainer->options_, dataset, split.train,
+                            trainer->trajectory_split_.train, clean.scale()));
+    fit_states = data_gen::RangeStates(*trainer->noisy_dataset_, split.train,
+                                       trainer->trajectory_split_.train);
+  }
+  if (!initial.has_value()) {
+    AANET_ASSIGN_OR_RETURN(StandardScaler scaler,
+                           StandardScaler::Fit(fit_states));
     trainer->scaler_ = std::move(scaler);
   }
 
@@ -295,25 +309,28 @@ absl::StatusOr<std::unique_ptr<Trainer>> Trainer::Create(
 }
 
 const data_gen::StatePairs& Trainer::TrainPairs(int jump) {
-  return CachedPairs(split_.train, trajectory_split_.train, jump, train_pairs_);
+  return CachedPairs(noisy_dataset_ ? *noisy_dataset_ : *dataset_, split_.train,
+                     trajectory_split_.train, jump, train_pairs_);
 }
 
 const data_gen::StatePairs& Trainer::TestPairs(int jump) {
-  return CachedPairs(split_.test, trajectory_split_.train, jump, test_pairs_);
+  return CachedPairs(*dataset_, split_.test, trajectory_split_.train, jump,
+                     test_pairs_);
 }
 
 const data_gen::StatePairs& Trainer::HeldOutTestPairs(int jump) {
-  return CachedPairs(split_.test, trajectory_split_.held_out, jump,
+  return CachedPairs(*dataset_, split_.test, trajectory_split_.held_out, jump,
                      held_out_test_pairs_);
 }
 
 const data_gen::StatePairs& Trainer::CachedPairs(
-    data_gen::SampleRange range, const std::vector<int>& trajectories, int jump,
+    const data_gen::Dataset& dataset, data_gen::SampleRange range,
+    const std::vector<int>& trajectories, int jump,
     std::map<int, data_gen::StatePairs>& cache) {
   auto it = cache.find(jump);
   if (it == cache.end()) {
     data_gen::StatePairs pairs =
-        data_gen::MakePairs(*dataset_, range, jump, trajectories);
+        data_gen::MakePairs(dataset, range, jump, trajectories);
     pairs.inputs = scaler_.Transform(pairs.inputs);
     pairs.targets = scaler_.Transform(pairs.targets);
     it = cache.emplace(jump, std::move(pairs)).first;
@@ -334,10 +351,16 @@ void Trainer::SampleBatch(int jump) {
   batch_targets_.resize(batch, pairs.targets.cols());
   batch_trajectories_.resize(batch);
   batch_rows_scratch_.clear();
+  // The published code noises every pair's input, then draws the batch; the
+  // noise has its own stream, so the batch rows are the clean run's.
+  Eigen::MatrixXd noise;
+  const bool noisy = HasInputNoise(options_);
+  if (noisy) noise = InputNoise(options_, pairs, step_);
   for (int i = 0; i < batch; ++i) {
     const Eigen::Index row =
         static_cast<Eigen::Index>(random_.UniformInt(available));
     batch_inputs_.row(i) = pairs.inputs.row(row);
+    if (noisy) batch_inputs_.row(i) += noise.row(row);
     batch_targets_.row(i) = pairs.targets.row(row);
     batch_trajectories_[i] = pairs.trajectories[row];
     if (multi_step()) batch_rows_scratch_.push_back(row);

@@ -14,6 +14,14 @@
 // jump. Everything is in standardised units (scaler fitted on the training
 // split).
 //
+// Noise (training.noise, train/noise.h): published input noise is added to
+// the inputs of the training pairs at every step before the batch is drawn
+// (targets, evaluations and selection stay on the clean pairs, as
+// published); observation noise makes the training trajectories' training
+// window noisy once in Create, so the scaler, every batch, the training
+// losses and the best-state choice see the noisy series. The test split and
+// the held-out trajectories stay clean.
+//
 // Trajectories listed in training.held_out_trajectories (data_gen/splits.h,
 // TrajectorySplit) take no part in training: no batch, no scaler statistic,
 // no training loss and no best-state choice uses them. The test losses are
@@ -207,8 +215,8 @@ class Trainer {
   const TrainingTiming& timing() const { return timing_; }
 
   // The standardised pairs at `jump` (cached) of the training trajectories'
-  // training and test windows, and of the held-out trajectories' test window
-  // (no pairs when none are held out).
+  // training (under observation noise: noisy) and test windows, and of the
+  // held-out trajectories' test window (no pairs when none are held out).
   const data_gen::StatePairs& TrainPairs(int jump);
   const data_gen::StatePairs& TestPairs(int jump);
   const data_gen::StatePairs& HeldOutTestPairs(int jump);
@@ -237,6 +245,10 @@ class Trainer {
   // Whether the model's loss has an action-variance term (known after the
   // first Step).
   bool has_actions() const { return last_has_actions_; }
+  // The batch of the last step Run took, standardised: the inputs with
+  // their input noise, the targets as they are.
+  const Eigen::MatrixXd& last_batch_inputs() const { return batch_inputs_; }
+  const Eigen::MatrixXd& last_batch_targets() const { return batch_targets_; }
 
  private:
   Trainer() = default;
@@ -275,8 +287,9 @@ class Trainer {
   // Standardised pairs of `range` of `trajectories` at `jump`, computed once
   // per jump.
   const data_gen::StatePairs& CachedPairs(
-      data_gen::SampleRange range, const std::vector<int>& trajectories,
-      int jump, std::map<int, data_gen::StatePairs>& cache);
+      const data_gen::Dataset& dataset, data_gen::SampleRange range,
+      const std::vector<int>& trajectories, int jump,
+      std::map<int, data_gen::StatePairs>& cache);
 
   Experiment experiment_;
   std::string config_text_;
@@ -285,6 +298,9 @@ class Trainer {
   std::string run_dir_;
   std::optional<DirectoryLock> lock_;
   const data_gen::Dataset* dataset_ = nullptr;
+  // Under observation noise: the dataset with the training trajectories'
+  // training window noisy (train/noise.h); the training pairs come from it.
+  std::unique_ptr<const data_gen::Dataset> noisy_dataset_;
   data_gen::TimeSplit split_;
   data_gen::TrajectorySplit trajectory_split_;
   TrainingOptions options_;

@@ -6,12 +6,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "autodiff/ops.h"
+#include "data_gen/splits.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -645,6 +647,144 @@ TEST_F(TrainerTest, MultiStepMemoryEstimateCountsTheJPredictions) {
   // The decoder runs for each of the 10 jumps.
   EXPECT_GT(multi.bytes_per_row, 3 * single.bytes_per_row);
   EXPECT_GT(multi.bytes, single.bytes);
+}
+
+// The noise of training.noise (train/noise.h), on the small run.
+std::string WithNoise(const std::string& noise) {
+  std::string text = kConfig;
+  text.replace(text.find("seed: 3"), 7, "seed: 3 noise { " + noise + " }");
+  return text;
+}
+
+// A std of 0 draws nothing: the run is the clean one bit for bit (and the
+// clean run's numbers are pinned by OneTrajectoryRunIsPinnedToTheBit).
+TEST_F(TrainerTest, ZeroNoiseIsTheCleanRunBitForBit) {
+  std::unique_ptr<Trainer> clean = MakeTrainer(RunDir("noise_clean"));
+  ASSERT_TRUE(clean->Run(nullptr, 120).ok());
+  for (const char* noise : {"model: PUBLISHED_INPUT_NOISE std: 0",
+                            "model: OBSERVATION type: RANDOM_WALK std: 0"}) {
+    SCOPED_TRACE(noise);
+    std::unique_ptr<Trainer> zero =
+        MakeTrainer(RunDir("noise_zero"), WithNoise(noise));
+    ASSERT_TRUE(zero->Run(nullptr, 120).ok());
+    EXPECT_EQ(zero->model().parameters().Flatten(),
+              clean->model().parameters().Flatten());
+  }
+  std::unique_ptr<Trainer> noisy = MakeTrainer(
+      RunDir("noise_some"), WithNoise("model: PUBLISHED_INPUT_NOISE std: 0.1"));
+  ASSERT_TRUE(noisy->Run(nullptr, 120).ok());
+  EXPECT_NE(noisy->model().parameters().Flatten(),
+            clean->model().parameters().Flatten());
+}
+
+// Published input noise: the batch is the clean run's rows (the noise has
+// a stream of its own) with noisy inputs and the same targets; the
+// training pairs, evaluations and selection stay clean.
+TEST_F(TrainerTest, PublishedInputNoiseTouchesOnlyTheBatchInputs) {
+  std::unique_ptr<Trainer> clean = MakeTrainer(RunDir("input_clean"));
+  std::unique_ptr<Trainer> noisy =
+      MakeTrainer(RunDir("input_noisy"),
+                  WithNoise("model: PUBLISHED_INPUT_NOISE std: 0.5"));
+  for (int step = 1; step <= 3; ++step) {
+    ASSERT_TRUE(clean->Run(nullptr, step).ok());
+    ASSERT_TRUE(noisy->Run(nullptr, step).ok());
+    EXPECT_EQ(noisy->last_batch_targets(), clean->last_batch_targets());
+    const Eigen::MatrixXd diff =
+        noisy->last_batch_inputs() - clean->last_batch_inputs();
+    // 50 rows x 4 coordinates of N(0, 0.25): RMS 0.5 within 4 standard
+    // errors (0.5 / sqrt(400)).
+    const double rms = std::sqrt(diff.squaredNorm() / diff.size());
+    EXPECT_NEAR(rms, 0.5, 0.1) << "step " << step;
+  }
+  EXPECT_EQ(noisy->TrainPairs(1).inputs, clean->TrainPairs(1).inputs);
+  EXPECT_EQ(noisy->scaler().scale(), clean->scaler().scale());
+}
+
+// Observation noise: drawn once, on the training window only, inputs and
+// targets alike; the scaler is fitted on it and the best state chosen on
+// it; the test split stays clean.
+TEST_F(TrainerTest, ObservationNoiseIsDrawnOnceAndSelectionSeesIt) {
+  std::unique_ptr<Trainer> clean = MakeTrainer(RunDir("obs_clean"));
+  const std::string text = WithNoise("model: OBSERVATION std: 0.3");
+  std::unique_ptr<Trainer> noisy = MakeTrainer(RunDir("obs_noisy"), text);
+  const data_gen::StatePairs before = noisy->TrainPairs(1);
+  EXPECT_NE(before.inputs, clean->TrainPairs(1).inputs);
+  // One noisy series: pair t's target is pair t + 1's input.
+  EXPECT_EQ(before.targets.topRows(before.targets.rows() - 1),
+            before.inputs.bottomRows(before.inputs.rows() - 1));
+  // Fitted on the noisy series: each scale grows by about sqrt(1 + 0.3^2).
+  for (int c = 0; c < 4; ++c) {
+    EXPECT_NEAR(noisy->scaler().scale()[c] / clean->scaler().scale()[c],
+                std::sqrt(1.09), 0.05)
+        << c;
+  }
+  // The test split is the clean data, standardised by the run's scaler.
+  const data_gen::TimeSplit split =
+      *data_gen::MakeTimeSplit(*dataset_, noisy->options().num_train_samples,
+                               noisy->options().num_test_samples);
+  const data_gen::StatePairs test =
+      data_gen::MakePairs(*dataset_, split.test, 5);
+  EXPECT_EQ(noisy->TestPairs(5).inputs, noisy->scaler().Transform(test.inputs));
+  EXPECT_EQ(noisy->TestPairs(5).targets,
+            noisy->scaler().Transform(test.targets));
+
+  ASSERT_TRUE(noisy->Run(nullptr).ok());
+  // Drawn once: the same pairs after 300 steps, and in another trainer of
+  // the same config.
+  EXPECT_EQ(noisy->TrainPairs(1).inputs, before.inputs);
+  EXPECT_EQ(MakeTrainer(RunDir("obs_again"), text)->TrainPairs(1).inputs,
+            before.inputs);
+  // The selection loss is the mean prediction loss on the noisy pairs.
+  auto mean_loss = [&](Trainer& trainer, auto pairs_of) {
+    double sum = 0;
+    for (int jump : {1, 2, 5, 10}) {
+      const data_gen::StatePairs& pairs = pairs_of(jump);
+      sum += (trainer.model().Predict(pairs.inputs, jump * 1.0) - pairs.targets)
+                 .squaredNorm() /
+             static_cast<double>(pairs.targets.size());
+    }
+    return sum / 4;
+  };
+  const double on_noisy =
+      mean_loss(*noisy, [&](int jump) -> const data_gen::StatePairs& {
+        return noisy->TrainPairs(jump);
+      });
+  std::map<int, data_gen::StatePairs> clean_pairs;
+  const double on_clean =
+      mean_loss(*noisy, [&](int jump) -> const data_gen::StatePairs& {
+        data_gen::StatePairs pairs =
+            data_gen::MakePairs(*dataset_, split.train, jump);
+        pairs.inputs = noisy->scaler().Transform(pairs.inputs);
+        pairs.targets = noisy->scaler().Transform(pairs.targets);
+        return clean_pairs[jump] = std::move(pairs);
+      });
+  const double selection = noisy->evaluations().back().selection_loss;
+  EXPECT_NEAR(selection, on_noisy, 1e-12 * on_noisy);
+  EXPECT_GT(std::abs(selection - on_clean), 1e-3 * on_clean);
+}
+
+// Resuming a noisy run continues it bit for bit: the draws are keyed on
+// (seed, step) and (seed, trajectory), not on a state.
+TEST_F(TrainerTest, NoisyRunsResumeBitForBit) {
+  for (const char* noise :
+       {"model: PUBLISHED_INPUT_NOISE type: RANDOM_WALK std: 0.05",
+        "model: PUBLISHED_INPUT_NOISE std: 0.05 seed: 8",
+        "model: OBSERVATION type: RANDOM_WALK std: 0.05"}) {
+    SCOPED_TRACE(noise);
+    const std::string text = WithNoise(noise);
+    const std::string full_dir = RunDir("noise_full");
+    ASSERT_TRUE(MakeTrainer(full_dir, text)->Run(nullptr).ok());
+    const std::string dir = RunDir("noise_resumed");
+    ASSERT_TRUE(MakeTrainer(dir, text)->Run(nullptr, 173).ok());
+    std::unique_ptr<Trainer> resumed = MakeTrainer(dir, text);
+    ASSERT_TRUE(resumed->Resume().ok());
+    EXPECT_EQ(resumed->step(), 100);
+    ASSERT_TRUE(resumed->Run(nullptr).ok());
+    for (const char* file : {"checkpoint.h5", "best.h5", "metrics.jsonl"}) {
+      EXPECT_EQ(ReadAll(dir + "/" + file), ReadAll(full_dir + "/" + file))
+          << file;
+    }
+  }
 }
 
 // train checks this estimate before the first step: a batch and a flow

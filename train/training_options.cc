@@ -175,6 +175,37 @@ absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     }
     options.held_out_trajectories.push_back(k);
   }
+  const NoiseConfig& noise = config.noise();
+  if (!NoiseConfig::Model_IsValid(noise.model())) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training.noise.model: expected NO_NOISE, PUBLISHED_INPUT_NOISE or "
+        "OBSERVATION, got %d",
+        noise.model()));
+  }
+  if (!NoiseConfig::Type_IsValid(noise.type())) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training.noise.type: expected UNCORRELATED or RANDOM_WALK, got %d",
+        noise.type()));
+  }
+  if (noise.has_std() && (!std::isfinite(noise.std()) || !(noise.std() >= 0))) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training.noise.std: must be finite and >= 0, got %g", noise.std()));
+  }
+  if (noise.model() == NoiseConfig::NO_NOISE && noise.std() > 0) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("training.noise.std: %g needs training.noise.model "
+                        "PUBLISHED_INPUT_NOISE or OBSERVATION (it is NO_NOISE)",
+                        noise.std()));
+  }
+  if (noise.model() != NoiseConfig::NO_NOISE && !noise.has_std()) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "training.noise.std: must be set (>= 0) with training.noise.model %s",
+        NoiseConfig::Model_Name(noise.model())));
+  }
+  options.noise_model = noise.model();
+  options.noise_type = noise.type();
+  options.noise_std = noise.std();
+  options.noise_seed = noise.has_seed() ? noise.seed() : config.seed();
   return options;
 }
 

@@ -38,6 +38,12 @@ struct TrainingOptions {
   // MultiStepPredictionLoss).
   TrainingConfig::PredictionTargets prediction_targets =
       TrainingConfig::SINGLE_STEP;
+  // training.noise (train/noise.h): std 0 draws nothing, so such a run is
+  // the clean run bit for bit; seed defaults to training.seed.
+  NoiseConfig::Model noise_model = NoiseConfig::NO_NOISE;
+  NoiseConfig::Type noise_type = NoiseConfig::UNCORRELATED;
+  double noise_std = 0;
+  uint64_t noise_seed = 0;
 };
 
 // Largest training.batch_size accepted (1000 times the published 100), so
@@ -53,7 +59,9 @@ inline constexpr int kMaxBatchSize = 100000;
 // num_train_samples - 1, so tiny training sets still train.
 // held_out_trajectories is checked as far as it can be without the dataset:
 // "training.held_out_trajectories: -1 is not a trajectory index (must be >=
-// 0)", "...: 3 is listed more than once".
+// 0)", "...: 3 is listed more than once". training.noise: std finite and
+// >= 0, set exactly when a noise model is chosen (errors name
+// `training.noise.std` or `training.noise.model`).
 absl::StatusOr<TrainingOptions> ResolveTrainingOptions(
     const TrainingConfig& config, int num_samples);
 

@@ -1,8 +1,12 @@
 #include "train/training_options.h"
 
+#include <cmath>
+#include <limits>
 #include <vector>
 
+#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "proto/text_config.h"
 
 namespace aanet::train {
 namespace {
@@ -95,6 +99,75 @@ TEST(TrainingOptionsTest, PredictionTargetsAreResolvedAndChecked) {
   EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
             "training.prediction_targets: expected SINGLE_STEP or "
             "EVERY_STEP_TO_JUMP, got 7");
+}
+
+TEST(TrainingOptionsTest, NoiseIsValidatedNamingTheField) {
+  TrainingConfig config = ValidConfig();
+  config.set_seed(7);
+  absl::StatusOr<TrainingOptions> options = ResolveTrainingOptions(config, 100);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->noise_model, NoiseConfig::NO_NOISE);
+  EXPECT_EQ(options->noise_std, 0);
+
+  NoiseConfig& noise = *config.mutable_noise();
+  noise.set_model(NoiseConfig::PUBLISHED_INPUT_NOISE);
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.noise.std: must be set (>= 0) with "
+            "training.noise.model PUBLISHED_INPUT_NOISE");
+  noise.set_std(-0.1);
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.noise.std: must be finite and >= 0, got -0.1");
+  noise.set_std(std::numeric_limits<double>::infinity());
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.noise.std: must be finite and >= 0, got inf");
+  noise.set_std(std::nan(""));
+  EXPECT_FALSE(ResolveTrainingOptions(config, 100).ok());
+  noise.set_std(0);  // the clean point of a sweep over std
+  EXPECT_TRUE(ResolveTrainingOptions(config, 100).ok());
+  noise.set_std(0.01);
+  noise.set_type(NoiseConfig::RANDOM_WALK);
+  options = ResolveTrainingOptions(config, 100);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->noise_model, NoiseConfig::PUBLISHED_INPUT_NOISE);
+  EXPECT_EQ(options->noise_type, NoiseConfig::RANDOM_WALK);
+  EXPECT_EQ(options->noise_std, 0.01);
+  EXPECT_EQ(options->noise_seed, 7u);  // training.seed by default
+  noise.set_seed(3);
+  EXPECT_EQ(ResolveTrainingOptions(config, 100)->noise_seed, 3u);
+
+  noise.set_model(NoiseConfig::NO_NOISE);
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.noise.std: 0.01 needs training.noise.model "
+            "PUBLISHED_INPUT_NOISE or OBSERVATION (it is NO_NOISE)");
+  noise.set_model(static_cast<NoiseConfig::Model>(9));
+  EXPECT_EQ(ResolveTrainingOptions(config, 100).status().message(),
+            "training.noise.model: expected NO_NOISE, PUBLISHED_INPUT_NOISE "
+            "or OBSERVATION, got 9");
+}
+
+// The published double-pendulum config with its noise loads, resolves, and
+// is action_angle_flow.pbtxt plus the noise.
+TEST(TrainingOptionsTest, ShippedNoisyDoublePendulumConfigResolves) {
+  absl::StatusOr<ExperimentConfig> noisy = ReadExperimentConfig(
+      "configs/double_pendulum/action_angle_flow_published_noise.pbtxt");
+  ASSERT_TRUE(noisy.ok()) << noisy.status();
+  absl::StatusOr<TrainingOptions> options =
+      ResolveTrainingOptions(noisy->experiment.training(), 1000);
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->noise_model, NoiseConfig::PUBLISHED_INPUT_NOISE);
+  EXPECT_EQ(options->noise_type, NoiseConfig::UNCORRELATED);
+  EXPECT_EQ(options->noise_std, 0.01);
+  EXPECT_EQ(options->num_train_samples, 200);
+
+  absl::StatusOr<ExperimentConfig> clean =
+      ReadExperimentConfig("configs/double_pendulum/action_angle_flow.pbtxt");
+  ASSERT_TRUE(clean.ok()) << clean.status();
+  Experiment expected = clean->experiment;
+  expected.set_name("action_angle_flow_published_noise");
+  *expected.mutable_training()->mutable_noise() =
+      noisy->experiment.training().noise();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      noisy->experiment, expected));
 }
 
 }  // namespace
