@@ -360,7 +360,7 @@ absl::StatusOr<Section> ModelSizeSection(const ReportContext& context) {
     steps.insert(row.num_steps);
   }
   section.blocks.push_back(TextBlock(absl::StrCat(
-      "## 7. Model size\n\n"
+      "## 9. Model size\n\n"
       "*What it is:* the published code's performance-vs-parameters sweeps "
       "(flow layers 5 to 50 for the flow models; the Neural ODE's encoder, "
       "decoder and derivative-net depths): every model entry at its "

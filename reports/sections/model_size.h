@@ -1,4 +1,4 @@
-// Section 7, model size (issue 22; the published code's
+// Section 9, model size (issue 22; the published code's
 // performance_vs_parameters sweeps): per model of the sweep, its size read
 // from the config its evaluations record (flow layers; MLP encoder,
 // decoder and derivative- or Hamiltonian-net depths), the parameter count,

@@ -217,7 +217,7 @@ TEST_F(ModelSizeTest, SectionSaysWhatItsBudgetCanShowAndCountsFailures) {
   absl::StatusOr<Section> section = ModelSizeSection(context);
   ASSERT_TRUE(section.ok()) << section.status();
   ASSERT_FALSE(section->blocks.empty());
-  EXPECT_THAT(section->blocks[0].text, HasSubstr("## 7. Model size"));
+  EXPECT_THAT(section->blocks[0].text, HasSubstr("## 9. Model size"));
   EXPECT_THAT(section->blocks[0].text,
               HasSubstr("2000 training steps per model and at most 2 seeds"));
   EXPECT_THAT(section->blocks[0].text, HasSubstr("**2 of 6 points failed**"));

@@ -315,7 +315,7 @@ absl::StatusOr<Section> MultiStepSection(const ReportContext& context) {
       "under the jump curriculum the largest jump, and with it the number of "
       "targets per multi-step input, ramps up over the whole run.");
   section.blocks.push_back(TextBlock(absl::StrCat(
-      "## 7. Multi-step training\n\n"
+      "## 8. Multi-step training\n\n"
       "*How to read:* each model trained twice, alike but for its "
       "`training.prediction_targets`: **single step** (the published "
       "default: for a drawn jump J, the loss of the prediction J samples "

@@ -1,4 +1,4 @@
-// Section 7, multi-step training (issue 22): where a sweep's points vary
+// Section 8, multi-step training (issue 22): where a sweep's points vary
 // training.prediction_targets, single-step training (the loss at the drawn
 // jump J only) against multi-step training (the mean of the losses at every
 // jump 1..J from the same input states; models/prediction_loss.h), per

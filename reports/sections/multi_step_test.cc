@@ -144,7 +144,7 @@ TEST(MultiStepTest, SectionSaysWhatItsBudgetCannotShow) {
   ASSERT_TRUE(section.ok()) << section.status();
   ASSERT_FALSE(section->blocks.empty());
   const std::string& text = section->blocks.front().text;
-  EXPECT_NE(text.find("## 7. Multi-step training"), std::string::npos);
+  EXPECT_NE(text.find("## 8. Multi-step training"), std::string::npos);
   EXPECT_NE(text.find("2000 steps with up to 2 seeds per model"),
             std::string::npos)
       << text;

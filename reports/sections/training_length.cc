@@ -272,7 +272,7 @@ absl::StatusOr<Section> TrainingLengthSection(const ReportContext& context) {
     steps.insert(run.point->point.num_steps());
   }
   section.blocks.push_back(TextBlock(absl::StrCat(
-      "## 8. Training length\n\n"
+      "## 10. Training length\n\n"
       "*What it is:* the published code's performance-vs-steps study: each "
       "model's test prediction loss against the training step, log-log, "
       "read from the log (`metrics.jsonl`) of **one long run per model and "

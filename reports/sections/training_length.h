@@ -1,4 +1,4 @@
-// Section 8, training length (issue 22; the published code's
+// Section 10, training length (issue 22; the published code's
 // performance_vs_steps): each model's test loss against the training step
 // on log-log axes, read from the logged curve (metrics.jsonl) of one long
 // run per model and dataset, with the default study's budget marked. Shown

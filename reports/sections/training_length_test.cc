@@ -140,7 +140,7 @@ TEST_F(TrainingLengthTest, SectionSaysWhichRunItShowsAndWhatItCannotShow) {
   ASSERT_TRUE(section.ok()) << section.status();
   ASSERT_FALSE(section->blocks.empty());
   const std::string& text = section->blocks[0].text;
-  EXPECT_THAT(text, HasSubstr("## 8. Training length"));
+  EXPECT_THAT(text, HasSubstr("## 10. Training length"));
   EXPECT_THAT(text, HasSubstr("one long run per model and dataset"));
   EXPECT_THAT(text, HasSubstr("read mid-curriculum, not from shorter runs"));
   EXPECT_THAT(text, HasSubstr("one seed per run"));
