@@ -47,6 +47,15 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
 
 ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
                                           double dt) const {
+  // The grid of one jump: the same operations in the same order (1 * dt is
+  // dt exactly).
+  GridForwardResult grid = ForwardGrid(tape, states, dt, 1);
+  return {grid.predictions.front(), grid.actions};
+}
+
+GridForwardResult ActionAngleNetwork::ForwardGrid(ad::Tape& tape,
+                                                  ad::Var states, double dt,
+                                                  int num_jumps) const {
   const int n = num_degrees_of_freedom();
   // Encode.
   ad::Var latent = encoder_->Encode(tape, states);
@@ -54,27 +63,7 @@ ForwardResult ActionAngleNetwork::Forward(ad::Tape& tape, ad::Var states,
   ad::Var y = ad::ColSlice(latent, n, n);
   ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
   ad::Var angles = ad::Atan2(y, x);
-  // Evolve.
-  ad::Var angular_velocities = angular_velocity_net_->Forward(tape, actions);
-  ad::Var evolved =
-      ad::WrapAngle(ad::Add(angles, ad::Scale(angular_velocities, dt)));
-  // Decode.
-  ad::Var decoded_x = ad::Mul(actions, ad::Cos(evolved));
-  ad::Var decoded_y = ad::Mul(actions, ad::Sin(evolved));
-  ad::Var prediction =
-      encoder_->Decode(tape, ad::ConcatCols({decoded_x, decoded_y}));
-  return {prediction, actions};
-}
-
-GridForwardResult ActionAngleNetwork::ForwardGrid(ad::Tape& tape,
-                                                  ad::Var states, double dt,
-                                                  int num_jumps) const {
-  const int n = num_degrees_of_freedom();
-  ad::Var latent = encoder_->Encode(tape, states);
-  ad::Var x = ad::ColSlice(latent, 0, n);
-  ad::Var y = ad::ColSlice(latent, n, n);
-  ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
-  ad::Var angles = ad::Atan2(y, x);
+  // Evolve, then decode, once per grid point.
   ad::Var angular_velocities = angular_velocity_net_->Forward(tape, actions);
   GridForwardResult grid;
   grid.actions = actions;
