@@ -74,8 +74,12 @@ absl::StatusOr<PicturedArrays> ComputePicturedTrajectory(
   for (int j = 0; j <= jumps; ++j) out.t[j] = j * dt;
   out.truth.resize(jumps + 1, 2 * n);
   const int from_samples = std::min(recorded, jumps + 1);
-  out.truth.leftCols(n) = dataset.q[k].middleRows(start, from_samples);
-  out.truth.rightCols(n) = dataset.p[k].middleRows(start, from_samples);
+  // The recorded rows first (the block must match: the window can be
+  // shorter than the picture), then the system's truth past them.
+  out.truth.topLeftCorner(from_samples, n) =
+      dataset.q[k].middleRows(start, from_samples);
+  out.truth.topRightCorner(from_samples, n) =
+      dataset.p[k].middleRows(start, from_samples);
   const Eigen::MatrixXd s0 = out.truth.topRows(1);
   for (int j = from_samples; j <= jumps; ++j) {
     AANET_ASSIGN_OR_RETURN(const Eigen::MatrixXd state,

@@ -3,7 +3,7 @@
 //
 //   datasets -> sweep (train + evaluate every point) -> report, per part
 //
-//   bazel run //:paper                       # the quick budget (< 20 min)
+//   bazel run //:paper                       # the quick budget (26 minutes)
 //   bazel run //:paper -- --only=harmonic    # one part alone
 //   bazel run //:paper -- --budget=paper     # the published settings
 //   bazel run //:paper -- --sweep=my_sweep.pbtxt --out=out/my_report
@@ -53,8 +53,8 @@
 #include "sweep/slurm_runner.h"
 
 ABSL_FLAG(std::string, budget, "quick",
-          "quick (about 10 minutes on a quiet 2-core machine, every model at "
-          "equal steps, then the ablation's few) or "
+          "quick (about 26 minutes on a quiet 2-core machine: every "
+          "model at equal steps on each system, the ablation, the studies) or "
           "paper (the published settings); selects the parts' sweep configs "
           "under configs/sweeps/");
 ABSL_FLAG(std::string, sweep, "",
