@@ -3,11 +3,11 @@
 //
 //   datasets -> sweep (train + evaluate every point) -> report, per part
 //
-//   bazel run //:paper                       # the quick budget (26 minutes)
-//   bazel run //:paper -- --only=harmonic    # one part alone
-//   bazel run //:paper -- --budget=paper     # the published settings
-//   bazel run //:paper -- --sweep=my_sweep.pbtxt --out=out/my_report
-//   bazel run //:paper -- --budget=paper --backend=slurm --output_root=/nfs/x
+//   bazel run //:paper                       # the quick budget (about 23
+//   minutes) bazel run //:paper -- --only=harmonic    # one part alone bazel
+//   run //:paper -- --budget=paper     # the published settings bazel run
+//   //:paper -- --sweep=my_sweep.pbtxt --out=out/my_report bazel run //:paper
+//   -- --budget=paper --backend=slurm --output_root=/nfs/x
 //
 // With --backend=slurm (sweep/backend_flags.h) each part's sweep runs as a
 // Slurm job array; with --no_wait the job returns once submitted, and the
@@ -53,7 +53,7 @@
 #include "sweep/slurm_runner.h"
 
 ABSL_FLAG(std::string, budget, "quick",
-          "quick (about 26 minutes on a quiet 2-core machine: every "
+          "quick (about 23 minutes on a quiet 2-core machine: every "
           "model at equal steps on each system, the ablation, the studies) or "
           "paper (the published settings); selects the parts' sweep configs "
           "under configs/sweeps/");
