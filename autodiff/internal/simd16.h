@@ -1,0 +1,269 @@
+// Sixteen-lane vectors for kernels that must give bit-identical results on
+// every instruction set (AVX-512, AVX2 + FMA, portable), written once as
+// templates over a traits type S:
+//   S::T   float or double
+//   S::V   sixteen T's: one __m512 (AVX-512), two __m256 (AVX2), an array
+//          (portable)
+// and the operations below, each of which rounds exactly as IEEE 754 says
+// (Fma rounds once), lane by lane. HorizontalSum adds the sixteen lanes in
+// one fixed tree on every instruction set. A kernel that uses nothing else
+// (no compiler-contracted a * b + c: build with -ffp-contract=off) gives the
+// same bits everywhere: the canonical width is 16 lanes, not the register's.
+//
+// Include from the per-instruction-set .cc files of a kernel, and give each
+// instantiation a traits type of that file's own anonymous namespace (e.g.
+// `struct Simd : simd16::Avx512Float {};`), as gemm_<isa>.cc do, so that
+// code built with different -m flags never merges at link time.
+//
+// Internal to //autodiff.
+#ifndef AANET_AUTODIFF_INTERNAL_SIMD16_H_
+#define AANET_AUTODIFF_INTERNAL_SIMD16_H_
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+namespace aanet::ad::internal::simd16 {
+
+inline constexpr int kLanes = 16;
+
+// float32 sigma(z) = 1 / (1 + exp(-z)) on the operations of S, shared by
+// every float traits type so that they agree bit for bit. Relative error
+// under 3 ulp (float); z is clamped to [-87, 87] (sigma(-87) = 1.6e-38, the
+// smallest normal float's order: below it the result stays there instead of
+// going subnormal), and NaN propagates.
+//
+// -z = k ln2 + r with |r| <= ln2 / 2 and exp(r) = P(r) / P(-r), P the
+// numerator of the [3/3] Pade approximant (relative error < 6e-9 on that
+// interval, under half a float ulp), so
+//   sigma(z) = P(-r) / (P(-r) + 2^k P(r)):
+// one division (which the sigmoid needs anyway) and 4 multiply-adds.
+template <class S>
+inline typename S::V SigmoidFloat(typename S::V z) {
+  using V = typename S::V;
+  // Min and Max return their second operand when one is NaN.
+  const V zc = S::Max(S::Broadcast(-87.0f), S::Min(S::Broadcast(87.0f), z));
+  // 1.5 * 2^23 + 127: adding it rounds -z / ln2 to an integer k held in the
+  // low mantissa bits already biased by 127, so (bits << 23) is 2^k.
+  const V shifter = S::Broadcast(0x1.8p23f + 127.0f);
+  const V t = S::Fma(zc, S::Broadcast(-1.44269502f), shifter);
+  const V k = S::Sub(t, shifter);
+  // minus_r = z + k ln2 = -r, with ln2 split in two floats.
+  V minus_r = S::Fma(k, S::Broadcast(0x1.62e43p-1f), zc);
+  minus_r = S::Fma(k, S::Broadcast(-0x1.05c61p-29f), minus_r);
+  const V r2 = S::Mul(minus_r, minus_r);
+  // P(r) = 1 + r / 2 + r^2 / 10 + r^3 / 120 = even(r^2) + r odd(r^2).
+  const V even = S::Fma(r2, S::Broadcast(0.1f), S::Broadcast(1.0f));
+  const V odd = S::Fma(r2, S::Broadcast(1.0f / 120.0f), S::Broadcast(0.5f));
+  const V p_minus = S::Fma(odd, minus_r, even);  // P(-r)
+  const V p_plus = S::Fnma(odd, minus_r, even);  // P(r)
+  const V scale = S::ShiftedIntegerToPow2(t);    // 2^k
+  return S::Div(p_minus, S::Fma(p_plus, scale, p_minus));
+}
+
+// The portable traits: sixteen T's in an array, one lane at a time; std::fma
+// rounds as the hardware's fused multiply-add does. Generic<double> is the
+// reference the float kernels are checked against (its sigmoid is
+// 1 / (1 + exp(-z)) in double).
+template <typename Scalar>
+struct Generic {
+  using T = Scalar;
+  struct V {
+    T x[kLanes];
+  };
+  template <typename F>
+  static V Map(F f) {
+    V r;
+    for (int i = 0; i < kLanes; ++i) r.x[i] = f(i);
+    return r;
+  }
+  static V Zero() { return Broadcast(0); }
+  static V Broadcast(T a) {
+    return Map([&](int) { return a; });
+  }
+  static V Load(const T* p) {
+    return Map([&](int i) { return p[i]; });
+  }
+  // The first `count` lanes from p, the rest 0 (0 <= count <= 16).
+  static V LoadFirst(const T* p, int count) {
+    return Map([&](int i) { return i < count ? p[i] : T(0); });
+  }
+  static void Store(T* p, V v) { std::memcpy(p, v.x, sizeof(v.x)); }
+  static void StoreFirst(T* p, V v, int count) {
+    for (int i = 0; i < count; ++i) p[i] = v.x[i];
+  }
+  static V Add(V a, V b) {
+    return Map([&](int i) { return a.x[i] + b.x[i]; });
+  }
+  static V Sub(V a, V b) {
+    return Map([&](int i) { return a.x[i] - b.x[i]; });
+  }
+  static V Mul(V a, V b) {
+    return Map([&](int i) { return a.x[i] * b.x[i]; });
+  }
+  static V Div(V a, V b) {
+    return Map([&](int i) { return a.x[i] / b.x[i]; });
+  }
+  // a * b + c and c - a * b, rounded once.
+  static V Fma(V a, V b, V c) {
+    return Map([&](int i) { return std::fma(a.x[i], b.x[i], c.x[i]); });
+  }
+  static V Fnma(V a, V b, V c) {
+    return Map([&](int i) { return std::fma(-a.x[i], b.x[i], c.x[i]); });
+  }
+  // As x86's min/max: the second operand when either is NaN.
+  static V Min(V a, V b) {
+    return Map([&](int i) { return a.x[i] < b.x[i] ? a.x[i] : b.x[i]; });
+  }
+  static V Max(V a, V b) {
+    return Map([&](int i) { return a.x[i] > b.x[i] ? a.x[i] : b.x[i]; });
+  }
+  // (lanes 0..7 + lanes 8..15), then halves again: ((a+b)+(c+d)) order.
+  static T HorizontalSum(V v) {
+    T s[8];
+    for (int i = 0; i < 8; ++i) s[i] = v.x[i] + v.x[i + 8];
+    for (int i = 0; i < 4; ++i) s[i] = s[i] + s[i + 4];
+    for (int i = 0; i < 2; ++i) s[i] = s[i] + s[i + 2];
+    return s[0] + s[1];
+  }
+  // The float with exponent bits = the low bits of t's (SigmoidFloat).
+  static V ShiftedIntegerToPow2(V t) {
+    return Map([&](int i) {
+      uint32_t bits;
+      std::memcpy(&bits, &t.x[i], sizeof(bits));
+      bits <<= 23;
+      float f;
+      std::memcpy(&f, &bits, sizeof(f));
+      return static_cast<T>(f);
+    });
+  }
+  static V Sigmoid(V z) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return SigmoidFloat<Generic>(z);
+    } else {
+      return Map([&](int i) { return T(1) / (T(1) + std::exp(-z.x[i])); });
+    }
+  }
+};
+
+using GenericFloat = Generic<float>;
+using GenericDouble = Generic<double>;
+
+#if defined(__AVX2__) && defined(__FMA__)
+// Two AVX2 registers: lanes 0..7 and 8..15.
+struct Avx2Float {
+  using T = float;
+  struct V {
+    __m256 lo, hi;
+  };
+  static V Zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
+  static V Broadcast(T a) { return {_mm256_set1_ps(a), _mm256_set1_ps(a)}; }
+  static V Load(const T* p) {
+    return {_mm256_loadu_ps(p), _mm256_loadu_ps(p + 8)};
+  }
+  static __m256i Mask(int count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(count),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static V LoadFirst(const T* p, int count) {
+    return {_mm256_maskload_ps(p, Mask(count)),
+            _mm256_maskload_ps(p + 8, Mask(count - 8))};
+  }
+  static void Store(T* p, V v) {
+    _mm256_storeu_ps(p, v.lo);
+    _mm256_storeu_ps(p + 8, v.hi);
+  }
+  static void StoreFirst(T* p, V v, int count) {
+    _mm256_maskstore_ps(p, Mask(count), v.lo);
+    _mm256_maskstore_ps(p + 8, Mask(count - 8), v.hi);
+  }
+  static V Add(V a, V b) {
+    return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)};
+  }
+  static V Sub(V a, V b) {
+    return {_mm256_sub_ps(a.lo, b.lo), _mm256_sub_ps(a.hi, b.hi)};
+  }
+  static V Mul(V a, V b) {
+    return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)};
+  }
+  static V Div(V a, V b) {
+    return {_mm256_div_ps(a.lo, b.lo), _mm256_div_ps(a.hi, b.hi)};
+  }
+  static V Fma(V a, V b, V c) {
+    return {_mm256_fmadd_ps(a.lo, b.lo, c.lo),
+            _mm256_fmadd_ps(a.hi, b.hi, c.hi)};
+  }
+  static V Fnma(V a, V b, V c) {
+    return {_mm256_fnmadd_ps(a.lo, b.lo, c.lo),
+            _mm256_fnmadd_ps(a.hi, b.hi, c.hi)};
+  }
+  static V Min(V a, V b) {
+    return {_mm256_min_ps(a.lo, b.lo), _mm256_min_ps(a.hi, b.hi)};
+  }
+  static V Max(V a, V b) {
+    return {_mm256_max_ps(a.lo, b.lo), _mm256_max_ps(a.hi, b.hi)};
+  }
+  static T HorizontalSum(V v) {
+    const __m256 s8 = _mm256_add_ps(v.lo, v.hi);
+    const __m128 s4 =
+        _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+  }
+  static V ShiftedIntegerToPow2(V t) {
+    return {
+        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.lo), 23)),
+        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.hi), 23))};
+  }
+  static V Sigmoid(V z) { return SigmoidFloat<Avx2Float>(z); }
+};
+#endif  // __AVX2__ && __FMA__
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+struct Avx512Float {
+  using T = float;
+  using V = __m512;
+  static V Zero() { return _mm512_setzero_ps(); }
+  static V Broadcast(T a) { return _mm512_set1_ps(a); }
+  static V Load(const T* p) { return _mm512_loadu_ps(p); }
+  static __mmask16 Mask(int count) {
+    return count >= 16 ? __mmask16(0xFFFF)
+                       : __mmask16((1u << (count < 0 ? 0 : count)) - 1);
+  }
+  static V LoadFirst(const T* p, int count) {
+    return _mm512_maskz_loadu_ps(Mask(count), p);
+  }
+  static void Store(T* p, V v) { _mm512_storeu_ps(p, v); }
+  static void StoreFirst(T* p, V v, int count) {
+    _mm512_mask_storeu_ps(p, Mask(count), v);
+  }
+  static V Add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V Sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V Mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V Div(V a, V b) { return _mm512_div_ps(a, b); }
+  static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V Fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+  static V Min(V a, V b) { return _mm512_min_ps(a, b); }
+  static V Max(V a, V b) { return _mm512_max_ps(a, b); }
+  static T HorizontalSum(V v) {
+    const __m256 s8 =
+        _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+    const __m128 s4 =
+        _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
+    const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+  }
+  static V ShiftedIntegerToPow2(V t) {
+    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
+  }
+  static V Sigmoid(V z) { return SigmoidFloat<Avx512Float>(z); }
+};
+#endif  // __AVX512F__ && __AVX512DQ__
+
+}  // namespace aanet::ad::internal::simd16
+
+#endif  // AANET_AUTODIFF_INTERNAL_SIMD16_H_
