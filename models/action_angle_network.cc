@@ -114,8 +114,56 @@ Eigen::MatrixXd ActionAngleNetwork::Decode(
   return encoder_->DecodeValues(latent);
 }
 
+std::unique_ptr<FrozenActionAngleNetwork> ActionAngleNetwork::FreezeOneState()
+    const {
+  if (num_degrees_of_freedom() >
+      FrozenActionAngleNetwork::kMaxDegreesOfFreedom) {
+    return nullptr;
+  }
+  std::unique_ptr<FrozenOneStateCodec> codec = encoder_->FreezeOneState();
+  if (codec == nullptr) return nullptr;
+  return std::make_unique<FrozenActionAngleNetwork>(this, std::move(codec));
+}
+
+void FrozenActionAngleNetwork::Predict(const double* state, double dt,
+                                       double* predicted) const {
+  const int n = network_->num_degrees_of_freedom();
+  // Encode.
+  double latent[2 * kMaxDegreesOfFreedom];
+  codec_->Encode(state, latent);
+  thread_local Eigen::MatrixXd actions, omega;
+  actions.resize(1, n);
+  double angles[kMaxDegreesOfFreedom];
+  for (int k = 0; k < n; ++k) {
+    const double x = latent[k];
+    const double y = latent[n + k];
+    actions(0, k) = std::sqrt(x * x + y * y);
+    angles[k] = std::atan2(y, x);
+  }
+  // Evolve.
+  network_->angular_velocity_net().EvaluateInto(actions, omega);
+  for (int k = 0; k < n; ++k) {
+    const double theta =
+        ActionAngleNetwork::WrapAngleValue(angles[k] + dt * omega(0, k));
+    latent[k] = actions(0, k) * std::cos(theta);
+    latent[n + k] = actions(0, k) * std::sin(theta);
+  }
+  // Decode.
+  codec_->Decode(latent, predicted);
+}
+
 Eigen::MatrixXd ActionAngleNetwork::Predict(const Eigen::MatrixXd& states,
                                             double dt) const {
+  if (states.rows() == 1) {
+    // One state: the float32 one-state kernels, as the Predictor runs them
+    // (which freezes the network once instead of per call).
+    if (std::unique_ptr<FrozenActionAngleNetwork> frozen = FreezeOneState()) {
+      const Eigen::RowVectorXd state = states.row(0);
+      Eigen::MatrixXd predicted(1, states.cols());
+      frozen->Predict(state.data(), dt, predicted.data());
+      return predicted;
+    }
+  }
   ActionAngles action_angles = Encode(states);
   const Eigen::MatrixXd omega = AngularVelocities(action_angles.actions);
   action_angles.angles =

@@ -27,6 +27,32 @@
 
 namespace aanet {
 
+class ActionAngleNetwork;
+
+// An Action-Angle Network frozen for predicting one state at a time (the
+// single-state path of Predict and of the Predictor): encode, evolve, decode
+// with no tape and nothing allocated, the flow in float32 on the one-state
+// kernels. It holds a snapshot of the encoder's parameters and reads the
+// angular-velocity net in place, so use it while the network lives and is
+// not trained further (a Predictor's never is).
+class FrozenActionAngleNetwork {
+ public:
+  FrozenActionAngleNetwork(const ActionAngleNetwork* network,
+                           std::unique_ptr<FrozenOneStateCodec> codec)
+      : network_(network), codec_(std::move(codec)) {}
+
+  // One standardised state [2n] advanced by dt into `predicted` [2n]: the
+  // arithmetic of ActionAngleNetwork::Predict, with the flow in float32.
+  void Predict(const double* state, double dt, double* predicted) const;
+
+  // The largest n this path takes (larger systems take the batched one).
+  static constexpr int kMaxDegreesOfFreedom = 64;
+
+ private:
+  const ActionAngleNetwork* network_;
+  std::unique_ptr<FrozenOneStateCodec> codec_;
+};
+
 class ActionAngleNetwork : public Model {
  public:
   // `field_path` prefixes config errors ("model.action_angle").
@@ -55,6 +81,11 @@ class ActionAngleNetwork : public Model {
   Eigen::MatrixXd Decode(const ActionAngles& action_angles) const;
 
   const CoordinateEncoder& encoder() const { return *encoder_; }
+  const Mlp& angular_velocity_net() const { return *angular_velocity_net_; }
+
+  // The network frozen for one state at a time, or nullptr if its encoder
+  // has no one-state kernels (the MLP encoder, a float64 flow, n > 64).
+  std::unique_ptr<FrozenActionAngleNetwork> FreezeOneState() const;
 
   // theta wrapped into [-pi, pi), as the published code's
   // (theta + pi) mod 2 pi - pi and the tape's WrapAngle: floor-based, which

@@ -73,11 +73,16 @@ TEST_P(ActionAngleNetworkTest, EvolutionAdvancesOnlyTheAngles) {
 }
 
 TEST_P(ActionAngleNetworkTest, OneStateAtATimeMatchesTheBatch) {
-  // Single states take their own code path (symplectic_flow.cc).
+  // Single states take their own code path: the float32 one-state kernels
+  // (FrozenActionAngleNetwork), which sum over the hidden units in another
+  // order than the batched path; 40 float32 layers keep them within a few
+  // 1e-6 of each other on states of order 1.
   const Eigen::MatrixXd batch = model_->Predict(states_, 12.5);
   for (int i = 0; i < states_.rows(); ++i) {
     const Eigen::MatrixXd one = model_->Predict(states_.row(i), 12.5);
-    EXPECT_LE((one - batch.row(i)).cwiseAbs().maxCoeff(), 1e-12) << i;
+    EXPECT_LE((one - batch.row(i)).cwiseAbs().maxCoeff(), 2e-5) << i;
+    EXPECT_GT((one - batch.row(i)).cwiseAbs().maxCoeff(), 0.0)
+        << i << ": expected the float32 one-state path";
   }
 }
 

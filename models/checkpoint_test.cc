@@ -702,6 +702,41 @@ TEST(CheckpointFileTest, CheckpointWithNumParticlesAttributeStillLoads) {
                        from_new->Inspect(states)->angular_velocities));
 }
 
+// One state of an Action-Angle Network takes the Predictor's own path (the
+// network frozen at Load, the scaler applied in place): the same numbers as
+// the model's Predict of that standardised state, and a batch's row to
+// float32 rounding (the batched path sums in another order).
+TEST(CheckpointFileTest, PredictorSingleStatePathEqualsTheModelsPredict) {
+  absl::StatusOr<Checkpoint> checkpoint = OldCheckpointModel();
+  ASSERT_TRUE(checkpoint.ok()) << checkpoint.status();
+  const std::string path = TestDir() + "/single_state.h5";
+  ASSERT_TRUE(WriteCheckpoint(*checkpoint, path).ok());
+  absl::StatusOr<Predictor> predictor = Predictor::Load(path);
+  ASSERT_TRUE(predictor.ok()) << predictor.status();
+  Eigen::MatrixXd states(3, 4);
+  states << 1, 2, 0.5, -0.5,  //
+      -1, 0, 1, 2,            //
+      0.3, -0.7, 0.1, 0.9;
+  for (double dt : {0.0, 0.1, 10.0, 1000.0}) {
+    const Eigen::MatrixXd batch = predictor->Predict(states, dt);
+    for (int i = 0; i < states.rows(); ++i) {
+      const Eigen::MatrixXd one = predictor->Predict(states.row(i), dt);
+      const Eigen::MatrixXd expected =
+          predictor->scaler().InverseTransform(predictor->model().Predict(
+              predictor->scaler().Transform(states.row(i)), dt));
+      ASSERT_EQ(one.rows(), 1);
+      ASSERT_EQ(one.cols(), 4);
+      for (int c = 0; c < 4; ++c) {
+        EXPECT_NEAR(one(0, c), expected(0, c),
+                    1e-13 * (1 + std::fabs(expected(0, c))))
+            << "dt " << dt << " row " << i << " column " << c;
+        EXPECT_NEAR(one(0, c), batch(i, c), 2e-5 * (1 + std::fabs(batch(i, c))))
+            << "dt " << dt << " row " << i << " column " << c;
+      }
+    }
+  }
+}
+
 // A bad value under the old name is refused naming the old name.
 TEST(CheckpointFileTest, BadValueUnderTheOldNameNamesIt) {
   const std::string path = TestDir() + "/old_name.h5";

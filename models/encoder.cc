@@ -1,5 +1,7 @@
 #include "models/encoder.h"
 
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -38,7 +40,54 @@ class FlowEncoder : public CoordinateEncoder {
   }
   bool is_exact_inverse() const override { return true; }
 
+  std::unique_ptr<FrozenOneStateCodec> FreezeOneState() const override {
+    if (pair_scale_.size() > kMaxState) return nullptr;
+    std::optional<ad::internal::PackedShearStack> stack = flow_.PackOneState();
+    if (!stack.has_value()) return nullptr;
+    return std::make_unique<FrozenFlowCodec>(pair_scale_, inverse_pair_scale_,
+                                             *std::move(stack));
+  }
+
  private:
+  // The pair scale in double, then the float32 one-state kernel of the
+  // whole stack: the same maps as EncodeValues and DecodeValues, with the
+  // flow in float32.
+  class FrozenFlowCodec : public FrozenOneStateCodec {
+   public:
+    FrozenFlowCodec(Eigen::RowVectorXd pair_scale,
+                    Eigen::RowVectorXd inverse_pair_scale,
+                    ad::internal::PackedShearStack stack)
+        : pair_scale_(std::move(pair_scale)),
+          inverse_pair_scale_(std::move(inverse_pair_scale)),
+          stack_(std::move(stack)) {}
+
+    void Encode(const double* state, double* latent) const override {
+      const int size = static_cast<int>(pair_scale_.size());
+      float x[kMaxState];
+      for (int i = 0; i < size; ++i) {
+        x[i] = static_cast<float>(state[i] * pair_scale_[i]);
+      }
+      stack_.Forward(x);
+      for (int i = 0; i < size; ++i) latent[i] = x[i];
+    }
+    void Decode(const double* latent, double* state) const override {
+      const int size = static_cast<int>(pair_scale_.size());
+      float x[kMaxState];
+      for (int i = 0; i < size; ++i) x[i] = static_cast<float>(latent[i]);
+      stack_.Inverse(x);
+      for (int i = 0; i < size; ++i) {
+        state[i] = static_cast<double>(x[i]) * inverse_pair_scale_[i];
+      }
+    }
+
+   private:
+    Eigen::RowVectorXd pair_scale_;
+    Eigen::RowVectorXd inverse_pair_scale_;
+    ad::internal::PackedShearStack stack_;
+  };
+  // States of more coordinates take the batched path (no frozen codec).
+  static constexpr int kMaxState = 128;
+
   SymplecticFlow flow_;
   // Fixed multipliers [1, 2n] (SymplecticPairScale) and their inverses.
   Eigen::RowVectorXd pair_scale_;

@@ -24,6 +24,17 @@
 
 namespace aanet {
 
+// An encoder and its decoder frozen for one state at a time (prediction):
+// a snapshot of the parameters in the layout of fast one-state kernels.
+// Encode and Decode allocate nothing and may run on many threads at once.
+class FrozenOneStateCodec {
+ public:
+  virtual ~FrozenOneStateCodec() = default;
+  // state [2n] -> latent [2n], and back.
+  virtual void Encode(const double* state, double* latent) const = 0;
+  virtual void Decode(const double* latent, double* state) const = 0;
+};
+
 class CoordinateEncoder {
  public:
   virtual ~CoordinateEncoder() = default;
@@ -39,6 +50,12 @@ class CoordinateEncoder {
 
   // True if Decode is Encode's exact inverse (up to rounding).
   virtual bool is_exact_inverse() const = 0;
+
+  // The maps frozen for one state, or nullptr if this encoder has no
+  // one-state kernels (they exist for the float32 sigmoid flow).
+  virtual std::unique_ptr<FrozenOneStateCodec> FreezeOneState() const {
+    return nullptr;
+  }
 };
 
 // Builds the encoder `config` describes, adding its parameters to `store`

@@ -88,8 +88,18 @@ ad::Var Mlp::Forward(ad::Tape& tape, ad::Var inputs) const {
 }
 
 Eigen::MatrixXd Mlp::Evaluate(const Eigen::MatrixXd& inputs) const {
-  Eigen::MatrixXd h = inputs;
-  Eigen::MatrixXd z;
+  Eigen::MatrixXd outputs;
+  EvaluateInto(inputs, outputs);
+  return outputs;
+}
+
+void Mlp::EvaluateInto(const Eigen::MatrixXd& inputs,
+                       Eigen::MatrixXd& outputs) const {
+  // Layers alternate between `outputs` and z by swapping storage, so that
+  // both keep their sizes from one call to the next.
+  Eigen::MatrixXd& h = outputs;
+  h = inputs;
+  thread_local Eigen::MatrixXd z;
   for (int i = 0; i < num_layers(); ++i) {
     z.noalias() = h * store_->value(weight_ids_[i]);
     z.rowwise() += store_->value(bias_ids_[i]).row(0);
@@ -100,7 +110,6 @@ Eigen::MatrixXd Mlp::Evaluate(const Eigen::MatrixXd& inputs) const {
       h.swap(z);
     }
   }
-  return h;
 }
 
 ad::Var Mlp::InputGradient(ad::Tape& tape, ad::Var inputs) const {

@@ -37,6 +37,11 @@ class Mlp {
 
   // The same function on values, without a tape.
   Eigen::MatrixXd Evaluate(const Eigen::MatrixXd& inputs) const;
+  // The same into `outputs`, which must not be `inputs`: a caller that passes
+  // the same `outputs` for inputs of one shape allocates nothing after the
+  // first call (the other buffer is per thread).
+  void EvaluateInto(const Eigen::MatrixXd& inputs,
+                    Eigen::MatrixXd& outputs) const;
 
   // d(sum of the outputs of row b)/d(inputs of row b) for every row: the
   // input-gradient [B, input_size] (for output_size 1, e.g. dH/dz of a

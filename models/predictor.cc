@@ -43,6 +43,10 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
                                    checkpoint.parameters, checkpoint_path));
   AANET_RETURN_IF_ERROR((*model)->parameters().Unflatten(values));
   predictor.model_ = std::shared_ptr<Model>(*std::move(model));
+  if (const auto* network =
+          dynamic_cast<const ActionAngleNetwork*>(predictor.model_.get())) {
+    predictor.one_state_ = network->FreezeOneState();
+  }
   predictor.scaler_ =
       StandardScaler(checkpoint.scaler_mean, checkpoint.scaler_scale);
   predictor.config_text_ = std::move(checkpoint.config_text);
@@ -55,6 +59,22 @@ absl::StatusOr<Predictor> Predictor::Load(const std::string& checkpoint_path) {
 
 Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
                                    double dt) const {
+  if (one_state_ != nullptr && states.rows() == 1) {
+    // The scaler's arithmetic (StandardScaler) on one row, in place.
+    const Eigen::Index size = states.cols();
+    const double* mean = scaler_.mean().data();
+    const double* scale = scaler_.scale().data();
+    double standardized[2 * FrozenActionAngleNetwork::kMaxDegreesOfFreedom];
+    for (Eigen::Index i = 0; i < size; ++i) {
+      standardized[i] = (states(0, i) - mean[i]) / scale[i];
+    }
+    Eigen::MatrixXd predicted(1, size);
+    one_state_->Predict(standardized, dt, predicted.data());
+    for (Eigen::Index i = 0; i < size; ++i) {
+      predicted(0, i) = predicted(0, i) * scale[i] + mean[i];
+    }
+    return predicted;
+  }
   return scaler_.InverseTransform(
       model_->Predict(scaler_.Transform(states), dt));
 }

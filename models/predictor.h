@@ -16,6 +16,7 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
+#include "models/action_angle_network.h"
 #include "models/model.h"
 #include "models/scaler.h"
 #include "proto/experiment.pb.h"
@@ -58,7 +59,10 @@ class Predictor {
   absl::Status CheckPredicted(const Eigen::MatrixXd& predicted,
                               double dt) const;
 
-  // `states` [B, 2n] advanced by dt (in the dataset's time units).
+  // `states` [B, 2n] advanced by dt (in the dataset's time units). One state
+  // of an Action-Angle Network takes a path that allocates nothing but the
+  // result (FrozenActionAngleNetwork); it equals the model's own Predict of
+  // that state.
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states, double dt) const;
 
   // `states` [B, 2n] at dt, 2 dt, ..., num_jumps * dt: Model::PredictGrid
@@ -106,6 +110,9 @@ class Predictor {
   Predictor() = default;
 
   std::shared_ptr<Model> model_;
+  // The Action-Angle Network frozen for one state (its parameters never
+  // change here), or null: Predict's single-state path.
+  std::shared_ptr<const FrozenActionAngleNetwork> one_state_;
   StandardScaler scaler_;
   Experiment experiment_;
   std::string config_text_;

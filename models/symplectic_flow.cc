@@ -253,6 +253,24 @@ ad::Var SymplecticFlow::Inverse(ad::Tape& tape, ad::Var latents) const {
   return ad::ConcatCols({q, p});
 }
 
+std::optional<ad::internal::PackedShearStack> SymplecticFlow::PackOneState()
+    const {
+  if (activation_ != ad::Activation::kSigmoid) return std::nullopt;
+  const int width = static_cast<int>(layers_.front().w_value->cols());
+  ad::internal::PackedShearStack stack(
+      num_degrees_of_freedom_, width, num_layers(),
+      conditioner_ == PUBLISHED_PER_COORDINATE_GATE
+          ? ad::internal::ShearGate::kMultiplicative
+          : ad::internal::ShearGate::kAdditive);
+  for (int l = 0; l < num_layers(); ++l) {
+    const LayerIds& ids = layers_[l];
+    // The paper's Eq. 5 c [1, 1] is the additive gate with one value.
+    stack.SetLayer(l, *ids.w_value, *ids.b_value, *ids.a_value,
+                   *ids.gate_or_c_value);
+  }
+  return stack;
+}
+
 Matrix SymplecticFlow::ForwardValues(const Matrix& states) const {
   const int n = num_degrees_of_freedom_;
   Matrix q = states.leftCols(n);

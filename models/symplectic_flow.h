@@ -37,11 +37,13 @@
 #ifndef AANET_MODELS_SYMPLECTIC_FLOW_H_
 #define AANET_MODELS_SYMPLECTIC_FLOW_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
+#include "autodiff/internal/shear_stack_one_state.h"
 #include "autodiff/ops.h"
 #include "autodiff/parameters.h"
 #include "autodiff/tape.h"
@@ -88,6 +90,11 @@ class SymplecticFlow {
 
   int num_layers() const { return static_cast<int>(layers_.size()); }
   int num_degrees_of_freedom() const { return num_degrees_of_freedom_; }
+
+  // A snapshot of the current parameters for the float32 one-state kernel
+  // (autodiff/internal/shear_stack_one_state.h: prediction of one state with
+  // no tape and no allocation); nullopt unless the activation is sigmoid.
+  std::optional<ad::internal::PackedShearStack> PackOneState() const;
 
  private:
   struct LayerIds {

@@ -1,5 +1,7 @@
 // Speed of every shipped model (configs/harmonic/*.pbtxt, n = 2): a training
-// step at batch 100 and single-state inference, at several jumps.
+// step at batch 100 and single-state inference, at several jumps; and for the
+// Action-Angle Network, prediction through the public Predictor API
+// (models/predictor.h) of one state at dt 1 to 1000 and of a batch of 500.
 //
 //   bazel run -c opt //train:models_benchmark
 //   bazel run -c opt //train:models_benchmark -- --benchmark_filter=neural_ode
@@ -28,6 +30,7 @@
 // run.
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -40,8 +43,11 @@
 #include "autodiff/internal/gemm.h"
 #include "benchmark/benchmark.h"
 #include "data_gen/dataset.h"
+#include "models/checkpoint.h"
 #include "models/latent_ode.h"
 #include "models/model.h"
+#include "models/named_parameters.h"
+#include "models/predictor.h"
 #include "proto/text_config.h"
 #include "train/trainer.h"
 
@@ -252,6 +258,45 @@ void ReferenceInference(benchmark::State& state, Trainer* trainer, double dt) {
   }
 }
 
+// The trainer's model as a checkpoint, loaded back through the public
+// Predictor API (the path users and the Python module take).
+Predictor* MakePredictor(const ExperimentConfig& config, Trainer* trainer) {
+  Checkpoint checkpoint;
+  checkpoint.model_kind = trainer->model().kind();
+  checkpoint.config_text = config.text;
+  checkpoint.num_degrees_of_freedom = trainer->model().num_degrees_of_freedom();
+  checkpoint.parameters = ToNamed(trainer->model().parameters(),
+                                  trainer->model().parameters().Flatten());
+  checkpoint.scaler_mean = trainer->scaler().mean();
+  checkpoint.scaler_scale = trainer->scaler().scale();
+  const std::string path = "/tmp/models_benchmark_" + config.experiment.name() +
+                           "_" + std::to_string(getpid()) + ".h5";
+  absl::Status written = WriteCheckpoint(checkpoint, path);
+  absl::StatusOr<Predictor> predictor =
+      written.ok() ? Predictor::Load(path) : absl::StatusOr<Predictor>(written);
+  std::remove(path.c_str());
+  if (!predictor.ok()) {
+    std::cerr << predictor.status().message() << "\n";
+    std::exit(1);
+  }
+  return new Predictor(*std::move(predictor));  // lives until exit
+}
+
+// Predictor::Predict of `batch` test states (in the dataset's units) at dt.
+void PredictorInference(benchmark::State& state, const Predictor* predictor,
+                        Trainer* trainer, int batch, double dt) {
+  const Eigen::MatrixXd& pool = trainer->TestPairs(1).inputs;
+  Eigen::MatrixXd x(batch, pool.cols());
+  for (int i = 0; i < batch; ++i) x.row(i) = pool.row(i % pool.rows());
+  x = trainer->scaler().InverseTransform(x);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(predictor->Predict(x, dt));
+  }
+  state.counters["states/s"] =
+      benchmark::Counter(static_cast<double>(batch) * state.iterations(),
+                         benchmark::Counter::kIsRate);
+}
+
 void RegisterAll() {
   for (const char* name : kModels) {
     const ExperimentConfig config = ReadModelConfig(name);
@@ -279,6 +324,19 @@ void RegisterAll() {
           absl::StrCat(name, "/inference/dt:", dt).c_str(), Inference, trainer,
           static_cast<double>(dt))
           ->Unit(benchmark::kMicrosecond);
+    }
+    if (config.experiment.model().has_action_angle()) {
+      const Predictor* predictor = MakePredictor(config, trainer);
+      for (int dt : {1, 10, 100, 400, 1000}) {
+        benchmark::RegisterBenchmark(
+            absl::StrCat(name, "/predictor_one_state/dt:", dt).c_str(),
+            PredictorInference, predictor, trainer, 1, static_cast<double>(dt))
+            ->Unit(benchmark::kMicrosecond);
+      }
+      benchmark::RegisterBenchmark(
+          absl::StrCat(name, "/predictor_batch_500/dt:100").c_str(),
+          PredictorInference, predictor, trainer, 500, 100.0)
+          ->Unit(benchmark::kMillisecond);
     }
     if (field_multiply_adds > 0) {
       for (int dt : {1, 10, 100, 400}) {

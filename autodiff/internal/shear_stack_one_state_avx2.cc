@@ -1,0 +1,19 @@
+// ShearStackOneStateAvx2 (shear_stack_one_state.h), built with this
+// instruction set's flags and -ffp-contract=off (BUILD).
+#include "autodiff/internal/shear_stack_one_state.h"
+#include "autodiff/internal/shear_stack_one_state_impl.h"
+#include "autodiff/internal/simd16.h"
+
+namespace aanet::ad::internal {
+namespace {
+
+struct Simd : simd16::Avx2Float {};
+
+}  // namespace
+
+void ShearStackOneStateAvx2(const PackedShearStack::View& stack, float* state,
+                            bool inverse) {
+  shear_stack_one_state_impl::Run<Simd>(stack, state, inverse);
+}
+
+}  // namespace aanet::ad::internal
