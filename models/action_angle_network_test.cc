@@ -22,6 +22,8 @@ ActionAngleNetworkConfig SmallConfig(ShearConditioner conditioner) {
   flow->set_activation("sigmoid");
   flow->set_conditioner(conditioner);
   flow->set_weight_init_stddev(0.01);
+  // Paths compared to 1e-12 and gradients by finite differences: float64.
+  flow->set_precision(SymplecticFlowConfig::FLOAT64);
   config.mutable_angular_velocity_net()->add_hidden_widths(5);
   config.mutable_angular_velocity_net()->set_activation("tanh");
   return config;
