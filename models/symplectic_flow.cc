@@ -308,6 +308,11 @@ Matrix SymplecticFlow::InverseValues(const Matrix& latents) const {
 
 namespace {
 
+// Whether the stack node keeps s = sigmoid(z) of every layer for its
+// backward pass ([L, H, B] floats) rather than recomputing it from the saved
+// fixed halves (models/README.md has the measurement).
+constexpr bool kSaveActivations = true;
+
 // [B, 2n] (column-major: each coordinate's column is contiguous) into the
 // kernels' [2n][ld] float layout, and back.
 void StatesToFloat(const Matrix& states, int ld, std::vector<float>& out) {
@@ -333,13 +338,14 @@ void StatesFromFloat(const std::vector<float>& in, int ld, Matrix& states) {
 // gates, the fixed half of every layer), held in a tape scratch node's double
 // storage so that a training step allocates nothing.
 struct StackLayout {
-  size_t params, gates, saved_x;
-  size_t total() const { return params + gates + saved_x; }
+  size_t params, gates, saved_x, saved_s;
+  size_t total() const { return params + gates + saved_x + saved_s; }
 };
 
 StackLayout LayoutFor(int num_layers, int width, int n, int ld) {
   const size_t l = num_layers;
-  return {l * width * (n + 2), l * n, l * n * ld};
+  return {l * width * (n + 2), l * n, l * n * ld,
+          kSaveActivations ? l * width * ld : 0};
 }
 
 }  // namespace
@@ -428,6 +434,7 @@ ad::Var SymplecticFlow::Stack(ad::Tape& tape, ad::Var states,
   args.gates = floats + layout.params;
   args.state = state.data();
   args.saved_x = floats + layout.params + layout.gates;
+  if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
   ad::internal::ShearStackForward(args);
   // `this` and the sign: 16 bytes, stored inline by std::function.
   ad::Var out = tape.AddNode(
@@ -464,6 +471,7 @@ void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
   args.params = floats;
   args.gates = floats + layout.params;
   args.saved_x = floats + layout.params + layout.gates;
+  if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
   args.grad_state = grad_state.data();
   args.grad_params = grad_params.data();
   args.grad_gates = grad_params.data() + layout.params;

@@ -55,6 +55,9 @@ struct ShearStackArgs {
   const T* gates = nullptr;
   T* state = nullptr;    // forward: updated in place
   T* saved_x = nullptr;  // forward: optional output; backward: input
+  // Optional [L][width][ld], with saved_x: the forward pass saves
+  // s = sigmoid(z), the backward pass reads it instead of recomputing it.
+  T* saved_s = nullptr;
   // Backward only: dL/d(output) in, dL/d(input) out.
   T* grad_state = nullptr;
   // Backward only, overwritten: each layer's parameter gradient summed over

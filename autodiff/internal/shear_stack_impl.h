@@ -27,10 +27,12 @@ T* At(T* base, std::ptrdiff_t row, int ld, int offset) {
   return base + row * ld + offset;
 }
 
-// u = (sigmoid(x W + b) * a) W^T for one block, in registers.
+// u = (sigmoid(x W + b) * a) W^T for one block, in registers; s is stored
+// to saved_s[h * ld] when that is set.
 template <class S, int N>
 inline void Ridge(const typename S::T* layer_params, int width,
-                  const typename S::V* x, typename S::V* u) {
+                  const typename S::V* x, typename S::V* u,
+                  typename S::T* saved_s, int ld) {
   using V = typename S::V;
   constexpr int K = N + 2;
   for (int i = 0; i < N; ++i) u[i] = S::Zero();
@@ -38,7 +40,9 @@ inline void Ridge(const typename S::T* layer_params, int width,
     const typename S::T* p = layer_params + h * K;
     V z = S::Broadcast(p[N]);
     for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-    const V t = S::Mul(S::Sigmoid(z), S::Broadcast(p[N + 1]));
+    const V s = S::Sigmoid(z);
+    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * ld, s);
+    const V t = S::Mul(s, S::Broadcast(p[N + 1]));
     for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
   }
 }
@@ -66,11 +70,18 @@ void Forward(const ShearStackArgs<typename S::T>& args) {
           S::StoreFirst(dst, x[i], count);
           // Zero lanes past the batch contribute exactly nothing backward.
           std::fill(dst + count, dst + kLanes, T(0));
+          // And the saved s of those lanes must be finite: computed from
+          // the zeros, not from lanes that may have overflowed.
+          if (count < kLanes) x[i] = S::Load(dst);
         }
       }
       V u[N];
+      T* saved_s =
+          args.saved_s == nullptr
+              ? nullptr
+              : args.saved_s + std::ptrdiff_t{l} * args.width * args.ld + base;
       Ridge<S, N>(args.params + std::ptrdiff_t{l} * args.width * K, args.width,
-                  x, u);
+                  x, u, saved_s, args.ld);
       const T* gate = args.gates + l * N;
       for (int i = 0; i < N; ++i) {
         const V g = S::Broadcast(gate[i]);
@@ -115,6 +126,10 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
     std::fill(acc, acc + static_cast<std::size_t>(width) * K + N, S::Zero());
     for (int base = 0; base < args.batch; base += kLanes) {
       const int count = std::min(kLanes, args.batch - base);
+      const T* saved_s =
+          args.saved_s == nullptr
+              ? nullptr
+              : args.saved_s + std::ptrdiff_t{l} * width * args.ld + base;
       V x[N], g_f[N], g_u[N], dx[N], u[N];
       for (int i = 0; i < N; ++i) {
         // saved_x is zero past the batch, as the loaded gradient is.
@@ -137,10 +152,15 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
       for (int h = 0; h < width; ++h) {
         const T* p = params + h * K;
         V* a_h = acc + h * K;
-        // The forward pass's z, s and t, recomputed in the same order.
-        V z = S::Broadcast(p[N]);
-        for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-        const V s = S::Sigmoid(z);
+        // The forward pass's s, saved or recomputed in the same order.
+        V s;
+        if (saved_s != nullptr) {
+          s = S::Load(saved_s + std::ptrdiff_t{h} * args.ld);
+        } else {
+          V z = S::Broadcast(p[N]);
+          for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
+          s = S::Sigmoid(z);
+        }
         const V a = S::Broadcast(p[N + 1]);
         const V t = S::Mul(s, a);
         if (args.published_gate) {

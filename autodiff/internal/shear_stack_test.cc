@@ -70,8 +70,11 @@ struct Result {
 };
 
 // Runs the stack forward (sign) and, with the problem's seed, backward.
+// save_s: the forward pass saves s for the backward pass (the flow's
+// choice), else the backward pass recomputes it.
 template <typename T>
-Result<T> RunStack(const Problem& p, T sign, bool backward = true) {
+Result<T> RunStack(const Problem& p, T sign, bool backward = true,
+                   bool save_s = true) {
   const int ld = ShearStackLd(p.batch);
   std::vector<T> params(p.params.begin(), p.params.end());
   std::vector<T> gates(p.gates.begin(), p.gates.end());
@@ -85,6 +88,7 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true) {
     }
   }
   std::vector<T> saved(p.num_layers * p.n * ld, T(1e30));
+  std::vector<T> saved_s(p.num_layers * p.width * ld, T(1e30));
   Result<T> r;
   r.grad_params.assign(params.size(), T(-1));
   r.grad_gates.assign(gates.size(), T(-1));
@@ -100,6 +104,7 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true) {
   args.gates = gates.data();
   args.state = state.data();
   args.saved_x = saved.data();
+  if (save_s) args.saved_s = saved_s.data();
   args.grad_state = grad_state.data();
   args.grad_params = r.grad_params.data();
   args.grad_gates = r.grad_gates.data();
@@ -217,6 +222,18 @@ TEST_P(ShearStackTest, FloatIsBitIdenticalOnEveryInstructionSet) {
     EXPECT_TRUE(same(r.grad_gates, reference.grad_gates)) << IsaName(isa);
   }
   SetActiveIsa(widest);
+}
+
+TEST_P(ShearStackTest, SavedAndRecomputedActivationsGiveTheSameBits) {
+  const auto [n, published, sign] = GetParam();
+  const Problem p = MakeProblem(n, 30, 6, published, 37, 13);
+  const float s = static_cast<float>(sign);
+  const Result<float> saved = RunStack<float>(p, s, true, true);
+  const Result<float> recomputed = RunStack<float>(p, s, true, false);
+  EXPECT_EQ(saved.out, recomputed.out);
+  EXPECT_EQ(saved.grad_state, recomputed.grad_state);
+  EXPECT_EQ(saved.grad_params, recomputed.grad_params);
+  EXPECT_EQ(saved.grad_gates, recomputed.grad_gates);
 }
 
 TEST_P(ShearStackTest, FloatInverseUndoesForward) {
