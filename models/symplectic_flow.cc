@@ -415,8 +415,13 @@ ad::Var SymplecticFlow::Stack(ad::Tape& tape, ad::Var states,
     inputs.push_back(tape.Param(*store_, ids.a));
     inputs.push_back(tape.Param(*store_, ids.gate_or_c));
   }
+  // Sized for batch + 15 rows rather than the rounded ld, so that the
+  // node's size grows with the batch row by row (the trainer's memory
+  // estimate measures tape values at 1 and 2 rows).
+  const size_t floats_needed =
+      LayoutFor(num_layers(), width_, n, batch + 15).total();
   ad::Var scratch =
-      tape.Scratch(static_cast<Eigen::Index>((layout.total() + 1) / 2), 1);
+      tape.Scratch(static_cast<Eigen::Index>((floats_needed + 1) / 2), 1);
   inputs.push_back(scratch);
   float* floats = reinterpret_cast<float*>(tape.MutableValue(scratch).data());
   PackParameters(floats, floats + layout.params);

@@ -494,6 +494,31 @@ TEST(SymplecticFlowTest, PrecisionResolvesAsTheConfigSays) {
             std::string::npos);
 }
 
+// The trainer estimates memory from the tape's values at 1 and 2 states
+// (train/trainer.cc): the float32 stack's saved values must grow with every
+// state, not in steps of the kernels' sixteen lanes.
+TEST(SymplecticFlowTest, Float32TapeGrowsStateByState) {
+  ad::ParameterStore store;
+  Random random(1);
+  SymplecticFlowConfig config = Config(GATED, "sigmoid", 20, 100);
+  config.clear_precision();
+  absl::StatusOr<SymplecticFlow> flow =
+      SymplecticFlow::Create(store, "flow", config, "flow", 2, random);
+  ASSERT_TRUE(flow.ok());
+  auto tape_values = [&](int rows) {
+    ad::Tape tape;
+    flow->Forward(tape, tape.Constant(RandomMatrix(rows, 4, 1.0, random)));
+    double values = 0;
+    for (int i = 0; i < tape.size(); ++i) values += tape.value(i).size();
+    return values;
+  };
+  const double per_state = tape_values(2) - tape_values(1);
+  // At least s and the fixed half of every layer (floats, in doubles).
+  EXPECT_GE(per_state, 20 * (100 + 2) / 2.0);
+  EXPECT_EQ(tape_values(3) - tape_values(2), per_state);
+  EXPECT_EQ(tape_values(17) - tape_values(16), per_state);
+}
+
 TEST(SymplecticFlowTest, Float32StartsAsTheIdentityOnFloatStates) {
   ad::ParameterStore store;
   Random random(1);

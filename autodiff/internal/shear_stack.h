@@ -16,8 +16,10 @@
 // has no cross-lane sum and keeps a block's state and hidden row in
 // registers; the backward pass sums parameter gradients over the batch per
 // lane and ends each layer with S::HorizontalSum (one fixed order on every
-// instruction set). It recomputes s from the saved fixed halves rather than
-// saving s (the forward then writes n values per layer and state, not H).
+// instruction set). The backward pass reads s as the forward pass saved it
+// (saved_s) or recomputes it from the saved fixed halves, to the same bits;
+// saving is faster on the shipped flow (the sigmoid's division bounds the
+// forward pass), recomputing keeps H times less memory.
 //
 // Layouts (T = float or double), all plain arrays:
 //   state, grad_state  [2n][ld]  coordinate-major: state[c * ld + b] is
