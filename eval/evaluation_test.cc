@@ -58,6 +58,7 @@ constexpr char kConfig[] = R"pb(
           activation: "sigmoid"
           conditioner: GATED
           weight_init_stddev: 0.1
+          precision: FLOAT64  # these tests compare paths to 1e-12
         }
       }
       angular_velocity_net { hidden_widths: 8 activation: "sigmoid" }

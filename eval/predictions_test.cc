@@ -40,6 +40,7 @@ constexpr char kActionAngle[] = R"pb(
           hidden_width: 4
           activation: "sigmoid"
           weight_init_stddev: 0.1
+          precision: FLOAT64  # Inspect and Predict agree to 1e-8
         }
       }
       angular_velocity_net { hidden_widths: 4 activation: "sigmoid" }

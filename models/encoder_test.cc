@@ -26,6 +26,7 @@ TEST(EncoderTest, SymplecticPairScaleSwitch) {
     flow->set_hidden_width(5);
     flow->set_activation("sigmoid");
     flow->set_weight_init_stddev(0.01);
+    flow->set_precision(SymplecticFlowConfig::FLOAT64);  // compared to 1e-15
     if (setting >= 0) flow->set_symplectic_pair_scale(setting == 1);
     ad::ParameterStore store;
     absl::StatusOr<std::unique_ptr<CoordinateEncoder>> encoder =

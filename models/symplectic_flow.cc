@@ -1,12 +1,16 @@
 #include "models/symplectic_flow.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "autodiff/init.h"
 #include "autodiff/internal/shear_kernels.h"
+#include "autodiff/internal/shear_stack.h"
 
 namespace aanet {
 namespace {
@@ -138,6 +142,19 @@ absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
         "%s.activation: %s", field_path, activation.status().message()));
   }
   const int n = num_degrees_of_freedom;
+  // DEFAULT_PRECISION: float32 where the fused kernels cover the flow.
+  const bool covered = *activation == ad::Activation::kSigmoid &&
+                       n <= ad::internal::kMaxShearStackDegreesOfFreedom;
+  if (config.precision() == SymplecticFlowConfig::FLOAT32 && !covered) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s.precision: FLOAT32 needs activation \"sigmoid\" and at most %d "
+        "degrees of freedom (the fused float32 kernels), got \"%s\" and %d; "
+        "use FLOAT64 or leave it unset",
+        field_path, ad::internal::kMaxShearStackDegreesOfFreedom,
+        config.activation(), n));
+  }
+  const bool float32 =
+      covered && config.precision() != SymplecticFlowConfig::FLOAT64;
   const int width = config.hidden_width();
   const double stddev = config.weight_init_stddev();
   std::vector<LayerIds> layers;
@@ -156,8 +173,8 @@ absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
     ids.gate_or_c_value = &store.value(ids.gate_or_c);
     layers.push_back(ids);
   }
-  return SymplecticFlow(&store, n, config.conditioner(), *activation,
-                        std::move(layers));
+  return SymplecticFlow(&store, n, config.conditioner(), *activation, width,
+                        float32, std::move(layers));
 }
 
 ad::Var SymplecticFlow::Shear(ad::Tape& tape, int layer, ad::Var fixed,
@@ -226,6 +243,7 @@ ad::Var SymplecticFlow::ApplyLayer(ad::Tape& tape, int layer, ad::Var states,
 }
 
 ad::Var SymplecticFlow::Forward(ad::Tape& tape, ad::Var states) const {
+  if (float32_) return Stack(tape, states, +1.0);
   const int n = num_degrees_of_freedom_;
   ad::Var q = ad::ColSlice(states, 0, n);
   ad::Var p = ad::ColSlice(states, n, n);
@@ -240,6 +258,7 @@ ad::Var SymplecticFlow::Forward(ad::Tape& tape, ad::Var states) const {
 }
 
 ad::Var SymplecticFlow::Inverse(ad::Tape& tape, ad::Var latents) const {
+  if (float32_) return Stack(tape, latents, -1.0);
   const int n = num_degrees_of_freedom_;
   ad::Var q = ad::ColSlice(latents, 0, n);
   ad::Var p = ad::ColSlice(latents, n, n);
@@ -255,7 +274,8 @@ ad::Var SymplecticFlow::Inverse(ad::Tape& tape, ad::Var latents) const {
 
 std::optional<ad::internal::PackedShearStack> SymplecticFlow::PackOneState()
     const {
-  if (activation_ != ad::Activation::kSigmoid) return std::nullopt;
+  // A FLOAT64 flow predicts in float64, one state or many.
+  if (!float32_ || activation_ != ad::Activation::kSigmoid) return std::nullopt;
   const int width = static_cast<int>(layers_.front().w_value->cols());
   ad::internal::PackedShearStack stack(
       num_degrees_of_freedom_, width, num_layers(),
@@ -272,6 +292,7 @@ std::optional<ad::internal::PackedShearStack> SymplecticFlow::PackOneState()
 }
 
 Matrix SymplecticFlow::ForwardValues(const Matrix& states) const {
+  if (float32_ && states.rows() > 1) return StackValues(states, +1.0);
   const int n = num_degrees_of_freedom_;
   Matrix q = states.leftCols(n);
   Matrix p = states.rightCols(n);
@@ -288,6 +309,7 @@ Matrix SymplecticFlow::ForwardValues(const Matrix& states) const {
 }
 
 Matrix SymplecticFlow::InverseValues(const Matrix& latents) const {
+  if (float32_ && latents.rows() > 1) return StackValues(latents, -1.0);
   const int n = num_degrees_of_freedom_;
   Matrix q = latents.leftCols(n);
   Matrix p = latents.rightCols(n);
@@ -301,6 +323,228 @@ Matrix SymplecticFlow::InverseValues(const Matrix& latents) const {
   Matrix out(latents.rows(), 2 * n);
   out << q, p;
   return out;
+}
+
+namespace {
+
+// Whether the stack node keeps s = sigmoid(z) of every layer for its
+// backward pass ([L, H, B] floats) rather than recomputing it from the saved
+// fixed halves (models/README.md has the measurement).
+constexpr bool kSaveActivations = true;
+
+// [B, 2n] (column-major: each coordinate's column is contiguous) into the
+// kernels' [2n][ld] float layout, and back.
+void StatesToFloat(const Matrix& states, int ld, std::vector<float>& out) {
+  out.resize(static_cast<size_t>(states.cols()) * ld);
+  for (Eigen::Index c = 0; c < states.cols(); ++c) {
+    const double* src = states.col(c).data();
+    float* dst = out.data() + c * ld;
+    for (Eigen::Index b = 0; b < states.rows(); ++b) {
+      dst[b] = static_cast<float>(src[b]);
+    }
+  }
+}
+
+void StatesFromFloat(const std::vector<float>& in, int ld, Matrix& states) {
+  for (Eigen::Index c = 0; c < states.cols(); ++c) {
+    const float* src = in.data() + c * ld;
+    double* dst = states.col(c).data();
+    for (Eigen::Index b = 0; b < states.rows(); ++b) dst[b] = src[b];
+  }
+}
+
+// The floats a stack node keeps for its backward pass (packed parameters,
+// gates, the fixed half of every layer), held in a tape scratch node's double
+// storage so that a training step allocates nothing.
+struct StackLayout {
+  size_t params, gates, saved_x, saved_s;
+  size_t total() const { return params + gates + saved_x + saved_s; }
+};
+
+StackLayout LayoutFor(int num_layers, int width, int n, int ld) {
+  const size_t l = num_layers;
+  return {l * width * (n + 2), l * n, l * n * ld,
+          kSaveActivations ? l * width * ld : 0};
+}
+
+}  // namespace
+
+void SymplecticFlow::PackParameters(float* params, float* gates) const {
+  const int n = num_degrees_of_freedom_;
+  const int k = n + 2;
+  for (int l = 0; l < num_layers(); ++l) {
+    const LayerIds& ids = layers_[l];
+    const Matrix& w = *ids.w_value;
+    const Matrix& b = *ids.b_value;
+    const Matrix& a = *ids.a_value;
+    const Matrix& gate = *ids.gate_or_c_value;
+    float* p = params + static_cast<size_t>(l) * width_ * k;
+    for (int h = 0; h < width_; ++h) {
+      for (int i = 0; i < n; ++i) p[h * k + i] = static_cast<float>(w(i, h));
+      p[h * k + n] = static_cast<float>(b(0, h));
+      p[h * k + n + 1] = static_cast<float>(a(0, h));
+    }
+    for (int i = 0; i < n; ++i) {
+      gates[l * n + i] =
+          static_cast<float>(gate.size() == 1 ? gate(0, 0) : gate(0, i));
+    }
+  }
+}
+
+Matrix SymplecticFlow::StackValues(const Matrix& states, double sign) const {
+  const int n = num_degrees_of_freedom_;
+  const int batch = static_cast<int>(states.rows());
+  const int ld = ad::internal::ShearStackLd(batch);
+  const StackLayout layout = LayoutFor(num_layers(), width_, n, ld);
+  thread_local std::vector<float> packed;
+  thread_local std::vector<float> state;
+  packed.resize(layout.params + layout.gates);
+  PackParameters(packed.data(), packed.data() + layout.params);
+  StatesToFloat(states, ld, state);
+  ad::internal::ShearStackArgs<float> args;
+  args.n = n;
+  args.width = width_;
+  args.num_layers = num_layers();
+  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.batch = batch;
+  args.ld = ld;
+  args.sign = static_cast<float>(sign);
+  args.params = packed.data();
+  args.gates = packed.data() + layout.params;
+  args.state = state.data();
+  ad::internal::ShearStackForward(args);
+  Matrix out(batch, 2 * n);
+  StatesFromFloat(state, ld, out);
+  return out;
+}
+
+ad::Var SymplecticFlow::Stack(ad::Tape& tape, ad::Var states,
+                              double sign) const {
+  const int n = num_degrees_of_freedom_;
+  const int batch = static_cast<int>(states.rows());
+  const int ld = ad::internal::ShearStackLd(batch);
+  const StackLayout layout = LayoutFor(num_layers(), width_, n, ld);
+  // Inputs: the states, each layer's W, b, a, gate, then the scratch node.
+  thread_local std::vector<ad::Var> inputs;
+  inputs.clear();
+  inputs.push_back(states);
+  for (const LayerIds& ids : layers_) {
+    inputs.push_back(tape.Param(*store_, ids.w));
+    inputs.push_back(tape.Param(*store_, ids.b));
+    inputs.push_back(tape.Param(*store_, ids.a));
+    inputs.push_back(tape.Param(*store_, ids.gate_or_c));
+  }
+  // Sized for batch + 15 rows rather than the rounded ld, so that the
+  // node's size grows with the batch row by row (the trainer's memory
+  // estimate measures tape values at 1 and 2 rows).
+  const size_t floats_needed =
+      LayoutFor(num_layers(), width_, n, batch + 15).total();
+  ad::Var scratch =
+      tape.Scratch(static_cast<Eigen::Index>((floats_needed + 1) / 2), 1);
+  inputs.push_back(scratch);
+  float* floats = reinterpret_cast<float*>(tape.MutableValue(scratch).data());
+  PackParameters(floats, floats + layout.params);
+  thread_local std::vector<float> state;
+  StatesToFloat(states.value(), ld, state);
+  ad::internal::ShearStackArgs<float> args;
+  args.n = n;
+  args.width = width_;
+  args.num_layers = num_layers();
+  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.batch = batch;
+  args.ld = ld;
+  args.sign = static_cast<float>(sign);
+  args.params = floats;
+  args.gates = floats + layout.params;
+  args.state = state.data();
+  args.saved_x = floats + layout.params + layout.gates;
+  if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
+  ad::internal::ShearStackForward(args);
+  // `this` and the sign: 16 bytes, stored inline by std::function.
+  ad::Var out = tape.AddNode(
+      batch, 2 * n, inputs,
+      [this, sign](ad::BackwardContext& c) { StackBackward(c, sign); });
+  StatesFromFloat(state, ld, tape.MutableValue(out));
+  return out;
+}
+
+void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
+  const int n = num_degrees_of_freedom_;
+  const int k = n + 2;
+  const int num_layers = this->num_layers();
+  const Matrix& g = c.grad();
+  const int batch = static_cast<int>(g.rows());
+  const int ld = ad::internal::ShearStackLd(batch);
+  const StackLayout layout = LayoutFor(num_layers, width_, n, ld);
+  const int scratch_input = 1 + 4 * num_layers;
+  // The kernel only reads the saved floats.
+  float* floats = const_cast<float*>(
+      reinterpret_cast<const float*>(c.input(scratch_input).data()));
+  thread_local std::vector<float> grad_state;
+  thread_local std::vector<float> grad_params;
+  StatesToFloat(g, ld, grad_state);
+  grad_params.resize(layout.params + layout.gates);
+  ad::internal::ShearStackArgs<float> args;
+  args.n = n;
+  args.width = width_;
+  args.num_layers = num_layers;
+  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.batch = batch;
+  args.ld = ld;
+  args.sign = static_cast<float>(sign);
+  args.params = floats;
+  args.gates = floats + layout.params;
+  args.saved_x = floats + layout.params + layout.gates;
+  if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
+  args.grad_state = grad_state.data();
+  args.grad_params = grad_params.data();
+  args.grad_gates = grad_params.data() + layout.params;
+  ad::internal::ShearStackBackward(args);
+  if (c.needs_grad(0)) {
+    bool accumulate = false;
+    Matrix& gx = c.InputGradForWrite(0, &accumulate);
+    for (int col = 0; col < 2 * n; ++col) {
+      const float* src = grad_state.data() + col * ld;
+      double* dst = gx.col(col).data();
+      for (int b = 0; b < batch; ++b) {
+        dst[b] = accumulate ? dst[b] + src[b] : double{src[b]};
+      }
+    }
+  }
+  // Each layer's float32 batch sums, added in double.
+  for (int l = 0; l < num_layers; ++l) {
+    const float* p = grad_params.data() + static_cast<size_t>(l) * width_ * k;
+    const float* gg = args.grad_gates + l * n;
+    for (int j = 0; j < 4; ++j) {
+      const int input = 1 + 4 * l + j;
+      if (!c.needs_grad(input)) continue;
+      bool accumulate = false;
+      Matrix& dst = c.InputGradForWrite(input, &accumulate);
+      auto put = [&](Eigen::Index r, Eigen::Index col, double v) {
+        dst(r, col) = accumulate ? dst(r, col) + v : v;
+      };
+      switch (j) {
+        case 0:  // W [n, H]
+          for (int h = 0; h < width_; ++h) {
+            for (int i = 0; i < n; ++i) put(i, h, p[h * k + i]);
+          }
+          break;
+        case 1:  // b
+        case 2:  // a
+          for (int h = 0; h < width_; ++h) put(0, h, p[h * k + n + j - 1]);
+          break;
+        default:
+          if (dst.size() == 1) {  // c: every coordinate's term
+            double sum = 0.0;
+            for (int i = 0; i < n; ++i) sum += gg[i];
+            put(0, 0, sum);
+          } else {
+            for (int i = 0; i < n; ++i) put(0, i, gg[i]);
+          }
+          break;
+      }
+    }
+  }
 }
 
 }  // namespace aanet

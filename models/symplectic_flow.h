@@ -30,10 +30,19 @@
 // trains to the published accuracy with the published parameter count (8542 for
 // n = 2).
 //
-// Each layer is one fused tape operation: symplectic_flow.cc writes each
-// conditioner once, forward and backward, and computes u and its gradient on
-// the kernels of autodiff/internal/shear_kernels.h; this keeps training at
-// thousands of steps per second.
+// Precision (SymplecticFlowConfig.precision, resolved by Create):
+//   FLOAT32 (the default for sigmoid flows with n <= 4): the whole stack is
+//   one tape node on the fused float32 kernels of
+//   autodiff/internal/shear_stack.h (bit-identical on every instruction set);
+//   parameters, their gradients and the optimiser stay float64, each layer's
+//   gradient is summed over the batch in float32 and added in double.
+//   ForwardValues/InverseValues of more than one state use the same kernels;
+//   one state alone keeps the float64 one-state path.
+//   FLOAT64 (any other activation, n > 4, or asked for): each layer is one
+//   fused float64 tape operation: symplectic_flow.cc writes each conditioner
+//   once, forward and backward, and computes u and its gradient on the
+//   kernels of autodiff/internal/shear_kernels.h; the arithmetic of every run
+//   before the option existed, bit for bit.
 #ifndef AANET_MODELS_SYMPLECTIC_FLOW_H_
 #define AANET_MODELS_SYMPLECTIC_FLOW_H_
 
@@ -90,10 +99,13 @@ class SymplecticFlow {
 
   int num_layers() const { return static_cast<int>(layers_.size()); }
   int num_degrees_of_freedom() const { return num_degrees_of_freedom_; }
+  // The resolved precision: "float32" or "float64".
+  std::string precision() const { return float32_ ? "float32" : "float64"; }
 
   // A snapshot of the current parameters for the float32 one-state kernel
   // (autodiff/internal/shear_stack_one_state.h: prediction of one state with
-  // no tape and no allocation); nullopt unless the activation is sigmoid.
+  // no tape and no allocation); nullopt unless the flow is a float32 sigmoid
+  // flow.
   std::optional<ad::internal::PackedShearStack> PackOneState() const;
 
  private:
@@ -111,12 +123,24 @@ class SymplecticFlow {
 
   SymplecticFlow(ad::ParameterStore* store, int num_degrees_of_freedom,
                  ShearConditioner conditioner, ad::Activation activation,
-                 std::vector<LayerIds> layers)
+                 int width, bool float32, std::vector<LayerIds> layers)
       : store_(store),
         num_degrees_of_freedom_(num_degrees_of_freedom),
         conditioner_(conditioner),
         activation_(activation),
+        width_(width),
+        float32_(float32),
         layers_(std::move(layers)) {}
+
+  // The whole stack in float32 (sign +1: Forward, -1: Inverse), as one tape
+  // node, and on values.
+  ad::Var Stack(ad::Tape& tape, ad::Var states, double sign) const;
+  Eigen::MatrixXd StackValues(const Eigen::MatrixXd& states, double sign) const;
+  // The parameters in the kernels' float layout (shear_stack.h): `params`
+  // [L][H][n + 2], `gates` [L][n] (c copied into each entry).
+  void PackParameters(float* params, float* gates) const;
+  // The stack node's backward pass.
+  void StackBackward(ad::BackwardContext& c, double sign) const;
 
   // half_out = half + sign * f_layer(fixed), differentiable and fused.
   ad::Var Shear(ad::Tape& tape, int layer, ad::Var fixed, ad::Var half,
@@ -130,6 +154,8 @@ class SymplecticFlow {
   int num_degrees_of_freedom_;
   ShearConditioner conditioner_;
   ad::Activation activation_;
+  int width_;
+  bool float32_;
   std::vector<LayerIds> layers_;
 };
 

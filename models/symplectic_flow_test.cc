@@ -1,11 +1,14 @@
 #include "models/symplectic_flow.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "Eigen/LU"
+#include "absl/strings/str_format.h"
 #include "autodiff/gradient_check.h"
 #include "autodiff/ops.h"
 #include "gtest/gtest.h"
@@ -19,6 +22,16 @@ using ::aanet::testing::RandomMatrix;
 using ::aanet::testing::ReverseModeJacobian;
 using ::aanet::testing::SymplecticForm;
 
+// Float64ReproducesThePerLayerPathBitForBit's values, by conditioner.
+const char* const kPinned[] = {
+    "0x1.17de25453f83p+5 -0x1.65d4af7a03138p+4 -0x1.0617e65f2778cp+7 "
+    "0x1.780588fe5fc6ep+4 -0x1.9dfb271e2a4fap-1 ",
+    "0x1.7774a9c14918p+5 -0x1.ec279ab2695c7p+2 0x1.4c512921e7da4p+6 "
+    "0x1.c153a01d9035ap+3 -0x1.5aaa7b2aae164p-1 ",
+    "0x1.71a8932a218e1p+5 0x1.c2f7242e0531ep+5 -0x1.13aa08b5717c4p+7 "
+    "0x1.928b7f68fed9p+2 0x1.574ff3a9bc106p+1 ",
+};
+
 SymplecticFlowConfig Config(ShearConditioner conditioner,
                             const std::string& activation, int layers,
                             int width) {
@@ -28,6 +41,9 @@ SymplecticFlowConfig Config(ShearConditioner conditioner,
   config.set_activation(activation);
   config.set_conditioner(conditioner);
   config.set_weight_init_stddev(0.01);
+  // These tests check the float64 path to 1e-12 and by finite differences;
+  // the float32 path has its own tests below.
+  config.set_precision(SymplecticFlowConfig::FLOAT64);
   return config;
 }
 
@@ -360,6 +376,193 @@ TEST(SymplecticFlowTest, InvalidConfigsNameTheField) {
                 .message()
                 .find("m.flow.hidden_width"),
             std::string::npos);
+}
+
+// The float32 stack (the default for sigmoid flows) against the float64
+// per-layer path on the same parameters, for each conditioner and n.
+class Float32FlowTest
+    : public ::testing::TestWithParam<std::tuple<ShearConditioner, int>> {
+ protected:
+  void SetUp() override {
+    const auto& [conditioner, n] = GetParam();
+    n_ = n;
+    for (int k = 0; k < 2; ++k) {
+      Random random(41);
+      SymplecticFlowConfig config = Config(conditioner, "sigmoid", 20, 100);
+      if (k == 0) config.clear_precision();  // the default: float32
+      absl::StatusOr<SymplecticFlow> flow =
+          SymplecticFlow::Create(stores_[k], "flow", config, "flow", n, random);
+      ASSERT_TRUE(flow.ok()) << flow.status();
+      flows_[k].emplace(*std::move(flow));
+      Random values(43);
+      RandomizeParameters(stores_[k], 0.3, values);
+      // Parameters that float represents exactly, so that the two paths
+      // differ by their arithmetic only.
+      for (int id = 0; id < stores_[k].size(); ++id) {
+        ad::Matrix& m = stores_[k].value(id);
+        m = m.cast<float>().cast<double>();
+      }
+    }
+    EXPECT_EQ(flows_[0]->precision(), "float32");
+    EXPECT_EQ(flows_[1]->precision(), "float64");
+    Random random(47);
+    states_ = RandomMatrix(37, 2 * n, 1.0, random).cast<float>().cast<double>();
+  }
+
+  int n_ = 0;
+  ad::ParameterStore stores_[2];
+  std::optional<SymplecticFlow> flows_[2];  // float32, float64
+  Eigen::MatrixXd states_;
+};
+
+TEST_P(Float32FlowTest, AgreesWithFloat64OnValuesAndGradients) {
+  Random random(5);
+  const Eigen::MatrixXd c = RandomMatrix(37, 2 * n_, 1.0, random);
+  Eigen::MatrixXd value[2], input_grad[2];
+  std::vector<Eigen::MatrixXd> param_grad[2];
+  for (int k = 0; k < 2; ++k) {
+    ad::Tape tape;
+    ad::Var in = tape.Input(states_);
+    ad::Var forward = flows_[k]->Forward(tape, in);
+    ad::Var inverse = flows_[k]->Inverse(tape, in);
+    value[k] = forward.value();
+    ad::Var loss = ad::Add(ad::Sum(ad::Mul(forward, tape.Constant(c))),
+                           ad::Sum(ad::Mul(inverse, tape.Constant(c))));
+    stores_[k].ZeroGrad();
+    tape.Backward(loss);
+    input_grad[k] = in.grad();
+    for (int id = 0; id < stores_[k].size(); ++id) {
+      param_grad[k].push_back(stores_[k].grad(id));
+    }
+    // The tape and the value paths are the same arithmetic.
+    EXPECT_EQ(flows_[k]->ForwardValues(states_), forward.value());
+    EXPECT_EQ(flows_[k]->InverseValues(states_), inverse.value());
+  }
+  // float32 through 20 layers of width 100: values and input gradients
+  // within 1e-5 of their scale, each parameter gradient (a sum over 37
+  // states) within 1e-4 of the largest entry of its matrix.
+  EXPECT_LE((value[0] - value[1]).cwiseAbs().maxCoeff(),
+            1e-5 * std::max(1.0, value[1].cwiseAbs().maxCoeff()));
+  EXPECT_LE((input_grad[0] - input_grad[1]).cwiseAbs().maxCoeff(),
+            1e-5 * std::max(1.0, input_grad[1].cwiseAbs().maxCoeff()));
+  double largest = 0.0;
+  for (const Eigen::MatrixXd& g : param_grad[1]) {
+    largest = std::max(largest, g.cwiseAbs().maxCoeff());
+  }
+  for (size_t id = 0; id < param_grad[0].size(); ++id) {
+    EXPECT_LE((param_grad[0][id] - param_grad[1][id]).cwiseAbs().maxCoeff(),
+              1e-4 * largest)
+        << stores_[0].name(id);
+  }
+}
+
+TEST_P(Float32FlowTest, InverseUndoesForwardToFloatRounding) {
+  const Eigen::MatrixXd latent = flows_[0]->ForwardValues(states_);
+  EXPECT_GT((latent - states_).norm(), 1e-1);  // the flow is not trivial
+  const Eigen::MatrixXd back = flows_[0]->InverseValues(latent);
+  EXPECT_LE((back - states_).cwiseAbs().maxCoeff(), 2e-5);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, Float32FlowTest,
+    ::testing::Combine(::testing::Values(SYMPLECTIC_SKIP_GATE, PAPER_EQUATION_5,
+                                         PUBLISHED_PER_COORDINATE_GATE),
+                       ::testing::Values(1, 2, 4)));
+
+TEST(SymplecticFlowTest, PrecisionResolvesAsTheConfigSays) {
+  Random random(1);
+  auto precision = [&](const std::string& activation, int n,
+                       SymplecticFlowConfig::Precision p) -> std::string {
+    ad::ParameterStore store;
+    SymplecticFlowConfig config = Config(GATED, activation, 2, 10);
+    config.set_precision(p);
+    absl::StatusOr<SymplecticFlow> flow =
+        SymplecticFlow::Create(store, "f", config, "m.flow", n, random);
+    return flow.ok() ? flow->precision() : std::string(flow.status().message());
+  };
+  using C = SymplecticFlowConfig;
+  EXPECT_EQ(precision("sigmoid", 2, C::DEFAULT_PRECISION), "float32");
+  EXPECT_EQ(precision("sigmoid", 4, C::FLOAT32), "float32");
+  EXPECT_EQ(precision("sigmoid", 2, C::FLOAT64), "float64");
+  EXPECT_EQ(precision("tanh", 2, C::DEFAULT_PRECISION), "float64");
+  EXPECT_EQ(precision("sigmoid", 5, C::DEFAULT_PRECISION), "float64");
+  EXPECT_EQ(precision("tanh", 2, C::FLOAT32),
+            "m.flow.precision: FLOAT32 needs activation \"sigmoid\" and at "
+            "most 4 degrees of freedom (the fused float32 kernels), got "
+            "\"tanh\" and 2; use FLOAT64 or leave it unset");
+  EXPECT_NE(precision("sigmoid", 5, C::FLOAT32).find("m.flow.precision"),
+            std::string::npos);
+}
+
+// The trainer estimates memory from the tape's values at 1 and 2 states
+// (train/trainer.cc): the float32 stack's saved values must grow with every
+// state, not in steps of the kernels' sixteen lanes.
+TEST(SymplecticFlowTest, Float32TapeGrowsStateByState) {
+  ad::ParameterStore store;
+  Random random(1);
+  SymplecticFlowConfig config = Config(GATED, "sigmoid", 20, 100);
+  config.clear_precision();
+  absl::StatusOr<SymplecticFlow> flow =
+      SymplecticFlow::Create(store, "flow", config, "flow", 2, random);
+  ASSERT_TRUE(flow.ok());
+  auto tape_values = [&](int rows) {
+    ad::Tape tape;
+    flow->Forward(tape, tape.Constant(RandomMatrix(rows, 4, 1.0, random)));
+    double values = 0;
+    for (int i = 0; i < tape.size(); ++i) values += tape.value(i).size();
+    return values;
+  };
+  const double per_state = tape_values(2) - tape_values(1);
+  // At least s and the fixed half of every layer (floats, in doubles).
+  EXPECT_GE(per_state, 20 * (100 + 2) / 2.0);
+  EXPECT_EQ(tape_values(3) - tape_values(2), per_state);
+  EXPECT_EQ(tape_values(17) - tape_values(16), per_state);
+}
+
+TEST(SymplecticFlowTest, Float32StartsAsTheIdentityOnFloatStates) {
+  ad::ParameterStore store;
+  Random random(1);
+  SymplecticFlowConfig config = Config(GATED, "sigmoid", 20, 100);
+  config.clear_precision();
+  absl::StatusOr<SymplecticFlow> flow =
+      SymplecticFlow::Create(store, "flow", config, "flow", 2, random);
+  ASSERT_TRUE(flow.ok());
+  const Eigen::MatrixXd x = RandomMatrix(3, 4, 1.0, random);
+  // States are rounded to float on the way in; a and gate are zero.
+  EXPECT_EQ(flow->ForwardValues(x), x.cast<float>().cast<double>());
+  EXPECT_EQ(flow->InverseValues(x), x.cast<float>().cast<double>());
+}
+
+// FLOAT64 is the arithmetic of every run before the precision option, bit
+// for bit: values and gradients pinned from the per-layer code as it was
+// (commit 226393d), in hexadecimal.
+TEST(SymplecticFlowTest, Float64ReproducesThePerLayerPathBitForBit) {
+  for (ShearConditioner conditioner : {SYMPLECTIC_SKIP_GATE, PAPER_EQUATION_5,
+                                       PUBLISHED_PER_COORDINATE_GATE}) {
+    ad::ParameterStore store;
+    Random random(29);
+    absl::StatusOr<SymplecticFlow> flow = SymplecticFlow::Create(
+        store, "flow", Config(conditioner, "sigmoid", 6, 9), "flow", 2, random);
+    ASSERT_TRUE(flow.ok());
+    RandomizeParameters(store, 0.5, random);
+    const Eigen::MatrixXd x = RandomMatrix(7, 4, 1.0, random);
+    const Eigen::MatrixXd c = RandomMatrix(7, 4, 1.0, random);
+    ad::Tape tape;
+    ad::Var in = tape.Input(x);
+    ad::Var loss =
+        ad::Add(ad::Sum(ad::Mul(flow->Forward(tape, in), tape.Constant(c))),
+                ad::Sum(ad::Square(flow->Inverse(tape, in))));
+    store.ZeroGrad();
+    tape.Backward(loss);
+    double grad_sum = 0.0;
+    for (int id = 0; id < store.size(); ++id) grad_sum += store.grad(id).sum();
+    const double values[] = {loss.scalar(), in.grad().sum(), grad_sum,
+                             flow->ForwardValues(x).sum(),
+                             flow->InverseValues(x.topRows(1)).sum()};
+    std::string got;
+    for (double v : values) got += absl::StrFormat("%a ", v);
+    EXPECT_EQ(got, kPinned[conditioner]) << "conditioner " << conditioner;
+  }
 }
 
 }  // namespace

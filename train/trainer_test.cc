@@ -46,6 +46,9 @@ constexpr char kConfig[] = R"pb(
           activation: "sigmoid"
           conditioner: GATED
           weight_init_stddev: 0.01
+          # Pinned float64 numbers and a memory estimate that grows with the
+          # flow's width (the float32 stack keeps no [B, H] values).
+          precision: FLOAT64
         }
       }
       angular_velocity_net { hidden_widths: 16 activation: "sigmoid" }
@@ -1119,6 +1122,13 @@ TEST_F(TrainerTest, OptimiserOverflowIsCaughtAtItsStep) {
   TrainingConfig& training = *config->experiment.mutable_training();
   training.set_learning_rate(100);
   training.set_num_steps(100);
+  // In float32 the flow overflows first (a non-finite loss, its own test);
+  // this one is about Adam's moments.
+  config->experiment.mutable_model()
+      ->mutable_action_angle()
+      ->mutable_encoder()
+      ->mutable_flow()
+      ->set_precision(SymplecticFlowConfig::FLOAT64);
   training.set_eval_every(50);
   training.set_checkpoint_every(50);
   const std::string dir = RunDir("adam_overflow");

@@ -1,0 +1,91 @@
+// Fused kernels for a whole stack of G-SympNet shear layers
+// (models/symplectic_flow.h), forward and backward, in float32 on the
+// sixteen-lane traits of simd16.h (bit-identical on AVX-512, AVX2 + FMA and
+// the portable build), and in float64 on the portable traits (the reference
+// that finite-difference checks run on).
+//
+// Layer l updates one half y of the state by a function of the other half x
+// (even l: x = q, y = p; odd l: x = p, y = q):
+//   z = x W + b,  s = sigmoid(z),  u = (s * a) W^T,  y += sign * F(u, x)
+// with F(u, x) = u + gate * x (the skip-gate and, with c copied into every
+// gate entry, the paper's Eq. 5 conditioner) or (u + x) * gate (the
+// published one). sign = +1 runs layers 0..L-1 (the flow), -1 runs L-1..0
+// (its inverse).
+//
+// Vectorised over the batch: sixteen states per vector, so the forward pass
+// has no cross-lane sum and keeps a block's state and hidden row in
+// registers; the backward pass sums parameter gradients over the batch per
+// lane and ends each layer with S::HorizontalSum (one fixed order on every
+// instruction set). The backward pass reads s as the forward pass saved it
+// (saved_s) or recomputes it from the saved fixed halves, to the same bits;
+// saving is faster on the shipped flow (the sigmoid's division bounds the
+// forward pass), recomputing keeps H times less memory.
+//
+// Layouts (T = float or double), all plain arrays:
+//   state, grad_state  [2n][ld]  coordinate-major: state[c * ld + b] is
+//                      coordinate c of batch entry b; ld a multiple of 16
+//                      >= batch. Lanes past `batch` are never read.
+//   params             [L][width][n + 2]: W[0][h] .. W[n-1][h], b[h], a[h]
+//   gates              [L][n]
+//   saved_x            [L][n][ld]: layer l's fixed half (forward writes it
+//                      when set, with lanes past `batch` zero; backward
+//                      reads it)
+//
+// Internal to //autodiff and //models:symplectic_flow.
+#ifndef AANET_AUTODIFF_INTERNAL_SHEAR_STACK_H_
+#define AANET_AUTODIFF_INTERNAL_SHEAR_STACK_H_
+
+namespace aanet::ad::internal {
+
+// The largest n (degrees of freedom) the stack kernels take: n is a template
+// parameter so that the per-state loops unroll.
+inline constexpr int kMaxShearStackDegreesOfFreedom = 4;
+
+// ld for a batch: rounded up to the sixteen lanes.
+inline constexpr int ShearStackLd(int batch) { return (batch + 15) / 16 * 16; }
+
+template <typename T>
+struct ShearStackArgs {
+  int n = 0;  // 1..kMaxShearStackDegreesOfFreedom
+  int width = 0;
+  int num_layers = 0;
+  bool published_gate = false;  // F = (u + x) * gate, else u + gate * x
+  int batch = 0;
+  int ld = 0;
+  T sign = 1;  // +1 or -1
+  const T* params = nullptr;
+  const T* gates = nullptr;
+  T* state = nullptr;    // forward: updated in place
+  T* saved_x = nullptr;  // forward: optional output; backward: input
+  // Optional [L][width][ld], with saved_x: the forward pass saves
+  // s = sigmoid(z), the backward pass reads it instead of recomputing it.
+  T* saved_s = nullptr;
+  // Backward only: dL/d(output) in, dL/d(input) out.
+  T* grad_state = nullptr;
+  // Backward only, overwritten: each layer's parameter gradient summed over
+  // the batch in T.
+  T* grad_params = nullptr;  // [L][width][n + 2]
+  T* grad_gates = nullptr;   // [L][n]
+};
+
+// float32, on ActiveIsa()'s kernels (same bits on each).
+void ShearStackForward(const ShearStackArgs<float>& args);
+void ShearStackBackward(const ShearStackArgs<float>& args);
+
+// float64 on the portable traits: the reference.
+void ShearStackForward(const ShearStackArgs<double>& args);
+void ShearStackBackward(const ShearStackArgs<double>& args);
+
+// The per-instruction-set entry points (shear_stack_<isa>.cc).
+void ShearStackForwardAvx512(const ShearStackArgs<float>& args);
+void ShearStackBackwardAvx512(const ShearStackArgs<float>& args);
+void ShearStackForwardAvx2(const ShearStackArgs<float>& args);
+void ShearStackBackwardAvx2(const ShearStackArgs<float>& args);
+void ShearStackForwardGeneric(const ShearStackArgs<float>& args);
+void ShearStackBackwardGeneric(const ShearStackArgs<float>& args);
+void ShearStackForwardGeneric(const ShearStackArgs<double>& args);
+void ShearStackBackwardGeneric(const ShearStackArgs<double>& args);
+
+}  // namespace aanet::ad::internal
+
+#endif  // AANET_AUTODIFF_INTERNAL_SHEAR_STACK_H_

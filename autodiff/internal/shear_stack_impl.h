@@ -1,0 +1,231 @@
+// The shear-stack kernels of shear_stack.h, written once over the traits of
+// simd16.h. Included only by shear_stack_<isa>.cc, each compiled with its
+// own -m flags and -ffp-contract=off (every rounding is one of S's
+// operations, so the bits do not depend on the instruction set).
+#ifndef AANET_AUTODIFF_INTERNAL_SHEAR_STACK_IMPL_H_
+#define AANET_AUTODIFF_INTERNAL_SHEAR_STACK_IMPL_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "autodiff/internal/shear_stack.h"
+#include "autodiff/internal/simd16.h"
+
+namespace aanet::ad::internal::shear_stack_impl {
+
+using simd16::kLanes;
+
+// The layer applied at step `step` of a pass.
+template <typename T>
+int LayerAt(const ShearStackArgs<T>& args, int step) {
+  return args.sign > 0 ? step : args.num_layers - 1 - step;
+}
+
+template <typename T>
+T* At(T* base, std::ptrdiff_t row, int ld, int offset) {
+  return base + row * ld + offset;
+}
+
+// u = (sigmoid(x W + b) * a) W^T for one block, in registers; s is stored
+// to saved_s[h * ld] when that is set.
+template <class S, int N>
+inline void Ridge(const typename S::T* layer_params, int width,
+                  const typename S::V* x, typename S::V* u,
+                  typename S::T* saved_s, int ld) {
+  using V = typename S::V;
+  constexpr int K = N + 2;
+  for (int i = 0; i < N; ++i) u[i] = S::Zero();
+  for (int h = 0; h < width; ++h) {
+    const typename S::T* p = layer_params + h * K;
+    V z = S::Broadcast(p[N]);
+    for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
+    const V s = S::Sigmoid(z);
+    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * ld, s);
+    const V t = S::Mul(s, S::Broadcast(p[N + 1]));
+    for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
+  }
+}
+
+template <class S, int N>
+void Forward(const ShearStackArgs<typename S::T>& args) {
+  using T = typename S::T;
+  using V = typename S::V;
+  constexpr int K = N + 2;
+  const V sign = S::Broadcast(args.sign);
+  for (int base = 0; base < args.batch; base += kLanes) {
+    const int count = std::min(kLanes, args.batch - base);
+    V q[N], p[N];
+    for (int i = 0; i < N; ++i) {
+      q[i] = S::LoadFirst(At(args.state, i, args.ld, base), count);
+      p[i] = S::LoadFirst(At(args.state, N + i, args.ld, base), count);
+    }
+    for (int step = 0; step < args.num_layers; ++step) {
+      const int l = LayerAt(args, step);
+      V* x = l % 2 == 0 ? q : p;
+      V* y = l % 2 == 0 ? p : q;
+      if (args.saved_x != nullptr) {
+        for (int i = 0; i < N; ++i) {
+          T* dst = At(args.saved_x, std::ptrdiff_t{l} * N + i, args.ld, base);
+          S::StoreFirst(dst, x[i], count);
+          // Zero lanes past the batch contribute exactly nothing backward.
+          std::fill(dst + count, dst + kLanes, T(0));
+          // And the saved s of those lanes must be finite: computed from
+          // the zeros, not from lanes that may have overflowed.
+          if (count < kLanes) x[i] = S::Load(dst);
+        }
+      }
+      V u[N];
+      T* saved_s =
+          args.saved_s == nullptr
+              ? nullptr
+              : args.saved_s + std::ptrdiff_t{l} * args.width * args.ld + base;
+      Ridge<S, N>(args.params + std::ptrdiff_t{l} * args.width * K, args.width,
+                  x, u, saved_s, args.ld);
+      const T* gate = args.gates + l * N;
+      for (int i = 0; i < N; ++i) {
+        const V g = S::Broadcast(gate[i]);
+        const V f = args.published_gate ? S::Mul(S::Add(u[i], x[i]), g)
+                                        : S::Fma(g, x[i], u[i]);
+        y[i] = S::Fma(sign, f, y[i]);  // y +- f, rounded once
+      }
+    }
+    for (int i = 0; i < N; ++i) {
+      S::StoreFirst(At(args.state, i, args.ld, base), q[i], count);
+      S::StoreFirst(At(args.state, N + i, args.ld, base), p[i], count);
+    }
+  }
+}
+
+// Per-thread per-lane accumulators, reused across calls.
+template <class S>
+std::vector<typename S::V>& Accumulators(std::size_t size) {
+  thread_local std::vector<typename S::V> acc;
+  if (acc.size() < size) acc.resize(size);
+  return acc;
+}
+
+template <class S, int N>
+void Backward(const ShearStackArgs<typename S::T>& args) {
+  using T = typename S::T;
+  using V = typename S::V;
+  constexpr int K = N + 2;
+  const int width = args.width;
+  const V sign = S::Broadcast(args.sign);
+  // [width][K] parameter accumulators, then N gate accumulators.
+  std::vector<V>& acc_storage =
+      Accumulators<S>(static_cast<std::size_t>(width) * K + N);
+  V* acc = acc_storage.data();
+  V* acc_gate = acc + static_cast<std::size_t>(width) * K;
+  for (int step = args.num_layers - 1; step >= 0; --step) {
+    const int l = LayerAt(args, step);
+    const T* params = args.params + std::ptrdiff_t{l} * width * K;
+    const T* gate = args.gates + l * N;
+    const int x_half = l % 2 == 0 ? 0 : N;
+    const int y_half = N - x_half;
+    std::fill(acc, acc + static_cast<std::size_t>(width) * K + N, S::Zero());
+    for (int base = 0; base < args.batch; base += kLanes) {
+      const int count = std::min(kLanes, args.batch - base);
+      const T* saved_s =
+          args.saved_s == nullptr
+              ? nullptr
+              : args.saved_s + std::ptrdiff_t{l} * width * args.ld + base;
+      V x[N], g_f[N], g_u[N], dx[N], u[N];
+      for (int i = 0; i < N; ++i) {
+        // saved_x is zero past the batch, as the loaded gradient is.
+        x[i] =
+            S::Load(At(args.saved_x, std::ptrdiff_t{l} * N + i, args.ld, base));
+        g_f[i] = S::Mul(
+            sign, S::LoadFirst(At(args.grad_state, y_half + i, args.ld, base),
+                               count));
+        const V gi = S::Broadcast(gate[i]);
+        if (args.published_gate) {
+          g_u[i] = S::Mul(g_f[i], gi);
+          dx[i] = g_u[i];
+        } else {
+          acc_gate[i] = S::Fma(x[i], g_f[i], acc_gate[i]);
+          g_u[i] = g_f[i];
+          dx[i] = S::Mul(g_f[i], gi);
+        }
+        u[i] = S::Zero();
+      }
+      for (int h = 0; h < width; ++h) {
+        const T* p = params + h * K;
+        V* a_h = acc + h * K;
+        // The forward pass's s, saved or recomputed in the same order.
+        V s;
+        if (saved_s != nullptr) {
+          s = S::Load(saved_s + std::ptrdiff_t{h} * args.ld);
+        } else {
+          V z = S::Broadcast(p[N]);
+          for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
+          s = S::Sigmoid(z);
+        }
+        const V a = S::Broadcast(p[N + 1]);
+        const V t = S::Mul(s, a);
+        if (args.published_gate) {
+          for (int i = 0; i < N; ++i)
+            u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
+        }
+        // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a s (1 - s).
+        V g_t = S::Mul(g_u[0], S::Broadcast(p[0]));
+        for (int i = 1; i < N; ++i)
+          g_t = S::Fma(g_u[i], S::Broadcast(p[i]), g_t);
+        a_h[N + 1] = S::Fma(g_t, s, a_h[N + 1]);
+        const V g_z = S::Mul(S::Mul(g_t, a), S::Fnma(s, s, s));
+        a_h[N] = S::Add(a_h[N], g_z);
+        // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
+        for (int i = 0; i < N; ++i) {
+          a_h[i] = S::Fma(x[i], g_z, S::Fma(g_u[i], t, a_h[i]));
+          dx[i] = S::Fma(g_z, S::Broadcast(p[i]), dx[i]);
+        }
+      }
+      for (int i = 0; i < N; ++i) {
+        if (args.published_gate) {
+          acc_gate[i] = S::Fma(S::Add(u[i], x[i]), g_f[i], acc_gate[i]);
+        }
+        T* gx = At(args.grad_state, x_half + i, args.ld, base);
+        S::StoreFirst(gx, S::Add(S::LoadFirst(gx, count), dx[i]), count);
+      }
+    }
+    T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
+    for (int k = 0; k < width * K; ++k) {
+      grad_params[k] = S::HorizontalSum(acc[k]);
+    }
+    for (int i = 0; i < N; ++i) {
+      args.grad_gates[l * N + i] = S::HorizontalSum(acc_gate[i]);
+    }
+  }
+}
+
+template <class S>
+void ForwardAnyN(const ShearStackArgs<typename S::T>& args) {
+  switch (args.n) {
+    case 1:
+      return Forward<S, 1>(args);
+    case 2:
+      return Forward<S, 2>(args);
+    case 3:
+      return Forward<S, 3>(args);
+    default:
+      return Forward<S, 4>(args);
+  }
+}
+
+template <class S>
+void BackwardAnyN(const ShearStackArgs<typename S::T>& args) {
+  switch (args.n) {
+    case 1:
+      return Backward<S, 1>(args);
+    case 2:
+      return Backward<S, 2>(args);
+    case 3:
+      return Backward<S, 3>(args);
+    default:
+      return Backward<S, 4>(args);
+  }
+}
+
+}  // namespace aanet::ad::internal::shear_stack_impl
+
+#endif  // AANET_AUTODIFF_INTERNAL_SHEAR_STACK_IMPL_H_
