@@ -1,6 +1,7 @@
 #include "autodiff/internal/gemm.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
@@ -201,6 +202,88 @@ TEST(GemmTest, EpilogueBiasReluResidual) {
     }
     EXPECT_GT(negative, 0);  // relu did cut something
   }
+}
+
+// The byte-mask epilogue: the forward form (C not stored, relu_out and
+// mask_out = pre > 0) and the backward form (x + addend, stored and passed
+// through mask_in into masked_out, plus a residual), on every instruction
+// set and width, bit-identical to separate passes.
+template <typename T>
+void CheckMaskEpilogue() {
+  std::mt19937 gen(5);
+  const int m = 13, n = 37, k = 21;
+  const PaddedMatrix<T> a = RandomMatrix<T>(m, k, gen);
+  const PaddedMatrix<T> b = RandomMatrix<T>(k, n, gen);
+  const PaddedMatrix<T> bias = RandomMatrix<T>(1, n, gen);
+  const PaddedMatrix<T> addend = RandomMatrix<T>(m, n, gen);
+  const PaddedMatrix<T> residual = RandomMatrix<T>(m, n, gen);
+  for (Isa isa : SupportedIsas()) {
+    SCOPED_TRACE(testing::Message() << IsaName(isa) << " bytes " << sizeof(T));
+    IsaScope scope(isa);
+    PaddedMatrix<T> plain(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
+             .a = a.data(),
+             .lda = a.ld(),
+             .b = b.data(),
+             .ldb = b.ld(),
+             .c = plain.data(),
+             .ldc = plain.ld()});
+    // Forward: no C, relu_out and the mask.
+    PaddedMatrix<T> relu(m, n);
+    PaddedMatrix<uint8_t> mask(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
+             .a = a.data(),
+             .lda = a.ld(),
+             .b = b.data(),
+             .ldb = b.ld(),
+             .bias = bias.data(),
+             .relu_out = relu.data(),
+             .ld_relu_out = relu.ld(),
+             .mask_out = mask.data(),
+             .ld_mask_out = mask.ld()});
+    // Backward: C = product + addend, masked_out = (mask ? C : 0) + residual.
+    PaddedMatrix<T> c(m, n), masked(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
+             .a = a.data(),
+             .lda = a.ld(),
+             .b = b.data(),
+             .ldb = b.ld(),
+             .c = c.data(),
+             .ldc = c.ld(),
+             .addend = addend.data(),
+             .ld_addend = addend.ld(),
+             .mask_in = mask.data(),
+             .ld_mask_in = mask.ld(),
+             .masked_out = masked.data(),
+             .ld_masked_out = masked.ld(),
+             .residual = residual.data(),
+             .ld_residual = residual.ld()});
+    int cut = 0;
+    for (int i = 0; i < m; ++i) {
+      for (int j = 0; j < n; ++j) {
+        const T pre = plain(i, j) + bias(0, j);
+        ASSERT_EQ(relu(i, j), pre > 0 ? pre : T(0));
+        ASSERT_EQ(mask(i, j), pre > 0 ? 1 : 0);
+        const T x = plain(i, j) + addend(i, j);
+        ASSERT_EQ(c(i, j), x);
+        ASSERT_EQ(masked(i, j), (pre > 0 ? x : T(0)) + residual(i, j));
+        cut += pre <= 0;
+      }
+    }
+    EXPECT_GT(cut, 0);
+    EXPECT_LT(cut, m * n);
+  }
+}
+
+TEST(GemmTest, EpilogueByteMasks) {
+  CheckMaskEpilogue<float>();
+  CheckMaskEpilogue<double>();
 }
 
 TEST(GemmTest, ZeroInnerDimensionClearsOrKeeps) {
