@@ -163,7 +163,8 @@ void FusedMlp<T>::Forward(const PaddedMatrix<T>& x, PaddedMatrix<T>& y,
   const int batch = x.rows();
   if (cache != nullptr) {
     cache->layer_inputs.resize(num_layers());
-    cache->pre_activations.resize(num_layers());
+    cache->pre_activations.resize(is_relu() ? 0 : num_layers());
+    cache->relu_masks.resize(is_relu() ? num_layers() - 1 : 0);
     CopyInto(x, cache->layer_inputs[0]);
   }
   const PaddedMatrix<T>* h = &x;
@@ -175,6 +176,17 @@ void FusedMlp<T>::Forward(const PaddedMatrix<T>& x, PaddedMatrix<T>& y,
             ? y
             : (cache != nullptr ? cache->layer_inputs[l + 1]
                                 : (h == &scratch_b_ ? scratch_c_ : scratch_b_));
+    if (has_activation(l) && is_relu()) {
+      out.Resize(batch, out_cols);
+      PaddedMatrix<uint8_t>* mask = nullptr;
+      if (cache != nullptr) {
+        mask = &cache->relu_masks[l];
+        mask->Resize(batch, out_cols);
+      }
+      ReluLayer(l, *h, out, mask);
+      h = &out;
+      continue;
+    }
     PaddedMatrix<T>& a =
         has_activation(l)
             ? (cache != nullptr ? cache->pre_activations[l] : scratch_a_)
@@ -220,9 +232,110 @@ void FusedMlp<T>::DenseLayer(int l, const PaddedMatrix<T>& h,
 }
 
 template <typename T>
+void FusedMlp<T>::ReluLayer(int l, const PaddedMatrix<T>& h,
+                            PaddedMatrix<T>& activated,
+                            PaddedMatrix<uint8_t>* mask) const {
+  internal::GemmArgs<T> args{.m = h.rows(),
+                             .n = widths_[l + 1],
+                             .k = widths_[l],
+                             .a = h.data(),
+                             .lda = h.ld(),
+                             .b = weights_[l].data(),
+                             .ldb = weights_[l].ld(),
+                             .bias = biases_[l].data(),
+                             .relu_out = activated.data(),
+                             .ld_relu_out = activated.ld()};
+  if (mask != nullptr) {
+    args.mask_out = mask->data();
+    args.ld_mask_out = mask->ld();
+  }
+  if (is_residual(l)) {
+    args.residual = h.data();
+    args.ld_residual = h.ld();
+  }
+  Gemm<T>(args);
+}
+
+template <typename T>
+void FusedMlp<T>::ReluBackward(const MlpActivations<T>& cache,
+                               const PaddedMatrix<T>& y_bar,
+                               PaddedMatrix<T>& x_bar,
+                               MlpGradients<T>& grads) const {
+  const int batch = y_bar.rows();
+  // g = dL/d(output of layer l), g_a = dL/d(pre-activation of layer l); the
+  // last layer has no activation. Each product dL/dh = g_a W^T (+ g through
+  // the residual connection) passes through the mask of the layer below in
+  // its epilogue, giving that layer's g_a directly; dL/dh itself is stored
+  // only where that layer's residual connection needs it.
+  const PaddedMatrix<T>* g = &y_bar;
+  const PaddedMatrix<T>* g_a = &y_bar;
+  for (int l = num_layers() - 1; l >= 0; --l) {
+    const int in_cols = widths_[l];
+    const int out_cols = widths_[l + 1];
+    const PaddedMatrix<T>& h = cache.layer_inputs[l];
+    AccumulateGradient<T>({.m = in_cols,
+                           .n = out_cols,
+                           .k = batch,
+                           .a = h.data(),
+                           .lda = h.ld(),
+                           .transpose_a = true,
+                           .b = g_a->data(),
+                           .ldb = g_a->ld()},
+                          scratch_gradient_, grads.weights[l]);
+    double* __restrict bias_grad = grads.biases[l].row(0);
+    for (int r = 0; r < batch; ++r) {
+      const T* __restrict row = g_a->row(r);
+      for (int c = 0; c < out_cols; ++c) {
+        bias_grad[c] += static_cast<double>(row[c]);
+      }
+    }
+    GemmArgs<T> args{.m = batch,
+                     .n = in_cols,
+                     .k = out_cols,
+                     .a = g_a->data(),
+                     .lda = g_a->ld(),
+                     .b = weights_transposed_[l].data(),
+                     .ldb = weights_transposed_[l].ld()};
+    if (is_residual(l)) {
+      args.addend = g->data();
+      args.ld_addend = g->ld();
+    }
+    if (l == 0) {
+      x_bar.Resize(batch, in_cols);
+      args.c = x_bar.data();
+      args.ldc = x_bar.ld();
+      Gemm<T>(args);
+      break;
+    }
+    // Outputs in the pair of buffers g and g_a do not use.
+    const bool first_pair = g_a != &scratch_a_;
+    PaddedMatrix<T>& g_in = first_pair ? scratch_b_ : scratch_c_;
+    PaddedMatrix<T>& g_a_in = first_pair ? scratch_a_ : scratch_d_;
+    g_a_in.Resize(batch, in_cols);
+    const PaddedMatrix<uint8_t>& mask = cache.relu_masks[l - 1];
+    args.mask_in = mask.data();
+    args.ld_mask_in = mask.ld();
+    args.masked_out = g_a_in.data();
+    args.ld_masked_out = g_a_in.ld();
+    if (is_residual(l - 1)) {
+      g_in.Resize(batch, in_cols);
+      args.c = g_in.data();
+      args.ldc = g_in.ld();
+    }
+    Gemm<T>(args);
+    g = &g_in;
+    g_a = &g_a_in;
+  }
+}
+
+template <typename T>
 void FusedMlp<T>::Backward(const MlpActivations<T>& cache,
                            const PaddedMatrix<T>& y_bar, PaddedMatrix<T>& x_bar,
                            MlpGradients<T>& grads) const {
+  if (is_relu()) {
+    ReluBackward(cache, y_bar, x_bar, grads);
+    return;
+  }
   const int batch = y_bar.rows();
   const PaddedMatrix<T>* g = &y_bar;
   for (int l = num_layers() - 1; l >= 0; --l) {
@@ -293,17 +406,25 @@ void FusedMlp<T>::InputGradient(const PaddedMatrix<T>& x, PaddedMatrix<T>& g,
   // Without a cache, the object's own scratch cache: no allocation per call.
   MlpGradientActivations<T>& c =
       cache != nullptr ? *cache : scratch_gradient_cache_;
-  c.pre_activations.resize(num_layers());
+  const bool relu = is_relu();
+  c.pre_activations.resize(relu ? 0 : num_layers());
+  c.relu_masks.resize(relu ? num_layers() - 1 : 0);
   c.layer_grads.resize(num_layers());
-  // Forward to the last hidden layer: the pre-activations, for sigma'.
+  // Forward to the last hidden layer: the pre-activations (or relu masks),
+  // for sigma'.
   const PaddedMatrix<T>* h = &x;
   for (int l = 0; l + 1 < num_layers(); ++l) {
     const int out_cols = widths_[l + 1];
-    PaddedMatrix<T>& a = c.pre_activations[l];
-    a.Resize(batch, out_cols);
     PaddedMatrix<T>& out = h == &scratch_b_ ? scratch_c_ : scratch_b_;
     out.Resize(batch, out_cols);
-    DenseLayer(l, *h, a, &out);
+    if (relu) {
+      c.relu_masks[l].Resize(batch, out_cols);
+      ReluLayer(l, *h, out, &c.relu_masks[l]);
+    } else {
+      PaddedMatrix<T>& a = c.pre_activations[l];
+      a.Resize(batch, out_cols);
+      DenseLayer(l, *h, a, &out);
+    }
     h = &out;
   }
   // Backward from d(sum of outputs)/d(outputs) = 1.
@@ -312,6 +433,51 @@ void FusedMlp<T>::InputGradient(const PaddedMatrix<T>& x, PaddedMatrix<T>& g,
     for (int k = 0; k < output_size(); ++k) scratch_a_(r, k) = T(1);
   }
   const PaddedMatrix<T>* g_out = &scratch_a_;
+  if (relu) {
+    // As ReluBackward: each product dL/dh = g_a W^T (+ g_out) passes through
+    // the mask of the layer below in its epilogue, straight into that
+    // layer's g_a; dL/dh is stored only where a residual connection needs it.
+    c.layer_grads.back() = scratch_a_;  // the last layer has no activation
+    for (int l = num_layers() - 1; l >= 0; --l) {
+      const int in_cols = widths_[l];
+      const int out_cols = widths_[l + 1];
+      const PaddedMatrix<T>& g_a = c.layer_grads[l];
+      GemmArgs<T> args{.m = batch,
+                       .n = in_cols,
+                       .k = out_cols,
+                       .a = g_a.data(),
+                       .lda = g_a.ld(),
+                       .b = weights_transposed_[l].data(),
+                       .ldb = weights_transposed_[l].ld()};
+      if (is_residual(l)) {
+        args.addend = g_out->data();
+        args.ld_addend = g_out->ld();
+      }
+      if (l == 0) {
+        g.Resize(batch, in_cols);
+        args.c = g.data();
+        args.ldc = g.ld();
+        Gemm<T>(args);
+        break;
+      }
+      PaddedMatrix<T>& g_a_in = c.layer_grads[l - 1];
+      g_a_in.Resize(batch, in_cols);
+      const PaddedMatrix<uint8_t>& mask = c.relu_masks[l - 1];
+      args.mask_in = mask.data();
+      args.ld_mask_in = mask.ld();
+      args.masked_out = g_a_in.data();
+      args.ld_masked_out = g_a_in.ld();
+      PaddedMatrix<T>& g_in = g_out == &scratch_b_ ? scratch_c_ : scratch_b_;
+      if (is_residual(l - 1)) {
+        g_in.Resize(batch, in_cols);
+        args.c = g_in.data();
+        args.ldc = g_in.ld();
+      }
+      Gemm<T>(args);
+      g_out = &g_in;
+    }
+    return;
+  }
   for (int l = num_layers() - 1; l >= 0; --l) {
     const int in_cols = widths_[l];
     const int out_cols = widths_[l + 1];
@@ -365,6 +531,28 @@ void FusedMlp<T>::InputGradientBackward(const MlpGradientActivations<T>& cache,
                           scratch_gradient_, grads.weights[l]);
     if (l + 1 == num_layers()) break;  // g_L = 1 is a constant
     // dL/dg_a_l = dL/dg_l W_l, then through sigma'(a_l) into dL/dg_{l+1}.
+    PaddedMatrix<T>& g_out_bar_next =
+        g_in_bar == &scratch_b_ ? scratch_c_ : scratch_b_;
+    if (is_relu()) {
+      // relu' from the mask in the product's epilogue, then the residual.
+      g_out_bar_next.Resize(batch, out_cols);
+      const PaddedMatrix<uint8_t>& mask = cache.relu_masks[l];
+      Gemm<T>({.m = batch,
+               .n = out_cols,
+               .k = in_cols,
+               .a = g_in_bar->data(),
+               .lda = g_in_bar->ld(),
+               .b = weights_[l].data(),
+               .ldb = weights_[l].ld(),
+               .mask_in = mask.data(),
+               .ld_mask_in = mask.ld(),
+               .masked_out = g_out_bar_next.data(),
+               .ld_masked_out = g_out_bar_next.ld(),
+               .residual = is_residual(l) ? g_in_bar->data() : nullptr,
+               .ld_residual = g_in_bar->ld()});
+      g_in_bar = &g_out_bar_next;
+      continue;
+    }
     scratch_a_.Resize(batch, out_cols);
     Gemm<T>({.m = batch,
              .n = out_cols,
@@ -375,8 +563,7 @@ void FusedMlp<T>::InputGradientBackward(const MlpGradientActivations<T>& cache,
              .ldb = weights_[l].ld(),
              .c = scratch_a_.data(),
              .ldc = scratch_a_.ld()});
-    PaddedMatrix<T>& g_out_bar =
-        g_in_bar == &scratch_b_ ? scratch_c_ : scratch_b_;
+    PaddedMatrix<T>& g_out_bar = g_out_bar_next;
     g_out_bar.Resize(batch, out_cols);
     MultiplyByDerivative(activation_, cache.pre_activations[l], scratch_a_,
                          out_cols, g_out_bar);

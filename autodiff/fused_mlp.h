@@ -20,6 +20,7 @@
 #ifndef AANET_AUTODIFF_FUSED_MLP_H_
 #define AANET_AUTODIFF_FUSED_MLP_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "absl/types/span.h"
@@ -32,20 +33,26 @@ namespace aanet::ad {
 template <typename T>
 using PaddedMatrix = internal::PaddedMatrix<T>;
 
-// What Backward needs from one Forward: the input of every layer and the
-// pre-activation of every layer that has an activation.
+// What Backward needs from one Forward: the input of every layer and, for
+// every layer that has an activation, its pre-activation, or for relu only
+// whether it is > 0 (relu' as bytes 0/1: a quarter of a float32's bytes, so
+// a latent solve keeps more of its steps, and a quarter of the backward
+// pass's read). Only one of pre_activations and relu_masks is filled.
 template <typename T>
 struct MlpActivations {
-  std::vector<PaddedMatrix<T>> layer_inputs;     // [B, widths[l]]
-  std::vector<PaddedMatrix<T>> pre_activations;  // [B, widths[l + 1]]
+  std::vector<PaddedMatrix<T>> layer_inputs;      // [B, widths[l]]
+  std::vector<PaddedMatrix<T>> pre_activations;   // [B, widths[l + 1]]
+  std::vector<PaddedMatrix<uint8_t>> relu_masks;  // [B, widths[l + 1]]
 };
 
 // What InputGradientBackward needs from one InputGradient: the
-// pre-activations and dL/da of every layer in the gradient pass.
+// pre-activations (or, for relu, their masks as in MlpActivations) and dL/da
+// of every layer in the gradient pass.
 template <typename T>
 struct MlpGradientActivations {
-  std::vector<PaddedMatrix<T>> pre_activations;  // [B, widths[l + 1]]
-  std::vector<PaddedMatrix<T>> layer_grads;      // [B, widths[l + 1]]
+  std::vector<PaddedMatrix<T>> pre_activations;   // [B, widths[l + 1]]
+  std::vector<PaddedMatrix<uint8_t>> relu_masks;  // [B, widths[l + 1]]
+  std::vector<PaddedMatrix<T>> layer_grads;       // [B, widths[l + 1]]
 };
 
 // Gradients of the weights [in, out] and biases [1, out], layer by layer,
@@ -115,6 +122,17 @@ class FusedMlp {
   // a += h if residual (the output layer).
   void DenseLayer(int l, const PaddedMatrix<T>& h, PaddedMatrix<T>& a,
                   PaddedMatrix<T>* activated) const;
+  // A relu layer in one product: activated = relu(h W_l + b_l) (+ h if
+  // residual) and, if `mask` is not null, mask = (h W_l + b_l > 0); the
+  // pre-activation itself is not stored.
+  void ReluLayer(int l, const PaddedMatrix<T>& h, PaddedMatrix<T>& activated,
+                 PaddedMatrix<uint8_t>* mask) const;
+  // Backward and the gradient passes of InputGradient for relu, with relu'
+  // applied in the epilogue of the product that makes its input.
+  void ReluBackward(const MlpActivations<T>& cache,
+                    const PaddedMatrix<T>& y_bar, PaddedMatrix<T>& x_bar,
+                    MlpGradients<T>& grads) const;
+  bool is_relu() const { return activation_ == Activation::kRelu; }
   bool has_activation(int layer) const { return layer + 1 < num_layers(); }
   bool is_residual(int layer) const {
     return widths_[layer] == widths_[layer + 1];
@@ -126,7 +144,7 @@ class FusedMlp {
   std::vector<PaddedMatrix<T>> weights_transposed_;  // [out, in]
   std::vector<PaddedMatrix<T>> biases_;              // [1, out]
   // Scratch of Forward (without a cache) and Backward.
-  mutable PaddedMatrix<T> scratch_a_, scratch_b_, scratch_c_;
+  mutable PaddedMatrix<T> scratch_a_, scratch_b_, scratch_c_, scratch_d_;
   // One weight-gradient contribution in T before it is added in double
   // (T = float only).
   mutable PaddedMatrix<T> scratch_gradient_;

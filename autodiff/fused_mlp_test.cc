@@ -293,6 +293,186 @@ TEST(FusedMlpTest, Float32GradientsAccumulateInDouble) {
   }
 }
 
+// The relu paths keep relu' as byte masks and apply it in the products'
+// epilogues; they must give, bit for bit, what the separate passes give (a
+// product, then the mask from the kept pre-activation, then the residual
+// connection), so that a float32 solve's numbers do not change. The
+// reference below is those separate passes, on every instruction set.
+struct ReferencePasses {
+  std::vector<PaddedMatrix<float>> w, w_t, b;  // [in, out], [out, in], [1, out]
+  std::vector<int> widths;
+
+  explicit ReferencePasses(const Network& net) : widths(net.widths) {
+    for (size_t l = 0; l < net.weights.size(); ++l) {
+      w.push_back(ToPadded<float>(net.weights[l]));
+      w_t.push_back(ToPadded<float>(net.weights[l].transpose()));
+      b.push_back(ToPadded<float>(net.biases[l]));
+    }
+  }
+  int layers() const { return static_cast<int>(w.size()); }
+  bool residual(int l) const { return widths[l] == widths[l + 1]; }
+
+  static PaddedMatrix<float> Product(const PaddedMatrix<float>& a,
+                                     bool transpose_a,
+                                     const PaddedMatrix<float>& b,
+                                     const PaddedMatrix<float>* bias) {
+    PaddedMatrix<float> c(transpose_a ? a.cols() : a.rows(), b.cols());
+    internal::Gemm<float>({.m = c.rows(),
+                           .n = c.cols(),
+                           .k = b.rows(),
+                           .a = a.data(),
+                           .lda = a.ld(),
+                           .transpose_a = transpose_a,
+                           .b = b.data(),
+                           .ldb = b.ld(),
+                           .c = c.data(),
+                           .ldc = c.ld(),
+                           .bias = bias != nullptr ? bias->data() : nullptr});
+    return c;
+  }
+  // out = (mask ? in : 0) (+ add), elementwise; mask from pre > 0.
+  static PaddedMatrix<float> Masked(const PaddedMatrix<float>& pre,
+                                    const PaddedMatrix<float>& in,
+                                    const PaddedMatrix<float>* add) {
+    PaddedMatrix<float> out(in.rows(), in.cols());
+    for (int r = 0; r < in.rows(); ++r) {
+      for (int c = 0; c < in.cols(); ++c) {
+        out(r, c) = pre(r, c) > 0 ? in(r, c) : 0.0f;
+        if (add != nullptr) out(r, c) += (*add)(r, c);
+      }
+    }
+    return out;
+  }
+  static void Add(const PaddedMatrix<float>& in, PaddedMatrix<float>& out) {
+    for (int r = 0; r < in.rows(); ++r) {
+      for (int c = 0; c < in.cols(); ++c) out(r, c) += in(r, c);
+    }
+  }
+  // Forward to layer `end` (exclusive): layer inputs and pre-activations.
+  void Forward(const PaddedMatrix<float>& x, int end,
+               std::vector<PaddedMatrix<float>>& inputs,
+               std::vector<PaddedMatrix<float>>& pre) const {
+    inputs = {x};
+    pre.clear();
+    for (int l = 0; l < end; ++l) {
+      pre.push_back(Product(inputs[l], false, w[l], &b[l]));
+      PaddedMatrix<float> out = pre[l];
+      if (l + 1 < layers()) {
+        out = Masked(pre[l], pre[l], residual(l) ? &inputs[l] : nullptr);
+      } else if (residual(l)) {
+        Add(inputs[l], out);
+      }
+      inputs.push_back(out);
+    }
+  }
+  static void AddInDouble(const PaddedMatrix<float>& in,
+                          PaddedMatrix<double>& out) {
+    for (int r = 0; r < in.rows(); ++r) {
+      for (int c = 0; c < in.cols(); ++c) out(r, c) += in(r, c);
+    }
+  }
+};
+
+TEST(FusedMlpTest, ReluPathsEqualSeparatePassesBitForBit) {
+  for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+    if (isa > internal::DetectIsa()) continue;
+    internal::SetActiveIsa(isa);
+    for (const std::vector<int>& widths :
+         {std::vector<int>{4, 100, 100, 100, 4},
+          std::vector<int>{4, 12, 12, 12, 1}, std::vector<int>{3, 3, 5, 3}}) {
+      SCOPED_TRACE(testing::Message() << internal::IsaName(isa) << " widths "
+                                      << widths.size() << "," << widths[1]);
+      const Network net = RandomNetwork(widths, 23);
+      const ReferencePasses ref(net);
+      FusedMlp<float> mlp = MakeFused<float>(net, Activation::kRelu);
+      std::mt19937 gen(29);
+      std::normal_distribution<double> normal(0, 1);
+      Matrix xd(19, widths.front()), seedd(19, widths.back()),
+          gseedd(19, widths.front());
+      for (double& v : xd.reshaped()) v = normal(gen);
+      for (double& v : seedd.reshaped()) v = normal(gen);
+      for (double& v : gseedd.reshaped()) v = normal(gen);
+      const PaddedMatrix<float> x = ToPadded<float>(xd);
+      const PaddedMatrix<float> seed = ToPadded<float>(seedd);
+      const PaddedMatrix<float> gseed = ToPadded<float>(gseedd);
+      const int layers = ref.layers();
+
+      // Forward and Backward.
+      std::vector<PaddedMatrix<float>> inputs, pre;
+      ref.Forward(x, layers, inputs, pre);
+      MlpGradients<float> expected = mlp.ZeroGradients();
+      PaddedMatrix<float> g = seed;  // dL/d(output of layer l)
+      for (int l = layers - 1; l >= 0; --l) {
+        const PaddedMatrix<float> g_a =
+            l + 1 < layers ? ReferencePasses::Masked(pre[l], g, nullptr) : g;
+        ReferencePasses::AddInDouble(
+            ReferencePasses::Product(inputs[l], true, g_a, nullptr),
+            expected.weights[l]);
+        for (int r = 0; r < g_a.rows(); ++r) {
+          for (int c = 0; c < g_a.cols(); ++c) {
+            expected.biases[l](0, c) += g_a(r, c);
+          }
+        }
+        PaddedMatrix<float> g_in =
+            ReferencePasses::Product(g_a, false, ref.w_t[l], nullptr);
+        if (ref.residual(l)) ReferencePasses::Add(g, g_in);
+        g = g_in;
+      }
+      PaddedMatrix<float> y, x_bar;
+      MlpActivations<float> cache;
+      mlp.Forward(x, y, &cache);
+      EXPECT_EQ(FromPadded(y), FromPadded(inputs.back()));
+      MlpGradients<float> grads = mlp.ZeroGradients();
+      mlp.Backward(cache, seed, x_bar, grads);
+      EXPECT_EQ(FromPadded(x_bar), FromPadded(g));
+      for (int l = 0; l < layers; ++l) {
+        EXPECT_EQ(FromPadded(grads.weights[l]), FromPadded(expected.weights[l]))
+            << "W " << l;
+        EXPECT_EQ(FromPadded(grads.biases[l]), FromPadded(expected.biases[l]))
+            << "b " << l;
+      }
+      EXPECT_GT(FromPadded(x_bar).cwiseAbs().maxCoeff(), 0);
+
+      // InputGradient and InputGradientBackward (one output only).
+      if (widths.back() != 1) continue;
+      ref.Forward(x, layers - 1, inputs, pre);
+      std::vector<PaddedMatrix<float>> layer_grads(layers);
+      g = PaddedMatrix<float>(x.rows(), 1);
+      for (int r = 0; r < x.rows(); ++r) g(r, 0) = 1;
+      for (int l = layers - 1; l >= 0; --l) {
+        layer_grads[l] =
+            l + 1 < layers ? ReferencePasses::Masked(pre[l], g, nullptr) : g;
+        PaddedMatrix<float> g_in = ReferencePasses::Product(
+            layer_grads[l], false, ref.w_t[l], nullptr);
+        if (ref.residual(l)) ReferencePasses::Add(g, g_in);
+        g = g_in;
+      }
+      expected = mlp.ZeroGradients();
+      PaddedMatrix<float> g_bar = gseed;
+      for (int l = 0; l < layers; ++l) {
+        ReferencePasses::AddInDouble(
+            ReferencePasses::Product(g_bar, true, layer_grads[l], nullptr),
+            expected.weights[l]);
+        if (l + 1 == layers) break;
+        g_bar = ReferencePasses::Masked(
+            pre[l], ReferencePasses::Product(g_bar, false, ref.w[l], nullptr),
+            ref.residual(l) ? &g_bar : nullptr);
+      }
+      PaddedMatrix<float> input_gradient;
+      MlpGradientActivations<float> gradient_cache;
+      mlp.InputGradient(x, input_gradient, &gradient_cache);
+      EXPECT_EQ(FromPadded(input_gradient), FromPadded(g));
+      grads = mlp.ZeroGradients();
+      mlp.InputGradientBackward(gradient_cache, gseed, grads);
+      for (int l = 0; l < layers; ++l) {
+        EXPECT_EQ(FromPadded(grads.weights[l]), FromPadded(expected.weights[l]))
+            << "input gradient W " << l;
+      }
+    }
+  }
+  internal::SetActiveIsa(internal::DetectIsa());
+}
+
 TEST(FusedMlpTest, MultiplyAddsPerRow) {
   FusedMlp<float> mlp({4, 100, 100, 100, 4}, Activation::kRelu);
   EXPECT_EQ(mlp.MultiplyAddsPerRow(), 4 * 100 + 100 * 100 * 2 + 100 * 4);

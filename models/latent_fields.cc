@@ -37,11 +37,13 @@ size_t Bytes(const std::vector<ad::PaddedMatrix<T>>& matrices) {
 }
 template <typename T>
 size_t Bytes(const ad::MlpActivations<T>& cache) {
-  return Bytes(cache.layer_inputs) + Bytes(cache.pre_activations);
+  return Bytes(cache.layer_inputs) + Bytes(cache.pre_activations) +
+         Bytes(cache.relu_masks);
 }
 template <typename T>
 size_t Bytes(const ad::MlpGradientActivations<T>& cache) {
-  return Bytes(cache.pre_activations) + Bytes(cache.layer_grads);
+  return Bytes(cache.pre_activations) + Bytes(cache.relu_masks) +
+         Bytes(cache.layer_grads);
 }
 
 // out = [x[:, n:], -x[:, :n]] (J x) or its transpose [-x[:, n:], x[:, :n]].

@@ -129,5 +129,6 @@ void PaddedMatrix<T>::Resize(int rows, int cols) {
 
 template class PaddedMatrix<float>;
 template class PaddedMatrix<double>;
+template class PaddedMatrix<uint8_t>;
 
 }  // namespace aanet::ad::internal

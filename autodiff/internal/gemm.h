@@ -19,6 +19,7 @@
 #define AANET_AUTODIFF_INTERNAL_GEMM_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -69,9 +70,20 @@ constexpr int PaddedCols(int cols) {
 // gives C = 0 (or leaves C). A, B and C must not overlap.
 //
 // Optional epilogue, applied to each tile while it is in registers (a dense
-// layer in one pass): if `bias` ([1, n], padded) is set, C += bias on every
-// row; then, if `relu_out` is set, relu_out = max(C, 0), plus `residual`
-// (m x n) if that is set. relu_out and residual have C's padding rules.
+// layer, or a layer's backward pass, in one pass): x = op(A) B (+ old C if
+// `accumulate`) (+ `bias` ([1, n], padded) on every row) (+ `addend` (m x n));
+// C = x, unless `c` is null (then only the outputs below are written; needs
+// `accumulate` false and relu_out or masked_out set). Then at most one of:
+//   relu_out    relu_out = max(x, 0) (+ `residual`), and, if `mask_out` is
+//               set, mask_out = (x > 0) as bytes 0/1: the forward pass of a
+//               relu layer, keeping what its backward pass needs in a
+//               quarter of the bytes of x;
+//   masked_out  masked_out = (mask_in != 0 ? x : 0) (+ `residual`), for bytes
+//               `mask_in` of mask_out's form: x through relu' in the same
+//               pass as the product that made it.
+// relu_out, masked_out, addend and residual have C's padding rules; the byte
+// matrices' leading dimensions count bytes and must be at least
+// PaddedCols<T>(n) (PaddedMatrix<uint8_t> of n columns is).
 template <typename T>
 struct GemmArgs {
   int m = 0;
@@ -86,8 +98,16 @@ struct GemmArgs {
   int ldc = 0;
   bool accumulate = false;
   const T* bias = nullptr;
+  const T* addend = nullptr;
+  int ld_addend = 0;
   T* relu_out = nullptr;
   int ld_relu_out = 0;
+  uint8_t* mask_out = nullptr;
+  int ld_mask_out = 0;
+  const uint8_t* mask_in = nullptr;
+  int ld_mask_in = 0;
+  T* masked_out = nullptr;
+  int ld_masked_out = 0;
   const T* residual = nullptr;
   int ld_residual = 0;
 };

@@ -2,6 +2,9 @@
 // DetectIsa() says the CPU has them).
 #include <immintrin.h>
 
+#include <cstdint>
+#include <cstring>
+
 #include "autodiff/internal/gemm.h"
 #include "autodiff/internal/gemm_impl.h"
 
@@ -23,6 +26,16 @@ struct FloatSimd {
   static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
   static V Add(V a, V b) { return _mm256_add_ps(a, b); }
   static V Relu(V a) { return _mm256_max_ps(a, Zero()); }
+  static void StoreMask(uint8_t* p, V a) {
+    const int bits = _mm256_movemask_ps(_mm256_cmp_ps(a, Zero(), _CMP_GT_OQ));
+    for (int i = 0; i < kWidth; ++i) p[i] = (bits >> i) & 1;
+  }
+  static V Select(const uint8_t* p, V a) {
+    const __m256i lanes = _mm256_cvtepu8_epi32(
+        _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
+    const __m256i keep = _mm256_cmpgt_epi32(lanes, _mm256_setzero_si256());
+    return _mm256_and_ps(_mm256_castsi256_ps(keep), a);
+  }
 };
 
 struct DoubleSimd {
@@ -38,6 +51,17 @@ struct DoubleSimd {
   static V Fma(V a, V b, V c) { return _mm256_fmadd_pd(a, b, c); }
   static V Add(V a, V b) { return _mm256_add_pd(a, b); }
   static V Relu(V a) { return _mm256_max_pd(a, Zero()); }
+  static void StoreMask(uint8_t* p, V a) {
+    const int bits = _mm256_movemask_pd(_mm256_cmp_pd(a, Zero(), _CMP_GT_OQ));
+    for (int i = 0; i < kWidth; ++i) p[i] = (bits >> i) & 1;
+  }
+  static V Select(const uint8_t* p, V a) {
+    int32_t four;
+    std::memcpy(&four, p, sizeof(four));
+    const __m256i lanes = _mm256_cvtepu8_epi64(_mm_cvtsi32_si128(four));
+    const __m256i keep = _mm256_cmpgt_epi64(lanes, _mm256_setzero_si256());
+    return _mm256_and_pd(_mm256_castsi256_pd(keep), a);
+  }
 };
 
 }  // namespace

@@ -2,6 +2,8 @@
 // -mavx512vl -mfma; called only when DetectIsa() says the CPU has them).
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "autodiff/internal/gemm.h"
 #include "autodiff/internal/gemm_impl.h"
 
@@ -23,6 +25,14 @@ struct FloatSimd {
   static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V Add(V a, V b) { return _mm512_add_ps(a, b); }
   static V Relu(V a) { return _mm512_max_ps(a, Zero()); }
+  static void StoreMask(uint8_t* p, V a) {
+    const __mmask16 m = _mm512_cmp_ps_mask(a, Zero(), _CMP_GT_OQ);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm_maskz_set1_epi8(m, 1));
+  }
+  static V Select(const uint8_t* p, V a) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    return _mm512_maskz_mov_ps(_mm_test_epi8_mask(bytes, bytes), a);
+  }
 };
 
 struct DoubleSimd {
@@ -38,6 +48,15 @@ struct DoubleSimd {
   static V Fma(V a, V b, V c) { return _mm512_fmadd_pd(a, b, c); }
   static V Add(V a, V b) { return _mm512_add_pd(a, b); }
   static V Relu(V a) { return _mm512_max_pd(a, Zero()); }
+  static void StoreMask(uint8_t* p, V a) {
+    const __mmask8 m = _mm512_cmp_pd_mask(a, Zero(), _CMP_GT_OQ);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(p), _mm_maskz_set1_epi8(m, 1));
+  }
+  static V Select(const uint8_t* p, V a) {
+    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return _mm512_maskz_mov_pd(
+        static_cast<__mmask8>(_mm_test_epi8_mask(bytes, bytes)), a);
+  }
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // per "vector"; std::fma keeps the rounding of the vector kernels, so results
 // are bit-identical to theirs (slowly, where FMA is not in hardware).
 #include <cmath>
+#include <cstdint>
 
 #include "autodiff/internal/gemm.h"
 #include "autodiff/internal/gemm_impl.h"
@@ -23,6 +24,8 @@ struct ScalarSimd {
   static V Fma(V a, V b, V c) { return std::fma(a, b, c); }
   static V Add(V a, V b) { return a + b; }
   static V Relu(V a) { return a > 0 ? a : 0; }
+  static void StoreMask(uint8_t* p, V a) { *p = a > 0 ? 1 : 0; }
+  static V Select(const uint8_t* p, V a) { return *p != 0 ? a : 0; }
 };
 
 }  // namespace

@@ -7,7 +7,9 @@
 // Simd provides: T (float or double), V (a vector of kWidth T's), kMr (rows
 // per tile), kNv (vectors per tile), Zero(), Load(const T*), Store(T*, V),
 // Broadcast(T), Fma(a, b, c) = a * b + c, Add(a, b), Relu(a) = a > 0 ? a : 0
-// (0 for NaN).
+// (0 for NaN), StoreMask(uint8_t* p, V a) (kWidth bytes p[i] = a[i] > 0, so
+// 0 for NaN, as Relu) and Select(const uint8_t* p, V a) (p[i] != 0 ? a[i] :
+// +0).
 //
 // Each element of C is accumulated over k in order with fused multiply-adds,
 // c = fma(a_ik, b_kj, c), starting from 0; `accumulate` adds the old C last.
@@ -16,6 +18,7 @@
 #define AANET_AUTODIFF_INTERNAL_GEMM_IMPL_H_
 
 #include <cstddef>
+#include <cstdint>
 
 #include "autodiff/internal/gemm.h"
 
@@ -29,8 +32,16 @@ struct TileOutput {
   std::ptrdiff_t ldc;
   bool accumulate;
   const T* bias;
+  const T* addend;
+  std::ptrdiff_t ld_addend;
   T* relu_out;
   std::ptrdiff_t ld_relu_out;
+  uint8_t* mask_out;
+  std::ptrdiff_t ld_mask_out;
+  const uint8_t* mask_in;
+  std::ptrdiff_t ld_mask_in;
+  T* masked_out;
+  std::ptrdiff_t ld_masked_out;
   const T* residual;
   std::ptrdiff_t ld_residual;
 };
@@ -66,16 +77,29 @@ inline void MicroKernel(int k, const typename S::T* a, std::ptrdiff_t a_rs,
 #pragma GCC unroll 8
     for (int v = 0; v < NV; ++v) {
       const int j = v * S::kWidth;
-      typename S::T* c = out.c + r * out.ldc + j;
+      // C is null when only the epilogue's outputs are wanted (gemm.h).
+      typename S::T* c = out.c != nullptr ? out.c + r * out.ldc + j : nullptr;
       V x = out.accumulate ? S::Add(acc[r][v], S::Load(c)) : acc[r][v];
       if (out.bias != nullptr) x = S::Add(x, S::Load(out.bias + j));
-      S::Store(c, x);
+      if (out.addend != nullptr) {
+        x = S::Add(x, S::Load(out.addend + r * out.ld_addend + j));
+      }
+      if (out.c != nullptr) S::Store(c, x);
       if (out.relu_out != nullptr) {
         V y = S::Relu(x);
         if (out.residual != nullptr) {
           y = S::Add(y, S::Load(out.residual + r * out.ld_residual + j));
         }
         S::Store(out.relu_out + r * out.ld_relu_out + j, y);
+        if (out.mask_out != nullptr) {
+          S::StoreMask(out.mask_out + r * out.ld_mask_out + j, x);
+        }
+      } else if (out.masked_out != nullptr) {
+        V y = S::Select(out.mask_in + r * out.ld_mask_in + j, x);
+        if (out.residual != nullptr) {
+          y = S::Add(y, S::Load(out.residual + r * out.ld_residual + j));
+        }
+        S::Store(out.masked_out + r * out.ld_masked_out + j, y);
       }
     }
   }
@@ -125,17 +149,26 @@ void Gemm(const GemmArgs<typename S::T>& g) {
     for (int i = 0; i < g.m; i += S::kMr) {
       const int mr = g.m - i < S::kMr ? g.m - i : S::kMr;
       const std::ptrdiff_t row = i;
-      const TileOutput<T> out{
-          g.c + row * g.ldc + j,
-          g.ldc,
-          g.accumulate,
-          g.bias != nullptr ? g.bias + j : nullptr,
-          g.relu_out != nullptr ? g.relu_out + row * g.ld_relu_out + j
-                                : nullptr,
-          g.ld_relu_out,
-          g.residual != nullptr ? g.residual + row * g.ld_residual + j
-                                : nullptr,
-          g.ld_residual};
+      // Each output at the tile's first row and column (null stays null).
+      auto at = [&](auto* p, std::ptrdiff_t ld) -> decltype(p) {
+        return p != nullptr ? p + row * ld + j : nullptr;
+      };
+      const TileOutput<T> out{at(g.c, g.ldc),
+                              g.ldc,
+                              g.accumulate,
+                              g.bias != nullptr ? g.bias + j : nullptr,
+                              at(g.addend, g.ld_addend),
+                              g.ld_addend,
+                              at(g.relu_out, g.ld_relu_out),
+                              g.ld_relu_out,
+                              at(g.mask_out, g.ld_mask_out),
+                              g.ld_mask_out,
+                              at(g.mask_in, g.ld_mask_in),
+                              g.ld_mask_in,
+                              at(g.masked_out, g.ld_masked_out),
+                              g.ld_masked_out,
+                              at(g.residual, g.ld_residual),
+                              g.ld_residual};
       DispatchTile<S>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs, g.b + j, g.ldb,
                       out);
     }

@@ -1,6 +1,7 @@
 #include "autodiff/internal/gemm.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
@@ -91,7 +92,8 @@ void CheckAgainstReference(int m, int n, int k, bool transpose_a,
 using Shape = std::tuple<int, int, int>;
 const Shape kShapes[] = {{1, 1, 1},     {3, 5, 2},       {7, 17, 9},
                          {6, 64, 100},  {100, 100, 100}, {100, 4, 100},
-                         {100, 100, 4}, {13, 33, 1},     {5, 3, 0}};
+                         {100, 100, 4}, {13, 33, 1},     {5, 3, 0},
+                         {100, 8, 37},  {25, 9, 100},    {13, 2, 5}};
 
 TEST(GemmTest, MatchesReferenceOnEveryIsaFloat) {
   for (Isa isa : SupportedIsas()) {
@@ -120,17 +122,19 @@ TEST(GemmTest, MatchesReferenceOnEveryIsaDouble) {
 // Each element is the same chain of fused multiply-adds on every instruction
 // set, so results agree to the bit: a run is reproducible across machines.
 template <typename T>
-void CheckBitIdenticalAcrossIsas() {
+void CheckBitIdenticalAcrossIsas(int m, int n, int k) {
+  SCOPED_TRACE(testing::Message() << "m=" << m << " n=" << n << " k=" << k
+                                  << " bytes=" << sizeof(T));
   std::mt19937 gen(7);
-  const PaddedMatrix<T> a = RandomMatrix<T>(37, 91, gen);
-  const PaddedMatrix<T> b = RandomMatrix<T>(91, 53, gen);
+  const PaddedMatrix<T> a = RandomMatrix<T>(m, k, gen);
+  const PaddedMatrix<T> b = RandomMatrix<T>(k, n, gen);
   std::vector<PaddedMatrix<T>> results;
   for (Isa isa : SupportedIsas()) {
     IsaScope scope(isa);
-    PaddedMatrix<T> c(37, 53);
-    Gemm<T>({.m = 37,
-             .n = 53,
-             .k = 91,
+    PaddedMatrix<T> c(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
              .a = a.data(),
              .lda = a.ld(),
              .b = b.data(),
@@ -140,9 +144,9 @@ void CheckBitIdenticalAcrossIsas() {
     results.push_back(c);
   }
   for (size_t i = 1; i < results.size(); ++i) {
-    for (int r = 0; r < 37; ++r) {
+    for (int r = 0; r < m; ++r) {
       EXPECT_EQ(
-          std::memcmp(results[0].row(r), results[i].row(r), 53 * sizeof(T)), 0)
+          std::memcmp(results[0].row(r), results[i].row(r), n * sizeof(T)), 0)
           << "row " << r << " differs between " << IsaName(SupportedIsas()[0])
           << " and " << IsaName(SupportedIsas()[i]);
     }
@@ -150,8 +154,12 @@ void CheckBitIdenticalAcrossIsas() {
 }
 
 TEST(GemmTest, BitIdenticalAcrossIsas) {
-  CheckBitIdenticalAcrossIsas<float>();
-  CheckBitIdenticalAcrossIsas<double>();
+  // 53 columns: the widest tiles; 4 and 8: at most one 256-bit vector.
+  for (auto [m, n, k] :
+       {Shape{37, 53, 91}, Shape{100, 4, 100}, Shape{37, 8, 91}}) {
+    CheckBitIdenticalAcrossIsas<float>(m, n, k);
+    CheckBitIdenticalAcrossIsas<double>(m, n, k);
+  }
 }
 
 // The epilogue: C = A B + bias, relu_out = max(C, 0) + residual, on every
@@ -200,6 +208,93 @@ TEST(GemmTest, EpilogueBiasReluResidual) {
       }
     }
     EXPECT_GT(negative, 0);  // relu did cut something
+  }
+}
+
+// The byte-mask epilogue: the forward form (C not stored, relu_out and
+// mask_out = pre > 0) and the backward form (x + addend, stored and passed
+// through mask_in into masked_out, plus a residual), on every instruction
+// set and width, bit-identical to separate passes.
+template <typename T>
+void CheckMaskEpilogue(int n) {
+  std::mt19937 gen(5);
+  const int m = 13, k = 21;
+  const PaddedMatrix<T> a = RandomMatrix<T>(m, k, gen);
+  const PaddedMatrix<T> b = RandomMatrix<T>(k, n, gen);
+  const PaddedMatrix<T> bias = RandomMatrix<T>(1, n, gen);
+  const PaddedMatrix<T> addend = RandomMatrix<T>(m, n, gen);
+  const PaddedMatrix<T> residual = RandomMatrix<T>(m, n, gen);
+  for (Isa isa : SupportedIsas()) {
+    SCOPED_TRACE(testing::Message()
+                 << IsaName(isa) << " bytes " << sizeof(T) << " n " << n);
+    IsaScope scope(isa);
+    PaddedMatrix<T> plain(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
+             .a = a.data(),
+             .lda = a.ld(),
+             .b = b.data(),
+             .ldb = b.ld(),
+             .c = plain.data(),
+             .ldc = plain.ld()});
+    // Forward: no C, relu_out and the mask.
+    PaddedMatrix<T> relu(m, n);
+    PaddedMatrix<uint8_t> mask(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
+             .a = a.data(),
+             .lda = a.ld(),
+             .b = b.data(),
+             .ldb = b.ld(),
+             .bias = bias.data(),
+             .relu_out = relu.data(),
+             .ld_relu_out = relu.ld(),
+             .mask_out = mask.data(),
+             .ld_mask_out = mask.ld()});
+    // Backward: C = product + addend, masked_out = (mask ? C : 0) + residual.
+    PaddedMatrix<T> c(m, n), masked(m, n);
+    Gemm<T>({.m = m,
+             .n = n,
+             .k = k,
+             .a = a.data(),
+             .lda = a.ld(),
+             .b = b.data(),
+             .ldb = b.ld(),
+             .c = c.data(),
+             .ldc = c.ld(),
+             .addend = addend.data(),
+             .ld_addend = addend.ld(),
+             .mask_in = mask.data(),
+             .ld_mask_in = mask.ld(),
+             .masked_out = masked.data(),
+             .ld_masked_out = masked.ld(),
+             .residual = residual.data(),
+             .ld_residual = residual.ld()});
+    int cut = 0;
+    for (int i = 0; i < m; ++i) {
+      for (int j = 0; j < n; ++j) {
+        const T pre = plain(i, j) + bias(0, j);
+        ASSERT_EQ(relu(i, j), pre > 0 ? pre : T(0));
+        ASSERT_EQ(mask(i, j), pre > 0 ? 1 : 0);
+        const T x = plain(i, j) + addend(i, j);
+        ASSERT_EQ(c(i, j), x);
+        ASSERT_EQ(masked(i, j), (pre > 0 ? x : T(0)) + residual(i, j));
+        cut += pre <= 0;
+      }
+    }
+    EXPECT_GT(cut, 0);
+    EXPECT_LT(cut, m * n);
+  }
+}
+
+TEST(GemmTest, EpilogueByteMasks) {
+  // 37 columns: the widest tiles and a partial vector; 3 and 5: one
+  // partial vector (a latent field's last layer).
+  for (int n : {37, 3, 5}) {
+    CheckMaskEpilogue<float>(n);
+    CheckMaskEpilogue<double>(n);
   }
 }
 
