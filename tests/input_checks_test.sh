@@ -99,9 +99,12 @@ printf '100,100,0,0\n' >> "$tmp/truth_states.csv"
 [ "$(head -1 "$tmp/truth.csv")" = \
   "state,dt,q_0,q_1,p_0,p_1,true_q_0,true_q_1,true_p_0,true_p_1,error,outside_training_range" ] \
   || fail "predict --truth header: $(head -1 "$tmp/truth.csv")"
-# At dt 0 the true state is the input; state 1 (energy 75) is outside.
+# At dt 0 the true state is the input, and so is the prediction up to the
+# float32 flow's rounding (decode(encode(x)) in float32: ~1e-7 relative);
+# state 1 (energy 75) is outside.
 awk -F, 'NR > 1 && $2 == 0 { for (i = 3; i <= 6; ++i) {
-           d = $i - $(i + 4); if (d < 0) d = -d; if (d > 1e-12) bad = 1 } }
+           d = $i - $(i + 4); if (d < 0) d = -d; t = $(i + 4); if (t < 0) t = -t
+           if (d > 1e-5 * (1 + t)) bad = 1 } }
          NR > 1 { outside[$1] = $12 }
          END { exit bad || outside[0] != 0 || outside[1] != 1 }' "$tmp/truth.csv" \
   || fail "predict --truth: truth at dt 0 or outside_training_range wrong: $(cat "$tmp/truth.csv")"
