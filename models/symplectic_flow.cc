@@ -143,13 +143,14 @@ absl::StatusOr<SymplecticFlow> SymplecticFlow::Create(
   }
   const int n = num_degrees_of_freedom;
   // DEFAULT_PRECISION: float32 where the fused kernels cover the flow.
-  const bool covered = *activation == ad::Activation::kSigmoid &&
+  const bool covered = (*activation == ad::Activation::kSigmoid ||
+                        *activation == ad::Activation::kRelu) &&
                        n <= ad::internal::kMaxShearStackDegreesOfFreedom;
   if (config.precision() == SymplecticFlowConfig::FLOAT32 && !covered) {
     return absl::InvalidArgumentError(absl::StrFormat(
-        "%s.precision: FLOAT32 needs activation \"sigmoid\" and at most %d "
-        "degrees of freedom (the fused float32 kernels), got \"%s\" and %d; "
-        "use FLOAT64 or leave it unset",
+        "%s.precision: FLOAT32 needs activation \"sigmoid\" or \"relu\" and "
+        "at most %d degrees of freedom (the fused float32 kernels), got "
+        "\"%s\" and %d; use FLOAT64 or leave it unset",
         field_path, ad::internal::kMaxShearStackDegreesOfFreedom,
         config.activation(), n));
   }
@@ -308,10 +309,17 @@ Matrix SymplecticFlow::InverseValues(const Matrix& latents) const {
 
 namespace {
 
-// Whether the stack node keeps s = sigmoid(z) of every layer for its
+// Whether the stack node keeps s = sigma(z) of every layer for its
 // backward pass ([L, H, B] floats) rather than recomputing it from the saved
 // fixed halves (models/README.md has the measurement).
 constexpr bool kSaveActivations = true;
+
+// The kernels' name for a covered activation (sigmoid or relu).
+ad::internal::ShearActivation KernelActivation(ad::Activation activation) {
+  return activation == ad::Activation::kRelu
+             ? ad::internal::ShearActivation::kRelu
+             : ad::internal::ShearActivation::kSigmoid;
+}
 
 // [B, 2n] (column-major: each coordinate's column is contiguous) into the
 // kernels' [2n][ld] float layout, and back.
@@ -387,6 +395,7 @@ Matrix SymplecticFlow::StackValues(const Matrix& states, double sign) const {
   args.width = width_;
   args.num_layers = num_layers();
   args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.activation = KernelActivation(activation_);
   args.batch = batch;
   args.ld = ld;
   args.sign = static_cast<float>(sign);
@@ -432,6 +441,7 @@ ad::Var SymplecticFlow::Stack(ad::Tape& tape, ad::Var states,
   args.width = width_;
   args.num_layers = num_layers();
   args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.activation = KernelActivation(activation_);
   args.batch = batch;
   args.ld = ld;
   args.sign = static_cast<float>(sign);
@@ -470,6 +480,7 @@ void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
   args.width = width_;
   args.num_layers = num_layers;
   args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.activation = KernelActivation(activation_);
   args.batch = batch;
   args.ld = ld;
   args.sign = static_cast<float>(sign);

@@ -27,9 +27,31 @@ T* At(T* base, std::ptrdiff_t row, int ld, int offset) {
   return base + row * ld + offset;
 }
 
-// u = (sigmoid(x W + b) * a) W^T for one block, in registers; s is stored
+// sigma(z): the sigmoid, or relu = max(0, z) (Max returns its second
+// operand, z, when z is NaN, so NaN stays in its state as with the sigmoid).
+template <class S, bool kRelu>
+inline typename S::V Activate(typename S::V z) {
+  if constexpr (kRelu) {
+    return S::Max(S::Zero(), z);
+  } else {
+    return S::Sigmoid(z);
+  }
+}
+
+// g sigma'(z) from s = sigma(z): g s (1 - s), or g where s > 0 (relu; no
+// multiply, so the mask costs one compare).
+template <class S, bool kRelu>
+inline typename S::V TimesDerivative(typename S::V g, typename S::V s) {
+  if constexpr (kRelu) {
+    return S::WherePositive(s, g);
+  } else {
+    return S::Mul(g, S::Fnma(s, s, s));
+  }
+}
+
+// u = (sigma(x W + b) * a) W^T for one block, in registers; s is stored
 // to saved_s[h * ld] when that is set.
-template <class S, int N>
+template <class S, int N, bool kRelu>
 inline void Ridge(const typename S::T* layer_params, int width,
                   const typename S::V* x, typename S::V* u,
                   typename S::T* saved_s, int ld) {
@@ -40,14 +62,14 @@ inline void Ridge(const typename S::T* layer_params, int width,
     const typename S::T* p = layer_params + h * K;
     V z = S::Broadcast(p[N]);
     for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-    const V s = S::Sigmoid(z);
+    const V s = Activate<S, kRelu>(z);
     if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * ld, s);
     const V t = S::Mul(s, S::Broadcast(p[N + 1]));
     for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
   }
 }
 
-template <class S, int N>
+template <class S, int N, bool kRelu>
 void Forward(const ShearStackArgs<typename S::T>& args) {
   using T = typename S::T;
   using V = typename S::V;
@@ -80,8 +102,8 @@ void Forward(const ShearStackArgs<typename S::T>& args) {
           args.saved_s == nullptr
               ? nullptr
               : args.saved_s + std::ptrdiff_t{l} * args.width * args.ld + base;
-      Ridge<S, N>(args.params + std::ptrdiff_t{l} * args.width * K, args.width,
-                  x, u, saved_s, args.ld);
+      Ridge<S, N, kRelu>(args.params + std::ptrdiff_t{l} * args.width * K,
+                         args.width, x, u, saved_s, args.ld);
       const T* gate = args.gates + l * N;
       for (int i = 0; i < N; ++i) {
         const V g = S::Broadcast(gate[i]);
@@ -105,7 +127,7 @@ std::vector<typename S::V>& Accumulators(std::size_t size) {
   return acc;
 }
 
-template <class S, int N>
+template <class S, int N, bool kRelu>
 void Backward(const ShearStackArgs<typename S::T>& args) {
   using T = typename S::T;
   using V = typename S::V;
@@ -159,7 +181,7 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
         } else {
           V z = S::Broadcast(p[N]);
           for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-          s = S::Sigmoid(z);
+          s = Activate<S, kRelu>(z);
         }
         const V a = S::Broadcast(p[N + 1]);
         const V t = S::Mul(s, a);
@@ -167,12 +189,12 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
           for (int i = 0; i < N; ++i)
             u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
         }
-        // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a s (1 - s).
+        // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a sigma'.
         V g_t = S::Mul(g_u[0], S::Broadcast(p[0]));
         for (int i = 1; i < N; ++i)
           g_t = S::Fma(g_u[i], S::Broadcast(p[i]), g_t);
         a_h[N + 1] = S::Fma(g_t, s, a_h[N + 1]);
-        const V g_z = S::Mul(S::Mul(g_t, a), S::Fnma(s, s, s));
+        const V g_z = TimesDerivative<S, kRelu>(S::Mul(g_t, a), s);
         a_h[N] = S::Add(a_h[N], g_z);
         // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
         for (int i = 0; i < N; ++i) {
@@ -198,31 +220,49 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
   }
 }
 
-template <class S>
-void ForwardAnyN(const ShearStackArgs<typename S::T>& args) {
+template <class S, bool kRelu>
+void ForwardForActivation(const ShearStackArgs<typename S::T>& args) {
   switch (args.n) {
     case 1:
-      return Forward<S, 1>(args);
+      return Forward<S, 1, kRelu>(args);
     case 2:
-      return Forward<S, 2>(args);
+      return Forward<S, 2, kRelu>(args);
     case 3:
-      return Forward<S, 3>(args);
+      return Forward<S, 3, kRelu>(args);
     default:
-      return Forward<S, 4>(args);
+      return Forward<S, 4, kRelu>(args);
+  }
+}
+
+template <class S, bool kRelu>
+void BackwardForActivation(const ShearStackArgs<typename S::T>& args) {
+  switch (args.n) {
+    case 1:
+      return Backward<S, 1, kRelu>(args);
+    case 2:
+      return Backward<S, 2, kRelu>(args);
+    case 3:
+      return Backward<S, 3, kRelu>(args);
+    default:
+      return Backward<S, 4, kRelu>(args);
+  }
+}
+
+template <class S>
+void ForwardAnyN(const ShearStackArgs<typename S::T>& args) {
+  if (args.activation == ShearActivation::kRelu) {
+    ForwardForActivation<S, true>(args);
+  } else {
+    ForwardForActivation<S, false>(args);
   }
 }
 
 template <class S>
 void BackwardAnyN(const ShearStackArgs<typename S::T>& args) {
-  switch (args.n) {
-    case 1:
-      return Backward<S, 1>(args);
-    case 2:
-      return Backward<S, 2>(args);
-    case 3:
-      return Backward<S, 3>(args);
-    default:
-      return Backward<S, 4>(args);
+  if (args.activation == ShearActivation::kRelu) {
+    BackwardForActivation<S, true>(args);
+  } else {
+    BackwardForActivation<S, false>(args);
   }
 }
 
