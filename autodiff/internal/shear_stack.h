@@ -62,8 +62,9 @@ struct ShearStackArgs {
   const T* gates = nullptr;
   T* state = nullptr;    // forward: updated in place
   T* saved_x = nullptr;  // forward: optional output; backward: input
-  // Optional [L][width][ld], with saved_x: the forward pass saves
-  // s = sigma(z), the backward pass reads it instead of recomputing it.
+  // Optional [L][ld / 16][width][16] (each sixteen-state block's s in one
+  // run, in the order both passes visit it), with saved_x: the forward pass
+  // saves s = sigma(z), the backward pass reads it instead of recomputing it.
   T* saved_s = nullptr;
   // Backward only: dL/d(output) in, dL/d(input) out.
   T* grad_state = nullptr;

@@ -49,12 +49,19 @@ inline typename S::V TimesDerivative(typename S::V g, typename S::V s) {
   }
 }
 
+// Where layer l's saved s of the block at `base` starts: [L][block][H][16],
+// so that each block's s is one contiguous run, written and read in order.
+template <typename T>
+std::ptrdiff_t SavedSOffset(const ShearStackArgs<T>& args, int l, int base) {
+  return (std::ptrdiff_t{l} * args.ld + base) * args.width;
+}
+
 // u = (sigma(x W + b) * a) W^T for one block, in registers; s is stored
-// to saved_s[h * ld] when that is set.
+// to saved_s[h * 16] when that is set.
 template <class S, int N, bool kRelu>
 inline void Ridge(const typename S::T* layer_params, int width,
                   const typename S::V* x, typename S::V* u,
-                  typename S::T* saved_s, int ld) {
+                  typename S::T* saved_s) {
   using V = typename S::V;
   constexpr int K = N + 2;
   for (int i = 0; i < N; ++i) u[i] = S::Zero();
@@ -63,7 +70,7 @@ inline void Ridge(const typename S::T* layer_params, int width,
     V z = S::Broadcast(p[N]);
     for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
     const V s = Activate<S, kRelu>(z);
-    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * ld, s);
+    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
     const V t = S::Mul(s, S::Broadcast(p[N + 1]));
     for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
   }
@@ -98,12 +105,11 @@ void Forward(const ShearStackArgs<typename S::T>& args) {
         }
       }
       V u[N];
-      T* saved_s =
-          args.saved_s == nullptr
-              ? nullptr
-              : args.saved_s + std::ptrdiff_t{l} * args.width * args.ld + base;
+      T* saved_s = args.saved_s == nullptr
+                       ? nullptr
+                       : args.saved_s + SavedSOffset(args, l, base);
       Ridge<S, N, kRelu>(args.params + std::ptrdiff_t{l} * args.width * K,
-                         args.width, x, u, saved_s, args.ld);
+                         args.width, x, u, saved_s);
       const T* gate = args.gates + l * N;
       for (int i = 0; i < N; ++i) {
         const V g = S::Broadcast(gate[i]);
@@ -148,10 +154,9 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
     std::fill(acc, acc + static_cast<std::size_t>(width) * K + N, S::Zero());
     for (int base = 0; base < args.batch; base += kLanes) {
       const int count = std::min(kLanes, args.batch - base);
-      const T* saved_s =
-          args.saved_s == nullptr
-              ? nullptr
-              : args.saved_s + std::ptrdiff_t{l} * width * args.ld + base;
+      const T* saved_s = args.saved_s == nullptr
+                             ? nullptr
+                             : args.saved_s + SavedSOffset(args, l, base);
       V x[N], g_f[N], g_u[N], dx[N], u[N];
       for (int i = 0; i < N; ++i) {
         // saved_x is zero past the batch, as the loaded gradient is.
@@ -177,7 +182,7 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
         // The forward pass's s, saved or recomputed in the same order.
         V s;
         if (saved_s != nullptr) {
-          s = S::Load(saved_s + std::ptrdiff_t{h} * args.ld);
+          s = S::Load(saved_s + std::ptrdiff_t{h} * kLanes);
         } else {
           V z = S::Broadcast(p[N]);
           for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
