@@ -133,13 +133,109 @@ std::vector<typename S::V>& Accumulators(std::size_t size) {
   return acc;
 }
 
-template <class S, int N, bool kRelu>
-void Backward(const ShearStackArgs<typename S::T>& args) {
+// Layer l's backward pass over NB consecutive blocks from `base0`: each
+// hidden unit's parameter accumulators are loaded and stored once for the NB
+// blocks (half the memory traffic at NB = 2), and the blocks add into them
+// in block order, so the sums are the same bits as one block at a time.
+template <class S, int N, bool kRelu, int NB>
+inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
+                           int base0, typename S::V* acc,
+                           typename S::V* acc_gate) {
   using T = typename S::T;
   using V = typename S::V;
   constexpr int K = N + 2;
   const int width = args.width;
   const V sign = S::Broadcast(args.sign);
+  const T* params = args.params + std::ptrdiff_t{l} * width * K;
+  const T* gate = args.gates + l * N;
+  const int x_half = l % 2 == 0 ? 0 : N;
+  const int y_half = N - x_half;
+  const T* saved_s[NB];
+  int count[NB];
+  V x[NB][N], g_f[NB][N], g_u[NB][N], dx[NB][N], u[NB][N];
+  for (int j = 0; j < NB; ++j) {
+    const int base = base0 + j * kLanes;
+    count[j] = std::min(kLanes, args.batch - base);
+    saved_s[j] = args.saved_s == nullptr
+                     ? nullptr
+                     : args.saved_s + SavedSOffset(args, l, base);
+    for (int i = 0; i < N; ++i) {
+      // saved_x is zero past the batch, as the loaded gradient is.
+      x[j][i] =
+          S::Load(At(args.saved_x, std::ptrdiff_t{l} * N + i, args.ld, base));
+      g_f[j][i] = S::Mul(
+          sign, S::LoadFirst(At(args.grad_state, y_half + i, args.ld, base),
+                             count[j]));
+      const V gi = S::Broadcast(gate[i]);
+      if (args.published_gate) {
+        g_u[j][i] = S::Mul(g_f[j][i], gi);
+        dx[j][i] = g_u[j][i];
+      } else {
+        acc_gate[i] = S::Fma(x[j][i], g_f[j][i], acc_gate[i]);
+        g_u[j][i] = g_f[j][i];
+        dx[j][i] = S::Mul(g_f[j][i], gi);
+      }
+      u[j][i] = S::Zero();
+    }
+  }
+  for (int h = 0; h < width; ++h) {
+    const T* p = params + h * K;
+    V* a_h = acc + h * K;
+    V a_acc[K];
+    for (int k = 0; k < K; ++k) a_acc[k] = a_h[k];
+    const V a = S::Broadcast(p[N + 1]);
+    for (int j = 0; j < NB; ++j) {
+      // The forward pass's s, saved or recomputed in the same order.
+      V s;
+      if (saved_s[j] != nullptr) {
+        s = S::Load(saved_s[j] + std::ptrdiff_t{h} * kLanes);
+      } else {
+        V z = S::Broadcast(p[N]);
+        for (int i = 0; i < N; ++i) {
+          z = S::Fma(x[j][i], S::Broadcast(p[i]), z);
+        }
+        s = Activate<S, kRelu>(z);
+      }
+      const V t = S::Mul(s, a);
+      if (args.published_gate) {
+        for (int i = 0; i < N; ++i) {
+          u[j][i] = S::Fma(t, S::Broadcast(p[i]), u[j][i]);
+        }
+      }
+      // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a sigma'.
+      V g_t = S::Mul(g_u[j][0], S::Broadcast(p[0]));
+      for (int i = 1; i < N; ++i) {
+        g_t = S::Fma(g_u[j][i], S::Broadcast(p[i]), g_t);
+      }
+      a_acc[N + 1] = S::Fma(g_t, s, a_acc[N + 1]);
+      const V g_z = TimesDerivative<S, kRelu>(S::Mul(g_t, a), s);
+      a_acc[N] = S::Add(a_acc[N], g_z);
+      // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
+      for (int i = 0; i < N; ++i) {
+        a_acc[i] = S::Fma(x[j][i], g_z, S::Fma(g_u[j][i], t, a_acc[i]));
+        dx[j][i] = S::Fma(g_z, S::Broadcast(p[i]), dx[j][i]);
+      }
+    }
+    for (int k = 0; k < K; ++k) a_h[k] = a_acc[k];
+  }
+  for (int j = 0; j < NB; ++j) {
+    const int base = base0 + j * kLanes;
+    for (int i = 0; i < N; ++i) {
+      if (args.published_gate) {
+        acc_gate[i] = S::Fma(S::Add(u[j][i], x[j][i]), g_f[j][i], acc_gate[i]);
+      }
+      T* gx = At(args.grad_state, x_half + i, args.ld, base);
+      S::StoreFirst(gx, S::Add(S::LoadFirst(gx, count[j]), dx[j][i]), count[j]);
+    }
+  }
+}
+
+template <class S, int N, bool kRelu>
+void Backward(const ShearStackArgs<typename S::T>& args) {
+  using V = typename S::V;
+  using T = typename S::T;
+  constexpr int K = N + 2;
+  const int width = args.width;
   // [width][K] parameter accumulators, then N gate accumulators.
   std::vector<V>& acc_storage =
       Accumulators<S>(static_cast<std::size_t>(width) * K + N);
@@ -147,73 +243,13 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
   V* acc_gate = acc + static_cast<std::size_t>(width) * K;
   for (int step = args.num_layers - 1; step >= 0; --step) {
     const int l = LayerAt(args, step);
-    const T* params = args.params + std::ptrdiff_t{l} * width * K;
-    const T* gate = args.gates + l * N;
-    const int x_half = l % 2 == 0 ? 0 : N;
-    const int y_half = N - x_half;
     std::fill(acc, acc + static_cast<std::size_t>(width) * K + N, S::Zero());
-    for (int base = 0; base < args.batch; base += kLanes) {
-      const int count = std::min(kLanes, args.batch - base);
-      const T* saved_s = args.saved_s == nullptr
-                             ? nullptr
-                             : args.saved_s + SavedSOffset(args, l, base);
-      V x[N], g_f[N], g_u[N], dx[N], u[N];
-      for (int i = 0; i < N; ++i) {
-        // saved_x is zero past the batch, as the loaded gradient is.
-        x[i] =
-            S::Load(At(args.saved_x, std::ptrdiff_t{l} * N + i, args.ld, base));
-        g_f[i] = S::Mul(
-            sign, S::LoadFirst(At(args.grad_state, y_half + i, args.ld, base),
-                               count));
-        const V gi = S::Broadcast(gate[i]);
-        if (args.published_gate) {
-          g_u[i] = S::Mul(g_f[i], gi);
-          dx[i] = g_u[i];
-        } else {
-          acc_gate[i] = S::Fma(x[i], g_f[i], acc_gate[i]);
-          g_u[i] = g_f[i];
-          dx[i] = S::Mul(g_f[i], gi);
-        }
-        u[i] = S::Zero();
-      }
-      for (int h = 0; h < width; ++h) {
-        const T* p = params + h * K;
-        V* a_h = acc + h * K;
-        // The forward pass's s, saved or recomputed in the same order.
-        V s;
-        if (saved_s != nullptr) {
-          s = S::Load(saved_s + std::ptrdiff_t{h} * kLanes);
-        } else {
-          V z = S::Broadcast(p[N]);
-          for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-          s = Activate<S, kRelu>(z);
-        }
-        const V a = S::Broadcast(p[N + 1]);
-        const V t = S::Mul(s, a);
-        if (args.published_gate) {
-          for (int i = 0; i < N; ++i)
-            u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
-        }
-        // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a sigma'.
-        V g_t = S::Mul(g_u[0], S::Broadcast(p[0]));
-        for (int i = 1; i < N; ++i)
-          g_t = S::Fma(g_u[i], S::Broadcast(p[i]), g_t);
-        a_h[N + 1] = S::Fma(g_t, s, a_h[N + 1]);
-        const V g_z = TimesDerivative<S, kRelu>(S::Mul(g_t, a), s);
-        a_h[N] = S::Add(a_h[N], g_z);
-        // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
-        for (int i = 0; i < N; ++i) {
-          a_h[i] = S::Fma(x[i], g_z, S::Fma(g_u[i], t, a_h[i]));
-          dx[i] = S::Fma(g_z, S::Broadcast(p[i]), dx[i]);
-        }
-      }
-      for (int i = 0; i < N; ++i) {
-        if (args.published_gate) {
-          acc_gate[i] = S::Fma(S::Add(u[i], x[i]), g_f[i], acc_gate[i]);
-        }
-        T* gx = At(args.grad_state, x_half + i, args.ld, base);
-        S::StoreFirst(gx, S::Add(S::LoadFirst(gx, count), dx[i]), count);
-      }
+    int base = 0;
+    for (; base + kLanes < args.batch; base += 2 * kLanes) {
+      BackwardBlocks<S, N, kRelu, 2>(args, l, base, acc, acc_gate);
+    }
+    if (base < args.batch) {
+      BackwardBlocks<S, N, kRelu, 1>(args, l, base, acc, acc_gate);
     }
     T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
     for (int k = 0; k < width * K; ++k) {
