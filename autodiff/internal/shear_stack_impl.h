@@ -139,7 +139,7 @@ std::vector<typename S::V>& Accumulators(std::size_t size) {
 // in block order, so the sums are the same bits as one block at a time.
 template <class S, int N, bool kRelu, int NB>
 inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
-                           int base0, typename S::V* acc,
+                           int base0, bool first, typename S::V* acc,
                            typename S::V* acc_gate) {
   using T = typename S::T;
   using V = typename S::V;
@@ -182,7 +182,8 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
     const T* p = params + h * K;
     V* a_h = acc + h * K;
     V a_acc[K];
-    for (int k = 0; k < K; ++k) a_acc[k] = a_h[k];
+    // The layer's first blocks start the sums from zero (no [H][K] fill).
+    for (int k = 0; k < K; ++k) a_acc[k] = first ? S::Zero() : a_h[k];
     const V a = S::Broadcast(p[N + 1]);
     for (int j = 0; j < NB; ++j) {
       // The forward pass's s, saved or recomputed in the same order.
@@ -243,13 +244,13 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
   V* acc_gate = acc + static_cast<std::size_t>(width) * K;
   for (int step = args.num_layers - 1; step >= 0; --step) {
     const int l = LayerAt(args, step);
-    std::fill(acc, acc + static_cast<std::size_t>(width) * K + N, S::Zero());
+    std::fill(acc_gate, acc_gate + N, S::Zero());
     int base = 0;
     for (; base + kLanes < args.batch; base += 2 * kLanes) {
-      BackwardBlocks<S, N, kRelu, 2>(args, l, base, acc, acc_gate);
+      BackwardBlocks<S, N, kRelu, 2>(args, l, base, base == 0, acc, acc_gate);
     }
     if (base < args.batch) {
-      BackwardBlocks<S, N, kRelu, 1>(args, l, base, acc, acc_gate);
+      BackwardBlocks<S, N, kRelu, 1>(args, l, base, base == 0, acc, acc_gate);
     }
     T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
     for (int k = 0; k < width * K; ++k) {
