@@ -378,17 +378,18 @@ TEST(SymplecticFlowTest, InvalidConfigsNameTheField) {
             std::string::npos);
 }
 
-// The float32 stack (the default for sigmoid flows) against the float64
-// per-layer path on the same parameters, for each conditioner and n.
-class Float32FlowTest
-    : public ::testing::TestWithParam<std::tuple<ShearConditioner, int>> {
+// The float32 stack (the default for sigmoid and relu flows) against the
+// float64 per-layer path on the same parameters, for each conditioner, n and
+// activation.
+class Float32FlowTest : public ::testing::TestWithParam<
+                            std::tuple<ShearConditioner, int, std::string>> {
  protected:
   void SetUp() override {
-    const auto& [conditioner, n] = GetParam();
+    const auto& [conditioner, n, activation] = GetParam();
     n_ = n;
     for (int k = 0; k < 2; ++k) {
       Random random(41);
-      SymplecticFlowConfig config = Config(conditioner, "sigmoid", 20, 100);
+      SymplecticFlowConfig config = Config(conditioner, activation, 20, 100);
       if (k == 0) config.clear_precision();  // the default: float32
       absl::StatusOr<SymplecticFlow> flow =
           SymplecticFlow::Create(stores_[k], "flow", config, "flow", n, random);
@@ -467,7 +468,8 @@ INSTANTIATE_TEST_SUITE_P(
     All, Float32FlowTest,
     ::testing::Combine(::testing::Values(SYMPLECTIC_SKIP_GATE, PAPER_EQUATION_5,
                                          PUBLISHED_PER_COORDINATE_GATE),
-                       ::testing::Values(1, 2, 4)));
+                       ::testing::Values(1, 2, 4),
+                       ::testing::Values("sigmoid", "relu")));
 
 TEST(SymplecticFlowTest, PrecisionResolvesAsTheConfigSays) {
   Random random(1);
@@ -484,12 +486,16 @@ TEST(SymplecticFlowTest, PrecisionResolvesAsTheConfigSays) {
   EXPECT_EQ(precision("sigmoid", 2, C::DEFAULT_PRECISION), "float32");
   EXPECT_EQ(precision("sigmoid", 4, C::FLOAT32), "float32");
   EXPECT_EQ(precision("sigmoid", 2, C::FLOAT64), "float64");
+  EXPECT_EQ(precision("relu", 2, C::DEFAULT_PRECISION), "float32");
+  EXPECT_EQ(precision("relu", 3, C::FLOAT32), "float32");
+  EXPECT_EQ(precision("relu", 2, C::FLOAT64), "float64");
+  EXPECT_EQ(precision("relu", 5, C::DEFAULT_PRECISION), "float64");
   EXPECT_EQ(precision("tanh", 2, C::DEFAULT_PRECISION), "float64");
   EXPECT_EQ(precision("sigmoid", 5, C::DEFAULT_PRECISION), "float64");
   EXPECT_EQ(precision("tanh", 2, C::FLOAT32),
-            "m.flow.precision: FLOAT32 needs activation \"sigmoid\" and at "
-            "most 4 degrees of freedom (the fused float32 kernels), got "
-            "\"tanh\" and 2; use FLOAT64 or leave it unset");
+            "m.flow.precision: FLOAT32 needs activation \"sigmoid\" or "
+            "\"relu\" and at most 4 degrees of freedom (the fused float32 "
+            "kernels), got \"tanh\" and 2; use FLOAT64 or leave it unset");
   EXPECT_NE(precision("sigmoid", 5, C::FLOAT32).find("m.flow.precision"),
             std::string::npos);
 }

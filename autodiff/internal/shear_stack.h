@@ -6,8 +6,9 @@
 //
 // Layer l updates one half y of the state by a function of the other half x
 // (even l: x = q, y = p; odd l: x = p, y = q):
-//   z = x W + b,  s = sigmoid(z),  u = (s * a) W^T,  y += sign * F(u, x)
-// with F(u, x) = u + gate * x (the skip-gate and, with c copied into every
+//   z = x W + b,  s = sigma(z),  u = (s * a) W^T,  y += sign * F(u, x)
+// with sigma the sigmoid or relu (max(z, 0), derivative 1 for z > 0 else 0),
+// and F(u, x) = u + gate * x (the skip-gate and, with c copied into every
 // gate entry, the paper's Eq. 5 conditioner) or (u + x) * gate (the
 // published one). sign = +1 runs layers 0..L-1 (the flow), -1 runs L-1..0
 // (its inverse).
@@ -19,7 +20,8 @@
 // instruction set). The backward pass reads s as the forward pass saved it
 // (saved_s) or recomputes it from the saved fixed halves, to the same bits;
 // saving is faster on the shipped flow (the sigmoid's division bounds the
-// forward pass), recomputing keeps H times less memory.
+// forward pass), recomputing keeps H times less memory. relu's derivative
+// is read off s (s > 0 exactly where z > 0).
 //
 // Layouts (T = float or double), all plain arrays:
 //   state, grad_state  [2n][ld]  coordinate-major: state[c * ld + b] is
@@ -44,11 +46,14 @@ inline constexpr int kMaxShearStackDegreesOfFreedom = 4;
 // ld for a batch: rounded up to the sixteen lanes.
 inline constexpr int ShearStackLd(int batch) { return (batch + 15) / 16 * 16; }
 
+enum class ShearActivation { kSigmoid, kRelu };
+
 template <typename T>
 struct ShearStackArgs {
   int n = 0;  // 1..kMaxShearStackDegreesOfFreedom
   int width = 0;
   int num_layers = 0;
+  ShearActivation activation = ShearActivation::kSigmoid;
   bool published_gate = false;  // F = (u + x) * gate, else u + gate * x
   int batch = 0;
   int ld = 0;
@@ -57,8 +62,9 @@ struct ShearStackArgs {
   const T* gates = nullptr;
   T* state = nullptr;    // forward: updated in place
   T* saved_x = nullptr;  // forward: optional output; backward: input
-  // Optional [L][width][ld], with saved_x: the forward pass saves
-  // s = sigmoid(z), the backward pass reads it instead of recomputing it.
+  // Optional [L][ld / 16][width][16] (each sixteen-state block's s in one
+  // run, in the order both passes visit it), with saved_x: the forward pass
+  // saves s = sigma(z), the backward pass reads it instead of recomputing it.
   T* saved_s = nullptr;
   // Backward only: dL/d(output) in, dL/d(input) out.
   T* grad_state = nullptr;

@@ -27,12 +27,41 @@ T* At(T* base, std::ptrdiff_t row, int ld, int offset) {
   return base + row * ld + offset;
 }
 
-// u = (sigmoid(x W + b) * a) W^T for one block, in registers; s is stored
-// to saved_s[h * ld] when that is set.
-template <class S, int N>
+// sigma(z): the sigmoid, or relu = max(0, z) (Max returns its second
+// operand, z, when z is NaN, so NaN stays in its state as with the sigmoid).
+template <class S, bool kRelu>
+inline typename S::V Activate(typename S::V z) {
+  if constexpr (kRelu) {
+    return S::Max(S::Zero(), z);
+  } else {
+    return S::Sigmoid(z);
+  }
+}
+
+// g sigma'(z) from s = sigma(z): g s (1 - s), or g where s > 0 (relu; no
+// multiply, so the mask costs one compare).
+template <class S, bool kRelu>
+inline typename S::V TimesDerivative(typename S::V g, typename S::V s) {
+  if constexpr (kRelu) {
+    return S::WherePositive(s, g);
+  } else {
+    return S::Mul(g, S::Fnma(s, s, s));
+  }
+}
+
+// Where layer l's saved s of the block at `base` starts: [L][block][H][16],
+// so that each block's s is one contiguous run, written and read in order.
+template <typename T>
+std::ptrdiff_t SavedSOffset(const ShearStackArgs<T>& args, int l, int base) {
+  return (std::ptrdiff_t{l} * args.ld + base) * args.width;
+}
+
+// u = (sigma(x W + b) * a) W^T for one block, in registers; s is stored
+// to saved_s[h * 16] when that is set.
+template <class S, int N, bool kRelu>
 inline void Ridge(const typename S::T* layer_params, int width,
                   const typename S::V* x, typename S::V* u,
-                  typename S::T* saved_s, int ld) {
+                  typename S::T* saved_s) {
   using V = typename S::V;
   constexpr int K = N + 2;
   for (int i = 0; i < N; ++i) u[i] = S::Zero();
@@ -40,14 +69,14 @@ inline void Ridge(const typename S::T* layer_params, int width,
     const typename S::T* p = layer_params + h * K;
     V z = S::Broadcast(p[N]);
     for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-    const V s = S::Sigmoid(z);
-    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * ld, s);
+    const V s = Activate<S, kRelu>(z);
+    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
     const V t = S::Mul(s, S::Broadcast(p[N + 1]));
     for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
   }
 }
 
-template <class S, int N>
+template <class S, int N, bool kRelu>
 void Forward(const ShearStackArgs<typename S::T>& args) {
   using T = typename S::T;
   using V = typename S::V;
@@ -76,12 +105,11 @@ void Forward(const ShearStackArgs<typename S::T>& args) {
         }
       }
       V u[N];
-      T* saved_s =
-          args.saved_s == nullptr
-              ? nullptr
-              : args.saved_s + std::ptrdiff_t{l} * args.width * args.ld + base;
-      Ridge<S, N>(args.params + std::ptrdiff_t{l} * args.width * K, args.width,
-                  x, u, saved_s, args.ld);
+      T* saved_s = args.saved_s == nullptr
+                       ? nullptr
+                       : args.saved_s + SavedSOffset(args, l, base);
+      Ridge<S, N, kRelu>(args.params + std::ptrdiff_t{l} * args.width * K,
+                         args.width, x, u, saved_s);
       const T* gate = args.gates + l * N;
       for (int i = 0; i < N; ++i) {
         const V g = S::Broadcast(gate[i]);
@@ -105,13 +133,110 @@ std::vector<typename S::V>& Accumulators(std::size_t size) {
   return acc;
 }
 
-template <class S, int N>
-void Backward(const ShearStackArgs<typename S::T>& args) {
+// Layer l's backward pass over NB consecutive blocks from `base0`: each
+// hidden unit's parameter accumulators are loaded and stored once for the NB
+// blocks (half the memory traffic at NB = 2), and the blocks add into them
+// in block order, so the sums are the same bits as one block at a time.
+template <class S, int N, bool kRelu, int NB>
+inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
+                           int base0, bool first, typename S::V* acc,
+                           typename S::V* acc_gate) {
   using T = typename S::T;
   using V = typename S::V;
   constexpr int K = N + 2;
   const int width = args.width;
   const V sign = S::Broadcast(args.sign);
+  const T* params = args.params + std::ptrdiff_t{l} * width * K;
+  const T* gate = args.gates + l * N;
+  const int x_half = l % 2 == 0 ? 0 : N;
+  const int y_half = N - x_half;
+  const T* saved_s[NB];
+  int count[NB];
+  V x[NB][N], g_f[NB][N], g_u[NB][N], dx[NB][N], u[NB][N];
+  for (int j = 0; j < NB; ++j) {
+    const int base = base0 + j * kLanes;
+    count[j] = std::min(kLanes, args.batch - base);
+    saved_s[j] = args.saved_s == nullptr
+                     ? nullptr
+                     : args.saved_s + SavedSOffset(args, l, base);
+    for (int i = 0; i < N; ++i) {
+      // saved_x is zero past the batch, as the loaded gradient is.
+      x[j][i] =
+          S::Load(At(args.saved_x, std::ptrdiff_t{l} * N + i, args.ld, base));
+      g_f[j][i] = S::Mul(
+          sign, S::LoadFirst(At(args.grad_state, y_half + i, args.ld, base),
+                             count[j]));
+      const V gi = S::Broadcast(gate[i]);
+      if (args.published_gate) {
+        g_u[j][i] = S::Mul(g_f[j][i], gi);
+        dx[j][i] = g_u[j][i];
+      } else {
+        acc_gate[i] = S::Fma(x[j][i], g_f[j][i], acc_gate[i]);
+        g_u[j][i] = g_f[j][i];
+        dx[j][i] = S::Mul(g_f[j][i], gi);
+      }
+      u[j][i] = S::Zero();
+    }
+  }
+  for (int h = 0; h < width; ++h) {
+    const T* p = params + h * K;
+    V* a_h = acc + h * K;
+    V a_acc[K];
+    // The layer's first blocks start the sums from zero (no [H][K] fill).
+    for (int k = 0; k < K; ++k) a_acc[k] = first ? S::Zero() : a_h[k];
+    const V a = S::Broadcast(p[N + 1]);
+    for (int j = 0; j < NB; ++j) {
+      // The forward pass's s, saved or recomputed in the same order.
+      V s;
+      if (saved_s[j] != nullptr) {
+        s = S::Load(saved_s[j] + std::ptrdiff_t{h} * kLanes);
+      } else {
+        V z = S::Broadcast(p[N]);
+        for (int i = 0; i < N; ++i) {
+          z = S::Fma(x[j][i], S::Broadcast(p[i]), z);
+        }
+        s = Activate<S, kRelu>(z);
+      }
+      const V t = S::Mul(s, a);
+      if (args.published_gate) {
+        for (int i = 0; i < N; ++i) {
+          u[j][i] = S::Fma(t, S::Broadcast(p[i]), u[j][i]);
+        }
+      }
+      // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a sigma'.
+      V g_t = S::Mul(g_u[j][0], S::Broadcast(p[0]));
+      for (int i = 1; i < N; ++i) {
+        g_t = S::Fma(g_u[j][i], S::Broadcast(p[i]), g_t);
+      }
+      a_acc[N + 1] = S::Fma(g_t, s, a_acc[N + 1]);
+      const V g_z = TimesDerivative<S, kRelu>(S::Mul(g_t, a), s);
+      a_acc[N] = S::Add(a_acc[N], g_z);
+      // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
+      for (int i = 0; i < N; ++i) {
+        a_acc[i] = S::Fma(x[j][i], g_z, S::Fma(g_u[j][i], t, a_acc[i]));
+        dx[j][i] = S::Fma(g_z, S::Broadcast(p[i]), dx[j][i]);
+      }
+    }
+    for (int k = 0; k < K; ++k) a_h[k] = a_acc[k];
+  }
+  for (int j = 0; j < NB; ++j) {
+    const int base = base0 + j * kLanes;
+    for (int i = 0; i < N; ++i) {
+      if (args.published_gate) {
+        acc_gate[i] = S::Fma(S::Add(u[j][i], x[j][i]), g_f[j][i], acc_gate[i]);
+      }
+      T* gx = At(args.grad_state, x_half + i, args.ld, base);
+      S::StoreFirst(gx, S::Add(S::LoadFirst(gx, count[j]), dx[j][i]), count[j]);
+    }
+  }
+}
+
+template <class S, int N, bool kRelu>
+void Backward(const ShearStackArgs<typename S::T>& args) {
+  using V = typename S::V;
+  using T = typename S::T;
+  constexpr int K = N + 2;
+  const int width = args.width;
   // [width][K] parameter accumulators, then N gate accumulators.
   std::vector<V>& acc_storage =
       Accumulators<S>(static_cast<std::size_t>(width) * K + N);
@@ -119,74 +244,13 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
   V* acc_gate = acc + static_cast<std::size_t>(width) * K;
   for (int step = args.num_layers - 1; step >= 0; --step) {
     const int l = LayerAt(args, step);
-    const T* params = args.params + std::ptrdiff_t{l} * width * K;
-    const T* gate = args.gates + l * N;
-    const int x_half = l % 2 == 0 ? 0 : N;
-    const int y_half = N - x_half;
-    std::fill(acc, acc + static_cast<std::size_t>(width) * K + N, S::Zero());
-    for (int base = 0; base < args.batch; base += kLanes) {
-      const int count = std::min(kLanes, args.batch - base);
-      const T* saved_s =
-          args.saved_s == nullptr
-              ? nullptr
-              : args.saved_s + std::ptrdiff_t{l} * width * args.ld + base;
-      V x[N], g_f[N], g_u[N], dx[N], u[N];
-      for (int i = 0; i < N; ++i) {
-        // saved_x is zero past the batch, as the loaded gradient is.
-        x[i] =
-            S::Load(At(args.saved_x, std::ptrdiff_t{l} * N + i, args.ld, base));
-        g_f[i] = S::Mul(
-            sign, S::LoadFirst(At(args.grad_state, y_half + i, args.ld, base),
-                               count));
-        const V gi = S::Broadcast(gate[i]);
-        if (args.published_gate) {
-          g_u[i] = S::Mul(g_f[i], gi);
-          dx[i] = g_u[i];
-        } else {
-          acc_gate[i] = S::Fma(x[i], g_f[i], acc_gate[i]);
-          g_u[i] = g_f[i];
-          dx[i] = S::Mul(g_f[i], gi);
-        }
-        u[i] = S::Zero();
-      }
-      for (int h = 0; h < width; ++h) {
-        const T* p = params + h * K;
-        V* a_h = acc + h * K;
-        // The forward pass's s, saved or recomputed in the same order.
-        V s;
-        if (saved_s != nullptr) {
-          s = S::Load(saved_s + std::ptrdiff_t{h} * args.ld);
-        } else {
-          V z = S::Broadcast(p[N]);
-          for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-          s = S::Sigmoid(z);
-        }
-        const V a = S::Broadcast(p[N + 1]);
-        const V t = S::Mul(s, a);
-        if (args.published_gate) {
-          for (int i = 0; i < N; ++i)
-            u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
-        }
-        // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a s (1 - s).
-        V g_t = S::Mul(g_u[0], S::Broadcast(p[0]));
-        for (int i = 1; i < N; ++i)
-          g_t = S::Fma(g_u[i], S::Broadcast(p[i]), g_t);
-        a_h[N + 1] = S::Fma(g_t, s, a_h[N + 1]);
-        const V g_z = S::Mul(S::Mul(g_t, a), S::Fnma(s, s, s));
-        a_h[N] = S::Add(a_h[N], g_z);
-        // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
-        for (int i = 0; i < N; ++i) {
-          a_h[i] = S::Fma(x[i], g_z, S::Fma(g_u[i], t, a_h[i]));
-          dx[i] = S::Fma(g_z, S::Broadcast(p[i]), dx[i]);
-        }
-      }
-      for (int i = 0; i < N; ++i) {
-        if (args.published_gate) {
-          acc_gate[i] = S::Fma(S::Add(u[i], x[i]), g_f[i], acc_gate[i]);
-        }
-        T* gx = At(args.grad_state, x_half + i, args.ld, base);
-        S::StoreFirst(gx, S::Add(S::LoadFirst(gx, count), dx[i]), count);
-      }
+    std::fill(acc_gate, acc_gate + N, S::Zero());
+    int base = 0;
+    for (; base + kLanes < args.batch; base += 2 * kLanes) {
+      BackwardBlocks<S, N, kRelu, 2>(args, l, base, base == 0, acc, acc_gate);
+    }
+    if (base < args.batch) {
+      BackwardBlocks<S, N, kRelu, 1>(args, l, base, base == 0, acc, acc_gate);
     }
     T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
     for (int k = 0; k < width * K; ++k) {
@@ -198,31 +262,49 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
   }
 }
 
-template <class S>
-void ForwardAnyN(const ShearStackArgs<typename S::T>& args) {
+template <class S, bool kRelu>
+void ForwardForActivation(const ShearStackArgs<typename S::T>& args) {
   switch (args.n) {
     case 1:
-      return Forward<S, 1>(args);
+      return Forward<S, 1, kRelu>(args);
     case 2:
-      return Forward<S, 2>(args);
+      return Forward<S, 2, kRelu>(args);
     case 3:
-      return Forward<S, 3>(args);
+      return Forward<S, 3, kRelu>(args);
     default:
-      return Forward<S, 4>(args);
+      return Forward<S, 4, kRelu>(args);
+  }
+}
+
+template <class S, bool kRelu>
+void BackwardForActivation(const ShearStackArgs<typename S::T>& args) {
+  switch (args.n) {
+    case 1:
+      return Backward<S, 1, kRelu>(args);
+    case 2:
+      return Backward<S, 2, kRelu>(args);
+    case 3:
+      return Backward<S, 3, kRelu>(args);
+    default:
+      return Backward<S, 4, kRelu>(args);
+  }
+}
+
+template <class S>
+void ForwardAnyN(const ShearStackArgs<typename S::T>& args) {
+  if (args.activation == ShearActivation::kRelu) {
+    ForwardForActivation<S, true>(args);
+  } else {
+    ForwardForActivation<S, false>(args);
   }
 }
 
 template <class S>
 void BackwardAnyN(const ShearStackArgs<typename S::T>& args) {
-  switch (args.n) {
-    case 1:
-      return Backward<S, 1>(args);
-    case 2:
-      return Backward<S, 2>(args);
-    case 3:
-      return Backward<S, 3>(args);
-    default:
-      return Backward<S, 4>(args);
+  if (args.activation == ShearActivation::kRelu) {
+    BackwardForActivation<S, true>(args);
+  } else {
+    BackwardForActivation<S, false>(args);
   }
 }
 

@@ -22,6 +22,7 @@ struct Problem {
   int width = 7;
   int num_layers = 4;
   bool published_gate = false;
+  bool relu = false;  // else the sigmoid
   int batch = 5;
   std::vector<double> params;  // [L][width][n + 2]
   std::vector<double> gates;   // [L][n]
@@ -97,6 +98,7 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true,
   args.width = p.width;
   args.num_layers = p.num_layers;
   args.published_gate = p.published_gate;
+  args.activation = p.relu ? ShearActivation::kRelu : ShearActivation::kSigmoid;
   args.batch = p.batch;
   args.ld = ld;
   args.sign = sign;
@@ -143,14 +145,15 @@ std::vector<double> ToDouble(const std::vector<T>& v) {
   return std::vector<double>(v.begin(), v.end());
 }
 
-// (n, published gate, sign)
+// (n, published gate, sign, relu)
 class ShearStackTest
-    : public ::testing::TestWithParam<std::tuple<int, bool, double>> {};
+    : public ::testing::TestWithParam<std::tuple<int, bool, double, bool>> {};
 
 TEST_P(ShearStackTest, DoubleGradientsMatchFiniteDifferences) {
-  const auto [n, published, sign] = GetParam();
+  const auto [n, published, sign, relu] = GetParam();
   Problem p = MakeProblem(n, /*width=*/7, /*num_layers=*/5, published,
                           /*batch=*/19, 11);
+  p.relu = relu;
   const Result<double> r = RunStack<double>(p, sign);
   // Central differences in double, for every input and parameter.
   auto fd = [&](std::vector<double>& values) {
@@ -176,12 +179,13 @@ TEST_P(ShearStackTest, DoubleGradientsMatchFiniteDifferences) {
 }
 
 TEST_P(ShearStackTest, FloatAgreesWithDouble) {
-  const auto [n, published, sign] = GetParam();
+  const auto [n, published, sign, relu] = GetParam();
   // The shipped shape: 20 layers of width 100, batch 100.
   const Problem p = RoundedToFloat(
       MakeProblem(n, /*width=*/100, /*num_layers=*/20, published, 100, 5));
   // Keep the 100-wide layers' ridge terms of order one.
   Problem q = p;
+  q.relu = relu;
   for (double& v : q.params) v = static_cast<float>(v * 0.3);
   const Result<float> f = RunStack<float>(q, static_cast<float>(sign));
   const Result<double> d = RunStack<double>(q, sign);
@@ -203,8 +207,9 @@ TEST_P(ShearStackTest, FloatAgreesWithDouble) {
 }
 
 TEST_P(ShearStackTest, FloatIsBitIdenticalOnEveryInstructionSet) {
-  const auto [n, published, sign] = GetParam();
-  const Problem p = MakeProblem(n, 100, 6, published, 37, 9);
+  const auto [n, published, sign, relu] = GetParam();
+  Problem p = MakeProblem(n, 100, 6, published, 37, 9);
+  p.relu = relu;
   const Isa widest = DetectIsa();
   SetActiveIsa(Isa::kGeneric);
   const Result<float> reference = RunStack<float>(p, static_cast<float>(sign));
@@ -225,8 +230,9 @@ TEST_P(ShearStackTest, FloatIsBitIdenticalOnEveryInstructionSet) {
 }
 
 TEST_P(ShearStackTest, SavedAndRecomputedActivationsGiveTheSameBits) {
-  const auto [n, published, sign] = GetParam();
-  const Problem p = MakeProblem(n, 30, 6, published, 37, 13);
+  const auto [n, published, sign, relu] = GetParam();
+  Problem p = MakeProblem(n, 30, 6, published, 37, 13);
+  p.relu = relu;
   const float s = static_cast<float>(sign);
   const Result<float> saved = RunStack<float>(p, s, true, true);
   const Result<float> recomputed = RunStack<float>(p, s, true, false);
@@ -237,8 +243,9 @@ TEST_P(ShearStackTest, SavedAndRecomputedActivationsGiveTheSameBits) {
 }
 
 TEST_P(ShearStackTest, FloatInverseUndoesForward) {
-  const auto [n, published, sign] = GetParam();
+  const auto [n, published, sign, relu] = GetParam();
   Problem p = MakeProblem(n, 100, 20, published, 100, 3);
+  p.relu = relu;
   for (double& v : p.params) v *= 0.3;
   const Result<float> there =
       RunStack<float>(p, static_cast<float>(sign), false);
@@ -262,12 +269,16 @@ TEST_P(ShearStackTest, FloatInverseUndoesForward) {
 INSTANTIATE_TEST_SUITE_P(All, ShearStackTest,
                          ::testing::Combine(::testing::Values(1, 2, 3, 4),
                                             ::testing::Bool(),
-                                            ::testing::Values(1.0, -1.0)));
+                                            ::testing::Values(1.0, -1.0),
+                                            ::testing::Bool()));
 
-TEST(ShearStackTailTest, EveryStateIsComputedAloneAndPaddingAddsNothing) {
+class ShearStackTailTest : public ::testing::TestWithParam<bool> {};  // relu
+
+TEST_P(ShearStackTailTest, EveryStateIsComputedAloneAndPaddingAddsNothing) {
   for (int batch : {1, 15, 16, 17, 100}) {
     SCOPED_TRACE(batch);
-    const Problem full = MakeProblem(2, 100, 6, false, 112, 21);
+    Problem full = MakeProblem(2, 100, 6, false, 112, 21);
+    full.relu = GetParam();
     // The first `batch` states of `full`.
     Problem p = full;
     p.batch = batch;
@@ -299,8 +310,9 @@ TEST(ShearStackTailTest, EveryStateIsComputedAloneAndPaddingAddsNothing) {
   }
 }
 
-TEST(ShearStackTailTest, NanStaysInItsState) {
+TEST_P(ShearStackTailTest, NanStaysInItsState) {
   Problem p = MakeProblem(2, 100, 6, false, 17, 4);
+  p.relu = GetParam();
   const Result<float> clean = RunStack<float>(p, 1.0f, false);
   p.states[0] = std::numeric_limits<double>::quiet_NaN();  // q_0 of state 0
   const Result<float> r = RunStack<float>(p, 1.0f);
@@ -312,6 +324,8 @@ TEST(ShearStackTailTest, NanStaysInItsState) {
   }
   EXPECT_TRUE(std::isnan(r.grad_params[0]));
 }
+
+INSTANTIATE_TEST_SUITE_P(SigmoidAndRelu, ShearStackTailTest, ::testing::Bool());
 
 }  // namespace
 }  // namespace aanet::ad::internal

@@ -126,6 +126,10 @@ struct Generic {
   static V Max(V a, V b) {
     return Map([&](int i) { return a.x[i] > b.x[i] ? a.x[i] : b.x[i]; });
   }
+  // v where m > 0, else +0 (NaN m gives +0): relu's derivative times v.
+  static V WherePositive(V m, V v) {
+    return Map([&](int i) { return m.x[i] > T(0) ? v.x[i] : T(0); });
+  }
   // (lanes 0..7 + lanes 8..15), then halves again: ((a+b)+(c+d)) order.
   static T HorizontalSum(V v) {
     T s[8];
@@ -211,6 +215,11 @@ struct Avx2Float {
   static V Max(V a, V b) {
     return {_mm256_max_ps(a.lo, b.lo), _mm256_max_ps(a.hi, b.hi)};
   }
+  static V WherePositive(V m, V v) {
+    const __m256 zero = _mm256_setzero_ps();
+    return {_mm256_and_ps(_mm256_cmp_ps(m.lo, zero, _CMP_GT_OQ), v.lo),
+            _mm256_and_ps(_mm256_cmp_ps(m.hi, zero, _CMP_GT_OQ), v.hi)};
+  }
   static T HorizontalSum(V v) {
     const __m256 s8 = _mm256_add_ps(v.lo, v.hi);
     const __m128 s4 =
@@ -253,6 +262,10 @@ struct Avx512Float {
   static V Fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
   static V Min(V a, V b) { return _mm512_min_ps(a, b); }
   static V Max(V a, V b) { return _mm512_max_ps(a, b); }
+  static V WherePositive(V m, V v) {
+    return _mm512_maskz_mov_ps(
+        _mm512_cmp_ps_mask(m, _mm512_setzero_ps(), _CMP_GT_OQ), v);
+  }
   static T HorizontalSum(V v) {
     const __m256 s8 =
         _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
