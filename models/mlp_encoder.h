@@ -14,14 +14,6 @@
 // latents, the decoder another from latents to states; nothing ties them
 // together but training. For n = 2, L = 100, k = 1 the pair has 82,608
 // parameters (the Neural ODE's ~100K is this plus its derivative net).
-//
-// On a tape each half is one node (Encode, Decode): its five MLPs run as
-// FusedMlp<double> (autodiff/fused_mlp.h) with a custom backward pass,
-// instead of ~40 general tape ops, and their activations travel with the
-// node in a Scratch input, so every Decode of a multi-step grid keeps its
-// own. The tape path agrees with EncodeValues/DecodeValues (Eigen) to
-// rounding: the products sum in another order. Like the rest of a model's
-// training path it is not thread-safe (the fused MLPs' buffers are shared).
 #ifndef AANET_MODELS_MLP_ENCODER_H_
 #define AANET_MODELS_MLP_ENCODER_H_
 
@@ -42,7 +34,6 @@ class MlpEncoder : public CoordinateEncoder {
   static absl::StatusOr<std::unique_ptr<MlpEncoder>> Create(
       const MlpEncoderConfig& config, const std::string& field_path,
       int num_degrees_of_freedom, ad::ParameterStore& store, Random& random);
-  ~MlpEncoder() override;
 
   ad::Var Encode(ad::Tape& tape, ad::Var states) const override;
   ad::Var Decode(ad::Tape& tape, ad::Var latents) const override;
@@ -54,11 +45,9 @@ class MlpEncoder : public CoordinateEncoder {
   struct CoordinateMap {
     Mlp position_in, momentum_in, transform, position_out, momentum_out;
 
+    ad::Var Apply(ad::Tape& tape, ad::Var coordinates) const;
     Eigen::MatrixXd Apply(const Eigen::MatrixXd& coordinates) const;
   };
-
-  // A CoordinateMap as fused MLPs, and the tape node of one application.
-  class FusedMap;
 
   static absl::StatusOr<CoordinateMap> CreateMap(const std::string& name,
                                                  int num_degrees_of_freedom,
@@ -67,15 +56,11 @@ class MlpEncoder : public CoordinateEncoder {
                                                  ad::ParameterStore& store,
                                                  Random& random);
 
-  MlpEncoder(CoordinateMap encoder, CoordinateMap decoder,
-             ad::ParameterStore& store);
+  MlpEncoder(CoordinateMap encoder, CoordinateMap decoder)
+      : encoder_(std::move(encoder)), decoder_(std::move(decoder)) {}
 
   CoordinateMap encoder_;
   CoordinateMap decoder_;
-  // Built from encoder_ and decoder_ (which they point at); mutable state
-  // (parameters in the kernels' layout, buffers) behind a const interface.
-  std::unique_ptr<FusedMap> fused_encoder_;
-  std::unique_ptr<FusedMap> fused_decoder_;
 };
 
 }  // namespace aanet

@@ -103,10 +103,10 @@ ad::GradientCheckOptions Options(const std::string& activation) {
   return options;
 }
 
-// The fused encoder and decoder nodes against finite differences, for a
-// smooth activation and for relu (whose relu' masks travel with the node);
-// k = 2 exercises the residual layers, n = 3 the column splits.
-TEST(MlpEncoderTest, FusedNodesMatchFiniteDifferences) {
+// The encoder and decoder on the tape against finite differences, for a
+// smooth activation and for relu; k = 2 exercises the residual layers, n = 3
+// the column splits.
+TEST(MlpEncoderTest, TapeGradientsMatchFiniteDifferences) {
   for (const std::string activation : {"tanh", "relu"}) {
     for (const std::string half : {"encoder", "decoder"}) {
       Random random(5);
@@ -136,8 +136,9 @@ TEST(MlpEncoderTest, FusedNodesMatchFiniteDifferences) {
 }
 
 // A multi-step grid decodes several latents on one tape before the backward
-// pass: each node's gradient must come from its own activations. The sum of
-// two decodes on one tape has the gradient of each decode on its own tape,
+// pass: each decode's gradient must come from its own activations (a guard
+// for any decoder that keeps them outside the tape's nodes). The sum of two
+// decodes on one tape has the gradient of each decode on its own tape,
 // added (to rounding: the store sums in another order).
 TEST(MlpEncoderTest, EveryDecodeKeepsItsOwnActivations) {
   for (const std::string activation : {"tanh", "relu"}) {
