@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "autodiff/gradient_check.h"
 #include "autodiff/ops.h"
 #include "gtest/gtest.h"
 #include "models/model_test_util.h"
@@ -83,6 +84,106 @@ TEST(MlpEncoderTest, PublishedShapesHaveThePublishedParameterCount) {
   ad::ParameterStore store;
   ASSERT_TRUE(MlpEncoder::Create(Config(100, 1), "enc", 2, store, random).ok());
   EXPECT_EQ(store.NumScalars(), 2 * 41304);
+}
+
+// A loss that weighs every output differently, so that a wrong gradient of
+// any one of them shows.
+ad::Var WeightedSum(ad::Var y, const Eigen::MatrixXd& weights) {
+  return ad::Sum(ad::Mul(y, y.tape()->Constant(weights)));
+}
+
+ad::GradientCheckOptions Options(const std::string& activation) {
+  ad::GradientCheckOptions options;
+  if (activation == "relu") {
+    // A 3-point difference with a small step, so that no perturbation
+    // crosses a kink of relu.
+    options.step = 1e-6;
+    options.five_point = false;
+  }
+  return options;
+}
+
+// The encoder and decoder on the tape against finite differences, for a
+// smooth activation and for relu; k = 2 exercises the residual layers, n = 3
+// the column splits.
+TEST(MlpEncoderTest, TapeGradientsMatchFiniteDifferences) {
+  for (const std::string activation : {"tanh", "relu"}) {
+    for (const std::string half : {"encoder", "decoder"}) {
+      Random random(5);
+      ad::ParameterStore store;
+      MlpEncoderConfig config = Config(6, 2);
+      config.set_activation(activation);
+      absl::StatusOr<std::unique_ptr<MlpEncoder>> encoder =
+          MlpEncoder::Create(config, "enc", 3, store, random);
+      ASSERT_TRUE(encoder.ok()) << encoder.status();
+      RandomizeParameters(store, 0.5, random);
+      const Eigen::MatrixXd x = RandomMatrix(4, 6, 1.0, random);
+      const Eigen::MatrixXd weights = RandomMatrix(4, 6, 1.0, random);
+      const ad::GradientCheckResult result = ad::CheckGradients(
+          [&](ad::Tape& tape, absl::Span<const ad::Var> inputs) {
+            return WeightedSum(half == "encoder"
+                                   ? (*encoder)->Encode(tape, inputs[0])
+                                   : (*encoder)->Decode(tape, inputs[0]),
+                               weights);
+          },
+          &store, {x}, Options(activation));
+      // The checker's default threshold: smooth float64 functions.
+      EXPECT_LT(result.max_relative_error, 1e-6)
+          << activation << " " << half << ": " << result.worst;
+      EXPECT_GT(result.num_checked, 0);
+    }
+  }
+}
+
+// A multi-step grid decodes several latents on one tape before the backward
+// pass: each decode's gradient must come from its own activations (a guard
+// for any decoder that keeps them outside the tape's nodes). The sum of two
+// decodes on one tape has the gradient of each decode on its own tape,
+// added (to rounding: the store sums in another order).
+TEST(MlpEncoderTest, EveryDecodeKeepsItsOwnActivations) {
+  for (const std::string activation : {"tanh", "relu"}) {
+    Random random(7);
+    ad::ParameterStore store;
+    MlpEncoderConfig config = Config(8, 1);
+    config.set_activation(activation);
+    absl::StatusOr<std::unique_ptr<MlpEncoder>> encoder =
+        MlpEncoder::Create(config, "enc", 2, store, random);
+    ASSERT_TRUE(encoder.ok()) << encoder.status();
+    RandomizeParameters(store, 0.5, random);
+    const Eigen::MatrixXd a = RandomMatrix(5, 4, 1.0, random);
+    const Eigen::MatrixXd b = RandomMatrix(5, 4, 1.0, random);
+    const Eigen::MatrixXd weights = RandomMatrix(5, 4, 1.0, random);
+
+    auto gradients = [&](const std::vector<const Eigen::MatrixXd*>& latents) {
+      store.ZeroGrad();
+      ad::Tape tape;
+      ad::Var z = tape.Input(Eigen::MatrixXd::Zero(5, 4));
+      std::vector<ad::Var> decoded;
+      for (const Eigen::MatrixXd* l : latents) {
+        decoded.push_back(
+            (*encoder)->Decode(tape, ad::Add(z, tape.Constant(*l))));
+      }
+      ad::Var loss = WeightedSum(decoded[0], weights);
+      for (size_t i = 1; i < decoded.size(); ++i) {
+        loss = ad::Add(loss, WeightedSum(decoded[i], weights));
+      }
+      tape.Backward(loss);
+      Eigen::VectorXd flat = store.FlattenGrad();
+      Eigen::VectorXd all(flat.size() + 20);
+      all << flat, z.grad().reshaped();
+      return all;
+    };
+    const Eigen::VectorXd both = gradients({&a, &b});
+    const Eigen::VectorXd separately = gradients({&a}) + gradients({&b});
+    const Eigen::VectorXd only_b_twice = 2 * gradients({&b});
+    EXPECT_LE((both - separately).cwiseAbs().maxCoeff(),
+              1e-12 * separately.cwiseAbs().maxCoeff())
+        << activation;
+    // And the comparison can fail: b's activations used for both is wrong.
+    EXPECT_GT((both - only_b_twice).cwiseAbs().maxCoeff(),
+              1e-3 * separately.cwiseAbs().maxCoeff())
+        << activation;
+  }
 }
 
 TEST(MlpEncoderTest, ErrorsNameTheField) {
