@@ -411,6 +411,23 @@ void SymplecticFlow::PackParameters(float* params, float* gates) const {
   }
 }
 
+ad::internal::ShearStackArgs<float> SymplecticFlow::StackArgs(
+    int batch, int ld, double sign, float* floats) const {
+  const int n = num_degrees_of_freedom_;
+  ad::internal::ShearStackArgs<float> args;
+  args.n = n;
+  args.width = width_;
+  args.num_layers = num_layers();
+  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
+  args.activation = KernelActivation(activation_);
+  args.batch = batch;
+  args.ld = ld;
+  args.sign = static_cast<float>(sign);
+  args.params = floats;
+  args.gates = floats + LayoutFor(num_layers(), width_, n, ld).params;
+  return args;
+}
+
 Matrix SymplecticFlow::StackValues(const Matrix& states, double sign) const {
   const int n = num_degrees_of_freedom_;
   const int batch = static_cast<int>(states.rows());
@@ -421,17 +438,8 @@ Matrix SymplecticFlow::StackValues(const Matrix& states, double sign) const {
   packed.resize(layout.params + layout.gates);
   PackParameters(packed.data(), packed.data() + layout.params);
   StatesToFloat(states, ld, state);
-  ad::internal::ShearStackArgs<float> args;
-  args.n = n;
-  args.width = width_;
-  args.num_layers = num_layers();
-  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
-  args.activation = KernelActivation(activation_);
-  args.batch = batch;
-  args.ld = ld;
-  args.sign = static_cast<float>(sign);
-  args.params = packed.data();
-  args.gates = packed.data() + layout.params;
+  ad::internal::ShearStackArgs<float> args =
+      StackArgs(batch, ld, sign, packed.data());
   args.state = state.data();
   ad::internal::ShearStackForward(args);
   Matrix out(batch, 2 * n);
@@ -467,17 +475,7 @@ ad::Var SymplecticFlow::Stack(ad::Tape& tape, ad::Var states,
   PackParameters(floats, floats + layout.params);
   thread_local std::vector<float> state;
   StatesToFloat(states.value(), ld, state);
-  ad::internal::ShearStackArgs<float> args;
-  args.n = n;
-  args.width = width_;
-  args.num_layers = num_layers();
-  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
-  args.activation = KernelActivation(activation_);
-  args.batch = batch;
-  args.ld = ld;
-  args.sign = static_cast<float>(sign);
-  args.params = floats;
-  args.gates = floats + layout.params;
+  ad::internal::ShearStackArgs<float> args = StackArgs(batch, ld, sign, floats);
   args.state = state.data();
   args.saved_x = floats + layout.params + layout.gates;
   if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
@@ -506,17 +504,7 @@ void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
   thread_local std::vector<float> grad_params;
   StatesToFloat(g, ld, grad_state);
   grad_params.resize(layout.params + layout.gates);
-  ad::internal::ShearStackArgs<float> args;
-  args.n = n;
-  args.width = width_;
-  args.num_layers = num_layers;
-  args.published_gate = conditioner_ == PUBLISHED_PER_COORDINATE_GATE;
-  args.activation = KernelActivation(activation_);
-  args.batch = batch;
-  args.ld = ld;
-  args.sign = static_cast<float>(sign);
-  args.params = floats;
-  args.gates = floats + layout.params;
+  ad::internal::ShearStackArgs<float> args = StackArgs(batch, ld, sign, floats);
   args.saved_x = floats + layout.params + layout.gates;
   if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
   args.grad_state = grad_state.data();

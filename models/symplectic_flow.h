@@ -52,6 +52,7 @@
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
+#include "autodiff/internal/shear_stack.h"
 #include "autodiff/internal/shear_stack_one_state.h"
 #include "autodiff/ops.h"
 #include "autodiff/parameters.h"
@@ -141,6 +142,12 @@ class SymplecticFlow {
   void PackParameters(float* params, float* gates) const;
   // The stack node's backward pass.
   void StackBackward(ad::BackwardContext& c, double sign) const;
+  // The kernels' arguments every stack call shares: the flow's shape and
+  // conditioner, the batch, and the packed parameters at `floats`
+  // (PackParameters' params, then gates, as laid out for leading dimension
+  // `ld`).
+  ad::internal::ShearStackArgs<float> StackArgs(int batch, int ld, double sign,
+                                                float* floats) const;
 
   // half_out = half + sign * f_layer(fixed), differentiable and fused.
   ad::Var Shear(ad::Tape& tape, int layer, ad::Var fixed, ad::Var half,
