@@ -122,7 +122,8 @@ std::unique_ptr<FrozenActionAngleNetwork> ActionAngleNetwork::FreezeOneState()
   }
   std::unique_ptr<FrozenOneStateCodec> codec = encoder_->FreezeOneState();
   if (codec == nullptr) return nullptr;
-  return std::make_unique<FrozenActionAngleNetwork>(this, std::move(codec));
+  return std::make_unique<FrozenActionAngleNetwork>(
+      this, std::move(codec), angular_velocity_net_->PackOneState());
 }
 
 void FrozenActionAngleNetwork::Predict(const double* state, double dt,
@@ -131,22 +132,28 @@ void FrozenActionAngleNetwork::Predict(const double* state, double dt,
   // Encode.
   double latent[2 * kMaxDegreesOfFreedom];
   codec_->Encode(state, latent);
-  thread_local Eigen::MatrixXd actions, omega;
-  actions.resize(1, n);
-  double angles[kMaxDegreesOfFreedom];
+  double actions[kMaxDegreesOfFreedom], angles[kMaxDegreesOfFreedom];
   for (int k = 0; k < n; ++k) {
     const double x = latent[k];
     const double y = latent[n + k];
-    actions(0, k) = std::sqrt(x * x + y * y);
+    actions[k] = std::sqrt(x * x + y * y);
     angles[k] = std::atan2(y, x);
   }
   // Evolve.
-  network_->angular_velocity_net().EvaluateInto(actions, omega);
+  double omega[kMaxDegreesOfFreedom];
+  if (omega_net_.has_value()) {
+    float actions_f[kMaxDegreesOfFreedom], omega_f[kMaxDegreesOfFreedom];
+    for (int k = 0; k < n; ++k) actions_f[k] = static_cast<float>(actions[k]);
+    omega_net_->Evaluate(actions_f, omega_f);
+    for (int k = 0; k < n; ++k) omega[k] = omega_f[k];
+  } else {
+    network_->angular_velocity_net().EvaluateRow(actions, omega);
+  }
   for (int k = 0; k < n; ++k) {
     const double theta =
-        ActionAngleNetwork::WrapAngleValue(angles[k] + dt * omega(0, k));
-    latent[k] = actions(0, k) * std::cos(theta);
-    latent[n + k] = actions(0, k) * std::sin(theta);
+        ActionAngleNetwork::WrapAngleValue(angles[k] + dt * omega[k]);
+    latent[k] = actions[k] * std::cos(theta);
+    latent[n + k] = actions[k] * std::sin(theta);
   }
   // Decode.
   codec_->Decode(latent, predicted);

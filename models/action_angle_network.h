@@ -17,6 +17,7 @@
 #define AANET_MODELS_ACTION_ANGLE_NETWORK_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "Eigen/Core"
@@ -37,12 +38,19 @@ class ActionAngleNetwork;
 // not trained further (a Predictor's never is).
 class FrozenActionAngleNetwork {
  public:
-  FrozenActionAngleNetwork(const ActionAngleNetwork* network,
-                           std::unique_ptr<FrozenOneStateCodec> codec)
-      : network_(network), codec_(std::move(codec)) {}
+  // `omega_net`: the angular-velocity net packed for one state
+  // (Mlp::PackOneState), or nullopt to evaluate it in double.
+  FrozenActionAngleNetwork(
+      const ActionAngleNetwork* network,
+      std::unique_ptr<FrozenOneStateCodec> codec,
+      std::optional<ad::internal::PackedSigmoidNet> omega_net)
+      : network_(network),
+        codec_(std::move(codec)),
+        omega_net_(std::move(omega_net)) {}
 
   // One standardised state [2n] advanced by dt into `predicted` [2n]: the
-  // arithmetic of ActionAngleNetwork::Predict, with the flow in float32.
+  // arithmetic of ActionAngleNetwork::Predict, with the flow (and the
+  // angular-velocity net, when Mlp::PackOneState takes it) in float32.
   void Predict(const double* state, double dt, double* predicted) const;
 
   // The largest n this path takes (larger systems take the batched one).
@@ -51,6 +59,7 @@ class FrozenActionAngleNetwork {
  private:
   const ActionAngleNetwork* network_;
   std::unique_ptr<FrozenOneStateCodec> codec_;
+  std::optional<ad::internal::PackedSigmoidNet> omega_net_;
 };
 
 class ActionAngleNetwork : public Model {

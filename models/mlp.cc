@@ -1,5 +1,6 @@
 #include "models/mlp.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -110,6 +111,41 @@ void Mlp::EvaluateInto(const Eigen::MatrixXd& inputs,
       h.swap(z);
     }
   }
+}
+
+void Mlp::EvaluateRow(const double* input, double* output) const {
+  // h is the layer's input, z its output; both are [1, width] buffers.
+  thread_local ad::Matrix h, z;
+  h = Eigen::Map<const Eigen::RowVectorXd>(input, input_size());
+  for (int i = 0; i < num_layers(); ++i) {
+    const ad::Matrix& w = store_->value(weight_ids_[i]);  // [in, out]
+    const ad::Matrix& b = store_->value(bias_ids_[i]);    // [1, out]
+    const int in = widths_[i];
+    const int out = widths_[i + 1];
+    z.resize(1, out);
+    const Eigen::Map<const Eigen::VectorXd> h_column(h.data(), in);
+    for (int j = 0; j < out; ++j) {
+      // Column j of w is contiguous; Eigen's dot product is vectorised.
+      z(0, j) = b(0, j) + w.col(j).dot(h_column);
+    }
+    if (i + 1 < num_layers()) ad::ActivationInto(activation_, z, z);
+    if (is_residual(i)) {
+      h += z;
+    } else {
+      h.swap(z);
+    }
+  }
+  std::copy(h.data(), h.data() + output_size(), output);
+}
+
+std::optional<ad::internal::PackedSigmoidNet> Mlp::PackOneState() const {
+  if (num_layers() != 2 || activation_ != ad::Activation::kSigmoid ||
+      input_size() != output_size() || is_residual(0)) {
+    return std::nullopt;
+  }
+  return ad::internal::PackedSigmoidNet(
+      store_->value(weight_ids_[0]), store_->value(bias_ids_[0]),
+      store_->value(weight_ids_[1]), store_->value(bias_ids_[1]));
 }
 
 ad::Var Mlp::InputGradient(ad::Tape& tape, ad::Var inputs) const {

@@ -9,11 +9,13 @@
 #define AANET_MODELS_MLP_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "Eigen/Core"
 #include "absl/status/statusor.h"
+#include "autodiff/internal/shear_stack_one_state.h"
 #include "autodiff/ops.h"
 #include "autodiff/parameters.h"
 #include "autodiff/tape.h"
@@ -42,6 +44,19 @@ class Mlp {
   // first call (the other buffer is per thread).
   void EvaluateInto(const Eigen::MatrixXd& inputs,
                     Eigen::MatrixXd& outputs) const;
+
+  // The same for one row: input [input_size] into output [output_size]
+  // (which must not overlap it), in double, without Eigen's general
+  // products (whose set-up outweighs a row's work) and, after a thread's
+  // first call, without allocating. Equal to Evaluate's row to rounding:
+  // the sums run in another order.
+  void EvaluateRow(const double* input, double* output) const;
+
+  // This net in float32 for one row at a time, packed once, when it has the
+  // shape the kernel takes (autodiff/internal/shear_stack_one_state.h): one
+  // sigmoid hidden layer from n inputs to n outputs, n != width (the
+  // Action-Angle Network's angular-velocity net); nullopt otherwise.
+  std::optional<ad::internal::PackedSigmoidNet> PackOneState() const;
 
   // d(sum of the outputs of row b)/d(inputs of row b) for every row: the
   // input-gradient [B, input_size] (for output_size 1, e.g. dH/dz of a

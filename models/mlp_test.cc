@@ -1,5 +1,8 @@
 #include "models/mlp.h"
 
+#include <optional>
+#include <vector>
+
 #include "autodiff/gradient_check.h"
 #include "autodiff/ops.h"
 #include "gtest/gtest.h"
@@ -88,6 +91,66 @@ TEST(MlpInputGradientTest, ReluNetworkGradientIsPiecewiseLinear) {
           .cwiseAbs()
           .maxCoeff(),
       1e-8);
+}
+
+// EvaluateRow is Evaluate for one row, residual layers included.
+TEST(MlpEvaluateRowTest, EqualsEvaluateRowByRow) {
+  Random random(6);
+  for (ad::Activation activation :
+       {ad::Activation::kSigmoid, ad::Activation::kTanh,
+        ad::Activation::kRelu}) {
+    ad::ParameterStore store;
+    const Mlp mlp = MakeMlp(store, activation, 3, random);
+    const Eigen::MatrixXd inputs = RandomMatrix(5, 3, 1.0, random);
+    const Eigen::MatrixXd expected = mlp.Evaluate(inputs);
+    for (int i = 0; i < inputs.rows(); ++i) {
+      const Eigen::RowVectorXd row = inputs.row(i);
+      double out[3];
+      mlp.EvaluateRow(row.data(), out);
+      for (int k = 0; k < 3; ++k) {
+        EXPECT_NEAR(out[k], expected(i, k), 1e-13) << i << " " << k;
+      }
+    }
+  }
+}
+
+// The float32 packing of a one-hidden-layer sigmoid net n -> width -> n
+// evaluates the same function to float rounding; other shapes are refused.
+TEST(MlpPackOneStateTest, AgreesWithEvaluateAndRefusesOtherShapes) {
+  Random random(7);
+  ad::ParameterStore store;
+  absl::StatusOr<Mlp> mlp = Mlp::Create(store, "omega", 2, {100}, 2,
+                                        ad::Activation::kSigmoid, random);
+  ASSERT_TRUE(mlp.ok()) << mlp.status();
+  RandomizeParameters(store, 0.3, random);
+  const std::optional<ad::internal::PackedSigmoidNet> packed =
+      mlp->PackOneState();
+  ASSERT_TRUE(packed.has_value());
+  const Eigen::MatrixXd inputs = RandomMatrix(6, 2, 1.0, random);
+  const Eigen::MatrixXd expected = mlp->Evaluate(inputs);
+  for (int i = 0; i < inputs.rows(); ++i) {
+    const float x[2] = {static_cast<float>(inputs(i, 0)),
+                        static_cast<float>(inputs(i, 1))};
+    float out[2];
+    packed->Evaluate(x, out);
+    for (int k = 0; k < 2; ++k) {
+      // 100 float32 terms of order 0.3 each.
+      EXPECT_NEAR(out[k], expected(i, k), 1e-5) << i << " " << k;
+    }
+  }
+  auto packs = [&](int input, std::vector<int> hidden, int output,
+                   ad::Activation activation) {
+    ad::ParameterStore other_store;
+    absl::StatusOr<Mlp> other = Mlp::Create(other_store, "net", input, hidden,
+                                            output, activation, random);
+    EXPECT_TRUE(other.ok()) << other.status();
+    return other->PackOneState().has_value();
+  };
+  EXPECT_TRUE(packs(3, {16}, 3, ad::Activation::kSigmoid));
+  EXPECT_FALSE(packs(2, {100}, 2, ad::Activation::kTanh));
+  EXPECT_FALSE(packs(2, {100, 100}, 2, ad::Activation::kSigmoid));
+  EXPECT_FALSE(packs(2, {100}, 1, ad::Activation::kSigmoid));
+  EXPECT_FALSE(packs(2, {2}, 2, ad::Activation::kSigmoid));  // residual
 }
 
 TEST(MlpFromConfigTest, ErrorsNameTheField) {

@@ -7,13 +7,20 @@
 namespace aanet::ad::internal {
 namespace {
 
-struct Simd : simd16::GenericFloat {};
+struct Simd : simd16::GenericFloat {
+  using Narrow = simd16::Generic<float, simd16::kLanes / 2>;
+};
 
 }  // namespace
 
 void ShearStackOneStateGeneric(const PackedShearStack::View& stack,
                                float* state, bool inverse) {
   shear_stack_one_state_impl::Run<Simd>(stack, state, inverse);
+}
+
+void SigmoidNetOneStateGeneric(const PackedShearStack::View& net,
+                               const float* x, float* out) {
+  shear_stack_one_state_impl::RunNet<Simd>(net, x, out);
 }
 
 }  // namespace aanet::ad::internal

@@ -171,7 +171,68 @@ INSTANTIATE_TEST_SUITE_P(
         Shape{1, 7, 3, 1, ShearGate::kAdditive},
         Shape{3, 32, 4, 3, ShearGate::kAdditive},
         Shape{4, 49, 3, 4, ShearGate::kMultiplicative},
-        Shape{6, 20, 4, 6, ShearGate::kAdditive}));
+        Shape{6, 20, 4, 6, ShearGate::kAdditive},
+        // A last vector with exactly 8 real units (the narrow one) and with
+        // 9 (a full one).
+        Shape{2, 104, 3, 2, ShearGate::kAdditive},
+        Shape{2, 105, 3, 2, ShearGate::kMultiplicative}));
+
+// The one-hidden-layer net on the same kernel, against double with the
+// exact sigmoid, and bit for bit on every instruction set.
+struct NetShape {
+  int n, width;
+};
+
+class SigmoidNetOneStateTest : public ::testing::TestWithParam<NetShape> {
+ protected:
+  void TearDown() override { SetActiveIsa(DetectIsa()); }
+};
+
+TEST_P(SigmoidNetOneStateTest, AgreesWithFloat64AndBitsOnEveryIsa) {
+  const NetShape shape = GetParam();
+  Random random(11);
+  auto normal = [&](int rows, int cols, double scale) {
+    Matrix m(rows, cols);
+    for (int i = 0; i < m.size(); ++i) m.data()[i] = scale * random.Normal();
+    return m;
+  };
+  const Matrix w1 = normal(shape.n, shape.width, 1.0);
+  const Matrix b1 = normal(1, shape.width, 0.5);
+  const Matrix w2 = normal(shape.width, shape.n, 0.3);
+  const Matrix b2 = normal(1, shape.n, 0.5);
+  const PackedSigmoidNet net(w1, b1, w2, b2);
+  for (int trial = 0; trial < 5; ++trial) {
+    std::vector<float> x(shape.n);
+    for (float& v : x) v = static_cast<float>(random.Normal());
+    Eigen::RowVectorXd x_double(shape.n);
+    for (int k = 0; k < shape.n; ++k) x_double[k] = x[k];
+    const Eigen::RowVectorXd z = x_double * w1 + b1;
+    const Eigen::RowVectorXd expected = z.unaryExpr([](double v) {
+      return 1.0 / (1.0 + std::exp(-v));
+    }) * w2 + b2;
+    SetActiveIsa(Isa::kGeneric);
+    std::vector<float> generic(shape.n);
+    net.Evaluate(x.data(), generic.data());
+    for (int k = 0; k < shape.n; ++k) {
+      EXPECT_NEAR(generic[k], expected[k], 2e-6 * (1 + shape.width * 0.3));
+    }
+    for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+      if (isa > DetectIsa()) continue;
+      SetActiveIsa(isa);
+      std::vector<float> out(shape.n);
+      net.Evaluate(x.data(), out.data());
+      EXPECT_EQ(
+          std::memcmp(out.data(), generic.data(), out.size() * sizeof(float)),
+          0)
+          << IsaName(isa);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, SigmoidNetOneStateTest,
+                         ::testing::Values(NetShape{2, 100}, NetShape{1, 7},
+                                           NetShape{3, 40}, NetShape{4, 16},
+                                           NetShape{6, 33}));
 
 TEST(ShearStackOneStateNaN, Propagates) {
   Random random(10);

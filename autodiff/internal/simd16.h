@@ -6,7 +6,10 @@
 //          (portable)
 // and the operations below, each of which rounds exactly as IEEE 754 says
 // (Fma rounds once), lane by lane. HorizontalSum adds the sixteen lanes in
-// one fixed tree on every instruction set. A kernel that uses nothing else
+// one fixed tree on every instruction set; SumToAllLanes is the same sum
+// left in every lane (a butterfly: lane i adds lane i ^ 8, then i ^ 4, i ^ 2,
+// i ^ 1, the tree's pairs, and addition commutes, so every lane ends with
+// HorizontalSum's bits). A kernel that uses nothing else
 // (no compiler-contracted a * b + c: build with -ffp-contract=off) gives the
 // same bits everywhere: the canonical width is 16 lanes, not the register's.
 //
@@ -69,21 +72,61 @@ inline typename S::V SigmoidFloat(typename S::V z) {
   return S::Div(p_minus, S::Fma(p_plus, scale, p_minus));
 }
 
+// float32 1 / (1 + 2^w), the sigmoid of z = -w / ln2 for a caller that has
+// folded -log2(e) into z's affine map (the one-state flow kernel): with the
+// base-2 exponent given, the range reduction w = k + r' is an exact
+// subtraction instead of SigmoidFloat's three multiply-adds, and ln2's
+// powers move into P's coefficients,
+//   2^r' = P(r' ln2) / P(-r' ln2),  1 / (1 + 2^w) = P(-r) / (P(-r) + 2^k P(r)).
+// The same error bounds as SigmoidFloat; w is clamped to [-125.5, 125.5]
+// (z to about [-87, 87]) and NaN propagates.
+template <class S>
+inline typename S::V OneOverOnePlusExp2(typename S::V w) {
+  using V = typename S::V;
+  const V k = S::RoundToNearest(w);
+  const V r = S::Sub(w, k);  // exact, |r| <= 1/2
+  const V kc = S::Max(S::Broadcast(-126.0f), S::Min(S::Broadcast(126.0f), k));
+  const V shifter = S::Broadcast(0x1.8p23f + 127.0f);
+  const V t = S::Add(kc, shifter);
+  const V r2 = S::Mul(r, r);
+  // P(r ln2) = even(r^2) + r odd(r^2), P's coefficients times ln2's powers.
+  const V even = S::Fma(r2, S::Broadcast(0x1.89964cp-5f), S::Broadcast(1.0f));
+  const V odd =
+      S::Fma(r2, S::Broadcast(0x1.6bc072p-9f), S::Broadcast(0x1.62e430p-2f));
+  const V odd_part = S::Mul(odd, r);
+  const V p_plus = S::Add(even, odd_part);     // P(r ln2)
+  const V p_minus = S::Sub(even, odd_part);    // P(-r ln2)
+  const V scale = S::ShiftedIntegerToPow2(t);  // 2^k
+  return S::Div(p_minus, S::Fma(p_plus, scale, p_minus));
+}
+
 // The portable traits: sixteen T's in an array, one lane at a time; std::fma
 // rounds as the hardware's fused multiply-add does. Generic<double> is the
 // reference the float kernels are checked against (its sigmoid is
 // 1 / (1 + exp(-z)) in double).
-template <typename Scalar>
+template <typename Scalar, int kWidth = kLanes>
 struct Generic {
   using T = Scalar;
   struct V {
-    T x[kLanes];
+    T x[kWidth];
   };
   template <typename F>
   static V Map(F f) {
     V r;
-    for (int i = 0; i < kLanes; ++i) r.x[i] = f(i);
+    for (int i = 0; i < kWidth; ++i) r.x[i] = f(i);
     return r;
+  }
+  // The first half of v's lanes, and h's lanes followed by zeros (see
+  // Avx8Float).
+  static typename Generic<Scalar, kWidth / 2>::V Low(V v) {
+    typename Generic<Scalar, kWidth / 2>::V h;
+    std::memcpy(h.x, v.x, sizeof(h.x));
+    return h;
+  }
+  static V Widen(typename Generic<Scalar, kWidth / 2>::V h) {
+    V v = Zero();
+    std::memcpy(v.x, h.x, sizeof(h.x));
+    return v;
   }
   static V Zero() { return Broadcast(0); }
   static V Broadcast(T a) {
@@ -108,6 +151,10 @@ struct Generic {
   }
   static V Mul(V a, V b) {
     return Map([&](int i) { return a.x[i] * b.x[i]; });
+  }
+  // Ties to even, as the vector instructions in the default rounding mode.
+  static V RoundToNearest(V a) {
+    return Map([&](int i) { return std::nearbyint(a.x[i]); });
   }
   static V Div(V a, V b) {
     return Map([&](int i) { return a.x[i] / b.x[i]; });
@@ -138,6 +185,7 @@ struct Generic {
     for (int i = 0; i < 2; ++i) s[i] = s[i] + s[i + 2];
     return s[0] + s[1];
   }
+  static V SumToAllLanes(V v) { return Broadcast(HorizontalSum(v)); }
   // The float with exponent bits = the low bits of t's (SigmoidFloat).
   static V ShiftedIntegerToPow2(V t) {
     return Map([&](int i) {
@@ -198,6 +246,10 @@ struct Avx2Float {
   static V Mul(V a, V b) {
     return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)};
   }
+  static V RoundToNearest(V a) {
+    constexpr int kMode = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    return {_mm256_round_ps(a.lo, kMode), _mm256_round_ps(a.hi, kMode)};
+  }
   static V Div(V a, V b) {
     return {_mm256_div_ps(a.lo, b.lo), _mm256_div_ps(a.hi, b.hi)};
   }
@@ -227,12 +279,48 @@ struct Avx2Float {
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
   }
+  static __m256 Low(V v) { return v.lo; }
+  static V Widen(__m256 h) { return {h, _mm256_setzero_ps()}; }
+  static V SumToAllLanes(V v) {
+    __m256 s = _mm256_add_ps(v.lo, v.hi);
+    s = _mm256_add_ps(s, _mm256_permute2f128_ps(s, s, 1));
+    s = _mm256_add_ps(s, _mm256_permute_ps(s, 0x4E));
+    s = _mm256_add_ps(s, _mm256_permute_ps(s, 0xB1));
+    return {s, s};
+  }
   static V ShiftedIntegerToPow2(V t) {
     return {
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.lo), 23)),
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.hi), 23))};
   }
   static V Sigmoid(V z) { return SigmoidFloat<Avx2Float>(z); }
+};
+
+// Eight lanes in one AVX register, the narrow traits of Avx2Float and
+// Avx512Float (Low and Widen convert): for a kernel's last block when at
+// most half of it is real, on the same IEEE operations lane by lane. A
+// template on a type of the kernel file's own, so that each file keeps its
+// own copy (the AVX-512 file's may use encodings an AVX2 machine lacks).
+template <class FileTag>
+struct Avx8Float {
+  using T = float;
+  using V = __m256;
+  static V Zero() { return _mm256_setzero_ps(); }
+  static V Broadcast(T a) { return _mm256_set1_ps(a); }
+  static V Load(const T* p) { return _mm256_loadu_ps(p); }
+  static V Add(V a, V b) { return _mm256_add_ps(a, b); }
+  static V Sub(V a, V b) { return _mm256_sub_ps(a, b); }
+  static V Mul(V a, V b) { return _mm256_mul_ps(a, b); }
+  static V RoundToNearest(V a) {
+    return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  static V Div(V a, V b) { return _mm256_div_ps(a, b); }
+  static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V Min(V a, V b) { return _mm256_min_ps(a, b); }
+  static V Max(V a, V b) { return _mm256_max_ps(a, b); }
+  static V ShiftedIntegerToPow2(V t) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+  }
 };
 #endif  // __AVX2__ && __FMA__
 
@@ -257,6 +345,10 @@ struct Avx512Float {
   static V Add(V a, V b) { return _mm512_add_ps(a, b); }
   static V Sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V Mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V RoundToNearest(V a) {
+    return _mm512_roundscale_ps(a,
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
   static V Div(V a, V b) { return _mm512_div_ps(a, b); }
   static V Fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V Fnma(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
@@ -273,6 +365,14 @@ struct Avx512Float {
         _mm_add_ps(_mm256_castps256_ps128(s8), _mm256_extractf128_ps(s8, 1));
     const __m128 s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
     return _mm_cvtss_f32(_mm_add_ss(s2, _mm_movehdup_ps(s2)));
+  }
+  static __m256 Low(V v) { return _mm512_castps512_ps256(v); }
+  static V Widen(__m256 h) { return _mm512_zextps256_ps512(h); }
+  static V SumToAllLanes(V v) {
+    v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));
+    v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));
+    v = _mm512_add_ps(v, _mm512_permute_ps(v, 0x4E));
+    return _mm512_add_ps(v, _mm512_permute_ps(v, 0xB1));
   }
   static V ShiftedIntegerToPow2(V t) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));

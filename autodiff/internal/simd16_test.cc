@@ -1,0 +1,77 @@
+// The float32 sigmoids of simd16.h against double, on the portable traits
+// (the vector traits give the same bits: the kernels' tests check that on
+// every instruction set).
+#include "autodiff/internal/simd16.h"
+
+#include <cmath>
+#include <limits>
+
+#include "gtest/gtest.h"
+
+namespace aanet::ad::internal::simd16 {
+namespace {
+
+using S = GenericFloat;
+
+// Error of `got` against `exact` in units in the last place of the float
+// nearest `exact`.
+double UlpError(float got, double exact) {
+  const float nearest = static_cast<float>(exact);
+  const double ulp =
+      std::nextafter(nearest, std::numeric_limits<float>::infinity()) - nearest;
+  return std::fabs(got - exact) / ulp;
+}
+
+// f on 16 copies of x, lane 0 back.
+template <typename F>
+float OnLanes(F f, float x) {
+  return f(S::Broadcast(x)).x[0];
+}
+
+float Sigmoid(float z) {
+  return OnLanes([](S::V v) { return SigmoidFloat<S>(v); }, z);
+}
+float Exp2Form(float w) {
+  return OnLanes([](S::V v) { return OneOverOnePlusExp2<S>(v); }, w);
+}
+
+TEST(SigmoidFloatTest, WithinFourUlpOverItsRange) {
+  double worst = 0;
+  for (float z = -87.0f; z <= 87.0f; z += 0.00371f) {
+    const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(z)));
+    worst = std::max(worst, UlpError(Sigmoid(z), exact));
+  }
+  EXPECT_LT(worst, 4.0);
+  EXPECT_EQ(Sigmoid(200.0f), 1.0f);
+  EXPECT_GT(Sigmoid(-200.0f), 0.0f);  // held at sigma(-87), not subnormal
+  EXPECT_LT(Sigmoid(-200.0f), 2e-38f);
+  EXPECT_TRUE(std::isnan(Sigmoid(NAN)));
+}
+
+TEST(OneOverOnePlusExp2Test, WithinFourUlpOverItsRange) {
+  double worst = 0;
+  for (float w = -126.0f; w <= 126.0f; w += 0.00537f) {
+    const double exact = 1.0 / (1.0 + std::exp2(static_cast<double>(w)));
+    worst = std::max(worst, UlpError(Exp2Form(w), exact));
+  }
+  EXPECT_LT(worst, 4.0);
+  // Past 2^-126 the result stays a normal float below 2e-38 (the exponent
+  // is held at -126), and 1 on the other side, up to the largest floats.
+  for (float w : {127.0f, 300.0f, 1e30f, std::numeric_limits<float>::max()}) {
+    EXPECT_GT(Exp2Form(w), 0.0f) << w;
+    EXPECT_LT(Exp2Form(w), 2e-38f) << w;
+    EXPECT_EQ(Exp2Form(-w), 1.0f) << w;
+  }
+  // sigma(z) for w = -log2(e) z, as the one-state kernel calls it.
+  for (float z : {-20.0f, -1.5f, 0.0f, 0.25f, 3.0f, 40.0f}) {
+    const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(z)));
+    EXPECT_LT(UlpError(Exp2Form(static_cast<float>(-M_LOG2E * z)), exact),
+              4.0 + 8.0 * std::fabs(z))
+        << z;  // w's own rounding: a relative 2^-24 of w moves 2^w by |w| ln2
+               // of that
+  }
+  EXPECT_TRUE(std::isnan(Exp2Form(NAN)));
+}
+
+}  // namespace
+}  // namespace aanet::ad::internal::simd16
