@@ -376,22 +376,29 @@ void AddOrPut(bool accumulate, const float* src, int src_stride, int count,
 // The floats a stack node keeps for its backward pass (packed parameters,
 // gates, the fixed half of every layer), held in a tape scratch node's double
 // storage so that a training step allocates nothing.
+// params, forward_params and gates are packed (PackParameters) in that
+// order at the start.
 struct StackLayout {
-  size_t params, gates, saved_x, saved_s;
-  size_t total() const { return params + gates + saved_x + saved_s; }
+  size_t params, forward_params, gates, saved_x, saved_s;
+  size_t packed() const { return params + forward_params + gates; }
+  size_t total() const { return packed() + saved_x + saved_s; }
 };
 
 StackLayout LayoutFor(int num_layers, int width, int n, int ld) {
   const size_t l = num_layers;
-  return {l * width * (n + 2), l * n, l * n * ld,
-          kSaveActivations ? l * width * ld : 0};
+  return {l * width * (n + 2),
+          l * width * ad::internal::ShearStackForwardParametersPerUnit(n),
+          l * n, l * n * ld, kSaveActivations ? l * width * ld : 0};
 }
 
 }  // namespace
 
-void SymplecticFlow::PackParameters(float* params, float* gates) const {
+void SymplecticFlow::PackParameters(float* packed) const {
   const int n = num_degrees_of_freedom_;
   const int k = n + 2;
+  const StackLayout layout = LayoutFor(num_layers(), width_, n, 0);
+  float* params = packed;
+  float* gates = packed + layout.params + layout.forward_params;
   for (int l = 0; l < num_layers(); ++l) {
     const LayerIds& ids = layers_[l];
     const Matrix& w = *ids.w_value;
@@ -409,6 +416,10 @@ void SymplecticFlow::PackParameters(float* params, float* gates) const {
           static_cast<float>(gate.size() == 1 ? gate(0, 0) : gate(0, i));
     }
   }
+  if (activation_ == ad::Activation::kSigmoid) {
+    ad::internal::DeriveShearStackForwardParameters(
+        params, n, width_, num_layers(), packed + layout.params);
+  }
 }
 
 ad::internal::ShearStackArgs<float> SymplecticFlow::StackArgs(
@@ -423,8 +434,12 @@ ad::internal::ShearStackArgs<float> SymplecticFlow::StackArgs(
   args.batch = batch;
   args.ld = ld;
   args.sign = static_cast<float>(sign);
+  const StackLayout layout = LayoutFor(num_layers(), width_, n, ld);
   args.params = floats;
-  args.gates = floats + LayoutFor(num_layers(), width_, n, ld).params;
+  if (activation_ == ad::Activation::kSigmoid) {
+    args.forward_params = floats + layout.params;
+  }
+  args.gates = floats + layout.params + layout.forward_params;
   return args;
 }
 
@@ -435,8 +450,8 @@ Matrix SymplecticFlow::StackValues(const Matrix& states, double sign) const {
   const StackLayout layout = LayoutFor(num_layers(), width_, n, ld);
   thread_local std::vector<float> packed;
   thread_local std::vector<float> state;
-  packed.resize(layout.params + layout.gates);
-  PackParameters(packed.data(), packed.data() + layout.params);
+  packed.resize(layout.packed());
+  PackParameters(packed.data());
   StatesToFloat(states, ld, state);
   ad::internal::ShearStackArgs<float> args =
       StackArgs(batch, ld, sign, packed.data());
@@ -472,12 +487,12 @@ ad::Var SymplecticFlow::Stack(ad::Tape& tape, ad::Var states,
       tape.Scratch(static_cast<Eigen::Index>((floats_needed + 1) / 2), 1);
   inputs.push_back(scratch);
   float* floats = reinterpret_cast<float*>(tape.MutableValue(scratch).data());
-  PackParameters(floats, floats + layout.params);
+  PackParameters(floats);
   thread_local std::vector<float> state;
   StatesToFloat(states.value(), ld, state);
   ad::internal::ShearStackArgs<float> args = StackArgs(batch, ld, sign, floats);
   args.state = state.data();
-  args.saved_x = floats + layout.params + layout.gates;
+  args.saved_x = floats + layout.packed();
   if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
   ad::internal::ShearStackForward(args);
   // `this` and the sign: 16 bytes, stored inline by std::function.
@@ -505,7 +520,7 @@ void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
   StatesToFloat(g, ld, grad_state);
   grad_params.resize(layout.params + layout.gates);
   ad::internal::ShearStackArgs<float> args = StackArgs(batch, ld, sign, floats);
-  args.saved_x = floats + layout.params + layout.gates;
+  args.saved_x = floats + layout.packed();
   if (kSaveActivations) args.saved_s = args.saved_x + layout.saved_x;
   args.grad_state = grad_state.data();
   args.grad_params = grad_params.data();

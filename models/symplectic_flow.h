@@ -137,15 +137,16 @@ class SymplecticFlow {
   // node, and on values.
   ad::Var Stack(ad::Tape& tape, ad::Var states, double sign) const;
   Eigen::MatrixXd StackValues(const Eigen::MatrixXd& states, double sign) const;
-  // The parameters in the kernels' float layout (shear_stack.h): `params`
-  // [L][H][n + 2], `gates` [L][n] (c copied into each entry).
-  void PackParameters(float* params, float* gates) const;
+  // The parameters in the kernels' float layout (shear_stack.h), one after
+  // the other at `packed`: params [L][H][n + 2], forward_params
+  // [L][H][2n + 1] (derived from params for a sigmoid flow; the space is
+  // left unused by relu), gates [L][n] (c copied into each entry).
+  void PackParameters(float* packed) const;
   // The stack node's backward pass.
   void StackBackward(ad::BackwardContext& c, double sign) const;
   // The kernels' arguments every stack call shares: the flow's shape and
   // conditioner, the batch, and the packed parameters at `floats`
-  // (PackParameters' params, then gates, as laid out for leading dimension
-  // `ld`).
+  // (as PackParameters lays them out).
   ad::internal::ShearStackArgs<float> StackArgs(int batch, int ld, double sign,
                                                 float* floats) const;
 

@@ -7,6 +7,8 @@
 // Layer l updates one half y of the state by a function of the other half x
 // (even l: x = q, y = p; odd l: x = p, y = q):
 //   z = x W + b,  s = sigma(z),  u = (s * a) W^T,  y += sign * F(u, x)
+// (the sigmoid as 1 / (1 + 2^w) on forward_params: see
+// DeriveShearStackForwardParameters)
 // with sigma the sigmoid or relu (max(z, 0), derivative 1 for z > 0 else 0),
 // and F(u, x) = u + gate * x (the skip-gate and, with c copied into every
 // gate entry, the paper's Eq. 5 conditioner) or (u + x) * gate (the
@@ -66,6 +68,10 @@ struct ShearStackArgs {
   // run, in the order both passes visit it), with saved_x: the forward pass
   // saves s = sigma(z), the backward pass reads it instead of recomputing it.
   T* saved_s = nullptr;
+  // Sigmoid stacks only, required there: [L][width][2n + 1] from
+  // DeriveShearStackForwardParameters, which the forward pass (and the
+  // backward pass where it recomputes s) reads instead of W, b and a.
+  const T* forward_params = nullptr;
   // Backward only: dL/d(output) in, dL/d(input) out.
   T* grad_state = nullptr;
   // Backward only, overwritten: each layer's parameter gradient summed over
@@ -73,6 +79,19 @@ struct ShearStackArgs {
   T* grad_params = nullptr;  // [L][width][n + 2]
   T* grad_gates = nullptr;   // [L][n]
 };
+
+// The sigmoid's forward-pass parameters from params [L][width][n + 2], per
+// hidden unit: W[0][h] .. W[n-1][h] and b[h] times -log2(e), so that the
+// kernels compute w = -log2(e) z by the multiply-adds that computed z and
+// take sigma(z) = 1 / (1 + 2^w), whose exponential needs no range-reduction
+// multiply-adds (simd16.h); then W[i][h] a[h], so that u = s (W a)^T saves a
+// multiplication per unit. Each product in double, rounded once to T.
+inline constexpr int ShearStackForwardParametersPerUnit(int n) {
+  return 2 * n + 1;
+}
+template <typename T>
+void DeriveShearStackForwardParameters(const T* params, int n, int width,
+                                       int num_layers, T* forward_params);
 
 // float32, on ActiveIsa()'s kernels (same bits on each).
 void ShearStackForward(const ShearStackArgs<float>& args);

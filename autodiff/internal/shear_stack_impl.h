@@ -27,15 +27,11 @@ T* At(T* base, std::ptrdiff_t row, int ld, int offset) {
   return base + row * ld + offset;
 }
 
-// sigma(z): the sigmoid, or relu = max(0, z) (Max returns its second
-// operand, z, when z is NaN, so NaN stays in its state as with the sigmoid).
-template <class S, bool kRelu>
-inline typename S::V Activate(typename S::V z) {
-  if constexpr (kRelu) {
-    return S::Max(S::Zero(), z);
-  } else {
-    return S::Sigmoid(z);
-  }
+// relu(z) = max(0, z) (Max returns its second operand, z, when z is NaN, so
+// NaN stays in its state as with the sigmoid).
+template <class S>
+inline typename S::V Relu(typename S::V z) {
+  return S::Max(S::Zero(), z);
 }
 
 // g sigma'(z) from s = sigma(z): g s (1 - s), or g where s > 0 (relu; no
@@ -56,24 +52,60 @@ std::ptrdiff_t SavedSOffset(const ShearStackArgs<T>& args, int l, int base) {
   return (std::ptrdiff_t{l} * args.ld + base) * args.width;
 }
 
+// The sigmoid's s of hidden unit f (its forward_params): 1 / (1 + 2^w),
+// w = -log2(e) z.
+template <class S, int N>
+inline typename S::V SigmoidOfUnit(const typename S::T* f,
+                                   const typename S::V* x) {
+  typename S::V w = S::Broadcast(f[N]);
+  for (int i = 0; i < N; ++i) w = S::Fma(x[i], S::Broadcast(f[i]), w);
+  return S::LogisticExp2(w);
+}
+
 // u = (sigma(x W + b) * a) W^T for one block, in registers; s is stored
-// to saved_s[h * 16] when that is set.
+// to saved_s[h * 16] when that is set. The sigmoid reads the layer's
+// forward_params, relu its params.
 template <class S, int N, bool kRelu>
-inline void Ridge(const typename S::T* layer_params, int width,
+inline void Ridge(const typename S::T* layer_params,
+                  const typename S::T* layer_forward_params, int width,
                   const typename S::V* x, typename S::V* u,
                   typename S::T* saved_s) {
   using V = typename S::V;
   constexpr int K = N + 2;
+  constexpr int KF = ShearStackForwardParametersPerUnit(N);
   for (int i = 0; i < N; ++i) u[i] = S::Zero();
   for (int h = 0; h < width; ++h) {
-    const typename S::T* p = layer_params + h * K;
-    V z = S::Broadcast(p[N]);
-    for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-    const V s = Activate<S, kRelu>(z);
-    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
-    const V t = S::Mul(s, S::Broadcast(p[N + 1]));
-    for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
+    if constexpr (kRelu) {
+      const typename S::T* p = layer_params + h * K;
+      V z = S::Broadcast(p[N]);
+      for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
+      const V s = Relu<S>(z);
+      if (saved_s != nullptr) {
+        S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
+      }
+      const V t = S::Mul(s, S::Broadcast(p[N + 1]));
+      for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
+    } else {
+      const typename S::T* f = layer_forward_params + h * KF;
+      const V s = SigmoidOfUnit<S, N>(f, x);
+      if (saved_s != nullptr) {
+        S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
+      }
+      for (int i = 0; i < N; ++i) {
+        u[i] = S::Fma(s, S::Broadcast(f[N + 1 + i]), u[i]);
+      }
+    }
   }
+}
+
+// Layer l's forward_params (sigmoid stacks).
+template <typename T>
+const T* LayerForwardParams(const ShearStackArgs<T>& args, int l) {
+  return args.forward_params == nullptr
+             ? nullptr
+             : args.forward_params +
+                   std::ptrdiff_t{l} * args.width *
+                       ShearStackForwardParametersPerUnit(args.n);
 }
 
 template <class S, int N, bool kRelu>
@@ -109,7 +141,8 @@ void Forward(const ShearStackArgs<typename S::T>& args) {
                        ? nullptr
                        : args.saved_s + SavedSOffset(args, l, base);
       Ridge<S, N, kRelu>(args.params + std::ptrdiff_t{l} * args.width * K,
-                         args.width, x, u, saved_s);
+                         LayerForwardParams(args, l), args.width, x, u,
+                         saved_s);
       const T* gate = args.gates + l * N;
       for (int i = 0; i < N; ++i) {
         const V g = S::Broadcast(gate[i]);
@@ -147,6 +180,7 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
   const int width = args.width;
   const V sign = S::Broadcast(args.sign);
   const T* params = args.params + std::ptrdiff_t{l} * width * K;
+  const T* forward_params = LayerForwardParams(args, l);
   const T* gate = args.gates + l * N;
   const int x_half = l % 2 == 0 ? 0 : N;
   const int y_half = N - x_half;
@@ -180,6 +214,9 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
   }
   for (int h = 0; h < width; ++h) {
     const T* p = params + h * K;
+    const T* f =
+        kRelu ? nullptr
+              : forward_params + h * ShearStackForwardParametersPerUnit(N);
     V* a_h = acc + h * K;
     V a_acc[K];
     // The layer's first blocks start the sums from zero (no [H][K] fill).
@@ -190,17 +227,21 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
       V s;
       if (saved_s[j] != nullptr) {
         s = S::Load(saved_s[j] + std::ptrdiff_t{h} * kLanes);
-      } else {
+      } else if constexpr (kRelu) {
         V z = S::Broadcast(p[N]);
         for (int i = 0; i < N; ++i) {
           z = S::Fma(x[j][i], S::Broadcast(p[i]), z);
         }
-        s = Activate<S, kRelu>(z);
+        s = Relu<S>(z);
+      } else {
+        s = SigmoidOfUnit<S, N>(f, x[j]);
       }
       const V t = S::Mul(s, a);
       if (args.published_gate) {
+        // u as the forward pass summed it.
         for (int i = 0; i < N; ++i) {
-          u[j][i] = S::Fma(t, S::Broadcast(p[i]), u[j][i]);
+          u[j][i] = kRelu ? S::Fma(t, S::Broadcast(p[i]), u[j][i])
+                          : S::Fma(s, S::Broadcast(f[N + 1 + i]), u[j][i]);
         }
       }
       // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a sigma'.
@@ -253,9 +294,11 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
       BackwardBlocks<S, N, kRelu, 1>(args, l, base, base == 0, acc, acc_gate);
     }
     T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
-    for (int k = 0; k < width * K; ++k) {
-      grad_params[k] = S::HorizontalSum(acc[k]);
+    int k = 0;
+    for (; k + 16 <= width * K; k += 16) {
+      S::HorizontalSums16(acc + k, grad_params + k);
     }
+    for (; k < width * K; ++k) grad_params[k] = S::HorizontalSum(acc[k]);
     for (int i = 0; i < N; ++i) {
       args.grad_gates[l * N + i] = S::HorizontalSum(acc_gate[i]);
     }

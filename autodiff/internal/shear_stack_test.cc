@@ -79,6 +79,10 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true,
   const int ld = ShearStackLd(p.batch);
   std::vector<T> params(p.params.begin(), p.params.end());
   std::vector<T> gates(p.gates.begin(), p.gates.end());
+  std::vector<T> forward_params(p.num_layers * p.width *
+                                ShearStackForwardParametersPerUnit(p.n));
+  DeriveShearStackForwardParameters(params.data(), p.n, p.width, p.num_layers,
+                                    forward_params.data());
   // Lanes past the batch hold garbage: the kernels must not read them.
   std::vector<T> state(2 * p.n * ld, T(1e30));
   std::vector<T> grad_state(2 * p.n * ld, T(1e30));
@@ -103,6 +107,7 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true,
   args.ld = ld;
   args.sign = sign;
   args.params = params.data();
+  if (!p.relu) args.forward_params = forward_params.data();
   args.gates = gates.data();
   args.state = state.data();
   args.saved_x = saved.data();

@@ -186,6 +186,10 @@ struct Generic {
     return s[0] + s[1];
   }
   static V SumToAllLanes(V v) { return Broadcast(HorizontalSum(v)); }
+  // out[m] = HorizontalSum(v[m]) for m < 16.
+  static void HorizontalSums16(const V* v, T* out) {
+    for (int m = 0; m < 16; ++m) out[m] = HorizontalSum(v[m]);
+  }
   // The float with exponent bits = the low bits of t's (SigmoidFloat).
   static V ShiftedIntegerToPow2(V t) {
     return Map([&](int i) {
@@ -202,6 +206,14 @@ struct Generic {
       return SigmoidFloat<Generic>(z);
     } else {
       return Map([&](int i) { return T(1) / (T(1) + std::exp(-z.x[i])); });
+    }
+  }
+  // 1 / (1 + 2^w): OneOverOnePlusExp2, or exact in double.
+  static V LogisticExp2(V w) {
+    if constexpr (sizeof(T) == sizeof(float)) {
+      return OneOverOnePlusExp2<Generic>(w);
+    } else {
+      return Map([&](int i) { return T(1) / (T(1) + std::exp2(w.x[i])); });
     }
   }
 };
@@ -281,6 +293,9 @@ struct Avx2Float {
   }
   static __m256 Low(V v) { return v.lo; }
   static V Widen(__m256 h) { return {h, _mm256_setzero_ps()}; }
+  static void HorizontalSums16(const V* v, T* out) {
+    for (int m = 0; m < 16; ++m) out[m] = HorizontalSum(v[m]);
+  }
   static V SumToAllLanes(V v) {
     __m256 s = _mm256_add_ps(v.lo, v.hi);
     s = _mm256_add_ps(s, _mm256_permute2f128_ps(s, s, 1));
@@ -294,6 +309,7 @@ struct Avx2Float {
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.hi), 23))};
   }
   static V Sigmoid(V z) { return SigmoidFloat<Avx2Float>(z); }
+  static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx2Float>(w); }
 };
 
 // Eight lanes in one AVX register, the narrow traits of Avx2Float and
@@ -368,6 +384,32 @@ struct Avx512Float {
   }
   static __m256 Low(V v) { return _mm512_castps512_ps256(v); }
   static V Widen(__m256 h) { return _mm512_zextps256_ps512(h); }
+  // Sixteen HorizontalSums at once, each by HorizontalSum's tree (lanes
+  // i and i + 8, then i + 4, i + 2, i + 1), with the vectors' partial sums
+  // packed together at every level so that each shuffle and addition serves
+  // several of them: the same bits in a third of the instructions.
+  static void HorizontalSums16(const V* v, T* out) {
+    V w[8], x[4], y[2];
+    for (int m = 0; m < 8; ++m) {  // w[m] = [v[2m] 8 | v[2m+1] 8]
+      w[m] = _mm512_add_ps(_mm512_shuffle_f32x4(v[2 * m], v[2 * m + 1], 0x44),
+                           _mm512_shuffle_f32x4(v[2 * m], v[2 * m + 1], 0xEE));
+    }
+    for (int m = 0; m < 4; ++m) {  // x[m] = [v[4m] .. v[4m+3], 4 each]
+      x[m] = _mm512_add_ps(_mm512_shuffle_f32x4(w[2 * m], w[2 * m + 1], 0x88),
+                           _mm512_shuffle_f32x4(w[2 * m], w[2 * m + 1], 0xDD));
+    }
+    // 128-bit lane L of y[m]: v[8m + L] and v[8m + 4 + L], 2 each.
+    for (int m = 0; m < 2; ++m) {
+      y[m] = _mm512_add_ps(_mm512_shuffle_ps(x[2 * m], x[2 * m + 1], 0x44),
+                           _mm512_shuffle_ps(x[2 * m], x[2 * m + 1], 0xEE));
+    }
+    // Lane 4L + j of z: the sum of v[L + 4j].
+    const V z = _mm512_add_ps(_mm512_shuffle_ps(y[0], y[1], 0x88),
+                              _mm512_shuffle_ps(y[0], y[1], 0xDD));
+    const __m512i order =
+        _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    _mm512_storeu_ps(out, _mm512_permutexvar_ps(order, z));
+  }
   static V SumToAllLanes(V v) {
     v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0x4E));
     v = _mm512_add_ps(v, _mm512_shuffle_f32x4(v, v, 0xB1));
@@ -378,6 +420,7 @@ struct Avx512Float {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
   }
   static V Sigmoid(V z) { return SigmoidFloat<Avx512Float>(z); }
+  static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx512Float>(w); }
 };
 #endif  // __AVX512F__ && __AVX512DQ__
 
