@@ -416,10 +416,8 @@ void SymplecticFlow::PackParameters(float* packed) const {
           static_cast<float>(gate.size() == 1 ? gate(0, 0) : gate(0, i));
     }
   }
-  if (activation_ == ad::Activation::kSigmoid) {
-    ad::internal::DeriveShearStackForwardParameters(
-        params, n, width_, num_layers(), packed + layout.params);
-  }
+  ad::internal::DeriveShearStackForwardParameters(
+      params, n, width_, num_layers(), packed + layout.params);
 }
 
 ad::internal::ShearStackArgs<float> SymplecticFlow::StackArgs(
@@ -436,9 +434,7 @@ ad::internal::ShearStackArgs<float> SymplecticFlow::StackArgs(
   args.sign = static_cast<float>(sign);
   const StackLayout layout = LayoutFor(num_layers(), width_, n, ld);
   args.params = floats;
-  if (activation_ == ad::Activation::kSigmoid) {
-    args.forward_params = floats + layout.params;
-  }
+  args.forward_params = floats + layout.params;
   args.gates = floats + layout.params + layout.forward_params;
   return args;
 }

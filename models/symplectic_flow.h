@@ -139,8 +139,8 @@ class SymplecticFlow {
   Eigen::MatrixXd StackValues(const Eigen::MatrixXd& states, double sign) const;
   // The parameters in the kernels' float layout (shear_stack.h), one after
   // the other at `packed`: params [L][H][n + 2], forward_params
-  // [L][H][2n + 1] (derived from params for a sigmoid flow; the space is
-  // left unused by relu), gates [L][n] (c copied into each entry).
+  // [L][H][2n + 1] (derived from params), gates [L][n] (c copied into each
+  // entry).
   void PackParameters(float* packed) const;
   // The stack node's backward pass.
   void StackBackward(ad::BackwardContext& c, double sign) const;

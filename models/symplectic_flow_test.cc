@@ -461,7 +461,9 @@ TEST_P(Float32FlowTest, InverseUndoesForwardToFloatRounding) {
   const Eigen::MatrixXd latent = flows_[0]->ForwardValues(states_);
   EXPECT_GT((latent - states_).norm(), 1e-1);  // the flow is not trivial
   const Eigen::MatrixXd back = flows_[0]->InverseValues(latent);
-  EXPECT_LE((back - states_).cwiseAbs().maxCoeff(), 2e-5);
+  // Each layer's y + F - F rounds twice in float32, at |y| and |F| of a few
+  // units: 20 layers of that, and a published gate's F grows with x.
+  EXPECT_LE((back - states_).cwiseAbs().maxCoeff(), 5e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -68,9 +68,8 @@ struct ShearStackArgs {
   // run, in the order both passes visit it), with saved_x: the forward pass
   // saves s = sigma(z), the backward pass reads it instead of recomputing it.
   T* saved_s = nullptr;
-  // Sigmoid stacks only, required there: [L][width][2n + 1] from
-  // DeriveShearStackForwardParameters, which the forward pass (and the
-  // backward pass where it recomputes s) reads instead of W, b and a.
+  // Required: [L][width][2n + 1] from DeriveShearStackForwardParameters,
+  // which both passes read beside params.
   const T* forward_params = nullptr;
   // Backward only: dL/d(output) in, dL/d(input) out.
   T* grad_state = nullptr;
@@ -80,12 +79,13 @@ struct ShearStackArgs {
   T* grad_gates = nullptr;   // [L][n]
 };
 
-// The sigmoid's forward-pass parameters from params [L][width][n + 2], per
+// The kernels' derived parameters from params [L][width][n + 2], per
 // hidden unit: W[0][h] .. W[n-1][h] and b[h] times -log2(e), so that the
-// kernels compute w = -log2(e) z by the multiply-adds that computed z and
-// take sigma(z) = 1 / (1 + 2^w), whose exponential needs no range-reduction
-// multiply-adds (simd16.h); then W[i][h] a[h], so that u = s (W a)^T saves a
-// multiplication per unit. Each product in double, rounded once to T.
+// sigmoid's kernels compute w = -log2(e) z by the multiply-adds that would
+// compute z and take sigma(z) = 1 / (1 + 2^w), whose exponential needs no
+// range-reduction multiply-adds (simd16.h); then W[i][h] a[h], so that
+// u = s (W a)^T and its gradient save a multiplication per unit (relu reads
+// these only). Each product in double, rounded once to T.
 inline constexpr int ShearStackForwardParametersPerUnit(int n) {
   return 2 * n + 1;
 }

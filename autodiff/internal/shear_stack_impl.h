@@ -62,9 +62,9 @@ inline typename S::V SigmoidOfUnit(const typename S::T* f,
   return S::LogisticExp2(w);
 }
 
-// u = (sigma(x W + b) * a) W^T for one block, in registers; s is stored
-// to saved_s[h * 16] when that is set. The sigmoid reads the layer's
-// forward_params, relu its params.
+// u = sigma(x W + b) (W a)^T for one block, in registers; s is stored to
+// saved_s[h * 16] when that is set. W a comes from the layer's
+// forward_params, and so does the sigmoid's z; relu's z from its params.
 template <class S, int N, bool kRelu>
 inline void Ridge(const typename S::T* layer_params,
                   const typename S::T* layer_forward_params, int width,
@@ -75,37 +75,28 @@ inline void Ridge(const typename S::T* layer_params,
   constexpr int KF = ShearStackForwardParametersPerUnit(N);
   for (int i = 0; i < N; ++i) u[i] = S::Zero();
   for (int h = 0; h < width; ++h) {
+    const typename S::T* f = layer_forward_params + h * KF;
+    V s;
     if constexpr (kRelu) {
       const typename S::T* p = layer_params + h * K;
       V z = S::Broadcast(p[N]);
       for (int i = 0; i < N; ++i) z = S::Fma(x[i], S::Broadcast(p[i]), z);
-      const V s = Relu<S>(z);
-      if (saved_s != nullptr) {
-        S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
-      }
-      const V t = S::Mul(s, S::Broadcast(p[N + 1]));
-      for (int i = 0; i < N; ++i) u[i] = S::Fma(t, S::Broadcast(p[i]), u[i]);
+      s = Relu<S>(z);
     } else {
-      const typename S::T* f = layer_forward_params + h * KF;
-      const V s = SigmoidOfUnit<S, N>(f, x);
-      if (saved_s != nullptr) {
-        S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
-      }
-      for (int i = 0; i < N; ++i) {
-        u[i] = S::Fma(s, S::Broadcast(f[N + 1 + i]), u[i]);
-      }
+      s = SigmoidOfUnit<S, N>(f, x);
+    }
+    if (saved_s != nullptr) S::Store(saved_s + std::ptrdiff_t{h} * kLanes, s);
+    for (int i = 0; i < N; ++i) {
+      u[i] = S::Fma(s, S::Broadcast(f[N + 1 + i]), u[i]);
     }
   }
 }
 
-// Layer l's forward_params (sigmoid stacks).
+// Layer l's forward_params.
 template <typename T>
 const T* LayerForwardParams(const ShearStackArgs<T>& args, int l) {
-  return args.forward_params == nullptr
-             ? nullptr
-             : args.forward_params +
-                   std::ptrdiff_t{l} * args.width *
-                       ShearStackForwardParametersPerUnit(args.n);
+  return args.forward_params + std::ptrdiff_t{l} * args.width *
+                                   ShearStackForwardParametersPerUnit(args.n);
 }
 
 template <class S, int N, bool kRelu>
@@ -166,10 +157,18 @@ std::vector<typename S::V>& Accumulators(std::size_t size) {
   return acc;
 }
 
+// The backward pass's per-lane sums for hidden unit h, [width][2N + 1]:
+// X_i = sum x_i dL/dz, S_i = sum g_u_i s, D = sum dL/dz, from which
+// dL/dW[i][h] = X_i + a S_i, dL/db = D and dL/da = sum_i W[i][h] S_i
+// (u = s (W a)^T: its gradients through a and W share the sums S_i, which
+// saves the per-lane t = s a and dL/dt).
+template <int N>
+inline constexpr int kBackwardSums = 2 * N + 1;
+
 // Layer l's backward pass over NB consecutive blocks from `base0`: each
-// hidden unit's parameter accumulators are loaded and stored once for the NB
-// blocks (half the memory traffic at NB = 2), and the blocks add into them
-// in block order, so the sums are the same bits as one block at a time.
+// hidden unit's sums are loaded and stored once for the NB blocks (half the
+// memory traffic at NB = 2), and the blocks add into them in block order,
+// so the sums are the same bits as one block at a time.
 template <class S, int N, bool kRelu, int NB>
 inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
                            int base0, bool first, typename S::V* acc,
@@ -177,6 +176,8 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
   using T = typename S::T;
   using V = typename S::V;
   constexpr int K = N + 2;
+  constexpr int KF = ShearStackForwardParametersPerUnit(N);
+  constexpr int KA = kBackwardSums<N>;
   const int width = args.width;
   const V sign = S::Broadcast(args.sign);
   const T* params = args.params + std::ptrdiff_t{l} * width * K;
@@ -214,14 +215,11 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
   }
   for (int h = 0; h < width; ++h) {
     const T* p = params + h * K;
-    const T* f =
-        kRelu ? nullptr
-              : forward_params + h * ShearStackForwardParametersPerUnit(N);
-    V* a_h = acc + h * K;
-    V a_acc[K];
-    // The layer's first blocks start the sums from zero (no [H][K] fill).
-    for (int k = 0; k < K; ++k) a_acc[k] = first ? S::Zero() : a_h[k];
-    const V a = S::Broadcast(p[N + 1]);
+    const T* f = forward_params + h * KF;
+    V* a_h = acc + h * KA;
+    V sums[KA];
+    // The layer's first blocks start the sums from zero (no fill).
+    for (int k = 0; k < KA; ++k) sums[k] = first ? S::Zero() : a_h[k];
     for (int j = 0; j < NB; ++j) {
       // The forward pass's s, saved or recomputed in the same order.
       V s;
@@ -236,29 +234,26 @@ inline void BackwardBlocks(const ShearStackArgs<typename S::T>& args, int l,
       } else {
         s = SigmoidOfUnit<S, N>(f, x[j]);
       }
-      const V t = S::Mul(s, a);
-      if (args.published_gate) {
-        // u as the forward pass summed it.
-        for (int i = 0; i < N; ++i) {
-          u[j][i] = kRelu ? S::Fma(t, S::Broadcast(p[i]), u[j][i])
-                          : S::Fma(s, S::Broadcast(f[N + 1 + i]), u[j][i]);
-        }
-      }
-      // dL/dt = g_u W[:, h]; dL/da += dL/dt s; dL/dz = dL/dt a sigma'.
-      V g_t = S::Mul(g_u[j][0], S::Broadcast(p[0]));
-      for (int i = 1; i < N; ++i) {
-        g_t = S::Fma(g_u[j][i], S::Broadcast(p[i]), g_t);
-      }
-      a_acc[N + 1] = S::Fma(g_t, s, a_acc[N + 1]);
-      const V g_z = TimesDerivative<S, kRelu>(S::Mul(g_t, a), s);
-      a_acc[N] = S::Add(a_acc[N], g_z);
-      // dL/dW[i][h] = x_i dL/dz + g_u_i t; dL/dx_i += dL/dz W[i][h].
+      // u as the forward pass summed it; S_i.
       for (int i = 0; i < N; ++i) {
-        a_acc[i] = S::Fma(x[j][i], g_z, S::Fma(g_u[j][i], t, a_acc[i]));
+        if (args.published_gate) {
+          u[j][i] = S::Fma(s, S::Broadcast(f[N + 1 + i]), u[j][i]);
+        }
+        sums[N + i] = S::Fma(g_u[j][i], s, sums[N + i]);
+      }
+      // dL/dz = (g_u (W a)[:, h]) sigma'; D, X_i, dL/dx_i += dL/dz W[i][h].
+      V g_ta = S::Mul(g_u[j][0], S::Broadcast(f[N + 1]));
+      for (int i = 1; i < N; ++i) {
+        g_ta = S::Fma(g_u[j][i], S::Broadcast(f[N + 1 + i]), g_ta);
+      }
+      const V g_z = TimesDerivative<S, kRelu>(g_ta, s);
+      sums[2 * N] = S::Add(sums[2 * N], g_z);
+      for (int i = 0; i < N; ++i) {
+        sums[i] = S::Fma(x[j][i], g_z, sums[i]);
         dx[j][i] = S::Fma(g_z, S::Broadcast(p[i]), dx[j][i]);
       }
     }
-    for (int k = 0; k < K; ++k) a_h[k] = a_acc[k];
+    for (int k = 0; k < KA; ++k) a_h[k] = sums[k];
   }
   for (int j = 0; j < NB; ++j) {
     const int base = base0 + j * kLanes;
@@ -277,12 +272,15 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
   using V = typename S::V;
   using T = typename S::T;
   constexpr int K = N + 2;
+  constexpr int KA = kBackwardSums<N>;
   const int width = args.width;
-  // [width][K] parameter accumulators, then N gate accumulators.
-  std::vector<V>& acc_storage =
-      Accumulators<S>(static_cast<std::size_t>(width) * K + N);
+  const std::size_t num_sums = static_cast<std::size_t>(width) * KA;
+  // [width][KA] per-lane sums, then N gate accumulators.
+  std::vector<V>& acc_storage = Accumulators<S>(num_sums + N);
   V* acc = acc_storage.data();
-  V* acc_gate = acc + static_cast<std::size_t>(width) * K;
+  V* acc_gate = acc + num_sums;
+  thread_local std::vector<T> totals;
+  totals.resize(num_sums);
   for (int step = args.num_layers - 1; step >= 0; --step) {
     const int l = LayerAt(args, step);
     std::fill(acc_gate, acc_gate + N, S::Zero());
@@ -293,12 +291,23 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
     if (base < args.batch) {
       BackwardBlocks<S, N, kRelu, 1>(args, l, base, base == 0, acc, acc_gate);
     }
-    T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
-    int k = 0;
-    for (; k + 16 <= width * K; k += 16) {
-      S::HorizontalSums16(acc + k, grad_params + k);
+    std::size_t k = 0;
+    for (; k + 16 <= num_sums; k += 16) {
+      S::HorizontalSums16(acc + k, totals.data() + k);
     }
-    for (; k < width * K; ++k) grad_params[k] = S::HorizontalSum(acc[k]);
+    for (; k < num_sums; ++k) totals[k] = S::HorizontalSum(acc[k]);
+    const T* params = args.params + std::ptrdiff_t{l} * width * K;
+    T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
+    for (int h = 0; h < width; ++h) {
+      const T* p = params + h * K;
+      const T* t = totals.data() + std::ptrdiff_t{h} * KA;
+      T* g = grad_params + h * K;
+      T grad_a = p[0] * t[N];
+      for (int i = 1; i < N; ++i) grad_a = grad_a + p[i] * t[N + i];
+      for (int i = 0; i < N; ++i) g[i] = t[i] + p[N + 1] * t[N + i];
+      g[N] = t[2 * N];
+      g[N + 1] = grad_a;
+    }
     for (int i = 0; i < N; ++i) {
       args.grad_gates[l * N + i] = S::HorizontalSum(acc_gate[i]);
     }
