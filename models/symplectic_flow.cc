@@ -396,28 +396,30 @@ StackLayout LayoutFor(int num_layers, int width, int n, int ld) {
 void SymplecticFlow::PackParameters(float* packed) const {
   const int n = num_degrees_of_freedom_;
   const int k = n + 2;
+  const int kf = ad::internal::ShearStackForwardParametersPerUnit(n);
   const StackLayout layout = LayoutFor(num_layers(), width_, n, 0);
-  float* params = packed;
   float* gates = packed + layout.params + layout.forward_params;
   for (int l = 0; l < num_layers(); ++l) {
     const LayerIds& ids = layers_[l];
-    const Matrix& w = *ids.w_value;
+    const Matrix& w = *ids.w_value;  // [n, width]: column h is contiguous
     const Matrix& b = *ids.b_value;
     const Matrix& a = *ids.a_value;
     const Matrix& gate = *ids.gate_or_c_value;
-    float* p = params + static_cast<size_t>(l) * width_ * k;
+    float* p = packed + static_cast<size_t>(l) * width_ * k;
+    float* f = packed + layout.params + static_cast<size_t>(l) * width_ * kf;
     for (int h = 0; h < width_; ++h) {
-      for (int i = 0; i < n; ++i) p[h * k + i] = static_cast<float>(w(i, h));
+      const double* w_h = w.data() + static_cast<Eigen::Index>(h) * n;
+      for (int i = 0; i < n; ++i) p[h * k + i] = static_cast<float>(w_h[i]);
       p[h * k + n] = static_cast<float>(b(0, h));
       p[h * k + n + 1] = static_cast<float>(a(0, h));
+      ad::internal::DeriveShearUnitForwardParameters(n, w_h, b(0, h), a(0, h),
+                                                     f + h * kf);
     }
     for (int i = 0; i < n; ++i) {
       gates[l * n + i] =
           static_cast<float>(gate.size() == 1 ? gate(0, 0) : gate(0, i));
     }
   }
-  ad::internal::DeriveShearStackForwardParameters(
-      params, n, width_, num_layers(), packed + layout.params);
 }
 
 ad::internal::ShearStackArgs<float> SymplecticFlow::StackArgs(

@@ -9,19 +9,16 @@ namespace aanet::ad::internal {
 template <typename T>
 void DeriveShearStackForwardParameters(const T* params, int n, int width,
                                        int num_layers, T* forward_params) {
-  constexpr double kMinusLog2E = -1.4426950408889634074;
   const int k = n + 2;
   const int kf = ShearStackForwardParametersPerUnit(n);
+  double w[kMaxShearStackDegreesOfFreedom];
   for (std::ptrdiff_t unit = 0;
        unit < static_cast<std::ptrdiff_t>(num_layers) * width; ++unit) {
     const T* p = params + unit * k;
-    T* f = forward_params + unit * kf;
-    for (int i = 0; i < n; ++i) {
-      f[i] = static_cast<T>(kMinusLog2E * static_cast<double>(p[i]));
-      f[n + 1 + i] = static_cast<T>(static_cast<double>(p[i]) *
-                                    static_cast<double>(p[n + 1]));
-    }
-    f[n] = static_cast<T>(kMinusLog2E * static_cast<double>(p[n]));
+    for (int i = 0; i < n; ++i) w[i] = p[i];
+    DeriveShearUnitForwardParameters(n, w, static_cast<double>(p[n]),
+                                     static_cast<double>(p[n + 1]),
+                                     forward_params + unit * kf);
   }
 }
 

@@ -92,6 +92,18 @@ inline constexpr int ShearStackForwardParametersPerUnit(int n) {
 template <typename T>
 void DeriveShearStackForwardParameters(const T* params, int n, int width,
                                        int num_layers, T* forward_params);
+// The same for one hidden unit from its w[i] = W[i][h], b[h] and a[h], into
+// forward_params' 2n + 1 entries at `out`.
+template <typename T>
+inline void DeriveShearUnitForwardParameters(int n, const double* w, double b,
+                                             double a, T* out) {
+  constexpr double kMinusLog2E = -1.4426950408889634074;
+  for (int i = 0; i < n; ++i) {
+    out[i] = static_cast<T>(kMinusLog2E * w[i]);
+    out[n + 1 + i] = static_cast<T>(w[i] * a);
+  }
+  out[n] = static_cast<T>(kMinusLog2E * b);
+}
 
 // float32, on ActiveIsa()'s kernels (same bits on each).
 void ShearStackForward(const ShearStackArgs<float>& args);
