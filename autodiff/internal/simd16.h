@@ -34,57 +34,28 @@ namespace aanet::ad::internal::simd16 {
 
 inline constexpr int kLanes = 16;
 
-// float32 sigma(z) = 1 / (1 + exp(-z)) on the operations of S, shared by
-// every float traits type so that they agree bit for bit. Relative error
-// under 4 ulp (float); z is clamped to [-87, 87] (sigma(-87) = 1.6e-38, the
-// smallest normal float's order: below it the result stays there instead of
-// going subnormal), and NaN propagates.
-//
-// -z = k ln2 + r with |r| <= ln2 / 2 and exp(r) = P(r) / P(-r), P the
-// numerator of the [3/3] Pade approximant (relative error < 6e-9 on that
-// interval, under half a float ulp), so
-//   sigma(z) = P(-r) / (P(-r) + 2^k P(r)):
-// one division (which the sigmoid needs anyway), 3 multiply-adds and 2
-// multiplications.
-template <class S>
-inline typename S::V SigmoidFloat(typename S::V z) {
-  using V = typename S::V;
-  // Min and Max return their second operand when one is NaN.
-  const V zc = S::Max(S::Broadcast(-87.0f), S::Min(S::Broadcast(87.0f), z));
-  // 1.5 * 2^23 + 127: adding it rounds -z / ln2 to an integer k held in the
-  // low mantissa bits already biased by 127, so (bits << 23) is 2^k.
-  const V shifter = S::Broadcast(0x1.8p23f + 127.0f);
-  const V t = S::Fma(zc, S::Broadcast(-1.44269502f), shifter);
-  const V k = S::Sub(t, shifter);
-  // minus_r = z + k ln2 = -r, with ln2 split in two floats.
-  V minus_r = S::Fma(k, S::Broadcast(0x1.62e43p-1f), zc);
-  minus_r = S::Fma(k, S::Broadcast(-0x1.05c61p-29f), minus_r);
-  const V r2 = S::Mul(minus_r, minus_r);
-  // P(r) = 1 + r / 2 + r^2 / 10 + r^3 / 120 = even(r^2) + r odd(r^2).
-  const V even = S::Fma(r2, S::Broadcast(0.1f), S::Broadcast(1.0f));
-  const V odd = S::Fma(r2, S::Broadcast(1.0f / 120.0f), S::Broadcast(0.5f));
-  // P(-r) and P(r) from one product and two additions: the FMA ports are
-  // the kernels' bottleneck, the addition ports are not.
-  const V odd_part = S::Mul(odd, minus_r);
-  const V p_minus = S::Add(even, odd_part);    // P(-r)
-  const V p_plus = S::Sub(even, odd_part);     // P(r)
-  const V scale = S::ShiftedIntegerToPow2(t);  // 2^k
-  return S::Div(p_minus, S::Fma(p_plus, scale, p_minus));
-}
-
-// float32 1 / (1 + 2^w), the sigmoid of z = -w / ln2 for a caller that has
-// folded -log2(e) into z's affine map (the one-state flow kernel): with the
-// base-2 exponent given, the range reduction w = k + r' is an exact
-// subtraction instead of SigmoidFloat's three multiply-adds, and ln2's
-// powers move into P's coefficients,
-//   2^r' = P(r' ln2) / P(-r' ln2),  1 / (1 + 2^w) = P(-r) / (P(-r) + 2^k P(r)).
-// The same error bounds as SigmoidFloat; w is clamped to [-125.5, 125.5]
-// (z to about [-87, 87]) and NaN propagates.
+// float32 1 / (1 + 2^w) on the operations of S, shared by every float
+// traits type so that they agree bit for bit: the sigmoid sigma(z) of
+// w = -log2(e) z, for kernels that fold -log2(e) into z's affine map (the
+// flow kernels: DeriveShearStackForwardParameters in shear_stack.h). Given
+// the base-2 exponent, the range reduction is a rounding and an exact
+// subtraction, w = k + r with |r| <= 1/2, and
+//   2^r = P(r ln2) / P(-r ln2),
+//   1 / (1 + 2^w) = P(-r ln2) / (P(-r ln2) + 2^k P(r ln2)),
+// P the numerator of exp's [3/3] Pade approximant (relative error < 6e-9
+// for |r ln2| <= ln2 / 2, under half a float ulp) with ln2's powers moved
+// into its coefficients: one division (which the sigmoid needs anyway), 3
+// multiply-adds and 2 multiplications. Relative error under 4 ulp
+// (simd16_test). k is held to [-126, 126], so past |w| = 126 the result
+// stays 1, or a normal float below 2e-38, instead of going subnormal. NaN,
+// and w = +-inf (whose r is inf - inf), give NaN.
 template <class S>
 inline typename S::V OneOverOnePlusExp2(typename S::V w) {
   using V = typename S::V;
   const V k = S::RoundToNearest(w);
   const V r = S::Sub(w, k);  // exact, |r| <= 1/2
+  // 1.5 * 2^23 + 127: adding it puts k + 127 in t's low mantissa bits, so
+  // (bits << 23) is 2^k (ShiftedIntegerToPow2).
   const V kc = S::Max(S::Broadcast(-126.0f), S::Min(S::Broadcast(126.0f), k));
   const V shifter = S::Broadcast(0x1.8p23f + 127.0f);
   const V t = S::Add(kc, shifter);
@@ -102,8 +73,8 @@ inline typename S::V OneOverOnePlusExp2(typename S::V w) {
 
 // The portable traits: sixteen T's in an array, one lane at a time; std::fma
 // rounds as the hardware's fused multiply-add does. Generic<double> is the
-// reference the float kernels are checked against (its sigmoid is
-// 1 / (1 + exp(-z)) in double).
+// reference the float kernels are checked against (its LogisticExp2 is
+// 1 / (1 + exp2(w)) in double).
 template <typename Scalar, int kWidth = kLanes>
 struct Generic {
   using T = Scalar;
@@ -190,7 +161,7 @@ struct Generic {
   static void HorizontalSums16(const V* v, T* out) {
     for (int m = 0; m < 16; ++m) out[m] = HorizontalSum(v[m]);
   }
-  // The float with exponent bits = the low bits of t's (SigmoidFloat).
+  // The float with exponent bits = the low bits of t's (OneOverOnePlusExp2).
   static V ShiftedIntegerToPow2(V t) {
     return Map([&](int i) {
       uint32_t bits;
@@ -200,13 +171,6 @@ struct Generic {
       std::memcpy(&f, &bits, sizeof(f));
       return static_cast<T>(f);
     });
-  }
-  static V Sigmoid(V z) {
-    if constexpr (sizeof(T) == sizeof(float)) {
-      return SigmoidFloat<Generic>(z);
-    } else {
-      return Map([&](int i) { return T(1) / (T(1) + std::exp(-z.x[i])); });
-    }
   }
   // 1 / (1 + 2^w): OneOverOnePlusExp2, or exact in double.
   static V LogisticExp2(V w) {
@@ -308,7 +272,6 @@ struct Avx2Float {
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.lo), 23)),
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.hi), 23))};
   }
-  static V Sigmoid(V z) { return SigmoidFloat<Avx2Float>(z); }
   static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx2Float>(w); }
 };
 
@@ -419,7 +382,6 @@ struct Avx512Float {
   static V ShiftedIntegerToPow2(V t) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
   }
-  static V Sigmoid(V z) { return SigmoidFloat<Avx512Float>(z); }
   static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx512Float>(w); }
 };
 #endif  // __AVX512F__ && __AVX512DQ__
