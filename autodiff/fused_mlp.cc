@@ -176,6 +176,7 @@ FusedMlp<T>::FusedMlp(std::vector<int> widths, Activation activation)
     weights_transposed_.emplace_back(widths_[l + 1], widths_[l]);
     biases_.emplace_back(1, widths_[l + 1]);
   }
+  scratch_gradients_.resize(num_layers());
 }
 
 template <typename T>
@@ -329,7 +330,7 @@ void FusedMlp<T>::ReluBackward(const MlpActivations<T>& cache,
                            .transpose_a = true,
                            .b = g_a->data(),
                            .ldb = g_a->ld()},
-                          scratch_gradient_, grads.weights[l]);
+                          scratch_gradients_[l], grads.weights[l]);
     AddColumnSums(*g_a, out_cols, grads.biases[l].row(0));
     GemmArgs<T> args{.m = batch,
                      .n = in_cols,
@@ -401,7 +402,7 @@ void FusedMlp<T>::Backward(const MlpActivations<T>& cache,
                            .transpose_a = true,
                            .b = g_a->data(),
                            .ldb = g_a->ld()},
-                          scratch_gradient_, grads.weights[l]);
+                          scratch_gradients_[l], grads.weights[l]);
     AddColumnSums(*g_a, out_cols, grads.biases[l].row(0));
     // dL/dh = dL/da W^T (+ dL/dout through the residual connection).
     PaddedMatrix<T>& g_in =
@@ -564,7 +565,7 @@ void FusedMlp<T>::InputGradientBackward(const MlpGradientActivations<T>& cache,
                            .transpose_a = true,
                            .b = g_a.data(),
                            .ldb = g_a.ld()},
-                          scratch_gradient_, grads.weights[l]);
+                          scratch_gradients_[l], grads.weights[l]);
     if (l + 1 == num_layers()) break;  // g_L = 1 is a constant
     // dL/dg_a_l = dL/dg_l W_l, then through sigma'(a_l) into dL/dg_{l+1}.
     PaddedMatrix<T>& g_out_bar_next =
