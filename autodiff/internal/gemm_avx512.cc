@@ -321,8 +321,15 @@ constexpr int kThinColumnGroups = 4;
 // Columns j0..n - 1 (n - j0 <= 4) of the product, all rows.
 void ThinGemm(const GemmArgs<float>& g, int j0) {
   const int nc = g.n - j0;
+  // Row groups spread evenly over the fewest tiles: a last tile of one
+  // group would wait on its one chain of multiply-adds about as long as a
+  // full tile takes (100 rows: 5 tiles of 5 groups of 4, not 4 x 6 + 1).
+  const int group_rows = g.transpose_a ? 16 : 4;
+  const int max_groups = g.transpose_a ? kThinColumnGroups : kThinRowGroups;
+  const int groups = (g.m + group_rows - 1) / group_rows;
+  const int tiles = (groups + max_groups - 1) / max_groups;
   const int tile_rows =
-      g.transpose_a ? 16 * kThinColumnGroups : 4 * kThinRowGroups;
+      tiles > 0 ? group_rows * ((groups + tiles - 1) / tiles) : group_rows;
   for (int i = 0; i < g.m; i += tile_rows) {
     const int rows = g.m - i < tile_rows ? g.m - i : tile_rows;
     const std::ptrdiff_t row = i;
