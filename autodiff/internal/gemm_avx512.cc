@@ -155,40 +155,54 @@ void ThinRowsKernel(int rows, int k, const float* a, std::ptrdiff_t lda,
                     const float* b, std::ptrdiff_t ldb,
                     const TileOutput<float>& out) {
   __m512 acc[G];
-  const float* row[G][4];
 #pragma GCC unroll 8
-  for (int g = 0; g < G; ++g) {
-    acc[g] = _mm512_setzero_ps();
-    // Rows past the last repeat it: read, never stored.
-    for (int l = 0; l < 4; ++l) {
+  for (int g = 0; g < G; ++g) acc[g] = _mm512_setzero_ps();
+  // Group g: a[r, p..p + 3] of its rows r = 4 g..4 g + 3 in lanes 4 (r -
+  // 4 g)... Whole tiles address the rows from one pointer and lda (a table
+  // of 4 G row pointers does not fit the general registers); otherwise rows
+  // past the last repeat it (read, never stored), and the last k % 4 steps
+  // read under a mask so as not to pass the end of a row.
+  auto load_rows = [&](int g, int p) {
+    const float* q = a + 4 * g * lda + p;
+    __m512 v = _mm512_castps128_ps512(_mm_loadu_ps(q));
+    v = _mm512_insertf32x4(v, _mm_loadu_ps(q + lda), 1);
+    v = _mm512_insertf32x4(v, _mm_loadu_ps(q + 2 * lda), 2);
+    return _mm512_insertf32x4(v, _mm_loadu_ps(q + 3 * lda), 3);
+  };
+  auto load_clamped = [&](int g, int p, __mmask8 mask) {
+    auto at = [&](int l) {
       const int r = 4 * g + l;
-      row[g][l] = a + (r < rows ? r : rows - 1) * lda;
-    }
-  }
-  auto load = [&](const float* const(&r)[4], int p, __mmask8 mask) {
-    __m512 v = _mm512_castps128_ps512(_mm_maskz_loadu_ps(mask, r[0] + p));
-    v = _mm512_insertf32x4(v, _mm_maskz_loadu_ps(mask, r[1] + p), 1);
-    v = _mm512_insertf32x4(v, _mm_maskz_loadu_ps(mask, r[2] + p), 2);
-    return _mm512_insertf32x4(v, _mm_maskz_loadu_ps(mask, r[3] + p), 3);
+      return a + (r < rows ? r : rows - 1) * lda + p;
+    };
+    __m512 v = _mm512_castps128_ps512(_mm_maskz_loadu_ps(mask, at(0)));
+    v = _mm512_insertf32x4(v, _mm_maskz_loadu_ps(mask, at(1)), 1);
+    v = _mm512_insertf32x4(v, _mm_maskz_loadu_ps(mask, at(2)), 2);
+    return _mm512_insertf32x4(v, _mm_maskz_loadu_ps(mask, at(3)), 3);
   };
   int p = 0;
-  for (; p + 4 <= k; p += 4) {
-    __m512 z[G];
+  auto steps_of_four = [&](auto load) {
+    for (; p + 4 <= k; p += 4) {
+      __m512 z[G];
 #pragma GCC unroll 8
-    for (int g = 0; g < G; ++g) z[g] = load(row[g], p, 0xF);
-    ThinRowsStep<0>(z, b + p * ldb, acc);
-    ThinRowsStep<1>(z, b + (p + 1) * ldb, acc);
-    ThinRowsStep<2>(z, b + (p + 2) * ldb, acc);
-    ThinRowsStep<3>(z, b + (p + 3) * ldb, acc);
+      for (int g = 0; g < G; ++g) z[g] = load(g, p);
+      ThinRowsStep<0>(z, b + p * ldb, acc);
+      ThinRowsStep<1>(z, b + (p + 1) * ldb, acc);
+      ThinRowsStep<2>(z, b + (p + 2) * ldb, acc);
+      ThinRowsStep<3>(z, b + (p + 3) * ldb, acc);
+    }
+  };
+  if (rows == 4 * G) {
+    steps_of_four(load_rows);
+  } else {
+    steps_of_four([&](int g, int p) { return load_clamped(g, p, 0xF); });
   }
   if (p < k) {
-    // The last k % 4 steps, in order; A read under a mask so as not to
-    // pass the end of a row.
+    // The last k % 4 steps, in order.
     const int left = k - p;
     __m512 z[G];
 #pragma GCC unroll 8
     for (int g = 0; g < G; ++g) {
-      z[g] = load(row[g], p, static_cast<__mmask8>((1 << left) - 1));
+      z[g] = load_clamped(g, p, static_cast<__mmask8>((1 << left) - 1));
     }
     ThinRowsStep<0>(z, b + p * ldb, acc);
     if (left > 1) ThinRowsStep<1>(z, b + (p + 1) * ldb, acc);
