@@ -146,8 +146,9 @@ class FusedMlp {
   // Scratch of Forward (without a cache) and Backward.
   mutable PaddedMatrix<T> scratch_a_, scratch_b_, scratch_c_, scratch_d_;
   // One weight-gradient contribution in T before it is added in double
-  // (T = float only).
-  mutable PaddedMatrix<T> scratch_gradient_;
+  // (T = float only), one per layer: a buffer shared by layers of different
+  // shapes would be zero-filled by every Resize.
+  mutable std::vector<PaddedMatrix<T>> scratch_gradients_;
   mutable MlpGradientActivations<T> scratch_gradient_cache_;
 };
 

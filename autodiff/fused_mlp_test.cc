@@ -293,6 +293,40 @@ TEST(FusedMlpTest, Float32GradientsAccumulateInDouble) {
   }
 }
 
+// A bias gradient is the column sums of dL/da added in double one row after
+// another, onto what the gradient held: exactly, whatever the blocking of
+// the columns (70 = two blocks of 32 and 6 more), for both backward paths.
+TEST(FusedMlpTest, BiasGradientIsTheRowByRowSumInDouble) {
+  for (Activation activation : {Activation::kRelu, Activation::kTanh}) {
+    const Network net = RandomNetwork({3, 70}, 21);
+    FusedMlp<float> mlp = MakeFused<float>(net, activation);
+    std::mt19937 gen(22);
+    std::normal_distribution<double> normal(0, 1);
+    Matrix x(37, 3), y_bar_values(37, 70);
+    for (double& v : x.reshaped()) v = normal(gen);
+    for (double& v : y_bar_values.reshaped()) v = normal(gen);
+    const PaddedMatrix<float> input = ToPadded<float>(x);
+    const PaddedMatrix<float> y_bar = ToPadded<float>(y_bar_values);
+    PaddedMatrix<float> y, x_bar;
+    MlpActivations<float> cache;
+    mlp.Forward(input, y, &cache);
+    MlpGradients<float> grads = mlp.ZeroGradients();
+    std::vector<double> expected(70, 0.0);
+    for (int pass = 0; pass < 2; ++pass) {  // the second adds onto the first
+      mlp.Backward(cache, y_bar, x_bar, grads);
+      for (int r = 0; r < 37; ++r) {
+        for (int c = 0; c < 70; ++c) {
+          expected[c] += static_cast<double>(y_bar(r, c));
+        }
+      }
+      for (int c = 0; c < 70; ++c) {
+        ASSERT_EQ(grads.biases[0](0, c), expected[c])
+            << "column " << c << " pass " << pass;
+      }
+    }
+  }
+}
+
 // The relu paths keep relu' as byte masks and apply it in the products'
 // epilogues; they must give, bit for bit, what the separate passes give (a
 // product, then the mask from the kept pre-activation, then the residual

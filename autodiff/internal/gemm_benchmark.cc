@@ -3,6 +3,8 @@
 // default flags (AVX2 + FMA).
 //
 //   bazel run -c opt //autodiff/internal:gemm_benchmark
+//   bazel run -c opt //autodiff/internal:gemm_benchmark -- \
+//       --benchmark_filter=gemm_f32_shape
 #include <string>
 
 #include "Eigen/Core"
@@ -41,6 +43,40 @@ void BM_Gemm(benchmark::State& state, Isa isa, bool transpose_a) {
   SetActiveIsa(DetectIsa());
 }
 
+// A latent field's thin products at batch 100: [100 x 100] x [100 x 4] (its
+// last layer; transposed, its weight gradient) and the width-100 products'
+// last 4 columns, which AVX-512 float runs in thin column blocks.
+void BM_GemmShape(benchmark::State& state, Isa isa, bool transpose_a) {
+  const int m = static_cast<int>(state.range(0));
+  const int n = static_cast<int>(state.range(1));
+  const int k = static_cast<int>(state.range(2));
+  SetActiveIsa(isa);
+  PaddedMatrix<float> a(transpose_a ? k : m, transpose_a ? m : k), b(k, n),
+      c(m, n);
+  for (int i = 0; i < a.rows(); ++i) {
+    for (int j = 0; j < a.cols(); ++j) a(i, j) = ((i * 7 + j * 3) % 11) / 11.f;
+  }
+  for (int i = 0; i < k; ++i) {
+    for (int j = 0; j < n; ++j) b(i, j) = ((i * 5 + j) % 13) / 13.f;
+  }
+  for (auto _ : state) {
+    Gemm<float>({.m = m,
+                 .n = n,
+                 .k = k,
+                 .a = a.data(),
+                 .lda = a.ld(),
+                 .transpose_a = transpose_a,
+                 .b = b.data(),
+                 .ldb = b.ld(),
+                 .c = c.data(),
+                 .ldc = c.ld()});
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * m * n * k * state.iterations() * 1e-9, benchmark::Counter::kIsRate);
+  SetActiveIsa(DetectIsa());
+}
+
 template <typename T>
 void BM_Eigen(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
@@ -66,6 +102,17 @@ void RegisterAll() {
       benchmark::RegisterBenchmark(("gemm_f64/" + suffix).c_str(),
                                    BM_Gemm<double>, isa, t)
           ->Arg(100);
+    }
+  }
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (isa > DetectIsa()) continue;
+    for (bool t : {false, true}) {
+      const std::string name = std::string("gemm_f32_shape/") + IsaName(isa) +
+                               (t ? "/transpose_a" : "");
+      benchmark::RegisterBenchmark(name.c_str(), BM_GemmShape, isa, t)
+          ->Args({100, 4, 100})
+          ->Args({100, 100, 100})
+          ->Args({100, 96, 100});
     }
   }
   benchmark::RegisterBenchmark("eigen_f32/default_flags", BM_Eigen<float>)

@@ -119,35 +119,36 @@ inline void DispatchVectors(int nv, int k, const typename S::T* a,
   }
 }
 
-template <class S, int MR = S::kMr>
+template <class S, int MR = S::kMr, int NV = S::kNv>
 inline void DispatchTile(int mr, int nv, int k, const typename S::T* a,
                          std::ptrdiff_t a_rs, std::ptrdiff_t a_cs,
                          const typename S::T* b, std::ptrdiff_t ldb,
                          const TileOutput<typename S::T>& out) {
   if constexpr (MR >= 1) {
     if (mr == MR) {
-      DispatchVectors<S, MR>(nv, k, a, a_rs, a_cs, b, ldb, out);
+      DispatchVectors<S, MR, NV>(nv, k, a, a_rs, a_cs, b, ldb, out);
     } else {
-      DispatchTile<S, MR - 1>(mr, nv, k, a, a_rs, a_cs, b, ldb, out);
+      DispatchTile<S, MR - 1, NV>(mr, nv, k, a, a_rs, a_cs, b, ldb, out);
     }
   }
 }
 
-// Gemm() for one instruction set. Column blocks of kNv vectors outermost, so
-// the block of B they read (k x kNv vectors) stays in L1 while every row
-// tile of A passes over it.
-template <class S>
+// Gemm() for one instruction set, in tiles of at most kMr rows x kNv vectors
+// (S's by default). Column blocks of kNv vectors outermost, so the block of
+// B they read (k x kNv vectors) stays in cache while every row tile of A
+// passes over it.
+template <class S, int kMr = S::kMr, int kNv = S::kNv>
 void Gemm(const GemmArgs<typename S::T>& g) {
   using T = typename S::T;
   const int num_vectors = (g.n + S::kWidth - 1) / S::kWidth;
   const std::ptrdiff_t a_rs = g.transpose_a ? 1 : g.lda;
   const std::ptrdiff_t a_cs = g.transpose_a ? g.lda : 1;
   // k == 0 runs the tiles with no products: C = 0 (or C), then the epilogue.
-  for (int jv = 0; jv < num_vectors; jv += S::kNv) {
-    const int nv = num_vectors - jv < S::kNv ? num_vectors - jv : S::kNv;
+  for (int jv = 0; jv < num_vectors; jv += kNv) {
+    const int nv = num_vectors - jv < kNv ? num_vectors - jv : kNv;
     const std::ptrdiff_t j = static_cast<std::ptrdiff_t>(jv) * S::kWidth;
-    for (int i = 0; i < g.m; i += S::kMr) {
-      const int mr = g.m - i < S::kMr ? g.m - i : S::kMr;
+    for (int i = 0; i < g.m; i += kMr) {
+      const int mr = g.m - i < kMr ? g.m - i : kMr;
       const std::ptrdiff_t row = i;
       // Each output at the tile's first row and column (null stays null).
       auto at = [&](auto* p, std::ptrdiff_t ld) -> decltype(p) {
@@ -169,8 +170,8 @@ void Gemm(const GemmArgs<typename S::T>& g) {
                               g.ld_masked_out,
                               at(g.residual, g.ld_residual),
                               g.ld_residual};
-      DispatchTile<S>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs, g.b + j, g.ldb,
-                      out);
+      DispatchTile<S, kMr, kNv>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs,
+                                g.b + j, g.ldb, out);
     }
   }
 }
