@@ -53,7 +53,7 @@
 #include "sweep/slurm_runner.h"
 
 ABSL_FLAG(std::string, budget, "quick",
-          "quick (about 20 minutes on a quiet 2-core machine: every "
+          "quick (about 18 minutes on a quiet 2-core machine: every "
           "model at equal steps on each system, the ablation, the studies) or "
           "paper (the published settings); selects the parts' sweep configs "
           "under configs/sweeps/");

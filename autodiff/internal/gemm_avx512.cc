@@ -87,6 +87,22 @@ inline void StoreRows4(float* p, std::ptrdiff_t ld, int rows, __m512 v) {
   if (rows > 3) _mm_storeu_ps(p + 3 * ld, _mm512_extractf32x4_ps(v, 3));
 }
 
+// `out` moved `rows` rows down (null stays null).
+TileOutput<float> RowsBelow(const TileOutput<float>& out, std::ptrdiff_t rows) {
+  TileOutput<float> at = out;
+  auto move = [rows](auto*& p, std::ptrdiff_t ld) {
+    if (p != nullptr) p += rows * ld;
+  };
+  move(at.c, at.ldc);
+  move(at.addend, at.ld_addend);
+  move(at.relu_out, at.ld_relu_out);
+  move(at.mask_out, at.ld_mask_out);
+  move(at.mask_in, at.ld_mask_in);
+  move(at.masked_out, at.ld_masked_out);
+  move(at.residual, at.ld_residual);
+  return at;
+}
+
 // The epilogue of gemm_impl::MicroKernel on one 4 x 4 vector whose lane
 // group L is the row `row_step` L rows below the outputs' pointers (`rows`
 // of them valid); each row's 4 columns are read and written (C's padding
@@ -212,18 +228,8 @@ void ThinRowsKernel(int rows, int k, const float* a, std::ptrdiff_t lda,
   for (int g = 0; g < G; ++g) {
     const int group_rows = rows - 4 * g;
     if (group_rows <= 0) break;
-    TileOutput<float> at = out;
-    auto move = [g](auto*& p, std::ptrdiff_t ld) {
-      if (p != nullptr) p += 4 * g * ld;
-    };
-    move(at.c, at.ldc);
-    move(at.addend, at.ld_addend);
-    move(at.relu_out, at.ld_relu_out);
-    move(at.mask_out, at.ld_mask_out);
-    move(at.mask_in, at.ld_mask_in);
-    move(at.masked_out, at.ld_masked_out);
-    move(at.residual, at.ld_residual);
-    ThinEpilogue(acc[g], group_rows < 4 ? group_rows : 4, 1, at);
+    ThinEpilogue(acc[g], group_rows < 4 ? group_rows : 4, 1,
+                 RowsBelow(out, 4 * g));
   }
 }
 
@@ -277,19 +283,7 @@ void ThinColumnsKernel(int rows, int k, const float* a, std::ptrdiff_t lda,
                          _mm512_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2))};
     for (int q = 0; q < 4 && q < group_rows; ++q) {
       const int lanes = (group_rows - q + 3) / 4;
-      TileOutput<float> at = out;
-      const std::ptrdiff_t first = 16 * g + q;
-      auto move = [first](auto*& p, std::ptrdiff_t ld) {
-        if (p != nullptr) p += first * ld;
-      };
-      move(at.c, at.ldc);
-      move(at.addend, at.ld_addend);
-      move(at.relu_out, at.ld_relu_out);
-      move(at.mask_out, at.ld_mask_out);
-      move(at.mask_in, at.ld_mask_in);
-      move(at.masked_out, at.ld_masked_out);
-      move(at.residual, at.ld_residual);
-      ThinEpilogue(u[q], lanes < 4 ? lanes : 4, 4, at);
+      ThinEpilogue(u[q], lanes < 4 ? lanes : 4, 4, RowsBelow(out, 16 * g + q));
     }
   }
 }
@@ -347,25 +341,8 @@ void ThinGemm(const GemmArgs<float>& g, int j0) {
   for (int i = 0; i < g.m; i += tile_rows) {
     const int rows = g.m - i < tile_rows ? g.m - i : tile_rows;
     const std::ptrdiff_t row = i;
-    auto at = [&](auto* p, std::ptrdiff_t ld) -> decltype(p) {
-      return p != nullptr ? p + row * ld + j0 : nullptr;
-    };
-    const TileOutput<float> out{at(g.c, g.ldc),
-                                g.ldc,
-                                g.accumulate,
-                                g.bias != nullptr ? g.bias + j0 : nullptr,
-                                at(g.addend, g.ld_addend),
-                                g.ld_addend,
-                                at(g.relu_out, g.ld_relu_out),
-                                g.ld_relu_out,
-                                at(g.mask_out, g.ld_mask_out),
-                                g.ld_mask_out,
-                                at(g.mask_in, g.ld_mask_in),
-                                g.ld_mask_in,
-                                at(g.masked_out, g.ld_masked_out),
-                                g.ld_masked_out,
-                                at(g.residual, g.ld_residual),
-                                g.ld_residual};
+    const TileOutput<float> out =
+        gemm_impl::TileOutputAt<FloatSimd>(g, row, j0);
     if (g.transpose_a) {
       DispatchThinColumns<kThinColumnGroups>((rows + 15) / 16, nc, rows, g.k,
                                              g.a + row, g.lda, g.b + j0, g.ldb,

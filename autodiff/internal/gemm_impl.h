@@ -133,6 +133,33 @@ inline void DispatchTile(int mr, int nv, int k, const typename S::T* a,
   }
 }
 
+// g's outputs at row `row` and column `col` (null stays null): the
+// TileOutput of the tile that starts there. A template on S, as everything
+// here, so that each instruction set's file keeps its own copy.
+template <class S>
+TileOutput<typename S::T> TileOutputAt(const GemmArgs<typename S::T>& g,
+                                       std::ptrdiff_t row, std::ptrdiff_t col) {
+  auto at = [&](auto* p, std::ptrdiff_t ld) -> decltype(p) {
+    return p != nullptr ? p + row * ld + col : nullptr;
+  };
+  return {at(g.c, g.ldc),
+          g.ldc,
+          g.accumulate,
+          g.bias != nullptr ? g.bias + col : nullptr,
+          at(g.addend, g.ld_addend),
+          g.ld_addend,
+          at(g.relu_out, g.ld_relu_out),
+          g.ld_relu_out,
+          at(g.mask_out, g.ld_mask_out),
+          g.ld_mask_out,
+          at(g.mask_in, g.ld_mask_in),
+          g.ld_mask_in,
+          at(g.masked_out, g.ld_masked_out),
+          g.ld_masked_out,
+          at(g.residual, g.ld_residual),
+          g.ld_residual};
+}
+
 // Gemm() for one instruction set, in tiles of at most kMr rows x kNv vectors
 // (S's by default). Column blocks of kNv vectors outermost, so the block of
 // B they read (k x kNv vectors) stays in cache while every row tile of A
@@ -150,26 +177,7 @@ void Gemm(const GemmArgs<typename S::T>& g) {
     for (int i = 0; i < g.m; i += kMr) {
       const int mr = g.m - i < kMr ? g.m - i : kMr;
       const std::ptrdiff_t row = i;
-      // Each output at the tile's first row and column (null stays null).
-      auto at = [&](auto* p, std::ptrdiff_t ld) -> decltype(p) {
-        return p != nullptr ? p + row * ld + j : nullptr;
-      };
-      const TileOutput<T> out{at(g.c, g.ldc),
-                              g.ldc,
-                              g.accumulate,
-                              g.bias != nullptr ? g.bias + j : nullptr,
-                              at(g.addend, g.ld_addend),
-                              g.ld_addend,
-                              at(g.relu_out, g.ld_relu_out),
-                              g.ld_relu_out,
-                              at(g.mask_out, g.ld_mask_out),
-                              g.ld_mask_out,
-                              at(g.mask_in, g.ld_mask_in),
-                              g.ld_mask_in,
-                              at(g.masked_out, g.ld_masked_out),
-                              g.ld_masked_out,
-                              at(g.residual, g.ld_residual),
-                              g.ld_residual};
+      const TileOutput<T> out = TileOutputAt<S>(g, row, j);
       DispatchTile<S, kMr, kNv>(mr, nv, g.k, g.a + row * a_rs, a_rs, a_cs,
                                 g.b + j, g.ldb, out);
     }
