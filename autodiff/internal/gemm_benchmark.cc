@@ -14,21 +14,25 @@
 namespace aanet::ad::internal {
 namespace {
 
+// Gemm<T> of A [m x k] (stored [k x m] when transpose_a) times B [k x n],
+// timed with its GFLOP/s.
 template <typename T>
-void BM_Gemm(benchmark::State& state, Isa isa, bool transpose_a) {
-  const int n = static_cast<int>(state.range(0));
+void TimeGemm(benchmark::State& state, Isa isa, int m, int n, int k,
+              bool transpose_a) {
   SetActiveIsa(isa);
-  PaddedMatrix<T> a(n, n), b(n, n), c(n, n);
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j < n; ++j) {
+  PaddedMatrix<T> a(transpose_a ? k : m, transpose_a ? m : k), b(k, n), c(m, n);
+  for (int i = 0; i < a.rows(); ++i) {
+    for (int j = 0; j < a.cols(); ++j) {
       a(i, j) = static_cast<T>((i * 7 + j * 3) % 11) / 11;
-      b(i, j) = static_cast<T>((i * 5 + j) % 13) / 13;
     }
   }
+  for (int i = 0; i < k; ++i) {
+    for (int j = 0; j < n; ++j) b(i, j) = static_cast<T>((i * 5 + j) % 13) / 13;
+  }
   for (auto _ : state) {
-    Gemm<T>({.m = n,
+    Gemm<T>({.m = m,
              .n = n,
-             .k = n,
+             .k = k,
              .a = a.data(),
              .lda = a.ld(),
              .transpose_a = transpose_a,
@@ -39,42 +43,23 @@ void BM_Gemm(benchmark::State& state, Isa isa, bool transpose_a) {
     benchmark::DoNotOptimize(c.data());
   }
   state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * n * n * n * state.iterations() * 1e-9, benchmark::Counter::kIsRate);
+      2.0 * m * n * k * state.iterations() * 1e-9, benchmark::Counter::kIsRate);
   SetActiveIsa(DetectIsa());
+}
+
+template <typename T>
+void BM_Gemm(benchmark::State& state, Isa isa, bool transpose_a) {
+  const int n = static_cast<int>(state.range(0));
+  TimeGemm<T>(state, isa, n, n, n, transpose_a);
 }
 
 // A latent field's thin products at batch 100: [100 x 100] x [100 x 4] (its
 // last layer; transposed, its weight gradient) and the width-100 products'
 // last 4 columns, which AVX-512 float runs in thin column blocks.
 void BM_GemmShape(benchmark::State& state, Isa isa, bool transpose_a) {
-  const int m = static_cast<int>(state.range(0));
-  const int n = static_cast<int>(state.range(1));
-  const int k = static_cast<int>(state.range(2));
-  SetActiveIsa(isa);
-  PaddedMatrix<float> a(transpose_a ? k : m, transpose_a ? m : k), b(k, n),
-      c(m, n);
-  for (int i = 0; i < a.rows(); ++i) {
-    for (int j = 0; j < a.cols(); ++j) a(i, j) = ((i * 7 + j * 3) % 11) / 11.f;
-  }
-  for (int i = 0; i < k; ++i) {
-    for (int j = 0; j < n; ++j) b(i, j) = ((i * 5 + j) % 13) / 13.f;
-  }
-  for (auto _ : state) {
-    Gemm<float>({.m = m,
-                 .n = n,
-                 .k = k,
-                 .a = a.data(),
-                 .lda = a.ld(),
-                 .transpose_a = transpose_a,
-                 .b = b.data(),
-                 .ldb = b.ld(),
-                 .c = c.data(),
-                 .ldc = c.ld()});
-    benchmark::DoNotOptimize(c.data());
-  }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      2.0 * m * n * k * state.iterations() * 1e-9, benchmark::Counter::kIsRate);
-  SetActiveIsa(DetectIsa());
+  TimeGemm<float>(state, isa, static_cast<int>(state.range(0)),
+                  static_cast<int>(state.range(1)),
+                  static_cast<int>(state.range(2)), transpose_a);
 }
 
 template <typename T>
