@@ -18,12 +18,12 @@
 // Vectorised over the batch: sixteen states per vector, so the forward pass
 // has no cross-lane sum and keeps a block's state and hidden row in
 // registers; the backward pass sums parameter gradients over the batch per
-// lane and ends each layer with S::HorizontalSum (one fixed order on every
-// instruction set). The backward pass reads s as the forward pass saved it
-// (saved_s) or recomputes it from the saved fixed halves, to the same bits;
-// saving is faster on the shipped flow (the sigmoid's division bounds the
-// forward pass), recomputing keeps H times less memory. relu's derivative
-// is read off s (s > 0 exactly where z > 0).
+// lane and ends each layer with HorizontalSum's tree (one fixed order on
+// every instruction set). The backward pass reads s as the forward pass
+// saved it (saved_s) or recomputes it from the saved fixed halves, to the
+// same bits; saving is faster on the shipped flow (a sigmoid per state,
+// unit and layer is most of the forward pass), recomputing keeps H times
+// less memory. relu's derivative is read off s (s > 0 exactly where z > 0).
 //
 // Layouts (T = float or double), all plain arrays:
 //   state, grad_state  [2n][ld]  coordinate-major: state[c * ld + b] is
