@@ -42,6 +42,9 @@ absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> ActionAngleNetwork::Create(
                    absl::StrCat(field_path, ".angular_velocity_net"),
                    num_degrees_of_freedom, num_degrees_of_freedom, random));
   model->angular_velocity_net_ = std::make_unique<Mlp>(std::move(mlp));
+  model->angular_velocity_net_float32_ =
+      model->encoder_->is_float32() &&
+      model->angular_velocity_net_->HasShearKernelShape();
   return model;
 }
 
@@ -64,7 +67,10 @@ GridForwardResult ActionAngleNetwork::ForwardGrid(ad::Tape& tape,
   ad::Var actions = ad::Sqrt(ad::Add(ad::Square(x), ad::Square(y)));
   ad::Var angles = ad::Atan2(y, x);
   // Evolve, then decode, once per grid point.
-  ad::Var angular_velocities = angular_velocity_net_->Forward(tape, actions);
+  ad::Var angular_velocities =
+      angular_velocity_net_float32_
+          ? angular_velocity_net_->ForwardOnShearKernel<float>(tape, actions)
+          : angular_velocity_net_->Forward(tape, actions);
   GridForwardResult grid;
   grid.actions = actions;
   for (int j = 1; j <= num_jumps; ++j) {
@@ -159,6 +165,39 @@ void FrozenActionAngleNetwork::Predict(const double* state, double dt,
   codec_->Decode(latent, predicted);
 }
 
+Eigen::MatrixXd FrozenActionAngleNetwork::PredictBatch(
+    const Eigen::MatrixXd& states, double dt) const {
+  const int n = network_->num_degrees_of_freedom();
+  ActionAngleNetwork::ActionAngles action_angles = network_->Encode(states);
+  Eigen::MatrixXd omega;
+  if (omega_net_.has_value()) {
+    // Row by row on the one-state kernel: 2n floats in and out per row, no
+    // packing per call (the batched double net took 8% of a batch of 500).
+    omega.resize(states.rows(), n);
+    float actions_f[kMaxDegreesOfFreedom], omega_f[kMaxDegreesOfFreedom];
+    for (Eigen::Index r = 0; r < states.rows(); ++r) {
+      for (int k = 0; k < n; ++k) {
+        actions_f[k] = static_cast<float>(action_angles.actions(r, k));
+      }
+      omega_net_->Evaluate(actions_f, omega_f);
+      for (int k = 0; k < n; ++k) omega(r, k) = omega_f[k];
+    }
+  } else {
+    omega = network_->AngularVelocities(action_angles.actions);
+  }
+  return network_->Evolve(action_angles, omega, dt);
+}
+
+Eigen::MatrixXd ActionAngleNetwork::Evolve(ActionAngles& action_angles,
+                                           const Eigen::MatrixXd& omega,
+                                           double dt) const {
+  action_angles.angles =
+      (action_angles.angles + dt * omega).unaryExpr([](double t) {
+        return WrapAngleValue(t);
+      });
+  return Decode(action_angles);
+}
+
 Eigen::MatrixXd ActionAngleNetwork::Predict(const Eigen::MatrixXd& states,
                                             double dt) const {
   if (states.rows() == 1) {
@@ -173,11 +212,7 @@ Eigen::MatrixXd ActionAngleNetwork::Predict(const Eigen::MatrixXd& states,
   }
   ActionAngles action_angles = Encode(states);
   const Eigen::MatrixXd omega = AngularVelocities(action_angles.actions);
-  action_angles.angles =
-      (action_angles.angles + dt * omega).unaryExpr([](double t) {
-        return WrapAngleValue(t);
-      });
-  return Decode(action_angles);
+  return Evolve(action_angles, omega, dt);
 }
 
 }  // namespace aanet

@@ -53,6 +53,13 @@ class FrozenActionAngleNetwork {
   // angular-velocity net, when Mlp::PackOneState takes it) in float32.
   void Predict(const double* state, double dt, double* predicted) const;
 
+  // Standardised states [B, 2n] advanced by dt: ActionAngleNetwork::Predict
+  // with the angular-velocity net as Predict above evaluates it (float32
+  // when Mlp::PackOneState took it), so that a batch and its rows one at a
+  // time agree to the flow's float rounding; the flow runs on the batched
+  // kernels.
+  Eigen::MatrixXd PredictBatch(const Eigen::MatrixXd& states, double dt) const;
+
   // The largest n this path takes (larger systems take the batched one).
   static constexpr int kMaxDegreesOfFreedom = 64;
 
@@ -88,6 +95,9 @@ class ActionAngleNetwork : public Model {
   ActionAngles Encode(const Eigen::MatrixXd& states) const;
   Eigen::MatrixXd AngularVelocities(const Eigen::MatrixXd& actions) const;
   Eigen::MatrixXd Decode(const ActionAngles& action_angles) const;
+  // Advances the angles by omega [B, n] times dt (wrapped), then decodes.
+  Eigen::MatrixXd Evolve(ActionAngles& action_angles,
+                         const Eigen::MatrixXd& omega, double dt) const;
 
   const CoordinateEncoder& encoder() const { return *encoder_; }
   const Mlp& angular_velocity_net() const { return *angular_velocity_net_; }
@@ -109,6 +119,11 @@ class ActionAngleNetwork : public Model {
   // model's own store.
   std::unique_ptr<CoordinateEncoder> encoder_;
   std::unique_ptr<Mlp> angular_velocity_net_;
+  // Training evaluates the angular-velocity net in float32 on the shear
+  // kernels when the flow is float32 and the net has their shape (one
+  // sigmoid hidden layer, as shipped): 8% of a training step in float64 on
+  // the tape, and prediction's one-state path is float32 too.
+  bool angular_velocity_net_float32_ = false;
 };
 
 }  // namespace aanet

@@ -187,6 +187,56 @@ TEST_P(ActionAngleNetworkTest, LossGradientMatchesFiniteDifferences) {
 INSTANTIATE_TEST_SUITE_P(Conditioners, ActionAngleNetworkTest,
                          ::testing::Values(GATED, PAPER));
 
+// Training with a float32 flow and a sigmoid angular-velocity net (the
+// shipped shape): both run on the float32 kernels, and the loss and every
+// gradient agree with the float64 network's to float rounding.
+TEST(ActionAngleNetworkFloat32Test, TrainingGradientsAgreeWithFloat64) {
+  auto make = [](bool float32) {
+    ActionAngleNetworkConfig config = SmallConfig(GATED);
+    if (float32) config.mutable_encoder()->mutable_flow()->clear_precision();
+    config.mutable_angular_velocity_net()->set_hidden_widths(0, 21);
+    config.mutable_angular_velocity_net()->set_activation("sigmoid");
+    Random random(3);
+    absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
+        ActionAngleNetwork::Create(
+            config, "model",
+            ModelContext{2, Eigen::RowVector4d(1.0, 2.0, 0.5, 3.0)}, random);
+    EXPECT_TRUE(model.ok()) << model.status();
+    return *std::move(model);
+  };
+  std::unique_ptr<ActionAngleNetwork> float64 = make(false);
+  std::unique_ptr<ActionAngleNetwork> float32 = make(true);
+  Random random(8);
+  RandomizeParameters(float64->parameters(), 0.5, random);
+  ASSERT_TRUE(
+      float32->parameters().Unflatten(float64->parameters().Flatten()).ok());
+  ASSERT_TRUE(float32->encoder().is_float32());
+  ASSERT_TRUE(float32->angular_velocity_net().HasShearKernelShape());
+  const Eigen::MatrixXd states = RandomMatrix(37, 4, 1.0, random);
+  const Eigen::MatrixXd targets = RandomMatrix(37, 4, 1.0, random);
+  auto loss_and_gradient = [&](ActionAngleNetwork& model, double dt) {
+    ad::Tape tape;
+    model.parameters().ZeroGrad();
+    ForwardResult forward = model.Forward(tape, tape.Constant(states), dt);
+    ad::Var loss = ad::Add(ad::Mean(ad::Square(ad::Sub(
+                               forward.prediction, tape.Constant(targets)))),
+                           ad::Sum(ad::BatchVariance(*forward.actions)));
+    tape.Backward(loss);
+    Eigen::VectorXd result(1 + model.parameters().NumScalars());
+    result << loss.scalar(), model.parameters().FlattenGrad();
+    return result;
+  };
+  for (double dt : {1.0, 10.0}) {
+    const Eigen::VectorXd reference = loss_and_gradient(*float64, dt);
+    const Eigen::VectorXd result = loss_and_gradient(*float32, dt);
+    const double scale = reference.cwiseAbs().maxCoeff();
+    EXPECT_LT((result - reference).cwiseAbs().maxCoeff(), 1e-5 * scale)
+        << "dt " << dt;
+    // Not the float64 arithmetic under another name.
+    EXPECT_NE(result, reference) << "dt " << dt;
+  }
+}
+
 TEST(ActionAngleNetworkConfigTest, ShippedConfigHasThePapersParameterCount) {
   absl::StatusOr<ExperimentConfig> config =
       ReadExperimentConfig("configs/harmonic/action_angle_flow.pbtxt");

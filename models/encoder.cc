@@ -39,6 +39,7 @@ class FlowEncoder : public CoordinateEncoder {
         .matrix();
   }
   bool is_exact_inverse() const override { return true; }
+  bool is_float32() const override { return flow_.is_float32(); }
 
   std::unique_ptr<FrozenOneStateCodec> FreezeOneState() const override {
     if (pair_scale_.size() > kMaxState) return nullptr;

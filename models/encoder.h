@@ -51,6 +51,10 @@ class CoordinateEncoder {
   // True if Decode is Encode's exact inverse (up to rounding).
   virtual bool is_exact_inverse() const = 0;
 
+  // True if the maps run on the float32 kernels (a flow of precision
+  // float32), which the Action-Angle Network's angular-velocity net follows.
+  virtual bool is_float32() const { return false; }
+
   // The maps frozen for one state, or nullptr if this encoder has no
   // one-state kernels (they exist for the float32 sigmoid flow).
   virtual std::unique_ptr<FrozenOneStateCodec> FreezeOneState() const {

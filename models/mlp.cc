@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "autodiff/activation_kernels.h"
 #include "autodiff/init.h"
+#include "autodiff/internal/shear_stack.h"
 #include "status/status_macros.h"
 
 namespace aanet {
@@ -87,6 +88,208 @@ ad::Var Mlp::Forward(ad::Tape& tape, ad::Var inputs) const {
   }
   return h;
 }
+
+namespace {
+
+// The shear-stack buffers of a sigmoid net over `batch` rows, in T's
+// (Mlp::ForwardOnShearKernel): params [H][n + 2], forward_params
+// [H][2n + 1], gates [n], then the forward pass's saved x [n][ld] and s
+// [H][ld] for the backward pass.
+struct SigmoidNetLayout {
+  size_t params, forward_params, gates, saved_x, saved_s;
+  size_t total() const {
+    return params + forward_params + gates + saved_x + saved_s;
+  }
+};
+
+SigmoidNetLayout SigmoidNetLayoutFor(int n, int width, int ld) {
+  const size_t h = width;
+  return {h * (n + 2), h * ad::internal::ShearStackForwardParametersPerUnit(n),
+          static_cast<size_t>(n), static_cast<size_t>(n) * ld, h * ld};
+}
+
+// The kernel's arguments for one layer over those buffers at `data`.
+template <typename T>
+ad::internal::ShearStackArgs<T> SigmoidNetArgs(int n, int width, int batch,
+                                               T* data) {
+  const int ld = ad::internal::ShearStackLd(batch);
+  const SigmoidNetLayout layout = SigmoidNetLayoutFor(n, width, ld);
+  ad::internal::ShearStackArgs<T> args;
+  args.n = n;
+  args.width = width;
+  args.num_layers = 1;
+  args.published_gate = false;
+  args.activation = ad::internal::ShearActivation::kSigmoid;
+  args.batch = batch;
+  args.ld = ld;
+  args.sign = 1;
+  args.params = data;
+  args.forward_params = data + layout.params;
+  args.gates = args.forward_params + layout.forward_params;
+  args.saved_x = data + layout.params + layout.forward_params + layout.gates;
+  args.saved_s = args.saved_x + layout.saved_x;
+  return args;
+}
+
+// dst (+)= src, elementwise over `count` values.
+template <typename T>
+void AddOrPutValues(bool accumulate, const T* src, std::ptrdiff_t src_stride,
+                    int count, double* dst) {
+  for (int i = 0; i < count; ++i) {
+    const double value = src[i * src_stride];
+    dst[i] = accumulate ? dst[i] + value : value;
+  }
+}
+
+// The node's backward pass. Inputs: x [B, n], W1 [n, H], b1 [1, H],
+// W2 [H, n], b2 [1, n], the scratch node with the packed parameters and
+// the saved activations.
+template <typename T>
+void SigmoidNetBackward(ad::BackwardContext& c) {
+  const ad::Matrix& g = c.grad();
+  const int batch = static_cast<int>(g.rows());
+  const int n = static_cast<int>(g.cols());
+  const int width = static_cast<int>(c.input(1).cols());
+  const int ld = ad::internal::ShearStackLd(batch);
+  constexpr int kScratch = 5;
+  // The kernel only reads the saved values.
+  T* data =
+      const_cast<T*>(reinterpret_cast<const T*>(c.input(kScratch).data()));
+  ad::internal::ShearStackArgs<T> args =
+      SigmoidNetArgs<T>(n, width, batch, data);
+  thread_local std::vector<T> grad_state, grad_params, unit_sums;
+  // dL/d(output) in the updated half, zero in the input half.
+  grad_state.assign(static_cast<size_t>(2 * n) * ld, T(0));
+  for (int i = 0; i < n; ++i) {
+    for (int b = 0; b < batch; ++b) {
+      grad_state[static_cast<size_t>(n + i) * ld + b] = static_cast<T>(g(b, i));
+    }
+  }
+  const int kf = ad::internal::ShearStackForwardParametersPerUnit(n);
+  grad_params.resize(static_cast<size_t>(width) * (n + 2) + n);
+  unit_sums.resize(static_cast<size_t>(width) * kf);
+  args.grad_state = grad_state.data();
+  args.grad_params = grad_params.data();
+  args.grad_gates = grad_params.data() + static_cast<size_t>(width) * (n + 2);
+  args.unit_sums = unit_sums.data();
+  ad::internal::ShearStackBackward(args);
+  bool accumulate = false;
+  if (c.needs_grad(0)) {  // dL/dx
+    ad::Matrix& dx = c.InputGradForWrite(0, &accumulate);
+    for (int i = 0; i < n; ++i) {
+      AddOrPutValues(accumulate,
+                     grad_state.data() + static_cast<size_t>(i) * ld, 1, batch,
+                     dx.col(i).data());
+    }
+  }
+  if (c.needs_grad(1)) {  // dL/dW1 [n, H]: X_i, (i, h) at h * n + i
+    ad::Matrix& dw1 = c.InputGradForWrite(1, &accumulate);
+    for (int h = 0; h < width; ++h) {
+      AddOrPutValues(accumulate, unit_sums.data() + h * kf, 1, n,
+                     dw1.data() + static_cast<std::ptrdiff_t>(h) * n);
+    }
+  }
+  if (c.needs_grad(2)) {  // dL/db1: D
+    ad::Matrix& db1 = c.InputGradForWrite(2, &accumulate);
+    AddOrPutValues(accumulate, unit_sums.data() + 2 * n, kf, width, db1.data());
+  }
+  if (c.needs_grad(3)) {  // dL/dW2 [H, n]: S_i, (h, i) at i * H + h
+    ad::Matrix& dw2 = c.InputGradForWrite(3, &accumulate);
+    for (int i = 0; i < n; ++i) {
+      AddOrPutValues(accumulate, unit_sums.data() + n + i, kf, width,
+                     dw2.col(i).data());
+    }
+  }
+  if (c.needs_grad(4)) {  // dL/db2: the batch sum of dL/d(output), in double
+    ad::Matrix& db2 = c.InputGradForWrite(4, &accumulate);
+    for (int i = 0; i < n; ++i) {
+      const double sum = g.col(i).sum();
+      db2(0, i) = accumulate ? db2(0, i) + sum : sum;
+    }
+  }
+}
+
+}  // namespace
+
+bool Mlp::HasShearKernelShape() const {
+  return num_layers() == 2 && activation_ == ad::Activation::kSigmoid &&
+         input_size() == output_size() &&
+         input_size() <= ad::internal::kMaxShearStackDegreesOfFreedom &&
+         !is_residual(0);
+}
+
+template <typename T>
+ad::Var Mlp::ForwardOnShearKernel(ad::Tape& tape, ad::Var inputs) const {
+  AANET_AD_CHECK(HasShearKernelShape(),
+                 "Mlp::ForwardOnShearKernel: not a one-sigmoid-layer n -> n "
+                 "net with n <= 4");
+  const int n = input_size();
+  const int width = widths_[1];
+  const int batch = static_cast<int>(inputs.rows());
+  const int ld = ad::internal::ShearStackLd(batch);
+  const ad::Matrix& w1 = store_->value(weight_ids_[0]);
+  const ad::Matrix& b1 = store_->value(bias_ids_[0]);
+  const ad::Matrix& w2 = store_->value(weight_ids_[1]);
+  const ad::Matrix& b2 = store_->value(bias_ids_[1]);
+  const SigmoidNetLayout layout = SigmoidNetLayoutFor(n, width, ld);
+  // Sized for batch + 15 rows rather than the rounded ld, so that the
+  // node's size grows with the batch row by row (the trainer's memory
+  // estimate measures tape values at 1 and 2 rows).
+  const size_t values_needed =
+      SigmoidNetLayoutFor(n, width, batch + 15).total();
+  ad::Var scratch = tape.Scratch(
+      static_cast<Eigen::Index>((values_needed * sizeof(T) + 7) / 8), 1);
+  T* data = reinterpret_cast<T*>(tape.MutableValue(scratch).data());
+  ad::internal::ShearStackArgs<T> args =
+      SigmoidNetArgs<T>(n, width, batch, data);
+  // Pack: W1 and b1 with a = 0 (so that the kernel's dL/dW = X + a S is X),
+  // their derived parameters, then W2's row h in W a's place.
+  T* params = data;
+  T* forward_params = data + layout.params;
+  const int kf = ad::internal::ShearStackForwardParametersPerUnit(n);
+  for (int h = 0; h < width; ++h) {
+    const double* w_h = w1.data() + static_cast<std::ptrdiff_t>(h) * n;
+    T* p = params + static_cast<std::ptrdiff_t>(h) * (n + 2);
+    T* f = forward_params + static_cast<std::ptrdiff_t>(h) * kf;
+    for (int i = 0; i < n; ++i) p[i] = static_cast<T>(w_h[i]);
+    p[n] = static_cast<T>(b1(0, h));
+    p[n + 1] = T(0);
+    ad::internal::DeriveShearUnitForwardParameters(n, w_h, b1(0, h), 0.0, f);
+    for (int i = 0; i < n; ++i) f[n + 1 + i] = static_cast<T>(w2(h, i));
+  }
+  std::fill(forward_params + layout.forward_params,
+            forward_params + layout.forward_params + n, T(0));  // gates
+  // The state: x in the fixed half, b2 in the updated one.
+  thread_local std::vector<T> state;
+  state.resize(static_cast<size_t>(2 * n) * ld);
+  const ad::Matrix& x = inputs.value();
+  for (int i = 0; i < n; ++i) {
+    T* q = state.data() + static_cast<size_t>(i) * ld;
+    T* y = state.data() + static_cast<size_t>(n + i) * ld;
+    const T bias = static_cast<T>(b2(0, i));
+    for (int b = 0; b < batch; ++b) {
+      q[b] = static_cast<T>(x(b, i));
+      y[b] = bias;
+    }
+  }
+  args.state = state.data();
+  ad::internal::ShearStackForward(args);
+  ad::Var out = tape.AddNode(
+      batch, n,
+      {inputs, tape.Param(*store_, weight_ids_[0]),
+       tape.Param(*store_, bias_ids_[0]), tape.Param(*store_, weight_ids_[1]),
+       tape.Param(*store_, bias_ids_[1]), scratch},
+      [](ad::BackwardContext& c) { SigmoidNetBackward<T>(c); });
+  ad::Matrix& values = tape.MutableValue(out);
+  for (int i = 0; i < n; ++i) {
+    const T* y = state.data() + static_cast<size_t>(n + i) * ld;
+    for (int b = 0; b < batch; ++b) values(b, i) = y[b];
+  }
+  return out;
+}
+
+template ad::Var Mlp::ForwardOnShearKernel<float>(ad::Tape&, ad::Var) const;
+template ad::Var Mlp::ForwardOnShearKernel<double>(ad::Tape&, ad::Var) const;
 
 Eigen::MatrixXd Mlp::Evaluate(const Eigen::MatrixXd& inputs) const {
   Eigen::MatrixXd outputs;

@@ -37,6 +37,20 @@ class Mlp {
   // Differentiable forward pass.
   ad::Var Forward(ad::Tape& tape, ad::Var inputs) const;
 
+  // Whether ForwardOnShearKernel takes this net: one sigmoid hidden layer
+  // from n inputs to n outputs, n <= 4 and n != width (no residual), as the
+  // Action-Angle Network's angular-velocity net.
+  bool HasShearKernelShape() const;
+  // Forward's function as one tape node on the shear-stack kernels
+  // (autodiff/internal/shear_stack.h: the net is one layer whose fixed half
+  // is the input and whose updated half starts at the output bias, with a
+  // zero gate and its output weights in W a's place): float32 (T = float,
+  // the arithmetic of the float32 flow, bit-identical on every instruction
+  // set) or float64 (T = double, the portable reference that the float32
+  // node is checked against). Requires HasShearKernelShape().
+  template <typename T>
+  ad::Var ForwardOnShearKernel(ad::Tape& tape, ad::Var inputs) const;
+
   // The same function on values, without a tape.
   Eigen::MatrixXd Evaluate(const Eigen::MatrixXd& inputs) const;
   // The same into `outputs`, which must not be `inputs`: a caller that passes

@@ -153,6 +153,130 @@ TEST(MlpPackOneStateTest, AgreesWithEvaluateAndRefusesOtherShapes) {
   EXPECT_FALSE(packs(2, {2}, 2, ad::Activation::kSigmoid));  // residual
 }
 
+// The Action-Angle Network's angular-velocity net (2 -> 37 -> 2: 37 hidden
+// units leave a partial block of 16) with random parameters.
+Mlp MakeOmegaNet(ad::ParameterStore& store, int n, Random& random) {
+  absl::StatusOr<Mlp> mlp =
+      Mlp::Create(store, "omega", n, {37}, n, ad::Activation::kSigmoid, random);
+  EXPECT_TRUE(mlp.ok()) << mlp.status();
+  RandomizeParameters(store, 0.5, random);
+  return *std::move(mlp);
+}
+
+// A weighted sum of the outputs on `tape` (weights fixed per call), so that
+// every output's gradient differs.
+ad::Var WeightedSum(ad::Tape& tape, ad::Var outputs) {
+  Eigen::MatrixXd weights(outputs.rows(), outputs.cols());
+  for (Eigen::Index i = 0; i < weights.size(); ++i) {
+    weights(i) = 0.3 + 0.1 * static_cast<double>(i % 7);
+  }
+  return ad::Sum(ad::Mul(outputs, tape.Constant(weights)));
+}
+
+// The kernel node's values and every gradient (parameters, then inputs)
+// after a backward pass of WeightedSum.
+struct NodeResult {
+  Eigen::MatrixXd values;
+  std::vector<Eigen::MatrixXd> gradients;
+};
+
+template <typename Forward>
+NodeResult RunNode(const Forward& forward, ad::ParameterStore& store,
+                   const Eigen::MatrixXd& inputs) {
+  ad::Tape tape;
+  store.ZeroGrad();
+  ad::Var x = tape.Input(inputs);
+  ad::Var out = forward(tape, x);
+  tape.Backward(WeightedSum(tape, out));
+  NodeResult result;
+  result.values = out.value();
+  for (int id = 0; id < store.size(); ++id) {
+    result.gradients.push_back(store.grad(id));
+  }
+  result.gradients.push_back(x.grad());
+  return result;
+}
+
+TEST(MlpShearKernelTest, Float64NodeEqualsTheTapeAndFiniteDifferences) {
+  for (int n : {1, 2, 4}) {
+    Random random(11 + n);
+    ad::ParameterStore store;
+    const Mlp mlp = MakeOmegaNet(store, n, random);
+    ASSERT_TRUE(mlp.HasShearKernelShape());
+    const Eigen::MatrixXd inputs = RandomMatrix(21, n, 1.5, random);
+    const NodeResult node = RunNode(
+        [&](ad::Tape& t, ad::Var x) {
+          return mlp.ForwardOnShearKernel<double>(t, x);
+        },
+        store, inputs);
+    const NodeResult tape =
+        RunNode([&](ad::Tape& t, ad::Var x) { return mlp.Forward(t, x); },
+                store, inputs);
+    EXPECT_LT(ad::MaxRelativeDifference(node.values, tape.values, 1e-12), 1e-13)
+        << n;
+    ASSERT_EQ(node.gradients.size(), tape.gradients.size());
+    for (size_t k = 0; k < node.gradients.size(); ++k) {
+      EXPECT_LT(ad::MaxRelativeDifference(node.gradients[k], tape.gradients[k],
+                                          1e-12),
+                1e-12)
+          << "n " << n << " gradient " << k;
+    }
+    ad::GradientCheckResult result = ad::CheckGradients(
+        [&](ad::Tape& t, absl::Span<const ad::Var> in) {
+          return WeightedSum(t, mlp.ForwardOnShearKernel<double>(t, in[0]));
+        },
+        &store, {inputs});
+    EXPECT_LT(result.max_relative_error, 1e-7) << n << " " << result.worst;
+    EXPECT_GT(result.gradient_scale, 1e-2);
+  }
+}
+
+// (The kernels' bits on every instruction set, unit sums included, are
+// checked by autodiff/internal:shear_stack_test.)
+TEST(MlpShearKernelTest, Float32NodeAgreesWithFloat64) {
+  Random random(5);
+  ad::ParameterStore store;
+  const Mlp mlp = MakeOmegaNet(store, 2, random);
+  const Eigen::MatrixXd inputs = RandomMatrix(100, 2, 1.5, random);
+  const NodeResult reference =
+      RunNode([&](ad::Tape& t,
+                  ad::Var x) { return mlp.ForwardOnShearKernel<double>(t, x); },
+              store, inputs);
+  const NodeResult result =
+      RunNode([&](ad::Tape& t,
+                  ad::Var x) { return mlp.ForwardOnShearKernel<float>(t, x); },
+              store, inputs);
+  // Sums of 37 float32 terms of order 0.3: absolute errors of order 1e-7.
+  EXPECT_LT(ad::MaxRelativeDifference(result.values, reference.values, 1.0),
+            1e-5);
+  for (size_t k = 0; k < result.gradients.size(); ++k) {
+    // Batch sums of 100 float32 terms.
+    EXPECT_LT(ad::MaxRelativeDifference(result.gradients[k],
+                                        reference.gradients[k], 1e-1),
+              2e-5)
+        << "gradient " << k;
+  }
+}
+
+TEST(MlpShearKernelTest, OtherShapesAreRefused) {
+  Random random(9);
+  auto takes = [&](int input, std::vector<int> hidden, int output,
+                   ad::Activation activation) {
+    ad::ParameterStore store;
+    absl::StatusOr<Mlp> mlp =
+        Mlp::Create(store, "net", input, hidden, output, activation, random);
+    EXPECT_TRUE(mlp.ok()) << mlp.status();
+    return mlp->HasShearKernelShape();
+  };
+  EXPECT_TRUE(takes(2, {100}, 2, ad::Activation::kSigmoid));
+  EXPECT_TRUE(takes(4, {16}, 4, ad::Activation::kSigmoid));
+  EXPECT_FALSE(takes(5, {16}, 5, ad::Activation::kSigmoid));  // n > 4
+  EXPECT_FALSE(takes(2, {100}, 2, ad::Activation::kTanh));
+  EXPECT_FALSE(takes(2, {100, 100}, 2, ad::Activation::kSigmoid));
+  EXPECT_FALSE(takes(2, {100}, 1, ad::Activation::kSigmoid));
+  EXPECT_FALSE(takes(2, {2}, 2, ad::Activation::kSigmoid));  // residual
+}
+
 TEST(MlpFromConfigTest, ErrorsNameTheField) {
   Random random(0);
   ad::ParameterStore store;

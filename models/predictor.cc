@@ -75,6 +75,10 @@ Eigen::MatrixXd Predictor::Predict(const Eigen::MatrixXd& states,
     }
     return predicted;
   }
+  if (one_state_ != nullptr) {
+    return scaler_.InverseTransform(
+        one_state_->PredictBatch(scaler_.Transform(states), dt));
+  }
   return scaler_.InverseTransform(
       model_->Predict(scaler_.Transform(states), dt));
 }

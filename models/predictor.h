@@ -59,10 +59,12 @@ class Predictor {
   absl::Status CheckPredicted(const Eigen::MatrixXd& predicted,
                               double dt) const;
 
-  // `states` [B, 2n] advanced by dt (in the dataset's time units). One state
-  // of an Action-Angle Network takes a path that allocates nothing but the
-  // result (FrozenActionAngleNetwork); it equals the model's own Predict of
-  // that state.
+  // `states` [B, 2n] advanced by dt (in the dataset's time units). An
+  // Action-Angle Network predicts through FrozenActionAngleNetwork: one
+  // state on a path that allocates nothing but the result (equal to the
+  // model's own Predict of that state), a batch with the angular-velocity
+  // net as that path evaluates it (float32 when packed), so a batch and its
+  // rows one at a time agree to the flow's float rounding.
   Eigen::MatrixXd Predict(const Eigen::MatrixXd& states, double dt) const;
 
   // `states` [B, 2n] at dt, 2 dt, ..., num_jumps * dt: Model::PredictGrid

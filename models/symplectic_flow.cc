@@ -393,6 +393,85 @@ StackLayout LayoutFor(int num_layers, int width, int n, int ld) {
 
 }  // namespace
 
+namespace {
+
+// dst[h * kCount + i] (+)= src[h * kStride + i] for h < width, i < kCount,
+// in double: one unit's run of a kernel record [width][kStride] into a
+// parameter's gradient. Constant sizes make each unit straight-line code
+// (strided loops over a run-time n cost 3% of the Action-Angle Network's
+// training step).
+template <int kStride, int kCount>
+void AddOrPutUnits(bool accumulate, const float* src, int width, double* dst) {
+  if (accumulate) {
+    for (int h = 0; h < width; ++h) {
+      for (int i = 0; i < kCount; ++i) {
+        dst[h * kCount + i] += src[h * kStride + i];
+      }
+    }
+  } else {
+    for (int h = 0; h < width; ++h) {
+      for (int i = 0; i < kCount; ++i) {
+        dst[h * kCount + i] = src[h * kStride + i];
+      }
+    }
+  }
+}
+
+// Layer l's gradients (the kernel's [width][N + 2] sums `p` and its gate
+// sums `gg`) added into its W, b, a and gate inputs of the stack node.
+template <int N>
+void AddLayerGradients(ad::BackwardContext& c, int l, int width, const float* p,
+                       const float* gg) {
+  constexpr int k = N + 2;
+  for (int j = 0; j < 4; ++j) {
+    const int input = 1 + 4 * l + j;
+    if (!c.needs_grad(input)) continue;
+    bool accumulate = false;
+    Matrix& dst = c.InputGradForWrite(input, &accumulate);
+    switch (j) {
+      case 0:  // W [n, H], column-major: (i, h) at h * n + i
+        AddOrPutUnits<k, N>(accumulate, p, width, dst.data());
+        break;
+      case 1:  // b
+      case 2:  // a
+        AddOrPutUnits<k, 1>(accumulate, p + N + j - 1, width, dst.data());
+        break;
+      default:
+        if (dst.size() == 1) {  // c: every coordinate's term
+          double sum = 0.0;
+          for (int i = 0; i < N; ++i) sum += gg[i];
+          dst(0, 0) = accumulate ? dst(0, 0) + sum : sum;
+        } else {
+          AddOrPutUnits<1, N>(accumulate, gg, 1, dst.data());
+        }
+        break;
+    }
+  }
+}
+
+// One layer's params [width][N + 2] and forward_params [width][2N + 1] from
+// W [N, width] (column h contiguous), b and a [1, width]. N is a constant so
+// that each unit is straight-line code (a loop over a run-time n cost 4% of
+// the Action-Angle Network's training step).
+template <int N>
+void PackLayer(int width, const double* w, const double* b, const double* a,
+               float* params, float* forward_params) {
+  constexpr int k = N + 2;
+  constexpr int kf = ad::internal::ShearStackForwardParametersPerUnit(N);
+  for (int h = 0; h < width; ++h) {
+    const double* w_h = w + static_cast<std::ptrdiff_t>(h) * N;
+    float* p = params + static_cast<std::ptrdiff_t>(h) * k;
+    for (int i = 0; i < N; ++i) p[i] = static_cast<float>(w_h[i]);
+    p[N] = static_cast<float>(b[h]);
+    p[N + 1] = static_cast<float>(a[h]);
+    ad::internal::DeriveShearUnitForwardParameters(
+        N, w_h, b[h], a[h],
+        forward_params + static_cast<std::ptrdiff_t>(h) * kf);
+  }
+}
+
+}  // namespace
+
 void SymplecticFlow::PackParameters(float* packed) const {
   const int n = num_degrees_of_freedom_;
   const int k = n + 2;
@@ -401,19 +480,25 @@ void SymplecticFlow::PackParameters(float* packed) const {
   float* gates = packed + layout.params + layout.forward_params;
   for (int l = 0; l < num_layers(); ++l) {
     const LayerIds& ids = layers_[l];
-    const Matrix& w = *ids.w_value;  // [n, width]: column h is contiguous
-    const Matrix& b = *ids.b_value;
-    const Matrix& a = *ids.a_value;
     const Matrix& gate = *ids.gate_or_c_value;
+    const double* w = ids.w_value->data();  // [n, width]: column h contiguous
+    const double* b = ids.b_value->data();
+    const double* a = ids.a_value->data();
     float* p = packed + static_cast<size_t>(l) * width_ * k;
     float* f = packed + layout.params + static_cast<size_t>(l) * width_ * kf;
-    for (int h = 0; h < width_; ++h) {
-      const double* w_h = w.data() + static_cast<Eigen::Index>(h) * n;
-      for (int i = 0; i < n; ++i) p[h * k + i] = static_cast<float>(w_h[i]);
-      p[h * k + n] = static_cast<float>(b(0, h));
-      p[h * k + n + 1] = static_cast<float>(a(0, h));
-      ad::internal::DeriveShearUnitForwardParameters(n, w_h, b(0, h), a(0, h),
-                                                     f + h * kf);
+    switch (n) {
+      case 1:
+        PackLayer<1>(width_, w, b, a, p, f);
+        break;
+      case 2:
+        PackLayer<2>(width_, w, b, a, p, f);
+        break;
+      case 3:
+        PackLayer<3>(width_, w, b, a, p, f);
+        break;
+      default:
+        PackLayer<4>(width_, w, b, a, p, f);
+        break;
     }
     for (int i = 0; i < n; ++i) {
       gates[l * n + i] =
@@ -536,31 +621,19 @@ void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
   for (int l = 0; l < num_layers; ++l) {
     const float* p = grad_params.data() + static_cast<size_t>(l) * width_ * k;
     const float* gg = args.grad_gates + l * n;
-    for (int j = 0; j < 4; ++j) {
-      const int input = 1 + 4 * l + j;
-      if (!c.needs_grad(input)) continue;
-      bool accumulate = false;
-      Matrix& dst = c.InputGradForWrite(input, &accumulate);
-      switch (j) {
-        case 0:  // W [n, H], column-major: (i, h) at h * n + i
-          for (int i = 0; i < n; ++i) {
-            AddOrPut(accumulate, p + i, k, width_, dst.data() + i, n);
-          }
-          break;
-        case 1:  // b
-        case 2:  // a
-          AddOrPut(accumulate, p + n + j - 1, k, width_, dst.data());
-          break;
-        default:
-          if (dst.size() == 1) {  // c: every coordinate's term
-            double sum = 0.0;
-            for (int i = 0; i < n; ++i) sum += gg[i];
-            dst(0, 0) = accumulate ? dst(0, 0) + sum : sum;
-          } else {
-            AddOrPut(accumulate, gg, 1, n, dst.data());
-          }
-          break;
-      }
+    switch (n) {
+      case 1:
+        AddLayerGradients<1>(c, l, width_, p, gg);
+        break;
+      case 2:
+        AddLayerGradients<2>(c, l, width_, p, gg);
+        break;
+      case 3:
+        AddLayerGradients<3>(c, l, width_, p, gg);
+        break;
+      default:
+        AddLayerGradients<4>(c, l, width_, p, gg);
+        break;
     }
   }
 }

@@ -102,6 +102,7 @@ class SymplecticFlow {
   int num_degrees_of_freedom() const { return num_degrees_of_freedom_; }
   // The resolved precision: "float32" or "float64".
   std::string precision() const { return float32_ ? "float32" : "float64"; }
+  bool is_float32() const { return float32_; }
 
   // A snapshot of the current parameters for the float32 one-state kernel
   // (autodiff/internal/shear_stack_one_state.h: prediction of one state with

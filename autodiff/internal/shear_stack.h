@@ -77,6 +77,12 @@ struct ShearStackArgs {
   // the batch in T.
   T* grad_params = nullptr;  // [L][width][n + 2]
   T* grad_gates = nullptr;   // [L][n]
+  // Backward only, optional output: [L][width][2n + 1], each hidden unit's
+  // batch sums X_0..X_{n-1}, S_0..S_{n-1}, D (X_i = sum x_i dL/dz, S_i =
+  // sum dL/du_i s, D = sum dL/dz), from which grad_params is derived: for a
+  // layer whose W a is a free matrix instead (a sigmoid net packed into this
+  // layout, models/mlp.h), dL/dW = X, dL/d(W a)[h][i] = S_i, dL/db = D.
+  T* unit_sums = nullptr;
 };
 
 // The kernels' derived parameters from params [L][width][n + 2], per

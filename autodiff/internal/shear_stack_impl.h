@@ -296,6 +296,10 @@ void Backward(const ShearStackArgs<typename S::T>& args) {
       S::HorizontalSums16(acc + k, totals.data() + k);
     }
     for (; k < num_sums; ++k) totals[k] = S::HorizontalSum(acc[k]);
+    if (args.unit_sums != nullptr) {
+      std::copy(totals.begin(), totals.begin() + num_sums,
+                args.unit_sums + std::ptrdiff_t{l} * num_sums);
+    }
     const T* params = args.params + std::ptrdiff_t{l} * width * K;
     T* grad_params = args.grad_params + std::ptrdiff_t{l} * width * K;
     for (int h = 0; h < width; ++h) {

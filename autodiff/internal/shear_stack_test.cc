@@ -68,6 +68,7 @@ struct Result {
   std::vector<T> grad_state;   // [2n][batch]
   std::vector<T> grad_params;  // as params
   std::vector<T> grad_gates;   // as gates
+  std::vector<T> unit_sums;    // [L][width][2n + 1]
 };
 
 // Runs the stack forward (sign) and, with the problem's seed, backward.
@@ -97,6 +98,7 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true,
   Result<T> r;
   r.grad_params.assign(params.size(), T(-1));
   r.grad_gates.assign(gates.size(), T(-1));
+  r.unit_sums.assign(p.num_layers * p.width * (2 * p.n + 1), T(-1));
   ShearStackArgs<T> args;
   args.n = p.n;
   args.width = p.width;
@@ -115,6 +117,7 @@ Result<T> RunStack(const Problem& p, T sign, bool backward = true,
   args.grad_state = grad_state.data();
   args.grad_params = r.grad_params.data();
   args.grad_gates = r.grad_gates.data();
+  args.unit_sums = r.unit_sums.data();
   ShearStackForward(args);
   if (backward) ShearStackBackward(args);
   for (int c = 0; c < 2 * p.n; ++c) {
@@ -230,8 +233,41 @@ TEST_P(ShearStackTest, FloatIsBitIdenticalOnEveryInstructionSet) {
     EXPECT_TRUE(same(r.grad_state, reference.grad_state)) << IsaName(isa);
     EXPECT_TRUE(same(r.grad_params, reference.grad_params)) << IsaName(isa);
     EXPECT_TRUE(same(r.grad_gates, reference.grad_gates)) << IsaName(isa);
+    EXPECT_TRUE(same(r.unit_sums, reference.unit_sums)) << IsaName(isa);
   }
   SetActiveIsa(widest);
+}
+
+// Each unit's sums X_i, S_i, D are those the parameter gradients come from:
+// dL/dW[i] = X_i + a S_i, dL/db = D, dL/da = sum_i W[i] S_i, in the
+// kernel's own order (callers with another parametrisation read the sums).
+TEST_P(ShearStackTest, UnitSumsGiveTheParameterGradients) {
+  const auto [n, published, sign, relu] = GetParam();
+  Problem p = MakeProblem(n, 21, 3, published, 19, 17);
+  p.relu = relu;
+  const Result<double> r = RunStack<double>(p, sign);
+  const int k = n + 2;
+  const int ka = 2 * n + 1;
+  for (int unit = 0; unit < p.num_layers * p.width; ++unit) {
+    const double* w = p.params.data() + unit * k;
+    const double* sums = r.unit_sums.data() + unit * ka;
+    const double* g = r.grad_params.data() + unit * k;
+    // Each product rounded on its own, as the kernel (built with
+    // -ffp-contract=off) rounds it: volatile keeps this file's compiler from
+    // fusing it into the addition.
+    auto product = [](double a, double b) {
+      volatile double x = a * b;
+      return static_cast<double>(x);
+    };
+    double grad_a = product(w[0], sums[n]);
+    for (int i = 1; i < n; ++i) grad_a = grad_a + product(w[i], sums[n + i]);
+    for (int i = 0; i < n; ++i) {
+      EXPECT_EQ(g[i], sums[i] + product(w[n + 1], sums[n + i]))
+          << unit << " " << i;
+    }
+    EXPECT_EQ(g[n], sums[2 * n]) << unit;
+    EXPECT_EQ(g[n + 1], grad_a) << unit;
+  }
 }
 
 TEST_P(ShearStackTest, SavedAndRecomputedActivationsGiveTheSameBits) {
