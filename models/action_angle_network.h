@@ -30,11 +30,11 @@ namespace aanet {
 
 class ActionAngleNetwork;
 
-// An Action-Angle Network frozen for predicting one state at a time (the
-// single-state path of Predict and of the Predictor): encode, evolve, decode
-// with no tape and nothing allocated, the flow in float32 on the one-state
-// kernels. It holds a snapshot of the encoder's parameters and reads the
-// angular-velocity net in place, so use it while the network lives and is
+// An Action-Angle Network frozen for prediction (the single-state path of
+// Predict and of the Predictor, and the Predictor's batches): encode, evolve,
+// decode with no tape and nothing allocated, the flow in float32 on the
+// one-state kernels. It holds a snapshot of the encoder's parameters and reads
+// the angular-velocity net in place, so use it while the network lives and is
 // not trained further (a Predictor's never is).
 class FrozenActionAngleNetwork {
  public:

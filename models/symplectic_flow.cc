@@ -361,18 +361,6 @@ void StatesFromFloat(const std::vector<float>& in, int ld, Matrix& states) {
   }
 }
 
-// dst[i * dst_stride] (+)= src[i * src_stride] for i < count, in double;
-// the branch is hoisted out of the loop (per element it cost 4% of the
-// Action-Angle Network's training step).
-void AddOrPut(bool accumulate, const float* src, int src_stride, int count,
-              double* dst, int dst_stride = 1) {
-  if (accumulate) {
-    for (int i = 0; i < count; ++i) dst[i * dst_stride] += src[i * src_stride];
-  } else {
-    for (int i = 0; i < count; ++i) dst[i * dst_stride] = src[i * src_stride];
-  }
-}
-
 // The floats a stack node keeps for its backward pass (packed parameters,
 // gates, the fixed half of every layer), held in a tape scratch node's double
 // storage so that a training step allocates nothing.
@@ -391,15 +379,12 @@ StackLayout LayoutFor(int num_layers, int width, int n, int ld) {
           l * n, l * n * ld, kSaveActivations ? l * width * ld : 0};
 }
 
-}  // namespace
-
-namespace {
-
 // dst[h * kCount + i] (+)= src[h * kStride + i] for h < width, i < kCount,
 // in double: one unit's run of a kernel record [width][kStride] into a
-// parameter's gradient. Constant sizes make each unit straight-line code
-// (strided loops over a run-time n cost 3% of the Action-Angle Network's
-// training step).
+// parameter's gradient (or, <1, 1>, a float column into a double one).
+// Constant sizes make each unit straight-line code (strided loops over a
+// run-time n cost 3% of the Action-Angle Network's training step), and the
+// branch is hoisted out of the loop (per element it cost 4%).
 template <int kStride, int kCount>
 void AddOrPutUnits(bool accumulate, const float* src, int width, double* dst) {
   if (accumulate) {
@@ -613,8 +598,8 @@ void SymplecticFlow::StackBackward(ad::BackwardContext& c, double sign) const {
     bool accumulate = false;
     Matrix& gx = c.InputGradForWrite(0, &accumulate);
     for (int col = 0; col < 2 * n; ++col) {
-      AddOrPut(accumulate, grad_state.data() + col * ld, 1, batch,
-               gx.col(col).data());
+      AddOrPutUnits<1, 1>(accumulate, grad_state.data() + col * ld, batch,
+                          gx.col(col).data());
     }
   }
   // Each layer's float32 batch sums, added in double.
