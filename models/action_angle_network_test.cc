@@ -29,17 +29,25 @@ ActionAngleNetworkConfig SmallConfig(ShearConditioner conditioner) {
   return config;
 }
 
+// The network of `config` for 2 degrees of freedom, or null (the test
+// failed).
+std::unique_ptr<ActionAngleNetwork> MakeNetwork(
+    const ActionAngleNetworkConfig& config, Random& random) {
+  absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
+      ActionAngleNetwork::Create(
+          config, "model",
+          ModelContext{2, Eigen::RowVector4d(1.0, 2.0, 0.5, 3.0)}, random);
+  EXPECT_TRUE(model.ok()) << model.status();
+  return model.ok() ? *std::move(model) : nullptr;
+}
+
 class ActionAngleNetworkTest
     : public ::testing::TestWithParam<ShearConditioner> {
  protected:
   void SetUp() override {
     Random random(11);
-    absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
-        ActionAngleNetwork::Create(
-            SmallConfig(GetParam()), "model",
-            ModelContext{2, Eigen::RowVector4d(1.0, 2.0, 0.5, 3.0)}, random);
-    ASSERT_TRUE(model.ok()) << model.status();
-    model_ = *std::move(model);
+    model_ = MakeNetwork(SmallConfig(GetParam()), random);
+    ASSERT_NE(model_, nullptr);
     RandomizeParameters(model_->parameters(), 0.5, random);
     states_ = RandomMatrix(6, 4, 1.0, random);
   }
@@ -94,20 +102,17 @@ TEST_P(ActionAngleNetworkTest, Float32PredictionsAgreeWithFloat64) {
   ActionAngleNetworkConfig config = SmallConfig(GetParam());
   config.mutable_encoder()->mutable_flow()->clear_precision();
   Random random(11);
-  absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
-      ActionAngleNetwork::Create(
-          config, "model",
-          ModelContext{2, Eigen::RowVector4d(1.0, 2.0, 0.5, 3.0)}, random);
-  ASSERT_TRUE(model.ok()) << model.status();
+  const std::unique_ptr<ActionAngleNetwork> model = MakeNetwork(config, random);
+  ASSERT_NE(model, nullptr);
   ASSERT_TRUE(
-      (*model)->parameters().Unflatten(model_->parameters().Flatten()).ok());
-  ASSERT_NE((*model)->FreezeOneState(), nullptr);
+      model->parameters().Unflatten(model_->parameters().Flatten()).ok());
+  ASSERT_NE(model->FreezeOneState(), nullptr);
   EXPECT_EQ(model_->FreezeOneState(), nullptr);  // float64: no float32 path
   for (double dt : {0.0, 1.0, 12.5, 1000.0}) {
     const Eigen::MatrixXd reference = model_->Predict(states_, dt);
-    const Eigen::MatrixXd batch = (*model)->Predict(states_, dt);
+    const Eigen::MatrixXd batch = model->Predict(states_, dt);
     for (int i = 0; i < states_.rows(); ++i) {
-      const Eigen::MatrixXd one = (*model)->Predict(states_.row(i), dt);
+      const Eigen::MatrixXd one = model->Predict(states_.row(i), dt);
       for (int c = 0; c < 4; ++c) {
         const double tolerance =
             (1e-5 + 2e-6 * dt) * (1 + std::fabs(reference(i, c)));
@@ -197,15 +202,12 @@ TEST(ActionAngleNetworkFloat32Test, TrainingGradientsAgreeWithFloat64) {
     config.mutable_angular_velocity_net()->set_hidden_widths(0, 21);
     config.mutable_angular_velocity_net()->set_activation("sigmoid");
     Random random(3);
-    absl::StatusOr<std::unique_ptr<ActionAngleNetwork>> model =
-        ActionAngleNetwork::Create(
-            config, "model",
-            ModelContext{2, Eigen::RowVector4d(1.0, 2.0, 0.5, 3.0)}, random);
-    EXPECT_TRUE(model.ok()) << model.status();
-    return *std::move(model);
+    return MakeNetwork(config, random);
   };
   std::unique_ptr<ActionAngleNetwork> float64 = make(false);
   std::unique_ptr<ActionAngleNetwork> float32 = make(true);
+  ASSERT_NE(float64, nullptr);
+  ASSERT_NE(float32, nullptr);
   Random random(8);
   RandomizeParameters(float64->parameters(), 0.5, random);
   ASSERT_TRUE(
