@@ -131,7 +131,7 @@ ad::internal::ShearStackArgs<T> SigmoidNetArgs(int n, int width, int batch,
   return args;
 }
 
-// dst (+)= src, elementwise over `count` values.
+// dst[i] (+)= src[i * src_stride] for i < count, in double.
 template <typename T>
 void AddOrPutValues(bool accumulate, const T* src, std::ptrdiff_t src_stride,
                     int count, double* dst) {
