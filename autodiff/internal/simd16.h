@@ -44,31 +44,40 @@ inline constexpr int kLanes = 16;
 //   1 / (1 + 2^w) = P(-r ln2) / (P(-r ln2) + 2^k P(r ln2)),
 // P the numerator of exp's [3/3] Pade approximant (relative error < 6e-9
 // for |r ln2| <= ln2 / 2, under half a float ulp) with ln2's powers moved
-// into its coefficients: one division (which the sigmoid needs anyway), 3
-// multiply-adds and 2 multiplications. Relative error under 4 ulp
-// (simd16_test). k is held to [-126, 126], so past |w| = 126 the result
-// stays 1, or a normal float below 2e-38, instead of going subnormal. NaN,
-// and w = +-inf (whose r is inf - inf), give NaN.
+// into its coefficients: one division (which the sigmoid needs anyway), 4
+// multiply-adds and 1 multiplication, plus c + p 2^k (PlusTimesPow2: one
+// multiply-add on the exponent bits, or AVX-512's scalef and an addition).
+// Relative error under 4 ulp (simd16_test). k is held to [-126, 126], so
+// past |w| = 126 the result stays 1, or a normal float below 2e-38, instead
+// of going subnormal. NaN, and w = +-inf (whose r is inf - inf), give NaN.
 template <class S>
 inline typename S::V OneOverOnePlusExp2(typename S::V w) {
   using V = typename S::V;
   const V k = S::RoundToNearest(w);
   const V r = S::Sub(w, k);  // exact, |r| <= 1/2
-  // 1.5 * 2^23 + 127: adding it puts k + 127 in t's low mantissa bits, so
-  // (bits << 23) is 2^k (ShiftedIntegerToPow2).
   const V kc = S::Max(S::Broadcast(-126.0f), S::Min(S::Broadcast(126.0f), k));
-  const V shifter = S::Broadcast(0x1.8p23f + 127.0f);
-  const V t = S::Add(kc, shifter);
   const V r2 = S::Mul(r, r);
-  // P(r ln2) = even(r^2) + r odd(r^2), P's coefficients times ln2's powers.
+  // P(+-r ln2) = even(r^2) +- r odd(r^2), P's coefficients times ln2's
+  // powers.
   const V even = S::Fma(r2, S::Broadcast(0x1.89964cp-5f), S::Broadcast(1.0f));
   const V odd =
       S::Fma(r2, S::Broadcast(0x1.6bc072p-9f), S::Broadcast(0x1.62e430p-2f));
-  const V odd_part = S::Mul(odd, r);
-  const V p_plus = S::Add(even, odd_part);     // P(r ln2)
-  const V p_minus = S::Sub(even, odd_part);    // P(-r ln2)
-  const V scale = S::ShiftedIntegerToPow2(t);  // 2^k
-  return S::Div(p_minus, S::Fma(p_plus, scale, p_minus));
+  const V p_plus = S::Fma(odd, r, even);    // P(r ln2)
+  const V p_minus = S::Fnma(odd, r, even);  // P(-r ln2)
+  return S::Div(p_minus, S::PlusTimesPow2(p_minus, p_plus, kc));
+}
+
+// c + p 2^k for an integer k in [-126, 126], rounded once, on S's exponent
+// bits: 1.5 * 2^23 + 127 added to k puts k + 127 in the low mantissa bits,
+// so (bits << 23) is 2^k (ShiftedIntegerToPow2), exact, and one multiply-add
+// follows. The traits' PlusTimesPow2 unless the instruction set has a
+// cheaper way to the same bits (Avx512Float).
+template <class S>
+inline typename S::V PlusTimesPow2OnExponentBits(typename S::V c,
+                                                 typename S::V p,
+                                                 typename S::V k) {
+  const typename S::V t = S::Add(k, S::Broadcast(0x1.8p23f + 127.0f));
+  return S::Fma(p, S::ShiftedIntegerToPow2(t), c);
 }
 
 // The portable traits: sixteen T's in an array, one lane at a time; std::fma
@@ -172,6 +181,9 @@ struct Generic {
       return static_cast<T>(f);
     });
   }
+  static V PlusTimesPow2(V c, V p, V k) {
+    return PlusTimesPow2OnExponentBits<Generic>(c, p, k);
+  }
   // 1 / (1 + 2^w): OneOverOnePlusExp2, or exact in double.
   static V LogisticExp2(V w) {
     if constexpr (sizeof(T) == sizeof(float)) {
@@ -272,6 +284,9 @@ struct Avx2Float {
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.lo), 23)),
         _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t.hi), 23))};
   }
+  static V PlusTimesPow2(V c, V p, V k) {
+    return PlusTimesPow2OnExponentBits<Avx2Float>(c, p, k);
+  }
   static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx2Float>(w); }
 };
 
@@ -295,10 +310,18 @@ struct Avx8Float {
   }
   static V Div(V a, V b) { return _mm256_div_ps(a, b); }
   static V Fma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
+  static V Fnma(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
   static V Min(V a, V b) { return _mm256_min_ps(a, b); }
   static V Max(V a, V b) { return _mm256_max_ps(a, b); }
   static V ShiftedIntegerToPow2(V t) {
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(t), 23));
+  }
+  static V PlusTimesPow2(V c, V p, V k) {
+#if defined(__AVX512F__) && defined(__AVX512VL__)
+    return _mm256_add_ps(_mm256_scalef_ps(p, k), c);  // as Avx512Float's
+#else
+    return PlusTimesPow2OnExponentBits<Avx8Float>(c, p, k);
+#endif
   }
 };
 #endif  // __AVX2__ && __FMA__
@@ -381,6 +404,15 @@ struct Avx512Float {
   }
   static V ShiftedIntegerToPow2(V t) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
+  }
+  // c + scalef(p, k): 2 instructions for PlusTimesPow2OnExponentBits' 3,
+  // and the same bits where OneOverOnePlusExp2 calls it, with c = P(-r ln2)
+  // and p = P(r ln2) in [0.7, 1.5]. p 2^k is exact while it is a normal
+  // float, and the addition then rounds once, as the multiply-add does;
+  // when it is not (k = -126, p < 1), it is below 2^-126, far under half an ulp
+  // of c, and both give c (simd16_test checks the bits).
+  static V PlusTimesPow2(V c, V p, V k) {
+    return _mm512_add_ps(_mm512_scalef_ps(p, k), c);
   }
   static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx512Float>(w); }
 };

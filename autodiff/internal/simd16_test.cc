@@ -4,8 +4,12 @@
 #include "autodiff/internal/simd16.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <vector>
 
+#include "autodiff/internal/gemm.h"
+#include "autodiff/internal/simd16_sigmoid_on_isa.h"
 #include "gtest/gtest.h"
 
 namespace aanet::ad::internal::simd16 {
@@ -55,6 +59,47 @@ TEST(OneOverOnePlusExp2Test, WithinFourUlpOverItsRange) {
                // of that
   }
   EXPECT_TRUE(std::isnan(Exp2Form(NAN)));
+}
+
+// Every instruction set's traits give the portable bits, on both widths:
+// over the range and past the clamp of k, where AVX-512's scalef meets
+// subnormal p 2^k (k = -126) and the exponent bits do not.
+TEST(OneOverOnePlusExp2Test, EveryInstructionSetGivesThePortableBits) {
+  std::vector<float> w;
+  for (float x = -140.0f; x <= 140.0f; x += 0.00391f) w.push_back(x);
+  for (float x = -127.0f; x <= -124.0f; x += 1.0f / 4096) w.push_back(x);
+  for (float x : {0.0f, -0.0f, 0.5f, -0.5f, 1.5f, 125.5f, -125.5f, 1e30f,
+                  -1e30f, std::numeric_limits<float>::max(),
+                  std::numeric_limits<float>::denorm_min()}) {
+    w.push_back(x);
+  }
+  while (w.size() % kLanes != 0) w.push_back(0.25f);
+  const int count = static_cast<int>(w.size());
+  std::vector<float> expected(count);
+  for (int i = 0; i < count; ++i) expected[i] = Exp2Form(w[i]);
+  using Kernel = void (*)(const float*, int, float*);
+  struct Case {
+    const char* name;
+    Isa isa;
+    Kernel kernel;
+  };
+  int checked = 0;
+  for (const Case& c :
+       {Case{"avx2", Isa::kAvx2, &SigmoidAvx2},
+        Case{"avx2 narrow", Isa::kAvx2, &SigmoidAvx2Narrow},
+        Case{"avx512", Isa::kAvx512, &SigmoidAvx512},
+        Case{"avx512 narrow", Isa::kAvx512, &SigmoidAvx512Narrow}}) {
+    if (c.isa > DetectIsa()) continue;
+    std::vector<float> got(count);
+    c.kernel(w.data(), count, got.data());
+    for (int i = 0; i < count; ++i) {
+      ASSERT_EQ(std::memcmp(&got[i], &expected[i], sizeof(float)), 0)
+          << c.name << " at w = " << w[i] << ": " << got[i] << " vs "
+          << expected[i];
+    }
+    ++checked;
+  }
+  RecordProperty("instruction_sets_checked", checked);
 }
 
 }  // namespace
