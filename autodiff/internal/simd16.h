@@ -45,17 +45,17 @@ inline constexpr int kLanes = 16;
 // P the numerator of exp's [3/3] Pade approximant (relative error < 6e-9
 // for |r ln2| <= ln2 / 2, under half a float ulp) with ln2's powers moved
 // into its coefficients: one division (which the sigmoid needs anyway), 4
-// multiply-adds and 1 multiplication, plus c + p 2^k (PlusTimesPow2: one
-// multiply-add on the exponent bits, or AVX-512's scalef and an addition).
-// Relative error under 4 ulp (simd16_test). k is held to [-126, 126], so
-// past |w| = 126 the result stays 1, or a normal float below 2e-38, instead
-// of going subnormal. NaN, and w = +-inf (whose r is inf - inf), give NaN.
+// multiply-adds and 1 multiplication, and c + p 2^k (the traits'
+// PlusTimesPow2: AVX-512's scalef and an addition, or a multiply-add on
+// exponent bits). Relative error under 4 ulp (simd16_test). k is held to
+// at most 126, so past w = 126 the result stays near 2^-126 (between 2^-127
+// and 2^-125) instead of going to 0; it is 1 below w = -25. NaN, and
+// w = +-inf (whose r is inf - inf), give NaN.
 template <class S>
 inline typename S::V OneOverOnePlusExp2(typename S::V w) {
   using V = typename S::V;
   const V k = S::RoundToNearest(w);
   const V r = S::Sub(w, k);  // exact, |r| <= 1/2
-  const V kc = S::Max(S::Broadcast(-126.0f), S::Min(S::Broadcast(126.0f), k));
   const V r2 = S::Mul(r, r);
   // P(+-r ln2) = even(r^2) +- r odd(r^2), P's coefficients times ln2's
   // powers.
@@ -64,19 +64,26 @@ inline typename S::V OneOverOnePlusExp2(typename S::V w) {
       S::Fma(r2, S::Broadcast(0x1.6bc072p-9f), S::Broadcast(0x1.62e430p-2f));
   const V p_plus = S::Fma(odd, r, even);    // P(r ln2)
   const V p_minus = S::Fnma(odd, r, even);  // P(-r ln2)
-  return S::Div(p_minus, S::PlusTimesPow2(p_minus, p_plus, kc));
+  return S::Div(p_minus, S::PlusTimesPow2(p_minus, p_plus, k));
 }
 
-// c + p 2^k for an integer k in [-126, 126], rounded once, on S's exponent
-// bits: 1.5 * 2^23 + 127 added to k puts k + 127 in the low mantissa bits,
-// so (bits << 23) is 2^k (ShiftedIntegerToPow2), exact, and one multiply-add
-// follows. The traits' PlusTimesPow2 unless the instruction set has a
-// cheaper way to the same bits (Avx512Float).
+// c + p 2^min(k, 126), rounded once, for OneOverOnePlusExp2's c = P(-r ln2)
+// and p = P(r ln2), both in [0.7, 1.5], and any integer k, on S's exponent
+// bits: k is held to [-126, 126], and 1.5 * 2^23 + 127 added to it puts
+// k + 127 in the low mantissa bits, so (bits << 23) is 2^k
+// (ShiftedIntegerToPow2); one multiply-add follows. These are the bits of
+// c + scalef(p, min(k, 126)) (Avx512Float's): p 2^k is exact while it is a
+// normal float, and the addition then rounds once, as the multiply-add
+// does; when it is not, k <= -126 and p 2^k is below 2^-125, far under half
+// an ulp of c, so that both give c (simd16_test checks the bits on every
+// instruction set).
 template <class S>
 inline typename S::V PlusTimesPow2OnExponentBits(typename S::V c,
                                                  typename S::V p,
                                                  typename S::V k) {
-  const typename S::V t = S::Add(k, S::Broadcast(0x1.8p23f + 127.0f));
+  const typename S::V kc =
+      S::Max(S::Broadcast(-126.0f), S::Min(S::Broadcast(126.0f), k));
+  const typename S::V t = S::Add(kc, S::Broadcast(0x1.8p23f + 127.0f));
   return S::Fma(p, S::ShiftedIntegerToPow2(t), c);
 }
 
@@ -318,7 +325,9 @@ struct Avx8Float {
   }
   static V PlusTimesPow2(V c, V p, V k) {
 #if defined(__AVX512F__) && defined(__AVX512VL__)
-    return _mm256_add_ps(_mm256_scalef_ps(p, k), c);  // as Avx512Float's
+    // As Avx512Float's.
+    return _mm256_add_ps(
+        _mm256_scalef_ps(p, _mm256_min_ps(_mm256_set1_ps(126.0f), k)), c);
 #else
     return PlusTimesPow2OnExponentBits<Avx8Float>(c, p, k);
 #endif
@@ -405,14 +414,12 @@ struct Avx512Float {
   static V ShiftedIntegerToPow2(V t) {
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(t), 23));
   }
-  // c + scalef(p, k): 2 instructions for PlusTimesPow2OnExponentBits' 3,
-  // and the same bits where OneOverOnePlusExp2 calls it, with c = P(-r ln2)
-  // and p = P(r ln2) in [0.7, 1.5]. p 2^k is exact while it is a normal
-  // float, and the addition then rounds once, as the multiply-add does;
-  // when it is not (k = -126, p < 1), it is below 2^-126, far under half an ulp
-  // of c, and both give c (simd16_test checks the bits).
+  // c + scalef(p, min(k, 126)): 3 instructions for
+  // PlusTimesPow2OnExponentBits' 5, and the same bits where
+  // OneOverOnePlusExp2 calls it (see there): scalef needs no lower bound.
   static V PlusTimesPow2(V c, V p, V k) {
-    return _mm512_add_ps(_mm512_scalef_ps(p, k), c);
+    return _mm512_add_ps(
+        _mm512_scalef_ps(p, _mm512_min_ps(_mm512_set1_ps(126.0f), k)), c);
   }
   static V LogisticExp2(V w) { return OneOverOnePlusExp2<Avx512Float>(w); }
 };

@@ -43,13 +43,14 @@ TEST(OneOverOnePlusExp2Test, WithinFourUlpOverItsRange) {
     worst = std::max(worst, UlpError(Exp2Form(w), exact));
   }
   EXPECT_LT(worst, 4.0);
-  // Past 2^-126 the result stays a normal float below 2e-38 (the exponent
-  // is held at -126), and 1 on the other side, up to the largest floats.
+  // Past w = 126 the result stays near 2^-126 (k is held at 126), and 1 on
+  // the other side, up to the largest floats.
   for (float w : {127.0f, 300.0f, 1e30f, std::numeric_limits<float>::max()}) {
     EXPECT_GT(Exp2Form(w), 0.0f) << w;
     EXPECT_LT(Exp2Form(w), 2e-38f) << w;
     EXPECT_EQ(Exp2Form(-w), 1.0f) << w;
   }
+  EXPECT_EQ(Exp2Form(-25.0f), 1.0f);
   // sigma(z) for w = -log2(e) z, as the one-state kernel calls it.
   for (float z : {-20.0f, -1.5f, 0.0f, 0.25f, 3.0f, 40.0f}) {
     const double exact = 1.0 / (1.0 + std::exp(-static_cast<double>(z)));
@@ -62,15 +63,18 @@ TEST(OneOverOnePlusExp2Test, WithinFourUlpOverItsRange) {
 }
 
 // Every instruction set's traits give the portable bits, on both widths:
-// over the range and past the clamp of k, where AVX-512's scalef meets
-// subnormal p 2^k (k = -126) and the exponent bits do not.
+// over the range, and where AVX-512's scalef and the exponent bits part
+// (p 2^k subnormal, or k past the bounds they hold it to), NaN and +-inf
+// included.
 TEST(OneOverOnePlusExp2Test, EveryInstructionSetGivesThePortableBits) {
   std::vector<float> w;
   for (float x = -140.0f; x <= 140.0f; x += 0.00391f) w.push_back(x);
-  for (float x = -127.0f; x <= -124.0f; x += 1.0f / 4096) w.push_back(x);
-  for (float x : {0.0f, -0.0f, 0.5f, -0.5f, 1.5f, 125.5f, -125.5f, 1e30f,
-                  -1e30f, std::numeric_limits<float>::max(),
-                  std::numeric_limits<float>::denorm_min()}) {
+  for (float x = -129.0f; x <= -124.0f; x += 1.0f / 4096) w.push_back(x);
+  for (float x = 124.0f; x <= 129.0f; x += 1.0f / 4096) w.push_back(x);
+  for (float x :
+       {0.0f, -0.0f, 0.5f, -0.5f, 1.5f, 125.5f, -125.5f, 127.5f, 1e30f, -1e30f,
+        std::numeric_limits<float>::max(),
+        std::numeric_limits<float>::denorm_min(), INFINITY, -INFINITY, NAN}) {
     w.push_back(x);
   }
   while (w.size() % kLanes != 0) w.push_back(0.25f);
