@@ -1,14 +1,19 @@
 // Speed of the dispatched product kernels at the study's shapes, on every
 // instruction set this CPU has, beside Eigen's product built with the
-// default flags (AVX2 + FMA).
+// default flags (AVX2 + FMA); and of the tape's float64 ProductInto
+// (kernels.h), which takes Eigen's product on the portable instruction set
+// and GemmProduct on the others.
 //
 //   bazel run -c opt //autodiff/internal:gemm_benchmark
 //   bazel run -c opt //autodiff/internal:gemm_benchmark -- \
 //       --benchmark_filter=gemm_f32_shape
+//   bazel run -c opt //autodiff/internal:gemm_benchmark -- \
+//       --benchmark_filter=product_into
 #include <string>
 
 #include "Eigen/Core"
 #include "autodiff/internal/gemm.h"
+#include "autodiff/internal/kernels.h"
 #include "benchmark/benchmark.h"
 
 namespace aanet::ad::internal {
@@ -75,6 +80,32 @@ void BM_Eigen(benchmark::State& state) {
       2.0 * n * n * n * state.iterations() * 1e-9, benchmark::Counter::kIsRate);
 }
 
+// ProductInto of [n, k] x [k, m] in float64 as a dense layer's forward pass
+// (form 0: x W), and its backward passes (1: dL/dy W^T, 2: x^T dL/dy).
+void BM_ProductInto(benchmark::State& state, Isa isa) {
+  SetActiveIsa(isa);
+  const int n = static_cast<int>(state.range(0));
+  const int k = static_cast<int>(state.range(1));
+  const int m = static_cast<int>(state.range(2));
+  const int form = static_cast<int>(state.range(3));
+  const Matrix x = Matrix::Random(n, k), w = Matrix::Random(k, m),
+               g = Matrix::Random(n, m);
+  Matrix out;
+  for (auto _ : state) {
+    if (form == 0) {
+      ProductInto(x, w, /*add=*/false, out);
+    } else if (form == 1) {
+      ProductInto(g, w.transpose(), /*add=*/false, out);
+    } else {
+      ProductInto(x.transpose(), g, /*add=*/false, out);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      2.0 * n * k * m * state.iterations() * 1e-9, benchmark::Counter::kIsRate);
+  SetActiveIsa(DetectIsa());
+}
+
 void RegisterAll() {
   for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
     if (isa > DetectIsa()) continue;
@@ -99,6 +130,19 @@ void RegisterAll() {
           ->Args({100, 100, 100})
           ->Args({100, 96, 100});
     }
+  }
+  for (Isa isa : {Isa::kGeneric, Isa::kAvx2, Isa::kAvx512}) {
+    if (isa > DetectIsa()) continue;
+    const std::string name = std::string("product_into_f64/") +
+                             (isa == Isa::kGeneric ? "eigen" : IsaName(isa));
+    benchmark::RegisterBenchmark(name.c_str(), BM_ProductInto, isa)
+        ->ArgNames({"n", "k", "m", "form"})
+        ->Args({100, 100, 100, 0})
+        ->Args({100, 100, 100, 1})
+        ->Args({100, 100, 100, 2})
+        ->Args({100, 200, 100, 0})
+        ->Args({100, 200, 100, 1})
+        ->Args({100, 200, 100, 2});
   }
   benchmark::RegisterBenchmark("eigen_f32/default_flags", BM_Eigen<float>)
       ->Arg(100);

@@ -4,10 +4,12 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <tuple>
 #include <vector>
 
 #include "Eigen/Core"
+#include "autodiff/internal/gemm.h"
 #include "gtest/gtest.h"
 #include "rng/random.h"
 
@@ -35,11 +37,21 @@ double MaxAbsDiff(const Matrix& a, const Matrix& b) {
   return (a - b).cwiseAbs().maxCoeff();
 }
 
-class ProductIntoTest
-    : public ::testing::TestWithParam<std::tuple<int, int, int>> {};
+// Each shape on every instruction set this CPU has: the GEMM-sized ones go
+// to GemmProduct on AVX2 and AVX-512, to Eigen on the portable one.
+class ProductIntoTest : public ::testing::TestWithParam<
+                            std::tuple<std::tuple<int, int, int>, Isa>> {
+ protected:
+  void SetUp() override {
+    const Isa isa = std::get<1>(GetParam());
+    if (isa > DetectIsa()) GTEST_SKIP() << "the CPU lacks " << IsaName(isa);
+    SetActiveIsa(isa);
+  }
+  void TearDown() override { SetActiveIsa(DetectIsa()); }
+};
 
 TEST_P(ProductIntoTest, MatchesNaiveProduct) {
-  const auto [n, k, m] = GetParam();
+  const auto [n, k, m] = std::get<0>(GetParam());
   Random rng(n * 10000 + k * 100 + m);
   const Matrix a = RandomMatrix(n, k, rng);
   const Matrix b = RandomMatrix(k, m, rng);
@@ -74,22 +86,39 @@ TEST_P(ProductIntoTest, MatchesNaiveProduct) {
   if (n * m > 0) {
     EXPECT_LT(MaxAbsDiff(acc_t, before + expected), tol);
   }
+  Matrix out_ta;
+  ProductInto(at.transpose(), b, /*add=*/false, out_ta);
+  if (n * m > 0) {
+    EXPECT_LT(MaxAbsDiff(out_ta, expected), tol);
+  }
+  // Twice on one shape (the buffers are reused), and the same bits.
+  Matrix again;
+  ProductInto(a, b, /*add=*/false, again);
+  EXPECT_EQ(again, out);
+}
+
+std::string ProductCaseName(
+    const ::testing::TestParamInfo<ProductIntoTest::ParamType>& info) {
+  const auto& [n, k, m] = std::get<0>(info.param);
+  return std::to_string(n) + "x" + std::to_string(k) + "x" + std::to_string(m) +
+         "_" + IsaName(std::get<1>(info.param));
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ProductIntoTest,
-    ::testing::Values(
-        std::make_tuple(3, 3, 3),      // Coefficient-based.
-        std::make_tuple(100, 2, 100),  // k-thin.
-        std::make_tuple(100, 1, 100), std::make_tuple(100, 100, 2),  // m-thin.
-        std::make_tuple(100, 100, 4), std::make_tuple(2, 100, 100),  // n-thin.
-        std::make_tuple(4, 100, 100), std::make_tuple(30, 40, 25),   // GEMM.
-        std::make_tuple(100, 0, 50)),  // Empty inner dimension.
-    [](const auto& info) {
-      return std::to_string(std::get<0>(info.param)) + "x" +
-             std::to_string(std::get<1>(info.param)) + "x" +
-             std::to_string(std::get<2>(info.param));
-    });
+    ::testing::Combine(
+        ::testing::Values(
+            std::make_tuple(3, 3, 3),      // Coefficient-based.
+            std::make_tuple(100, 2, 100),  // k-thin.
+            std::make_tuple(100, 1, 100),
+            std::make_tuple(100, 100, 2),  // m-thin.
+            std::make_tuple(100, 100, 4),
+            std::make_tuple(2, 100, 100),  // n-thin.
+            std::make_tuple(4, 100, 100), std::make_tuple(30, 40, 25),  // GEMM.
+            std::make_tuple(100, 200, 100), std::make_tuple(13, 37, 21),
+            std::make_tuple(100, 0, 50)),  // Empty inner dimension.
+        ::testing::Values(Isa::kGeneric, Isa::kAvx2, Isa::kAvx512)),
+    ProductCaseName);
 
 TEST(ProductIntoTest, EmptyInnerDimensionGivesZeros) {
   Matrix out;
