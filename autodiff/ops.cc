@@ -278,6 +278,20 @@ Var MatMulTransposeB(Var a, Var b) {
   return out;
 }
 
+void MatMulInto(const Matrix& a, const Matrix& b, Matrix& out) {
+  AANET_AD_CHECK(
+      a.cols() == b.rows(),
+      absl::StrCat("MatMulInto: ", ShapeString(a), " * ", ShapeString(b)));
+  internal::ProductInto(a, b, /*add=*/false, out);
+}
+
+void MatMulTransposeBInto(const Matrix& a, const Matrix& b, Matrix& out) {
+  AANET_AD_CHECK(a.cols() == b.cols(),
+                 absl::StrCat("MatMulTransposeBInto: ", ShapeString(a), " * (",
+                              ShapeString(b), ")^T"));
+  internal::ProductInto(a, b.transpose(), /*add=*/false, out);
+}
+
 Var Transpose(Var a) {
   Tape* tape = TapeOf("Transpose", a);
   const Matrix& av = a.value();

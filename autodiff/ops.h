@@ -57,6 +57,12 @@ Var MatMul(Var a, Var b);
 // a [n,k] * b^T for b [m,k] -> [n,m], without materialising b^T (e.g. the
 // shear layer's (...) W^T, or an MLP's input-gradient delta W^T).
 Var MatMulTransposeB(Var a, Var b);
+
+// The same two products on values, for code whose value path must give the
+// tape's bits (e.g. Mlp::Evaluate against Mlp::Forward): out = a b and
+// out = a b^T, out resized. out must not alias a or b.
+void MatMulInto(const Matrix& a, const Matrix& b, Matrix& out);
+void MatMulTransposeBInto(const Matrix& a, const Matrix& b, Matrix& out);
 // [r,c] -> [c,r].
 Var Transpose(Var a);
 

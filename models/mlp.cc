@@ -305,7 +305,8 @@ void Mlp::EvaluateInto(const Eigen::MatrixXd& inputs,
   h = inputs;
   thread_local Eigen::MatrixXd z;
   for (int i = 0; i < num_layers(); ++i) {
-    z.noalias() = h * store_->value(weight_ids_[i]);
+    // Forward's product, so that the two give the same bits.
+    ad::MatMulInto(h, store_->value(weight_ids_[i]), z);
     z.rowwise() += store_->value(bias_ids_[i]).row(0);
     if (i + 1 < num_layers()) ad::ActivationInto(activation_, z, z);
     if (is_residual(i)) {
@@ -382,7 +383,7 @@ Eigen::MatrixXd Mlp::InputGradientValues(const Eigen::MatrixXd& inputs) const {
   Eigen::MatrixXd h = inputs;
   for (int i = 0; i < num_layers(); ++i) {
     Eigen::MatrixXd& z = pre_activations[i];
-    z.noalias() = h * store_->value(weight_ids_[i]);
+    ad::MatMulInto(h, store_->value(weight_ids_[i]), z);
     z.rowwise() += store_->value(bias_ids_[i]).row(0);
     Eigen::MatrixXd activated = z;
     if (i + 1 < num_layers()) ad::ActivationInto(activation_, z, activated);
@@ -393,14 +394,15 @@ Eigen::MatrixXd Mlp::InputGradientValues(const Eigen::MatrixXd& inputs) const {
     }
   }
   Eigen::MatrixXd g = Eigen::MatrixXd::Ones(inputs.rows(), output_size());
-  Eigen::MatrixXd derivative, g_in;
+  Eigen::MatrixXd derivative, g_z, g_in;
   for (int i = num_layers() - 1; i >= 0; --i) {
+    // InputGradient's products, so that the two give the same bits.
     if (i + 1 < num_layers()) {
       ad::ActivationDerivativeInto(activation_, pre_activations[i], derivative);
-      g_in.noalias() = g.cwiseProduct(derivative) *
-                       store_->value(weight_ids_[i]).transpose();
+      g_z = g.cwiseProduct(derivative);
+      ad::MatMulTransposeBInto(g_z, store_->value(weight_ids_[i]), g_in);
     } else {
-      g_in.noalias() = g * store_->value(weight_ids_[i]).transpose();
+      ad::MatMulTransposeBInto(g, store_->value(weight_ids_[i]), g_in);
     }
     if (is_residual(i)) {
       g += g_in;
