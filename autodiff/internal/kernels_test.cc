@@ -3,6 +3,7 @@
 #include "autodiff/internal/kernels.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <tuple>
@@ -119,6 +120,35 @@ INSTANTIATE_TEST_SUITE_P(
             std::make_tuple(100, 0, 50)),  // Empty inner dimension.
         ::testing::Values(Isa::kGeneric, Isa::kAvx2, Isa::kAvx512)),
     ProductCaseName);
+
+// GemmProduct's products are Gemm's, the same bits on AVX2 and AVX-512, in
+// all four transpose forms and accumulating.
+TEST(ProductIntoTest, GemmProductsAreTheSameBitsOnAvx2AndAvx512) {
+  if (DetectIsa() < Isa::kAvx512) GTEST_SKIP() << "needs AVX-512";
+  Random rng(3);
+  const Matrix a = RandomMatrix(100, 200, rng);
+  const Matrix b = RandomMatrix(200, 37, rng);
+  const Matrix at = a.transpose(), bt = b.transpose();
+  const Matrix start = RandomMatrix(100, 37, rng);
+  Matrix results[2][5];
+  for (int i = 0; i < 2; ++i) {
+    SetActiveIsa(i == 0 ? Isa::kAvx2 : Isa::kAvx512);
+    ProductInto(a, b, /*add=*/false, results[i][0]);
+    ProductInto(at.transpose(), b, /*add=*/false, results[i][1]);
+    ProductInto(a, bt.transpose(), /*add=*/false, results[i][2]);
+    ProductInto(at.transpose(), bt.transpose(), /*add=*/false, results[i][3]);
+    results[i][4] = start;
+    ProductInto(a, b, /*add=*/true, results[i][4]);
+  }
+  SetActiveIsa(DetectIsa());
+  for (int form = 0; form < 5; ++form) {
+    ASSERT_EQ(results[0][form].size(), results[1][form].size());
+    EXPECT_EQ(std::memcmp(results[0][form].data(), results[1][form].data(),
+                          sizeof(double) * results[0][form].size()),
+              0)
+        << "form " << form;
+  }
+}
 
 TEST(ProductIntoTest, EmptyInnerDimensionGivesZeros) {
   Matrix out;

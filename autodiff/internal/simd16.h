@@ -309,6 +309,7 @@ struct Avx8Float {
   static V Zero() { return _mm256_setzero_ps(); }
   static V Broadcast(T a) { return _mm256_set1_ps(a); }
   static V Load(const T* p) { return _mm256_loadu_ps(p); }
+  static void Store(T* p, V v) { _mm256_storeu_ps(p, v); }
   static V Add(V a, V b) { return _mm256_add_ps(a, b); }
   static V Sub(V a, V b) { return _mm256_sub_ps(a, b); }
   static V Mul(V a, V b) { return _mm256_mul_ps(a, b); }

@@ -12,15 +12,11 @@ using Narrow = Avx8Float<struct FileTag>;
 }  // namespace
 
 void SigmoidAvx512(const float* w, int count, float* out) {
-  for (int i = 0; i < count; i += kLanes) {
-    Wide::Store(out + i, OneOverOnePlusExp2<Wide>(Wide::Load(w + i)));
-  }
+  SigmoidOn<Wide>(w, count, out);
 }
 
 void SigmoidAvx512Narrow(const float* w, int count, float* out) {
-  for (int i = 0; i < count; i += kLanes / 2) {
-    _mm256_storeu_ps(out + i, OneOverOnePlusExp2<Narrow>(Narrow::Load(w + i)));
-  }
+  SigmoidOn<Narrow>(w, count, out);
 }
 
 }  // namespace aanet::ad::internal::simd16
